@@ -1,0 +1,4 @@
+/* convert.c -- placeholder until the module lands. */
+#include "cw.h"
+
+typedef int cw_convert_placeholder;

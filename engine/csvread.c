@@ -1,0 +1,4 @@
+/* csvread.c -- placeholder until the module lands. */
+#include "cw.h"
+
+typedef int cw_csvread_placeholder;

@@ -1,0 +1,4 @@
+/* csvwrite.c -- placeholder until the module lands. */
+#include "cw.h"
+
+typedef int cw_csvwrite_placeholder;

@@ -1,0 +1,4 @@
+/* group.c -- placeholder until the module lands. */
+#include "cw.h"
+
+typedef int cw_group_placeholder;

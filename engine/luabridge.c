@@ -1,0 +1,4 @@
+/* luabridge.c -- placeholder until the module lands. */
+#include "cw.h"
+
+typedef int cw_luabridge_placeholder;

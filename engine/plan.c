@@ -1,0 +1,4 @@
+/* plan.c -- placeholder until the module lands. */
+#include "cw.h"
+
+typedef int cw_plan_placeholder;

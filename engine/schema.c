@@ -1,0 +1,4 @@
+/* schema.c -- placeholder until the module lands. */
+#include "cw.h"
+
+typedef int cw_schema_placeholder;

@@ -1,0 +1,4 @@
+/* validate.c -- placeholder until the module lands. */
+#include "cw.h"
+
+typedef int cw_validate_placeholder;

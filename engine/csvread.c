@@ -1,4 +1,1024 @@
-/* csvread.c -- placeholder until the module lands. */
-#include "cw.h"
+/*
+** csvread.c -- streaming, strict CSV reader on libcsv.  Owns its libcsv
+** parser, one byte buffer and one field table reused for every record, and
+** (for files) the descriptor and read buffer; borrows the caller's source.
+*/
+#include "csvread.h"
 
-typedef int cw_csvread_placeholder;
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csv.h>
+
+#define SLICE (64u * 1024)     /* most bytes handed to libcsv at once */
+#define BLK_SIZE (64u * 1024)  /* libcsv grows its field buffer by this */
+#define FILE_BUF (256u * 1024) /* size of one read(2) for files */
+#define MAX_FIELD (16ul << 20) /* default cap on one field, in bytes */
+#define NAME_SHOWN 64          /* most bytes of a column name in messages */
+
+/* A field of the queued records: where its bytes are in 'bytes'. */
+typedef struct span {
+    size_t off; /* offset of its first byte in cw_csv.bytes */
+    size_t len; /* its length; a NUL byte follows it */
+} span;
+
+/* One complete record waiting in the queue, or the one being built. */
+typedef struct rec {
+    size_t f0;             /* index of its first field in cw_csv.fields */
+    size_t nf;             /* number of fields */
+    unsigned long line;    /* physical line where it starts */
+    unsigned long nlines;  /* line ends inside its fields */
+    size_t badf;           /* 1-based field with a NUL or bad UTF-8, or 0 */
+    size_t badat;          /* 0-based offset of that byte in the field */
+    unsigned long badline; /* line where that field starts */
+    int badnul;            /* 1: the bad byte is NUL; 0: invalid UTF-8 */
+} rec;
+
+/* What went wrong while parsing, reported once the queue is drained. */
+enum pending {
+    P_NONE,     /* nothing */
+    P_NOMEM,    /* out of memory in a callback or in libcsv */
+    P_IO,       /* the byte source failed: message in 'pend_err' */
+    P_STRAY,    /* a quote inside an unquoted field */
+    P_AFTER,    /* text after the closing quote of a field */
+    P_UNTERM,   /* a quoted field still open at the end of input */
+    P_TOOBIG,   /* a field larger than max_field */
+    P_TOOBIGQ,  /* the same, in a quoted field still open */
+    P_ENCODING, /* a UTF-16/32 byte order mark: name in 'pend_enc' */
+};
+
+/* The reader: libcsv, the input, the queue of records and the problems. */
+struct cw_csv {
+    struct csv_parser p;     /* libcsv's state */
+    char *name;              /* input name for messages, owned */
+    cw_read_fn read;         /* byte source ... */
+    void *ud;                /* ... and its argument */
+    cw_csvopts o;            /* options, copied */
+    const char *chunk;       /* current input chunk, borrowed from 'read' */
+    size_t chunklen;         /* its size */
+    size_t chunkpos;         /* bytes of it already given to libcsv */
+    unsigned char head[4];   /* first bytes of input, kept to spot a BOM */
+    size_t nhead;            /* bytes in 'head' */
+    int sniffed;             /* 1 once the BOM question is settled */
+    int eof;                 /* 1 once the end of input was parsed */
+    int fd;                  /* file read by cw__csv_openfile, or -1 */
+    int ownfd;               /* 1 when 'fd' must be closed */
+    char *fbuf;              /* read(2) buffer of FILE_BUF bytes, or NULL */
+    char *bytes;             /* field bytes of queued records, NUL after each */
+    size_t nbytes;           /* bytes used in 'bytes' */
+    size_t bytescap;         /* bytes allocated for 'bytes' */
+    span *fields;            /* fields of the queued records, in order */
+    size_t nfields;          /* fields used */
+    size_t fieldscap;        /* fields allocated */
+    rec *recs;               /* complete records, oldest first */
+    size_t nrecs;            /* records queued */
+    size_t recscap;          /* records allocated */
+    size_t qhead;            /* next record to hand out */
+    rec cur;                 /* record being built by the callbacks */
+    rec now;                 /* the record handed out last */
+    unsigned long line;      /* line where the next unparsed byte is */
+    int lastcr;              /* 1: the last line end parsed was a lone CR */
+    enum pending pend;       /* problem found while parsing, not yet shown */
+    unsigned long pend_line; /* its line */
+    unsigned long pend_col;  /* its field number, 0 for none */
+    const char *pend_enc;    /* P_ENCODING: the encoding the BOM names */
+    cw_err pend_err;         /* P_IO: the byte source's error */
+    int fatal;               /* sticky status once reading cannot go on */
+    int hdrdone;             /* 1 once the header question is settled */
+    int hdrrc;               /* what cw__csv_header() returned then */
+    char **cols;             /* header names, NUL-terminated, 'ncols' */
+    char *colbytes;          /* the bytes 'cols' point into */
+    size_t ncols;            /* header names (0 without a header) */
+    unsigned long long rownum; /* data records handed out so far */
+    unsigned long long offset; /* input bytes consumed */
+    const char *code;          /* code of the last problem, "" for none */
+    unsigned long errline;     /* line of the last problem */
+    unsigned long errcol;      /* field number of the last problem */
+    cw_err err;                /* message of the last problem */
+};
+
+/* ==== Problems ==== */
+
+/*
+** Record a problem on 'r': its 'status', stable 'code', 'line' and field
+** 'col', and a message "name:line:col: " followed by the printf-style
+** text.  Return 'status'.
+*/
+static int problem(cw_csv *r, int status, const char *code, unsigned long line,
+                   unsigned long col, const char *fmt, ...) CW_PRINTF(6, 7);
+
+static int problem(cw_csv *r, int status, const char *code, unsigned long line,
+                   unsigned long col, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    r->code = code;
+    r->errline = line;
+    r->errcol = col;
+    r->err.code = status;
+    n = snprintf(r->err.msg, sizeof r->err.msg, "%s:%lu:%lu: ", r->name, line,
+                 col);
+    if (n >= 0 && (size_t)n < sizeof r->err.msg) {
+        va_start(ap, fmt);
+        vsnprintf(r->err.msg + n, sizeof r->err.msg - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+/*
+** Return the header name of 1-based field 'col', or NULL when there is
+** no header or no such column.
+*/
+static const char *colname(const cw_csv *r, unsigned long col)
+{
+    if (r->cols == NULL || col == 0 || col > r->ncols)
+        return NULL;
+    return r->cols[col - 1];
+}
+
+/*
+** Write " (column 'name')" for field 'col' into 'buf' of 'size' bytes, or
+** an empty string when the column has no name.  Return 'buf'.
+*/
+static const char *colnote(const cw_csv *r, unsigned long col, char *buf,
+                           size_t size)
+{
+    const char *name = colname(r, col);
+
+    buf[0] = '\0';
+    if (name != NULL)
+        snprintf(buf, size, " (column '%.*s')", NAME_SHOWN, name);
+    return buf;
+}
+
+/*
+** Note a problem found while parsing: it is reported, and reading stops,
+** once the records completed before it have been handed out.  Only the
+** first one counts.
+*/
+static void pend(cw_csv *r, enum pending what, unsigned long line,
+                 unsigned long col)
+{
+    if (r->pend != P_NONE)
+        return;
+    r->pend = what;
+    r->pend_line = line;
+    r->pend_col = col;
+}
+
+/* Report the pending problem, make it sticky and return its status. */
+static int report(cw_csv *r)
+{
+    unsigned long line = r->pend_line, col = r->pend_col;
+    char note[NAME_SHOWN + 16];
+    int rc;
+
+    colnote(r, col, note, sizeof note);
+    switch (r->pend) {
+    case P_IO:
+        rc = problem(r, r->pend_err.code < 0 ? r->pend_err.code : CW_EIO,
+                     "E_IO", line, 0, "%s", r->pend_err.msg);
+        break;
+    case P_STRAY:
+        rc = problem(r, CW_EPARSE, "E_QUOTE", line, col,
+                     "stray quote in unquoted field %lu%s", col, note);
+        break;
+    case P_AFTER:
+        rc = problem(r, CW_EPARSE, "E_QUOTE", line, col,
+                     "text after the closing quote of field %lu%s", col, note);
+        break;
+    case P_UNTERM:
+        rc = problem(r, CW_EPARSE, "E_QUOTE", line, col,
+                     "unterminated quoted field starting at line %lu "
+                     "(field %lu%s)",
+                     line, col, note);
+        break;
+    case P_TOOBIG:
+    case P_TOOBIGQ:
+        rc = problem(
+            r, CW_EPARSE, "E_FIELD_TOO_LARGE", line, col,
+            "field %lu%s is larger than %zu bytes%s", col, note, r->o.max_field,
+            r->pend == P_TOOBIGQ ? " (is a closing quote missing?)" : "");
+        break;
+    case P_ENCODING:
+        rc = problem(r, CW_EPARSE, "E_ENCODING", 1, 0,
+                     "the file looks like %s (it starts with a %s byte "
+                     "order mark); save it as UTF-8",
+                     r->pend_enc, r->pend_enc);
+        break;
+    case P_NOMEM:
+    default:
+        rc = problem(r, CW_ENOMEM, "E_NOMEM", line, 0, "out of memory");
+        break;
+    }
+    r->fatal = rc;
+    return rc;
+}
+
+/* ==== libcsv callbacks ==== */
+
+#define ONES 0x0101010101010101ull  /* one in every byte */
+#define HIGHS 0x8080808080808080ull /* the top bit of every byte */
+
+/* Nonzero when one of the 8 bytes in 'w' is below 0x0E or above 0x7F. */
+#define ODD8(w) (((((w)-ONES * 0x0E) & ~(w)) | (w)) & HIGHS)
+/* The same for the 4 bytes in 'w'. */
+#define ODD4(w) (((((w)-0x0E0E0E0Eu) & ~(w)) | (w)) & 0x80808080u)
+
+/*
+** Bytes to skip before the first odd byte flagged in 'm' = ODD8(w) (a
+** borrow only runs upwards, so the lowest flag is exact): on little-endian
+** GCC or Clang, its position; elsewhere 0, which is merely slower.
+*/
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SKIP(m) ((size_t)__builtin_ctzll(m) >> 3)
+#else
+#define SKIP(m) 0
+#endif
+
+/*
+** Copy the 'len' bytes at 's' to 'd' and return 1 when one of them is
+** below 0x0E or above 0x7F (a NUL, CR, LF or other control byte, or a
+** non-ASCII byte), testing eight bytes at a time.
+*/
+static int copy_odd(unsigned char *d, const unsigned char *s, size_t len)
+{
+    uint64_t w, acc = 0;
+    uint32_t x, y;
+
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 <= len; i += 8) {
+            memcpy(&w, s + i, 8);
+            memcpy(d + i, &w, 8);
+            acc |= ODD8(w);
+        }
+        memcpy(&w, s + len - 8, 8);
+        memcpy(d + len - 8, &w, 8);
+        return (acc | ODD8(w)) != 0;
+    }
+    if (len >= 4) {
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        memcpy(d, &x, 4);
+        memcpy(d + len - 4, &y, 4);
+        return (ODD4(x) | ODD4(y)) != 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        d[i] = s[i];
+        acc |= s[i] < 0x0E || s[i] >= 0x80;
+    }
+    return acc != 0;
+}
+
+/*
+** Length of the valid UTF-8 sequence starting with the non-ASCII byte at
+** 's', of which 'left' bytes remain, or 0 when it is invalid (overlong,
+** surrogate, above U+10FFFF, truncated or a stray continuation byte).
+*/
+static size_t u8seq(const unsigned char *s, size_t left)
+{
+    unsigned c = s[0];
+
+    if (c >= 0xC2 && c <= 0xDF)
+        return left >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (left < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
+            return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (left < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+            (s[3] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/*
+** Scan the 'len' bytes of a field at 's': return the number of line ends
+** in it (CR, LF and CRLF each count once) and store in '*bad' the offset
+** of its first NUL or invalid UTF-8 byte (or 'len' when there is none)
+** and in '*nul' whether that byte is a NUL.  Called only for the fields
+** in which copy_odd() saw such bytes; plain runs are skipped eight bytes
+** at a time.
+*/
+static unsigned long scan(const unsigned char *s, size_t len, size_t *bad,
+                          int *nul)
+{
+    unsigned long lines = 0;
+    size_t i = 0, n;
+    uint64_t w;
+
+    *bad = len;
+    *nul = 0;
+    while (i < len) {
+        unsigned char c;
+
+        if (i + 8 <= len) {
+            memcpy(&w, s + i, 8);
+            w = ODD8(w);
+            if (w == 0) {
+                i += 8;
+                continue;
+            }
+            i += SKIP(w);
+        }
+        c = s[i];
+        if (c >= 0x0E && c < 0x80) {
+            i++;
+        } else if (c >= 0x80) {
+            n = *bad == len ? u8seq(s + i, len - i) : 1;
+            if (n == 0) {
+                *bad = i;
+                n = 1;
+            }
+            i += n;
+        } else {
+            if (c == '\r' || (c == '\n' && (i == 0 || s[i - 1] != '\r')))
+                lines++;
+            else if (c == 0 && *bad == len) {
+                *bad = i;
+                *nul = 1;
+            }
+            i++;
+        }
+    }
+    return lines;
+}
+
+/*
+** libcsv's field callback: append the 'len' bytes at 's' to the record
+** being built, with their line ends and their first bad byte.
+*/
+static void on_field(void *s, size_t len, void *ud)
+{
+    cw_csv *r = ud;
+    rec *c = &r->cur;
+    unsigned long fline;
+    size_t bad;
+    int nul, odd;
+
+    if (r->pend != P_NONE)
+        return;
+    if (c->nf == 0) {
+        c->f0 = r->nfields;
+        c->line = r->line;
+        c->nlines = 0;
+        c->badf = 0;
+    }
+    fline = c->line + c->nlines;
+    if (len > r->o.max_field) {
+        pend(r, P_TOOBIG, fline, c->nf + 1);
+        return;
+    }
+    if (r->nbytes + len + 1 > r->bytescap) {
+        char *nb = cw__grow(r->bytes, &r->bytescap, r->nbytes + len + 1, 1);
+
+        if (nb == NULL)
+            goto nomem;
+        r->bytes = nb;
+    }
+    if (r->nfields == r->fieldscap) {
+        span *nf =
+            cw__grow(r->fields, &r->fieldscap, r->nfields + 1, sizeof *nf);
+
+        if (nf == NULL)
+            goto nomem;
+        r->fields = nf;
+    }
+    odd = copy_odd((unsigned char *)r->bytes + r->nbytes, s, len);
+    r->bytes[r->nbytes + len] = '\0';
+    r->fields[r->nfields].off = r->nbytes;
+    r->fields[r->nfields].len = len;
+    r->nfields++;
+    r->nbytes += len + 1;
+    c->nf++;
+    if (!odd)
+        return;
+    c->nlines += scan(s, len, &bad, &nul);
+    if (bad < len && c->badf == 0) {
+        c->badf = c->nf;
+        c->badat = bad;
+        c->badline = fline;
+        c->badnul = nul;
+    }
+    return;
+
+nomem:
+    pend(r, P_NOMEM, fline, 0);
+}
+
+/*
+** libcsv's record callback, called with the CR or LF that ended the
+** record or empty line ('c'), or -1 at the end of input.  Queue the
+** record being built, or count the empty line; a LF right after a CR
+** that ended a line is the second half of a CRLF.
+*/
+static void on_record(int c, void *ud)
+{
+    cw_csv *r = ud;
+
+    if (r->pend != P_NONE)
+        return;
+    if (r->cur.nf == 0) {
+        if (c >= 0 && !(c == '\n' && r->lastcr))
+            r->line++;
+        r->lastcr = c == '\r';
+        return;
+    }
+    if (r->nrecs == r->recscap) {
+        rec *nr = cw__grow(r->recs, &r->recscap, r->nrecs + 1, sizeof *nr);
+
+        if (nr == NULL) {
+            pend(r, P_NOMEM, r->cur.line, 0);
+            return;
+        }
+        r->recs = nr;
+    }
+    r->recs[r->nrecs++] = r->cur;
+    r->line = r->cur.line + r->cur.nlines + (c >= 0 ? 1 : 0);
+    r->lastcr = c == '\r';
+    r->cur.nf = 0;
+}
+
+/* ==== Feeding libcsv ==== */
+
+/* The line where the field libcsv is in the middle of started. */
+static unsigned long open_field_line(const cw_csv *r)
+{
+    return r->cur.nf > 0 ? r->cur.line + r->cur.nlines : r->line;
+}
+
+/*
+** Give the 'len' bytes at 's' to libcsv and note any problem it finds.
+** A field still open may not hold more than max_field bytes (plus a
+** quote that may turn out to be its closing one).
+*/
+static void feed(cw_csv *r, const char *s, size_t len)
+{
+    size_t used = csv_parse(&r->p, s, len, on_field, on_record, r);
+
+    r->offset += used;
+    if (used < len) {
+        if (csv_error(&r->p) == CSV_EPARSE)
+            pend(r, s[used] == r->o.quote ? P_STRAY : P_AFTER,
+                 open_field_line(r), r->cur.nf + 1);
+        else
+            pend(r, P_NOMEM, open_field_line(r), 0);
+    } else if (r->p.entry_pos > r->o.max_field + 1) {
+        pend(r, r->p.quoted ? P_TOOBIGQ : P_TOOBIG, open_field_line(r),
+             r->cur.nf + 1);
+    }
+}
+
+/*
+** Settle the BOM question with the first bytes of input in 'head': drop
+** a UTF-8 BOM, refuse a UTF-16 or UTF-32 one, and parse the rest.
+*/
+static void sniff(cw_csv *r)
+{
+    const unsigned char *h = r->head;
+    size_t n = r->nhead, skip = 0;
+
+    r->sniffed = 1;
+    if (n >= 4 && h[0] == 0 && h[1] == 0 && h[2] == 0xFE && h[3] == 0xFF)
+        r->pend_enc = "UTF-32BE";
+    else if (n >= 4 && h[0] == 0xFF && h[1] == 0xFE && h[2] == 0 && h[3] == 0)
+        r->pend_enc = "UTF-32LE";
+    else if (n >= 2 && h[0] == 0xFF && h[1] == 0xFE)
+        r->pend_enc = "UTF-16LE";
+    else if (n >= 2 && h[0] == 0xFE && h[1] == 0xFF)
+        r->pend_enc = "UTF-16BE";
+    else if (n >= 3 && h[0] == 0xEF && h[1] == 0xBB && h[2] == 0xBF)
+        skip = 3;
+    if (r->pend_enc != NULL) {
+        pend(r, P_ENCODING, 1, 0);
+        return;
+    }
+    r->offset += skip;
+    feed(r, (const char *)h + skip, n - skip);
+}
+
+/*
+** End of input: a quoted field still open is an error (even in lenient
+** mode, where it would swallow the rest of the file), else libcsv hands
+** over the last record.
+*/
+static void finish(cw_csv *r)
+{
+    r->eof = 1;
+    if (!r->sniffed)
+        sniff(r);
+    if (r->pend != P_NONE)
+        return;
+    csv_set_opts(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
+    if (csv_fini(&r->p, on_field, on_record, r) != 0)
+        pend(r, P_UNTERM, open_field_line(r), r->cur.nf + 1);
+}
+
+/*
+** Parse one more slice of input, reading a chunk first when the current
+** one is used up.  Problems are left pending.
+*/
+static void fill(cw_csv *r)
+{
+    size_t n;
+
+    if (r->chunkpos == r->chunklen) {
+        cw_err e = {CW_OK, ""};
+        size_t len = 0;
+        const char *p = r->read(r->ud, &len, &e);
+
+        if (p == NULL) {
+            r->pend_err = e;
+            if (r->pend_err.msg[0] == '\0')
+                snprintf(r->pend_err.msg, sizeof r->pend_err.msg, "read error");
+            pend(r, P_IO, r->line, 0);
+            return;
+        }
+        if (len == 0) {
+            finish(r);
+            return;
+        }
+        r->chunk = p;
+        r->chunklen = len;
+        r->chunkpos = 0;
+    }
+    if (!r->sniffed) {
+        while (r->nhead < sizeof r->head && r->chunkpos < r->chunklen)
+            r->head[r->nhead++] = (unsigned char)r->chunk[r->chunkpos++];
+        if (r->nhead < sizeof r->head)
+            return;
+        sniff(r);
+        return;
+    }
+    n = r->chunklen - r->chunkpos;
+    if (n > SLICE)
+        n = SLICE;
+    feed(r, r->chunk + r->chunkpos, n);
+    r->chunkpos += n;
+}
+
+/*
+** The queue is empty: move the fields of the record being built (if any)
+** to the front of the buffers so that they do not grow without end.
+*/
+static void compact(cw_csv *r)
+{
+    size_t off0, nf = r->cur.nf;
+
+    r->nrecs = r->qhead = 0;
+    if (nf == 0) {
+        r->nbytes = r->nfields = 0;
+        return;
+    }
+    if (r->cur.f0 == 0)
+        return;
+    off0 = r->fields[r->cur.f0].off;
+    memmove(r->bytes, r->bytes + off0, r->nbytes - off0);
+    r->nbytes -= off0;
+    memmove(r->fields, r->fields + r->cur.f0, nf * sizeof *r->fields);
+    for (size_t i = 0; i < nf; i++)
+        r->fields[i].off -= off0;
+    r->nfields = nf;
+    r->cur.f0 = 0;
+}
+
+/*
+** Make the next complete record current.  Return CW_ROW, CW_DONE, or the
+** (sticky) error status of a problem found on the way.
+*/
+static int pull(cw_csv *r)
+{
+    r->now.nf = 0;
+    if (r->fatal != CW_OK)
+        return r->fatal;
+    for (;;) {
+        if (r->qhead < r->nrecs) {
+            r->now = r->recs[r->qhead++];
+            return CW_ROW;
+        }
+        if (r->pend != P_NONE)
+            return report(r);
+        if (r->eof)
+            return CW_DONE;
+        compact(r);
+        fill(r);
+    }
+}
+
+/* ==== Opening and closing ==== */
+
+/* Fill 'o' with the defaults listed in csvread.h. */
+void cw__csvopts_default(cw_csvopts *o)
+{
+    o->delim = ',';
+    o->quote = '"';
+    o->max_field = MAX_FIELD;
+    o->lenient_quotes = 0;
+    o->header = 1;
+}
+
+/* libcsv's space test: nothing is a space, so spaces are data (RFC 4180). */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+/*
+** Create a reader named 'name' on the byte source 'read'/'ud' with options
+** 'o' (NULL for the defaults).  Nothing is read yet.  Options that cannot
+** work give CW_EUSAGE; *out is NULL on any failure.
+*/
+int cw__csv_open(const char *name, cw_read_fn read, void *ud,
+                 const cw_csvopts *o, cw_csv **out, cw_err *err)
+{
+    cw_csv *r;
+    unsigned char opts = CSV_REPALL_NL;
+
+    *out = NULL;
+    r = cw__alloc(sizeof *r);
+    if (r == NULL)
+        return cw__fail(err, CW_ENOMEM, "%s: out of memory", name);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+    r->read = read;
+    r->ud = ud;
+    r->line = 1;
+    r->code = "";
+    if (o != NULL)
+        r->o = *o;
+    else
+        cw__csvopts_default(&r->o);
+    r->name = cw__strdup(name);
+    if (r->name == NULL)
+        goto nomem;
+    if (r->o.delim == r->o.quote || r->o.delim == '\r' || r->o.delim == '\n' ||
+        r->o.quote == '\r' || r->o.quote == '\n' || r->o.max_field == 0 ||
+        r->o.max_field > SIZE_MAX / 2) {
+        cw__fail(err, CW_EUSAGE,
+                 "%s: bad CSV options (delimiter and quote must differ "
+                 "and be neither CR nor LF; max_field must be positive)",
+                 name);
+        cw__csv_close(r);
+        return CW_EUSAGE;
+    }
+    if (!r->o.lenient_quotes)
+        opts |= CSV_STRICT | CSV_STRICT_FINI;
+    csv_init(&r->p, opts);
+    csv_set_delim(&r->p, (unsigned char)r->o.delim);
+    csv_set_quote(&r->p, (unsigned char)r->o.quote);
+    csv_set_space_func(&r->p, no_space);
+    csv_set_blk_size(&r->p, BLK_SIZE);
+    csv_set_realloc_func(&r->p, cw__realloc);
+    csv_set_free_func(&r->p, cw__free);
+    *out = r;
+    return CW_OK;
+
+nomem:
+    cw__csv_close(r);
+    return cw__fail(err, CW_ENOMEM, "%s: out of memory", name);
+}
+
+/* cw_read_fn for files: one read(2) of up to FILE_BUF bytes. */
+static const char *file_read(void *ud, size_t *len, cw_err *err)
+{
+    cw_csv *r = ud;
+    ssize_t n;
+
+    do
+        n = read(r->fd, r->fbuf, FILE_BUF);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        cw__fail(err, CW_EIO, "read error: %s", strerror(errno));
+        return NULL;
+    }
+    *len = (size_t)n;
+    return r->fbuf;
+}
+
+/*
+** Create a reader on the file 'path' ("-": standard input, which is left
+** open at the end).  A file that cannot be opened, or a directory, gives
+** CW_EIO with "path: reason".
+*/
+int cw__csv_openfile(const char *path, const cw_csvopts *o, cw_csv **out,
+                     cw_err *err)
+{
+    int fd = 0, own = strcmp(path, "-") != 0;
+    struct stat st;
+    cw_csv *r;
+    int rc;
+
+    *out = NULL;
+    if (own) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return cw__fail(err, CW_EIO, "%s: %s", path, strerror(errno));
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            close(fd);
+            return cw__fail(err, CW_EIO, "%s: %s", path, strerror(EISDIR));
+        }
+    }
+    rc = cw__csv_open(path, file_read, NULL, o, &r, err);
+    if (rc != CW_OK) {
+        if (own)
+            close(fd);
+        return rc;
+    }
+    r->ud = r;
+    r->fd = fd;
+    r->ownfd = own;
+    r->fbuf = cw__alloc(FILE_BUF);
+    if (r->fbuf == NULL) {
+        cw__csv_close(r);
+        return cw__fail(err, CW_ENOMEM, "%s: out of memory", path);
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    *out = r;
+    return CW_OK;
+}
+
+/* Free 'r', its buffers and libcsv's, and close its file.  NULL is a no-op. */
+void cw__csv_close(cw_csv *r)
+{
+    if (r == NULL)
+        return;
+    csv_free(&r->p);
+    if (r->ownfd && r->fd >= 0)
+        close(r->fd);
+    cw__free(r->fbuf);
+    cw__free(r->bytes);
+    cw__free(r->fields);
+    cw__free(r->recs);
+    cw__free(r->cols);
+    cw__free(r->colbytes);
+    cw__free(r->name);
+    cw__free(r);
+}
+
+/* ==== Header ==== */
+
+/* Hash of the 'len' bytes at 's' with ASCII letters folded to lower case. */
+static size_t hashi(const char *s, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        h = (h ^ c) * 1099511628211ull;
+    }
+    return (size_t)h;
+}
+
+/* 1 when the 'len' bytes at 's' are nothing but spaces and tabs. */
+static int blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return 0;
+    return 1;
+}
+
+/*
+** Check the names in 'r->cols' for a blank one and for two equal ignoring
+** ASCII case (through a hash table of indices).  Return CW_OK or the
+** problem's status.
+*/
+static int check_names(cw_csv *r, unsigned long line)
+{
+    size_t n = r->ncols, cap = 16, mask, *tab;
+    int rc = CW_OK;
+
+    for (size_t i = 0; i < n; i++)
+        if (blank(r->cols[i], strlen(r->cols[i])))
+            return problem(r, CW_EPARSE, "E_HEADER_BLANK", line, i + 1,
+                           "blank header name in column %zu", i + 1);
+    while (cap < 2 * n)
+        cap *= 2;
+    tab = cw__alloc(cap * sizeof *tab);
+    if (tab == NULL)
+        return problem(r, CW_ENOMEM, "E_NOMEM", line, 0, "out of memory");
+    memset(tab, 0, cap * sizeof *tab);
+    mask = cap - 1;
+    for (size_t i = 0; i < n && rc == CW_OK; i++) {
+        const char *a = r->cols[i];
+        size_t alen = strlen(a), k = hashi(a, alen) & mask;
+
+        for (; tab[k] != 0; k = (k + 1) & mask) {
+            const char *b = r->cols[tab[k] - 1];
+
+            if (cw__eqi(a, alen, b, strlen(b))) {
+                rc = problem(r, CW_EPARSE, "E_HEADER_DUP", line, i + 1,
+                             "duplicate header name '%.*s' in column %zu "
+                             "and '%.*s' in column %zu (names are compared "
+                             "ignoring case)",
+                             NAME_SHOWN, b, tab[k], NAME_SHOWN, a, i + 1);
+                break;
+            }
+        }
+        tab[k] = i + 1;
+    }
+    cw__free(tab);
+    return rc;
+}
+
+/* Copy the current record's fields into 'r->cols'.  CW_OK or CW_ENOMEM. */
+static int keep_names(cw_csv *r)
+{
+    size_t total = 0, at = 0, nf = r->now.nf;
+    const span *f = r->fields + r->now.f0;
+
+    for (size_t i = 0; i < nf; i++)
+        total += f[i].len + 1;
+    r->colbytes = cw__alloc(total);
+    r->cols = cw__alloc(nf * sizeof *r->cols);
+    if (r->colbytes == NULL || r->cols == NULL)
+        return problem(r, CW_ENOMEM, "E_NOMEM", r->now.line, 0,
+                       "out of memory");
+    for (size_t i = 0; i < nf; i++) {
+        memcpy(r->colbytes + at, r->bytes + f[i].off, f[i].len + 1);
+        r->cols[i] = r->colbytes + at;
+        at += f[i].len + 1;
+    }
+    r->ncols = nf;
+    return CW_OK;
+}
+
+/*
+** Read the header (once; later calls return the first outcome): it must
+** exist, be valid UTF-8 without NUL bytes, and hold no blank and no
+** duplicate names.  Every failure is sticky.
+*/
+int cw__csv_header(cw_csv *r)
+{
+    const rec *h = &r->now;
+    int rc;
+
+    if (r->hdrdone)
+        return r->hdrrc;
+    r->hdrdone = 1;
+    if (!r->o.header)
+        return CW_OK;
+    rc = pull(r);
+    if (rc == CW_DONE)
+        rc = problem(r, CW_EPARSE, "E_EMPTY", 1, 0,
+                     r->line > 1 ? "no header: the input has only blank lines"
+                                 : "no header: the input is empty");
+    else if (rc == CW_ROW && h->badf != 0 && h->badnul)
+        rc = problem(r, CW_EPARSE, "E_NUL", h->badline, h->badf,
+                     "NUL byte in header name %zu at byte %zu (is the file "
+                     "UTF-16 without a byte order mark?)",
+                     h->badf, h->badat + 1);
+    else if (rc == CW_ROW && h->badf != 0)
+        rc = problem(r, CW_EPARSE, "E_UTF8", h->badline, h->badf,
+                     "invalid UTF-8 in header name %zu at byte %zu", h->badf,
+                     h->badat + 1);
+    else if (rc == CW_ROW)
+        rc = keep_names(r);
+    if (rc == CW_OK)
+        rc = check_names(r, h->line);
+    if (rc != CW_OK) {
+        cw__free(r->cols);
+        cw__free(r->colbytes);
+        r->cols = NULL;
+        r->colbytes = NULL;
+        r->ncols = 0;
+        r->fatal = rc;
+    }
+    r->hdrrc = rc;
+    return rc;
+}
+
+/* Number of header names; 0 before the header or without one. */
+size_t cw__csv_ncols(const cw_csv *r)
+{
+    return r->ncols;
+}
+
+/* Header name 'i', or NULL when there is no such column. */
+const char *cw__csv_colname(const cw_csv *r, size_t i)
+{
+    return i < r->ncols ? r->cols[i] : NULL;
+}
+
+/* ==== Records ==== */
+
+/*
+** Hand out the next record: CW_ROW, CW_EINVALID for a ragged record or
+** one with a NUL or bad UTF-8 (its fields readable; the field count is
+** checked first), CW_DONE, or a sticky error.
+*/
+int cw__csv_next(cw_csv *r)
+{
+    const rec *x = &r->now;
+    char note[NAME_SHOWN + 16];
+    int rc;
+
+    if (!r->hdrdone) {
+        rc = cw__csv_header(r);
+        if (rc != CW_OK)
+            return rc;
+    }
+    rc = pull(r);
+    if (rc != CW_ROW)
+        return rc;
+    r->rownum++;
+    if (r->o.header && x->nf != r->ncols)
+        return problem(r, CW_EINVALID, "E_RAGGED", x->line, 0,
+                       "record has %zu fields, header has %zu", x->nf,
+                       r->ncols);
+    if (x->badf != 0)
+        return problem(r, CW_EINVALID, x->badnul ? "E_NUL" : "E_UTF8",
+                       x->badline, x->badf, "%s in field %zu%s at byte %zu",
+                       x->badnul ? "NUL byte" : "invalid UTF-8", x->badf,
+                       colnote(r, x->badf, note, sizeof note), x->badat + 1);
+    return CW_ROW;
+}
+
+/* Number of fields of the current record; 0 when there is none. */
+size_t cw__csv_nfields(const cw_csv *r)
+{
+    return r->now.nf;
+}
+
+/*
+** Field 'i' of the current record, NUL-terminated (it may hold NULs), its
+** length in '*len' when 'len' is not NULL; NULL and 0 past the last one.
+*/
+const char *cw__csv_field(const cw_csv *r, size_t i, size_t *len)
+{
+    const span *f;
+
+    if (i >= r->now.nf) {
+        if (len != NULL)
+            *len = 0;
+        return NULL;
+    }
+    f = &r->fields[r->now.f0 + i];
+    if (len != NULL)
+        *len = f->len;
+    return r->bytes + f->off;
+}
+
+/* Physical line where the current record starts; 0 before the first. */
+unsigned long cw__csv_line(const cw_csv *r)
+{
+    return r->now.line;
+}
+
+/* Data records handed out so far, the current one included. */
+unsigned long long cw__csv_rownum(const cw_csv *r)
+{
+    return r->rownum;
+}
+
+/* Stable code of the last problem, "" before the first one. */
+const char *cw__csv_code(const cw_csv *r)
+{
+    return r->code;
+}
+
+/* Line of the last problem. */
+unsigned long cw__csv_errline(const cw_csv *r)
+{
+    return r->errline;
+}
+
+/* Field number of the last problem, 0 for the whole record. */
+unsigned long cw__csv_errcol(const cw_csv *r)
+{
+    return r->errcol;
+}
+
+/* Message of the last problem, "name:line:col: text"; "" before one. */
+const char *cw__csv_errmsg(const cw_csv *r)
+{
+    return r->err.msg;
+}
+
+/* Input bytes consumed so far, a UTF-8 BOM included. */
+unsigned long long cw__csv_offset(const cw_csv *r)
+{
+    return r->offset;
+}

@@ -11,11 +11,11 @@
 #include "cw.h"
 
 typedef struct cw_csvopts {
-    char delim;          /* field delimiter, default ',' */
-    char quote;          /* quote character, default '"' */
-    size_t max_field;    /* largest field in bytes, default 16 MiB */
-    int lenient_quotes;  /* 1: a bare quote inside an unquoted field is data */
-    int header;          /* 1 (default): the first record is a header */
+    char delim;         /* field delimiter, default ',' */
+    char quote;         /* quote character, default '"' */
+    size_t max_field;   /* largest field in bytes, default 16 MiB */
+    int lenient_quotes; /* 1: a bare quote inside an unquoted field is data */
+    int header;         /* 1 (default): the first record is a header */
 } cw_csvopts;
 
 /* Fill 'o' with the defaults above. */

@@ -43,9 +43,9 @@ int cw__lua_loadfile(cw_lua *x, const char *path, const char *const *params,
 
 /* Outcome of a row function. */
 enum cw_fnverdict {
-    CW_FN_KEEP,   /* returned nothing, nil or true */
-    CW_FN_DROP,   /* returned false: filtered out */
-    CW_FN_REJECT  /* returned nil, "reason": rejected with that reason */
+    CW_FN_KEEP,  /* returned nothing, nil or true */
+    CW_FN_DROP,  /* returned false: filtered out */
+    CW_FN_REJECT /* returned nil, "reason": rejected with that reason */
 };
 
 /*

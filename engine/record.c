@@ -10,12 +10,12 @@
 /* ==== Layout ==== */
 
 struct cw_layout {
-    char **names;   /* column names, NUL-terminated, owned */
-    size_t *lens;   /* their lengths */
-    size_t n;       /* columns */
-    size_t cap;     /* slots in 'names' and 'lens' */
-    long *slots;    /* open-addressing hash: index or -1 */
-    size_t nslots;  /* power of two, at least 2 * n */
+    char **names;  /* column names, NUL-terminated, owned */
+    size_t *lens;  /* their lengths */
+    size_t n;      /* columns */
+    size_t cap;    /* slots in 'names' and 'lens' */
+    long *slots;   /* open-addressing hash: index or -1 */
+    size_t nslots; /* power of two, at least 2 * n */
 };
 
 static size_t hash(const char *s, size_t len)

@@ -31,12 +31,12 @@ typedef struct cw_field {
 typedef struct cw_arena_block cw_arena_block;
 
 typedef struct cw_rec {
-    cw_layout *layout;      /* column names, borrowed */
-    cw_field *f;            /* one view per column of 'layout' */
-    size_t cap;             /* views allocated in 'f' */
-    cw_arena_block *arena;  /* bytes made for this record (stable) */
-    const char *file;       /* input path the record came from */
-    unsigned long line;     /* physical line where the record starts */
+    cw_layout *layout;         /* column names, borrowed */
+    cw_field *f;               /* one view per column of 'layout' */
+    size_t cap;                /* views allocated in 'f' */
+    cw_arena_block *arena;     /* bytes made for this record (stable) */
+    const char *file;          /* input path the record came from */
+    unsigned long line;        /* physical line where the record starts */
     unsigned long long rownum; /* 1-based record number in its input */
 } cw_rec;
 

@@ -24,12 +24,12 @@ int cw__rule_bool(const char *s, size_t len, int *out, cw_verdict *v);
 /* A parsed date/time.  Fields not given are 0; 'has_time' says whether a
 ** time was present, 'has_offset' whether the input named its offset. */
 typedef struct cw_datetime {
-    int year, month, day;      /* calendar date */
-    int hour, min, sec;        /* time of day, 24-hour */
-    long usec;                 /* microseconds */
-    int has_time;              /* 1 when a time of day was given */
-    int has_offset;            /* 1 when 'Z' or +hh:mm was given */
-    long offset;               /* seconds east of UTC when has_offset */
+    int year, month, day; /* calendar date */
+    int hour, min, sec;   /* time of day, 24-hour */
+    long usec;            /* microseconds */
+    int has_time;         /* 1 when a time of day was given */
+    int has_offset;       /* 1 when 'Z' or +hh:mm was given */
+    long offset;          /* seconds east of UTC when has_offset */
 } cw_datetime;
 
 /*
@@ -54,11 +54,11 @@ int cw__rule_date_convert(cw_datetime *dt, const cw_tz *from, const cw_tz *to,
                           cw_verdict *v);
 
 enum cw_datefmt {
-    CW_DATEFMT_ISO,      /* YYYY-MM-DD HH:MM */
-    CW_DATEFMT_US,       /* MM/DD/YYYY HH:MM */
-    CW_DATEFMT_DATE,     /* YYYY-MM-DD */
-    CW_DATEFMT_US_DATE,  /* MM/DD/YYYY */
-    CW_DATEFMT_ISO_FULL  /* YYYY-MM-DDTHH:MM:SS (no offset) */
+    CW_DATEFMT_ISO,     /* YYYY-MM-DD HH:MM */
+    CW_DATEFMT_US,      /* MM/DD/YYYY HH:MM */
+    CW_DATEFMT_DATE,    /* YYYY-MM-DD */
+    CW_DATEFMT_US_DATE, /* MM/DD/YYYY */
+    CW_DATEFMT_ISO_FULL /* YYYY-MM-DDTHH:MM:SS (no offset) */
 };
 
 /* Write 'dt' in form 'f' into 'out' (at least 32 bytes); return length. */
@@ -116,8 +116,7 @@ const char *cw__rule_name(const cw_rule *r);
 ** -1 and fill 'v'.  A null value passes every rule but "nonblank" and
 ** "effort_name", and stays null.
 */
-int cw__rule_apply(const cw_rule *r, const char *s, size_t len,
-                   cw_buf *scratch, const char **res, size_t *reslen,
-                   cw_verdict *v);
+int cw__rule_apply(const cw_rule *r, const char *s, size_t len, cw_buf *scratch,
+                   const char **res, size_t *reslen, cw_verdict *v);
 
 #endif /* CW_RULES_H */

@@ -71,13 +71,13 @@ typedef const char *(*cw_read_fn)(void *ud, size_t *len, cw_err *err);
 ** of the callback only.  'line' and 'col' are 1-based; 0 when unknown.
 */
 typedef struct cw_problem {
-    const char *file;     /* input path as given, "-" for stdin */
-    unsigned long line;   /* physical line of the record or field */
-    unsigned long col;    /* 1-based column (field) number, 0 if none */
-    const char *column;   /* column name, or NULL */
-    const char *code;     /* stable error code, E_... or W_... */
-    const char *message;  /* human-readable explanation */
-    int warning;          /* 1 for a warning that rejects nothing */
+    const char *file;    /* input path as given, "-" for stdin */
+    unsigned long line;  /* physical line of the record or field */
+    unsigned long col;   /* 1-based column (field) number, 0 if none */
+    const char *column;  /* column name, or NULL */
+    const char *code;    /* stable error code, E_... or W_... */
+    const char *message; /* human-readable explanation */
+    int warning;         /* 1 for a warning that rejects nothing */
 } cw_problem;
 
 typedef void (*cw_problem_fn)(void *ud, const cw_problem *p);
@@ -96,8 +96,9 @@ int cw_run_new(cw_run **out, cw_err *err);
 ** Configuration, all before cw_run_load().  Strings are copied.
 **   cw_run_param:     a recipe parameter, as from --set KEY=VALUE.
 **   cw_run_home:      the directory holding schemas/ and lua/ (required).
-**   cw_run_limits:    sandbox limits: instructions per run (0 = default)
-**                     and Lua memory in bytes (0 = default).
+**   cw_run_limits:    sandbox limits: Lua instructions per recipe call
+**                     (0 = default, 50 million) and Lua memory in bytes
+**                     (0 = default, 64 MiB).
 */
 int cw_run_param(cw_run *r, const char *key, const char *value);
 int cw_run_home(cw_run *r, const char *dir);
@@ -109,6 +110,11 @@ int cw_run_limits(cw_run *r, unsigned long long instructions, size_t memory);
 ** for a Lua error, CW_ELIMIT when the recipe hit a sandbox limit.
 */
 int cw_run_load(cw_run *r, const char *path);
+
+/* The recipe's inputs, after cw_run_load(): count, and the name of input
+** 'i' ('*ismain' set to 1 for the streamed one).  Owned by 'r'. */
+size_t cw_run_ninputs(const cw_run *r);
+const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain);
 
 /*
 ** Bind inputs and outputs, after cw_run_load() and before cw_run_exec().

@@ -1,0 +1,1 @@
+return { steps = { {}, {}, { map = { [true] = "x" } } } }

@@ -1,0 +1,1 @@
+return { r = coroutine.running() }

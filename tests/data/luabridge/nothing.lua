@@ -1,0 +1,2 @@
+-- Forgot to return anything.
+local t = { a = 1 }

@@ -1,0 +1,57 @@
+-- Functions that read and write the lent record.
+local saved
+
+return {
+  get_first = function(r) return r.first end,
+  get_empty = function(r) return r.empty end,
+  get_missing = function(r) return r.nosuch end,
+  get_number_key = function(r) return r[1] end,
+  set_fields = function(r)
+    r.first = "Bob"
+    r.count = 42
+    r.ratio = 0.5
+    r.whole = 3.0
+    r.flag = true
+    r.off = false
+    r.last = nil
+    r.ghost = nil
+  end,
+  set_table = function(r) r.first = {} end,
+  keep_none = function() end,
+  keep_nil = function() return nil end,
+  keep_true = function() return true end,
+  drop = function() return false end,
+  reject = function(r) return nil, "no email for " .. r.first end,
+  bad_number = function() return 42 end,
+  bad_reason = function() return nil, 42 end,
+  boom = function(r)
+    local t = nil
+    return t.x
+  end,
+  save = function(r)
+    saved = r
+    return true
+  end,
+  use_saved = function() return saved.first end,
+  pairs_fields = function(r)
+    local out = {}
+    for k, v in pairs(r) do out[#out + 1] = k .. "=" .. v end
+    return table.concat(out, ",")
+  end,
+  tostring_rec = function(r) return tostring(r) end,
+  val_int = function() return 7 end,
+  val_float = function() return 2.5 end,
+  val_whole = function() return 3.0 end,
+  val_big = function() return 1e15 end,
+  val_neg = function() return -12 end,
+  val_true = function() return true end,
+  val_false = function() return false end,
+  val_nil = function() return nil end,
+  val_empty = function() return "" end,
+  val_table = function() return {} end,
+  bench = function(r)
+    local a, b, c, d, e = r.first, r.last, r.email, r.empty, r.nosuch
+    r.full = a .. " " .. b
+    r.seen = "1"
+  end,
+}

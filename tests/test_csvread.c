@@ -1,0 +1,1273 @@
+/*
+** test_csvread.c -- unit tests for the streaming CSV reader: chunk-size
+** sweeps, out-of-memory sweeps, csv-spectrum conformance, every error code
+** with its line and column, line endings, files and standard input.
+*/
+#include <setjmp.h> /* cmocka.h needs these four first */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "csvread.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ==== Helpers ==== */
+
+/* A byte source that hands out 'left' bytes at most 'step' at a time. */
+struct drip {
+    const char *p; /* next byte to hand out */
+    size_t left;   /* bytes left */
+    size_t step;   /* most bytes per chunk */
+    int fail;      /* 1: fail with CW_EIO once the bytes are used up */
+};
+
+static const char *drip_read(void *ud, size_t *len, cw_err *err)
+{
+    struct drip *d = ud;
+    const char *chunk = d->p;
+
+    if (d->left == 0 && d->fail) {
+        cw__fail(err, CW_EIO, "disk on fire");
+        return NULL;
+    }
+    *len = d->left < d->step ? d->left : d->step;
+    d->p += *len;
+    d->left -= *len;
+    return chunk;
+}
+
+/* Open a reader named "input.csv" on the 'len' bytes at 's', handed out
+** 'step' bytes at a time through 'd'; 'o' may be NULL. */
+static cw_csv *open_mem(struct drip *d, const char *s, size_t len, size_t step,
+                        const cw_csvopts *o)
+{
+    cw_csv *r = NULL;
+    cw_err err;
+
+    d->p = s;
+    d->left = len;
+    d->step = step;
+    d->fail = 0;
+    assert_int_equal(cw__csv_open("input.csv", drip_read, d, o, &r, &err),
+                     CW_OK);
+    assert_non_null(r);
+    return r;
+}
+
+/* A growable string for dumps. */
+struct text {
+    char *p;    /* bytes, NUL-terminated */
+    size_t len; /* bytes used */
+};
+
+static void put(struct text *t, const char *s, size_t len)
+{
+    t->p = realloc(t->p, t->len + len + 1);
+    assert_non_null(t->p);
+    memcpy(t->p + t->len, s, len);
+    t->len += len;
+    t->p[t->len] = '\0';
+}
+
+static void putf(struct text *t, const char *fmt, ...) CW_PRINTF(2, 3);
+
+static void putf(struct text *t, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < sizeof buf);
+    put(t, buf, (size_t)n);
+}
+
+/*
+** Read 'r' to the end (or to a fatal error) and describe everything seen,
+** one line per record: status, line, problem, fields.  Header names come
+** first.  The caller frees the result; its length goes to '*tlen'.
+*/
+static char *dump(cw_csv *r, size_t *tlen)
+{
+    struct text t = {NULL, 0};
+    int rc = cw__csv_header(r);
+
+    putf(&t, "header %d line %lu:", rc, cw__csv_line(r));
+    for (size_t i = 0; i < cw__csv_ncols(r); i++)
+        putf(&t, " [%s]", cw__csv_colname(r, i));
+    put(&t, "\n", 1);
+    for (;;) {
+        rc = cw__csv_next(r);
+        if (rc != CW_ROW && rc != CW_EINVALID) {
+            putf(&t, "end %d %s %lu:%lu\n", rc, cw__csv_code(r),
+                 cw__csv_errline(r), cw__csv_errcol(r));
+            break;
+        }
+        putf(&t, "%d line %lu row %llu", rc, cw__csv_line(r),
+             cw__csv_rownum(r));
+        if (rc == CW_EINVALID)
+            putf(&t, " %s %lu:%lu", cw__csv_code(r), cw__csv_errline(r),
+                 cw__csv_errcol(r));
+        put(&t, ":", 1);
+        for (size_t i = 0; i < cw__csv_nfields(r); i++) {
+            size_t len;
+            const char *f = cw__csv_field(r, i, &len);
+
+            assert_non_null(f);
+            assert_int_equal(f[len], '\0');
+            put(&t, " [", 2);
+            put(&t, f, len);
+            put(&t, "]", 1);
+        }
+        put(&t, "\n", 1);
+    }
+    *tlen = t.len;
+    return t.p;
+}
+
+/*
+** Dump the 'len' bytes at 's' read 'step' bytes at a time with 'o' (the
+** dump's length in '*tlen').  A reader that got to the end has consumed
+** every byte.
+*/
+static char *dump_mem(const char *s, size_t len, size_t step,
+                      const cw_csvopts *o, size_t *tlen)
+{
+    struct drip d;
+    cw_csv *r = open_mem(&d, s, len, step, o);
+    char *text = dump(r, tlen);
+
+    if (strstr(text, "end 2 ") != NULL)
+        assert_int_equal(cw__csv_offset(r), len);
+    cw__csv_close(r);
+    return text;
+}
+
+/* Path of 'name' under tests/data/csvread, in 'buf' of 'size' bytes. */
+static const char *datapath(char *buf, size_t size, const char *name)
+{
+    const char *root = getenv("CW_SOURCE_DIR");
+
+    snprintf(buf, size, "%s/tests/data/csvread/%s", root ? root : ".", name);
+    return buf;
+}
+
+/* Read the whole file 'path' into a malloc'd buffer, its size in '*len'. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p = NULL;
+    size_t n = 0;
+    char buf[4096];
+    size_t k;
+
+    assert_non_null(f);
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
+        p = realloc(p, n + k + 1);
+        assert_non_null(p);
+        memcpy(p + n, buf, k);
+        n += k;
+    }
+    fclose(f);
+    if (p == NULL)
+        p = calloc(1, 1);
+    assert_non_null(p);
+    p[n] = '\0';
+    *len = n;
+    return p;
+}
+
+/* Write 'len' bytes at 's' to a new temporary file; return its path. */
+static char *tempfile(const char *s, size_t len)
+{
+    char *path = strdup("/tmp/test_csvread_XXXXXX");
+    int fd;
+
+    assert_non_null(path);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, s, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+/* ==== Chunk sizes and line numbers ==== */
+
+/* BOM, quoted delimiters, doubled quotes, LF/CRLF/CR inside quotes and
+** as record ends, blank lines of every kind, accents and an emoji. */
+static const char sweep_input[] =
+    "\xEF\xBB\xBF"
+    "id,name,note\r\n"                               /* line 1 */
+    "1,\"Smith, Ana\",\"said \"\"hi\"\"\"\r\n"       /* line 2 */
+    "\r\n"                                           /* line 3, blank */
+    "2,Zo\xC3\xAB \xF0\x9F\x8E\x89,\"two\nlines\"\n" /* lines 4-5 */
+    "\n"                                             /* line 6, blank */
+    "3,\"crlf\r\ninside\",\"cr\rinside\"\r"          /* lines 7-9 */
+    "\r"                                             /* line 10, blank */
+    "4,,\"\"\n"                                      /* line 11 */
+    "5, spaced ,\"no newline at end\"";              /* line 12 */
+
+static const char sweep_expected[] =
+    "header 0 line 1: [id] [name] [note]\n"
+    "1 line 2 row 1: [1] [Smith, Ana] [said \"hi\"]\n"
+    "1 line 4 row 2: [2] [Zo\xC3\xAB \xF0\x9F\x8E\x89] [two\nlines]\n"
+    "1 line 7 row 3: [3] [crlf\r\ninside] [cr\rinside]\n"
+    "1 line 11 row 4: [4] [] []\n"
+    "1 line 12 row 5: [5] [ spaced ] [no newline at end]\n"
+    "end 2  0:0\n";
+
+/* However the input is cut into chunks, the records and their line
+** numbers are the same. */
+static void test_csvread_every_chunk_size(void **state)
+{
+    size_t len = sizeof sweep_input - 1;
+
+    (void)state;
+    for (size_t step = 1; step <= len; step++) {
+        size_t glen;
+        char *got = dump_mem(sweep_input, len, step, NULL, &glen);
+
+        if (strcmp(got, sweep_expected) != 0)
+            fail_msg("step %zu:\n%s", step, got);
+        free(got);
+    }
+}
+
+/* Problems found inside multi-line records: the line where the bad field
+** starts, for every chunk size, and reading goes on after CW_EINVALID. */
+static const char sweep_bad_input[] =
+    "a,b,c\n"                            /* line 1 */
+    "1,\"x\ny\",\"p\r\nq\xC0\xAF\"\n"    /* lines 2-4, bad UTF-8 in 3 */
+    "\n"                                 /* line 5 */
+    "2,\"m\rn\",o\x00p\n"                /* lines 6-7, NUL in field 3 */
+    "3,4\n"                              /* line 8, ragged */
+    "5,6,7\r\n"                          /* line 9 */
+    "8,\"two\nlines\",\"never\nclosed\n" /* lines 10-13, unterminated */
+    "9,9,9\n";
+
+static const char sweep_bad_expected[] =
+    "header 0 line 1: [a] [b] [c]\n"
+    "-4 line 2 row 1 E_UTF8 3:3: [1] [x\ny] [p\r\nq\xC0\xAF]\n"
+    "-4 line 6 row 2 E_NUL 7:3: [2] [m\rn] [o\x00p]\n"
+    "-4 line 8 row 3 E_RAGGED 8:0: [3] [4]\n"
+    "1 line 9 row 4: [5] [6] [7]\n"
+    "end -3 E_QUOTE 11:3\n";
+
+static void test_csvread_every_chunk_size_errors(void **state)
+{
+    size_t len = sizeof sweep_bad_input - 1;
+    size_t elen = sizeof sweep_bad_expected - 1;
+
+    (void)state;
+    for (size_t step = 1; step <= len; step++) {
+        size_t glen;
+        char *got = dump_mem(sweep_bad_input, len, step, NULL, &glen);
+
+        if (glen != elen || memcmp(got, sweep_bad_expected, elen) != 0)
+            fail_msg("step %zu:\n%s", step, got);
+        free(got);
+    }
+}
+
+/* LF, CRLF and CR-only files give the same records on the same lines. */
+static void test_csvread_line_endings(void **state)
+{
+    static const char tmpl[] = "h1,h2|"                  /* line 1 */
+                               "|"                       /* line 2 */
+                               "a,\"multi|line|field\"|" /* lines 3-5 */
+                               "||"                      /* lines 6-7 */
+                               "b,c|"                    /* line 8 */
+                               "\"d|\",e|";              /* lines 9-10 */
+    static const char want[] = "h1 h2\n"
+                               "3: [a] [multi|line|field]\n"
+                               "8: [b] [c]\n"
+                               "9: [d|] [e]\n";
+    static const char *const ends[] = {"\n", "\r\n", "\r"};
+
+    (void)state;
+    for (size_t e = 0; e < 3; e++) {
+        size_t elen = strlen(ends[e]);
+        struct text in = {NULL, 0}, got = {NULL, 0};
+        struct drip d;
+        cw_csv *r;
+
+        for (const char *p = tmpl; *p != '\0'; p++)
+            if (*p == '|')
+                put(&in, ends[e], elen);
+            else
+                put(&in, p, 1);
+        r = open_mem(&d, in.p, in.len, 3, NULL);
+        assert_int_equal(cw__csv_header(r), CW_OK);
+        putf(&got, "%s %s\n", cw__csv_colname(r, 0), cw__csv_colname(r, 1));
+        while (cw__csv_next(r) == CW_ROW) {
+            putf(&got, "%lu:", cw__csv_line(r));
+            for (size_t i = 0; i < cw__csv_nfields(r); i++) {
+                size_t len;
+                const char *f = cw__csv_field(r, i, &len);
+
+                put(&got, " [", 2);
+                for (size_t k = 0; k < len; k++)
+                    if (len - k >= elen && memcmp(f + k, ends[e], elen) == 0) {
+                        put(&got, "|", 1);
+                        k += elen - 1;
+                    } else {
+                        put(&got, f + k, 1);
+                    }
+                put(&got, "]", 1);
+            }
+            put(&got, "\n", 1);
+        }
+        assert_string_equal(cw__csv_code(r), "");
+        assert_string_equal(got.p, want);
+        cw__csv_close(r);
+        free(in.p);
+        free(got.p);
+    }
+}
+
+/* ==== Out of memory ==== */
+
+static long budget;   /* allocations left before failing */
+static long failures; /* allocations refused */
+static int transient; /* 1: refuse only the allocation numbered 'budget' */
+
+/* An allocator that fails once its budget of calls is spent (or, when
+** 'transient', fails that one call only). */
+static void *budget_alloc(void *ud, void *ptr, size_t size)
+{
+    (void)ud;
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (transient ? budget-- == 0 : budget-- <= 0) {
+        failures++;
+        return NULL;
+    }
+    return realloc(ptr, size);
+}
+
+/* Fail the 1st, 2nd, ... allocation of cw__csv_open(): each failure is a
+** clean CW_ENOMEM with a NULL handle. */
+static void test_csvread_open_out_of_memory(void **state)
+{
+    (void)state;
+    for (long n = 0;; n++) {
+        struct drip d = {"a\n", 2, 1, 0};
+        cw_csv *r = (cw_csv *)&d;
+        cw_err err;
+        int rc;
+
+        budget = n;
+        failures = 0;
+        transient = 0;
+        cw_set_allocator(budget_alloc, NULL);
+        rc = cw__csv_open("input.csv", drip_read, &d, NULL, &r, &err);
+        cw_set_allocator(NULL, NULL);
+        if (rc == CW_OK) {
+            assert_int_equal(failures, 0);
+            assert_true(n > 0);
+            cw__csv_close(r);
+            break;
+        }
+        assert_int_equal(rc, CW_ENOMEM);
+        assert_int_equal(err.code, CW_ENOMEM);
+        assert_null(r);
+    }
+}
+
+/* The same for cw__csv_openfile(), which also allocates its read buffer. */
+static void test_csvread_openfile_out_of_memory(void **state)
+{
+    char *path = tempfile("a,b\n1,2\n", 8);
+
+    (void)state;
+    for (long n = 0;; n++) {
+        cw_csv *r = NULL;
+        cw_err err;
+        int rc;
+
+        budget = n;
+        failures = 0;
+        transient = 0;
+        cw_set_allocator(budget_alloc, NULL);
+        rc = cw__csv_openfile(path, NULL, &r, &err);
+        cw_set_allocator(NULL, NULL);
+        if (rc == CW_OK) {
+            assert_int_equal(failures, 0);
+            assert_int_equal(cw__csv_next(r), CW_ROW);
+            assert_int_equal(cw__csv_next(r), CW_DONE);
+            cw__csv_close(r);
+            break;
+        }
+        assert_int_equal(rc, CW_ENOMEM);
+        assert_null(r);
+    }
+    unlink(path);
+    free(path);
+}
+
+/*
+** Run out of memory at every allocation while reading a small input to
+** the end, both for good (persistent) and for one call (transient): the
+** reader gives either the right records or CW_ENOMEM (sticky), and never
+** crashes or leaks.
+*/
+static void test_csvread_read_out_of_memory(void **state)
+{
+    static const char in[] = "Id,Name,Note\n"
+                             "1,\"a\nb\",x\n"
+                             "2,c,\"d,e\"\n"
+                             "\n"
+                             "3,f,g\n";
+    static const char want[] = "header 0 line 1: [Id] [Name] [Note]\n"
+                               "1 line 2 row 1: [1] [a\nb] [x]\n"
+                               "1 line 4 row 2: [2] [c] [d,e]\n"
+                               "1 line 6 row 3: [3] [f] [g]\n"
+                               "end 2  0:0\n";
+
+    (void)state;
+    for (transient = 0; transient <= 1; transient++) {
+        long nomem = 0;
+
+        for (long n = 0;; n++) {
+            struct drip d = {in, sizeof in - 1, 5, 0};
+            cw_csv *r = NULL;
+            char *got = NULL, *end;
+            size_t glen;
+            int rc;
+
+            budget = n;
+            failures = 0;
+            cw_set_allocator(budget_alloc, NULL);
+            rc = cw__csv_open("input.csv", drip_read, &d, NULL, &r, NULL);
+            if (rc == CW_OK) {
+                got = dump(r, &glen);
+                if (strstr(got, "end -1 ") != NULL) {
+                    /* The failure is sticky. */
+                    assert_int_equal(cw__csv_next(r), CW_ENOMEM);
+                    assert_string_equal(cw__csv_code(r), "E_NOMEM");
+                    assert_non_null(strstr(cw__csv_errmsg(r), "input.csv:"));
+                }
+            }
+            cw__csv_close(r);
+            cw_set_allocator(NULL, NULL);
+            if (rc != CW_OK) {
+                assert_int_equal(rc, CW_ENOMEM);
+                assert_null(r);
+            } else if ((end = strstr(got, "end -1 E_NOMEM ")) != NULL) {
+                /* What came before the failure was right. */
+                nomem++;
+                if (strncmp(got, "header -1 ", 10) != 0)
+                    assert_memory_equal(got, want, (size_t)(end - got));
+            } else {
+                /* No failure, or one libcsv absorbed: the right records. */
+                assert_string_equal(got, want);
+            }
+            free(got);
+            if (failures == 0)
+                break;
+        }
+        assert_true(nomem > 0);
+    }
+    transient = 0;
+}
+
+/* ==== csv-spectrum ==== */
+
+#define JMAX 16 /* most keys in one object of the expected files */
+
+/* One expected record: keys and values, NUL-terminated, malloc'd. */
+struct jrec {
+    size_t n;          /* keys */
+    char *key[JMAX];   /* the keys, in order */
+    char *val[JMAX];   /* their values */
+    size_t vlen[JMAX]; /* lengths of the values */
+};
+
+/* Skip JSON white space at '*p'. */
+static void jspace(const char **p)
+{
+    while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
+        (*p)++;
+}
+
+/* Append code point 'cp' to 't' as UTF-8. */
+static void put_utf8(struct text *t, unsigned long cp)
+{
+    char b[4];
+    size_t n;
+
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    put(t, b, n);
+}
+
+/* Parse the JSON string at '*p' into a malloc'd string, its size in
+** '*len'. */
+static char *jstring(const char **p, size_t *len)
+{
+    struct text t = {NULL, 0};
+
+    put(&t, "", 0);
+    assert_int_equal(**p, '"');
+    for ((*p)++; **p != '"'; (*p)++) {
+        char c = **p;
+        unsigned long cp;
+
+        assert_int_not_equal(c, '\0');
+        if (c != '\\') {
+            put(&t, &c, 1);
+            continue;
+        }
+        c = *++*p;
+        switch (c) {
+        case 'n':
+            put(&t, "\n", 1);
+            break;
+        case 'r':
+            put(&t, "\r", 1);
+            break;
+        case 't':
+            put(&t, "\t", 1);
+            break;
+        case 'b':
+            put(&t, "\b", 1);
+            break;
+        case 'f':
+            put(&t, "\f", 1);
+            break;
+        case 'u':
+            assert_int_equal(sscanf(*p + 1, "%4lx", &cp), 1);
+            *p += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && (*p)[1] == '\\') {
+                unsigned long lo;
+
+                assert_int_equal(sscanf(*p + 3, "%4lx", &lo), 1);
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                *p += 6;
+            }
+            put_utf8(&t, cp);
+            break;
+        default: /* '"', '\\', '/' */
+            put(&t, &c, 1);
+            break;
+        }
+    }
+    (*p)++;
+    *len = t.len;
+    return t.p;
+}
+
+/* Parse one flat object of strings at '*p' into 'j'. */
+static void jobject(const char **p, struct jrec *j)
+{
+    j->n = 0;
+    jspace(p);
+    assert_int_equal(**p, '{');
+    (*p)++;
+    jspace(p);
+    while (**p != '}') {
+        size_t klen;
+
+        assert_true(j->n < JMAX);
+        j->key[j->n] = jstring(p, &klen);
+        jspace(p);
+        assert_int_equal(**p, ':');
+        (*p)++;
+        jspace(p);
+        j->val[j->n] = jstring(p, &j->vlen[j->n]);
+        j->n++;
+        jspace(p);
+        if (**p == ',') {
+            (*p)++;
+            jspace(p);
+        }
+    }
+    (*p)++;
+}
+
+/* Parse a JSON array of flat objects (or one object) at 's' into a
+** malloc'd array; its size in '*n'. */
+static struct jrec *jparse(const char *s, size_t *n)
+{
+    struct jrec *recs = NULL;
+    const char *p = s;
+
+    *n = 0;
+    jspace(&p);
+    if (*p != '[') {
+        recs = calloc(1, sizeof *recs);
+        assert_non_null(recs);
+        jobject(&p, recs);
+        *n = 1;
+        return recs;
+    }
+    p++;
+    jspace(&p);
+    while (*p != ']') {
+        recs = realloc(recs, (*n + 1) * sizeof *recs);
+        assert_non_null(recs);
+        jobject(&p, &recs[*n]);
+        (*n)++;
+        jspace(&p);
+        if (*p == ',') {
+            p++;
+            jspace(&p);
+        }
+    }
+    return recs;
+}
+
+static void jfree(struct jrec *recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < recs[i].n; k++) {
+            free(recs[i].key[k]);
+            free(recs[i].val[k]);
+        }
+    free(recs);
+}
+
+/*
+** Read the csv-spectrum file 'name' with 'o' and compare its records with
+** name.json.  Field 'skip' (1-based; 0 for none) is not compared.
+*/
+static void spectrum(const char *name, const cw_csvopts *o, size_t skip)
+{
+    char path[4096], name2[512];
+    char *json;
+    size_t jlen, n, rows = 0;
+    struct jrec *want;
+    cw_csv *r;
+    cw_err err;
+    int rc;
+
+    snprintf(name2, sizeof name2, "csv-spectrum/%s.json", name);
+    json = slurp(datapath(path, sizeof path, name2), &jlen);
+    want = jparse(json, &n);
+    snprintf(name2, sizeof name2, "csv-spectrum/%s.csv", name);
+    assert_int_equal(
+        cw__csv_openfile(datapath(path, sizeof path, name2), o, &r, &err),
+        CW_OK);
+    assert_int_equal(cw__csv_header(r), CW_OK);
+    while ((rc = cw__csv_next(r)) == CW_ROW) {
+        const struct jrec *j = &want[rows];
+
+        assert_true(rows < n);
+        assert_int_equal(cw__csv_nfields(r), j->n);
+        assert_int_equal(cw__csv_ncols(r), j->n);
+        for (size_t k = 0; k < j->n; k++) {
+            size_t len;
+            const char *f = cw__csv_field(r, k, &len);
+
+            assert_string_equal(cw__csv_colname(r, k), j->key[k]);
+            if (k + 1 == skip)
+                continue;
+            if (len != j->vlen[k] || memcmp(f, j->val[k], len) != 0)
+                fail_msg("%s row %zu field %zu: got '%.*s'", name, rows + 1,
+                         k + 1, (int)len, f);
+        }
+        rows++;
+    }
+    if (rc != CW_DONE)
+        fail_msg("%s: %s", name, cw__csv_errmsg(r));
+    assert_int_equal(rows, n);
+    cw__csv_close(r);
+    jfree(want, n);
+    free(json);
+}
+
+/* Every csv-spectrum file gives the records its JSON lists. */
+static void test_csvread_spectrum(void **state)
+{
+    char path[4096];
+    DIR *dir;
+    struct dirent *e;
+    int files = 0;
+
+    (void)state;
+    dir = opendir(datapath(path, sizeof path, "csv-spectrum"));
+    assert_non_null(dir);
+    while ((e = readdir(dir)) != NULL) {
+        size_t len = strlen(e->d_name);
+        char name[256];
+
+        if (len < 5 || strcmp(e->d_name + len - 4, ".csv") != 0 ||
+            strcmp(e->d_name, "location_coordinates.csv") == 0)
+            continue;
+        snprintf(name, sizeof name, "%.*s", (int)(len - 4), e->d_name);
+        spectrum(name, NULL, 0);
+        files++;
+    }
+    closedir(dir);
+    assert_int_equal(files, 11);
+}
+
+/* location_coordinates has bare quotes in unquoted fields: strict mode
+** refuses it, lenient mode reads one record of four fields (its expected
+** phone number is wrong upstream, so field 1 is checked by hand). */
+static void test_csvread_spectrum_lenient_quotes(void **state)
+{
+    char path[4096];
+    cw_csvopts o;
+    cw_csv *r;
+    size_t len;
+
+    (void)state;
+    datapath(path, sizeof path, "csv-spectrum/location_coordinates.csv");
+    assert_int_equal(cw__csv_openfile(path, NULL, &r, NULL), CW_OK);
+    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+    assert_string_equal(cw__csv_code(r), "E_QUOTE");
+    assert_int_equal(cw__csv_errline(r), 2);
+    assert_int_equal(cw__csv_errcol(r), 2);
+    cw__csv_close(r);
+
+    cw__csvopts_default(&o);
+    o.lenient_quotes = 1;
+    spectrum("location_coordinates", &o, 1);
+    assert_int_equal(cw__csv_openfile(path, &o, &r, NULL), CW_OK);
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_int_equal(cw__csv_nfields(r), 4);
+    assert_string_equal(cw__csv_field(r, 0, &len), "2095257564");
+    assert_int_equal(cw__csv_next(r), CW_DONE);
+    cw__csv_close(r);
+}
+
+/* ==== Errors ==== */
+
+/* Open 's' (NUL-terminated) in one chunk with default options. */
+static cw_csv *open_str(struct drip *d, const char *s)
+{
+    return open_mem(d, s, strlen(s), strlen(s) + 1, NULL);
+}
+
+/* Check the last problem of 'r': code, line, column, and a message that
+** contains 'part'. */
+static void check_problem(const cw_csv *r, const char *code, unsigned long line,
+                          unsigned long col, const char *part)
+{
+    assert_string_equal(cw__csv_code(r), code);
+    assert_int_equal(cw__csv_errline(r), line);
+    assert_int_equal(cw__csv_errcol(r), col);
+    if (strstr(cw__csv_errmsg(r), part) == NULL)
+        fail_msg("message '%s' lacks '%s'", cw__csv_errmsg(r), part);
+}
+
+/* A 0-byte input, or one of blank lines only, has no header. */
+static void test_csvread_empty(void **state)
+{
+    static const char *const inputs[] = {"", "\n", "\r\n\r\n", "\r\r\n\n",
+                                         "\xEF\xBB\xBF"};
+    cw_csvopts o;
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+        r = open_str(&d, inputs[i]);
+        assert_int_equal(cw__csv_header(r), CW_EPARSE);
+        check_problem(r, "E_EMPTY", 1, 0, "input.csv:1:0: no header");
+        assert_int_equal(cw__csv_next(r), CW_EPARSE);
+        assert_string_equal(cw__csv_code(r), "E_EMPTY");
+        cw__csv_close(r);
+    }
+    /* Without a header an empty input is simply done. */
+    cw__csvopts_default(&o);
+    o.header = 0;
+    r = open_mem(&d, "\n\n", 2, 1, &o);
+    assert_int_equal(cw__csv_header(r), CW_OK);
+    assert_int_equal(cw__csv_next(r), CW_DONE);
+    assert_int_equal(cw__csv_ncols(r), 0);
+    cw__csv_close(r);
+}
+
+/* A blank header name is refused, naming its column. */
+static void test_csvread_header_blank(void **state)
+{
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    r = open_str(&d, "\nid,,name\n1,2,3\n");
+    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+    check_problem(r, "E_HEADER_BLANK", 2, 2,
+                  "input.csv:2:2: blank header name in column 2");
+    assert_int_equal(cw__csv_header(r), CW_EPARSE);
+    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+    assert_int_equal(cw__csv_ncols(r), 0);
+    cw__csv_close(r);
+
+    r = open_str(&d, "id,name,\" \"\n");
+    assert_int_equal(cw__csv_header(r), CW_EPARSE);
+    check_problem(r, "E_HEADER_BLANK", 1, 3, "column 3");
+    cw__csv_close(r);
+}
+
+/* Header names equal but for ASCII case are refused, naming both. */
+static void test_csvread_header_dup(void **state)
+{
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    r = open_str(&d, "Profile ID,profile id\n1,2\n");
+    assert_int_equal(cw__csv_header(r), CW_EPARSE);
+    check_problem(r, "E_HEADER_DUP", 1, 2, "input.csv:1:2: ");
+    check_problem(r, "E_HEADER_DUP", 1, 2, "'Profile ID' in column 1");
+    check_problem(r, "E_HEADER_DUP", 1, 2, "'profile id' in column 2");
+    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+    cw__csv_close(r);
+
+    /* Further apart, among many columns (non-ASCII case is not folded). */
+    r = open_str(&d, "a,b,c,\xC3\x89t\xC3\xA9,\xC3\xA9t\xC3\xA9,d,e,f,g,h,"
+                     "i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,E\n");
+    assert_int_equal(cw__csv_header(r), CW_EPARSE);
+    check_problem(r, "E_HEADER_DUP", 1, 29, "'e' in column 7");
+    cw__csv_close(r);
+
+    r = open_str(&d, "a,b,\xC3\x89t\xC3\xA9,\xC3\xA9t\xC3\xA9\n");
+    assert_int_equal(cw__csv_header(r), CW_OK);
+    assert_int_equal(cw__csv_ncols(r), 4);
+    assert_string_equal(cw__csv_colname(r, 3), "\xC3\xA9t\xC3\xA9");
+    assert_null(cw__csv_colname(r, 4));
+    cw__csv_close(r);
+}
+
+/* A record with the wrong number of fields is CW_EINVALID, its fields
+** readable, and reading continues; a trailing delimiter is a field. */
+static void test_csvread_ragged(void **state)
+{
+    struct drip d;
+    cw_csv *r;
+    size_t len;
+
+    (void)state;
+    r = open_str(&d, "a,b\n1,2\n1,2,3\n\n4\n5,6,\n7,8");
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    check_problem(r, "E_RAGGED", 3, 0,
+                  "input.csv:3:0: record has 3 fields, header has 2");
+    assert_int_equal(cw__csv_nfields(r), 3);
+    assert_string_equal(cw__csv_field(r, 2, &len), "3");
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    check_problem(r, "E_RAGGED", 5, 0, "record has 1 fields");
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    check_problem(r, "E_RAGGED", 6, 0, "record has 3 fields");
+    assert_string_equal(cw__csv_field(r, 2, &len), "");
+    assert_int_equal(len, 0);
+    assert_null(cw__csv_field(r, 3, &len));
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_int_equal(cw__csv_line(r), 7);
+    assert_int_equal(cw__csv_rownum(r), 5);
+    assert_int_equal(cw__csv_next(r), CW_DONE);
+    cw__csv_close(r);
+}
+
+/* Invalid UTF-8 of every kind is CW_EINVALID naming field, column and
+** byte; in a header name it is CW_EPARSE. */
+static void test_csvread_utf8(void **state)
+{
+    static const struct {
+        const char *in;   /* the input */
+        const char *part; /* in the message */
+    } cases[] = {
+        {"id,body\n1,ok\n2,ab\xC0\xAF\n",
+         "input.csv:3:2: invalid UTF-8 in field 2 (column 'body') at byte 3"},
+        {"id,body\n1,ok\n2,\"x\xE2\x82\"\n", "at byte 2"},    /* truncated */
+        {"id,body\n1,ok\n2,\x80x\n", "at byte 1"},            /* continuation */
+        {"id,body\n1,ok\n2,x\xED\xA0\x80\n", "at byte 2"},    /* surrogate */
+        {"id,body\n1,ok\n2,\xF4\x90\x80\x80\n", "at byte 1"}, /* > U+10FFFF */
+        {"id,body\n1,ok\n2,\xF0\x9F\x8E\n", "at byte 1"},     /* truncated */
+    };
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        r = open_str(&d, cases[i].in);
+        assert_int_equal(cw__csv_next(r), CW_ROW);
+        assert_int_equal(cw__csv_next(r), CW_EINVALID);
+        check_problem(r, "E_UTF8", 3, 2, cases[i].part);
+        assert_int_equal(cw__csv_nfields(r), 2);
+        assert_int_equal(cw__csv_next(r), CW_DONE);
+        cw__csv_close(r);
+    }
+    r = open_str(&d, "id,b\xFFody\n1,2\n");
+    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+    check_problem(r, "E_UTF8", 1, 2, "header name 2 at byte 2");
+    cw__csv_close(r);
+}
+
+/* A NUL byte in a field is CW_EINVALID; the field keeps it. */
+static void test_csvread_nul(void **state)
+{
+    static const char in[] = "a,b\n1,x\0y\n2,3\n";
+    struct drip d;
+    cw_csv *r;
+    size_t len;
+    const char *f;
+
+    (void)state;
+    r = open_mem(&d, in, sizeof in - 1, 4, NULL);
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    check_problem(r, "E_NUL", 2, 2,
+                  "input.csv:2:2: NUL byte in field 2 (column 'b') at byte 2");
+    f = cw__csv_field(r, 1, &len);
+    assert_int_equal(len, 3);
+    assert_memory_equal(f, "x\0y", 3);
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_int_equal(cw__csv_next(r), CW_DONE);
+    cw__csv_close(r);
+}
+
+/* Stray quotes and text after a closing quote stop reading with E_QUOTE,
+** after the records before them. */
+static void test_csvread_quote(void **state)
+{
+    static const struct {
+        const char *in;     /* the input */
+        unsigned long line; /* where the field starts */
+        unsigned long col;  /* which field */
+        const char *part;   /* in the message */
+    } cases[] = {
+        {"a,b\n1,2\n3,x\"y\n", 3, 2, "input.csv:3:2: stray quote"},
+        {"a,b\n1,2\n3,\"x\"y\n", 3, 2, "text after the closing quote"},
+        {"a,b\n1,2\n\"3\n3\" ,4\n", 3, 1, "of field 1 (column 'a')"},
+        {"a,b\n1,2\n3,\"x\ny\"z\n", 3, 2, "input.csv:3:2: "},
+        {"a,b\n1,2\n3, \"x\"\n", 3, 2, "stray quote"},
+    };
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        r = open_str(&d, cases[i].in);
+        assert_int_equal(cw__csv_next(r), CW_ROW);
+        assert_int_equal(cw__csv_line(r), 2);
+        assert_int_equal(cw__csv_next(r), CW_EPARSE);
+        check_problem(r, "E_QUOTE", cases[i].line, cases[i].col, cases[i].part);
+        assert_int_equal(cw__csv_nfields(r), 0);
+        assert_int_equal(cw__csv_next(r), CW_EPARSE);
+        check_problem(r, "E_QUOTE", cases[i].line, cases[i].col, cases[i].part);
+        cw__csv_close(r);
+    }
+}
+
+/* An unterminated quote is reported where its field started, in strict
+** and in lenient mode, for every chunk size. */
+static void test_csvread_unterminated(void **state)
+{
+    static const char in[] = "a,b\n"      /* line 1 */
+                             "1,2\n"      /* line 2 */
+                             "3,\"open\n" /* line 3 */
+                             "4,5\n"      /* line 4 */
+                             "6,7\n"      /* line 5 */
+                             "8,9\n";     /* line 6 */
+    cw_csvopts o;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    for (o.lenient_quotes = 0; o.lenient_quotes <= 1; o.lenient_quotes++)
+        for (size_t step = 1; step < sizeof in; step++) {
+            struct drip d;
+            cw_csv *r = open_mem(&d, in, sizeof in - 1, step, &o);
+
+            assert_int_equal(cw__csv_next(r), CW_ROW);
+            assert_int_equal(cw__csv_next(r), CW_EPARSE);
+            check_problem(r, "E_QUOTE", 3, 2,
+                          "input.csv:3:2: unterminated quoted field "
+                          "starting at line 3");
+            cw__csv_close(r);
+        }
+}
+
+/* In lenient mode a bare quote in an unquoted field is data. */
+static void test_csvread_lenient(void **state)
+{
+    cw_csvopts o;
+    struct drip d;
+    cw_csv *r;
+    size_t len;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    o.lenient_quotes = 1;
+    r = open_mem(&d, "a,b\n5'11\",x\"y\"\n", 15, 2, &o);
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_string_equal(cw__csv_field(r, 0, &len), "5'11\"");
+    assert_string_equal(cw__csv_field(r, 1, &len), "x\"y\"");
+    assert_int_equal(cw__csv_next(r), CW_DONE);
+    cw__csv_close(r);
+}
+
+/* A UTF-16 or UTF-32 byte order mark is refused, even split over
+** chunks. */
+static void test_csvread_encoding(void **state)
+{
+    static const struct {
+        const char *in;  /* the input */
+        size_t len;      /* its size */
+        const char *enc; /* named in the message */
+    } cases[] = {
+        {"\xFF\xFE"
+         "a\0,\0b\0\n\0",
+         10, "UTF-16LE"},
+        {"\xFE\xFF\0a\0,\0b\0\n", 10, "UTF-16BE"},
+        {"\0\0\xFE\xFF\0\0\0a", 8, "UTF-32BE"},
+        {"\xFF\xFE\0\0a\0\0\0", 8, "UTF-32LE"},
+        {"\xFF\xFE", 2, "UTF-16LE"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (size_t step = 1; step <= cases[i].len; step++) {
+            struct drip d;
+            cw_csv *r = open_mem(&d, cases[i].in, cases[i].len, step, NULL);
+
+            assert_int_equal(cw__csv_header(r), CW_EPARSE);
+            check_problem(r, "E_ENCODING", 1, 0, cases[i].enc);
+            check_problem(r, "E_ENCODING", 1, 0, "save it as UTF-8");
+            assert_int_equal(cw__csv_next(r), CW_EPARSE);
+            cw__csv_close(r);
+        }
+}
+
+/* A field larger than max_field stops reading with E_FIELD_TOO_LARGE,
+** quoted or not, complete or still open; max_field bytes are fine. */
+static void test_csvread_field_too_large(void **state)
+{
+    static const size_t sizes[] = {1000, 5000, 300 * 1024};
+    static const size_t steps[] = {4, 7, 4096, 1 << 20};
+    char *in = malloc(300 * 1024 + 64);
+    cw_csvopts o;
+
+    (void)state;
+    assert_non_null(in);
+    cw__csvopts_default(&o);
+    o.max_field = 1000;
+    /* shape 0: unquoted; 1: quoted; 2: quote never closed */
+    for (int shape = 0; shape < 3; shape++)
+        for (size_t z = 0; z < 3; z++)
+            for (size_t k = 0; k < 4; k++) {
+                size_t n = 0;
+                struct drip d;
+                cw_csv *r;
+
+                memcpy(in, "a,b\n1,2\n3,", 10);
+                n = 10;
+                if (shape > 0)
+                    in[n++] = '"';
+                memset(in + n, 'x', sizes[z]);
+                n += sizes[z];
+                if (shape == 1)
+                    in[n++] = '"';
+                memcpy(in + n, "\n4,5\n", 5);
+                n += 5;
+                r = open_mem(&d, in, n, steps[k], &o);
+                assert_int_equal(cw__csv_next(r), CW_ROW);
+                if (sizes[z] == 1000 && shape < 2) {
+                    size_t len;
+
+                    assert_int_equal(cw__csv_next(r), CW_ROW);
+                    cw__csv_field(r, 1, &len);
+                    assert_int_equal(len, 1000);
+                    assert_int_equal(cw__csv_next(r), CW_ROW);
+                    assert_int_equal(cw__csv_next(r), CW_DONE);
+                } else {
+                    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+                    check_problem(r, "E_FIELD_TOO_LARGE", 3, 2,
+                                  "input.csv:3:2: field 2 (column 'b') is "
+                                  "larger than 1000 bytes");
+                    if (shape == 2)
+                        check_problem(r, "E_FIELD_TOO_LARGE", 3, 2,
+                                      "closing quote missing");
+                    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+                }
+                cw__csv_close(r);
+            }
+    free(in);
+}
+
+/* A failing byte source gives CW_EIO after the records before it. */
+static void test_csvread_read_error(void **state)
+{
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    r = open_mem(&d, "a,b\n1,2\n3,4", 11, 3, NULL);
+    d.fail = 1;
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_int_equal(cw__csv_next(r), CW_EIO);
+    check_problem(r, "E_IO", 3, 0, "input.csv:3:0: disk on fire");
+    assert_int_equal(cw__csv_next(r), CW_EIO);
+    cw__csv_close(r);
+}
+
+/* Options: other delimiter and quote, no header, bad combinations. */
+static void test_csvread_options(void **state)
+{
+    static const char in[] = "1;'a;b';'it''s'\n2;;''\n";
+    cw_csvopts o;
+    struct drip d;
+    cw_csv *r;
+    cw_err err;
+    size_t len;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    assert_int_equal(o.delim, ',');
+    assert_int_equal(o.quote, '"');
+    assert_int_equal(o.max_field, 16 << 20);
+    assert_int_equal(o.lenient_quotes, 0);
+    assert_int_equal(o.header, 1);
+    o.delim = ';';
+    o.quote = '\'';
+    o.header = 0;
+    r = open_mem(&d, in, sizeof in - 1, 5, &o);
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_int_equal(cw__csv_ncols(r), 0);
+    assert_int_equal(cw__csv_line(r), 1);
+    assert_int_equal(cw__csv_rownum(r), 1);
+    assert_string_equal(cw__csv_field(r, 1, &len), "a;b");
+    assert_string_equal(cw__csv_field(r, 2, &len), "it's");
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_int_equal(cw__csv_nfields(r), 3);
+    assert_string_equal(cw__csv_field(r, 1, &len), "");
+    assert_string_equal(cw__csv_field(r, 2, &len), "");
+    assert_int_equal(cw__csv_next(r), CW_DONE);
+    assert_int_equal(cw__csv_offset(r), sizeof in - 1);
+    cw__csv_close(r);
+
+    o.quote = ';';
+    r = (cw_csv *)&d;
+    assert_int_equal(cw__csv_open("x.csv", drip_read, &d, &o, &r, &err),
+                     CW_EUSAGE);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "x.csv: "));
+    cw__csv_close(NULL);
+}
+
+/* ==== Files ==== */
+
+/* cw__csv_openfile reads a real file; a missing one is CW_EIO. */
+static void test_csvread_openfile(void **state)
+{
+    static const char in[] = "\xEF\xBB\xBFname,n\r\n\"x\r\ny\",1\r\n";
+    char *path = tempfile(in, sizeof in - 1);
+    cw_csv *r;
+    cw_err err;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(cw__csv_openfile(path, NULL, &r, &err), CW_OK);
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_string_equal(cw__csv_colname(r, 0), "name");
+    assert_string_equal(cw__csv_field(r, 0, &len), "x\r\ny");
+    assert_int_equal(cw__csv_line(r), 2);
+    assert_int_equal(cw__csv_next(r), CW_DONE);
+    assert_int_equal(cw__csv_offset(r), sizeof in - 1);
+    cw__csv_close(r);
+    unlink(path);
+
+    r = (cw_csv *)&err;
+    assert_int_equal(cw__csv_openfile(path, NULL, &r, &err), CW_EIO);
+    assert_null(r);
+    assert_int_equal(err.code, CW_EIO);
+    assert_non_null(strstr(err.msg, path));
+    assert_non_null(strstr(err.msg, ": No such file or directory"));
+    free(path);
+
+    assert_int_equal(cw__csv_openfile("/tmp", NULL, &r, &err), CW_EIO);
+    assert_null(r);
+    assert_string_equal(err.msg, "/tmp: Is a directory");
+}
+
+/* "-" reads standard input and leaves it open. */
+static void test_csvread_stdin(void **state)
+{
+    char *path = tempfile("a\n1\n", 4);
+    int saved = dup(0), fd = open(path, O_RDONLY);
+    cw_csv *r;
+    int rc1, rc2, rc3;
+    unsigned long line;
+
+    (void)state;
+    assert_true(saved >= 0 && fd >= 0);
+    assert_int_equal(dup2(fd, 0), 0);
+    close(fd);
+    assert_int_equal(cw__csv_openfile("-", NULL, &r, NULL), CW_OK);
+    rc1 = cw__csv_header(r);
+    rc2 = cw__csv_next(r);
+    line = cw__csv_line(r);
+    rc3 = cw__csv_next(r);
+    cw__csv_close(r);
+    assert_int_not_equal(fcntl(0, F_GETFD), -1);
+    assert_int_equal(dup2(saved, 0), 0);
+    close(saved);
+    unlink(path);
+    free(path);
+    assert_int_equal(rc1, CW_OK);
+    assert_int_equal(rc2, CW_ROW);
+    assert_int_equal(line, 2);
+    assert_int_equal(rc3, CW_DONE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csvread_every_chunk_size),
+        cmocka_unit_test(test_csvread_every_chunk_size_errors),
+        cmocka_unit_test(test_csvread_line_endings),
+        cmocka_unit_test(test_csvread_open_out_of_memory),
+        cmocka_unit_test(test_csvread_openfile_out_of_memory),
+        cmocka_unit_test(test_csvread_read_out_of_memory),
+        cmocka_unit_test(test_csvread_spectrum),
+        cmocka_unit_test(test_csvread_spectrum_lenient_quotes),
+        cmocka_unit_test(test_csvread_empty),
+        cmocka_unit_test(test_csvread_header_blank),
+        cmocka_unit_test(test_csvread_header_dup),
+        cmocka_unit_test(test_csvread_ragged),
+        cmocka_unit_test(test_csvread_utf8),
+        cmocka_unit_test(test_csvread_nul),
+        cmocka_unit_test(test_csvread_quote),
+        cmocka_unit_test(test_csvread_unterminated),
+        cmocka_unit_test(test_csvread_lenient),
+        cmocka_unit_test(test_csvread_encoding),
+        cmocka_unit_test(test_csvread_field_too_large),
+        cmocka_unit_test(test_csvread_read_error),
+        cmocka_unit_test(test_csvread_options),
+        cmocka_unit_test(test_csvread_openfile),
+        cmocka_unit_test(test_csvread_stdin),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -9,4 +9,10 @@
 /* 'crosswalk test [RECIPE|DIR]': run recipe cases; returns an exit code. */
 int cw_cli_test(int argc, char **argv, const char *home);
 
+/* 'crosswalk inspect', 'crosswalk schemas' and 'crosswalk schema show'
+** (cli/inspect.c): return an exit code. */
+int cw_cli_inspect(int argc, char **argv, const char *home);
+int cw_cli_schemas(int argc, char **argv, const char *home);
+int cw_cli_schema(int argc, char **argv, const char *home);
+
 #endif /* CW_CLI_H */

@@ -614,6 +614,12 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 2, argv + 2);
     if (strcmp(cmd, "convert") == 0)
         return cmd_convert(argc - 2, argv + 2);
+    if (strcmp(cmd, "inspect") == 0)
+        return cw_cli_inspect(argc - 2, argv + 2, find_home());
+    if (strcmp(cmd, "schemas") == 0)
+        return cw_cli_schemas(argc - 2, argv + 2, find_home());
+    if (strcmp(cmd, "schema") == 0)
+        return cw_cli_schema(argc - 2, argv + 2, find_home());
     if (strcmp(cmd, "test") == 0) {
         if (wants_help(argc - 2, argv + 2)) {
             fputs(usage_test, stdout);

@@ -192,6 +192,10 @@ int cw_validate(const char *home, const char *name, const char *path,
 int cw_convert(const char *in, const char *out, unsigned long long *rows,
                cw_err *err);
 
+/* ==== Inspect (engine/inspect.c) ==== */
+
+/* ==== End inspect ==== */
+
 #ifdef __cplusplus
 }
 #endif

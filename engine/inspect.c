@@ -1,0 +1,4 @@
+/* inspect.c -- placeholder until the module lands. */
+#include "cw.h"
+
+typedef int cw_inspect_placeholder;

@@ -15,4 +15,7 @@ int cw_cli_inspect(int argc, char **argv, const char *home);
 int cw_cli_schemas(int argc, char **argv, const char *home);
 int cw_cli_schema(int argc, char **argv, const char *home);
 
+/* 'crosswalk load FILE... --into TARGET' (cli/load.c). */
+int cw_cli_load(int argc, char **argv, const char *home);
+
 #endif /* CW_CLI_H */

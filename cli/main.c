@@ -38,6 +38,10 @@ static const char usage_main[] =
     "  validate --schema NAME FILE...  check files against a schema\n"
     "  convert IN OUT               CSV <-> NDJSON, chosen by extension\n"
     "  test [RECIPE|DIR]            run recipes' test cases\n"
+    "  load FILE... --into TARGET   load files into typed database tables\n"
+    "  inspect FILE                 what is this file? dialect, schema\n"
+    "  schemas                      list the known formats\n"
+    "  schema show NAME             the columns of one format\n"
     "\n"
     "options:\n"
     "  -h, --help     show help (also 'crosswalk COMMAND --help')\n"
@@ -59,7 +63,9 @@ static const char usage_run[] =
     "Run the recipe RECIPE (a Lua file returning one table).\n"
     "\n"
     "  --input [NAME=]PATH  bind the recipe input NAME to PATH; without\n"
-    "                       NAME, the main (streamed) input; '-' is stdin\n"
+    "                       NAME, the main (streamed) input; '-' is stdin;\n"
+    "                       PATH may also be sqlite:FILE#TABLE_OR_QUERY or\n"
+    "                       postgres:CONNINFO#TABLE_OR_QUERY\n"
     "  --out-dir DIR        write outputs here (created if missing); files\n"
     "                       appear only when the run succeeds\n"
     "  --set KEY=VALUE      recipe parameter, read as params.KEY\n"
@@ -67,6 +73,11 @@ static const char usage_run[] =
     "                       original columns plus _file, _line, _column,\n"
     "                       _code, _message\n"
     "  --summary-json PATH  write the run's accounting as JSON\n"
+    "  --db TARGET          database for outputs declared with a 'table':\n"
+    "                       sqlite:PATH or postgres:CONNINFO (default\n"
+    "                       sqlite:DIR/crosswalk.db); the connection may\n"
+    "                       also come from PGHOST, PGDATABASE, ... and\n"
+    "                       ~/.pgpass\n"
     "  --dry-run            process everything, commit nothing\n"
     "  --max-instructions N Lua instructions per recipe call (default 50M)\n"
     "  --max-memory MB      Lua memory for the recipe (default 64)\n"
@@ -361,7 +372,7 @@ static int cmd_run(int argc, char **argv, int checkonly)
 {
     const char *usage = checkonly ? usage_check : usage_run;
     const char *recipe = NULL, *outdir = NULL, *rejects = NULL;
-    const char *summary = NULL;
+    const char *summary = NULL, *db = NULL;
     const char **inputs = NULL;
     int ninputs = 0, dryrun = 0, code, status;
     unsigned long long maxinstr = 0;
@@ -388,6 +399,7 @@ static int cmd_run(int argc, char **argv, int checkonly)
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = strcmp(a, "--input") == 0 || strcmp(a, "--out-dir") == 0 ||
                     strcmp(a, "--set") == 0 || strcmp(a, "--rejects") == 0 ||
+                    strcmp(a, "--db") == 0 ||
                     strcmp(a, "--summary-json") == 0 ||
                     strcmp(a, "--max-instructions") == 0 ||
                     strcmp(a, "--max-memory") == 0;
@@ -409,6 +421,8 @@ static int cmd_run(int argc, char **argv, int checkonly)
                 goto out;
         } else if (strcmp(a, "--rejects") == 0) {
             rejects = val;
+        } else if (strcmp(a, "--db") == 0) {
+            db = val;
         } else if (strcmp(a, "--summary-json") == 0) {
             summary = val;
         } else if (strcmp(a, "--max-instructions") == 0) {
@@ -469,6 +483,8 @@ static int cmd_run(int argc, char **argv, int checkonly)
     cw_run_outdir(r, outdir);
     if (rejects != NULL)
         cw_run_rejects(r, rejects);
+    if (db != NULL)
+        cw_run_database(r, db);
     cw_run_dryrun(r, dryrun);
     cw_run_on_problem(r, on_run_problem, &view);
     the_run = r;
@@ -614,6 +630,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 2, argv + 2);
     if (strcmp(cmd, "convert") == 0)
         return cmd_convert(argc - 2, argv + 2);
+    if (strcmp(cmd, "load") == 0)
+        return cw_cli_load(argc - 2, argv + 2, find_home());
     if (strcmp(cmd, "inspect") == 0)
         return cw_cli_inspect(argc - 2, argv + 2, find_home());
     if (strcmp(cmd, "schemas") == 0)

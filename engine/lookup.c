@@ -4,7 +4,7 @@
 */
 #include "lookup.h"
 
-#include "csvread.h"
+#include "source.h"
 
 #include <string.h>
 
@@ -156,7 +156,7 @@ int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
                     size_t nwhere, cw_lookup **out, cw_err *err)
 {
     cw_lookup *t;
-    cw_csv *r = NULL;
+    cw_input in = {NULL, NULL};
     long kcol = -1;
     long *map = NULL, *wcol = NULL;
     cw_field *f = NULL;
@@ -175,13 +175,11 @@ int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
         rc = cw__fail(err, CW_ENOMEM, "out of memory");
         goto fail;
     }
-    rc = cw__csv_openfile(path, NULL, &r, err);
-    if (rc == CW_OK && (rc = cw__csv_header(r)) != CW_OK)
-        cw__fail(err, rc, "%s", cw__csv_errmsg(r));
+    rc = cw__input_open(path, &in, err);
     if (rc != CW_OK)
         goto fail;
-    for (size_t i = 0; i < cw__csv_ncols(r); i++) {
-        const char *name = cw__csv_colname(r, i);
+    for (size_t i = 0; i < in.type->ncols(in.s); i++) {
+        const char *name = in.type->colname(in.s, i);
 
         if (strcmp(name, key) == 0)
             kcol = (long)i;
@@ -192,10 +190,10 @@ int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
     for (size_t c = 0; c < ncols; c++) {
         size_t i;
 
-        for (i = 0; i < cw__csv_ncols(r); i++)
-            if (strcmp(cw__csv_colname(r, i), cols[c]) == 0)
+        for (i = 0; i < in.type->ncols(in.s); i++)
+            if (strcmp(in.type->colname(in.s, i), cols[c]) == 0)
                 break;
-        if (i == cw__csv_ncols(r)) {
+        if (i == in.type->ncols(in.s)) {
             rc = cw__fail(err, CW_EUSAGE, "%s: lookup column '%s' not found",
                           path, cols[c]);
             goto fail;
@@ -208,8 +206,8 @@ int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
     }
     for (size_t w = 0; w < nwhere; w++) {
         wcol[w] = -1;
-        for (size_t i = 0; i < cw__csv_ncols(r); i++)
-            if (strcmp(cw__csv_colname(r, i), where[w].column) == 0)
+        for (size_t i = 0; i < in.type->ncols(in.s); i++)
+            if (strcmp(in.type->colname(in.s, i), where[w].column) == 0)
                 wcol[w] = (long)i;
         if (wcol[w] < 0) {
             rc = cw__fail(err, CW_EUSAGE, "%s: lookup column '%s' not found",
@@ -217,14 +215,14 @@ int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
             goto fail;
         }
     }
-    while ((rc = cw__csv_next(r)) == CW_ROW) {
+    while ((rc = in.type->next(in.s)) == CW_ROW) {
         size_t klen, wlen;
-        const char *k = cw__csv_field(r, (size_t)kcol, &klen);
+        const char *k = in.type->field(in.s, (size_t)kcol, &klen);
         cw_verdict v;
         size_t w;
 
         for (w = 0; w < nwhere; w++) {
-            const char *wv = cw__csv_field(r, (size_t)wcol[w], &wlen);
+            const char *wv = in.type->field(in.s, (size_t)wcol[w], &wlen);
 
             if (!cw__pred_test(&where[w], (cw_field){wv, wlen}))
                 break;
@@ -237,7 +235,7 @@ int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
         if (klen == 0)
             continue;
         for (size_t c = 0; c < ncols; c++) {
-            f[c].p = cw__csv_field(r, (size_t)map[c], &f[c].len);
+            f[c].p = in.type->field(in.s, (size_t)map[c], &f[c].len);
         }
         if (addrow(t, (cw_field){k, klen}, f) != CW_OK) {
             rc = cw__fail(err, CW_ENOMEM, "out of memory");
@@ -246,14 +244,15 @@ int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
     }
     if (rc != CW_DONE) {
         rc = cw__fail(err, rc == CW_EINVALID ? CW_EPARSE : rc,
-                      "lookup input %s", cw__csv_errmsg(r));
+                      "lookup input %s", in.type->errmsg(in.s));
         goto fail;
     }
     if (index_rows(t) != CW_OK) {
         rc = cw__fail(err, CW_ENOMEM, "out of memory");
         goto fail;
     }
-    cw__csv_close(r);
+    if (in.s != NULL)
+        cw__input_close(&in);
     cw__free(map);
     cw__free(wcol);
     cw__free(f);
@@ -262,7 +261,8 @@ int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
     return CW_OK;
 
 fail:
-    cw__csv_close(r);
+    if (in.s != NULL)
+        cw__input_close(&in);
     cw__free(map);
     cw__free(wcol);
     cw__free(f);

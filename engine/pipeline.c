@@ -5,11 +5,12 @@
 */
 #include "crosswalk.h"
 
-#include "csvread.h"
 #include "csvwrite.h"
 #include "luabridge.h"
 #include "plan.h"
 #include "schema.h"
+#include "sink.h"
+#include "source.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -30,6 +31,9 @@ typedef struct input {
 typedef struct output {
     char *name;              /* as in the recipe */
     char *path;              /* file name, relative to the output directory */
+    char *table;             /* or a database table */
+    enum cw_sinkmode mode;   /* how the table is written */
+    cw_output db;            /* the open database sink */
     char *schema_name;       /* or NULL */
     cw_schema *schema;       /* loaded schema, or NULL */
     char **cols;             /* output column names */
@@ -60,6 +64,7 @@ struct cw_run {
     output *out;                /* declared outputs */
     size_t nout;                /* count of 'out' */
     char *outdir;               /* output directory */
+    char *database;             /* target of table outputs */
     char *rejects;              /* rejects path (explicit or default) */
     int dryrun;                 /* commit nothing */
     cw_problem_fn onproblem;    /* problem callback */
@@ -68,16 +73,16 @@ struct cw_run {
     int loaded;                 /* cw_run_load() succeeded */
     int executed;               /* cw_run_exec() was called */
     /* during exec */
-    input *main;          /* the streamed input */
-    const char *mainpath; /* its path */
-    cw_csv *reader;       /* its reader */
-    char **rejcols;       /* header of the rejects file */
-    size_t nrejcols;      /* count of 'rejcols' */
-    size_t norig;         /* width of original rows */
-    cw_out *rej;          /* rejects writer, opened on first reject */
-    cw_field *rejrow;     /* reject row being written */
-    cw_buf rejline;       /* "_line" text */
-    cw_buf msg;           /* message scratch */
+    input *main;      /* the streamed input */
+    cw_input src;     /* its source */
+    int src_open;     /* 'src' holds an open source */
+    char **rejcols;   /* header of the rejects file */
+    size_t nrejcols;  /* count of 'rejcols' */
+    size_t norig;     /* width of original rows */
+    cw_out *rej;      /* rejects writer, opened on first reject */
+    cw_field *rejrow; /* reject row being written */
+    cw_buf rejline;   /* "_line" text */
+    cw_buf msg;       /* message scratch */
     /* accounting */
     cw_summary sum;               /* the counters */
     char stopped_at[300];         /* where an abort happened */
@@ -154,6 +159,11 @@ int cw_run_outdir(cw_run *r, const char *dir)
     return setstr(r, &r->outdir, dir);
 }
 
+int cw_run_database(cw_run *r, const char *target)
+{
+    return setstr(r, &r->database, target);
+}
+
 int cw_run_rejects(cw_run *r, const char *path)
 {
     return setstr(r, &r->rejects, path);
@@ -205,6 +215,8 @@ static void output_free(output *o)
             cw__buf_free(&o->scratch[i]);
     cw__free(o->scratch);
     cw__out_close(o->out);
+    cw__output_close(&o->db);
+    cw__free(o->table);
     freestrs(o->efforts, o->nefforts);
 }
 
@@ -212,7 +224,8 @@ void cw_run_close(cw_run *r)
 {
     if (r == NULL)
         return;
-    cw__csv_close(r->reader);
+    if (r->src_open)
+        cw__input_close(&r->src);
     cw__out_close(r->rej);
     for (size_t i = 0; i < r->nin; i++) {
         cw__free(r->in[i].name);
@@ -238,6 +251,7 @@ void cw_run_close(cw_run *r)
     cw__free(r->home);
     cw__free(r->recipe);
     cw__free(r->outdir);
+    cw__free(r->database);
     cw__free(r->rejects);
     cw__free(r);
 }
@@ -334,9 +348,10 @@ static int load_inputs(cw_run *r, const cw_node *ins)
 /* Fill 'o' from the output declaration 'd'. */
 static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
 {
-    static const char *const keys[] = {"path",  "schema", "columns", "format",
-                                       "split", "doc",    NULL};
-    const char *path, *sname, *fmt;
+    static const char *const keys[] = {"path",   "table",   "mode",
+                                       "schema", "columns", "format",
+                                       "split",  "doc",     NULL};
+    const char *path, *table, *sname, *fmt, *mode;
     const cw_node *cols, *split;
     char where[200];
     int rc;
@@ -350,13 +365,27 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
     if ((o->name = cw__strdup(name)) == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     path = cw__node_str(d, "path", NULL);
-    if (path == NULL || path[0] == '\0' || strchr(path, '/') != NULL)
+    table = cw__node_str(d, "table", NULL);
+    if ((path == NULL) == (table == NULL) ||
+        (path != NULL && (path[0] == '\0' || strchr(path, '/') != NULL)))
         return recipe_error(r,
-                            "needs 'path', a file name inside the output "
-                            "directory (no '/'):",
+                            "needs either 'path', a file name inside the "
+                            "output directory (no '/'), or 'table', a "
+                            "database table:",
                             where);
-    if ((o->path = cw__strdup(path)) == NULL)
+    if (path != NULL && (o->path = cw__strdup(path)) == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    if (table != NULL && (o->table = cw__strdup(table)) == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    mode = cw__node_str(d, "mode", NULL);
+    o->mode = CW_MODE_APPEND;
+    if (mode != NULL && cw__sinkmode(mode) < 0)
+        return recipe_error(r,
+                            "mode must be create, append, replace or upsert "
+                            "in",
+                            where);
+    if (mode != NULL)
+        o->mode = (enum cw_sinkmode)cw__sinkmode(mode);
     fmt = cw__node_str(d, "format", "csv");
     if (strcmp(fmt, "ndjson") == 0)
         o->opts.format = CW_FMT_NDJSON;
@@ -595,6 +624,9 @@ const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain)
 
 /* ==== Running ==== */
 
+/* Call the main source's function 'fn' on its handle. */
+#define SRC(r, fn) ((r)->src.type->fn((r)->src.s))
+
 static void problem(cw_run *r, const char *file, unsigned long line,
                     unsigned long col, const char *column, const char *code,
                     const char *message, int warning)
@@ -752,6 +784,12 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
             (rc = effort_spelling(r, o, rec, o->vals[o->opts.split_col])) !=
                 CW_OK)
             return rc;
+        if (o->table != NULL) {
+            rc = o->db.type->write(o->db.s, o->vals, rec->file, rec->line);
+            if (rc != CW_OK)
+                return cw__fail(&r->err, rc, "%s", o->db.type->errmsg(o->db.s));
+            continue;
+        }
         rc = cw__out_write(o->out, o->vals);
         if (rc != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o->out));
@@ -768,12 +806,11 @@ static int open_main(cw_run *r, size_t **hidx)
     size_t n;
     int rc;
 
-    rc = cw__csv_openfile(in->path, NULL, &r->reader, &r->err);
+    rc = cw__input_open(in->path, &r->src, &r->err);
     if (rc != CW_OK)
         return rc;
-    if ((rc = cw__csv_header(r->reader)) != CW_OK)
-        return cw__fail(&r->err, rc, "%s", cw__csv_errmsg(r->reader));
-    n = cw__csv_ncols(r->reader);
+    r->src_open = 1;
+    n = SRC(r, ncols);
     r->norig = n;
     *hidx = cw__alloc(n * sizeof **hidx);
     r->rejcols = cw__alloc((n + 5) * sizeof *r->rejcols);
@@ -784,7 +821,7 @@ static int open_main(cw_run *r, size_t **hidx)
         r->rejcols[i] = NULL;
     r->nrejcols = n + 5;
     for (size_t i = 0; i < n; i++) {
-        const char *name = cw__csv_colname(r->reader, i);
+        const char *name = r->src.type->colname(r->src.s, i);
         long s = -1;
 
         if ((r->rejcols[i] = cw__strdup(name)) == NULL)
@@ -898,9 +935,29 @@ static int record_part(cw_run *r, const char *path, unsigned long long rows)
 ** the names they would have). */
 static int commit(cw_run *r)
 {
+    /* Database transactions first: a file rename cannot fail after
+    ** them for want of space, and a failed commit leaves no file. */
+    for (size_t k = 0; k < r->nout; k++) {
+        output *o = &r->out[k];
+        char name[300];
+        int rc;
+
+        if (o->table == NULL)
+            continue;
+        rc = r->dryrun ? CW_OK : o->db.type->commit(o->db.s);
+        if (rc != CW_OK)
+            return cw__fail(&r->err, rc, "%s", o->db.type->errmsg(o->db.s));
+        snprintf(name, sizeof name, "%s table %s", o->db.type->name, o->table);
+        if (record_part(r, name, o->db.type->rows(o->db.s)) != CW_OK)
+            return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    }
     for (size_t k = 0; k < r->nout; k++) {
         cw_out *o = r->out[k].out;
-        int rc = r->dryrun ? CW_OK : cw__out_commit(o);
+        int rc;
+
+        if (r->out[k].table != NULL)
+            continue;
+        rc = r->dryrun ? CW_OK : cw__out_commit(o);
 
         if (rc != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o));
@@ -921,6 +978,59 @@ static int commit(cw_run *r)
     return CW_OK;
 }
 
+/*
+** Open the database table of output 'o' in the run's database (default
+** sqlite:OUTDIR/crosswalk.db), creating it from the output's columns:
+** their schema types, and the schema's key for upserts.
+*/
+static int open_table(cw_run *r, output *o, cw_buf *scratch)
+{
+    cw_sinkcol *cols = cw__alloc(o->ncols * sizeof *cols);
+    int rc;
+
+    if (cols == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < o->ncols; i++) {
+        cols[i] = (cw_sinkcol){o->cols[i], CW_T_TEXT, 0};
+        if (o->spec[i] != NULL)
+            cols[i].type = o->spec[i]->type;
+        for (size_t k = 0; o->schema != NULL && k < o->schema->nkey; k++)
+            if (o->spec[i] != NULL &&
+                strcmp(o->schema->key[k], o->spec[i]->name) == 0)
+                cols[i].key = 1;
+    }
+    scratch->len = 0;
+    if (r->database == NULL &&
+        cw__buf_printf(scratch, "sqlite:%s/crosswalk.db", r->outdir) != CW_OK) {
+        cw__free(cols);
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    }
+    rc = cw__output_open(r->database ? r->database : scratch->p, o->table, cols,
+                         o->ncols, o->mode, &o->db, &r->err);
+    cw__free(cols);
+    return rc;
+}
+
+/* Create directory 'dir' and its missing parents, as mkdir -p does. */
+static int mkdirs(const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+
+    if (n == 0 || n >= sizeof path)
+        return -1;
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return -1;
+        path[i] = i < n ? '/' : '\0';
+    }
+    return 0;
+}
+
 static int prepare(cw_run *r, size_t **hidx, long **spec)
 {
     struct stat st;
@@ -935,7 +1045,7 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
                             r->in[i].name);
     if (r->outdir == NULL)
         return cw__fail(&r->err, CW_EUSAGE, "no output directory given");
-    if (stat(r->outdir, &st) != 0 && mkdir(r->outdir, 0777) != 0)
+    if (stat(r->outdir, &st) != 0 && mkdirs(r->outdir) != 0)
         return cw__fail(&r->err, CW_EIO, "%s: %s", r->outdir, strerror(errno));
     if (stat(r->outdir, &st) != 0 || !S_ISDIR(st.st_mode))
         return cw__fail(&r->err, CW_EIO, "%s: not a directory", r->outdir);
@@ -947,7 +1057,7 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
     if (*spec == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->norig; i++) {
-        const char *name = cw__csv_colname(r->reader, i);
+        const char *name = r->src.type->colname(r->src.s, i);
 
         (*spec)[i] = r->main->schema == NULL
                          ? -1
@@ -956,6 +1066,13 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
     for (size_t k = 0; k < r->nout; k++) {
         output *o = &r->out[k];
 
+        if (o->table != NULL) {
+            if ((rc = open_table(r, o, &path)) != CW_OK) {
+                cw__buf_free(&path);
+                return rc;
+            }
+            continue;
+        }
         if (joinpath(&path, r->outdir, o->path) != CW_OK) {
             cw__buf_free(&path);
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
@@ -1002,11 +1119,11 @@ int cw_run_exec(cw_run *r)
             rc = cw__fail(&r->err, CW_EINTR, "interrupted");
             break;
         }
-        st = cw__csv_next(r->reader);
+        st = r->src.type->next(r->src.s);
         if (st == CW_DONE)
             break;
         if (st != CW_ROW && st != CW_EINVALID) {
-            rc = cw__fail(&r->err, st, "%s", cw__csv_errmsg(r->reader));
+            rc = cw__fail(&r->err, st, "%s", SRC(r, errmsg));
             break;
         }
         r->sum.read++;
@@ -1016,23 +1133,23 @@ int cw_run_exec(cw_run *r)
             break;
         }
         rec.file = r->main->path;
-        rec.line = cw__csv_line(r->reader);
-        rec.rownum = cw__csv_rownum(r->reader);
-        nf = cw__csv_nfields(r->reader);
+        rec.line = SRC(r, line);
+        rec.rownum = r->sum.read;
+        nf = SRC(r, nfields);
         for (size_t i = 0; i < r->norig; i++) {
             orig[i].p =
-                i < nf ? cw__csv_field(r->reader, i, &orig[i].len) : NULL;
+                i < nf ? r->src.type->field(r->src.s, i, &orig[i].len) : NULL;
             if (i >= nf)
                 orig[i].len = 0;
             cw__rec_setview(&rec, hidx[i], orig[i].p, orig[i].len);
         }
         if (st == CW_EINVALID) {
-            unsigned long col = cw__csv_errcol(r->reader);
+            unsigned long col = SRC(r, errcol);
 
             rc = reject_cb(r, &rec, orig,
                            col > 0 && col <= r->norig ? r->rejcols[col - 1]
                                                       : NULL,
-                           cw__csv_code(r->reader), cw__csv_errmsg(r->reader));
+                           SRC(r, code), SRC(r, errmsg));
         } else if (r->main->schema == NULL ||
                    check_input(r, &rec, orig, spec, r->norig, &rc) == 0) {
             rc = cw__plan_push(r->plan, &rec, orig, &cb, &r->err);
@@ -1058,13 +1175,14 @@ done:
             s->written + s->rejected + s->filtered + s->merged;
 
         s->unprocessed = s->read > done ? s->read - done : 0;
-        if (r->reader != NULL)
+        if (r->src_open)
             snprintf(r->stopped_at, sizeof r->stopped_at, "%s:%lu",
-                     r->main->path, cw__csv_line(r->reader));
+                     r->main->path, SRC(r, line));
         /* Roll back: close every writer without committing. */
         for (size_t k = 0; k < r->nout; k++) {
             cw__out_close(r->out[k].out);
             r->out[k].out = NULL;
+            cw__output_close(&r->out[k].db);
         }
         cw__out_close(r->rej);
         r->rej = NULL;

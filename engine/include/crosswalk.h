@@ -119,15 +119,21 @@ const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain);
 /*
 ** Bind inputs and outputs, after cw_run_load() and before cw_run_exec().
 **   cw_run_input:   the input called 'name' (NULL: the recipe's main
-**                   input) reads from 'path' ("-" is standard input).
+**                   input) reads from 'path': a CSV file ("-" is standard
+**                   input), "sqlite:PATH#TABLE_OR_QUERY" or
+**                   "postgres:CONNINFO#TABLE_OR_QUERY".
 **   cw_run_outdir:  the directory output files are written to.
 **   cw_run_rejects: path of the rejects CSV (default OUTDIR/rejects.csv).
+**   cw_run_database: where outputs declared with a 'table' go:
+**                   "sqlite:PATH" or "postgres:CONNINFO" (default
+**                   sqlite:OUTDIR/crosswalk.db).
 **   cw_run_dryrun:  when 'on', process everything but commit nothing.
 **   cw_run_on_problem: called for every warning (and every rejection).
 */
 int cw_run_input(cw_run *r, const char *name, const char *path);
 int cw_run_outdir(cw_run *r, const char *dir);
 int cw_run_rejects(cw_run *r, const char *path);
+int cw_run_database(cw_run *r, const char *target);
 int cw_run_dryrun(cw_run *r, int on);
 void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud);
 
@@ -191,6 +197,10 @@ int cw_validate(const char *home, const char *name, const char *path,
 */
 int cw_convert(const char *in, const char *out, unsigned long long *rows,
                cw_err *err);
+
+/* ==== Load (engine/load.c) ==== */
+
+/* ==== End load ==== */
 
 /* ==== Inspect (engine/inspect.c) ==== */
 

@@ -1,0 +1,132 @@
+/*
+** source.c -- opens sources by name and adapts the CSV reader to the
+** source interface.  The database kinds live in source_sqlite.c and
+** source_pgsql.c.
+*/
+#include "source.h"
+
+#include "csvread.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* ==== CSV, through csvread.c ==== */
+
+/* The csv kind's handle is the reader itself. */
+static cw_csv *csv(const cw_source *s)
+{
+    return (cw_csv *)(void *)(uintptr_t)s;
+}
+
+static int csv_open(const char *location, cw_source **out, cw_err *err)
+{
+    cw_csv *r;
+    int rc = cw__csv_openfile(location, NULL, &r, err);
+
+    *out = NULL;
+    if (rc != CW_OK)
+        return rc;
+    if ((rc = cw__csv_header(r)) != CW_OK) {
+        cw__fail(err, rc, "%s", cw__csv_errmsg(r));
+        cw__csv_close(r);
+        return rc;
+    }
+    *out = (cw_source *)(void *)r;
+    return CW_OK;
+}
+
+static size_t csv_ncols(const cw_source *s)
+{
+    return cw__csv_ncols(csv(s));
+}
+
+static const char *csv_colname(const cw_source *s, size_t i)
+{
+    return cw__csv_colname(csv(s), i);
+}
+
+static int csv_next(cw_source *s)
+{
+    return cw__csv_next(csv(s));
+}
+
+static size_t csv_nfields(const cw_source *s)
+{
+    return cw__csv_nfields(csv(s));
+}
+
+static const char *csv_field(const cw_source *s, size_t i, size_t *len)
+{
+    return cw__csv_field(csv(s), i, len);
+}
+
+static unsigned long csv_line(const cw_source *s)
+{
+    return cw__csv_line(csv(s));
+}
+
+static const char *csv_code(const cw_source *s)
+{
+    return cw__csv_code(csv(s));
+}
+
+static unsigned long csv_errcol(const cw_source *s)
+{
+    return cw__csv_errcol(csv(s));
+}
+
+static const char *csv_errmsg(const cw_source *s)
+{
+    return cw__csv_errmsg(csv(s));
+}
+
+static void csv_close(cw_source *s)
+{
+    cw__csv_close(csv(s));
+}
+
+const struct cw_source_type cw_source_csv = {
+    .name = "csv",
+    .open = csv_open,
+    .ncols = csv_ncols,
+    .colname = csv_colname,
+    .next = csv_next,
+    .nfields = csv_nfields,
+    .field = csv_field,
+    .line = csv_line,
+    .code = csv_code,
+    .errcol = csv_errcol,
+    .errmsg = csv_errmsg,
+    .close = csv_close,
+};
+
+/* ==== Opening by name ==== */
+
+static const struct cw_source_type *const kinds[] = {
+    &cw_source_csv, &cw_source_sqlite, &cw_source_postgres, NULL};
+
+int cw__input_open(const char *spec, cw_input *in, cw_err *err)
+{
+    const char *colon = strchr(spec, ':');
+
+    *in = (cw_input){&cw_source_csv, NULL};
+    if (colon != NULL) {
+        size_t n = (size_t)(colon - spec);
+
+        for (int i = 0; kinds[i] != NULL; i++)
+            if (strlen(kinds[i]->name) == n &&
+                memcmp(kinds[i]->name, spec, n) == 0) {
+                in->type = kinds[i];
+                spec = colon + 1;
+                break;
+            }
+    }
+    return in->type->open(spec, &in->s, err);
+}
+
+void cw__input_close(cw_input *in)
+{
+    if (in->s != NULL)
+        in->type->close(in->s);
+    in->s = NULL;
+}

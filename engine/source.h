@@ -1,0 +1,58 @@
+/*
+** source.h -- where records come from.  A source is a table of functions
+** over a private handle; csv (csvread.c) is the default, sqlite and
+** postgres read the rows of a query.  A source is named by a string:
+**   PATH or csv:PATH            a CSV file ("-" is standard input)
+**   sqlite:PATH#TABLE_OR_QUERY  a SQLite database
+**   postgres:CONNINFO#TABLE_OR_QUERY  a PostgreSQL database (CONNINFO may
+**                               be empty: the PG* environment is used)
+** After '#', a bare identifier (letters, digits, _ and .) is a table;
+** anything else is a query.
+*/
+#ifndef CW_SOURCE_H
+#define CW_SOURCE_H
+
+#include "cw.h"
+
+typedef struct cw_source cw_source; /* a kind's private handle */
+
+struct cw_source_type {
+    const char *name; /* "csv", "sqlite", "postgres" */
+    /* Open 'location' (the text after "kind:"); read the header. */
+    int (*open)(const char *location, cw_source **out, cw_err *err);
+    size_t (*ncols)(const cw_source *s);
+    const char *(*colname)(const cw_source *s, size_t i);
+    /* CW_ROW, CW_DONE, CW_EINVALID (a bad record, readable for the rejects
+    ** file) or a negative error; as cw__csv_next(). */
+    int (*next)(cw_source *s);
+    size_t (*nfields)(const cw_source *s);
+    /* Field 'i' of the current row; NULL for SQL NULL. */
+    const char *(*field)(const cw_source *s, size_t i, size_t *len);
+    /* Position of the current row: a line for files, a row number for
+    ** databases. */
+    unsigned long (*line)(const cw_source *s);
+    /* The last problem: code ("E_RAGGED"), field number, message. */
+    const char *(*code)(const cw_source *s);
+    unsigned long (*errcol)(const cw_source *s);
+    const char *(*errmsg)(const cw_source *s);
+    void (*close)(cw_source *s);
+};
+
+/* An open source of any kind. */
+typedef struct cw_input {
+    const struct cw_source_type *type; /* its functions */
+    cw_source *s;                      /* its handle */
+} cw_input;
+
+/*
+** Open the source named 'spec' (see above).  Store its kind and handle in
+** 'in'.  CW_EUSAGE for an unknown kind or a malformed spec.
+*/
+int cw__input_open(const char *spec, cw_input *in, cw_err *err);
+void cw__input_close(cw_input *in);
+
+extern const struct cw_source_type cw_source_csv;
+extern const struct cw_source_type cw_source_sqlite;
+extern const struct cw_source_type cw_source_postgres;
+
+#endif /* CW_SOURCE_H */

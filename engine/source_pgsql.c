@@ -1,0 +1,12 @@
+/* source_pgsql.c -- placeholder until the PostgreSQL source lands. */
+#include "source.h"
+
+static int nope(const char *location, cw_source **out, cw_err *err)
+{
+    (void)location;
+    *out = NULL;
+    return cw__fail(err, CW_EUSAGE, "the postgres source is not built yet");
+}
+
+const struct cw_source_type cw_source_postgres = {.name = "postgres",
+                                                  .open = nope};

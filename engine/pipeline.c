@@ -83,6 +83,7 @@ struct cw_run {
     cw_field *rejrow; /* reject row being written */
     cw_buf rejline;   /* "_line" text */
     cw_buf msg;       /* message scratch */
+    cw_buf checkbuf;  /* conversions while checking input values */
     /* accounting */
     cw_summary sum;               /* the counters */
     char stopped_at[300];         /* where an abort happened */
@@ -248,6 +249,7 @@ void cw_run_close(cw_run *r)
     cw__free(r->rejrow);
     cw__buf_free(&r->rejline);
     cw__buf_free(&r->msg);
+    cw__buf_free(&r->checkbuf);
     cw__free(r->home);
     cw__free(r->recipe);
     cw__free(r->outdir);
@@ -886,8 +888,6 @@ static int open_main(cw_run *r, size_t **hidx)
 static int check_input(cw_run *r, cw_rec *rec, const cw_field *orig,
                        const long *spec, size_t n, int *rc)
 {
-    cw_buf scratch = {0};
-
     for (size_t i = 0; i < n; i++) {
         const cw_colspec *c;
         const char *res;
@@ -900,14 +900,12 @@ static int check_input(cw_run *r, cw_rec *rec, const cw_field *orig,
         if (c->type == CW_T_TEXT && !c->required && c->max_length < 0 &&
             c->nrules == 0)
             continue;
-        if (cw__schema_check(c, orig[i].p, orig[i].len, &scratch, &res, &reslen,
-                             &v) != 0) {
-            cw__buf_free(&scratch);
+        if (cw__schema_check(c, orig[i].p, orig[i].len, &r->checkbuf, &res,
+                             &reslen, &v) != 0) {
             *rc = reject_cb(r, rec, orig, c->name, v.code, v.msg);
             return -1;
         }
     }
-    cw__buf_free(&scratch);
     return 0;
 }
 

@@ -1,26 +1,477 @@
 /*
-** inspect.c -- 'crosswalk inspect', 'schemas' and 'schema show'.
-** Placeholder until the commands land.
+** inspect.c -- 'crosswalk inspect', 'crosswalk schemas' and 'crosswalk
+** schema show': argument parsing, printing and exit codes over
+** cw_inspect() and cw_schemaset_* (engine/inspect.c).
 */
 #include "cli.h"
 
 #include <stdio.h>
+#include <string.h>
+
+static const char usage_inspect[] =
+    "usage: crosswalk inspect [--json] FILE\n"
+    "\n"
+    "Tell what FILE is before writing anything: its delimiter (sniffed\n"
+    "among , ; TAB |) and quote character, its encoding (UTF-8, with or\n"
+    "without a byte order mark; UTF-16 and UTF-32 are refused; the first\n"
+    "line with invalid UTF-8 is named), its line endings (LF, CRLF, CR or\n"
+    "mixed), its row count (records, as the CSV parser reads them), and\n"
+    "which schema its header matches: exactly, or the closest one with the\n"
+    "columns missing from the file and the ones the schema does not know.\n"
+    "A schema matches when all its required columns are there and it knows\n"
+    "at least half of the file's columns; the best is the one that knows\n"
+    "the most (ties: fewest missing, fewest unexpected, then by name).\n"
+    "FILE may be '-' for standard input.\n"
+    "\n"
+    "  --json     print one JSON object: file, delimiter, quote, encoding,\n"
+    "             bom, line_endings, rows, columns, schema (null when none\n"
+    "             matches), exact, missing, unexpected, candidates, ...\n"
+    "\n"
+    "exit: 0 inspected (even when no schema matches), 2 usage error,\n"
+    "3 the file is unreadable, malformed or not UTF-8.\n";
+
+static const char usage_schemas[] =
+    "usage: crosswalk schemas\n"
+    "\n"
+    "List the known formats (HOME/schemas/TOOL/FORMAT.lua), one a line:\n"
+    "name, number of columns, title.  'crosswalk schema show NAME' shows\n"
+    "one of them.\n"
+    "\n"
+    "exit: 0 listed, 1 some schema files are broken (named on stderr),\n"
+    "2 usage error or no schemas directory.\n";
+
+static const char usage_schema[] =
+    "usage: crosswalk schema show NAME\n"
+    "\n"
+    "Show the format NAME (such as organizer/text_interactions): its title,\n"
+    "key, Organizer import rules if any (file size cap, distinct-value\n"
+    "cap), and one line per column: name, type, required or optional,\n"
+    "aliases, allowed values for enums, and what the column holds.\n"
+    "'crosswalk schemas' lists the names.\n"
+    "\n"
+    "exit: 0 shown, 2 usage error or unknown schema.\n";
+
+/* 1 when one of the 'argc' arguments asks for help. */
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}
+
+/* Print "crosswalk CMD: WHAT ARG" and a pointer to help; return 2. */
+static int usage_error(const char *cmd, const char *what, const char *arg)
+{
+    fprintf(stderr, "crosswalk %s: %s%s\n(see 'crosswalk %s --help')\n", cmd,
+            what, arg, cmd);
+    return 2;
+}
+
+/* The exit code for a failed library call. */
+static int exit_for(int status)
+{
+    return status == CW_EUSAGE || status == CW_ELUA ? 2 : 3;
+}
+
+/* ==== JSON ==== */
+
+/* Print 's' as a JSON string (NULL as null). */
+static void json_str(const char *s)
+{
+    if (s == NULL) {
+        fputs("null", stdout);
+        return;
+    }
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", stdout);
+        else if (*p == '\r')
+            fputs("\\r", stdout);
+        else if (*p == '\t')
+            fputs("\\t", stdout);
+        else if (*p < 0x20 || *p == 0x7F)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+/* Print one character as a JSON string. */
+static void json_chr(char c)
+{
+    char s[2] = {c, '\0'};
+
+    json_str(s);
+}
+
+/* Print the inspection 'x' as one JSON object on one line. */
+static void print_json(const cw_inspection *x)
+{
+    cw_inspectinfo in;
+    const char *sep = "";
+    int req;
+
+    cw_inspect_info(x, &in);
+    fputs("{\"file\":", stdout);
+    json_str(in.file);
+    fputs(",\"delimiter\":", stdout);
+    json_chr(in.delimiter);
+    fputs(",\"quote\":", stdout);
+    json_chr(in.quote);
+    fputs(",\"encoding\":", stdout);
+    json_str(in.encoding);
+    fputs(",\"invalid_utf8_line\":", stdout);
+    if (in.bad_utf8_line != 0)
+        printf("%lu", in.bad_utf8_line);
+    else
+        fputs("null", stdout);
+    printf(",\"bom\":%s,\"line_endings\":", in.bom ? "true" : "false");
+    json_str(in.line_endings);
+    printf(",\"rows\":%llu,\"bad_rows\":%llu,\"first_problem\":", in.rows,
+           in.bad_rows);
+    json_str(in.first_problem);
+    fputs(",\"columns\":[", stdout);
+    for (size_t i = 0; i < in.ncolumns; i++, sep = ",") {
+        fputs(sep, stdout);
+        json_str(cw_inspect_column(x, i));
+    }
+    fputs("],\"schema\":", stdout);
+    json_str(in.schema);
+    fputs(",\"title\":", stdout);
+    json_str(in.title);
+    fputs(",\"closest\":", stdout);
+    json_str(in.closest);
+    printf(",\"exact\":%s,\"missing\":[", in.exact ? "true" : "false");
+    sep = "";
+    for (size_t i = 0; i < in.nmissing; i++, sep = ",") {
+        fputs(sep, stdout);
+        json_str(cw_inspect_missing(x, i, NULL));
+    }
+    fputs("],\"missing_required\":[", stdout);
+    sep = "";
+    for (size_t i = 0; i < in.nmissing; i++) {
+        const char *m = cw_inspect_missing(x, i, &req);
+
+        if (!req)
+            continue;
+        fputs(sep, stdout);
+        json_str(m);
+        sep = ",";
+    }
+    fputs("],\"unexpected\":[", stdout);
+    sep = "";
+    for (size_t i = 0; i < in.nunexpected; i++, sep = ",") {
+        fputs(sep, stdout);
+        json_str(cw_inspect_unexpected(x, i));
+    }
+    fputs("],\"candidates\":[", stdout);
+    sep = "";
+    for (size_t i = 0; i < in.ncandidates; i++, sep = ",") {
+        cw_inspectcand c;
+
+        cw_inspect_candidate(x, i, &c);
+        fputs(sep, stdout);
+        fputs("{\"schema\":", stdout);
+        json_str(c.schema);
+        printf(",\"score\":%.3f,\"matches\":%s,\"recognised\":%zu,"
+               "\"missing\":%zu,\"missing_required\":%zu,"
+               "\"unexpected\":%zu}",
+               c.score, c.matches ? "true" : "false", c.recognised, c.missing,
+               c.missing_required, c.unexpected);
+    }
+    fputs("]}\n", stdout);
+}
+
+/* ==== Text ==== */
+
+/* A printable name for delimiter or quote 'c'. */
+static const char *charname(char c)
+{
+    switch (c) {
+    case ',':
+        return "',' (comma)";
+    case ';':
+        return "';' (semicolon)";
+    case '\t':
+        return "TAB";
+    case '|':
+        return "'|' (pipe)";
+    case '"':
+        return "'\"' (double quote)";
+    default:
+        return "'\\'' (single quote)";
+    }
+}
+
+/* Print the missing and unexpected columns of 'x', and the candidates. */
+static void print_diff(const cw_inspection *x, const cw_inspectinfo *in)
+{
+    const char *sep = "";
+    int req;
+
+    if (in->nmissing > 0) {
+        printf("%-14s", "missing");
+        for (size_t i = 0; i < in->nmissing; i++, sep = ", ") {
+            const char *m = cw_inspect_missing(x, i, &req);
+
+            printf("%s%s%s", sep, m, req ? " (required)" : "");
+        }
+        putchar('\n');
+    }
+    if (in->nunexpected > 0) {
+        printf("%-14s", "unexpected");
+        sep = "";
+        for (size_t i = 0; i < in->nunexpected; i++, sep = ", ")
+            printf("%s%s", sep, cw_inspect_unexpected(x, i));
+        putchar('\n');
+    }
+}
+
+/* Print the inspection 'x' for people. */
+static void print_text(const cw_inspection *x)
+{
+    cw_inspectinfo in;
+    cw_inspectcand c;
+
+    cw_inspect_info(x, &in);
+    printf("%-14s%s\n", "file", in.file);
+    printf("%-14s%s\n", "delimiter", charname(in.delimiter));
+    printf("%-14s%s\n", "quote", charname(in.quote));
+    if (in.bad_utf8_line != 0)
+        printf("%-14s%s (first invalid bytes on line %lu)\n", "encoding",
+               in.encoding, in.bad_utf8_line);
+    else
+        printf("%-14s%s\n", "encoding", in.encoding);
+    printf("%-14s%s\n", "bom", in.bom ? "yes" : "no");
+    printf("%-14s%s\n", "line endings", in.line_endings);
+    printf("%-14s%llu\n", "rows", in.rows);
+    if (in.bad_rows > 0)
+        printf("%-14s%llu (first: %s)\n", "bad rows", in.bad_rows,
+               in.first_problem);
+    printf("%-14s%zu:", "columns", in.ncolumns);
+    for (size_t i = 0; i < in.ncolumns; i++)
+        printf("%s %s", i ? "," : "", cw_inspect_column(x, i));
+    putchar('\n');
+    if (in.closest == NULL) {
+        printf("%-14s%s\n", "schema", "no schemas to compare with");
+        return;
+    }
+    cw_inspect_candidate(x, 0, &c);
+    if (in.schema != NULL && in.exact)
+        printf("%-14s%s (exact match)\n", "schema", in.schema);
+    else if (in.schema != NULL)
+        printf("%-14s%s (best match: %zu of %zu columns recognised)\n",
+               "schema", in.schema, c.recognised, in.ncolumns);
+    else
+        printf("%-14sno schema matches; closest: %s (%zu of %zu columns "
+               "recognised, %zu required missing)\n",
+               "schema", in.closest, c.recognised, in.ncolumns,
+               c.missing_required);
+    if (in.title != NULL && in.title[0] != '\0')
+        printf("%-14s%s\n", "", in.title);
+    print_diff(x, &in);
+    if (!in.exact && in.ncandidates > 1) {
+        printf("%-14s", "candidates");
+        for (size_t i = 0; i < in.ncandidates; i++) {
+            cw_inspect_candidate(x, i, &c);
+            printf("%s%s %.2f%s", i ? ", " : "", c.schema, c.score,
+                   c.matches ? "" : " (no match)");
+        }
+        putchar('\n');
+    }
+}
 
 int cw_cli_inspect(int argc, char **argv, const char *home)
 {
-    (void)argc;
-    (void)argv;
-    (void)home;
-    fputs("crosswalk: inspect is not implemented yet\n", stderr);
-    return 2;
+    const char *file = NULL;
+    int json = 0, rc;
+    cw_inspection *x;
+    cw_err err;
+
+    if (wants_help(argc, argv)) {
+        fputs(usage_inspect, stdout);
+        return 0;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return usage_error("inspect", "unknown option ", argv[i]);
+        else if (file != NULL)
+            return usage_error("inspect",
+                               "one FILE at a time; extra: ", argv[i]);
+        else
+            file = argv[i];
+    }
+    if (file == NULL)
+        return usage_error("inspect", "no FILE given", "");
+    rc = cw_inspect(home, file, &x, &err);
+    if (rc != CW_OK) {
+        fprintf(stderr, "crosswalk: %s\n", err.msg);
+        return exit_for(rc);
+    }
+    if (json)
+        print_json(x);
+    else
+        print_text(x);
+    cw_inspect_free(x);
+    return 0;
 }
 
 int cw_cli_schemas(int argc, char **argv, const char *home)
 {
-    return cw_cli_inspect(argc, argv, home);
+    size_t wname = 4, wcount = 1;
+    cw_schemaset *set;
+    cw_schemainfo in;
+    int broken = 0, rc;
+    cw_err err;
+
+    if (wants_help(argc, argv)) {
+        fputs(usage_schemas, stdout);
+        return 0;
+    }
+    if (argc > 0)
+        return usage_error("schemas", "unexpected argument ", argv[0]);
+    rc = cw_schemaset_open(home, NULL, &set, &err);
+    if (rc != CW_OK) {
+        fprintf(stderr, "crosswalk: %s\n", err.msg);
+        return exit_for(rc);
+    }
+    for (size_t i = 0; i < cw_schemaset_count(set); i++) {
+        char num[32];
+        size_t n;
+
+        cw_schemaset_info(set, i, &in);
+        n = strlen(in.name);
+        wname = n > wname ? n : wname;
+        n = (size_t)snprintf(num, sizeof num, "%zu", in.ncolumns);
+        wcount = n > wcount ? n : wcount;
+    }
+    for (size_t i = 0; i < cw_schemaset_count(set); i++) {
+        cw_schemaset_info(set, i, &in);
+        if (in.error != NULL) {
+            fprintf(stderr, "crosswalk: %s\n", in.error);
+            broken = 1;
+            continue;
+        }
+        printf("%-*s  %*zu  %s\n", (int)wname, in.name, (int)wcount,
+               in.ncolumns, in.title);
+    }
+    cw_schemaset_close(set);
+    return broken;
+}
+
+/* Print the 'n' strings 'v' joined by ", ". */
+static void print_list(const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%s%s", i ? ", " : "", v[i]);
+}
+
+/* Print schema 0 of 'set' for 'crosswalk schema show'. */
+static void print_schema(const cw_schemaset *set)
+{
+    size_t wname = 4, wtype = 4;
+    cw_schemainfo in;
+    cw_columninfo c;
+
+    cw_schemaset_info(set, 0, &in);
+    printf("%s: %s\n", in.name, in.title);
+    if (in.nkey > 0) {
+        printf("%-11s", "key");
+        print_list(in.key, in.nkey);
+        putchar('\n');
+    }
+    if (in.organizer) {
+        printf("%-11s%s", "organizer", "yes: Organizer import rules apply");
+        if (in.max_bytes > 0)
+            printf("; max_bytes %llu", in.max_bytes);
+        if (in.distinct_column != NULL && in.distinct_max > 0)
+            printf("; distinct: at most %zu values of '%s' per file",
+                   in.distinct_max, in.distinct_column);
+        putchar('\n');
+    } else if (in.max_bytes > 0 ||
+               (in.distinct_column != NULL && in.distinct_max > 0)) {
+        printf("%-11s", "limits");
+        if (in.max_bytes > 0)
+            printf("max_bytes %llu%s", in.max_bytes,
+                   in.distinct_max > 0 ? "; " : "");
+        if (in.distinct_column != NULL && in.distinct_max > 0)
+            printf("distinct: at most %zu values of '%s' per file",
+                   in.distinct_max, in.distinct_column);
+        putchar('\n');
+    }
+    if (in.nprefixes > 0) {
+        printf("%-11s", "prefixes");
+        for (size_t i = 0; i < in.nprefixes; i++)
+            printf("%s'%s'", i ? ", " : "", in.prefixes[i]);
+        printf(" (columns named so are %s)\n",
+               in.nprefixes > 1 ? "families" : "a family");
+    }
+    printf("%-11s%zu\n", "columns", in.ncolumns);
+    for (size_t k = 0; k < in.ncolumns; k++) {
+        size_t n;
+
+        cw_schemaset_column(set, 0, k, &c);
+        n = strlen(c.name);
+        wname = n > wname ? n : wname;
+        n = strlen(c.type);
+        wtype = n > wtype ? n : wtype;
+    }
+    for (size_t k = 0; k < in.ncolumns; k++) {
+        cw_schemaset_column(set, 0, k, &c);
+        printf("  %-*s  %-*s  %-8s", (int)wname, c.name, (int)wtype, c.type,
+               c.required   ? "required"
+               : c.nonblank ? "nonblank"
+                            : "optional");
+        if (c.naliases > 0) {
+            fputs("  aliases: ", stdout);
+            print_list(c.aliases, c.naliases);
+        }
+        if (c.nvalues > 0) {
+            fputs("  values: ", stdout);
+            print_list(c.values, c.nvalues);
+        }
+        if (c.max_length >= 0)
+            printf("  max length %ld", c.max_length);
+        if (c.organizer_dates)
+            fputs("  Organizer date forms", stdout);
+        if (c.doc != NULL)
+            printf("  -- %s", c.doc);
+        putchar('\n');
+    }
 }
 
 int cw_cli_schema(int argc, char **argv, const char *home)
 {
-    return cw_cli_inspect(argc, argv, home);
+    cw_schemaset *set;
+    cw_err err;
+    int rc;
+
+    if (wants_help(argc, argv)) {
+        fputs(usage_schema, stdout);
+        return 0;
+    }
+    if (argc == 0)
+        return usage_error("schema", "no subcommand (use: schema show NAME)",
+                           "");
+    if (strcmp(argv[0], "show") != 0)
+        return usage_error("schema", "unknown subcommand ", argv[0]);
+    if (argc < 2)
+        return usage_error("schema", "no NAME given", "");
+    if (argc > 2)
+        return usage_error("schema", "one NAME at a time; extra: ", argv[2]);
+    rc = cw_schemaset_open(home, argv[1], &set, &err);
+    if (rc != CW_OK) {
+        fprintf(stderr, "crosswalk: %s\n", err.msg);
+        return exit_for(rc);
+    }
+    print_schema(set);
+    cw_schemaset_close(set);
+    return 0;
 }

@@ -1,15 +1,199 @@
 /*
-** load.c -- 'crosswalk load'.  Placeholder until the command lands.
+** load.c -- 'crosswalk load FILE... --into TARGET': argument parsing,
+** printing and exit codes over cw_load_* (engine/load.c).
 */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+
+static const char usage_load[] =
+    "usage: crosswalk load FILE... --into TARGET [--schema NAME|none]\n"
+    "                      [--table NAME] [--mode MODE] [--key COLUMN]...\n"
+    "                      [--rejects PATH]\n"
+    "\n"
+    "Load CSV files into typed database tables, all in one transaction per\n"
+    "database: a failed or interrupted load leaves the database as it was.\n"
+    "\n"
+    "  --into TARGET     sqlite:PATH or postgres:CONNINFO, optionally\n"
+    "                    followed by #TABLE (sqlite:crm.db#messages)\n"
+    "  --schema NAME     the files' schema (impactive/messages); default:\n"
+    "                    recognised from each header (the schema whose\n"
+    "                    required columns are all there and that knows the\n"
+    "                    most columns); 'none' loads every column as text\n"
+    "  --table NAME      the table (default: #TABLE, else the schema's\n"
+    "                    format, e.g. messages, else the file name without\n"
+    "                    its extension)\n"
+    "  --mode MODE       create (fail if the table exists), append, replace\n"
+    "                    or upsert (insert or update on the key); default\n"
+    "                    upsert when there is a key, else create\n"
+    "  --key COLUMN      a key column (repeatable; default the schema's)\n"
+    "  --rejects PATH    rejects CSV (default ./rejects-TABLE.csv): the\n"
+    "                    columns plus _file, _line, _column, _code, _message\n"
+    "\n"
+    "Columns get the schema's types: id/text TEXT, integer INTEGER, number\n"
+    "REAL, boolean INTEGER 0/1, dates TEXT in ISO 8601; columns the schema\n"
+    "does not know are TEXT.  A new table gets a PRIMARY KEY on the key.\n"
+    "Values are checked as a recipe input's are; rows that fail go to the\n"
+    "rejects file.  The summary on stderr reads\n"
+    "  read N = written W + rejected R + filtered 0 + merged 0\n"
+    "exit: 0 all rows loaded, 1 loaded with rejects, 2 usage error (nothing\n"
+    "read), 3 aborted and rolled back, 130 interrupted and rolled back.\n";
+
+static cw_load *the_load; /* for the SIGINT handler */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (the_load != NULL)
+        cw_load_interrupt(the_load);
+}
+
+/* How many rejected rows were printed, of how many allowed. */
+typedef struct view {
+    unsigned long shown; /* rejected rows reported */
+    unsigned long limit; /* how many to print */
+} view;
+
+static void on_problem(void *ud, const cw_problem *p)
+{
+    view *v = ud;
+
+    if (v->shown++ < v->limit)
+        fprintf(stderr, "%s:%lu:%lu: %s: %s\n", p->file ? p->file : "-",
+                p->line, p->col, p->code, p->message);
+}
+
+/* Print "crosswalk load: WHAT ARG" and return the usage exit code. */
+static int usage_error(const char *what, const char *arg)
+{
+    fprintf(stderr, "crosswalk load: %s%s\n(see 'crosswalk load --help')\n",
+            what, arg);
+    return 2;
+}
+
+/* Print the summary of a finished or aborted load. */
+static void print_summary(const cw_load *l, int status)
+{
+    cw_summary s;
+
+    cw_load_summary(l, &s);
+    if (status != CW_OK) {
+        fprintf(stderr,
+                "read %llu = written %llu + rejected %llu + filtered 0 "
+                "+ merged 0 + unprocessed %llu\n",
+                s.read, s.written, s.rejected, s.unprocessed);
+        fprintf(stderr, "aborted%s%s; nothing was committed\n",
+                s.stopped_at ? " at " : "", s.stopped_at ? s.stopped_at : "");
+        return;
+    }
+    fprintf(stderr,
+            "read %llu = written %llu + rejected %llu + filtered 0 + merged "
+            "0\n",
+            s.read, s.written, s.rejected);
+    for (size_t i = 0; i < cw_load_ntables(l); i++) {
+        cw_loadinfo t;
+
+        if (cw_load_info(l, i, &t) != CW_OK)
+            continue;
+        fprintf(stderr, "wrote table %s (%llu rows; %s%s, %s%s%s)\n", t.table,
+                t.rows, t.schema ? "schema " : "no schema, all text",
+                t.schema ? t.schema : "", t.mode, t.key ? ", key " : "",
+                t.key ? t.key : "");
+        if (t.rejects != NULL)
+            fprintf(stderr, "wrote %llu rejected records to %s\n", t.rejected,
+                    t.rejects);
+    }
+}
 
 int cw_cli_load(int argc, char **argv, const char *home)
 {
-    (void)argc;
-    (void)argv;
-    (void)home;
-    fputs("crosswalk: load is not implemented yet\n", stderr);
-    return 2;
+    static const char *const takes[] = {
+        "--into", "--schema", "--table", "--mode", "--key", "--rejects", NULL};
+    int nfiles = 0, into = 0, code, status = CW_OK;
+    view v = {0, 20};
+    cw_summary s;
+    cw_load *l;
+    cw_err err;
+
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_load, stdout);
+            return 0;
+        }
+    if (cw_load_new(&l, &err) != CW_OK) {
+        fprintf(stderr, "crosswalk: %s\n", err.msg);
+        return 3;
+    }
+    status = cw_load_home(l, home);
+    for (int i = 0; status == CW_OK && i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        int k;
+
+        for (k = 0; takes[k] != NULL; k++)
+            if (strcmp(a, takes[k]) == 0)
+                break;
+        if (takes[k] != NULL && val == NULL) {
+            cw_load_close(l);
+            return usage_error(a, " needs a value");
+        }
+        if (takes[k] == NULL && a[0] == '-' && a[1] != '\0') {
+            cw_load_close(l);
+            return usage_error("unknown option ", a);
+        }
+        if (takes[k] == NULL) {
+            status = cw_load_file(l, a);
+            nfiles++;
+            continue;
+        }
+        i++;
+        if (strcmp(a, "--into") == 0) {
+            status = cw_load_into(l, val);
+            into = 1;
+        } else if (strcmp(a, "--schema") == 0) {
+            status = cw_load_schema(l, val);
+        } else if (strcmp(a, "--table") == 0) {
+            status = cw_load_table(l, val);
+        } else if (strcmp(a, "--mode") == 0) {
+            status = cw_load_mode(l, val);
+        } else if (strcmp(a, "--key") == 0) {
+            status = cw_load_key(l, val);
+        } else {
+            status = cw_load_rejects(l, val);
+        }
+    }
+    if (status != CW_OK) {
+        code = usage_error(cw_load_errmsg(l), "");
+        cw_load_close(l);
+        return code;
+    }
+    if (nfiles == 0 || !into) {
+        cw_load_close(l);
+        return usage_error(
+            nfiles == 0 ? "no file given" : "no --into TARGET given", "");
+    }
+    cw_load_on_problem(l, on_problem, &v);
+    the_load = l;
+    signal(SIGINT, on_sigint);
+    status = cw_load_exec(l);
+    signal(SIGINT, SIG_DFL);
+    the_load = NULL;
+    if (v.shown > v.limit)
+        fprintf(stderr, "... and %lu more rejected records\n",
+                v.shown - v.limit);
+    if (status != CW_OK)
+        fprintf(stderr, "crosswalk: %s\n", cw_load_errmsg(l));
+    print_summary(l, status);
+    cw_load_summary(l, &s);
+    if (status == CW_OK)
+        code = s.rejected > 0 ? 1 : 0;
+    else if (status == CW_EINTR)
+        code = 130;
+    else if (status == CW_EUSAGE && s.read == 0)
+        code = 2;
+    else
+        code = 3;
+    cw_load_close(l);
+    return code;
 }

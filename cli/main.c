@@ -351,6 +351,30 @@ static int input_name(const char *arg, char *name, size_t cap)
     return 1;
 }
 
+/*
+** The exit code of a finished cw_run_exec(): 0 or 1 when it succeeded;
+** otherwise 2 when nothing was read (a usage error, an input that cannot
+** be opened or lacks a required column), 3 for an abort, 4 for a sandbox
+** limit, 130 for an interruption.
+*/
+static int run_exit_code(const cw_run *r, int status)
+{
+    cw_summary s;
+    int code;
+
+    cw_run_summary(r, &s);
+    if (status == CW_OK)
+        return s.rejected > 0 ? EXIT_REJECTS : EXIT_CLEAN;
+    code = exit_for(status);
+    /* A recipe error found once data flows aborts the run. */
+    if (code == EXIT_USAGE && (s.read > 0 || status == CW_ELUA))
+        code = EXIT_ABORTED;
+    if (code == EXIT_ABORTED && s.read == 0 && s.stopped_at == NULL &&
+        (status == CW_EIO || status == CW_EINVALID))
+        code = EXIT_USAGE;
+    return code;
+}
+
 /* Parse --set KEY=VALUE into the run. */
 static int add_param(cw_run *r, const char *kv, const char *usage)
 {
@@ -378,6 +402,7 @@ static int cmd_run(int argc, char **argv, int checkonly)
     unsigned long long maxinstr = 0;
     size_t maxmem = 0;
     runview view = {0, 20};
+    struct sigaction sa, old;
     cw_run *r = NULL;
     cw_err err;
 
@@ -459,7 +484,8 @@ static int cmd_run(int argc, char **argv, int checkonly)
     status = cw_run_load(r, recipe);
     if (status != CW_OK) {
         fprintf(stderr, "%s: %s\n", progname, cw_run_errmsg(r));
-        code = exit_for(status);
+        /* Nothing was read: a missing recipe is a usage error too. */
+        code = status == CW_ELIMIT ? EXIT_SANDBOX : EXIT_USAGE;
         goto out;
     }
     if (checkonly) {
@@ -488,33 +514,27 @@ static int cmd_run(int argc, char **argv, int checkonly)
     cw_run_dryrun(r, dryrun);
     cw_run_on_problem(r, on_run_problem, &view);
     the_run = r;
-    signal(SIGINT, on_sigint);
+    /* No SA_RESTART: a read blocked on a pipe returns, so the run sees
+    ** the interruption at once. */
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, &old);
     status = cw_run_exec(r);
-    signal(SIGINT, SIG_DFL);
+    sigaction(SIGINT, &old, NULL);
     the_run = NULL;
     if (view.shown > view.limit)
         fprintf(stderr, "... and %lu more rejected records\n",
                 view.shown - view.limit);
     if (status != CW_OK)
         fprintf(stderr, "%s: %s\n", progname, cw_run_errmsg(r));
-    print_summary(r, status, dryrun);
     if (summary != NULL && write_summary_json(summary, r, status) != 0 &&
         status == CW_OK)
         status = CW_EIO;
-    if (status == CW_OK) {
-        cw_summary s;
-
-        cw_run_summary(r, &s);
-        code = s.rejected > 0 ? EXIT_REJECTS : EXIT_CLEAN;
-    } else {
-        cw_summary s;
-
-        /* A recipe error found once data flows aborts the run. */
-        cw_run_summary(r, &s);
-        code = exit_for(status);
-        if (code == EXIT_USAGE && (s.read > 0 || status == CW_ELUA))
-            code = EXIT_ABORTED;
-    }
+    code = run_exit_code(r, status);
+    /* A run that read nothing has nothing to account for. */
+    if (code != EXIT_USAGE)
+        print_summary(r, status, dryrun);
 out:
     free(inputs);
     cw_run_close(r);

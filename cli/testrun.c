@@ -321,9 +321,17 @@ static void run_recipe(const char *home, const char *recipe, unsigned *pass,
 
 int cw_cli_test(int argc, char **argv, const char *home)
 {
-    const char *target = argc > 0 ? argv[0] : "pipelines";
+    char target[4096];
     unsigned pass = 0, fail = 0;
     struct stat st;
+    size_t tlen;
+
+    /* "pipelines/" and "pipelines" name the same cases, and the paths in
+    ** expected rejects files must not depend on the spelling. */
+    snprintf(target, sizeof target, "%s", argc > 0 ? argv[0] : "pipelines");
+    tlen = strlen(target);
+    while (tlen > 1 && target[tlen - 1] == '/')
+        target[--tlen] = '\0';
 
     if (stat(target, &st) != 0) {
         fprintf(stderr, "crosswalk: %s: %s\n", target, strerror(errno));

@@ -124,3 +124,25 @@ int cw__eqi(const char *a, size_t alen, const char *b, size_t blen)
     }
     return 1;
 }
+
+/*
+** A reader message without its leading "file:line:col: ", which the
+** rejects file and the problem report give separately.
+*/
+const char *cw__msg_nopos(const char *msg)
+{
+    /* Find the first ":DIGITS:DIGITS: " and return what follows it. */
+    for (const char *p = strchr(msg, ':'); p != NULL; p = strchr(p + 1, ':')) {
+        const char *q = p + 1;
+
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (q == p + 1 || *q != ':')
+            continue;
+        for (q++; *q >= '0' && *q <= '9'; q++)
+            ;
+        if (q[0] == ':' && q[1] == ' ')
+            return q + 2;
+    }
+    return msg;
+}

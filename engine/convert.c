@@ -1,10 +1,14 @@
 /*
-** convert.c -- cw_convert(): CSV to NDJSON through the CSV reader, and
-** NDJSON to CSV through a small parser of flat JSON objects.  Both sides
-** write through the atomic output writer, so a failure leaves no output.
+** convert.c -- cw_convert(): CSV to NDJSON through the CSV reader, NDJSON
+** to CSV through a small parser of flat JSON objects, and CSV to a
+** database table through a sink.  Files are written through the atomic
+** output writer and tables in one transaction, so a failure leaves no
+** output.
 */
 #include "csvread.h"
 #include "csvwrite.h"
+#include "sink.h"
+#include "source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -723,6 +727,91 @@ done:
     return rc;
 }
 
+/* ==== CSV to a database table ==== */
+
+/* 1 when 'out' names a database target ("sqlite:..." or "postgres:..."). */
+static int is_target(const char *out)
+{
+    return strncmp(out, "sqlite:", 7) == 0 || strncmp(out, "postgres:", 9) == 0;
+}
+
+/*
+** Read the CSV file 'in' into the table named after the last '#' of the
+** database target 'out', every column as text.  The table is replaced in
+** one transaction, so a failure leaves it as it was; any bad record
+** aborts, as for NDJSON.
+*/
+static int csv_to_table(const char *in, const char *out,
+                        unsigned long long *rows, cw_err *err)
+{
+    const char *hash = strrchr(out, '#');
+    cw_input src = {NULL, NULL};
+    cw_output db = {NULL, NULL};
+    cw_sinkcol *cols = NULL;
+    cw_field *f = NULL;
+    char *target = NULL;
+    unsigned long long n = 0;
+    size_t ncols, nf, i;
+    int rc;
+
+    if (hash == NULL || hash[1] == '\0')
+        return cw__fail(err, CW_EUSAGE,
+                        "%s: name the table after '#' (e.g. "
+                        "sqlite:out.db#people)",
+                        out);
+    if ((target = cw__strndup(out, (size_t)(hash - out))) == NULL)
+        return cw__fail(err, CW_ENOMEM, "%s: out of memory", in);
+    rc = cw__input_open(in, &src, err);
+    if (rc != CW_OK)
+        goto done;
+    ncols = src.type->ncols(src.s);
+    cols = cw__alloc((ncols ? ncols : 1) * sizeof *cols);
+    f = cw__alloc((ncols ? ncols : 1) * sizeof *f);
+    if (cols == NULL || f == NULL) {
+        rc = cw__fail(err, CW_ENOMEM, "%s: out of memory", in);
+        goto done;
+    }
+    for (i = 0; i < ncols; i++)
+        cols[i] = (cw_sinkcol){src.type->colname(src.s, i), CW_T_TEXT, 0};
+    rc = cw__output_open(target, hash + 1, cols, ncols, CW_MODE_REPLACE, &db,
+                         err);
+    if (rc != CW_OK)
+        goto done;
+    while ((rc = src.type->next(src.s)) == CW_ROW) {
+        nf = src.type->nfields(src.s);
+        for (i = 0; i < ncols; i++) {
+            f[i] = (cw_field){NULL, 0};
+            if (i < nf)
+                f[i].p = src.type->field(src.s, i, &f[i].len);
+        }
+        rc = db.type->write(db.s, f, in, src.type->line(src.s));
+        if (rc != CW_OK) {
+            cw__fail(err, rc, "%s", db.type->errmsg(db.s));
+            goto done;
+        }
+        n++;
+    }
+    if (rc != CW_DONE) {
+        rc = cw__fail(err, rc == CW_EINVALID ? CW_EPARSE : rc, "%s",
+                      src.type->errmsg(src.s));
+        goto done;
+    }
+    rc = db.type->commit(db.s);
+    if (rc != CW_OK) {
+        cw__fail(err, rc, "%s", db.type->errmsg(db.s));
+        goto done;
+    }
+    *rows = n;
+
+done:
+    cw__output_close(&db);
+    cw__input_close(&src);
+    cw__free(cols);
+    cw__free(f);
+    cw__free(target);
+    return rc;
+}
+
 /* ==== Entry point ==== */
 
 /*
@@ -741,11 +830,19 @@ int cw_convert(const char *in, const char *out, unsigned long long *rows,
     if (in == NULL || out == NULL)
         return cw__fail(err, CW_EUSAGE, "convert: input and output needed");
     from = strcmp(in, "-") == 0 ? K_CSV : kind_of(in);
+    if (is_target(out) && from == K_CSV) {
+        rc = csv_to_table(in, out, &n, err);
+        if (rc == CW_OK && rows != NULL)
+            *rows = n;
+        return rc;
+    }
     to = kind_of(out);
     if (from == K_NONE || to == K_NONE || from == to)
         return cw__fail(err, CW_EUSAGE,
                         "cannot convert %s to %s: supported are .csv to "
-                        ".ndjson or .jsonl, and .ndjson or .jsonl to .csv",
+                        ".ndjson or .jsonl, .ndjson or .jsonl to .csv, and "
+                        ".csv to sqlite:PATH#TABLE or "
+                        "postgres:CONNINFO#TABLE",
                         in, out);
     if (from == K_CSV)
         rc = csv_to_ndjson(in, out, &n, err);

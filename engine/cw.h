@@ -59,4 +59,8 @@ int cw__utf8_valid(const char *s, size_t len, size_t *bad);
 /* Case-insensitive (ASCII) comparison of two byte strings: 1 if equal. */
 int cw__eqi(const char *a, size_t alen, const char *b, size_t blen);
 
+/* 'msg' without a leading "file:line:col: " (which reports give apart), or
+** 'msg' itself when it has none. */
+const char *cw__msg_nopos(const char *msg);
+
 #endif /* CW_CW_H */

@@ -12,7 +12,8 @@
 
 typedef struct slot {
     cw_buf val;               /* current value (first/last/min/max/concat) */
-    cw_buf ord;               /* order-by value of 'val' */
+    cw_buf ord;               /* order-by value of 'val'; concat: the
+                                 distinct values, length-prefixed */
     unsigned long long count; /* count; any/all: rows seen */
     int has;                  /* 'val' holds a value */
     int flag;                 /* any: seen a true; all: seen a false */
@@ -102,6 +103,12 @@ void cw__group_free(cw_group *g)
     cw__free(g->aggs);
     cw__buf_free(&g->key);
     cw__free(g);
+}
+
+void cw__group_setwidth(cw_group *g, size_t norig)
+{
+    if (g->n == 0)
+        g->norig = norig;
 }
 
 size_t cw__group_count(const cw_group *g)
@@ -217,6 +224,16 @@ static int truthy(cw_field f)
     return 1;
 }
 
+/* 1 when 'f' holds a value that is not empty or only spaces and tabs:
+** what count and concat see ("blank" as in the rest of the engine). */
+static int nonblank(cw_field f)
+{
+    for (size_t i = 0; f.p != NULL && i < f.len; i++)
+        if (f.p[i] != ' ' && f.p[i] != '\t')
+            return 1;
+    return 0;
+}
+
 /* Compare two values: numerically when both are plain numbers, else by
 ** bytes.  Returns <0, 0, >0. */
 static int cmpval(const char *a, size_t alen, const char *b, size_t blen)
@@ -257,7 +274,7 @@ static int fold(const cw_aggspec *a, slot *s, const cw_rec *rec)
         return CW_OK;
     switch (a->fn) {
     case CW_AGG_COUNT:
-        if (a->src < 0 || (v.p != NULL && v.len > 0))
+        if (a->src < 0 || nonblank(v))
             s->count++;
         return CW_OK;
     case CW_AGG_ANY:
@@ -269,31 +286,36 @@ static int fold(const cw_aggspec *a, slot *s, const cw_rec *rec)
             s->flag = 1;
         return CW_OK;
     case CW_AGG_CONCAT:
-        if (v.p == NULL || v.len == 0)
+        if (!nonblank(v))
             return CW_OK;
-        /* Distinct values, first-seen order. */
-        for (size_t i = 0, sl = strlen(a->sep); s->has && i < s->val.len;) {
-            const char *end = s->val.p + s->val.len;
-            const char *next = s->val.p + i;
-            const char *sep = NULL;
+        /* Distinct values, first-seen order.  'ord' lists the values
+        ** kept, each as its length then its bytes: searching the joined
+        ** text instead would take "a" for a duplicate after "a; b". */
+        for (size_t i = 0; i < s->ord.len;) {
+            size_t len;
 
-            for (const char *q = next; sl > 0 && q + sl <= end; q++)
-                if (memcmp(q, a->sep, sl) == 0) {
-                    sep = q;
-                    break;
-                }
-            if (sep == NULL)
-                sep = end;
-            if ((size_t)(sep - next) == v.len && memcmp(next, v.p, v.len) == 0)
+            memcpy(&len, s->ord.p + i, sizeof len);
+            i += sizeof len;
+            if (len == v.len && memcmp(s->ord.p + i, v.p, len) == 0)
                 return CW_OK;
-            if (sep == end || sl == 0)
-                break;
-            i = (size_t)(sep - s->val.p) + sl;
+            i += len;
         }
-        if (s->has && cw__buf_adds(&s->val, a->sep) != CW_OK)
-            return CW_ENOMEM;
+        {
+            size_t vlen = s->val.len, olen = s->ord.len;
+
+            if ((s->has && cw__buf_adds(&s->val, a->sep) != CW_OK) ||
+                cw__buf_add(&s->val, v.p, v.len) != CW_OK ||
+                cw__buf_add(&s->ord, &v.len, sizeof v.len) != CW_OK ||
+                cw__buf_add(&s->ord, v.p, v.len) != CW_OK) {
+                s->val.len = vlen; /* as if this row never came */
+                s->ord.len = olen;
+                if (s->val.p != NULL)
+                    s->val.p[vlen] = '\0';
+                return CW_ENOMEM;
+            }
+        }
         s->has = 1;
-        return cw__buf_add(&s->val, v.p, v.len);
+        return CW_OK;
     default:
         break;
     }

@@ -46,6 +46,10 @@ int cw__group_add(cw_group *g, const cw_rec *rec, const cw_field *orig,
 
 size_t cw__group_count(const cw_group *g);
 
+/* Set the width of the original rows kept per group, before any add
+** (the main input's width is known only once its header is read). */
+void cw__group_setwidth(cw_group *g, size_t norig);
+
 /*
 ** Write group 'i' into 'rec' (cleared first): key columns and aggregate
 ** results.  '*orig' gets the first member's original fields.

@@ -897,8 +897,8 @@ static int check_input(cw_run *r, cw_rec *rec, const cw_field *orig,
         if (spec[i] < 0)
             continue;
         c = &r->main->schema->cols[spec[i]];
-        if (c->type == CW_T_TEXT && !c->required && c->max_length < 0 &&
-            c->nrules == 0)
+        if (c->type == CW_T_TEXT && !c->required && !c->nonblank &&
+            c->max_length < 0 && c->nrules == 0)
             continue;
         if (cw__schema_check(c, orig[i].p, orig[i].len, &r->checkbuf, &res,
                              &reslen, &v) != 0) {
@@ -973,6 +973,16 @@ static int commit(cw_run *r)
         if (rc != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__out_errmsg(r->rej));
     }
+    if (r->dryrun) {
+        /* Nothing is committed: remove the temp files now. */
+        for (size_t k = 0; k < r->nout; k++) {
+            cw__out_close(r->out[k].out);
+            r->out[k].out = NULL;
+            cw__output_close(&r->out[k].db);
+        }
+        cw__out_close(r->rej);
+        r->rej = NULL;
+    }
     return CW_OK;
 }
 
@@ -1038,9 +1048,9 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
     for (size_t i = 0; i < r->nin; i++)
         if (r->in[i].path == NULL)
             return cw__fail(&r->err, CW_EUSAGE,
-                            "input '%s' is not given (use --input %s%s=PATH)",
+                            "input '%s' is not given (use --input %s%s=%sPATH)",
                             r->in[i].name, r->in[i].main ? "[" : "",
-                            r->in[i].name);
+                            r->in[i].name, r->in[i].main ? "]" : "");
     if (r->outdir == NULL)
         return cw__fail(&r->err, CW_EUSAGE, "no output directory given");
     if (stat(r->outdir, &st) != 0 && mkdirs(r->outdir) != 0)
@@ -1051,6 +1061,7 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
         return rc;
     if ((rc = open_main(r, hidx)) != CW_OK)
         return rc;
+    cw__plan_setwidth(r->plan, r->norig);
     *spec = cw__alloc((r->norig ? r->norig : 1) * sizeof **spec);
     if (*spec == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
@@ -1089,6 +1100,7 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
 int cw_run_exec(cw_run *r)
 {
     cw_plan_cb cb = {r, emit_cb, reject_cb, filtered_cb, merged_cb};
+    unsigned long stopline = 0;
     size_t *hidx = NULL;
     long *spec = NULL;
     cw_field *orig = NULL;
@@ -1121,7 +1133,11 @@ int cw_run_exec(cw_run *r)
         if (st == CW_DONE)
             break;
         if (st != CW_ROW && st != CW_EINVALID) {
-            rc = cw__fail(&r->err, st, "%s", SRC(r, errmsg));
+            /* A read cut short by SIGINT is an interruption. */
+            rc = cw__fail(&r->err, r->stop ? CW_EINTR : st, "%s",
+                          r->stop ? "interrupted" : SRC(r, errmsg));
+            stopline =
+                r->src.type->errline != NULL ? SRC(r, errline) : SRC(r, line);
             break;
         }
         r->sum.read++;
@@ -1147,7 +1163,7 @@ int cw_run_exec(cw_run *r)
             rc = reject_cb(r, &rec, orig,
                            col > 0 && col <= r->norig ? r->rejcols[col - 1]
                                                       : NULL,
-                           SRC(r, code), SRC(r, errmsg));
+                           SRC(r, code), cw__msg_nopos(SRC(r, errmsg)));
         } else if (r->main->schema == NULL ||
                    check_input(r, &rec, orig, spec, r->norig, &rc) == 0) {
             rc = cw__plan_push(r->plan, &rec, orig, &cb, &r->err);
@@ -1157,6 +1173,8 @@ int cw_run_exec(cw_run *r)
     }
     if (rc == CW_OK)
         rc = cw__plan_finish(r->plan, &rec, &cb, &r->err);
+    if (rc == CW_OK && r->stop)
+        rc = cw__fail(&r->err, CW_EINTR, "interrupted");
     if (rc == CW_OK) {
         cw_summary *s = &r->sum;
 
@@ -1175,7 +1193,7 @@ done:
         s->unprocessed = s->read > done ? s->read - done : 0;
         if (r->src_open)
             snprintf(r->stopped_at, sizeof r->stopped_at, "%s:%lu",
-                     r->main->path, SRC(r, line));
+                     r->main->path, stopline ? stopline : SRC(r, line));
         /* Roll back: close every writer without committing. */
         for (size_t k = 0; k < r->nout; k++) {
             cw__out_close(r->out[k].out);

@@ -149,6 +149,32 @@ static int bad(cctx *c, const char *fmt, ...)
                     what);
 }
 
+/* Fail when table 'n' has a string key not in 'allowed' (a typo such as
+** "rul" would otherwise silently do nothing). */
+static int checkkeys(cctx *c, const cw_node *n, const char *what,
+                     const char *const *allowed)
+{
+    for (size_t i = 0; n != NULL && i < n->nkeys; i++) {
+        size_t k;
+        char valid[200] = "";
+
+        for (k = 0; allowed[k] != NULL; k++)
+            if (strcmp(allowed[k], n->keys[i]) == 0)
+                break;
+        if (allowed[k] != NULL)
+            continue;
+        for (k = 0; allowed[k] != NULL; k++) {
+            size_t used = strlen(valid);
+
+            snprintf(valid + used, sizeof valid - used, "%s%s", k ? ", " : "",
+                     allowed[k]);
+        }
+        return bad(c, "%s: unknown key '%s' (valid: %s)", what, n->keys[i],
+                   valid);
+    }
+    return CW_OK;
+}
+
 static int intern(cctx *c, const char *name, size_t *idx)
 {
     if (cw__layout_intern(c->p->layout, name, strlen(name), idx) != CW_OK)
@@ -214,7 +240,12 @@ static int compile_assign(cctx *c, const cw_node *n, assign *a)
     if (n->type != CW_NODE_TABLE || n->narr < 1 ||
         n->arr[0]->type != CW_NODE_STR)
         return bad(c, "each map entry is { \"column\", from = ... }");
+    static const char *const keys[] = {"from", "const",   "fn", "rule",
+                                       "args", "default", NULL};
+
     out = n->arr[0]->str;
+    if ((rc = checkkeys(c, n, "map entry", keys)) != CW_OK)
+        return rc;
     if ((rc = intern(c, out, &a->out)) != CW_OK)
         return rc;
     a->outname = cw__layout_name(c->p->layout, a->out);
@@ -286,8 +317,14 @@ static int compile_pred(cctx *c, const cw_node *n, cw_pred *p, int resolve)
     size_t idx;
     int rc;
 
+    static const char *const keys[] = {
+        "column", "equals", "one_of", "not_one_of", "blank", "present", NULL};
+
     *p = (cw_pred){.col = -1};
-    if ((rc = getstr(c, n, "column", 1, &col)) != CW_OK)
+    if (n->type != CW_NODE_TABLE)
+        return bad(c, "a condition is a table { column = ..., ... }");
+    if ((rc = checkkeys(c, n, "condition", keys)) != CW_OK ||
+        (rc = getstr(c, n, "column", 1, &col)) != CW_OK)
         return rc;
     if ((rc = dupstr(c, col, &p->column)) != CW_OK)
         return rc;
@@ -302,11 +339,15 @@ static int compile_pred(cctx *c, const cw_node *n, cw_pred *p, int resolve)
         p->op = CW_P_IN;
     } else if ((v = cw__node_get(n, "not_one_of")) != NULL) {
         p->op = CW_P_NOTIN;
-    } else if (cw__node_get(n, "blank") != NULL) {
-        p->op = CW_P_BLANK;
-        return CW_OK;
-    } else if (cw__node_get(n, "present") != NULL) {
-        p->op = CW_P_PRESENT;
+    } else if ((v = cw__node_get(n, "blank")) != NULL ||
+               (v = cw__node_get(n, "present")) != NULL) {
+        int isblank = cw__node_get(n, "blank") != NULL;
+
+        if (v->type != CW_NODE_BOOL)
+            return bad(c, "condition on '%s': blank/present take true or false",
+                       col);
+        /* blank = false is present = true, and the other way round. */
+        p->op = (isblank == v->b) ? CW_P_BLANK : CW_P_PRESENT;
         return CW_OK;
     } else {
         return bad(c, "a condition needs equals, one_of, not_one_of, blank or "
@@ -340,9 +381,13 @@ static int compile_lookup(cctx *c, const cw_node *n)
     step *st = c->st;
     const char *input, *key, *on, *missing, *multiple, *exists;
     const cw_node *cols, *where;
+    static const char *const keys[] = {
+        "input",    "key",  "on",    "columns", "missing", "multiple",
+        "key_rule", "args", "where", "exists",  NULL};
     int rc;
 
-    if ((rc = getstr(c, n, "input", 1, &input)) != CW_OK ||
+    if ((rc = checkkeys(c, n, "lookup", keys)) != CW_OK ||
+        (rc = getstr(c, n, "input", 1, &input)) != CW_OK ||
         (rc = getstr(c, n, "key", 1, &key)) != CW_OK ||
         (rc = getstr(c, n, "on", 1, &on)) != CW_OK ||
         (rc = getstr(c, n, "missing", 0, &missing)) != CW_OK ||
@@ -438,6 +483,11 @@ static int compile_group(cctx *c, const cw_node *n, size_t norig)
     size_t nag = ag != NULL && ag->type == CW_NODE_TABLE ? ag->narr : 0;
     int rc = CW_OK;
 
+    static const char *const keys[] = {"by", "aggregate", NULL};
+    int krc = checkkeys(c, n, "group", keys);
+
+    if (krc != CW_OK)
+        return krc;
     if (by == NULL || by->type != CW_NODE_TABLE || by->narr == 0)
         return bad(c, "'by' must list the key columns");
     bycols = cw__alloc(by->narr * sizeof *bycols);
@@ -466,6 +516,13 @@ static int compile_group(cctx *c, const cw_node *n, size_t norig)
             rc =
                 bad(c, "aggregate entries are { \"out\", \"fn\", \"column\" }");
             goto done;
+        }
+        {
+            static const char *const akeys[] = {"where", "order_by", "sep",
+                                                NULL};
+
+            if ((rc = checkkeys(c, a, "aggregate", akeys)) != CW_OK)
+                goto done;
         }
         fn = a->arr[1]->str;
         for (k = 0; aggnames[k] != NULL && strcmp(aggnames[k], fn) != 0; k++)
@@ -541,6 +598,17 @@ static int compile_step(cctx *c, const cw_node *n, size_t norig)
             body = b;
         }
     }
+    for (size_t i = 0; n->type == CW_NODE_TABLE && i < n->nkeys; i++) {
+        int known = strcmp(n->keys[i], "doc") == 0;
+
+        for (int k = 0; k <= S_GROUP; k++)
+            known |= strcmp(n->keys[i], kindnames[k]) == 0;
+        if (!known)
+            return bad(c,
+                       "unknown key '%s' (a step has one of map, filter, fn, "
+                       "validate, lookup, group, and may have a doc)",
+                       n->keys[i]);
+    }
     if (n->type != CW_NODE_TABLE || found != 1)
         return bad(c, "a step is a table with exactly one of map, filter, fn, "
                       "validate, lookup, group");
@@ -562,8 +630,12 @@ static int compile_step(cctx *c, const cw_node *n, size_t norig)
         st->ref = body->ref;
         return CW_OK;
     case S_VALIDATE: {
+        static const char *const keys[] = {"column", "rule", "args", NULL};
         const char *col;
-        int rc = getstr(c, body, "column", 1, &col);
+        int rc = checkkeys(c, body, "validate", keys);
+
+        if (rc == CW_OK)
+            rc = getstr(c, body, "column", 1, &col);
 
         if (rc == CW_OK)
             rc = intern(c, col, &st->col);
@@ -637,6 +709,13 @@ const char *cw__plan_input(const cw_plan *p, size_t i)
         if (p->s[k].kind == S_LOOKUP && i-- == 0)
             return p->s[k].input;
     return NULL;
+}
+
+void cw__plan_setwidth(cw_plan *p, size_t norig)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->s[i].kind == S_GROUP)
+            cw__group_setwidth(p->s[i].group, norig);
 }
 
 int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err)

@@ -44,6 +44,10 @@ int cw__plan_compile(const cw_node *steps, const char *where, cw_layout *layout,
 size_t cw__plan_ninputs(const cw_plan *p);
 const char *cw__plan_input(const cw_plan *p, size_t i);
 
+/* Set the width of original rows (the main input's column count) kept
+** by group steps for the rejects file; call before the first push. */
+void cw__plan_setwidth(cw_plan *p, size_t norig);
+
 /* Load every lookup table, finding input paths through 'paths'. */
 int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err);
 

@@ -118,6 +118,11 @@ static int colspec(const cw_node *n, cw_colspec *c, const char *where,
     c->name = cw__strdup(cw__node_str(n, "name", ""));
     if (c->name == NULL)
         return cw__fail(err, CW_ENOMEM, "out of memory");
+    if (cw__node_get(n, "type") != NULL &&
+        cw__node_get(n, "type")->type != CW_NODE_STR)
+        return cw__fail(err, CW_EUSAGE,
+                        "%s: column '%s': 'type' must be a string", where,
+                        c->name);
     type = cw__node_str(n, "type", "text");
     c->type = CW_T_TEXT;
     for (int i = 0; typenames[i] != NULL; i++) {
@@ -162,10 +167,20 @@ static int colspec(const cw_node *n, cw_colspec *c, const char *where,
                 return cw__fail(err, CW_EUSAGE,
                                 "%s: column '%s': rules[%zu] needs a name",
                                 where, c->name, i + 1);
-            rc = cw__rule_new(rname, r->type == CW_NODE_TABLE ? r : NULL,
+            /* { rule = "max_length", args = { n = 3 } }, as in recipes */
+            rc = cw__rule_new(rname,
+                              r->type == CW_NODE_TABLE ? cw__node_get(r, "args")
+                                                       : NULL,
                               &c->rules[i], err);
-            if (rc != CW_OK)
-                return rc;
+            if (rc != CW_OK) {
+                char why[sizeof err->msg];
+
+                if (err == NULL)
+                    return rc;
+                memcpy(why, err->msg, sizeof why);
+                return cw__fail(err, rc, "%s: column '%s': rules[%zu]: %s",
+                                where, c->name, i + 1, why);
+            }
             c->nrules = i + 1;
         }
     }
@@ -212,7 +227,13 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
     if (rc != CW_OK)
         goto fail;
     for (size_t i = 0; i < s->nkey; i++) {
-        if (cw__schema_find(s, s->key[i], strlen(s->key[i])) < 0) {
+        size_t k;
+
+        /* Exact spelling: sinks match keys to column names by strcmp. */
+        for (k = 0; k < s->ncols; k++)
+            if (strcmp(s->cols[k].name, s->key[i]) == 0)
+                break;
+        if (k == s->ncols) {
             rc = cw__fail(err, CW_EUSAGE, "%s: key column '%s' is not a column",
                           where, s->key[i]);
             goto fail;
@@ -230,10 +251,14 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
 
             if (p == NULL && pre->arr[i]->type == CW_NODE_STR)
                 p = pre->arr[i]->str;
-            if (p == NULL || (s->prefixes[i] = cw__strdup(p)) == NULL) {
-                rc = cw__fail(err, p == NULL ? CW_EUSAGE : CW_ENOMEM,
+            if (p == NULL) {
+                rc = cw__fail(err, CW_EUSAGE,
                               "%s: prefixes[%zu] needs a 'prefix'", where,
                               i + 1);
+                goto fail;
+            }
+            if ((s->prefixes[i] = cw__strdup(p)) == NULL) {
+                rc = cw__fail(err, CW_ENOMEM, "out of memory");
                 goto fail;
             }
             s->nprefixes = i + 1;

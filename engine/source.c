@@ -80,6 +80,11 @@ static const char *csv_errmsg(const cw_source *s)
     return cw__csv_errmsg(csv(s));
 }
 
+static unsigned long csv_errline(const cw_source *s)
+{
+    return cw__csv_errline(csv(s));
+}
+
 static void csv_close(cw_source *s)
 {
     cw__csv_close(csv(s));
@@ -98,6 +103,7 @@ const struct cw_source_type cw_source_csv = {
     .errcol = csv_errcol,
     .errmsg = csv_errmsg,
     .close = csv_close,
+    .errline = csv_errline,
 };
 
 /* ==== Opening by name ==== */

@@ -36,6 +36,9 @@ struct cw_source_type {
     unsigned long (*errcol)(const cw_source *s);
     const char *(*errmsg)(const cw_source *s);
     void (*close)(cw_source *s);
+    /* Optional (may be NULL): the line of the last problem, when it differs
+    ** from the current row's (an unterminated quote, a stray quote). */
+    unsigned long (*errline)(const cw_source *s);
 };
 
 /* An open source of any kind. */

@@ -1,12 +1,509 @@
-/* source_pgsql.c -- placeholder until the PostgreSQL source lands. */
+/*
+** source_pgsql.c -- the PostgreSQL source: streams the rows of a table or
+** a query ("postgres:CONNINFO#TABLE_OR_QUERY") in constant memory.
+** Owns its connection and a copy of the header.
+**
+** How (bench/DB-PG.md):
+** - The text after the first '#' is the table or the query (a query may
+**   hold '#', as in the JSON operator #>>; a connection string with a '#'
+**   in it can come from the PG* environment or ~/.pgpass instead).  A
+**   bare name (letters, digits, '_' and '.') is a table, quoted exactly as
+**   given ("a.b" is table b of schema a).
+** - The header comes from describing the query, prepared but not run
+**   (PQprepare + PQdescribePrepared); then COPY (query) TO STDOUT streams
+**   the rows in the text format, one row per PQgetCopyData() call, parsed
+**   in place: tab-separated, backslash escapes, \N for NULL.  One row is
+**   held at a time.  (Single-row mode would make a PGresult a row.)
+** - Both run in one READ ONLY transaction, so a "query" cannot change
+**   data, and the session uses client_encoding UTF8, DateStyle ISO and
+**   TimeZone UTC, so values read the same whatever the server's settings:
+**   timestamps as "2024-10-28 21:05:12" (PostgreSQL drops zero
+**   fractions: "21:05:11.812345", "21:09:40.12"), booleans as t/f.
+** - The position of a row is its number (1 for the first row).
+*/
 #include "source.h"
 
-static int nope(const char *location, cw_source **out, cw_err *err)
+#include <string.h>
+
+#include <libpq-fe.h>
+
+struct cw_source {
+    PGconn *pg;         /* the connection */
+    size_t ncols;       /* result columns */
+    char **names;       /* their names */
+    char *row;          /* the current row (libpq's buffer) */
+    const char **vals;  /* its values, decoded in place (NULL: SQL NULL) */
+    size_t *lens;       /* and their lengths */
+    unsigned long nrow; /* rows returned so far */
+    int done;           /* the COPY has ended */
+    int have;           /* a row is current */
+    cw_err err;         /* last error */
+};
+
+/* Copy libpq's message 'm' into 'out' on one line. */
+static void oneline(const char *m, char *out, size_t n)
 {
-    (void)location;
-    *out = NULL;
-    return cw__fail(err, CW_EUSAGE, "the postgres source is not built yet");
+    size_t k = 0;
+
+    for (; *m != '\0' && k + 1 < n; m++) {
+        if (*m == '\n' || *m == '\t' || *m == '\r') {
+            if (k > 0 && out[k - 1] != ' ')
+                out[k++] = ' ';
+            continue;
+        }
+        out[k++] = *m;
+    }
+    while (k > 0 && out[k - 1] == ' ')
+        k--;
+    out[k] = '\0';
 }
 
-const struct cw_source_type cw_source_postgres = {.name = "postgres",
-                                                  .open = nope};
+/* The database name, for messages (never the connection string). */
+static const char *dbname(const cw_source *s)
+{
+    const char *d = s->pg != NULL ? PQdb(s->pg) : NULL;
+
+    return d != NULL ? d : "";
+}
+
+/* Record 'm' (a libpq message) in 's->err' after 'what'. */
+static int fail(cw_source *s, int code, const char *what, const char *m)
+{
+    char line[400];
+
+    oneline(m, line, sizeof line);
+    return cw__fail(&s->err, code, "postgres:%s: %s%s%s", dbname(s), what,
+                    what[0] ? ": " : "", line);
+}
+
+/* Run 'sql' (no rows expected); CW_OK or an error recorded in 's'. */
+static int run(cw_source *s, const char *sql, const char *what)
+{
+    PGresult *res = PQexec(s->pg, sql);
+    int rc = CW_OK;
+
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail(s, PQstatus(s->pg) == CONNECTION_BAD ? CW_EIO : CW_EUSAGE,
+                  what, PQresultErrorMessage(res));
+    PQclear(res);
+    return rc;
+}
+
+/* 1 when 'what' names a table: letters, digits, '_' and '.' only. */
+static int istable(const char *what)
+{
+    for (const char *p = what; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
+            return 0;
+    return 1;
+}
+
+/* Append identifier 'name' ('len' bytes) to 'b', quoted. */
+static int addident(cw_source *s, cw_buf *b, const char *name, size_t len)
+{
+    char *q = PQescapeIdentifier(s->pg, name, len);
+    int rc;
+
+    if (q == NULL)
+        return fail(s, CW_EUSAGE, "a table name", PQerrorMessage(s->pg));
+    rc = cw__buf_adds(b, q);
+    PQfreemem(q);
+    return rc == CW_OK ? CW_OK : cw__fail(&s->err, CW_ENOMEM, "out of memory");
+}
+
+/* The query for 'what': SELECT * FROM the table, or the query itself
+** without trailing spaces and semicolons. */
+static int query_of(cw_source *s, const char *what, cw_buf *q)
+{
+    if (istable(what)) {
+        const char *p = what, *dot;
+        int rc;
+
+        if (cw__buf_adds(q, "SELECT * FROM ") != CW_OK)
+            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        while ((dot = strchr(p, '.')) != NULL) {
+            if ((rc = addident(s, q, p, (size_t)(dot - p))) != CW_OK)
+                return rc;
+            if (cw__buf_addc(q, '.') != CW_OK)
+                return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+            p = dot + 1;
+        }
+        return addident(s, q, p, strlen(p));
+    }
+    if (cw__buf_adds(q, what) != CW_OK)
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    while (q->len > 0 && strchr(" \t\r\n;", q->p[q->len - 1]) != NULL)
+        q->p[--q->len] = '\0';
+    return CW_OK;
+}
+
+/* Server notices are not shown: the library never prints. */
+static void quiet(void *ud, const char *msg)
+{
+    (void)ud;
+    (void)msg;
+}
+
+static void pg_close(cw_source *s);
+
+static int pg_open(const char *location, cw_source **out, cw_err *err)
+{
+    static const char setup[] = "SET client_encoding = 'UTF8'; "
+                                "SET DateStyle = 'ISO, MDY'; "
+                                "SET TimeZone = 'UTC'; "
+                                "BEGIN READ ONLY";
+    const char *hash = strchr(location, '#'), *what;
+    PQconninfoOption *opts;
+    char *conninfo = NULL, *perr = NULL;
+    cw_buf q = {0};
+    PGresult *res;
+    cw_source *s;
+    int rc;
+
+    *out = NULL;
+    if (hash == NULL || hash[1] == '\0')
+        return cw__fail(err, CW_EUSAGE,
+                        "postgres: name a table or a query after '#' "
+                        "(postgres:CONNINFO#TABLE_OR_QUERY; CONNINFO may be "
+                        "empty to use the PG* environment)");
+    what = hash + 1;
+    s = cw__alloc(sizeof *s);
+    if (s == NULL)
+        return cw__fail(err, CW_ENOMEM, "out of memory");
+    memset(s, 0, sizeof *s);
+    conninfo = cw__strndup(location, (size_t)(hash - location));
+    if (conninfo == NULL) {
+        rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        goto fail;
+    }
+    /* Check the string first: libpq's messages about a malformed string
+    ** may quote pieces of it, and a piece may be a password. */
+    if ((opts = PQconninfoParse(conninfo, &perr)) == NULL) {
+        PQfreemem(perr);
+        rc = cw__fail(&s->err, CW_EUSAGE,
+                      "postgres: the connection string is malformed (use "
+                      "key=value pairs or a postgresql:// URI; not shown "
+                      "here, as it may hold a password)");
+        goto fail;
+    }
+    PQconninfoFree(opts);
+    s->pg = PQconnectdb(conninfo);
+    if (s->pg == NULL || PQstatus(s->pg) != CONNECTION_OK) {
+        rc = s->pg == NULL
+                 ? cw__fail(&s->err, CW_ENOMEM, "postgres: out of memory")
+                 : fail(s, CW_EUSAGE, "cannot connect", PQerrorMessage(s->pg));
+        goto fail;
+    }
+    PQsetNoticeProcessor(s->pg, quiet, NULL);
+    if ((rc = run(s, setup, "setting up the session")) != CW_OK ||
+        (rc = query_of(s, what, &q)) != CW_OK)
+        goto fail;
+
+    /* The header: describe the query without running it. */
+    res = PQprepare(s->pg, "", q.p, 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = fail(s, PQstatus(s->pg) == CONNECTION_BAD ? CW_EIO : CW_EUSAGE, "",
+                  PQresultErrorMessage(res));
+        PQclear(res);
+        goto fail;
+    }
+    PQclear(res);
+    res = PQdescribePrepared(s->pg, "");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK || PQnfields(res) <= 0) {
+        rc = PQresultStatus(res) != PGRES_COMMAND_OK
+                 ? fail(s, CW_EIO, "", PQresultErrorMessage(res))
+                 : cw__fail(&s->err, CW_EUSAGE,
+                            "postgres:%s: '%.80s' is not one query returning "
+                            "rows",
+                            dbname(s), what);
+        PQclear(res);
+        goto fail;
+    }
+    s->ncols = (size_t)PQnfields(res);
+    s->names = cw__alloc(s->ncols * sizeof *s->names);
+    s->vals = cw__alloc(s->ncols * sizeof *s->vals);
+    s->lens = cw__alloc(s->ncols * sizeof *s->lens);
+    if (s->names != NULL)
+        for (size_t i = 0; i < s->ncols; i++)
+            s->names[i] = NULL;
+    rc = s->names == NULL || s->vals == NULL || s->lens == NULL ? CW_ENOMEM
+                                                                : CW_OK;
+    for (size_t i = 0; rc == CW_OK && i < s->ncols; i++)
+        if ((s->names[i] = cw__strdup(PQfname(res, (int)i))) == NULL)
+            rc = CW_ENOMEM;
+    PQclear(res);
+    if (rc != CW_OK) {
+        rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        goto fail;
+    }
+
+    /* Start streaming the rows. */
+    {
+        cw_buf c = {0};
+
+        if (cw__buf_adds(&c, "COPY (") != CW_OK ||
+            cw__buf_add(&c, q.p, q.len) != CW_OK ||
+            cw__buf_adds(&c, "\n) TO STDOUT") != CW_OK) {
+            cw__buf_free(&c);
+            rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
+            goto fail;
+        }
+        res = PQexec(s->pg, c.p);
+        cw__buf_free(&c);
+    }
+    if (PQresultStatus(res) != PGRES_COPY_OUT) {
+        rc = fail(s, PQstatus(s->pg) == CONNECTION_BAD ? CW_EIO : CW_EUSAGE, "",
+                  PQresultErrorMessage(res));
+        PQclear(res);
+        goto fail;
+    }
+    PQclear(res);
+    cw__buf_free(&q);
+    cw__free(conninfo);
+    *out = s;
+    return CW_OK;
+
+fail:
+    cw__errcopy(err, &s->err);
+    cw__buf_free(&q);
+    cw__free(conninfo);
+    pg_close(s);
+    return rc;
+}
+
+static size_t pg_ncols(const cw_source *s)
+{
+    return s->ncols;
+}
+
+static const char *pg_colname(const cw_source *s, size_t i)
+{
+    return i < s->ncols ? s->names[i] : NULL;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode one field of 'len' bytes at 'p' in place (COPY text format);
+** return its new length. */
+static size_t decode(char *p, size_t len)
+{
+    size_t i = 0, o = 0;
+
+    while (i < len) {
+        char c = p[i++];
+
+        if (c != '\\' || i == len) {
+            p[o++] = c;
+            continue;
+        }
+        c = p[i++];
+        switch (c) {
+        case 'b':
+            p[o++] = '\b';
+            break;
+        case 'f':
+            p[o++] = '\f';
+            break;
+        case 'n':
+            p[o++] = '\n';
+            break;
+        case 'r':
+            p[o++] = '\r';
+            break;
+        case 't':
+            p[o++] = '\t';
+            break;
+        case 'v':
+            p[o++] = '\v';
+            break;
+        case 'x':
+            if (i < len && hexval(p[i]) >= 0) {
+                int v = hexval(p[i++]);
+
+                if (i < len && hexval(p[i]) >= 0)
+                    v = v * 16 + hexval(p[i++]);
+                p[o++] = (char)v;
+            } else {
+                p[o++] = 'x';
+            }
+            break;
+        default:
+            if (c >= '0' && c <= '7') {
+                int v = c - '0';
+
+                for (int k = 0; k < 2 && i < len && p[i] >= '0' && p[i] <= '7';
+                     k++)
+                    v = v * 8 + (p[i++] - '0');
+                p[o++] = (char)v;
+            } else {
+                p[o++] = c; /* "\\" and any other escaped byte */
+            }
+            break;
+        }
+    }
+    return o;
+}
+
+/* The end of the COPY: CW_DONE, or the error that ended it. */
+static int finish(cw_source *s)
+{
+    PGresult *res;
+    int rc = CW_DONE;
+
+    s->done = 1;
+    while ((res = PQgetResult(s->pg)) != NULL) {
+        if (rc == CW_DONE && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            char what[40];
+
+            snprintf(what, sizeof what, "row %lu", s->nrow + 1);
+            rc = fail(s, CW_EIO, what, PQresultErrorMessage(res));
+        }
+        PQclear(res);
+    }
+    if (rc == CW_DONE && PQstatus(s->pg) == CONNECTION_BAD)
+        rc = fail(s, CW_EIO, "the connection was lost", PQerrorMessage(s->pg));
+    return rc;
+}
+
+static int pg_next(cw_source *s)
+{
+    char *buf = NULL, *p, *end;
+    size_t n = 0;
+    int len;
+
+    s->have = 0;
+    if (s->row != NULL) {
+        PQfreemem(s->row);
+        s->row = NULL;
+    }
+    if (s->done)
+        return s->err.code != CW_OK ? s->err.code : CW_DONE;
+    len = PQgetCopyData(s->pg, &buf, 0);
+    if (len == -1)
+        return finish(s);
+    if (len < 0) {
+        char what[40];
+
+        s->done = 1;
+        snprintf(what, sizeof what, "row %lu", s->nrow + 1);
+        return fail(s, CW_EIO, what, PQerrorMessage(s->pg));
+    }
+    s->row = buf;
+    s->nrow++;
+    end = buf + len;
+    if (end > buf && end[-1] == '\n')
+        end--;
+    for (p = buf;;) {
+        char *tab = memchr(p, '\t', (size_t)(end - p));
+        char *fe = tab != NULL ? tab : end;
+        size_t flen = (size_t)(fe - p);
+
+        if (n == s->ncols) {
+            s->done = 1;
+            return cw__fail(&s->err, CW_EIO,
+                            "postgres:%s: row %lu: more fields than the %zu "
+                            "columns",
+                            dbname(s), s->nrow, s->ncols);
+        }
+        if (flen == 2 && p[0] == '\\' && p[1] == 'N') {
+            s->vals[n] = NULL;
+            s->lens[n] = 0;
+        } else {
+            s->lens[n] = decode(p, flen);
+            p[s->lens[n]] = '\0'; /* the tab, the newline or a freed byte */
+            s->vals[n] = p;
+        }
+        n++;
+        if (tab == NULL)
+            break;
+        p = tab + 1;
+    }
+    if (n != s->ncols) {
+        s->done = 1;
+        return cw__fail(&s->err, CW_EIO,
+                        "postgres:%s: row %lu: %zu fields for %zu columns",
+                        dbname(s), s->nrow, n, s->ncols);
+    }
+    s->have = 1;
+    return CW_ROW;
+}
+
+static size_t pg_nfields(const cw_source *s)
+{
+    return s->have ? s->ncols : 0;
+}
+
+static const char *pg_field(const cw_source *s, size_t i, size_t *len)
+{
+    if (i >= pg_nfields(s)) {
+        if (len != NULL)
+            *len = 0;
+        return NULL;
+    }
+    if (len != NULL)
+        *len = s->lens[i];
+    return s->vals[i];
+}
+
+static unsigned long pg_line(const cw_source *s)
+{
+    return s->nrow;
+}
+
+static const char *pg_code(const cw_source *s)
+{
+    return s->err.code != CW_OK ? "E_DB" : "";
+}
+
+static unsigned long pg_errcol(const cw_source *s)
+{
+    (void)s;
+    return 0;
+}
+
+static const char *pg_errmsg(const cw_source *s)
+{
+    return s->err.msg;
+}
+
+static void pg_close(cw_source *s)
+{
+    if (s == NULL)
+        return;
+    if (s->row != NULL)
+        PQfreemem(s->row);
+    /* Closing the connection ends an unfinished COPY and the read-only
+    ** transaction. */
+    PQfinish(s->pg);
+    for (size_t i = 0; s->names != NULL && i < s->ncols; i++)
+        cw__free(s->names[i]);
+    cw__free(s->names);
+    cw__free(s->vals);
+    cw__free(s->lens);
+    cw__free(s);
+}
+
+const struct cw_source_type cw_source_postgres = {
+    .name = "postgres",
+    .open = pg_open,
+    .ncols = pg_ncols,
+    .colname = pg_colname,
+    .next = pg_next,
+    .nfields = pg_nfields,
+    .field = pg_field,
+    .line = pg_line,
+    .code = pg_code,
+    .errmsg = pg_errmsg,
+    .errcol = pg_errcol,
+    .close = pg_close,
+};

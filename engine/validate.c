@@ -145,7 +145,7 @@ static int check_rows(vctx *v, const cw_schema *s, cw_csv *r, const long *map,
         rows++;
         if (rc == CW_EINVALID) {
             report(v, cw__csv_errline(r), cw__csv_errcol(r), NULL,
-                   cw__csv_code(r), cw__csv_errmsg(r), 0);
+                   cw__csv_code(r), cw__msg_nopos(cw__csv_errmsg(r)), 0);
             continue;
         }
         for (size_t i = 0; i < n; i++) {
@@ -179,7 +179,7 @@ static int check_rows(vctx *v, const cw_schema *s, cw_csv *r, const long *map,
                    0);
     } else if (rc == CW_EPARSE) {
         report(v, cw__csv_errline(r), cw__csv_errcol(r), NULL, cw__csv_code(r),
-               cw__csv_errmsg(r), 0);
+               cw__msg_nopos(cw__csv_errmsg(r)), 0);
         rc = CW_OK;
     }
 done:
@@ -215,7 +215,7 @@ int cw_validate(const char *home, const char *name, const char *path,
     }
     if (cw__csv_header(r) != CW_OK) {
         report(&v, cw__csv_errline(r), cw__csv_errcol(r), NULL, cw__csv_code(r),
-               cw__csv_errmsg(r), 0);
+               cw__msg_nopos(cw__csv_errmsg(r)), 0);
         goto done;
     }
     map = cw__alloc((cw__csv_ncols(r) + 1) * sizeof *map);

@@ -200,9 +200,242 @@ int cw_convert(const char *in, const char *out, unsigned long long *rows,
 
 /* ==== Load (engine/load.c) ==== */
 
+/*
+** Load files into typed database tables ('crosswalk load').  Each file's
+** schema is recognised from its header (or forced), its values are checked
+** like a recipe input (bad rows go to a rejects CSV), and its rows are
+** written to a table created from the schema's types, keyed on the
+** schema's key.  Everything is one transaction per database: a failed or
+** interrupted load commits nothing.
+*/
+typedef struct cw_load cw_load; /* one load (opaque) */
+
+/* Create an empty load.  On failure store NULL in '*out', describe the
+** problem in 'err' (when not NULL) and return a negative status. */
+int cw_load_new(cw_load **out, cw_err *err);
+
+/*
+** Configuration, all before cw_load_exec().  Strings are copied; each
+** returns CW_OK, CW_ENOMEM or CW_EUSAGE (a bad value; see the message).
+**   cw_load_home:    the directory holding schemas/ (required).
+**   cw_load_into:    the target: "sqlite:PATH" or "postgres:CONNINFO",
+**                    optionally followed by "#TABLE" (required).
+**   cw_load_file:    add an input: a CSV path ("-" is standard input) or
+**                    any source cw_run_input() accepts.  Call once a file.
+**   cw_load_schema:  use schema 'name' ("impactive/messages") for every
+**                    file instead of recognising one; "none" loads every
+**                    column as text without checks.
+**   cw_load_table:   the table for every file (default: "#TABLE" of the
+**                    target, else the schema's format, "messages" for
+**                    impactive/messages, else the file's base name
+**                    without its extension).
+**   cw_load_mode:    "create" (fail when the table exists), "append",
+**                    "replace" or "upsert"; default upsert when the table
+**                    has a key, else create.
+**   cw_load_key:     add a key column (instead of the schema's key).
+**   cw_load_rejects: path of the rejects CSV (default
+**                    ./rejects-TABLE.csv; with several tables, "-TABLE"
+**                    is added before the extension).
+**   cw_load_on_problem: called for every rejected row.
+*/
+int cw_load_home(cw_load *l, const char *dir);
+int cw_load_into(cw_load *l, const char *target);
+int cw_load_file(cw_load *l, const char *path);
+int cw_load_schema(cw_load *l, const char *name);
+int cw_load_table(cw_load *l, const char *name);
+int cw_load_mode(cw_load *l, const char *mode);
+int cw_load_key(cw_load *l, const char *column);
+int cw_load_rejects(cw_load *l, const char *path);
+void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud);
+
+/*
+** Run the load.  Returns CW_OK when every row read was written or
+** rejected and everything was committed (see the summary for rejects), or
+** a negative status with nothing committed: CW_EUSAGE before any row was
+** read (unknown schema, a table that exists in create mode, ...),
+** CW_EINTR after cw_load_interrupt(), CW_ESINK when the database refused
+** a row (the message names its file:line), CW_EIO, CW_ENOMEM.  Call once.
+*/
+int cw_load_exec(cw_load *l);
+
+/* Ask a running cw_load_exec() to stop at the next row; it then returns
+** CW_EINTR.  Safe to call from a signal handler. */
+void cw_load_interrupt(cw_load *l);
+
+/* The accounting, as for a run (filtered and merged are 0; noutputs is
+** the number of tables; rejects is the first rejects file).  Strings are
+** owned by 'l'. */
+void cw_load_summary(const cw_load *l, cw_summary *out);
+
+/* One table of the load, after cw_load_exec().  Strings owned by 'l'. */
+typedef struct cw_loadinfo {
+    const char *table;           /* table name */
+    const char *schema;          /* schema used, NULL: all text */
+    const char *mode;            /* "create", "append", "replace", "upsert" */
+    const char *key;             /* key columns, comma-separated, or NULL */
+    const char *rejects;         /* rejects file, NULL when none */
+    unsigned long long rows;     /* rows written */
+    unsigned long long rejected; /* rows rejected */
+} cw_loadinfo;
+
+/* Number of tables, and table 'i' (< that number) in '*out'. */
+size_t cw_load_ntables(const cw_load *l);
+int cw_load_info(const cw_load *l, size_t i, cw_loadinfo *out);
+
+/* Message for the last error on 'l'.  Owned by 'l'; never NULL. */
+const char *cw_load_errmsg(const cw_load *l);
+
+/* Free 'l' (rolling back anything not committed).  NULL is a no-op. */
+void cw_load_close(cw_load *l);
+
 /* ==== End load ==== */
 
 /* ==== Inspect (engine/inspect.c) ==== */
+
+/*
+** What a CSV file is ('crosswalk inspect'): its dialect, encoding, line
+** endings and row count, and which schema under HOME/schemas its header
+** matches, with the diff of missing and unexpected columns.
+*/
+typedef struct cw_inspection cw_inspection; /* one inspected file (opaque) */
+
+/*
+** Inspect the file at 'path' ("-" is standard input) against every schema
+** under 'home'/schemas/<tool>/<format>.lua (a schema that fails to load is
+** skipped).  The delimiter is sniffed among , ; TAB | and the quote among
+** " and ' from the first lines; rows are counted by the CSV parser.
+** Returns CW_OK when the file was inspected (even when no schema matches
+** or some rows are bad), CW_EIO when it cannot be read, CW_EPARSE when it
+** is malformed (no header, a blank or duplicate header name, broken
+** quoting) or not UTF-8 (a UTF-16 or UTF-32 file), CW_EUSAGE when 'home'
+** holds no schemas directory, CW_ENOMEM.  On failure '*out' is NULL and
+** 'err' (when not NULL) says why.
+*/
+int cw_inspect(const char *home, const char *path, cw_inspection **out,
+               cw_err *err);
+
+/* The findings.  Strings are owned by the inspection (static for the
+** constant ones); NULL where noted. */
+typedef struct cw_inspectinfo {
+    const char *file;            /* path as given */
+    char delimiter;              /* ',', ';', '\t' or '|' */
+    char quote;                  /* '"' or '\'' */
+    const char *encoding;        /* "UTF-8", "UTF-8 with BOM", or, when
+                                    some bytes are not UTF-8, "invalid
+                                    UTF-8" / "invalid UTF-8 with BOM" */
+    unsigned long bad_utf8_line; /* first line with invalid UTF-8, 0 none */
+    int bom;                     /* 1 when a UTF-8 byte order mark leads */
+    const char *line_endings;    /* "LF", "CRLF", "CR", "mixed" or "none"
+                                    (line ends inside quotes not counted) */
+    unsigned long long rows;     /* data records read by the parser */
+    unsigned long long bad_rows; /* of those: ragged, NUL or bad UTF-8 */
+    const char *first_problem;   /* the first bad row's message, or NULL */
+    size_t ncolumns;             /* header columns */
+    const char *schema;          /* the matching schema, NULL when none */
+    const char *title;           /* its title (of 'closest' when none) */
+    const char *closest;         /* best candidate, even when it does not
+                                    match; NULL only without schemas */
+    int exact;                   /* 1: the header is exactly the columns
+                                    of 'schema', none missing or extra */
+    size_t nmissing;             /* columns of 'closest' not in the file */
+    size_t nunexpected;          /* file columns 'closest' does not know */
+    size_t ncandidates;          /* ranked candidates kept, at most 3 */
+} cw_inspectinfo;
+
+void cw_inspect_info(const cw_inspection *x, cw_inspectinfo *out);
+
+/* Header name 'i' (< ncolumns), or NULL. */
+const char *cw_inspect_column(const cw_inspection *x, size_t i);
+
+/* Missing column 'i' (< nmissing) of the closest schema, in schema order,
+** with '*required' (when not NULL) set to 1 for a required one; or NULL. */
+const char *cw_inspect_missing(const cw_inspection *x, size_t i, int *required);
+
+/* Unexpected file column 'i' (< nunexpected), in file order; or NULL. */
+const char *cw_inspect_unexpected(const cw_inspection *x, size_t i);
+
+/*
+** A ranked candidate.  Ranking: schemas that match (all required columns
+** present and at least half the file's columns recognised) first, then
+** the most columns recognised, the fewest missing, the fewest unexpected,
+** the name.  Candidate 0 is 'closest'.
+*/
+typedef struct cw_inspectcand {
+    const char *schema;      /* "tool/format" */
+    int matches;             /* 1 when it meets the bar above */
+    size_t recognised;       /* file columns the schema knows */
+    size_t missing;          /* schema columns absent from the file */
+    size_t missing_required; /* of those, required ones */
+    size_t unexpected;       /* file columns the schema does not know */
+    double score;            /* recognised / file columns, 0 to 1 */
+} cw_inspectcand;
+
+/* Candidate 'i' (< ncandidates) into '*out': CW_OK, or CW_EUSAGE. */
+int cw_inspect_candidate(const cw_inspection *x, size_t i, cw_inspectcand *out);
+
+/* Free 'x'.  NULL is a harmless no-op. */
+void cw_inspect_free(cw_inspection *x);
+
+/*
+** The schemas themselves ('crosswalk schemas', 'crosswalk schema show').
+** A set holds one schema or every schema under 'home'/schemas.
+*/
+typedef struct cw_schemaset cw_schemaset; /* loaded schemas (opaque) */
+
+/*
+** Load schema 'name' ("rally/contacts"), or, when 'name' is NULL, every
+** schema under 'home'/schemas sorted by name; then a schema that fails to
+** load is kept with its error message (see cw_schemainfo.error).
+** Returns CW_OK, CW_EUSAGE (an unknown or broken 'name', or no schemas
+** directory; the message says which), CW_ELUA, CW_ENOMEM.
+*/
+int cw_schemaset_open(const char *home, const char *name, cw_schemaset **out,
+                      cw_err *err);
+
+/* Number of schemas in 's'. */
+size_t cw_schemaset_count(const cw_schemaset *s);
+
+/* One schema.  Strings and arrays are owned by the set. */
+typedef struct cw_schemainfo {
+    const char *name;             /* "tool/format" */
+    const char *title;            /* one line, "" when none */
+    const char *error;            /* why it did not load, else NULL (then
+                                     the fields below are empty) */
+    size_t ncolumns;              /* columns */
+    const char *const *key;       /* key column names */
+    size_t nkey;                  /* count of 'key' */
+    const char *const *prefixes;  /* header prefixes of column families */
+    size_t nprefixes;             /* count of 'prefixes' */
+    int organizer;                /* 1: Organizer import rules apply */
+    unsigned long long max_bytes; /* file size cap, 0 = none */
+    const char *distinct_column;  /* column with a distinct-value cap */
+    size_t distinct_max;          /* that cap, 0 = none */
+} cw_schemainfo;
+
+/* Schema 'i' (< count) into '*out': CW_OK, or CW_EUSAGE. */
+int cw_schemaset_info(const cw_schemaset *s, size_t i, cw_schemainfo *out);
+
+/* One column of a schema. */
+typedef struct cw_columninfo {
+    const char *name;           /* canonical header */
+    const char *type;           /* "id", "text", "enum", ... */
+    int required;               /* header and value required */
+    int nonblank;               /* value required when present */
+    long max_length;            /* characters, or -1 */
+    int organizer_dates;        /* dates in Organizer's forms only */
+    const char *const *aliases; /* other spellings */
+    size_t naliases;            /* count of 'aliases' */
+    const char *const *values;  /* enum values */
+    size_t nvalues;             /* count of 'values' */
+    const char *doc;            /* one line, or NULL */
+} cw_columninfo;
+
+/* Column 'c' of schema 'i' into '*out': CW_OK, or CW_EUSAGE. */
+int cw_schemaset_column(const cw_schemaset *s, size_t i, size_t c,
+                        cw_columninfo *out);
+
+/* Free 's'.  NULL is a harmless no-op. */
+void cw_schemaset_close(cw_schemaset *s);
 
 /* ==== End inspect ==== */
 

@@ -1,0 +1,234 @@
+-- impactive_phone_to_organizer_phone.lua
+--
+-- Impactive phone-bank results -> Organizer phone-interaction import files
+-- (formats reference section 5.2; the return leg of 5.1 for calls).
+--
+-- Inputs (CSV dumps of the Impactive export tables, plus our side table):
+--   outcomes  (main)  impactive/customizations: custom-field values; the
+--                     rows whose custom_field_name is "Call Outcome" are
+--                     the reported call results [S17], one per report
+--   calls             impactive/voice_calls: the dialer calls; gives the
+--                     phone bank (activity_title) a contact was called in
+--   contacts          impactive/contacts: gives each contact's phone
+--   profiles          phone,profile_id: the phone -> Organizer Profile ID
+--                     map written by organizer_to_profile_map.lua
+--
+-- Output: phone_interactions.csv (organizer/phone_interactions), one row
+-- per (Profile ID, Effort Name) with Profile ID, Effort Name, Date/Time,
+-- Phone Number Called, Call Result, Service, Caller; split into parts of
+-- at most 5 Effort Names and under 500 MB (phone_interactions-001.csv, ...).
+--
+-- Parameters (--set KEY=VALUE):
+--   tz                organization's IANA time zone (default
+--                     America/New_York); Organizer's zone is UNKNOWN (7.2)
+--   input_tz          zone of Impactive's naive timestamps (default UTC;
+--                     UNKNOWN, 7.4)
+--   effort_prefix     text put before every Effort Name (default none)
+--   service           value of the Service column (default Impactive)
+--   results           changes to the call-result map, "Impactive value=
+--                     Organizer value" pairs separated by ";"; "X=" removes
+--                     X (then X is rejected).  Both value lists are
+--                     UNKNOWN (7.1, 7.4), so the map is closed and editable
+--   precedence        Organizer values, best first, ";"-separated: which
+--                     result a profile's several calls in one effort
+--                     collapse to (default below)
+--   outcome_field     custom_field_name of the outcome (default
+--                     "Call Outcome" [S17])
+--   contact_key       customizations column holding the called contact's
+--                     id (default reportable_id, the report's subject
+--                     [D0]; which column links a value to a call is
+--                     UNKNOWN, 7.4)
+--   activity_id       only calls of this phone-bank action give the
+--                     effort, and outcomes of contacts not called in it
+--                     are filtered (default: all calls)
+--   calls_multiple    "reject" (default) or "first": a contact called in
+--                     phone banks with different titles
+--   dialer_caller     Caller written when no volunteer reported the
+--                     outcome, e.g. a Dropped call (default "Impactive
+--                     dialer")
+--
+-- Policy on the edge cases (5.2, 5.1 and 5.7):
+--   * Only customizations rows whose custom_field_name is outcome_field
+--     count; other custom fields are filtered.
+--   * Call results come from a CLOSED map (RESULTS below).  An outcome
+--     that is not in it is rejected (E_RECIPE) and never passed through:
+--     in Organizer a Wrong Number, Number Disconnected or Opt Out changes
+--     the phone's consent for good [S1].  Values match exactly (case and
+--     spaces count); a blank outcome is rejected (E_REQUIRED).
+--   * Impactive's own outcomes (Answering Machine, Failed, Dropped) map to
+--     No Answer: a dropped or failed call is not a contact and must not
+--     change consent.
+--   * Several outcomes for one profile in one effort (call-backs) collapse
+--     to one row: the result highest in `precedence`, with the Date/Time,
+--     phone and Caller of that outcome (the latest one on a tie).  One
+--     profile in two efforts is two rows.
+--   * Effort Name is the activity_title of the contact's calls.  A contact
+--     with no call is rejected (E_LOOKUP_MISSING); one called in phone
+--     banks with different titles is rejected (E_LOOKUP_AMBIGUOUS) unless
+--     calls_multiple = first (the first call in file order) or activity_id
+--     picks the phone bank; with activity_id, outcomes of contacts not
+--     called in it are filtered, not rejected: they belong to another run.
+--     A blank title leaves no Effort Name: rejected (E_EFFORT).
+--   * Profile ID comes from the map by E.164 phone.  A phone not in the map
+--     is rejected (E_LOOKUP_MISSING); a phone shared by several profiles is
+--     rejected (E_LOOKUP_AMBIGUOUS): nothing is guessed, and Organizer
+--     creates nothing for unknown IDs.
+--   * Phone Number Called is the contact's phone in E.164; a phone that
+--     cannot be normalised (Excel "6.17556E+09", 7 digits) is rejected
+--     (E_PHONE).  A contact missing from the contacts table is rejected
+--     (E_LOOKUP_MISSING).
+--   * Date/Time: when the outcome was recorded (created_at), converted
+--     from input_tz to tz (DST-correct) and written YYYY-MM-DD HH:MM; an
+--     outcome at 00:30 UTC lands on the previous local day; a naive time
+--     that daylight saving skipped in input_tz is rejected (E_DATE_GAP),
+--     one it repeats is read as its first occurrence.  A blank
+--     created_at is rejected (E_DATE), and so is an ambiguous one such as
+--     "10/05/24" (two-digit year) by the input schema.
+--   * More than 5 efforts: the output is split, at most 5 per part.
+--   * Caller: reported_by_fullname; dialer_caller when blank, because
+--     Organizer wants a value in every row.
+
+local tz = params.tz or "America/New_York"
+local input_tz = params.input_tz or "UTC"
+local prefix = params.effort_prefix or ""
+local service = params.service or "Impactive"
+local outcome_field = params.outcome_field or "Call Outcome"
+local contact_key = params.contact_key or "reportable_id"
+local activity_id = params.activity_id or ""
+local calls_multiple = params.calls_multiple or "reject"
+local dialer_caller = params.dialer_caller or "Impactive dialer"
+
+-- Impactive Call Outcome -> Organizer call result.  Organizer's accepted
+-- values beyond Wrong Number, Number Disconnected and Opt Out are INF
+-- (formats.md 6.2); the volunteer-reported Impactive values are UNKNOWN,
+-- so only values spelled like Organizer's are mapped to themselves.
+local RESULTS = {
+  ["Answering Machine"] = "No Answer",
+  ["Failed"] = "No Answer",
+  ["Dropped"] = "No Answer",
+  ["Talked to Correct Person"] = "Talked to Correct Person",
+  ["Left Message"] = "Left Message",
+  ["No Answer"] = "No Answer",
+  ["Busy"] = "Busy",
+  ["Refused"] = "Refused",
+  ["Wrong Number"] = "Wrong Number",
+  ["Number Disconnected"] = "Number Disconnected",
+  ["Opt Out"] = "Opt Out",
+}
+
+-- Best first.  An opt-out is a consent fact and must never be hidden by
+-- another call; then a conversation; then facts about the number; then
+-- attempts.
+local PRECEDENCE = {
+  "Opt Out", "Talked to Correct Person", "Refused", "Wrong Number",
+  "Number Disconnected", "Left Message", "Busy", "No Answer",
+}
+
+local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+
+local function split(s, sep)
+  local out = {}
+  for part in (s .. sep):gmatch("(.-)" .. sep) do
+    if trim(part) ~= "" then out[#out + 1] = part end
+  end
+  return out
+end
+
+if params.results then
+  for _, pair in ipairs(split(params.results, ";")) do
+    local k, v = pair:match("^(.-)=(.*)$")
+    if k == nil then
+      error("results: '" .. pair .. "' is not 'Impactive value=Organizer value'")
+    end
+    k, v = trim(k), trim(v)
+    RESULTS[k] = v ~= "" and v or nil
+  end
+end
+if params.precedence then
+  PRECEDENCE = {}
+  for _, v in ipairs(split(params.precedence, ";")) do PRECEDENCE[#PRECEDENCE + 1] = trim(v) end
+end
+local RANK = {}
+for i, v in ipairs(PRECEDENCE) do RANK[v] = i end
+for k, v in pairs(RESULTS) do
+  if RANK[v] == nil then
+    error("results: '" .. k .. "' maps to '" .. v .. "', which is not in precedence")
+  end
+end
+
+local calls_lookup = { input = "calls", key = "contact_id", on = contact_key,
+                       multiple = calls_multiple,
+                       columns = { activity_title = "activity_title" } }
+if activity_id ~= "" then
+  calls_lookup.where = { column = "activity_id", equals = activity_id }
+  calls_lookup.missing = "filter"
+end
+
+return {
+  name = "impactive_phone_to_organizer_phone",
+  description = "Impactive phone-bank calls to Organizer phone interactions",
+  params = {
+    tz = "organization's IANA time zone (default America/New_York)",
+    input_tz = "zone of Impactive's naive timestamps (default UTC)",
+    effort_prefix = "text put before every Effort Name",
+    service = "value of the Service column (default Impactive)",
+    results = "call-result map changes: 'Impactive=Organizer;X=' (X= removes X)",
+    precedence = "Organizer results, best first, ';'-separated",
+    outcome_field = "custom_field_name of the outcome (default Call Outcome)",
+    contact_key = "customizations column holding the contact id (default reportable_id)",
+    activity_id = "only calls of this phone-bank action give the effort (default all)",
+    calls_multiple = "reject (default) or first: a contact called in several phone banks",
+    dialer_caller = "Caller when no volunteer reported the outcome (default Impactive dialer)",
+  },
+  inputs = {
+    outcomes = { schema = "impactive/customizations", main = true },
+    calls = { schema = "impactive/voice_calls" },
+    contacts = { schema = "impactive/contacts" },
+    profiles = {},
+  },
+  steps = {
+    { filter = { column = "custom_field_name", equals = outcome_field } },
+    { validate = { column = "value", rule = "nonblank" } },
+    { fn = function(r)
+        local result = RESULTS[r.value]
+        if result == nil then
+          return nil, "call outcome '" .. r.value .. "' is not in the result map"
+            .. " (values match exactly; extend the map with --set results=...)"
+        end
+        r["Call Result"] = result
+        r.ord = string.format("%03d|%s", 999 - RANK[result], r.created_at or "")
+        local caller = trim(r.reported_by_fullname or "")
+        r.Caller = caller ~= "" and caller or dialer_caller
+      end },
+    { lookup = calls_lookup },
+    { lookup = { input = "contacts", key = "id", on = contact_key,
+                 columns = { phone = "contact_phone" } } },
+    { map = { { "Phone Number Called", from = "contact_phone", rule = "phone" } } },
+    { lookup = { input = "profiles", key = "phone", on = "Phone Number Called",
+                 key_rule = "phone", columns = { profile_id = "Profile ID" } } },
+    { map = {
+        { "Effort Name", fn = function(r) return prefix .. (r.activity_title or "") end,
+          rule = "effort_name" },
+        { "Date/Time", from = "created_at", rule = "date",
+          args = { tz = tz, input_tz = input_tz, format = "iso" } },
+      } },
+    { group = {
+        by = { "Profile ID", "Effort Name" },
+        aggregate = {
+          { "Call Result", "last", "Call Result", order_by = "ord" },
+          { "Date/Time", "last", "Date/Time", order_by = "ord" },
+          { "Phone Number Called", "last", "Phone Number Called", order_by = "ord" },
+          { "Caller", "last", "Caller", order_by = "ord" },
+        },
+      } },
+    { map = { { "Service", const = service } } },
+  },
+  outputs = {
+    phone = {
+      path = "phone_interactions.csv",
+      schema = "organizer/phone_interactions",
+      columns = { "Profile ID", "Effort Name", "Date/Time", "Phone Number Called",
+                  "Call Result", "Service", "Caller" },
+    },
+  },
+}

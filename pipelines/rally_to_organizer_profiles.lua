@@ -1,0 +1,338 @@
+-- rally_to_organizer_profiles.lua
+--
+-- Rally contacts (or mobilizers) -> Organizer profile import with custom
+-- attributes carrying the relational touchpoints (formats reference
+-- section 5.3, option A).
+--
+-- Inputs:
+--   rally      (main)  rally/contacts (default) or rally/mobilizers, per
+--                      the `source` parameter: one row per person
+--   responses          rally/action_item_responses; only when tasks,
+--                      choices or answers is set (contacts only)
+--   notes              rally/notes; only when notes = true (contacts only)
+--
+-- Output: profiles.csv, one row per person: First Name, Last Name, City,
+-- State (mobilizers also Email, Phone, Zip Code), External ID, then the
+-- custom attributes:
+--   <prefix>Matched        Tag: match_status is CONFIRMED
+--   <prefix>Key Question   Single-Select: key_question_response_text
+--                          (contacts only)
+--   <prefix>Last Activity  Datetime: last_activity_at as a local date
+--   one Tag per `tasks` item, one Single-Select per `choices` item, one
+--   Text per `answers` item, and <prefix>Note (Text) with notes = true.
+-- The file is split into parts under 500 MB.  It has no output schema:
+-- custom attribute columns are not in organizer/profiles, so the recipe
+-- enforces Organizer's value rules itself [S8]; see docs/recipes.md.
+--
+-- Parameters (--set KEY=VALUE):
+--   source          contacts (default) or mobilizers
+--   tz              organization's IANA time zone for Datetime dates
+--                   (default America/New_York)
+--   names           voterfile (default): voter-file name, city and state
+--                   when match_status is CONFIRMED, else what the
+--                   mobilizer entered; mobilizer: always what was entered
+--   preferred_name  "true": mobilizers' preferred name as First Name
+--   external_id     column sent as External ID (default
+--                   canonical_voter_id); canonical_voter_id and
+--                   state_file_id are sent only when CONFIRMED; "none"
+--                   leaves the column out
+--   prefix          text before each attribute name (default "Rally ")
+--   tag_values      spelling of Tag values, "True/False" (default, as in
+--                   [S8]); Organizer's case rule is UNKNOWN (7.2)
+--   kq_values       the Key Question labels, ";"-separated (default the
+--                   campaign-ladder defaults Definitely Not;Probably Not;
+--                   Maybe;Probably;Definitely [S24]); "" accepts any
+--   tasks, choices, answers
+--                   action item titles, ";"-separated, each optionally
+--                   "Title=Attribute name": TASK -> Tag (True when a
+--                   response has task_completed true), multiple choice ->
+--                   Single-Select (the option text), free response ->
+--                   Text (the response text)
+--   choice_values   the Single-Select options for `choices`,
+--                   ";"-separated (default: any value)
+--   notes           "true": the contact's note as <prefix>Note (Text)
+--   multiple        reject (default) or first: a contact with several
+--                   different responses to one item, or several notes
+--
+-- Policy on the edge cases (5.3, 5.7):
+--   * Organizer value rules [S8]: Tag values are tag_values; Datetime is
+--     YYYY-MM-DD (rule date, format "date") in tz, so
+--     2024-10-01T01:00:00Z is 2024-09-30 in New York; Text is at most 200
+--     characters and Single-Select at most 50, without surrounding spaces
+--     (rule max_length): a longer value rejects the person (E_MAXLEN).
+--     Nothing is truncated: the engine has no truncating rule that logs
+--     what it cut, and a silent cut loses data.
+--   * Single-Select options are case-sensitive in Organizer [S4].  With
+--     kq_values or choice_values, a value matching an option but for case
+--     is written in the option's spelling ("early in person" -> "Early in
+--     person"); one matching no option is rejected (E_ENUM).  Without a
+--     list, values are written as Rally has them.
+--   * Rally timestamps with Z, an offset or fractional seconds are all
+--     read; the format of current exports is UNKNOWN (7.5).  A blank one
+--     leaves the attribute blank.
+--   * Names: voter-file names (upper case, as the voter file has them)
+--     when CONFIRMED and present, else the mobilizer's; a blank First or
+--     Last Name is rejected (E_REQUIRED).  Quotes, accents and emoji are
+--     kept (RFC 4180 quoting).
+--   * External ID: canonical_voter_id is blank or unreliable unless
+--     CONFIRMED [D2], so it is left blank then; its separator is UNKNOWN
+--     (7.5), so it is never rebuilt from state + state_file_id.  IDs stay
+--     text, leading zeros kept.
+--   * Organizer asks for contact information on every row [S4]; Rally
+--     contacts carry none [D2], so their rows rely on name, city, state
+--     and External ID for matching (the 5.3 blocker).  Blank cells are
+--     left blank, never filled with made-up values.
+--   * Mobilizers: Phone in E.164 (bad phones rejected by the input schema,
+--     E_PHONE); Zip Code kept as text, a 4-digit zip in a state whose
+--     zips start with 0 (New England, NJ, PR, VI) gets its leading zero
+--     back (Excel damage, "2134" -> "02134"), any other zip that is not 5
+--     digits (or ZIP+4) is rejected (E_RECIPE).
+--   * Notes and free responses keep newlines, quotes and commas (RFC 4180
+--     quoting).  An empty note or response is skipped, not a value.
+--   * A person with no response to an item gets False for a Tag and a
+--     blank Single-Select or Text.  Several different responses to one
+--     item, or several notes, are rejected (E_LOOKUP_AMBIGUOUS) unless
+--     multiple = first (the first in file order): the engine's lookup
+--     cannot pick the latest.
+--   * Attribute names that collide with each other or with a standard
+--     column, ignoring case, stop the recipe before anything is read
+--     (Organizer refuses such headers [S2]).
+--   * A UTF-8 BOM and CRLF line endings are accepted; the output is UTF-8
+--     without BOM, LF.
+
+local source = params.source or "contacts"
+if source ~= "contacts" and source ~= "mobilizers" then
+  error("source must be 'contacts' or 'mobilizers', not '" .. source .. "'")
+end
+local tz = params.tz or "America/New_York"
+local names = params.names or "voterfile"
+if names ~= "voterfile" and names ~= "mobilizer" then
+  error("names must be 'voterfile' or 'mobilizer', not '" .. names .. "'")
+end
+local preferred = params.preferred_name == "true"
+local external_id = params.external_id or "canonical_voter_id"
+local prefix = params.prefix or "Rally "
+local multiple = params.multiple or "reject"
+
+local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+local function split(s)
+  local out = {}
+  for part in (s .. ";"):gmatch("(.-);") do
+    if trim(part) ~= "" then out[#out + 1] = trim(part) end
+  end
+  return out
+end
+local function present(v) return v ~= nil and v:match("%S") ~= nil end
+
+local tag_true, tag_false = (params.tag_values or "True/False"):match("^([^/]+)/([^/]+)$")
+if tag_true == nil then
+  error("tag_values must look like True/False")
+end
+local kq_values = split(params.kq_values
+  or "Definitely Not;Probably Not;Maybe;Probably;Definitely")
+local choice_values = split(params.choice_values or "")
+
+-- Items: { title = ..., column = ... }
+local function items(list)
+  local out = {}
+  for _, s in ipairs(split(list or "")) do
+    local title, col = s:match("^(.-)=(.*)$")
+    if title == nil then title, col = s, prefix .. s end
+    out[#out + 1] = { title = trim(title), column = trim(col) }
+  end
+  return out
+end
+local tasks, choices, answers = items(params.tasks), items(params.choices), items(params.answers)
+local want_responses = #tasks + #choices + #answers > 0
+local want_notes = params.notes == "true"
+if source == "mobilizers" and (want_responses or want_notes) then
+  error("tasks, choices, answers and notes are about contacts: use source=contacts")
+end
+
+local confirmed = function(r) return r.match_status == "CONFIRMED" end
+local function pick(vf, mob)
+  return function(r)
+    if names == "voterfile" and confirmed(r) and present(r[vf]) then return r[vf] end
+    return r[mob]
+  end
+end
+local function date_of(col)
+  return function(r) if present(r[col]) then return r[col] end end
+end
+
+-- Zip codes that lost a leading zero in Excel: states whose zips start
+-- with 0 (00 for PR and VI).
+local ZERO_STATES = { CT = 1, MA = 1, ME = 1, NH = 1, NJ = 1, RI = 1, VT = 1, PR = 2, VI = 2 }
+local function fix_zip(r)
+  local zip = r.zip_raw
+  if not present(zip) then r["Zip Code"] = nil; return end
+  zip = trim(zip)
+  local zeros = ZERO_STATES[(r.State or ""):upper()] or 0
+  if zip:match("^%d%d%d%d%d$") or zip:match("^%d%d%d%d%d%-%d%d%d%d$") then
+    r["Zip Code"] = zip
+  elseif zeros > 0 and #zip == 5 - zeros and zip:match("^%d+$") then
+    r["Zip Code"] = string.rep("0", zeros) .. zip
+  else
+    return nil, "zip '" .. zip .. "' is not 5 digits (state " .. (r.State or "") .. ")"
+  end
+end
+
+local columns = { "First Name", "Last Name" }
+local is_mob = source == "mobilizers"
+if is_mob then
+  columns[#columns + 1] = "Email"
+  columns[#columns + 1] = "Phone"
+end
+columns[#columns + 1] = "City"
+columns[#columns + 1] = "State"
+if is_mob then columns[#columns + 1] = "Zip Code" end
+if external_id ~= "none" then columns[#columns + 1] = "External ID" end
+local A_MATCHED = prefix .. "Matched"
+local A_KQ = prefix .. "Key Question"
+local A_LAST = prefix .. "Last Activity"
+columns[#columns + 1] = A_MATCHED
+if not is_mob then columns[#columns + 1] = A_KQ end
+columns[#columns + 1] = A_LAST
+
+local first_name = is_mob and function(r)
+  local p = r.mobilizer_provided_preferred_name
+  if preferred and present(p) then return p end
+  return pick("voterfile_provided_first_name", "mobilizer_provided_first_name")(r)
+end or pick("voterfile_provided_first_name", "mobilizer_provided_first_name")
+
+local steps = {
+  { map = {
+      { "First Name", fn = first_name, rule = "collapse_spaces" },
+      { "Last Name", fn = pick("voterfile_provided_last_name", "mobilizer_provided_last_name"),
+        rule = "collapse_spaces" },
+      { "City", fn = pick("voterfile_provided_city", "mobilizer_provided_city"), rule = "trim" },
+      { "State", fn = pick("voterfile_provided_state", "mobilizer_provided_state"),
+        rule = "upper" },
+      { A_MATCHED, fn = function(r) return confirmed(r) and tag_true or tag_false end },
+      { A_LAST, fn = date_of("last_activity_at"), rule = "date",
+        args = { tz = tz, input_tz = "UTC", format = "date" } },
+    } },
+  { validate = { column = "First Name", rule = "nonblank" } },
+  { validate = { column = "Last Name", rule = "nonblank" } },
+}
+local function add(s) steps[#steps + 1] = s end
+
+if external_id ~= "none" then
+  local voter_ids = { canonical_voter_id = true, state_file_id = true }
+  add({ map = { { "External ID", fn = function(r)
+      if voter_ids[external_id] and not confirmed(r) then return nil end
+      return r[external_id]
+    end } } })
+end
+if is_mob then
+  add({ map = {
+    { "Email", from = "mobilizer_email", rule = "trim" },
+    { "Phone", fn = function(r)
+        if present(r.mobilizer_phone) then return r.mobilizer_phone end
+      end, rule = "phone" },
+    { "zip_raw", fn = pick("voterfile_provided_zip", "mobilizer_provided_zip") },
+  } })
+  add({ fn = fix_zip })
+else
+  add({ map = { { A_KQ, fn = function(r)
+      if present(r.key_question_response_text) then return r.key_question_response_text end
+    end, rule = "trim" } } })
+  add({ validate = { column = A_KQ, rule = "max_length", args = { n = 50 } } })
+  if #kq_values > 0 then
+    add({ map = { { A_KQ, from = A_KQ, rule = "enum",
+                    args = { values = kq_values, ignore_case = true } } } })
+  end
+end
+
+local TRUE_SPELLINGS = { "true", "True", "TRUE", "t", "T", "yes", "Yes", "YES", "y", "Y", "1" }
+local key = "rally__campaign_target_id"
+for i, t in ipairs(tasks) do
+  local tmp = "_task" .. i
+  add({ lookup = { input = "responses", key = key, on = key, exists = tmp,
+                   where = { { column = "action_item_title", equals = t.title },
+                             { column = "action_item_type", equals = "TASK" },
+                             { column = "task_completed", one_of = TRUE_SPELLINGS } } } })
+  add({ map = { { t.column, fn = function(r)
+      return r[tmp] == "true" and tag_true or tag_false
+    end } } })
+  columns[#columns + 1] = t.column
+end
+for i, c in ipairs(choices) do
+  local tmp = "_choice" .. i
+  add({ lookup = { input = "responses", key = key, on = key, missing = "null", multiple = multiple,
+                   where = { { column = "action_item_title", equals = c.title },
+                             { column = "action_item_type", equals = "QUESTION_MULTIPLE_CHOICE" },
+                             { column = "response_multiple_choice_option_text", present = true } },
+                   columns = { response_multiple_choice_option_text = tmp } } })
+  add({ map = { { c.column, from = tmp, rule = "trim" } } })
+  add({ validate = { column = c.column, rule = "max_length", args = { n = 50 } } })
+  if #choice_values > 0 then
+    add({ map = { { c.column, from = c.column, rule = "enum",
+                    args = { values = choice_values, ignore_case = true } } } })
+  end
+  columns[#columns + 1] = c.column
+end
+for i, a in ipairs(answers) do
+  local tmp = "_answer" .. i
+  add({ lookup = { input = "responses", key = key, on = key, missing = "null", multiple = multiple,
+                   where = { { column = "action_item_title", equals = a.title },
+                             { column = "action_item_type", equals = "QUESTION_FREE_RESPONSE" },
+                             { column = "response_text", present = true } },
+                   columns = { response_text = tmp } } })
+  add({ map = { { a.column, from = tmp } } })
+  add({ validate = { column = a.column, rule = "max_length", args = { n = 200 } } })
+  columns[#columns + 1] = a.column
+end
+if want_notes then
+  local col = prefix .. "Note"
+  add({ lookup = { input = "notes", key = key, on = key, missing = "null", multiple = multiple,
+                   where = { column = "note_content", present = true },
+                   columns = { note_content = col } } })
+  add({ validate = { column = col, rule = "max_length", args = { n = 200 } } })
+  columns[#columns + 1] = col
+end
+
+-- Organizer refuses headers that repeat, ignoring case [S2].
+local seen = {}
+for _, c in ipairs(columns) do
+  local k = c:lower()
+  if seen[k] then
+    error("output columns '" .. seen[k] .. "' and '" .. c .. "' are the same ignoring case;"
+      .. " Organizer refuses such a file (rename with 'Title=Attribute name' or prefix)")
+  end
+  seen[k] = c
+end
+
+local inputs = { rally = { schema = "rally/" .. source, main = true } }
+if want_responses then inputs.responses = { schema = "rally/action_item_responses" } end
+if want_notes then inputs.notes = { schema = "rally/notes" } end
+
+return {
+  name = "rally_to_organizer_profiles",
+  description = "Rally contacts or mobilizers to Organizer profiles with custom attributes",
+  params = {
+    source = "contacts (default) or mobilizers",
+    tz = "IANA time zone for Datetime attributes (default America/New_York)",
+    names = "voterfile (default, when CONFIRMED) or mobilizer",
+    preferred_name = "true: mobilizers' preferred name as First Name",
+    external_id = "column sent as External ID (default canonical_voter_id; none to omit)",
+    prefix = "text before each attribute name (default 'Rally ')",
+    tag_values = "Tag spelling (default True/False)",
+    kq_values = "Key Question labels, ';'-separated (default the ladder defaults)",
+    tasks = "TASK action item titles -> Tag attributes, ';'-separated",
+    choices = "multiple-choice titles -> Single-Select attributes",
+    answers = "free-response titles -> Text attributes",
+    choice_values = "Single-Select options for choices, ';'-separated",
+    notes = "true: the contact's note as a Text attribute",
+    multiple = "reject (default) or first: several responses or notes for one attribute",
+  },
+  inputs = inputs,
+  steps = steps,
+  outputs = {
+    profiles = {
+      path = "profiles.csv",
+      columns = columns,
+      split = { max_bytes = 450000000 },
+    },
+  },
+}

@@ -1,0 +1,11 @@
+-- demo/people: a small schema for the inspect tests (OOM sweep, ties).
+return {
+  name = "demo/people",
+  title = "Demo people",
+  key = { "id" },
+  columns = {
+    { name = "id", type = "id", required = true, doc = "the person" },
+    { name = "name", type = "text", aliases = { "full_name" } },
+    { name = "email", type = "email", aliases = { "Email Address" } },
+  },
+}

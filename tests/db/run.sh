@@ -1,0 +1,548 @@
+#!/usr/bin/env bash
+# tests/db/run.sh: database tests of crosswalk against a real PostgreSQL
+# server.  Every case prints PASS or FAIL with the reason; the exit status
+# is 1 when any case failed (0 otherwise).  Nothing is ever skipped: when
+# no server can be had, that is a failure.
+#
+# usage: tests/db/run.sh [CASE...]     (default: every case; names below)
+#
+# Environment:
+#   CW_PG_CONNINFO  a key=value connection string for a server to use (as
+#                   scripts/test.sh exports it).  The tests make their own
+#                   database on it (cw_dbtest_PID) and drop it at the end.
+#                   When unset, a throwaway server is started with
+#                   scripts/pg.sh in a temp directory and stopped on exit.
+#   CROSSWALK       the binary (default: build/crosswalk of this tree).
+#   PG_BINDIR       the PostgreSQL binaries (default: the newest
+#                   /usr/lib/postgresql/N/bin, as scripts/pg.sh finds it).
+# The kill-the-server case (kill_mid_copy) always starts a server of its
+# own with scripts/pg.sh, so it never stops a shared one.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+CROSSWALK=${CROSSWALK:-$SRC/build/crosswalk}
+case $CROSSWALK in
+/*) ;;
+*) CROSSWALK=$(pwd)/$CROSSWALK ;;
+esac
+export CROSSWALK_HOME=$SRC LC_ALL=C
+RECIPES=$HERE/recipes
+SAMPLES=$SRC/pipelines/samples/impactive
+ALL_CASES=(same_answer upsert_twice create_twice append_duplicate
+    check_violation roundtrip source_nulls_and_queries load_into
+    secrets kill_mid_copy sigint)
+
+# ---- Setup ----
+
+die() {
+    echo "db: FAIL: $*" >&2
+    exit 1
+}
+
+[ -x "$CROSSWALK" ] || die "$CROSSWALK is not an executable; build first"
+
+find_bindir() {
+    if [ -n "${PG_BINDIR:-}" ]; then
+        echo "$PG_BINDIR"
+        return
+    fi
+    local d best=""
+    while IFS= read -r d; do
+        [ -x "$d/pg_ctl" ] && best=$d
+    done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V)
+    [ -n "$best" ] || return 1
+    echo "$best"
+}
+BIN=$(find_bindir) || die "no PostgreSQL binaries in /usr/lib/postgresql/*/bin (run scripts/setup.sh)"
+[ -x "$BIN/psql" ] || die "no psql in $BIN"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cw-db.XXXXXX")
+SERVERS=() # directories of servers we started (stopped on exit)
+ADMIN=""   # connection string of the server, maintenance database
+DB=""      # connection string of our test database
+DBNAME=cw_dbtest_$$
+
+cleanup() {
+    local d
+    if [ -n "$ADMIN" ]; then
+        "$BIN/psql" -X -q "$ADMIN" -c "DROP DATABASE IF EXISTS $DBNAME" \
+            >/dev/null 2>&1 || true
+    fi
+    for d in "${SERVERS[@]+"${SERVERS[@]}"}"; do
+        "$SRC/scripts/pg.sh" stop "$d" >/dev/null 2>&1 || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# new_server_dir: a directory for a throwaway server, under /tmp (the
+# server's user must reach it), stopped and removed on exit.
+new_server_dir() {
+    SERVER_DIR=$(mktemp -d /tmp/cw-dbpg.XXXXXX)
+    SERVERS+=("$SERVER_DIR")
+}
+
+# start_server DIR: start a throwaway server in DIR; print its connection
+# string.
+start_server() {
+    local out
+    out=$("$SRC/scripts/pg.sh" start "$1" 2>"$WORK/pg-start.log") || {
+        cat "$WORK/pg-start.log" >&2
+        return 1
+    }
+    printf '%s\n' "$out" | tail -n 1
+}
+
+if [ -n "${CW_PG_CONNINFO:-}" ]; then
+    ADMIN=$CW_PG_CONNINFO
+else
+    new_server_dir
+    ADMIN=$(start_server "$SERVER_DIR") ||
+        die "could not start a PostgreSQL server with scripts/pg.sh (see above)"
+fi
+"$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$ADMIN" -c "DROP DATABASE IF EXISTS $DBNAME" \
+    -c "CREATE DATABASE $DBNAME" >"$WORK/createdb.log" 2>&1 ||
+    die "cannot create database $DBNAME: $(cat "$WORK/createdb.log")"
+DB="$ADMIN dbname=$DBNAME" # a later keyword wins in a connection string
+echo "db: PostgreSQL $("$BIN/psql" -X -At "$DB" -c 'SHOW server_version'), database $DBNAME"
+echo "db: crosswalk $CROSSWALK"
+
+# ---- Helpers ----
+
+# q SQL...: run statements on the test database, print rows unaligned.
+q() {
+    local a args=()
+    for a in "$@"; do
+        args+=(-c "$a")
+    done
+    "$BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$DB" "${args[@]}"
+}
+
+# state TABLE: "rows|md5 of every row in order": what a table holds.
+state() {
+    q "SELECT count(*) || '|' || coalesce(md5(string_agg(t::text, E'\\n'
+        ORDER BY t::text)), '-') FROM $1 t"
+}
+
+# cw ARGS...: run crosswalk; its exit code in RC, stderr in $WORK/err.
+cw() {
+    RC=0
+    "$CROSSWALK" "$@" >"$WORK/out" 2>"$WORK/err" </dev/null || RC=$?
+}
+
+WHY=""
+# expect_rc N: the last cw ran with exit code N.
+expect_rc() {
+    if [ "$RC" -ne "$1" ]; then
+        WHY="exit $RC, expected $1; stderr: $(head -c 600 "$WORK/err")"
+        return 1
+    fi
+}
+
+# expect_err TEXT: the last cw's stderr contains TEXT.
+expect_err() {
+    if ! grep -qF -- "$1" "$WORK/err"; then
+        WHY="stderr lacks '$1': $(head -c 600 "$WORK/err")"
+        return 1
+    fi
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+    if [ "$2" != "$3" ]; then
+        WHY="$1: expected [$2], got [$3]"
+        return 1
+    fi
+}
+
+# feed FILE N GATE: print the first N lines of FILE, create GATE.paused,
+# wait (at most 120 s) for GATE to exist, then print the rest.
+feed() {
+    local i
+    head -n "$2" "$1"
+    : >"$3.paused"
+    for ((i = 0; i < 2400; i++)); do
+        [ -e "$3" ] && break
+        sleep 0.05
+    done
+    tail -n +"$(($2 + 1))" "$1"
+}
+
+# wait_copy CONNINFO GATE: wait until the feeder paused and a COPY is
+# running on the server (at most 60 s).
+wait_copy() {
+    local i n
+    for ((i = 0; i < 600; i++)); do
+        if [ -e "$2.paused" ]; then
+            n=$("$BIN/psql" -X -At "$1" -c "SELECT count(*) FROM
+                pg_stat_activity WHERE state = 'active' AND
+                query LIKE 'COPY %FROM STDIN'" 2>/dev/null || echo 0)
+            [ "$n" = 1 ] && return 0
+        fi
+        sleep 0.1
+    done
+    WHY="no COPY was seen running on the server"
+    return 1
+}
+
+# bigfile PATH ROWS: a CSV id,name,n with ROWS rows.
+bigfile() {
+    awk -v n="$2" 'BEGIN { print "id,name,n"
+        for (i = 1; i <= n; i++) printf "%d,name number %d,%d\n", i, i, i * 7 }' >"$1"
+}
+
+# ---- Cases ----
+
+# a. The main recipe gives the same Organizer files from the CSV dumps and
+# from the export database.
+case_same_answer() {
+    (cd "$SRC" && "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$DB" \
+        -f tests/data/pg/impactive_export.sql) >"$WORK/fixture.log" 2>&1 || {
+        WHY="loading the fixture: $(cat "$WORK/fixture.log")"
+        return 1
+    }
+    expect_eq "messages in the database" 18 "$(q 'SELECT count(*) FROM messages')" || return 1
+    cw run "$SRC/pipelines/impactive_to_organizer_text.lua" \
+        --input "$SAMPLES/messages.csv" --input "contacts=$SAMPLES/contacts.csv" \
+        --input "taggings=$SAMPLES/taggings.csv" \
+        --input "profiles=$SAMPLES/profiles.csv" --out-dir "$WORK/a-csv"
+    expect_rc 1 || return 1 # the samples hold one ambiguous phone
+    grep '^read ' "$WORK/err" >"$WORK/a-csv.summary"
+    cw run "$SRC/pipelines/impactive_to_organizer_text.lua" \
+        --input "postgres:$DB#SELECT * FROM messages ORDER BY id" \
+        --input "contacts=postgres:$DB#contacts" \
+        --input "taggings=postgres:$DB#taggings" \
+        --input "profiles=postgres:$DB#profiles" --out-dir "$WORK/a-pg"
+    expect_rc 1 || return 1
+    grep '^read ' "$WORK/err" >"$WORK/a-pg.summary"
+    expect_eq "summary" "$(cat "$WORK/a-csv.summary")" "$(cat "$WORK/a-pg.summary")" || return 1
+    expect_eq "summary" "read 18 = written 11 + rejected 1 + filtered 1 + merged 5" \
+        "$(cat "$WORK/a-pg.summary")" || return 1
+    local f n=0
+    for f in "$WORK"/a-csv/text_interactions*.csv; do
+        [ -e "$f" ] || break
+        n=$((n + 1))
+        if ! cmp -s "$f" "$WORK/a-pg/$(basename "$f")"; then
+            WHY="$(basename "$f") differs: $(diff "$f" "$WORK/a-pg/$(basename "$f")" | head -n 10)"
+            return 1
+        fi
+    done
+    expect_eq "Organizer files from the CSV run" 1 "$n" || return 1
+    expect_eq "Organizer files from the database run" "$(cd "$WORK/a-csv" && ls text_interactions*.csv)" \
+        "$(cd "$WORK/a-pg" && ls text_interactions*.csv)" || return 1
+    expect_err "wrote $WORK/a-pg/text_interactions.csv (11 rows)"
+}
+
+TAGS_EXPECTED='8100001|77|Opt Out (P2P)|7000103|t|2024-10-28 21:07:15.4
+8100002|77|Volunteer Prospect|7000105|t|2024-10-12 14:35:00
+8100003|77|Wrong Number|7000104|t|2024-10-29 10:00:00
+8100004|77|Opt Out (Broadcast)|7000111|t|2024-11-01 13:05:00
+8100005|77|Do Not Text|7000106|t|2024-10-13 09:00:00'
+
+# b. Upsert twice: the same rows; a changed input updates in place.
+case_upsert_twice() {
+    local i
+    for i in 1 2; do
+        cw run "$RECIPES/taggings_to_table.lua" --input "$SAMPLES/taggings.csv" \
+            --out-dir "$WORK/b" --db "postgres:$DB" --set table=tags_up
+        expect_rc 0 || return 1
+        expect_eq "run $i: rows" "$TAGS_EXPECTED" "$(q 'SELECT * FROM tags_up ORDER BY id')" || return 1
+    done
+    expect_eq "column types" "id text|value boolean|created_at timestamp without time zone" \
+        "$(q "SELECT string_agg(column_name || ' ' || data_type, '|' ORDER BY
+            ordinal_position) FROM information_schema.columns WHERE table_name
+            = 'tags_up' AND column_name IN ('id', 'value', 'created_at')")" || return 1
+    expect_eq "primary key" "tags_up_pkey" \
+        "$(q "SELECT conname FROM pg_constraint WHERE conrelid = 'tags_up'::regclass
+            AND contype = 'p'")" || return 1
+    # One value changed, one row added, one key twice (the last one wins).
+    sed -e 's/^\(8100002,.*\),true,/\1,false,/' "$SAMPLES/taggings.csv" >"$WORK/b.csv"
+    printf '%s\n' '8100006,77,3,Opt Out,opt-out,Contact,7000107,yes,+13125550117,10/31/2024 08:00' \
+        '8100006,77,3,Opt Out,opt-out,Contact,7000107,no,+13125550117,2024-10-31T09:00:00-04:00' \
+        >>"$WORK/b.csv"
+    cw run "$RECIPES/taggings_to_table.lua" --input "$WORK/b.csv" \
+        --out-dir "$WORK/b" --db "postgres:$DB" --set table=tags_up
+    expect_rc 0 || return 1
+    expect_eq "after the changed input" "${TAGS_EXPECTED/8100002|77|Volunteer Prospect|7000105|t/8100002|77|Volunteer Prospect|7000105|f}
+8100006|77|Opt Out|7000107|f|2024-10-31 13:00:00" "$(q 'SELECT * FROM tags_up ORDER BY id')"
+}
+
+# b. Create twice: the second run fails before reading anything (exit 2,
+# as for SQLite: "usage or recipe error; nothing was read") and the table
+# is unchanged.
+case_create_twice() {
+    local before
+    cw run "$RECIPES/taggings_to_table.lua" --input "$SAMPLES/taggings.csv" \
+        --out-dir "$WORK/b2" --db "postgres:$DB" --set table=tags_cr --set mode=create
+    expect_rc 0 || return 1
+    before=$(state tags_cr)
+    expect_eq "first run" "$TAGS_EXPECTED" "$(q 'SELECT * FROM tags_cr ORDER BY id')" || return 1
+    cw run "$RECIPES/taggings_to_table.lua" --input "$SAMPLES/taggings.csv" \
+        --out-dir "$WORK/b2" --db "postgres:$DB" --set table=tags_cr --set mode=create
+    expect_rc 2 || return 1
+    expect_err 'table "tags_cr" already exists (mode create' || return 1
+    expect_eq "table after the second run" "$before" "$(state tags_cr)" || return 1
+    # replace starts over with the rows of this run only.
+    head -n 3 "$SAMPLES/taggings.csv" >"$WORK/b2.csv"
+    cw run "$RECIPES/taggings_to_table.lua" --input "$WORK/b2.csv" \
+        --out-dir "$WORK/b2" --db "postgres:$DB" --set table=tags_cr --set mode=replace
+    expect_rc 0 || return 1
+    expect_eq "after replace" "$(printf '%s\n' "$TAGS_EXPECTED" | head -n 2)" \
+        "$(q 'SELECT * FROM tags_cr ORDER BY id')"
+}
+
+# Append twice into a keyed table: the server's unique violation names the
+# input row and its key; nothing of the second run is kept.
+case_append_duplicate() {
+    local before
+    cw run "$RECIPES/taggings_to_table.lua" --input "$SAMPLES/taggings.csv" \
+        --out-dir "$WORK/b3" --db "postgres:$DB" --set table=tags_ap --set mode=append
+    expect_rc 0 || return 1
+    before=$(state tags_ap)
+    cw run "$RECIPES/taggings_to_table.lua" --input "$SAMPLES/taggings.csv" \
+        --out-dir "$WORK/b3" --db "postgres:$DB" --set table=tags_ap --set mode=append
+    expect_rc 3 || return 1
+    expect_err "$SAMPLES/taggings.csv:2: postgres:$DBNAME: table \"tags_ap\": duplicate key value violates unique constraint \"tags_ap_pkey\" Key (id)=(8100001) already exists." || return 1
+    expect_eq "table after the failed run" "$before" "$(state tags_ap)"
+}
+
+# c. A row that breaks a CHECK constraint, in the third COPY batch and
+# after a record spanning two lines: exit 3, the message names the file
+# line of that row, the table is unchanged.
+case_check_violation() {
+    local before
+    awk 'BEGIN { print "id,name,n"
+        for (i = 1; i <= 130000; i++) {
+            if (i == 5) printf "%d,\"two\nlines\",%d\n", i, i
+            else if (i == 123456) printf "%d,bad,%d\n", i, i
+            else printf "%d,name %d,%d\n", i, i, i
+        } }' >"$WORK/c.csv"
+    expect_eq "file line of the bad row" "123458:123456,bad,123456" \
+        "$(grep -n '^123456,' "$WORK/c.csv")" || return 1
+    q "CREATE TABLE checked (id text PRIMARY KEY, name text CHECK (name <> 'bad'), n text)" \
+        "INSERT INTO checked VALUES ('0', 'seed', '0')" || {
+        WHY="creating the table"
+        return 1
+    }
+    before=$(state checked)
+    cw run "$RECIPES/bulk_to_table.lua" --input "$WORK/c.csv" --out-dir "$WORK/c" \
+        --db "postgres:$DB" --set table=checked
+    expect_rc 3 || return 1
+    expect_err "$WORK/c.csv:123458: postgres:$DBNAME: table \"checked\": new row for relation \"checked\" violates check constraint \"checked_name_check\"; nothing of this run was committed" || return 1
+    expect_eq "table after the failed run" "$before" "$(state checked)" || return 1
+    # The same through crosswalk load.
+    cw load "$WORK/c.csv" --into "postgres:$DB#checked" --schema none --mode append
+    expect_rc 3 || return 1
+    expect_err "$WORK/c.csv:123458: postgres:$DBNAME: table \"checked\": new row" || return 1
+    expect_eq "table after the failed load" "$before" "$(state checked)"
+}
+
+# Awkward values survive the trip CSV -> table -> CSV: tabs, newlines,
+# carriage returns, backslashes, a literal \N, quotes, UTF-8, spaces.
+case_roundtrip() {
+    printf 'id,name,n\n1,"tab\there",a\\b\n2,"line\nbreak","cr\rhere"\n3,\\N,"q""uote, comma"\n4,,""\n5,"caf\xc3\xa9 \xf0\x9f\x98\x80",\\\\N\n6," spaced ",x\n' >"$WORK/r.csv"
+    cw run "$RECIPES/bulk_to_table.lua" --input "$WORK/r.csv" --out-dir "$WORK/r" \
+        --db "postgres:$DB" --set table=tricky --set mode=create
+    expect_rc 0 || return 1
+    expect_eq "stored values" "$(printf '%s\n' \
+        "1|'tab	here'|E'a\\\\b'" "2|'line" "break'|'cr"$'\r'"here'" \
+        "3|E'\\\\N'|'q\"uote, comma'" "4|''|''" "5|'café 😀'|E'\\\\\\\\N'" \
+        "6|' spaced '|'x'")" \
+        "$(q "SELECT id, quote_nullable(name), quote_nullable(n) FROM tricky ORDER BY id")" || return 1
+    cw run "$RECIPES/rows_to_csv.lua" --input "postgres:$DB#tricky" --out-dir "$WORK/r2"
+    expect_rc 0 || return 1
+    printf 'id,name,n\n1,tab\there,a\\b\n2,"line\nbreak","cr\rhere"\n3,\\N,"q""uote, comma"\n4,,\n5,caf\xc3\xa9 \xf0\x9f\x98\x80,\\\\N\n6," spaced ",x\n' >"$WORK/r2.expected"
+    if ! cmp -s "$WORK/r2.expected" "$WORK/r2/rows.csv"; then
+        WHY="read back: $(diff "$WORK/r2.expected" "$WORK/r2/rows.csv" | cat -A | head -n 10)"
+        return 1
+    fi
+}
+
+# The source: SQL NULL and empty text, a query holding '#', a schema-
+# qualified table, and errors (no such table, a broken query) before any
+# row is read.
+case_source_nulls_and_queries() {
+    q "CREATE SCHEMA crm" \
+        "CREATE TABLE crm.people (id int, name text, n text)" \
+        "INSERT INTO crm.people VALUES (1, NULL, ''), (2, 'x', NULL), (3, E'a\\\\b\\tc', 'd')" || {
+        WHY="creating the table"
+        return 1
+    }
+    cw run "$RECIPES/rows_to_csv.lua" \
+        --input "postgres:$DB#SELECT id, name, n FROM crm.people ORDER BY id" --out-dir "$WORK/s1"
+    expect_rc 0 || return 1
+    expect_eq "rows" "$(printf 'id,name,n\n1,,\n2,x,\n3,a\\b\tc,d')" "$(cat "$WORK/s1/rows.csv")" || return 1
+    # A NULL is a null (a recipe sees nil), an empty string is not.
+    cat >"$WORK/nulls.lua" <<'EOF'
+return {
+  inputs = { rows = {} },
+  steps = { { fn = function(r)
+      r.name = (r.name == nil) and "NULL" or ("[" .. r.name .. "]")
+      r.n = (r.n == nil) and "NULL" or ("[" .. r.n .. "]")
+    end } },
+  outputs = { rows = { path = "rows.csv", columns = { "id", "name", "n" } } },
+}
+EOF
+    cw run "$WORK/nulls.lua" --input "postgres:$DB#crm.people" --out-dir "$WORK/s2"
+    expect_rc 0 || return 1
+    expect_eq "nulls" "$(printf '1,NULL,[]\n2,[x],NULL\n3,[a\\b\tc],[d]')" \
+        "$(tail -n +2 "$WORK/s2/rows.csv" | sort)" || return 1
+    # Everything after the first '#' is the query (#>> is an operator).
+    cw run "$RECIPES/rows_to_csv.lua" --input "postgres:$DB#SELECT 7 AS id, '{\"a\":{\"b\":\"c#d\"}}'::jsonb #>> '{a,b}' AS name, 8 AS n;" \
+        --out-dir "$WORK/s3"
+    expect_rc 0 || return 1
+    expect_eq "query with #" "$(printf 'id,name,n\n7,c#d,8')" "$(cat "$WORK/s3/rows.csv")" || return 1
+    cw run "$RECIPES/rows_to_csv.lua" --input "postgres:$DB#no_such_table" --out-dir "$WORK/s4"
+    expect_rc 2 || return 1
+    expect_err 'relation "no_such_table" does not exist' || return 1
+    # A query cannot change data: it runs in a READ ONLY transaction.
+    cw run "$RECIPES/rows_to_csv.lua" \
+        --input "postgres:$DB#DELETE FROM crm.people RETURNING id, name, n" --out-dir "$WORK/s5"
+    expect_rc 2 || return 1
+    expect_eq "rows after a DELETE query" 3 "$(q 'SELECT count(*) FROM crm.people')"
+}
+
+# f. crosswalk load FILE --into postgres:CONNINFO#TABLE, twice (upsert on
+# the schema's key): typed table, the rows of the file.
+case_load_into() {
+    local i want
+    want=$(tail -n +2 "$SAMPLES/contacts.csv" | tr ',' '|')
+    for i in 1 2; do
+        cw load "$SAMPLES/contacts.csv" --into "postgres:$DB#contacts_loaded" \
+            --schema impactive/contacts
+        expect_rc 0 || return 1
+        expect_err "wrote table contacts_loaded (12 rows; schema impactive/contacts, upsert" || return 1
+        expect_eq "load $i" "$want" \
+            "$(q 'SELECT id, campaign_id, phone, first_name, last_name FROM contacts_loaded ORDER BY id')" || return 1
+    done
+}
+
+# Connection strings are never echoed: a password in one stays secret.
+case_secrets() {
+    cw run "$RECIPES/bulk_to_table.lua" --input "$SAMPLES/taggings.csv" --out-dir "$WORK/x" \
+        --db "postgres:host=$WORK/nosuch port=5433 password=sekrit-XYZ"
+    expect_rc 2 || return 1
+    expect_err "cannot connect" || return 1
+    if grep -q sekrit "$WORK/err"; then
+        WHY="the password was printed: $(cat "$WORK/err")"
+        return 1
+    fi
+    cw run "$RECIPES/bulk_to_table.lua" --input "$SAMPLES/taggings.csv" --out-dir "$WORK/x" \
+        --db "postgres:host=$WORK/nosuch password='sekrit-XYZ"
+    expect_rc 2 || return 1
+    expect_err "the connection string is malformed" || return 1
+    if grep -q sekrit "$WORK/err"; then
+        WHY="the password was printed: $(cat "$WORK/err")"
+        return 1
+    fi
+}
+
+# d. Stop the server (immediate) while a COPY is running: exit 3, a
+# message about the lost connection; after a restart the table holds
+# exactly what it held before.
+case_kill_mid_copy() {
+    local kdb kdir before pid gate=$WORK/d.gate
+    new_server_dir
+    kdir=$SERVER_DIR
+    kdb=$(start_server "$kdir") || {
+        WHY="could not start a server of its own with scripts/pg.sh"
+        return 1
+    }
+    bigfile "$WORK/d.csv" 250000
+    "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$kdb" \
+        -c "CREATE TABLE bulk (id text, name text, n text)" \
+        -c "INSERT INTO bulk VALUES ('a', 'before', '1'), ('b', 'before', '2')" || {
+        WHY="seeding the table"
+        return 1
+    }
+    before=$("$BIN/psql" -X -At "$kdb" -c "SELECT count(*) || '|' || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM bulk t")
+    # 231,234 rows in: four batches of 50,000 sent, the fifth one open.
+    feed "$WORK/d.csv" 231235 "$gate" | "$CROSSWALK" run "$RECIPES/bulk_to_table.lua" \
+        --input - --out-dir "$WORK/d" --db "postgres:$kdb" >/dev/null 2>"$WORK/d.err" &
+    pid=$!
+    if ! wait_copy "$kdb" "$gate"; then
+        : >"$gate"
+        wait "$pid" || true
+        return 1
+    fi
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$BIN/pg_ctl" -D "$kdir/data" -m immediate -w stop >/dev/null
+    else
+        "$BIN/pg_ctl" -D "$kdir/data" -m immediate -w stop >/dev/null
+    fi
+    : >"$gate"
+    RC=0
+    wait "$pid" || RC=$?
+    cp "$WORK/d.err" "$WORK/err"
+    expect_rc 3 || return 1
+    expect_err 'table "bulk": the connection to the server was lost during COPY' || return 1
+    expect_err "the transaction was rolled back and nothing of this run was committed" || return 1
+    "$SRC/scripts/pg.sh" start "$kdir" >/dev/null 2>&1 || {
+        WHY="the server did not restart"
+        return 1
+    }
+    expect_eq "table after the restart" "$before" \
+        "$("$BIN/psql" -X -At "$kdb" -c "SELECT count(*) || '|' || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM bulk t")"
+}
+
+# e. SIGINT while a COPY is running: exit 130, the table unchanged, and
+# the connection gone (no session left idle in a transaction).
+case_sigint() {
+    local before pid gate=$WORK/e.gate i n
+    bigfile "$WORK/e.csv" 150000
+    q "CREATE TABLE interrupted (id text, name text, n text)" \
+        "INSERT INTO interrupted VALUES ('a', 'before', '1')" || {
+        WHY="creating the table"
+        return 1
+    }
+    before=$(state interrupted)
+    feed "$WORK/e.csv" 123457 "$gate" | "$CROSSWALK" run "$RECIPES/bulk_to_table.lua" \
+        --input - --out-dir "$WORK/e" --db "postgres:$DB" --set table=interrupted \
+        >/dev/null 2>"$WORK/e.err" &
+    pid=$!
+    if ! wait_copy "$DB" "$gate"; then
+        : >"$gate"
+        wait "$pid" || true
+        return 1
+    fi
+    kill -INT "$pid"
+    : >"$gate"
+    RC=0
+    wait "$pid" || RC=$?
+    cp "$WORK/e.err" "$WORK/err"
+    expect_rc 130 || return 1
+    expect_err "interrupted" || return 1
+    expect_eq "table after the interrupted run" "$before" "$(state interrupted)" || return 1
+    for ((i = 0; i < 50; i++)); do
+        n=$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+            AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        [ "$n" = 0 ] && break
+        sleep 0.1
+    done
+    expect_eq "other sessions left" 0 "$n"
+}
+
+# ---- Run ----
+
+cases=("$@")
+[ "${#cases[@]}" -gt 0 ] || cases=("${ALL_CASES[@]}")
+failed=0
+passed=0
+for c in "${cases[@]}"; do
+    if ! declare -F "case_$c" >/dev/null; then
+        echo "FAIL $c: no such case (cases: ${ALL_CASES[*]})"
+        failed=$((failed + 1))
+        continue
+    fi
+    WHY=""
+    if "case_$c"; then
+        echo "PASS $c"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $c: ${WHY:-a command failed}"
+        failed=$((failed + 1))
+    fi
+done
+echo "db: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

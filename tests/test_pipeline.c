@@ -1,0 +1,1060 @@
+/*
+** test_pipeline.c -- end-to-end tests of the public API: cw_run_* on
+** small recipes (tests/data/pipeline) and data written to a temporary
+** directory, checking exact output and rejects files, the accounting,
+** all-or-nothing commits, sandbox limits and interrupts; then
+** cw_validate on Organizer text-interaction files.  The run's home is
+** $CW_SOURCE_DIR, so the real schemas/ and lua/ are used.
+*/
+#include <setjmp.h> /* cmocka.h needs these four first */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "crosswalk.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ==== Helpers ==== */
+
+/* An allocator that counts calls and fails once its budget is spent. */
+struct budget {
+    long left;  /* successful allocations still allowed */
+    long calls; /* allocations and reallocations made */
+};
+
+/* The counting, failing allocator over realloc/free. */
+static void *budget_alloc(void *ud, void *ptr, size_t size)
+{
+    struct budget *b = ud;
+
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    b->calls++;
+    return b->left-- > 0 ? realloc(ptr, size) : NULL;
+}
+
+/* The repository root, the run's home. */
+static const char *home(void)
+{
+    const char *r = getenv("CW_SOURCE_DIR");
+
+    return r != NULL ? r : ".";
+}
+
+/* Path of recipe 'name' in tests/data/pipeline (static storage). */
+static const char *recipe(const char *name)
+{
+    static char path[1024];
+
+    snprintf(path, sizeof path, "%s/tests/data/pipeline/%s", home(), name);
+    return path;
+}
+
+/* The base temporary directory of this process (static storage). */
+static const char *base(void)
+{
+    static char dir[64];
+
+    if (dir[0] == '\0') {
+        snprintf(dir, sizeof dir, "/tmp/cw_test_pipeline.XXXXXX");
+        assert_non_null(mkdtemp(dir));
+    }
+    return dir;
+}
+
+/* Remove the directory 'dir' and the files in it (one level). */
+static void rmdir_all(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* A fresh, empty directory base/'name' (its path in 'out'). */
+static const char *newdir(const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s", base(), name);
+    rmdir_all(out);
+    assert_int_equal(mkdir(out, 0700), 0);
+    return out;
+}
+
+/* Write 'text' to 'dir'/'name'; the path goes to 'out'. */
+static const char *writefile(const char *dir, const char *name,
+                             const char *text, char *out, size_t cap)
+{
+    FILE *f;
+
+    snprintf(out, cap, "%s/%s", dir, name);
+    f = fopen(out, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+    return out;
+}
+
+/* The contents of 'path' (caller frees), or NULL when it does not exist. */
+static char *readfile(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    size_t n;
+
+    if (f == NULL)
+        return NULL;
+    buf = malloc(1 << 20);
+    assert_non_null(buf);
+    n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* 'dir'/'name' must hold exactly 'want'. */
+static void file_is(const char *dir, const char *name, const char *want)
+{
+    char path[512];
+    char *got;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    got = readfile(path);
+    if (got == NULL)
+        fail_msg("%s does not exist", path);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s:\n--- got ---\n%s--- want ---\n%s", path, got, want);
+    free(got);
+}
+
+/* The names in 'dir', sorted and joined with spaces (static storage);
+** "(none)" when the directory does not exist. */
+static const char *listing(const char *dir)
+{
+    static char out[1024];
+    char names[32][128];
+    size_t n = 0, len = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (d == NULL)
+        return "(none)";
+    while ((e = readdir(d)) != NULL && n < N(names))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            snprintf(names[n++], sizeof names[0], "%.127s", e->d_name);
+    closedir(d);
+    for (size_t i = 1; i < n; i++) /* insertion sort */
+        for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+            char t[128];
+
+            memcpy(t, names[k], sizeof t);
+            memcpy(names[k], names[k - 1], sizeof t);
+            memcpy(names[k - 1], t, sizeof t);
+        }
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s%s",
+                                i ? " " : "", names[i]);
+    return out;
+}
+
+/* Seconds on a monotonic clock. */
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Problems reported through a cw_problem_fn, rendered as text. */
+typedef struct probs {
+    char text[64][600]; /* "line:col:column:code[:W]: message" */
+    size_t n;           /* reported (may exceed what 'text' holds) */
+    size_t nwarn;       /* of which warnings */
+} probs;
+
+static void on_problem(void *ud, const cw_problem *p)
+{
+    probs *s = ud;
+
+    assert_non_null(p->code);
+    assert_non_null(p->message);
+    assert_non_null(p->file);
+    if (s->n < N(s->text))
+        snprintf(s->text[s->n], sizeof s->text[0], "%lu:%lu:%s:%s%s: %s",
+                 p->line, p->col, p->column ? p->column : "-", p->code,
+                 p->warning ? ":W" : "", p->message);
+    s->n++;
+    s->nwarn += p->warning != 0;
+}
+
+/* The problem whose text starts with 'prefix', or fail. */
+static const char *has_problem(const probs *s, const char *prefix)
+{
+    for (size_t i = 0; i < s->n && i < N(s->text); i++)
+        if (strncmp(s->text[i], prefix, strlen(prefix)) == 0)
+            return s->text[i];
+    for (size_t i = 0; i < s->n && i < N(s->text); i++)
+        print_message("  problem: %s\n", s->text[i]);
+    fail_msg("no problem starting with '%s'", prefix);
+    return NULL;
+}
+
+/* A new run with its home set. */
+static cw_run *newrun(void)
+{
+    cw_run *r = (cw_run *)1;
+    cw_err err = {0};
+
+    assert_int_equal(cw_run_new(&r, &err), CW_OK);
+    assert_non_null(r);
+    assert_int_equal(cw_run_home(r, home()), CW_OK);
+    return r;
+}
+
+/* Load 'name' into 'r', which must succeed. */
+static void load(cw_run *r, const char *name)
+{
+    int rc = cw_run_load(r, recipe(name));
+
+    if (rc != CW_OK)
+        fail_msg("load %s: %d %s", name, rc, cw_run_errmsg(r));
+}
+
+/* The messages input of simple.lua: one row of each fate. */
+static const char messages_csv[] =
+    "id,message_type,receiver_id,activity_title,sent_at,twilio_segments\n"
+    "1,TwilioMessage,P1,GOTV,2024-10-01 14:30:00,1\n"
+    "2,CanvasserMessage,P2,GOTV,2024-10-01 14:31:00,1\n"
+    "3,TwilioMessage,P3,GOTV,2024-10-01 15:00:00,x\n"
+    "4,TwilioMessage,,GOTV,2024-10-01 16:00:00,1\n"
+    "5,TwilioMessage,P5,\"Persuasion,\n"
+    "wave 2\",2024-10-02 09:05:00,2\n"
+    "6,SMS,P6,GOTV,2024-10-01 17:00:00,1\n"
+    "7,TwilioMessage,P7,GOTV,2024-13-01 10:00:00,1\n";
+
+/* ==== Runs ==== */
+
+/* A whole run: exact output and rejects files, and a summary that adds
+** up. */
+static void test_pipeline_run_simple(void **state)
+{
+    char dir[200], out[256], in[256], want[4096];
+    cw_run *r = newrun();
+    cw_summary s;
+    probs pr = {0};
+    unsigned long long rows = 0;
+    int ismain = -1;
+
+    (void)state;
+    newdir("simple", dir, sizeof dir);
+    writefile(dir, "messages.csv", messages_csv, in, sizeof in);
+    snprintf(out, sizeof out, "%s/out", dir);
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_ninputs(r), 1);
+    assert_string_equal(cw_run_input_name(r, 0, &ismain), "messages");
+    assert_int_equal(ismain, 1); /* the only input is the main one */
+    assert_null(cw_run_input_name(r, 1, &ismain));
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_problem(r, on_problem, &pr);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    cw_run_summary(r, &s);
+    assert_int_equal(s.read, 7);
+    assert_int_equal(s.written, 2);
+    assert_int_equal(s.rejected, 4);
+    assert_int_equal(s.filtered, 1);
+    assert_int_equal(s.merged, 0);
+    assert_int_equal(s.unprocessed, 0);
+    assert_int_equal(s.read, s.written + s.rejected + s.filtered + s.merged);
+    assert_null(s.stopped_at);
+    assert_int_equal(s.noutputs, 1);
+    snprintf(want, sizeof want, "%s/out.csv", out);
+    assert_string_equal(cw_run_output(r, 0, &rows), want);
+    assert_int_equal(rows, 2);
+    assert_null(cw_run_output(r, 1, &rows));
+    snprintf(want, sizeof want, "%s/rejects.csv", out);
+    assert_string_equal(s.rejects, want);
+    assert_string_equal(listing(out), "out.csv rejects.csv");
+
+    /* Effort Name's effort_name rule collapses the quoted newline. */
+    file_is(out, "out.csv",
+            "Profile ID,Effort Name,Date/Time,Service\n"
+            "P1,GOTV,2024-10-01 14:30,Impactive\n"
+            "P5,\"Persuasion, wave 2\",2024-10-02 09:05,Impactive\n");
+    snprintf(
+        want, sizeof want,
+        "id,message_type,receiver_id,activity_title,sent_at,twilio_segments,"
+        "_file,_line,_column,_code,_message\n"
+        "3,TwilioMessage,P3,GOTV,2024-10-01 15:00:00,x,%s,4,twilio_segments,"
+        "E_INTEGER,column 'twilio_segments': not an integer: 'x'\n"
+        "4,TwilioMessage,,GOTV,2024-10-01 16:00:00,1,%s,5,Profile ID,"
+        "E_REQUIRED,column 'Profile ID': a value is required\n"
+        "6,SMS,P6,GOTV,2024-10-01 17:00:00,1,%s,8,message_type,E_ENUM,"
+        "column 'message_type': not one of the allowed values: 'SMS'\n"
+        "7,TwilioMessage,P7,GOTV,2024-13-01 10:00:00,1,%s,9,sent_at,E_DATE,"
+        "column 'sent_at': not a valid date or time: '2024-13-01 "
+        "10:00:00'\n",
+        in, in, in, in);
+    file_is(out, "rejects.csv", want);
+
+    /* Every rejection was reported, with its line and column name. */
+    assert_int_equal(pr.n, 4);
+    assert_int_equal(pr.nwarn, 0);
+    has_problem(&pr, "4:0:twilio_segments:E_INTEGER: ");
+    has_problem(&pr, "5:0:Profile ID:E_REQUIRED: ");
+    has_problem(&pr, "8:0:message_type:E_ENUM: ");
+    has_problem(&pr, "9:0:sent_at:E_DATE: ");
+    /* A run executes once. */
+    assert_int_equal(cw_run_exec(r), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "a run executes once");
+    cw_run_close(r);
+    cw_run_close(NULL);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* Parameters: --set values reach the recipe; unknown keys are refused
+** with the list of accepted ones. */
+static void test_pipeline_params(void **state)
+{
+    char dir[200], in[256];
+    cw_run *r;
+
+    (void)state;
+    newdir("params", dir, sizeof dir);
+    writefile(dir, "messages.csv",
+              "id,message_type,receiver_id,activity_title,sent_at\n"
+              "1,TwilioMessage,P1,GOTV,2024-10-01 14:30:00\n",
+              in, sizeof in);
+
+    r = newrun();
+    assert_int_equal(cw_run_param(r, "service", "first"), CW_OK);
+    assert_int_equal(cw_run_param(r, "service", "Mobilize"), CW_OK);
+    assert_int_equal(cw_run_param(r, "other", "x"), CW_OK);
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_param(r, "service", "late"), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r),
+                        "parameters must be set before the recipe is loaded");
+    assert_int_equal(cw_run_input(r, "messages", in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, dir), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    file_is(dir, "out.csv",
+            "Profile ID,Effort Name,Date/Time,Service\n"
+            "P1,GOTV,2024-10-01 14:30,Mobilize\n");
+    cw_run_close(r);
+
+    r = newrun();
+    assert_int_equal(cw_run_param(r, "servce", "x"), CW_OK);
+    assert_int_equal(cw_run_load(r, recipe("simple.lua")), CW_EUSAGE);
+    assert_non_null(strstr(cw_run_errmsg(r), "simple.lua: unknown parameter "
+                                             "'servce' (the recipe takes: "
+                                             "other, service)"));
+    cw_run_close(r);
+
+    r = newrun();
+    assert_int_equal(cw_run_param(r, "tz", "UTC"), CW_OK);
+    assert_int_equal(cw_run_load(r, recipe("loop.lua")), CW_EUSAGE);
+    assert_non_null(strstr(cw_run_errmsg(r), "unknown parameter 'tz' (the "
+                                             "recipe takes: no parameters)"));
+    cw_run_close(r);
+    rmdir_all(dir);
+}
+
+/* Broken recipes and misuse of the API are usage errors, before any
+** data is read. */
+static void test_pipeline_recipe_errors(void **state)
+{
+    cw_run *r;
+    int rc;
+
+    (void)state;
+    r = newrun();
+    assert_int_equal(cw_run_load(r, recipe("badkey.lua")), CW_EUSAGE);
+    assert_non_null(strstr(cw_run_errmsg(r),
+                           "badkey.lua: recipe: unknown key 'output' (valid: "
+                           "name, description, params, inputs, steps, "
+                           "outputs)"));
+    assert_int_equal(cw_run_load(r, recipe("simple.lua")), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "a run loads one recipe");
+    cw_run_close(r);
+
+    r = newrun();
+    rc = cw_run_load(r, recipe("nonexistent.lua"));
+    assert_true(rc < 0);
+    assert_non_null(strstr(cw_run_errmsg(r), "nonexistent.lua"));
+    cw_run_close(r);
+
+    {
+        cw_err err = {0};
+
+        assert_int_equal(cw_run_new(&r, &err), CW_OK);
+        assert_int_equal(cw_run_load(r, recipe("simple.lua")), CW_EUSAGE);
+        assert_string_equal(cw_run_errmsg(r), "no home directory set");
+        cw_run_close(r);
+    }
+
+    r = newrun();
+    assert_int_equal(cw_run_input(r, NULL, "x.csv"), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "load the recipe first");
+    assert_int_equal(cw_run_exec(r), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "load the recipe first");
+    cw_run_close(r);
+
+    r = newrun();
+    load(r, "lookup.lua");
+    assert_int_equal(cw_run_ninputs(r), 2);
+    assert_int_equal(cw_run_input(r, "nope", "x.csv"), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "the recipe has no input 'nope' (its "
+                                          "inputs: people, rows)");
+    assert_int_equal(cw_run_input(r, "rows", "x.csv"), CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, "y.csv"), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "input 'rows' is given twice");
+    cw_run_close(r);
+}
+
+/* A lookup input left unbound stops the run before anything is read;
+** bound, the join works. */
+static void test_pipeline_missing_binding(void **state)
+{
+    char dir[200], out[256], rows[256], people[256];
+    cw_run *r;
+    cw_summary s;
+
+    (void)state;
+    newdir("binding", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "rows.csv", "id\n1\n2\n", rows, sizeof rows);
+    writefile(dir, "people.csv", "id,name\n2,Bo\n1,Al\n", people,
+              sizeof people);
+
+    r = newrun();
+    load(r, "lookup.lua");
+    assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_EUSAGE);
+    assert_non_null(strstr(cw_run_errmsg(r), "input 'people' is not given"));
+    cw_run_summary(r, &s);
+    assert_int_equal(s.read, 0);
+    assert_int_equal(s.noutputs, 0);
+    assert_null(s.stopped_at);
+    assert_string_equal(listing(out), "(none)"); /* not even created */
+    cw_run_close(r);
+
+    r = newrun();
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_EUSAGE);
+    assert_non_null(strstr(cw_run_errmsg(r), "input 'messages' is not given"));
+    /* pipeline.c prints "(use --input [messages=PATH)". */
+    assert_string_equal(cw_run_errmsg(r), "input 'messages' is not given "
+                                          "(use --input [messages=]PATH)");
+    cw_run_close(r);
+
+    r = newrun();
+    load(r, "lookup.lua");
+    assert_int_equal(cw_run_input(r, "people", people), CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    file_is(out, "joined.csv", "id,name\n1,Al\n2,Bo\n");
+    assert_string_equal(listing(out), "joined.csv");
+    cw_run_close(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* An input without a required column of its schema: an error naming it,
+** and no output or rejects file. */
+static void test_pipeline_missing_column(void **state)
+{
+    char dir[200], out[256], in[256];
+    cw_run *r = newrun();
+    cw_summary s;
+
+    (void)state;
+    newdir("missingcol", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "m.csv",
+              "message_type,receiver_id,activity_title,sent_at\n"
+              "TwilioMessage,P1,GOTV,2024-10-01 14:30:00\n",
+              in, sizeof in);
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_EINVALID);
+    assert_non_null(strstr(cw_run_errmsg(r),
+                           "m.csv:1: missing required column(s) 'id' of "
+                           "schema impactive/messages"));
+    cw_run_summary(r, &s);
+    assert_int_equal(s.read, 0);
+    assert_int_equal(s.noutputs, 0);
+    assert_string_equal(listing(out), "");
+    cw_run_close(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* A broken quote mid-file aborts the run: CW_EPARSE, stopped_at names
+** the place, no new file appears and an earlier output is untouched. */
+static void test_pipeline_parse_error_rolls_back(void **state)
+{
+    static const char previous[] = "Profile ID\nfrom an earlier run\n";
+    char dir[200], out[256], in[256], prev[256], want[300];
+    cw_run *r = newrun();
+    cw_summary s;
+    char *got;
+
+    (void)state;
+    newdir("rollback", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_int_equal(mkdir(out, 0700), 0);
+    writefile(out, "out.csv", previous, prev, sizeof prev);
+    writefile(dir, "m.csv",
+              "id,message_type,receiver_id,activity_title,sent_at\n"
+              "1,TwilioMessage,P1,GOTV,2024-10-01 14:30:00\n"
+              "2,TwilioMessage,,GOTV,2024-10-01 14:30:00\n" /* a reject */
+              "3,TwilioMessage,P3,GOTV,2024-10-01 14:30:00\n"
+              "4,TwilioMessage,P4,\"GOTV\"x,2024-10-01 14:30:00\n"
+              "5,TwilioMessage,P5,GOTV,2024-10-01 14:30:00\n",
+              in, sizeof in);
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_EPARSE);
+    assert_non_null(strstr(cw_run_errmsg(r), "m.csv:5:"));
+    cw_run_summary(r, &s);
+    assert_non_null(s.stopped_at);
+    snprintf(want, sizeof want, "%s:", in);
+    assert_int_equal(strncmp(s.stopped_at, want, strlen(want)), 0);
+    /* pipeline.c names the last good record's line (4), not line 5. */
+    snprintf(want, sizeof want, "%s:5", in);
+    assert_string_equal(s.stopped_at, want);
+    assert_int_equal(s.read, 3);
+    assert_int_equal(s.written, 2);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s.unprocessed, 0);
+    assert_int_equal(s.noutputs, 0);
+    assert_null(cw_run_output(r, 0, NULL));
+    /* Only the earlier file, byte for byte; no rejects, no temp files. */
+    assert_string_equal(listing(out), "out.csv");
+    got = readfile(prev);
+    assert_string_equal(got, previous);
+    free(got);
+    cw_run_close(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* An unterminated quote: the same, with the line where it starts. */
+static void test_pipeline_unterminated_quote(void **state)
+{
+    char dir[200], out[256], in[256], want[300];
+    cw_run *r = newrun();
+    cw_summary s;
+
+    (void)state;
+    newdir("unterminated", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "m.csv",
+              "id,message_type,receiver_id,activity_title,sent_at\n"
+              "1,TwilioMessage,P1,GOTV,2024-10-01 14:30:00\n"
+              "2,TwilioMessage,,GOTV,2024-10-01 14:30:00\n"
+              "3,TwilioMessage,P3,\"GOTV,2024-10-01 14:30:00\n"
+              "4,TwilioMessage,P4,GOTV,2024-10-01 14:30:00\n",
+              in, sizeof in);
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_EPARSE);
+    cw_run_summary(r, &s);
+    assert_non_null(strstr(cw_run_errmsg(r), "m.csv:4:"));
+    assert_non_null(s.stopped_at);
+    snprintf(want, sizeof want, "%s:", in);
+    assert_int_equal(strncmp(s.stopped_at, want, strlen(want)), 0);
+    /* pipeline.c names the last good record's line (3), not line 4. */
+    snprintf(want, sizeof want, "%s:4", in);
+    assert_string_equal(s.stopped_at, want);
+    assert_int_equal(s.read, 2);
+    assert_string_equal(listing(out), "");
+    cw_run_close(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* A text column marked nonblank in the input schema rejects a blank
+** value, as cw_validate does. */
+static void test_pipeline_input_nonblank(void **state)
+{
+    char dir[200], out[256], in[256], hdir[1024];
+    cw_run *r;
+    cw_summary s;
+    probs pr = {0};
+
+    (void)state;
+    newdir("nonblank", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "rows.csv", "id,note\n1,\n2,x\n3,  \n", in, sizeof in);
+    snprintf(hdir, sizeof hdir, "%s/tests/data/pipeline", home());
+    assert_int_equal(cw_run_new(&r, NULL), CW_OK);
+    assert_int_equal(cw_run_home(r, hdir), CW_OK);
+    load(r, "nonblank.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_problem(r, on_problem, &pr);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    cw_run_summary(r, &s);
+    assert_int_equal(s.read, 3);
+    assert_int_equal(s.read, s.written + s.rejected);
+    /* pipeline.c check_input skips text columns that are only nonblank. */
+    assert_int_equal(s.rejected, 2);
+    has_problem(&pr, "2:0:note:E_REQUIRED: ");
+    file_is(out, "out.csv", "id,note\n2,x\n");
+    cw_run_close(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* A record rejected after a group step goes to the rejects file with its
+** group's first original row.  pipeline.c compiles the plan with
+** norig = 0, so the group keeps no original fields and reject_cb reads
+** past them (a heap overflow under ASan, garbage or "out of memory"
+** without it). */
+static void test_pipeline_reject_after_group(void **state)
+{
+    char dir[200], out[256], in[256], want[1024];
+    cw_run *r = newrun();
+    cw_summary s;
+
+    (void)state;
+    newdir("groupreject", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "rows.csv", "id,k,extra\n1,a,x\n2,b,y\n3,a,z\n", in,
+              sizeof in);
+    load(r, "group_reject.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    cw_run_summary(r, &s);
+    assert_int_equal(s.read, 3);
+    assert_int_equal(s.written, 1);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s.merged, 1);
+    file_is(out, "out.csv", "k,id,n\nb,2,1\n");
+    snprintf(want, sizeof want,
+             "id,k,extra,_file,_line,_column,_code,_message\n"
+             "1,a,x,%s,2,,E_RECIPE,key a is shared\n",
+             in);
+    file_is(out, "rejects.csv", want);
+    cw_run_close(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* A dry run processes everything and writes nothing. */
+static void test_pipeline_dry_run(void **state)
+{
+    char dir[200], out[256], in[256];
+    cw_run *r = newrun();
+    cw_summary s;
+
+    (void)state;
+    newdir("dryrun", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "messages.csv", messages_csv, in, sizeof in);
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_dryrun(r, 1), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    cw_run_summary(r, &s);
+    assert_int_equal(s.read, 7);
+    assert_int_equal(s.written, 2);
+    assert_int_equal(s.rejected, 4);
+    assert_int_equal(s.filtered, 1);
+    /* pipeline.c leaves the temp files of a dry run until close. */
+    assert_string_equal(listing(out), "");
+    cw_run_close(r);
+    assert_string_equal(listing(out), "");
+    assert_string_equal(listing(dir), "messages.csv out");
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* A function that never returns is stopped by the instruction limit:
+** CW_ELIMIT, quickly, and nothing is written. */
+static void test_pipeline_instruction_limit(void **state)
+{
+    char dir[200], out[256], in[256];
+    cw_run *r = newrun();
+    cw_summary s;
+    double t0;
+
+    (void)state;
+    newdir("limit", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "rows.csv", "id\n1\n2\n", in, sizeof in);
+    assert_int_equal(cw_run_limits(r, 100000, 0), CW_OK);
+    load(r, "loop.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    t0 = now();
+    assert_int_equal(cw_run_exec(r), CW_ELIMIT);
+    assert_true(now() - t0 < 2.0);
+    assert_non_null(strstr(cw_run_errmsg(r), "loop.lua"));
+    cw_run_summary(r, &s);
+    assert_int_equal(s.read, 1);
+    assert_int_equal(s.unprocessed, 1);
+    assert_int_equal(s.noutputs, 0);
+    assert_string_equal(listing(out), "");
+    cw_run_close(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* An interrupt before exec: CW_EINTR at the first record, nothing
+** written. */
+static void test_pipeline_interrupt(void **state)
+{
+    char dir[200], out[256], in[256];
+    cw_run *r = newrun();
+    cw_summary s;
+
+    (void)state;
+    newdir("interrupt", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "messages.csv", messages_csv, in, sizeof in);
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_interrupt(r);
+    assert_int_equal(cw_run_exec(r), CW_EINTR);
+    assert_string_equal(cw_run_errmsg(r), "interrupted");
+    cw_run_summary(r, &s);
+    assert_int_equal(s.read, 0);
+    assert_int_equal(s.noutputs, 0);
+    assert_string_equal(listing(out), "");
+    cw_run_close(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* The n-th allocation fails in cw_run_new: CW_ENOMEM and no run. */
+static void test_pipeline_new_out_of_memory(void **state)
+{
+    long n;
+
+    (void)state;
+    for (n = 0;; n++) {
+        struct budget b = {n, 0};
+        cw_run *r = (cw_run *)1;
+        cw_err err = {0};
+        int rc;
+
+        cw_set_allocator(budget_alloc, &b);
+        rc = cw_run_new(&r, &err);
+        cw_set_allocator(NULL, NULL);
+        if (rc == CW_OK) {
+            assert_non_null(r);
+            cw_run_close(r);
+            break;
+        }
+        assert_int_equal(rc, CW_ENOMEM);
+        assert_int_equal(err.code, CW_ENOMEM);
+        assert_null(r);
+    }
+    assert_int_equal(n, 1);
+}
+
+/* The n-th allocation fails anywhere from cw_run_new to cw_run_exec: the
+** failing call reports CW_ENOMEM (or the Lua error it became), nothing
+** is left in the output directory, and the run closes cleanly. */
+static void test_pipeline_run_out_of_memory(void **state)
+{
+    char dir[200], out[256], in[256];
+    long n, step = 1, failures = 0;
+
+    (void)state;
+    newdir("oom", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "messages.csv", messages_csv, in, sizeof in);
+    for (n = 0;; n += step) {
+        struct budget b = {n, 0};
+        cw_run *r = NULL;
+        cw_err err = {0};
+        int rc;
+
+        cw_set_allocator(budget_alloc, &b);
+        rc = cw_run_new(&r, &err);
+        if (rc == CW_OK)
+            rc = cw_run_home(r, home());
+        if (rc == CW_OK)
+            rc = cw_run_load(r, recipe("simple.lua"));
+        if (rc == CW_OK)
+            rc = cw_run_input(r, NULL, in);
+        if (rc == CW_OK)
+            rc = cw_run_outdir(r, out);
+        if (rc == CW_OK)
+            rc = cw_run_exec(r);
+        cw_set_allocator(NULL, NULL);
+        if (rc == CW_OK) {
+            file_is(out, "out.csv",
+                    "Profile ID,Effort Name,Date/Time,Service\n"
+                    "P1,GOTV,2024-10-01 14:30,Impactive\n"
+                    "P5,\"Persuasion, wave 2\",2024-10-02 09:05,Impactive\n");
+            cw_run_close(r);
+            break;
+        }
+        failures++;
+        if (rc != CW_ENOMEM && rc != CW_ELUA && rc != CW_ELIMIT)
+            fail_msg("budget %ld: %d %s", n, rc,
+                     r ? cw_run_errmsg(r) : err.msg);
+        if (strcmp(listing(out), "") != 0 && strcmp(listing(out), "(none)"))
+            fail_msg("budget %ld: left %s", n, listing(out));
+        cw_run_close(r);
+        if (n > 2000)
+            step = 7; /* the Lua state's many small allocations */
+    }
+    print_message("run succeeded with %ld allocations allowed, %ld "
+                  "failures checked\n",
+                  n, failures);
+    assert_true(failures > 100);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* ==== cw_validate ==== */
+
+/* Validate the text 'csv' (written to a file) against organizer
+** text_interactions; return the status and fill 'pr' and '*nerr'. */
+static int validate(const char *csv, probs *pr, unsigned long *nerr)
+{
+    char dir[200], path[256];
+    cw_err err = {0};
+    int rc;
+
+    newdir("validate", dir, sizeof dir);
+    writefile(dir, "t.csv", csv, path, sizeof path);
+    *pr = (probs){0};
+    rc = cw_validate(home(), "organizer/text_interactions", path, on_problem,
+                     pr, nerr, &err);
+    rmdir_all(dir);
+    return rc;
+}
+
+static const char good_csv[] =
+    "Profile ID,Effort Name,Date/Time,Replied,Opted Out,Message\n"
+    "1001,GOTV Oct,10/01/2024 14:30,true,false,\"Hi,\nthere\"\n"
+    "1002,GOTV Oct,2024-10-01 14:31,no,yes,Hello\n"
+    "1003,Persuasion,2024-10-02,1,0,Hey\n";
+
+/* A valid file: no problems at all. */
+static void test_pipeline_validate_ok(void **state)
+{
+    probs pr;
+    unsigned long nerr = 99;
+
+    (void)state;
+    assert_int_equal(validate(good_csv, &pr, &nerr), CW_OK);
+    assert_int_equal(nerr, 0);
+    if (pr.n != 0)
+        fail_msg("unexpected problem: %s", pr.text[0]);
+}
+
+/* Six distinct Effort Names: one E_DISTINCT_CAP, on the sixth's line. */
+static void test_pipeline_validate_distinct_cap(void **state)
+{
+    static const char csv[] = "Profile ID,Effort Name,Date/Time\n"
+                              "1,E1,2024-10-01\n"
+                              "2,E2,2024-10-01\n"
+                              "3,E1,2024-10-01\n"
+                              "4,E3,2024-10-01\n"
+                              "5,\"E\n4\",2024-10-01\n" /* lines 6-7 */
+                              "6,E5,2024-10-01\n"
+                              "7,E2,2024-10-01\n"
+                              "8,E6,2024-10-01\n" /* line 10: the 6th */
+                              "9,E7,2024-10-01\n"
+                              "10,E1,2024-10-01\n";
+    probs pr;
+    unsigned long nerr = 0;
+    const char *p;
+
+    (void)state;
+    assert_int_equal(validate(csv, &pr, &nerr), CW_OK);
+    assert_int_equal(nerr, 1);
+    assert_int_equal(pr.n, 1);
+    p = has_problem(&pr, "10:2:Effort Name:E_DISTINCT_CAP: ");
+    assert_non_null(strstr(p, "'E6'"));
+    assert_non_null(strstr(p, "at most 5"));
+}
+
+/* Names differing only in case or spacing draw a warning, not an error. */
+static void test_pipeline_validate_spelling(void **state)
+{
+    static const char csv[] = "Profile ID,Effort Name,Date/Time\n"
+                              "1,GOTV Text,2024-10-01\n"
+                              "2,gotv text,2024-10-01\n"
+                              "3,GOTV  Text,2024-10-01\n"
+                              "4,GOTV Text,2024-10-01\n";
+    probs pr;
+    unsigned long nerr = 9;
+    const char *p;
+
+    (void)state;
+    assert_int_equal(validate(csv, &pr, &nerr), CW_OK);
+    assert_int_equal(nerr, 0);
+    assert_int_equal(pr.nwarn, 2);
+    assert_int_equal(pr.n, 2);
+    p = has_problem(&pr, "3:2:Effort Name:W_EFFORT_SPELLING:W: ");
+    assert_non_null(strstr(p, "'gotv text' and 'GOTV Text'"));
+    has_problem(&pr, "4:2:Effort Name:W_EFFORT_SPELLING:W: ");
+}
+
+/* Bad values: each an error at its exact line and column. */
+static void test_pipeline_validate_values(void **state)
+{
+    static const char csv[] =
+        "Profile ID,Effort Name,Date/Time,Replied,Service\n"
+        "1,E1,2024-10-01,maybe,x\n"           /* line 2, col 4 */
+        "2,E1,2024-10-01T14:30:00Z,yes,x\n"   /* line 3, col 3 */
+        "3,\"multi\nline\",10/01/2024,no,x\n" /* lines 4-5: fine */
+        "4,E1,1/2/2024,yes,\n"                /* 6: col 3, col 5 */
+        "1.23457E+11,E1,2024-10-01,yes,x\n"   /* line 7, col 1 */
+        ",   ,2024-10-01,yes,x\n"             /* line 8, cols 1, 2 */
+        "9,E1,2024-10-01,yes,x,extra\n";      /* line 9: ragged */
+    probs pr;
+    unsigned long nerr = 0;
+
+    (void)state;
+    assert_int_equal(validate(csv, &pr, &nerr), CW_OK);
+    has_problem(&pr, "2:4:Replied:E_BOOLEAN: column 'Replied': not a "
+                     "boolean");
+    has_problem(&pr, "3:3:Date/Time:E_DATE: column 'Date/Time': not an "
+                     "Organizer date");
+    has_problem(&pr, "6:3:Date/Time:E_DATE: ");
+    has_problem(&pr, "6:5:Service:E_REQUIRED: column 'Service': a value is "
+                     "required");
+    has_problem(&pr, "7:1:Profile ID:E_EXCEL: ");
+    has_problem(&pr, "8:1:Profile ID:E_REQUIRED: ");
+    has_problem(&pr, "8:2:Effort Name:E_REQUIRED: ");
+    has_problem(&pr, "9:0:-:E_RAGGED: ");
+    assert_int_equal(nerr, 8);
+    assert_int_equal(pr.n, 8);
+    assert_int_equal(pr.nwarn, 0);
+}
+
+/* Header problems: duplicates ignoring case, missing and unknown columns,
+** a file with no rows; and files that cannot be checked at all. */
+static void test_pipeline_validate_header(void **state)
+{
+    probs pr;
+    unsigned long nerr = 0;
+    cw_err err = {0};
+    int rc;
+
+    (void)state;
+    assert_int_equal(validate("Profile ID,profile id,Effort Name,Date/Time\n"
+                              "1,2,E,2024-10-01\n",
+                              &pr, &nerr),
+                     CW_OK);
+    assert_int_equal(nerr, 1);
+    has_problem(&pr, "1:2:-:E_HEADER_DUP: ");
+
+    assert_int_equal(
+        validate("Profile ID,Date/Time\n1,2024-10-01\n", &pr, &nerr), CW_OK);
+    assert_int_equal(nerr, 1);
+    assert_int_equal(pr.n, 1);
+    has_problem(&pr, "1:0:Effort Name:E_MISSING_COLUMN: required column "
+                     "'Effort Name' is missing (schema "
+                     "organizer/text_interactions)");
+
+    assert_int_equal(validate("Profile ID,Effort Name,Date/Time,Colour\n"
+                              "1,E,2024-10-01,red\n",
+                              &pr, &nerr),
+                     CW_OK);
+    assert_int_equal(nerr, 0);
+    assert_int_equal(pr.nwarn, 1);
+    has_problem(&pr, "1:4:Colour:W_UNKNOWN_COLUMN:W: column 'Colour' is not "
+                     "in schema organizer/text_interactions");
+
+    /* Aliases are accepted for the header. */
+    assert_int_equal(validate("profile_id,EffortName,Date\n"
+                              "1,E,2024-10-01\n",
+                              &pr, &nerr),
+                     CW_OK);
+    assert_int_equal(pr.n, 0);
+
+    assert_int_equal(validate("Profile ID,Effort Name,Date/Time\n", &pr, &nerr),
+                     CW_OK);
+    assert_int_equal(nerr, 1);
+    has_problem(&pr, "1:0:-:E_EMPTY: ");
+
+    rc = cw_validate(home(), "organizer/nope", "/nonexistent.csv", on_problem,
+                     &pr, &nerr, &err);
+    assert_int_equal(rc, CW_EUSAGE);
+    assert_non_null(strstr(err.msg, "unknown schema 'organizer/nope'"));
+    rc = cw_validate(home(), "organizer/text_interactions", "/nonexistent.csv",
+                     on_problem, &pr, &nerr, &err);
+    assert_true(rc < 0);
+    assert_non_null(strstr(err.msg, "/nonexistent.csv"));
+}
+
+/* Remove the base temporary directory (the last test). */
+static void test_pipeline_cleanup(void **state)
+{
+    (void)state;
+    assert_int_equal(rmdir(base()), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipeline_run_simple),
+        cmocka_unit_test(test_pipeline_params),
+        cmocka_unit_test(test_pipeline_recipe_errors),
+        cmocka_unit_test(test_pipeline_missing_binding),
+        cmocka_unit_test(test_pipeline_missing_column),
+        cmocka_unit_test(test_pipeline_parse_error_rolls_back),
+        cmocka_unit_test(test_pipeline_unterminated_quote),
+        cmocka_unit_test(test_pipeline_input_nonblank),
+        cmocka_unit_test(test_pipeline_reject_after_group),
+        cmocka_unit_test(test_pipeline_dry_run),
+        cmocka_unit_test(test_pipeline_instruction_limit),
+        cmocka_unit_test(test_pipeline_interrupt),
+        cmocka_unit_test(test_pipeline_new_out_of_memory),
+        cmocka_unit_test(test_pipeline_run_out_of_memory),
+        cmocka_unit_test(test_pipeline_validate_ok),
+        cmocka_unit_test(test_pipeline_validate_distinct_cap),
+        cmocka_unit_test(test_pipeline_validate_spelling),
+        cmocka_unit_test(test_pipeline_validate_values),
+        cmocka_unit_test(test_pipeline_validate_header),
+        cmocka_unit_test(test_pipeline_cleanup),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

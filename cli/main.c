@@ -111,7 +111,9 @@ static const char usage_convert[] =
     "usage: crosswalk convert IN OUT\n"
     "\n"
     "Convert between CSV (.csv) and NDJSON (.ndjson, .jsonl), chosen by\n"
-    "the file extensions.  OUT is written atomically.\n"
+    "the file extensions, or load a CSV into a table: OUT may be\n"
+    "sqlite:PATH#TABLE or postgres:CONNINFO#TABLE.  OUT is written\n"
+    "atomically (a file by rename, a table in one transaction).\n"
     "exit: 0 converted, 2 usage error, 3 the input is malformed.\n";
 
 static const char usage_test[] =

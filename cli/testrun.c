@@ -340,7 +340,7 @@ int cw_cli_test(int argc, char **argv, const char *home)
     if (S_ISDIR(st.st_mode)) {
         char **names;
         size_t n = listdir(target, ".lua", 0, &names);
-        char path[4096];
+        char path[8192];
 
         if (n == 0) {
             fprintf(stderr, "crosswalk: no recipes (*.lua) in %s\n", target);

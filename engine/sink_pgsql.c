@@ -152,7 +152,8 @@ static int conn_get(const char *location, conn **out, cw_err *err)
                                 "SET DateStyle = 'ISO, MDY'; "
                                 "SET TimeZone = 'UTC'; "
                                 "SET lock_timeout = '30s'; "
-                                "SET temp_buffers = '64MB'";
+                                "SET temp_buffers = '64MB'; "
+                                "SET work_mem = '64MB'";
     char *perr = NULL;
     PQconninfoOption *opts;
     conn *c;

@@ -6,7 +6,7 @@ return {
   tool = "organizer",
   direction = "import",
   source = "formats.md 1.1, 1.4 [S4][S5][S8][S9][S10]",
-  organizer = true,
+  organizer = false, -- the every-cell rule is for outreach imports (1.2); profiles need a name and contact info (1.4)
   max_bytes = 500000000,
   columns = {
     { name = "First Name", type = "text", required = true,

@@ -97,6 +97,16 @@ return {
 }
 EOF
 
+# Reading back: every column of the table to a CSV file.
+cat >"$TMP/from_table.lua" <<EOF
+return {
+  name = "bench_from_table",
+  inputs = { messages = {} },
+  steps = {},
+  outputs = { t = { path = "out.csv", columns = { ${COLS_LUA%, } } } },
+}
+EOF
+
 # The psql upsert a user would write: \copy into a staging table, then one
 # INSERT ... ON CONFLICT, in one transaction.
 cat >"$TMP/upsert.sql" <<EOF
@@ -128,12 +138,12 @@ declare -A TIMES MEMS
 REF_PLAIN=""
 REF_KEYED=""
 
-# timed NAME TABLE PREP CMD...: PREP is "empty" (TRUNCATE first) or
-# "full" (leave the rows of the previous run); run CMD under
-# /usr/bin/time; record time and peak RSS; check the table against the
-# first tool's fingerprint for that table.
+# timed NAME TABLE PREP CMD...: PREP is "empty" (TRUNCATE first),
+# "full" (leave the rows of the previous run) or "read" (TABLE is only
+# read); run CMD under /usr/bin/time; record time and peak RSS; check the
+# table against the first tool's fingerprint for that table.
 timed() {
-    local name=$1 table=$2 prep=$3 fp ref
+    local name=$1 table=$2 prep=$3 fp ref t m
     shift 3
     if [ "$prep" = empty ]; then
         psql_q -c "TRUNCATE $table"
@@ -146,6 +156,8 @@ timed() {
     read -r t m <"$TMP/time"
     TIMES[$name]="${TIMES[$name]:-} $t"
     MEMS[$name]="${MEMS[$name]:-} $m"
+    printf 'bench: %-34s %6.2f s %8d KB\n' "$name" "$t" "$m"
+    [ "$prep" != read ] || return 0
     fp=$(fingerprint "$table")
     if [ "$table" = plain ]; then
         ref=${REF_PLAIN:=$fp}
@@ -153,7 +165,6 @@ timed() {
         ref=${REF_KEYED:=$fp}
     fi
     [ "$fp" = "$ref" ] || die "$name left other rows in $table: $fp, expected $ref"
-    printf 'bench: %-34s %6.2f s %8d KB\n' "$name" "$t" "$m"
 }
 
 for ((i = 1; i <= RUNS; i++)); do
@@ -161,6 +172,16 @@ for ((i = 1; i <= RUNS; i++)); do
     timed "psql \\copy" plain empty \
         "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$DB" \
         -c "\\copy plain FROM '$DATA' WITH (FORMAT csv, HEADER true)"
+    # Read back what psql loaded (empty fields are NULL there, which both
+    # write as empty fields).
+    timed "psql \\copy TO (read back)" plain read \
+        "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$DB" \
+        -c "\\copy (SELECT * FROM plain ORDER BY id) TO '$TMP/psql-out.csv' WITH (FORMAT csv, HEADER true)"
+    timed "crosswalk source (read back)" plain read \
+        "$CW" run "$TMP/from_table.lua" --input "postgres:$DB#SELECT * FROM plain ORDER BY id" \
+        --out-dir "$TMP/read"
+    cmp -s "$TMP/psql-out.csv" "$TMP/read/out.csv" ||
+        die "crosswalk read back other bytes than psql \\copy TO"
     timed "crosswalk load" plain empty \
         "$CW" load "$DATA" --into "postgres:$DB#plain" --schema none --mode append
     timed "crosswalk run (recipe)" plain empty \
@@ -189,6 +210,7 @@ ROWS_IN=$(fingerprint plain | cut -d' ' -f1)
     echo "| what | median s | rows/s | peak RSS MB | vs psql |"
     echo "| --- | ---: | ---: | ---: | ---: |"
     for name in "psql \\copy" "crosswalk load" "crosswalk run (recipe)" \
+        "psql \\copy TO (read back)" "crosswalk source (read back)" \
         "psql upsert, empty table" "crosswalk upsert, empty table" \
         "psql upsert, same rows again" "crosswalk upsert, same rows again"; do
         t=$(median "${TIMES[$name]}")
@@ -196,6 +218,7 @@ ROWS_IN=$(fingerprint plain | cut -d' ' -f1)
         case $name in
         "crosswalk upsert, empty table") base=$(median "${TIMES["psql upsert, empty table"]}") ;;
         "crosswalk upsert, same rows again") base=$(median "${TIMES["psql upsert, same rows again"]}") ;;
+        "crosswalk source (read back)") base=$(median "${TIMES["psql \\copy TO (read back)"]}") ;;
         crosswalk*) base=$(median "${TIMES["psql \\copy"]}") ;;
         *) base=$t ;;
         esac

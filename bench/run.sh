@@ -5,7 +5,11 @@
 #
 # Usage: bench/run.sh
 # Environment: BENCH_ROWS (default 1000000), BENCH_RUNS (default 3),
-#              CROSSWALK (default build/crosswalk).
+#              CROSSWALK (default build/crosswalk), BENCH_RETRIES (default
+#              3: how often a disturbed run is redone, per tool).
+# The machine may be shared: a run during which the rest of the machine
+# used more than 0.3 s + 10% of the run's wall time in CPU is "disturbed"
+# and is redone after a pause, up to BENCH_RETRIES times per tool.
 # Prints a Markdown table and writes it to bench/out/latest.md. Wall time
 # and peak RSS come from /usr/bin/time -f '%e %M'; the four mapping outputs
 # are compared with cmp. Exits 1 when a tool fails or two outputs differ.
@@ -14,6 +18,7 @@ cd "$(dirname "$0")/.."
 
 ROWS=${BENCH_ROWS:-1000000}
 RUNS=${BENCH_RUNS:-3}
+RETRIES=${BENCH_RETRIES:-3}
 CW=${CROSSWALK:-build/crosswalk}
 if [ "$ROWS" = 1000000 ]; then
     DATA=bench/data/messages-1m.csv
@@ -85,7 +90,7 @@ MLR_RENAMES=$MLR_RENAMES,phone,phone_number,profile_id,contact_id
 
 # Results, one entry per tool, in table order.
 NAMES=()
-declare -A WALL CPU RSS SPREAD OTHER FAIL OUTFILE
+declare -A WALL CPU RSS SPREAD OTHER REDONE LEFT FAIL OUTFILE
 
 median() {
     sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
@@ -98,13 +103,17 @@ median() {
 # failure, record the reason in FAIL[KEY] instead. OTHER[KEY] is the most
 # CPU time that anything else on the machine used during one of the runs
 # (machine-wide busy time minus the tool's own): near 0 means the runs
-# were undisturbed.
+# were undisturbed. A disturbed run is redone (see RETRIES); REDONE[KEY]
+# counts the runs redone and LEFT[KEY] the kept runs still disturbed.
 measure() {
     local key=$1 sink=$2 outfile=$3
     shift 3
     NAMES+=("$key")
     OUTFILE[$key]=$outfile
     local i rc w m u s b0 b1 o walls=() cpus=() rsss=() others=()
+    local retries=$RETRIES bad
+    REDONE[$key]=0
+    LEFT[$key]=0
     for ((i = 1; i <= RUNS; i++)); do
         rc=0
         b0=$(busy_ticks)
@@ -124,11 +133,21 @@ measure() {
             return 0
         fi
         read -r w m u s <"$TMP/time"
+        o=$(awk -v a="$b0" -v b="$b1" -v hz="$HZ" -v u="$u" -v s="$s" \
+            'BEGIN { o = (b - a) / hz - u - s; printf "%.2f", (o < 0) ? 0 : o }')
+        bad=$(awk -v o="$o" -v w="$w" 'BEGIN { print (o > 0.3 + 0.1 * w) ? 1 : 0 }')
+        if [ "$bad" = 1 ] && [ "$retries" -gt 0 ]; then
+            echo "bench: $key run $i: ${w} s, other CPU ${o} s: disturbed, redoing in 10 s"
+            retries=$((retries - 1))
+            REDONE[$key]=$((REDONE[$key] + 1))
+            i=$((i - 1))
+            sleep 10
+            continue
+        fi
+        [ "$bad" = 0 ] || LEFT[$key]=$((LEFT[$key] + 1))
         walls+=("$w")
         cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
         rsss+=("$m")
-        o=$(awk -v a="$b0" -v b="$b1" -v hz="$HZ" -v u="$u" -v s="$s" \
-            'BEGIN { o = (b - a) / hz - u - s; printf "%.2f", (o < 0) ? 0 : o }')
         others+=("$o")
         echo "bench: $key run $i: ${w} s, ${m} KB, other CPU ${o} s"
     done
@@ -237,28 +256,31 @@ target() {
         "Median of $RUNS runs; warm page cache. Crosswalk binary: \`$CW\`."
     echo "Load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER."
     echo
-    echo "| tool | wall s | cpu s | rows/s | MB/s | peak RSS MB | spread | other CPU s | vs crosswalk declarative | vs crosswalk luafn | output check |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    echo "| tool | wall s | cpu s | rows/s | MB/s | peak RSS MB | spread | other CPU s | redone, disturbed | vs crosswalk declarative | vs crosswalk luafn | output check |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     for key in "${NAMES[@]}"; do
         if [ -n "${FAIL[$key]:-}" ]; then
-            echo "| $key | not available (${FAIL[$key]}) | | | | | | | | | |"
+            echo "| $key | not available (${FAIL[$key]}) | | | | | | | | | | |"
             continue
         fi
         w=${WALL[$key]}
         awk -v k="$key" -v w="$w" -v c="${CPU[$key]}" -v m="${RSS[$key]}" \
             -v r="$IN_ROWS" -v b="$BYTES" -v sp="${SPREAD[$key]}" -v ot="${OTHER[$key]}" \
+            -v rd="${REDONE[$key]}, ${LEFT[$key]}" \
             -v r1="$(ratio "$w" "$base_decl")" -v r2="$(ratio "$w" "$base_lua")" \
             -v chk="${CHECK[$key]}" 'BEGIN {
             rps = (w > 0) ? sprintf("%.0f", r / w) : "inf"
             mbs = (w > 0) ? sprintf("%.1f", b / 1e6 / w) : "inf"
-            printf "| %s | %.2f | %.2f | %s | %s | %.1f | %s | %s | %s | %s | %s |\n",
-                k, w, c, rps, mbs, m / 1024, sp, ot, r1, r2, chk }'
+            printf "| %s | %.2f | %.2f | %s | %s | %.1f | %s | %s | %s | %s | %s | %s |\n",
+                k, w, c, rps, mbs, m / 1024, sp, ot, rd, r1, r2, chk }'
     done
     echo
     echo "Ratios are tool wall time / crosswalk wall time: 2.00x means the"
     echo "tool took twice as long as crosswalk. Spread is (max - min) / median"
     echo "of the wall times; other CPU s is the most CPU time the rest of the"
-    echo "machine used during one run (well above 0 means a disturbed run)."
+    echo "machine used during one kept run; a run is disturbed when that is"
+    echo "over 0.3 s + 10% of its wall time. Redone: disturbed runs thrown away"
+    echo "and run again; disturbed: kept runs still disturbed after $RETRIES retries."
     echo "Floors are not real work."
     echo
     echo "Output check:"
@@ -275,6 +297,11 @@ target() {
     echo "- Python / crosswalk luafn: $(ratio "${WALL[Python csv]:-}" "$base_lua")"
     echo "- $(target "declarative vs Miller" "$(ratio "${WALL[Miller 6]:-}" "$base_decl")" 4)"
     echo "- $(target "luafn vs Miller" "$(ratio "${WALL[Miller 6]:-}" "$base_lua")" 2)"
+    for key in "${NAMES[@]}"; do
+        if [ "${LEFT[$key]:-0}" -gt 0 ]; then
+            echo "- WARNING: $key kept ${LEFT[$key]} disturbed run(s); rerun on a quiet machine"
+        fi
+    done
     for key in "crosswalk declarative" "crosswalk luafn"; do
         if [ -z "${RSS[$key]:-}" ]; then
             echo "- $key peak RSS: n/a"

@@ -75,6 +75,7 @@ struct cw_run {
     /* during exec */
     input *main;      /* the streamed input */
     cw_input src;     /* its source */
+    char *mainname;   /* its name in messages (no connection string) */
     int src_open;     /* 'src' holds an open source */
     char **rejcols;   /* header of the rejects file */
     size_t nrejcols;  /* count of 'rejcols' */
@@ -253,6 +254,7 @@ void cw_run_close(cw_run *r)
     cw__free(r->home);
     cw__free(r->recipe);
     cw__free(r->outdir);
+    cw__free(r->mainname);
     cw__free(r->database);
     cw__free(r->rejects);
     cw__free(r);
@@ -808,6 +810,20 @@ static int open_main(cw_run *r, size_t **hidx)
     size_t n;
     int rc;
 
+    /* A database input is named by its kind and query: the connection
+    ** string may hold a password and must not reach messages or files. */
+    if (strncmp(in->path, "postgres:", 9) == 0) {
+        const char *hash = strchr(in->path, '#');
+        cw_buf b = {0};
+
+        if (cw__buf_printf(&b, "postgres:%s", hash ? hash : "") != CW_OK)
+            return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+        r->mainname = b.p;
+    } else {
+        r->mainname = cw__strdup(in->path);
+    }
+    if (r->mainname == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     rc = cw__input_open(in->path, &r->src, &r->err);
     if (rc != CW_OK)
         return rc;
@@ -1146,7 +1162,7 @@ int cw_run_exec(cw_run *r)
             rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
             break;
         }
-        rec.file = r->main->path;
+        rec.file = r->mainname;
         rec.line = SRC(r, line);
         rec.rownum = r->sum.read;
         nf = SRC(r, nfields);
@@ -1192,8 +1208,8 @@ done:
 
         s->unprocessed = s->read > done ? s->read - done : 0;
         if (r->src_open)
-            snprintf(r->stopped_at, sizeof r->stopped_at, "%s:%lu",
-                     r->main->path, stopline ? stopline : SRC(r, line));
+            snprintf(r->stopped_at, sizeof r->stopped_at, "%s:%lu", r->mainname,
+                     stopline ? stopline : SRC(r, line));
         /* Roll back: close every writer without committing. */
         for (size_t k = 0; k < r->nout; k++) {
             cw__out_close(r->out[k].out);

@@ -3,28 +3,38 @@
 ** COPY ... FROM STDIN (text format) inside one transaction, so a failed
 ** run commits nothing.  Owns its connections (shared by every sink of the
 ** process on the same connection string, like sink_sqlite.c) and copies
-** of the column list and table name.
+** of the column list and table name.  libpq's own memory is its own.
 **
 ** Choices (measured on bench/data/messages-1m.csv, bench/DB-PG.md):
-** - Rows are sent in batches of BATCH_ROWS rows (or BATCH_BYTES bytes),
-**   each its own COPY, all in one transaction.  The sink keeps the
-**   file:line of each row of the current batch only (memory stays flat),
-**   so that the "COPY t, line N" of a server error names the input row.
+** - Rows go in batches of BATCH_ROWS rows or BATCH_BYTES bytes, each its
+**   own COPY, all in one transaction.  The sink keeps the file:line of
+**   each row of the current batch only (memory stays flat), so that the
+**   "COPY t, line N" of a server error names the input row.  50,000 rows
+**   rather than 10,000: each batch end waits for the server once, and
+**   with 10,000 those waits cost about 10% of a load.
+** - Data is handed to libpq every SEND_BYTES (32 KiB), so that a new COPY
+**   gets its first rows at once and the server never waits for us.
 ** - Values travel as COPY data, never inside SQL text; table and column
 **   names go through PQescapeIdentifier.  "a.b" is table b of schema a.
+**   Names longer than 63 bytes are refused (PostgreSQL would cut them).
 ** - A new table gets id/text TEXT, integer BIGINT, number DOUBLE
 **   PRECISION, boolean BOOLEAN (written true/false after cw__rule_bool),
 **   date DATE and datetime TIMESTAMP (ISO text; US forms are converted;
 **   a value with an offset is stored as its UTC time), blank values of
-**   typed columns NULL, and a PRIMARY KEY on the key columns.
+**   typed columns NULL, and a PRIMARY KEY on the key columns.  Text keeps
+**   empty strings as empty strings.
 ** - Upsert: each batch is copied into a TEMP staging table (ON COMMIT
 **   DROP, the target's column types, key columns NOT NULL), then
-**   INSERT ... SELECT DISTINCT ON (key) ... ON CONFLICT (key) DO UPDATE
-**   (the last row of a key wins, as with row-by-row upserts), then
-**   TRUNCATE of the staging table.
-** - The session uses client_encoding UTF8, DateStyle ISO, TimeZone UTC
-**   and lock_timeout 30 s (a table locked by someone else fails the run
-**   instead of waiting for ever).
+**   INSERT ... SELECT DISTINCT ON (key) ... ORDER BY key, seq DESC
+**   ON CONFLICT (key) DO UPDATE ... WHERE the row differs (the last row of
+**   a key wins, as with row-by-row upserts; an unchanged row is not
+**   rewritten, so a re-run is cheap), then TRUNCATE of the staging table.
+** - The session uses client_encoding UTF8, DateStyle ISO, TimeZone UTC,
+**   lock_timeout 30 s (a table locked by someone else fails the run
+**   instead of waiting for ever), and temp_buffers and work_mem of 64 MB
+**   (a batch's staging table and its sort stay in memory).
+** - A mismatch with an existing table (a missing column, an upsert key
+**   without a unique index) is found by EXPLAIN at open, before any row.
 ** - Sinks on the same connection string share one connection and one
 **   transaction: it commits when the last of them commits, and any of
 **   them closed without a commit rolls back all.  One COPY is open at a
@@ -33,10 +43,12 @@
 ** - A lost connection is CW_EIO; a lost connection during COMMIT says that
 **   the outcome is unknown.  A connection string is never echoed (it may
 **   hold a password); messages name the database by its dbname only.
+**   Server notices are dropped (the library never prints).
 */
 #include "sink.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +106,15 @@ static void oneline(const char *m, char *out, size_t n)
     while (k > 0 && out[k - 1] == ' ')
         k--;
     out[k] = '\0';
+}
+
+/* The server's message in 'res' without its "ERROR:  " prefix and
+** position lines: the primary message, or libpq's whole text. */
+static const char *resmsg(const PGresult *res)
+{
+    const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+    return m != NULL ? m : PQresultErrorMessage(res);
 }
 
 /* Record libpq's last message in 'err', after 'what'. */
@@ -250,7 +271,7 @@ static int pgexec(PGconn *pg, const char *sql, cw_err *err, const char *what)
         if (rc == CW_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             char m[400];
 
-            oneline(PQresultErrorMessage(res), m, sizeof m);
+            oneline(resmsg(res), m, sizeof m);
             rc = cw__fail(err, gone(pg, res) ? CW_EIO : CW_ESINK,
                           "postgres:%s: %s%s%s", PQdb(pg), what,
                           what[0] ? ": " : "", m);
@@ -442,18 +463,27 @@ static int create(cw_sink *s, const cw_sinkcol *cols, size_t nkey, cw_buf *b)
     return rc == CW_OK ? run(s, b->p, "creating the table") : rc;
 }
 
-/* Prepare 'sql' without running it, to find a mismatch with an existing
-** table before any row is read (CW_EUSAGE). */
-static int prepare(cw_sink *s, const char *sql, const char *what)
+/* Plan 'sql' without running it (EXPLAIN), to find a mismatch with an
+** existing table before any row is read (CW_EUSAGE): a missing column,
+** or for ON CONFLICT a key without a unique index. */
+static int probe(cw_sink *s, const char *sql, const char *what)
 {
-    PGresult *res = PQprepare(s->c->pg, "", sql, 0, NULL);
+    cw_buf b = {0};
+    PGresult *res;
     int rc = CW_OK;
 
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    if (cw__buf_adds(&b, "EXPLAIN ") != CW_OK ||
+        cw__buf_adds(&b, sql) != CW_OK) {
+        cw__buf_free(&b);
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    }
+    res = PQexec(s->c->pg, b.p);
+    cw__buf_free(&b);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         char m[400];
         int lostconn = gone(s->c->pg, res);
 
-        oneline(PQresultErrorMessage(res), m, sizeof m);
+        oneline(resmsg(res), m, sizeof m);
         if (lostconn)
             s->c->broken = 1;
         rc = cw__fail(&s->err, lostconn ? CW_EIO : CW_EUSAGE,
@@ -464,7 +494,7 @@ static int prepare(cw_sink *s, const char *sql, const char *what)
     return rc;
 }
 
-/* Check that the existing table has the columns, by describing a SELECT
+/* Check that the existing table has the columns, by planning a SELECT
 ** of them (nothing runs). */
 static int check_columns(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
 {
@@ -478,14 +508,15 @@ static int check_columns(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
     if (cw__buf_adds(b, " FROM ") != CW_OK ||
         cw__buf_adds(b, s->qtable) != CW_OK)
         return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-    return prepare(s, b->p, "the existing table does not fit the output");
+    return probe(s, b->p, "the existing table does not fit the output");
 }
 
 /* Upsert: create the staging table and the statement that merges it. */
 static int prepare_upsert(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
 {
     char name[64];
-    size_t nset = 0, plain;
+    size_t nset = 0, plain, head;
+    cw_buf conflict = {0};
     int rc;
 
     snprintf(name, sizeof name, "cw_stage_%lu", ++s->c->nstage);
@@ -516,99 +547,121 @@ static int prepare_upsert(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
     if ((rc = run(s, b->p, "creating the staging table")) != CW_OK)
         return rc;
 
-    /* INSERT INTO t (cols) SELECT DISTINCT ON (key) cols FROM stage
-    ** ORDER BY key, cw_seq DESC ON CONFLICT (key) DO UPDATE SET ...
-    ** WHERE the row changes: a row that is already there as it is is
-    ** left alone, so a re-run writes nothing new. */
-    b->len = 0;
-    if (cw__buf_printf(b, "INSERT INTO %s AS cw_t (", s->qtable) != CW_OK)
-        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-    if ((rc = addcols(s, b, cols, 0, "")) != CW_OK)
-        return rc;
-    if (cw__buf_adds(b, ") SELECT DISTINCT ON (") != CW_OK)
-        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-    if ((rc = addcols(s, b, cols, 1, "")) != CW_OK)
-        return rc;
-    if (cw__buf_adds(b, ") ") != CW_OK)
-        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-    if ((rc = addcols(s, b, cols, 0, "")) != CW_OK)
-        return rc;
-    if (cw__buf_printf(b, " FROM %s ORDER BY ", s->stage) != CW_OK)
-        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-    if ((rc = addcols(s, b, cols, 1, "")) != CW_OK)
-        return rc;
-    if (cw__buf_adds(b, ", cw_seq DESC ON CONFLICT (") != CW_OK)
-        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-    if ((rc = addcols(s, b, cols, 1, "")) != CW_OK)
-        return rc;
-    if (cw__buf_adds(b, ") DO ") != CW_OK)
-        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    /* The ON CONFLICT clause: update the other columns where the row
+    ** changes (a row already there as it is is left alone, so a re-run
+    ** writes nothing new). */
+    if (cw__buf_adds(&conflict, " ON CONFLICT (") != CW_OK)
+        goto nomem;
+    if ((rc = addcols(s, &conflict, cols, 1, "")) != CW_OK)
+        goto fail;
+    if (cw__buf_adds(&conflict, ") DO ") != CW_OK)
+        goto nomem;
     for (size_t i = 0; i < s->ncols; i++) {
         if (cols[i].key)
             continue;
-        if (cw__buf_adds(b, nset++ == 0 ? "UPDATE SET " : ", ") != CW_OK)
-            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        if ((rc = addident(s, b, cols[i].name)) != CW_OK)
-            return rc;
-        if (cw__buf_adds(b, " = EXCLUDED.") != CW_OK)
-            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        if ((rc = addident(s, b, cols[i].name)) != CW_OK)
-            return rc;
+        if (cw__buf_adds(&conflict, nset++ == 0 ? "UPDATE SET " : ", ") !=
+            CW_OK)
+            goto nomem;
+        if ((rc = addident(s, &conflict, cols[i].name)) != CW_OK)
+            goto fail;
+        if (cw__buf_adds(&conflict, " = EXCLUDED.") != CW_OK)
+            goto nomem;
+        if ((rc = addident(s, &conflict, cols[i].name)) != CW_OK)
+            goto fail;
     }
-    if (nset == 0 && cw__buf_adds(b, "NOTHING") != CW_OK)
-        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-    plain = b->len;
+    if (nset == 0 && cw__buf_adds(&conflict, "NOTHING") != CW_OK)
+        goto nomem;
+    plain = conflict.len;
+    for (size_t i = 0, k = 0; i < s->ncols; i++) {
+        if (cols[i].key)
+            continue;
+        if (cw__buf_adds(&conflict, k++ > 0 ? ", cw_t." : " WHERE ROW(cw_t.") !=
+            CW_OK)
+            goto nomem;
+        if ((rc = addident(s, &conflict, cols[i].name)) != CW_OK)
+            goto fail;
+    }
+    for (size_t i = 0, k = 0; i < s->ncols; i++) {
+        if (cols[i].key)
+            continue;
+        if (cw__buf_adds(&conflict, k++ > 0 ? ", EXCLUDED."
+                                            : ") IS DISTINCT FROM ROW("
+                                              "EXCLUDED.") != CW_OK)
+            goto nomem;
+        if ((rc = addident(s, &conflict, cols[i].name)) != CW_OK)
+            goto fail;
+    }
+    if (nset > 0 && cw__buf_addc(&conflict, ')') != CW_OK)
+        goto nomem;
+
+    /* INSERT INTO t (cols) SELECT DISTINCT ON (key) cols FROM stage
+    ** ORDER BY key, cw_seq DESC ON CONFLICT ...: the last row of a key
+    ** in the batch wins, as with row-by-row upserts (a key twice in one
+    ** INSERT would fail: "cannot affect row a second time"); the sorted
+    ** rows also reach the key's index in order. */
+    b->len = 0;
+    if (cw__buf_printf(b, "INSERT INTO %s AS cw_t (", s->qtable) != CW_OK)
+        goto nomem;
+    if ((rc = addcols(s, b, cols, 0, "")) != CW_OK)
+        goto fail;
+    if (cw__buf_adds(b, ") SELECT DISTINCT ON (") != CW_OK)
+        goto nomem;
+    if ((rc = addcols(s, b, cols, 1, "")) != CW_OK)
+        goto fail;
+    if (cw__buf_adds(b, ") ") != CW_OK)
+        goto nomem;
+    if ((rc = addcols(s, b, cols, 0, "")) != CW_OK)
+        goto fail;
+    if (cw__buf_printf(b, " FROM %s ORDER BY ", s->stage) != CW_OK)
+        goto nomem;
+    if ((rc = addcols(s, b, cols, 1, "")) != CW_OK)
+        goto fail;
+    if (cw__buf_adds(b, ", cw_seq DESC") != CW_OK)
+        goto nomem;
+    head = b->len;
+    if (cw__buf_add(b, conflict.p, conflict.len) != CW_OK)
+        goto nomem;
+    /* A column type without equality (json) cannot be compared: then
+    ** every matching row is updated.  Probed in a savepoint, as a failed
+    ** statement would end the transaction. */
     if (nset > 0) {
-        if (cw__buf_adds(b, " WHERE ROW(") != CW_OK)
-            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        for (size_t i = 0, k = 0; i < s->ncols; i++) {
-            if (cols[i].key)
-                continue;
-            if (cw__buf_adds(b, k++ > 0 ? ", cw_t." : "cw_t.") != CW_OK)
-                return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-            if ((rc = addident(s, b, cols[i].name)) != CW_OK)
-                return rc;
-        }
-        if (cw__buf_adds(b, ") IS DISTINCT FROM ROW(") != CW_OK)
-            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        for (size_t i = 0, k = 0; i < s->ncols; i++) {
-            if (cols[i].key)
-                continue;
-            if (cw__buf_adds(b, k++ > 0 ? ", EXCLUDED." : "EXCLUDED.") != CW_OK)
-                return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-            if ((rc = addident(s, b, cols[i].name)) != CW_OK)
-                return rc;
-        }
-        if (cw__buf_addc(b, ')') != CW_OK)
-            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        /* A column type without equality (json) cannot be compared:
-        ** then every matching row is updated. */
         if ((rc = run(s, "SAVEPOINT cw_probe", "")) != CW_OK)
-            return rc;
-        if (prepare(s, b->p, "") != CW_OK) {
-            if (s->c->broken)
-                return s->err.code;
-            b->len = plain;
-            b->p[plain] = '\0';
+            goto fail;
+        if (probe(s, b->p, "") != CW_OK) {
+            if (s->c->broken) {
+                rc = s->err.code;
+                goto fail;
+            }
             s->err = (cw_err){0};
+            conflict.len = plain;
+            b->len = head;
+            if (cw__buf_add(b, conflict.p, conflict.len) != CW_OK)
+                goto nomem;
             if ((rc = run(s, "ROLLBACK TO SAVEPOINT cw_probe", "")) != CW_OK)
-                return rc;
+                goto fail;
         }
         if ((rc = run(s, "RELEASE SAVEPOINT cw_probe", "")) != CW_OK)
-            return rc;
+            goto fail;
     }
-    /* Prepared now, so that a table without a unique index on the key
+    /* Planned now, so that a table without a unique index on the key
     ** fails before any row is read. */
-    rc = prepare(s, b->p,
-                 "preparing the upsert (an existing table needs these "
-                 "columns and a PRIMARY KEY or UNIQUE index on the key "
-                 "columns)");
+    rc = probe(s, b->p,
+               "preparing the upsert (an existing table needs these "
+               "columns and a PRIMARY KEY or UNIQUE index on the key "
+               "columns)");
     if (rc != CW_OK)
-        return rc;
+        goto fail;
     if (cw__buf_printf(b, "; TRUNCATE %s", s->stage) != CW_OK ||
         (s->mergesql = cw__strdup(b->p)) == NULL)
-        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        goto nomem;
+    cw__buf_free(&conflict);
     return CW_OK;
+
+nomem:
+    rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
+fail:
+    cw__buf_free(&conflict);
+    return rc;
 }
 
 /* The COPY statement into the table or the staging table. */
@@ -643,9 +696,16 @@ static int pg_open(const char *location, const char *table,
     *out = NULL;
     if (table == NULL || table[0] == '\0' || ncols == 0)
         return cw__fail(err, CW_EUSAGE, "postgres: no table or no columns");
-    if (strlen(table) > 2 * MAXIDENT + 1)
-        return cw__fail(err, CW_EUSAGE,
-                        "postgres: table name '%.40s...' is too long", table);
+    for (const char *p = table, *dot;; p = dot + 1) {
+        dot = strchr(p, '.');
+        if ((dot != NULL ? (size_t)(dot - p) : strlen(p)) > MAXIDENT)
+            return cw__fail(err, CW_EUSAGE,
+                            "postgres: table name '%.40s...' has a part "
+                            "longer than %d bytes",
+                            table, MAXIDENT);
+        if (dot == NULL)
+            break;
+    }
     for (size_t i = 0; i < ncols; i++) {
         nkey += cols[i].key != 0;
         /* PostgreSQL would truncate it, and two long names could become
@@ -747,8 +807,11 @@ static int pg_open(const char *location, const char *table,
 
 fail:
     cw__buf_free(&b);
+    /* A mismatch, a name, a mode or a right the user must fix: nothing
+    ** was read. */
+    if (rc == CW_ESINK)
+        rc = s->err.code = CW_EUSAGE;
     cw__errcopy(err, &s->err);
-    /* A mismatch, a name or a mode the user must fix: nothing was read. */
     pg_close(s);
     return rc;
 }
@@ -797,7 +860,7 @@ static int abort_tx(cw_sink *s, int rc)
     return rc;
 }
 
-/* The file:line text of row 'i' of the batch ("-:0" when unknown). */
+/* The file:line text of row 'i' of the batch ("-" when unknown). */
 static void rowwhere(const cw_sink *s, size_t i, char *out, size_t n)
 {
     if (i < s->npos)
@@ -845,7 +908,6 @@ static int batchfail(cw_sink *s, PGresult *res, const char *during)
         s->upsert && strcmp(during, "COPY") != 0 ? 0 : copyline(res);
     char where[300], last[300], col[120] = "", full[400];
     int rc;
-
 
     if (msg == NULL) {
         oneline(PQresultErrorMessage(res), full, sizeof full);
@@ -1056,10 +1118,25 @@ static int addpos(cw_sink *s, const char *file, unsigned long line)
 static const char escapes[256] = {
     ['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'};
 
+/* 1 when one of the 8 bytes of 'w' needs an escape (backslash, tab,
+** newline, carriage return): the bit tricks of "a zero byte in a word". */
+static int special8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t a = w ^ (ones * '\\'), b = w ^ (ones * '\t');
+    uint64_t c = w ^ (ones * '\n'), d = w ^ (ones * '\r');
+    uint64_t hit = ((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c) |
+                   ((d - ones) & ~d);
+
+    return (hit & highs) != 0;
+}
+
 /* Append 'len' bytes at 'p' to the COPY data, escaped for the text
-** format, then the byte 'sep' (a tab or a newline). */
+** format, then the byte 'sep' (a tab or a newline).  Most values hold
+** nothing to escape: they are checked 8 bytes at a time. */
 static int addtext(cw_buf *b, const char *p, size_t len, char sep)
 {
+    size_t i = 0;
     char *o;
 
     if (b->cap - b->len < 2 * len + 2) {
@@ -1072,20 +1149,32 @@ static int addtext(cw_buf *b, const char *p, size_t len, char sep)
         b->cap = cap;
     }
     o = b->p + b->len;
-    for (size_t i = 0; i < len;) {
-        size_t run = i;
-        char e;
+    for (;;) {
+        uint64_t w;
 
-        while (run < len && escapes[(unsigned char)p[run]] == 0)
-            run++;
-        memcpy(o, p + i, run - i);
-        o += run - i;
-        if (run == len)
+        while (i + 8 <= len) {
+            memcpy(&w, p + i, 8);
+            if (special8(w))
+                break;
+            memcpy(o, &w, 8);
+            o += 8;
+            i += 8;
+        }
+        if (i == len)
             break;
-        e = escapes[(unsigned char)p[run]];
-        *o++ = '\\';
-        *o++ = e;
-        i = run + 1;
+        /* Byte by byte to the end of this word (or of the value). */
+        for (size_t end = i + 8 < len ? i + 8 : len; i < end; i++) {
+            char e = escapes[(unsigned char)p[i]];
+
+            if (e != 0) {
+                *o++ = '\\';
+                *o++ = e;
+            } else {
+                *o++ = p[i];
+            }
+        }
+        if (i == len)
+            break;
     }
     *o++ = sep;
     b->len = (size_t)(o - b->p);

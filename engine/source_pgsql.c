@@ -58,6 +58,15 @@ static void oneline(const char *m, char *out, size_t n)
     out[k] = '\0';
 }
 
+/* The server's message in 'res' without its "ERROR:  " prefix and
+** position lines: the primary message, or libpq's whole text. */
+static const char *resmsg(const PGresult *res)
+{
+    const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+    return m != NULL ? m : resmsg(res);
+}
+
 /* The database name, for messages (never the connection string). */
 static const char *dbname(const cw_source *s)
 {
@@ -84,7 +93,7 @@ static int run(cw_source *s, const char *sql, const char *what)
 
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = fail(s, PQstatus(s->pg) == CONNECTION_BAD ? CW_EIO : CW_EUSAGE,
-                  what, PQresultErrorMessage(res));
+                  what, resmsg(res));
     PQclear(res);
     return rc;
 }
@@ -204,7 +213,7 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     res = PQprepare(s->pg, "", q.p, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = fail(s, PQstatus(s->pg) == CONNECTION_BAD ? CW_EIO : CW_EUSAGE, "",
-                  PQresultErrorMessage(res));
+                  resmsg(res));
         PQclear(res);
         goto fail;
     }
@@ -212,7 +221,7 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     res = PQdescribePrepared(s->pg, "");
     if (PQresultStatus(res) != PGRES_COMMAND_OK || PQnfields(res) <= 0) {
         rc = PQresultStatus(res) != PGRES_COMMAND_OK
-                 ? fail(s, CW_EIO, "", PQresultErrorMessage(res))
+                 ? fail(s, CW_EIO, "", resmsg(res))
                  : cw__fail(&s->err, CW_EUSAGE,
                             "postgres:%s: '%.80s' is not one query returning "
                             "rows",
@@ -254,7 +263,7 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     }
     if (PQresultStatus(res) != PGRES_COPY_OUT) {
         rc = fail(s, PQstatus(s->pg) == CONNECTION_BAD ? CW_EIO : CW_EUSAGE, "",
-                  PQresultErrorMessage(res));
+                  resmsg(res));
         PQclear(res);
         goto fail;
     }
@@ -366,7 +375,7 @@ static int finish(cw_source *s)
             char what[40];
 
             snprintf(what, sizeof what, "row %lu", s->nrow + 1);
-            rc = fail(s, CW_EIO, what, PQresultErrorMessage(res));
+            rc = fail(s, CW_EIO, what, resmsg(res));
         }
         PQclear(res);
     }

@@ -30,7 +30,7 @@ export CROSSWALK_HOME=$SRC LC_ALL=C
 RECIPES=$HERE/recipes
 SAMPLES=$SRC/pipelines/samples/impactive
 ALL_CASES=(same_answer upsert_twice create_twice append_duplicate
-    check_violation roundtrip source_nulls_and_queries load_into
+    check_violation two_tables roundtrip source_nulls_and_queries load_into
     secrets kill_mid_copy sigint)
 
 # ---- Setup ----
@@ -338,10 +338,34 @@ case_check_violation() {
     expect_eq "table after the failed load" "$before" "$(state checked)"
 }
 
+# Two table outputs of one recipe share one transaction: both get every
+# row (their COPY batches take turns on one connection), and when the
+# second table refuses its last row, neither keeps anything.
+case_two_tables() {
+    local a b
+    bigfile "$WORK/t.csv" 130000
+    cw run "$RECIPES/two_tables.lua" --input "$WORK/t.csv" --out-dir "$WORK/t" --db "postgres:$DB"
+    expect_rc 0 || return 1
+    expect_eq "first table" "130000|59150455000" "$(q 'SELECT count(*), sum(n::bigint) FROM pair_a')" || return 1
+    expect_eq "second table" "130000|8450065000" "$(q 'SELECT count(*), sum(id::bigint) FROM pair_b')" || return 1
+    q "TRUNCATE pair_a" "INSERT INTO pair_a VALUES ('x', 'y', 'z')" \
+        "TRUNCATE pair_b" "ALTER TABLE pair_b ADD CHECK (id <> '130000')" || {
+        WHY="preparing the tables"
+        return 1
+    }
+    a=$(state pair_a)
+    b=$(state pair_b)
+    cw run "$RECIPES/two_tables.lua" --input "$WORK/t.csv" --out-dir "$WORK/t" --db "postgres:$DB"
+    expect_rc 3 || return 1
+    expect_err "$WORK/t.csv:130001: postgres:$DBNAME: table \"pair_b\": new row for relation \"pair_b\" violates check constraint" || return 1
+    expect_eq "first table after the failed run" "$a" "$(state pair_a)" || return 1
+    expect_eq "second table after the failed run" "$b" "$(state pair_b)"
+}
+
 # Awkward values survive the trip CSV -> table -> CSV: tabs, newlines,
 # carriage returns, backslashes, a literal \N, quotes, UTF-8, spaces.
 case_roundtrip() {
-    printf 'id,name,n\n1,"tab\there",a\\b\n2,"line\nbreak","cr\rhere"\n3,\\N,"q""uote, comma"\n4,,""\n5,"caf\xc3\xa9 \xf0\x9f\x98\x80",\\\\N\n6," spaced ",x\n' >"$WORK/r.csv"
+    printf 'id,name,n\n1,"tab\there",a\\b\n2,"line\nbreak","cr\rhere"\n3,\\N,"q""uote, comma"\n4,,""\n5,"caf\xc3\xa9 \xf0\x9f\x98\x80",\\\\N\n6," spaced ",x\n7,"abcdefg\\hijklmnopqrs\ttuvwxyz0123456\n789ABCDEFGHIJKLMNOP\rQRS\\\\",x\n' >"$WORK/r.csv"
     cw run "$RECIPES/bulk_to_table.lua" --input "$WORK/r.csv" --out-dir "$WORK/r" \
         --db "postgres:$DB" --set table=tricky --set mode=create
     expect_rc 0 || return 1
@@ -349,10 +373,14 @@ case_roundtrip() {
         "1|'tab	here'|E'a\\\\b'" "2|'line" "break'|'cr"$'\r'"here'" \
         "3|E'\\\\N'|'q\"uote, comma'" "4|''|''" "5|'café 😀'|E'\\\\\\\\N'" \
         "6|' spaced '|'x'")" \
-        "$(q "SELECT id, quote_nullable(name), quote_nullable(n) FROM tricky ORDER BY id")" || return 1
+        "$(q "SELECT id, quote_nullable(name), quote_nullable(n) FROM tricky WHERE id < '7' ORDER BY id")" || return 1
+    # A long value with escapes across 8-byte words.
+    local long=$'abcdefg\\hijklmnopqrs\ttuvwxyz0123456\n789ABCDEFGHIJKLMNOP\rQRS\\\\'
+    expect_eq "long value" "$(printf '%s' "$long" | md5sum | cut -c1-32)" \
+        "$(q "SELECT md5(name) FROM tricky WHERE id = '7'")" || return 1
     cw run "$RECIPES/rows_to_csv.lua" --input "postgres:$DB#tricky" --out-dir "$WORK/r2"
     expect_rc 0 || return 1
-    printf 'id,name,n\n1,tab\there,a\\b\n2,"line\nbreak","cr\rhere"\n3,\\N,"q""uote, comma"\n4,,\n5,caf\xc3\xa9 \xf0\x9f\x98\x80,\\\\N\n6," spaced ",x\n' >"$WORK/r2.expected"
+    printf 'id,name,n\n1,tab\there,a\\b\n2,"line\nbreak","cr\rhere"\n3,\\N,"q""uote, comma"\n4,,\n5,caf\xc3\xa9 \xf0\x9f\x98\x80,\\\\N\n6," spaced ",x\n7,"abcdefg\\hijklmnopqrs\ttuvwxyz0123456\n789ABCDEFGHIJKLMNOP\rQRS\\\\",x\n' >"$WORK/r2.expected"
     if ! cmp -s "$WORK/r2.expected" "$WORK/r2/rows.csv"; then
         WHY="read back: $(diff "$WORK/r2.expected" "$WORK/r2/rows.csv" | cat -A | head -n 10)"
         return 1
@@ -360,8 +388,8 @@ case_roundtrip() {
 }
 
 # The source: SQL NULL and empty text, a query holding '#', a schema-
-# qualified table, and errors (no such table, a broken query) before any
-# row is read.
+# qualified table, an error half way through, and errors before any row
+# is read (no such table, a query that would change data).
 case_source_nulls_and_queries() {
     q "CREATE SCHEMA crm" \
         "CREATE TABLE crm.people (id int, name text, n text)" \
@@ -393,6 +421,12 @@ EOF
         --out-dir "$WORK/s3"
     expect_rc 0 || return 1
     expect_eq "query with #" "$(printf 'id,name,n\n7,c#d,8')" "$(cat "$WORK/s3/rows.csv")" || return 1
+    # An error half way through the rows: exit 3, the row named.
+    cw run "$RECIPES/rows_to_csv.lua" \
+        --input "postgres:$DB#SELECT i AS id, 1 / (5000 - i) AS name, 1 AS n FROM generate_series(1, 10000) i" \
+        --out-dir "$WORK/s6"
+    expect_rc 3 || return 1
+    expect_err "postgres:$DBNAME: row 5000: division by zero" || return 1
     cw run "$RECIPES/rows_to_csv.lua" --input "postgres:$DB#no_such_table" --out-dir "$WORK/s4"
     expect_rc 2 || return 1
     expect_err 'relation "no_such_table" does not exist' || return 1

@@ -458,62 +458,17 @@ static char sniff_delim(const unsigned char *p, size_t n, int whole, char q)
 
 /* How well one schema knows the header. */
 typedef struct cand {
-    const cw_schema *s;      /* the schema */
-    size_t recognised;       /* header columns it knows */
-    size_t missing;          /* its columns absent from the header */
-    size_t missing_required; /* of those, required ones */
-    size_t unexpected;       /* header columns it does not know */
-    int ok;                  /* all required there, half the header known */
+    const cw_schema *s; /* the schema */
+    cw_fit f;           /* how well it knows the header */
 } cand;
 
-/*
-** Measure schema 's' against the 'ncols' header names 'cols'.  'taken'
-** has room for s->ncols flags; on return taken[c] is 1 for every schema
-** column the header has.  'known', when not NULL, gets for every header
-** column 1 when the schema knows it.  A header column that names a schema
-** column already taken counts as unexpected.
-*/
-static void measure(const cw_schema *s, char *const *cols, size_t ncols,
-                    unsigned char *taken, unsigned char *known, cand *c)
-{
-    *c = (cand){.s = s};
-    memset(taken, 0, s->ncols);
-    for (size_t i = 0; i < ncols; i++) {
-        size_t len = strlen(cols[i]);
-        long k = cw__schema_find(s, cols[i], len);
-        int ok = 0;
-
-        if (k >= 0 && !taken[k])
-            ok = taken[k] = 1;
-        else if (k < 0)
-            ok = cw__schema_prefixed(s, cols[i], len);
-        c->recognised += ok;
-        if (known != NULL)
-            known[i] = (unsigned char)ok;
-    }
-    c->unexpected = ncols - c->recognised;
-    for (size_t k = 0; k < s->ncols; k++) {
-        c->missing += !taken[k];
-        c->missing_required += !taken[k] && s->cols[k].required;
-    }
-    c->ok = c->missing_required == 0 && c->recognised * 2 >= ncols;
-}
-
-/* Ranking: matches first, then most recognised, fewest missing, fewest
-** unexpected, name. */
+/* Ranking: the best fit first, then by name. */
 static int cmpcand(const void *pa, const void *pb)
 {
     const cand *a = pa, *b = pb;
+    int c = cw__fit_cmp(&a->f, &b->f);
 
-    if (a->ok != b->ok)
-        return a->ok ? -1 : 1;
-    if (a->recognised != b->recognised)
-        return a->recognised > b->recognised ? -1 : 1;
-    if (a->missing != b->missing)
-        return a->missing < b->missing ? -1 : 1;
-    if (a->unexpected != b->unexpected)
-        return a->unexpected < b->unexpected ? -1 : 1;
-    return strcmp(a->s->name, b->s->name);
+    return c != 0 ? c : strcmp(a->s->name, b->s->name);
 }
 
 /* ==== Inspection ==== */
@@ -651,8 +606,11 @@ static int rank(cw_inspection *x, cw_schema *const *v, size_t n)
     c = cw__alloc(n * sizeof *c);
     if (taken == NULL || known == NULL || c == NULL)
         goto done;
-    for (size_t i = 0; i < n; i++)
-        measure(v[i], x->cols.v, nc, taken, NULL, &c[i]);
+    for (size_t i = 0; i < n; i++) {
+        c[i].s = v[i];
+        cw__schema_fit(v[i], (const char *const *)x->cols.v, nc, taken, NULL,
+                       &c[i].f);
+    }
     qsort(c, n, sizeof *c, cmpcand);
     for (size_t i = 0; i < n && i < NCANDS; i++) {
         kept *k = &x->cands[i];
@@ -660,16 +618,17 @@ static int rank(cw_inspection *x, cw_schema *const *v, size_t n)
         if ((k->name = cw__strdup(c[i].s->name)) == NULL)
             goto done;
         x->ncands = i + 1;
-        k->ok = c[i].ok;
-        k->recognised = c[i].recognised;
-        k->missing = c[i].missing;
-        k->missing_required = c[i].missing_required;
-        k->unexpected = c[i].unexpected;
+        k->ok = c[i].f.ok;
+        k->recognised = c[i].f.recognised;
+        k->missing = c[i].f.missing;
+        k->missing_required = c[i].f.missing_required;
+        k->unexpected = c[i].f.unexpected;
     }
     b = c[0].s;
     if ((x->title = cw__strdup(b->title)) == NULL)
         goto done;
-    measure(b, x->cols.v, nc, taken, known, &c[0]);
+    cw__schema_fit(b, (const char *const *)x->cols.v, nc, taken, known,
+                   &c[0].f);
     x->missreq = cw__alloc(b->ncols);
     if (x->missreq == NULL)
         goto done;
@@ -684,7 +643,7 @@ static int rank(cw_inspection *x, cw_schema *const *v, size_t n)
         if (!known[i] &&
             addstr(&x->unexpected, x->cols.v[i], strlen(x->cols.v[i])))
             goto done;
-    x->exact = c[0].ok && c[0].missing == 0 && c[0].unexpected == 0;
+    x->exact = c[0].f.ok && c[0].f.missing == 0 && c[0].f.unexpected == 0;
     rc = CW_OK;
 done:
     cw__free(taken);

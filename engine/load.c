@@ -301,40 +301,6 @@ static long findcol(const cw_schema *s, const char *name)
     return cw__schema_find(s, name, strlen(name));
 }
 
-/* How well one schema knows a header (as engine/inspect.c measures it). */
-typedef struct fit {
-    size_t recognised; /* header columns it knows */
-    size_t missing;    /* its columns absent from the header */
-    const char *req;   /* a required column absent, or NULL */
-} fit;
-
-/*
-** Measure schema 's' against the header of 'f', as 'crosswalk inspect'
-** does: a header column is recognised when it names a schema column not
-** already taken (by name or alias) or matches a column-family prefix.
-** 'taken' has room for s->ncols flags.
-*/
-static void measure(const cw_schema *s, const lfile *f, unsigned char *taken,
-                    fit *out)
-{
-    *out = (fit){0, 0, NULL};
-    memset(taken, 0, s->ncols);
-    for (size_t i = 0; i < f->ncols; i++) {
-        const char *h = f->in.type->colname(f->in.s, i);
-        long k = findcol(s, h);
-
-        if (k >= 0 && !taken[k])
-            out->recognised += taken[k] = 1;
-        else if (k < 0)
-            out->recognised += cw__schema_prefixed(s, h, strlen(h)) != 0;
-    }
-    for (size_t k = 0; k < s->ncols; k++) {
-        out->missing += !taken[k];
-        if (!taken[k] && s->cols[k].required && out->req == NULL)
-            out->req = s->cols[k].name;
-    }
-}
-
 /*
 ** The schema of file 'f': the forced one (its required columns must be
 ** there), or the one 'crosswalk inspect' reports, found from the header
@@ -347,37 +313,47 @@ static void measure(const cw_schema *s, const lfile *f, unsigned char *taken,
 static int recognise(cw_load *l, lfile *f)
 {
     const cw_schema *best = NULL;
-    fit top = {0, 0, NULL};
+    cw_fit top = {0};
+    const char **names = cw__alloc((f->ncols ? f->ncols : 1) * sizeof *names);
+    int rc = CW_OK;
 
+    if (names == NULL)
+        return cw__fail(&l->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < f->ncols; i++)
+        names[i] = f->in.type->colname(f->in.s, i);
     for (size_t k = 0; k < l->ncands; k++) {
         const cw_schema *s = l->cands[k];
         unsigned char *taken = cw__alloc(s->ncols ? s->ncols : 1);
-        fit m;
+        cw_fit m;
 
-        if (taken == NULL)
-            return cw__fail(&l->err, CW_ENOMEM, "out of memory");
-        measure(s, f, taken, &m);
-        cw__free(taken);
+        if (taken == NULL) {
+            rc = cw__fail(&l->err, CW_ENOMEM, "out of memory");
+            break;
+        }
+        cw__schema_fit(s, names, f->ncols, taken, NULL, &m);
         if (l->schema != NULL) { /* forced: the one candidate */
-            if (m.req != NULL)
-                return cw__fail(&l->err, CW_EUSAGE,
-                                "%s:1: missing required column '%s' of "
-                                "schema %s",
-                                f->path, m.req, s->name);
+            for (size_t c = 0; m.missing_required > 0 && c < s->ncols; c++)
+                if (!taken[c] && s->cols[c].required) {
+                    rc = cw__fail(&l->err, CW_EUSAGE,
+                                  "%s:1: missing required column '%s' of "
+                                  "schema %s",
+                                  f->path, s->cols[c].name, s->name);
+                    break;
+                }
+            cw__free(taken);
             best = s;
             break;
         }
-        if (m.req != NULL || m.recognised * 2 < f->ncols)
-            continue;
+        cw__free(taken);
         /* Candidates are sorted by name: the first of equals stays. */
-        if (best == NULL || m.recognised > top.recognised ||
-            (m.recognised == top.recognised && m.missing < top.missing)) {
+        if (m.ok && (best == NULL || cw__fit_cmp(&m, &top) < 0)) {
             best = s;
             top = m;
         }
     }
-    f->schema = best;
-    return CW_OK;
+    cw__free(names);
+    f->schema = rc == CW_OK ? best : NULL;
+    return rc;
 }
 
 /* ==== Tables ==== */

@@ -388,6 +388,45 @@ int cw__schema_prefixed(const cw_schema *s, const char *name, size_t len)
     return 0;
 }
 
+void cw__schema_fit(const cw_schema *s, const char *const *cols, size_t ncols,
+                    unsigned char *taken, unsigned char *known, cw_fit *out)
+{
+    *out = (cw_fit){0};
+    memset(taken, 0, s->ncols);
+    for (size_t i = 0; i < ncols; i++) {
+        size_t len = strlen(cols[i]);
+        long k = cw__schema_find(s, cols[i], len);
+        int ok = 0;
+
+        if (k >= 0 && !taken[k])
+            ok = taken[k] = 1;
+        else if (k < 0)
+            ok = cw__schema_prefixed(s, cols[i], len);
+        out->recognised += (size_t)ok;
+        if (known != NULL)
+            known[i] = (unsigned char)ok;
+    }
+    out->unexpected = ncols - out->recognised;
+    for (size_t k = 0; k < s->ncols; k++) {
+        out->missing += !taken[k];
+        out->missing_required += !taken[k] && s->cols[k].required;
+    }
+    out->ok = out->missing_required == 0 && out->recognised * 2 >= ncols;
+}
+
+int cw__fit_cmp(const cw_fit *a, const cw_fit *b)
+{
+    if (a->ok != b->ok)
+        return a->ok ? -1 : 1;
+    if (a->recognised != b->recognised)
+        return a->recognised > b->recognised ? -1 : 1;
+    if (a->missing != b->missing)
+        return a->missing < b->missing ? -1 : 1;
+    if (a->unexpected != b->unexpected)
+        return a->unexpected < b->unexpected ? -1 : 1;
+    return 0;
+}
+
 static int blank(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)

@@ -75,6 +75,30 @@ long cw__schema_find(const cw_schema *s, const char *name, size_t len);
 /* 1 when 'name' matches one of the schema's prefixes. */
 int cw__schema_prefixed(const cw_schema *s, const char *name, size_t len);
 
+/* How well a schema knows a header (for inspect and load). */
+typedef struct cw_fit {
+    size_t recognised;       /* header columns it knows */
+    size_t missing;          /* its columns absent from the header */
+    size_t missing_required; /* of those, required ones */
+    size_t unexpected;       /* header columns it does not know */
+    int ok;                  /* all required there, half the header known */
+} cw_fit;
+
+/*
+** Measure schema 's' against the 'ncols' header names 'cols'.  A header
+** column is recognised when it names a schema column not already taken
+** (by name or alias, ignoring case) or matches a column-family prefix.
+** 'taken' has room for s->ncols flags and gets 1 for every schema column
+** the header has; 'known', when not NULL, gets 1 for every header column
+** the schema knows.
+*/
+void cw__schema_fit(const cw_schema *s, const char *const *cols, size_t ncols,
+                    unsigned char *taken, unsigned char *known, cw_fit *out);
+
+/* Rank two fits: negative when 'a' is the better match (a match first,
+** then most recognised, fewest missing, fewest unexpected), 0 on a tie. */
+int cw__fit_cmp(const cw_fit *a, const cw_fit *b);
+
 /*
 ** Check the value 's' of column 'c' (NULL or blank values are checked
 ** for required/nonblank only).  On success return 0 with '*res' the value

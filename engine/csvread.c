@@ -1,12 +1,20 @@
 /*
 ** csvread.c -- streaming, strict CSV reader on libcsv.  Owns its libcsv
-** parser, one byte buffer and one field table reused for every record, and
-** (for files) the descriptor and read buffer; borrows the caller's source.
+** parser, two batches of parsed records reused for every record, and (for
+** files) the descriptor and read buffer; borrows the caller's source.
+**
+** A regular file is parsed one batch ahead by a second thread (the
+** "parser"), so that parsing overlaps the caller's work on the previous
+** batch; every other source is parsed in the caller's thread, one batch
+** at a time.  Either way the same code parses and the caller sees the
+** same records and problems in the same order.
 */
 #include "csvread.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +29,7 @@
 #define FILE_BUF (256u * 1024) /* size of one read(2) for files */
 #define MAX_FIELD (16ul << 20) /* default cap on one field, in bytes */
 #define NAME_SHOWN 64          /* most bytes of a column name in messages */
+#define BATCH (256u * 1024) /* field bytes of a batch the parser hands over */
 
 /* A field of the queued records: where its bytes are in 'bytes'. */
 typedef struct span {
@@ -40,6 +49,25 @@ typedef struct rec {
     int badnul;            /* 1: the bad byte is NUL; 0: invalid UTF-8 */
 } rec;
 
+/*
+** A batch of complete records: the parser fills one while the records of
+** the other are handed out.  Without a parser thread one batch does both.
+*/
+typedef struct batch {
+    char *bytes;               /* field bytes of its records, NUL after each */
+    size_t nbytes;             /* bytes used in 'bytes' */
+    size_t bytescap;           /* bytes allocated for 'bytes' */
+    span *fields;              /* fields of its records, in order */
+    size_t nfields;            /* fields used */
+    size_t fieldscap;          /* fields allocated */
+    rec *recs;                 /* complete records, oldest first */
+    size_t nrecs;              /* records in it */
+    size_t recscap;            /* records allocated */
+    size_t qhead;              /* next record to hand out */
+    int last;                  /* 1: the parser stopped after this batch */
+    unsigned long long offset; /* input bytes consumed when handed over */
+} batch;
+
 /* What went wrong while parsing, reported once the queue is drained. */
 enum pending {
     P_NONE,     /* nothing */
@@ -55,46 +83,48 @@ enum pending {
 
 /* The reader: libcsv, the input, the queue of records and the problems. */
 struct cw_csv {
-    struct csv_parser p;     /* libcsv's state */
-    char *name;              /* input name for messages, owned */
-    cw_read_fn read;         /* byte source ... */
-    void *ud;                /* ... and its argument */
-    cw_csvopts o;            /* options, copied */
-    const char *chunk;       /* current input chunk, borrowed from 'read' */
-    size_t chunklen;         /* its size */
-    size_t chunkpos;         /* bytes of it already given to libcsv */
-    unsigned char head[4];   /* first bytes of input, kept to spot a BOM */
-    size_t nhead;            /* bytes in 'head' */
-    int sniffed;             /* 1 once the BOM question is settled */
-    int eof;                 /* 1 once the end of input was parsed */
-    int fd;                  /* file read by cw__csv_openfile, or -1 */
-    int ownfd;               /* 1 when 'fd' must be closed */
-    char *fbuf;              /* read(2) buffer of FILE_BUF bytes, or NULL */
-    char *bytes;             /* field bytes of queued records, NUL after each */
-    size_t nbytes;           /* bytes used in 'bytes' */
-    size_t bytescap;         /* bytes allocated for 'bytes' */
-    span *fields;            /* fields of the queued records, in order */
-    size_t nfields;          /* fields used */
-    size_t fieldscap;        /* fields allocated */
-    rec *recs;               /* complete records, oldest first */
-    size_t nrecs;            /* records queued */
-    size_t recscap;          /* records allocated */
-    size_t qhead;            /* next record to hand out */
-    rec cur;                 /* record being built by the callbacks */
-    rec now;                 /* the record handed out last */
-    unsigned long line;      /* line where the next unparsed byte is */
-    int lastcr;              /* 1: the last line end parsed was a lone CR */
-    enum pending pend;       /* problem found while parsing, not yet shown */
-    unsigned long pend_line; /* its line */
-    unsigned long pend_col;  /* its field number, 0 for none */
-    const char *pend_enc;    /* P_ENCODING: the encoding the BOM names */
-    cw_err pend_err;         /* P_IO: the byte source's error */
-    int fatal;               /* sticky status once reading cannot go on */
-    int hdrdone;             /* 1 once the header question is settled */
-    int hdrrc;               /* what cw__csv_header() returned then */
-    char **cols;             /* header names, NUL-terminated, 'ncols' */
-    char *colbytes;          /* the bytes 'cols' point into */
-    size_t ncols;            /* header names (0 without a header) */
+    struct csv_parser p;       /* libcsv's state */
+    char *name;                /* input name for messages, owned */
+    cw_read_fn read;           /* byte source ... */
+    void *ud;                  /* ... and its argument */
+    cw_csvopts o;              /* options, copied */
+    const char *chunk;         /* current input chunk, borrowed from 'read' */
+    size_t chunklen;           /* its size */
+    size_t chunkpos;           /* bytes of it already given to libcsv */
+    unsigned char head[4];     /* first bytes of input, kept to spot a BOM */
+    size_t nhead;              /* bytes in 'head' */
+    int sniffed;               /* 1 once the BOM question is settled */
+    int eof;                   /* 1 once the end of input was parsed */
+    int fd;                    /* file read by cw__csv_openfile, or -1 */
+    int ownfd;                 /* 1 when 'fd' must be closed */
+    char *fbuf;                /* read(2) buffer of FILE_BUF bytes, or NULL */
+    batch b[2];                /* the two batches */
+    batch *fb;                 /* the batch the callbacks fill */
+    batch *rb;                 /* the batch records are handed out from */
+    int ahead;                 /* 1: parse in a thread once reading starts */
+    int running;               /* 1: the parser thread exists, not joined */
+    int threaded;              /* 1: the parser thread was started */
+    pthread_t tid;             /* the parser thread */
+    pthread_mutex_t mu;        /* guards 'ready', 'spare' and 'stop' */
+    pthread_cond_t cv;         /* signalled when one of them changes */
+    batch *ready;              /* a filled batch for the caller, or NULL */
+    batch *spare;              /* an empty batch for the parser, or NULL */
+    int stop;                  /* 1: the caller closes; the parser must end */
+    rec cur;                   /* record being built by the callbacks */
+    rec now;                   /* the record handed out last */
+    unsigned long line;        /* line where the next unparsed byte is */
+    int lastcr;                /* 1: the last line end parsed was a lone CR */
+    enum pending pend;         /* problem found while parsing, not yet shown */
+    unsigned long pend_line;   /* its line */
+    unsigned long pend_col;    /* its field number, 0 for none */
+    const char *pend_enc;      /* P_ENCODING: the encoding the BOM names */
+    cw_err pend_err;           /* P_IO: the byte source's error */
+    int fatal;                 /* sticky status once reading cannot go on */
+    int hdrdone;               /* 1 once the header question is settled */
+    int hdrrc;                 /* what cw__csv_header() returned then */
+    char **cols;               /* header names, NUL-terminated, 'ncols' */
+    char *colbytes;            /* the bytes 'cols' point into */
+    size_t ncols;              /* header names (0 without a header) */
     unsigned long long rownum; /* data records handed out so far */
     unsigned long long offset; /* input bytes consumed */
     const char *code;          /* code of the last problem, "" for none */
@@ -367,6 +397,7 @@ static unsigned long scan(const unsigned char *s, size_t len, size_t *bad,
 static void on_field(void *s, size_t len, void *ud)
 {
     cw_csv *r = ud;
+    batch *b = r->fb;
     rec *c = &r->cur;
     unsigned long fline;
     size_t bad;
@@ -375,7 +406,7 @@ static void on_field(void *s, size_t len, void *ud)
     if (r->pend != P_NONE)
         return;
     if (c->nf == 0) {
-        c->f0 = r->nfields;
+        c->f0 = b->nfields;
         c->line = r->line;
         c->nlines = 0;
         c->badf = 0;
@@ -385,27 +416,27 @@ static void on_field(void *s, size_t len, void *ud)
         pend(r, P_TOOBIG, fline, c->nf + 1);
         return;
     }
-    if (r->nbytes + len + 1 > r->bytescap) {
-        char *nb = cw__grow(r->bytes, &r->bytescap, r->nbytes + len + 1, 1);
+    if (b->nbytes + len + 1 > b->bytescap) {
+        char *nb = cw__grow(b->bytes, &b->bytescap, b->nbytes + len + 1, 1);
 
         if (nb == NULL)
             goto nomem;
-        r->bytes = nb;
+        b->bytes = nb;
     }
-    if (r->nfields == r->fieldscap) {
+    if (b->nfields == b->fieldscap) {
         span *nf =
-            cw__grow(r->fields, &r->fieldscap, r->nfields + 1, sizeof *nf);
+            cw__grow(b->fields, &b->fieldscap, b->nfields + 1, sizeof *nf);
 
         if (nf == NULL)
             goto nomem;
-        r->fields = nf;
+        b->fields = nf;
     }
-    odd = copy_odd((unsigned char *)r->bytes + r->nbytes, s, len);
-    r->bytes[r->nbytes + len] = '\0';
-    r->fields[r->nfields].off = r->nbytes;
-    r->fields[r->nfields].len = len;
-    r->nfields++;
-    r->nbytes += len + 1;
+    odd = copy_odd((unsigned char *)b->bytes + b->nbytes, s, len);
+    b->bytes[b->nbytes + len] = '\0';
+    b->fields[b->nfields].off = b->nbytes;
+    b->fields[b->nfields].len = len;
+    b->nfields++;
+    b->nbytes += len + 1;
     c->nf++;
     if (!odd)
         return;
@@ -431,6 +462,7 @@ nomem:
 static void on_record(int c, void *ud)
 {
     cw_csv *r = ud;
+    batch *b = r->fb;
 
     if (r->pend != P_NONE)
         return;
@@ -440,16 +472,16 @@ static void on_record(int c, void *ud)
         r->lastcr = c == '\r';
         return;
     }
-    if (r->nrecs == r->recscap) {
-        rec *nr = cw__grow(r->recs, &r->recscap, r->nrecs + 1, sizeof *nr);
+    if (b->nrecs == b->recscap) {
+        rec *nr = cw__grow(b->recs, &b->recscap, b->nrecs + 1, sizeof *nr);
 
         if (nr == NULL) {
             pend(r, P_NOMEM, r->cur.line, 0);
             return;
         }
-        r->recs = nr;
+        b->recs = nr;
     }
-    r->recs[r->nrecs++] = r->cur;
+    b->recs[b->nrecs++] = r->cur;
     r->line = r->cur.line + r->cur.nlines + (c >= 0 ? 1 : 0);
     r->lastcr = c == '\r';
     r->cur.nf = 0;
@@ -574,49 +606,188 @@ static void fill(cw_csv *r)
 }
 
 /*
-** The queue is empty: move the fields of the record being built (if any)
-** to the front of the buffers so that they do not grow without end.
+** Start batch 'to' (which may be r->fb itself) with nothing but the fields
+** of the record being built, which are at the end of r->fb, so that the
+** buffers do not grow without end.  CW_OK or CW_ENOMEM.
 */
-static void compact(cw_csv *r)
+static int carry(cw_csv *r, batch *to)
 {
-    size_t off0, nf = r->cur.nf;
+    batch *from = r->fb;
+    size_t nf = r->cur.nf, f0 = r->cur.f0, off0, nb;
 
-    r->nrecs = r->qhead = 0;
+    to->nrecs = to->qhead = 0;
+    to->last = 0;
     if (nf == 0) {
-        r->nbytes = r->nfields = 0;
-        return;
+        to->nbytes = to->nfields = 0;
+        return CW_OK;
     }
-    if (r->cur.f0 == 0)
-        return;
-    off0 = r->fields[r->cur.f0].off;
-    memmove(r->bytes, r->bytes + off0, r->nbytes - off0);
-    r->nbytes -= off0;
-    memmove(r->fields, r->fields + r->cur.f0, nf * sizeof *r->fields);
+    off0 = from->fields[f0].off;
+    nb = from->nbytes - off0;
+    if (to != from) {
+        char *bytes = cw__grow(to->bytes, &to->bytescap, nb, 1);
+        span *fields;
+
+        if (bytes == NULL)
+            return CW_ENOMEM;
+        to->bytes = bytes;
+        fields = cw__grow(to->fields, &to->fieldscap, nf, sizeof *fields);
+        if (fields == NULL)
+            return CW_ENOMEM;
+        to->fields = fields;
+    } else if (f0 == 0) {
+        return CW_OK;
+    }
+    memmove(to->bytes, from->bytes + off0, nb);
+    memmove(to->fields, from->fields + f0, nf * sizeof *to->fields);
     for (size_t i = 0; i < nf; i++)
-        r->fields[i].off -= off0;
-    r->nfields = nf;
+        to->fields[i].off -= off0;
+    to->nbytes = nb;
+    to->nfields = nf;
     r->cur.f0 = 0;
+    return CW_OK;
+}
+
+/* ==== The parser thread ==== */
+
+/*
+** The parser thread: fill r->fb with at least BATCH bytes of records (or
+** up to the end of input or the first problem), then trade it for the
+** batch the caller has finished with, carrying over the record being
+** built.  Only this thread touches the parsing state (libcsv, 'cur',
+** 'line', 'pend', 'eof', the byte source) until it ends; the mutex makes
+** what it wrote visible to the caller with each batch.
+*/
+static void *parser_main(void *ud)
+{
+    cw_csv *r = ud;
+
+    for (;;) {
+        batch *next;
+        int last;
+
+        while (r->fb->nbytes < BATCH && r->pend == P_NONE && !r->eof)
+            fill(r);
+        pthread_mutex_lock(&r->mu);
+        while (r->spare == NULL && !r->stop)
+            pthread_cond_wait(&r->cv, &r->mu);
+        next = r->spare;
+        r->spare = NULL;
+        pthread_mutex_unlock(&r->mu);
+        if (next == NULL)
+            return NULL; /* the caller is closing the reader */
+        last = r->pend != P_NONE || r->eof;
+        if (!last && carry(r, next) != CW_OK) {
+            pend(r, P_NOMEM, open_field_line(r), 0);
+            last = 1;
+        }
+        r->fb->last = last;
+        r->fb->offset = r->offset;
+        pthread_mutex_lock(&r->mu);
+        r->ready = r->fb;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        if (last)
+            return NULL;
+        r->fb = next;
+    }
+}
+
+/*
+** Start the parser thread, with every signal blocked in it so that they
+** reach the caller's threads.  Return 1 when it runs; 0 when it could not
+** start, and the caller parses instead.
+*/
+static int start_parser(cw_csv *r)
+{
+    sigset_t all, old;
+    int rc;
+
+    if (pthread_mutex_init(&r->mu, NULL) != 0)
+        return 0;
+    if (pthread_cond_init(&r->cv, NULL) != 0) {
+        pthread_mutex_destroy(&r->mu);
+        return 0;
+    }
+    r->fb = &r->b[0];
+    r->rb = &r->b[1]; /* empty: the first pull hands it to the parser */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&r->tid, NULL, parser_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->mu);
+        r->rb = r->fb;
+        return 0;
+    }
+    r->running = r->threaded = 1;
+    return 1;
+}
+
+/* Wait for the parser thread to end and free what it used. */
+static void join_parser(cw_csv *r)
+{
+    if (!r->running)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->stop = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->tid, NULL);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    r->running = 0;
+}
+
+/* Give the drained batch back to the parser and take the next one. */
+static void trade(cw_csv *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->spare = r->rb;
+    pthread_cond_broadcast(&r->cv);
+    while (r->ready == NULL)
+        pthread_cond_wait(&r->cv, &r->mu);
+    r->rb = r->ready;
+    r->ready = NULL;
+    pthread_mutex_unlock(&r->mu);
 }
 
 /*
 ** Make the next complete record current.  Return CW_ROW, CW_DONE, or the
-** (sticky) error status of a problem found on the way.
+** (sticky) error status of a problem found on the way: once the records
+** parsed before it have all been handed out.
 */
 static int pull(cw_csv *r)
 {
     r->now.nf = 0;
     if (r->fatal != CW_OK)
         return r->fatal;
+    if (r->ahead) {
+        r->ahead = 0;
+        start_parser(r);
+    }
     for (;;) {
-        if (r->qhead < r->nrecs) {
-            r->now = r->recs[r->qhead++];
+        batch *b = r->rb;
+
+        if (b->qhead < b->nrecs) {
+            r->now = b->recs[b->qhead++];
             return CW_ROW;
+        }
+        if (r->running) {
+            if (!b->last) {
+                trade(r);
+                continue;
+            }
+            join_parser(r); /* it has ended: 'pend' and 'eof' are final */
         }
         if (r->pend != P_NONE)
             return report(r);
         if (r->eof)
             return CW_DONE;
-        compact(r);
+        if (carry(r, r->fb) != CW_OK) {
+            pend(r, P_NOMEM, open_field_line(r), 0);
+            continue;
+        }
         fill(r);
     }
 }
@@ -631,6 +802,7 @@ void cw__csvopts_default(cw_csvopts *o)
     o->max_field = MAX_FIELD;
     o->lenient_quotes = 0;
     o->header = 1;
+    o->ahead = 1;
 }
 
 /* libcsv's space test: nothing is a space, so spaces are data (RFC 4180). */
@@ -657,6 +829,7 @@ int cw__csv_open(const char *name, cw_read_fn read, void *ud,
         return cw__fail(err, CW_ENOMEM, "%s: out of memory", name);
     memset(r, 0, sizeof *r);
     r->fd = -1;
+    r->fb = r->rb = &r->b[0];
     r->read = read;
     r->ud = ud;
     r->line = 1;
@@ -744,6 +917,8 @@ int cw__csv_openfile(const char *path, const cw_csvopts *o, cw_csv **out,
     r->ud = r;
     r->fd = fd;
     r->ownfd = own;
+    r->ahead = r->o.ahead && !cw__alloc_custom() && own &&
+               fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     r->fbuf = cw__alloc(FILE_BUF);
     if (r->fbuf == NULL) {
         cw__csv_close(r);
@@ -761,13 +936,16 @@ void cw__csv_close(cw_csv *r)
 {
     if (r == NULL)
         return;
+    join_parser(r);
     csv_free(&r->p);
     if (r->ownfd && r->fd >= 0)
         close(r->fd);
     cw__free(r->fbuf);
-    cw__free(r->bytes);
-    cw__free(r->fields);
-    cw__free(r->recs);
+    for (size_t i = 0; i < 2; i++) {
+        cw__free(r->b[i].bytes);
+        cw__free(r->b[i].fields);
+        cw__free(r->b[i].recs);
+    }
     cw__free(r->cols);
     cw__free(r->colbytes);
     cw__free(r->name);
@@ -847,7 +1025,7 @@ static int check_names(cw_csv *r, unsigned long line)
 static int keep_names(cw_csv *r)
 {
     size_t total = 0, at = 0, nf = r->now.nf;
-    const span *f = r->fields + r->now.f0;
+    const span *f = r->rb->fields + r->now.f0;
 
     for (size_t i = 0; i < nf; i++)
         total += f[i].len + 1;
@@ -857,7 +1035,7 @@ static int keep_names(cw_csv *r)
         return problem(r, CW_ENOMEM, "E_NOMEM", r->now.line, 0,
                        "out of memory");
     for (size_t i = 0; i < nf; i++) {
-        memcpy(r->colbytes + at, r->bytes + f[i].off, f[i].len + 1);
+        memcpy(r->colbytes + at, r->rb->bytes + f[i].off, f[i].len + 1);
         r->cols[i] = r->colbytes + at;
         at += f[i].len + 1;
     }
@@ -975,10 +1153,10 @@ const char *cw__csv_field(const cw_csv *r, size_t i, size_t *len)
             *len = 0;
         return NULL;
     }
-    f = &r->fields[r->now.f0 + i];
+    f = &r->rb->fields[r->now.f0 + i];
     if (len != NULL)
         *len = f->len;
-    return r->bytes + f->off;
+    return r->rb->bytes + f->off;
 }
 
 /* Physical line where the current record starts; 0 before the first. */
@@ -1017,8 +1195,17 @@ const char *cw__csv_errmsg(const cw_csv *r)
     return r->err.msg;
 }
 
-/* Input bytes consumed so far, a UTF-8 BOM included. */
+/* 1 once a parser thread was started for 'r'. */
+int cw__csv_threaded(const cw_csv *r)
+{
+    return r->threaded;
+}
+
+/*
+** Input bytes consumed so far, a UTF-8 BOM included: with a parser thread,
+** up to the end of the batch the current record is in.
+*/
 unsigned long long cw__csv_offset(const cw_csv *r)
 {
-    return r->offset;
+    return r->threaded ? r->rb->offset : r->offset;
 }

@@ -16,6 +16,9 @@ typedef struct cw_csvopts {
     size_t max_field;   /* largest field in bytes, default 16 MiB */
     int lenient_quotes; /* 1: a bare quote inside an unquoted field is data */
     int header;         /* 1 (default): the first record is a header */
+    int ahead;          /* 1 (default): cw__csv_openfile() parses a regular
+                           file one batch ahead in a second thread (not
+                           with an allocator of the caller's) */
 } cw_csvopts;
 
 /* Fill 'o' with the defaults above. */
@@ -86,7 +89,11 @@ unsigned long cw__csv_errline(const cw_csv *r);
 unsigned long cw__csv_errcol(const cw_csv *r);
 const char *cw__csv_errmsg(const cw_csv *r);
 
-/* Bytes consumed so far (for progress).  */
+/* 1 once a parser thread was started for 'r' (see cw_csvopts.ahead). */
+int cw__csv_threaded(const cw_csv *r);
+
+/* Bytes consumed so far (for progress); with a parser thread, up to the
+** end of the batch the current record is in. */
 unsigned long long cw__csv_offset(const cw_csv *r);
 
 /* Free 'r' and everything it owns.  NULL is a harmless no-op. */

@@ -19,6 +19,8 @@
 void *cw__alloc(size_t size);
 void *cw__realloc(void *ptr, size_t size);
 void cw__free(void *ptr);
+/* 1 when cw_set_allocator() installed an allocator of the caller's. */
+int cw__alloc_custom(void);
 /* A NUL-terminated copy of 'len' bytes at 's', or NULL when out of memory. */
 char *cw__strndup(const char *s, size_t len);
 char *cw__strdup(const char *s);

@@ -27,6 +27,11 @@ void cw_set_allocator(cw_alloc_fn alloc, void *ud)
     alloc_ud = alloc != NULL ? ud : NULL;
 }
 
+int cw__alloc_custom(void)
+{
+    return alloc_fn != default_alloc;
+}
+
 void *cw__alloc(size_t size)
 {
     return size == 0 ? NULL : alloc_fn(alloc_ud, NULL, size);

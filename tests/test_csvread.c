@@ -66,12 +66,16 @@ static cw_csv *open_mem(struct drip *d, const char *s, size_t len, size_t step,
 struct text {
     char *p;    /* bytes, NUL-terminated */
     size_t len; /* bytes used */
+    size_t cap; /* bytes allocated */
 };
 
 static void put(struct text *t, const char *s, size_t len)
 {
-    t->p = realloc(t->p, t->len + len + 1);
-    assert_non_null(t->p);
+    if (t->len + len + 1 > t->cap) {
+        t->cap = 2 * (t->len + len + 1);
+        t->p = realloc(t->p, t->cap);
+        assert_non_null(t->p);
+    }
     memcpy(t->p + t->len, s, len);
     t->len += len;
     t->p[t->len] = '\0';
@@ -99,7 +103,7 @@ static void putf(struct text *t, const char *fmt, ...)
 */
 static char *dump(cw_csv *r, size_t *tlen)
 {
-    struct text t = {NULL, 0};
+    struct text t = {NULL, 0, 0};
     int rc = cw__csv_header(r);
 
     putf(&t, "header %d line %lu:", rc, cw__csv_line(r));
@@ -297,7 +301,7 @@ static void test_csvread_line_endings(void **state)
     (void)state;
     for (size_t e = 0; e < 3; e++) {
         size_t elen = strlen(ends[e]);
-        struct text in = {NULL, 0}, got = {NULL, 0};
+        struct text in = {NULL, 0, 0}, got = {NULL, 0, 0};
         struct drip d;
         cw_csv *r;
 
@@ -534,7 +538,7 @@ static void put_utf8(struct text *t, unsigned long cp)
 ** '*len'. */
 static char *jstring(const char **p, size_t *len)
 {
-    struct text t = {NULL, 0};
+    struct text t = {NULL, 0, 0};
 
     put(&t, "", 0);
     assert_int_equal(**p, '"');
@@ -1241,6 +1245,122 @@ static void test_csvread_stdin(void **state)
     assert_int_equal(rc3, CW_DONE);
 }
 
+/* ==== The parser thread ==== */
+
+#define BATCH_BYTES (256 * 1024) /* BATCH in csvread.c */
+
+/*
+** A file of several batches: quoted delimiters and line ends of every
+** kind, a 600 KB field that spans batches, bad records every so often and,
+** when 'bad_end', an unterminated quote near the end.
+*/
+static char *big_input(int bad_end, size_t *len)
+{
+    struct text t = {NULL, 0, 0};
+
+    putf(&t, "id,name,note\r\n");
+    for (int i = 1; i <= 30000; i++) {
+        if (i == 15000) {
+            putf(&t, "15000,\"");
+            for (int k = 0; k < 600 * 1024 / 8; k++)
+                putf(&t, "big,\n\"\" ");
+            putf(&t, "\",x\n");
+        } else if (i % 4999 == 0) {
+            putf(&t, "%d,only two\n", i);
+        } else if (i % 7001 == 0) {
+            putf(&t, "%d,\"bad \xC3\",x\r\n", i);
+        } else {
+            putf(&t,
+                 "%d,\"Smith, Ana %d\",\"two\r\nlines\rand \"\"more\"\"\"%s", i,
+                 i, i % 3 ? "\n" : "\r\n");
+        }
+    }
+    if (bad_end)
+        putf(&t, "30001,\"never,closed\n30002,a,b\n");
+    *len = t.len;
+    return t.p;
+}
+
+/* Dump the file 'path' read by cw__csv_openfile() with 'ahead'. */
+static char *dump_file(const char *path, int ahead, size_t *tlen)
+{
+    cw_csvopts o;
+    cw_csv *r;
+    char *text;
+
+    cw__csvopts_default(&o);
+    o.ahead = ahead;
+    assert_int_equal(cw__csv_openfile(path, &o, &r, NULL), CW_OK);
+    text = dump(r, tlen);
+    assert_int_equal(cw__csv_threaded(r), ahead);
+    cw__csv_close(r);
+    return text;
+}
+
+/* Parsing in a second thread changes nothing the caller sees: records,
+** lines, problems and their order are those of parsing in the caller's
+** thread and of reading from memory in 64 KB chunks. */
+static void test_csvread_ahead_same(void **state)
+{
+    (void)state;
+    for (int bad_end = 0; bad_end <= 1; bad_end++) {
+        size_t len, l1, l2, l3;
+        char *in = big_input(bad_end, &len);
+        char *path = tempfile(in, len);
+        char *threaded = dump_file(path, 1, &l1);
+        char *inline_ = dump_file(path, 0, &l2);
+        char *mem = dump_mem(in, len, 64 * 1024, NULL, &l3);
+
+        assert_true(len > 8 * BATCH_BYTES);
+        assert_int_equal(l1, l2);
+        assert_memory_equal(threaded, inline_, l1);
+        assert_int_equal(l1, l3);
+        assert_memory_equal(threaded, mem, l1);
+        assert_non_null(
+            strstr(threaded, "\n-4 line 14996 row 4999 E_RAGGED 14996:0:"));
+        assert_non_null(
+            strstr(threaded, "\n-4 line 21000 row 7001 E_UTF8 21000:2:"));
+        assert_non_null(strstr(threaded, bad_end
+                                             ? "end -3 E_QUOTE 166780:2\n"
+                                             : "end 2 E_RAGGED 166761:0\n"));
+        unlink(path);
+        free(path);
+        free(in);
+        free(threaded);
+        free(inline_);
+        free(mem);
+    }
+}
+
+/* Closing a reader whose parser thread is still going stops it; the
+** offset follows the batches handed out. */
+static void test_csvread_ahead_close_early(void **state)
+{
+    size_t len;
+    char *in = big_input(0, &len);
+    char *path = tempfile(in, len);
+
+    (void)state;
+    for (int rows = 0; rows <= 3000; rows += 1500) {
+        cw_csv *r;
+
+        assert_int_equal(cw__csv_openfile(path, NULL, &r, NULL), CW_OK);
+        for (int i = 0; i < rows; i++) {
+            int rc = cw__csv_next(r);
+
+            assert_true(rc == CW_ROW || rc == CW_EINVALID);
+        }
+        if (rows > 0) {
+            assert_true(cw__csv_offset(r) > 0);
+            assert_true(cw__csv_offset(r) < len);
+        }
+        cw__csv_close(r);
+    }
+    unlink(path);
+    free(path);
+    free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1267,6 +1387,8 @@ int main(void)
         cmocka_unit_test(test_csvread_options),
         cmocka_unit_test(test_csvread_openfile),
         cmocka_unit_test(test_csvread_stdin),
+        cmocka_unit_test(test_csvread_ahead_same),
+        cmocka_unit_test(test_csvread_ahead_close_early),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,13 @@
 ** A name that is not declared here is private to engine/ and may change.
 ** The library never prints, exits or aborts: every function returns a
 ** status and keeps a message on its handle (or in a caller's cw_err).
+**
+** Threads: a handle is used by one thread at a time.  While a run reads a
+** regular CSV file, the engine parses it one batch ahead in a thread of
+** its own, with every signal blocked, joined before the call that reads
+** the end returns or the handle is freed; with an allocator set by
+** cw_set_allocator() it does not, so the allocator is only ever called
+** from the caller's thread.
 */
 #ifndef CW_H
 #define CW_H

@@ -29,7 +29,8 @@
 #define FILE_BUF (256u * 1024) /* size of one read(2) for files */
 #define MAX_FIELD (16ul << 20) /* default cap on one field, in bytes */
 #define NAME_SHOWN 64          /* most bytes of a column name in messages */
-#define BATCH (256u * 1024) /* field bytes of a batch the parser hands over */
+#define SEP 128                /* bytes kept between two threads' fields */
+#define BATCH (1024u * 1024)   /* field bytes in a batch of the parser's */
 
 /* A field of the queued records: where its bytes are in 'bytes'. */
 typedef struct span {
@@ -63,9 +64,9 @@ typedef struct batch {
     rec *recs;                 /* complete records, oldest first */
     size_t nrecs;              /* records in it */
     size_t recscap;            /* records allocated */
-    size_t qhead;              /* next record to hand out */
     int last;                  /* 1: the parser stopped after this batch */
     unsigned long long offset; /* input bytes consumed when handed over */
+    char pad[SEP];             /* keeps the other batch off its lines */
 } batch;
 
 /* What went wrong while parsing, reported once the queue is drained. */
@@ -81,13 +82,29 @@ enum pending {
     P_ENCODING, /* a UTF-16/32 byte order mark: name in 'pend_enc' */
 };
 
-/* The reader: libcsv, the input, the queue of records and the problems. */
+/*
+** The reader: libcsv, the input, the batches of records and the problems.
+** With a parser thread, the parser's fields, each batch and the caller's
+** fields are kept at least SEP bytes apart, so that the two threads do
+** not write to the same cache lines.
+*/
 struct cw_csv {
+    /* Set up once, then read by both threads. */
+    char *name;      /* input name for messages, owned */
+    cw_read_fn read; /* byte source ... */
+    void *ud;        /* ... and its argument */
+    cw_csvopts o;    /* options, copied */
+    int fd;          /* file read by cw__csv_openfile, or -1 */
+    int ownfd;       /* 1 when 'fd' must be closed */
+    char *fbuf;      /* read(2) buffer of FILE_BUF bytes, or NULL */
+    int ahead;       /* 1: parse in a thread once reading starts */
+    int running;     /* 1: the parser thread exists, not joined */
+    int threaded;    /* 1: the parser thread was started */
+    pthread_t tid;   /* the parser thread */
+    char pad0[SEP];
+    /* The parser's: with a parser thread, only it touches these (the
+    ** caller reads 'pend', 'eof' and 'line' once it has ended). */
     struct csv_parser p;       /* libcsv's state */
-    char *name;                /* input name for messages, owned */
-    cw_read_fn read;           /* byte source ... */
-    void *ud;                  /* ... and its argument */
-    cw_csvopts o;              /* options, copied */
     const char *chunk;         /* current input chunk, borrowed from 'read' */
     size_t chunklen;           /* its size */
     size_t chunkpos;           /* bytes of it already given to libcsv */
@@ -95,23 +112,8 @@ struct cw_csv {
     size_t nhead;              /* bytes in 'head' */
     int sniffed;               /* 1 once the BOM question is settled */
     int eof;                   /* 1 once the end of input was parsed */
-    int fd;                    /* file read by cw__csv_openfile, or -1 */
-    int ownfd;                 /* 1 when 'fd' must be closed */
-    char *fbuf;                /* read(2) buffer of FILE_BUF bytes, or NULL */
-    batch b[2];                /* the two batches */
     batch *fb;                 /* the batch the callbacks fill */
-    batch *rb;                 /* the batch records are handed out from */
-    int ahead;                 /* 1: parse in a thread once reading starts */
-    int running;               /* 1: the parser thread exists, not joined */
-    int threaded;              /* 1: the parser thread was started */
-    pthread_t tid;             /* the parser thread */
-    pthread_mutex_t mu;        /* guards 'ready', 'spare' and 'stop' */
-    pthread_cond_t cv;         /* signalled when one of them changes */
-    batch *ready;              /* a filled batch for the caller, or NULL */
-    batch *spare;              /* an empty batch for the parser, or NULL */
-    int stop;                  /* 1: the caller closes; the parser must end */
     rec cur;                   /* record being built by the callbacks */
-    rec now;                   /* the record handed out last */
     unsigned long line;        /* line where the next unparsed byte is */
     int lastcr;                /* 1: the last line end parsed was a lone CR */
     enum pending pend;         /* problem found while parsing, not yet shown */
@@ -119,6 +121,20 @@ struct cw_csv {
     unsigned long pend_col;    /* its field number, 0 for none */
     const char *pend_enc;      /* P_ENCODING: the encoding the BOM names */
     cw_err pend_err;           /* P_IO: the byte source's error */
+    unsigned long long offset; /* input bytes consumed */
+    char pad1[SEP];
+    /* The trade, under 'mu'. */
+    pthread_mutex_t mu; /* guards 'ready', 'spare' and 'stop' */
+    pthread_cond_t cv;  /* signalled when one of them changes */
+    batch *ready;       /* a filled batch for the caller, or NULL */
+    batch *spare;       /* an empty batch for the parser, or NULL */
+    int stop;           /* 1: the caller closes; the parser must end */
+    char pad2[SEP];
+    batch b[2]; /* the two batches, padded apart */
+    /* The caller's. */
+    batch *rb;                 /* the batch records are handed out from */
+    size_t qhead;              /* next record of 'rb' to hand out */
+    rec now;                   /* the record handed out last */
     int fatal;                 /* sticky status once reading cannot go on */
     int hdrdone;               /* 1 once the header question is settled */
     int hdrrc;                 /* what cw__csv_header() returned then */
@@ -126,7 +142,6 @@ struct cw_csv {
     char *colbytes;            /* the bytes 'cols' point into */
     size_t ncols;              /* header names (0 without a header) */
     unsigned long long rownum; /* data records handed out so far */
-    unsigned long long offset; /* input bytes consumed */
     const char *code;          /* code of the last problem, "" for none */
     unsigned long errline;     /* line of the last problem */
     unsigned long errcol;      /* field number of the last problem */
@@ -615,7 +630,7 @@ static int carry(cw_csv *r, batch *to)
     batch *from = r->fb;
     size_t nf = r->cur.nf, f0 = r->cur.f0, off0, nb;
 
-    to->nrecs = to->qhead = 0;
+    to->nrecs = 0;
     to->last = 0;
     if (nf == 0) {
         to->nbytes = to->nfields = 0;
@@ -749,6 +764,7 @@ static void trade(cw_csv *r)
         pthread_cond_wait(&r->cv, &r->mu);
     r->rb = r->ready;
     r->ready = NULL;
+    r->qhead = 0;
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -769,8 +785,8 @@ static int pull(cw_csv *r)
     for (;;) {
         batch *b = r->rb;
 
-        if (b->qhead < b->nrecs) {
-            r->now = b->recs[b->qhead++];
+        if (r->qhead < b->nrecs) {
+            r->now = b->recs[r->qhead++];
             return CW_ROW;
         }
         if (r->running) {
@@ -784,6 +800,7 @@ static int pull(cw_csv *r)
             return report(r);
         if (r->eof)
             return CW_DONE;
+        r->qhead = 0;
         if (carry(r, r->fb) != CW_OK) {
             pend(r, P_NOMEM, open_field_line(r), 0);
             continue;

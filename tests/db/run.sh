@@ -31,7 +31,7 @@ RECIPES=$HERE/recipes
 SAMPLES=$SRC/pipelines/samples/impactive
 ALL_CASES=(same_answer upsert_twice create_twice append_duplicate
     check_violation two_tables roundtrip source_nulls_and_queries load_into
-    secrets kill_mid_copy sigint)
+    secrets kill_mid_copy sigint sqlite_sigint)
 
 # ---- Setup ----
 
@@ -555,6 +555,46 @@ case_sigint() {
         sleep 0.1
     done
     expect_eq "other sessions left" 0 "$n"
+}
+
+# m. SIGINT in the middle of a SQLite load (rows inserted, transaction
+# open, input paused): exit 130, and the file holds what it held before.
+case_sqlite_sigint() {
+    local db=$WORK/m.db gate=$WORK/m.gate before pid i
+    bigfile "$WORK/m.csv" 150000
+    sqlite3 "$db" "CREATE TABLE interrupted (id text, name text, n text);
+        INSERT INTO interrupted VALUES ('a', 'before', '1');" || {
+        WHY="creating the SQLite table"
+        return 1
+    }
+    before=$(sqlite3 "$db" "SELECT count(*), group_concat(id || '/' || name || '/' || n) FROM interrupted")
+    feed "$WORK/m.csv" 123457 "$gate" | "$CROSSWALK" run "$RECIPES/bulk_to_table.lua" \
+        --input - --out-dir "$WORK/m" --db "sqlite:$db" --set table=interrupted \
+        >/dev/null 2>"$WORK/m.err" &
+    pid=$!
+    # The write transaction is open once the rollback journal exists.
+    for ((i = 0; i < 600; i++)); do
+        [ -e "$gate.paused" ] && [ -e "$db-journal" ] && break
+        sleep 0.1
+    done
+    if ! [ -e "$db-journal" ]; then
+        : >"$gate"
+        wait "$pid" || true
+        WHY="no open SQLite transaction was seen"
+        return 1
+    fi
+    sleep 0.5 # let the rows before the pause reach the table
+    kill -INT "$pid"
+    : >"$gate"
+    RC=0
+    wait "$pid" || RC=$?
+    cp "$WORK/m.err" "$WORK/err"
+    expect_rc 130 || return 1
+    expect_err "interrupted" || return 1
+    expect_eq "table after the interrupted load" "$before" \
+        "$(sqlite3 "$db" "SELECT count(*), group_concat(id || '/' || name || '/' || n) FROM interrupted")" || return 1
+    expect_eq "integrity" ok "$(sqlite3 "$db" "PRAGMA integrity_check")" || return 1
+    expect_eq "journal left behind" no "$([ -e "$db-journal" ] && echo yes || echo no)"
 }
 
 # ---- Run ----

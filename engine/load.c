@@ -80,6 +80,7 @@ struct cw_load {
     size_t ntables;             /* count of 'tables' */
     cw_summary sum;             /* accounting */
     cw_buf line;                /* scratch: a line number as text */
+    cw_buf msg;                 /* scratch: a message with extra fields */
     const lfile *cur;           /* the file being read */
     unsigned long curline;      /* the line of its current row */
     char stopped_at[512];       /* "file:line" of an abort */
@@ -795,11 +796,19 @@ static int load_file(cw_load *l, lfile *f)
         }
         if (s == CW_EINVALID) {
             unsigned long col = st->errcol(f->in.s);
+            const char *msg = cw__msg_nopos(st->errmsg(f->in.s));
 
+            /* Fields past the header: kept in the message. */
+            if (nf > f->ncols) {
+                if (cw__input_extra(&f->in, msg, f->ncols, nf, &l->msg) !=
+                    CW_OK)
+                    return cw__fail(&l->err, CW_ENOMEM, "out of memory");
+                msg = l->msg.p;
+            }
             rc = reject(l, f, line, col,
                         col > 0 && col <= f->ncols ? t->cols[f->map[col - 1]]
                                                    : NULL,
-                        st->code(f->in.s), st->errmsg(f->in.s));
+                        st->code(f->in.s), msg);
         } else if (check(l, f, line, &rc) == 0) {
             rc = t->db.type->write(t->db.s, t->vals, f->path, line);
             if (rc != CW_OK)
@@ -951,6 +960,7 @@ void cw_load_close(cw_load *l)
     freestrs(l->paths, l->npaths);
     freestrs(l->keys, l->nkeys);
     cw__buf_free(&l->line);
+    cw__buf_free(&l->msg);
     cw__free(l->home);
     cw__free(l->target);
     cw__free(l->ttable);

@@ -1175,11 +1175,22 @@ int cw_run_exec(cw_run *r)
         }
         if (st == CW_EINVALID) {
             unsigned long col = SRC(r, errcol);
+            const char *msg = cw__msg_nopos(SRC(r, errmsg));
 
+            /* Fields past the header have no column in the rejects file:
+            ** keep them in the message, so that nothing is lost. */
+            if (nf > r->norig) {
+                if (cw__input_extra(&r->src, msg, r->norig, nf, &r->msg) !=
+                    CW_OK) {
+                    rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
+                    break;
+                }
+                msg = r->msg.p;
+            }
             rc = reject_cb(r, &rec, orig,
                            col > 0 && col <= r->norig ? r->rejcols[col - 1]
                                                       : NULL,
-                           SRC(r, code), cw__msg_nopos(SRC(r, errmsg)));
+                           SRC(r, code), msg);
         } else if (r->main->schema == NULL ||
                    check_input(r, &rec, orig, spec, r->norig, &rc) == 0) {
             rc = cw__plan_push(r->plan, &rec, orig, &cb, &r->err);

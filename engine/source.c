@@ -136,3 +136,26 @@ void cw__input_close(cw_input *in)
         in->type->close(in->s);
     in->s = NULL;
 }
+
+int cw__input_extra(const cw_input *in, const char *msg, size_t ncols,
+                    size_t nf, cw_buf *b)
+{
+    b->len = 0;
+    if (cw__buf_printf(b, "%s; extra fields: ", msg) != CW_OK)
+        return CW_ENOMEM;
+    for (size_t i = ncols; i < nf; i++) {
+        size_t len = 0;
+        const char *f = in->type->field(in->s, i, &len);
+
+        if ((i > ncols && cw__buf_addc(b, ',') != CW_OK) ||
+            cw__buf_addc(b, '"') != CW_OK)
+            return CW_ENOMEM;
+        for (size_t k = 0; k < len; k++)
+            if ((f[k] == '"' && cw__buf_addc(b, '"') != CW_OK) ||
+                cw__buf_addc(b, f[k]) != CW_OK)
+                return CW_ENOMEM;
+        if (cw__buf_addc(b, '"') != CW_OK)
+            return CW_ENOMEM;
+    }
+    return CW_OK;
+}

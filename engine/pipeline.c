@@ -681,10 +681,16 @@ static int reject_cb(void *ud, cw_rec *rec, const cw_field *orig,
 {
     cw_run *r = ud;
     size_t n = r->norig;
+    unsigned long col = 0; /* the column's number, when it is an input's */
     int rc;
 
+    for (size_t i = 0; column != NULL && i < n; i++)
+        if (strcmp(r->rejcols[i], column) == 0) {
+            col = i + 1;
+            break;
+        }
     r->sum.rejected++;
-    problem(r, rec->file, rec->line, 0, column, code, msg, 0);
+    problem(r, rec->file, rec->line, col, column, code, msg, 0);
     if (r->rej == NULL && (rc = open_rejects(r)) != CW_OK)
         return rc;
     for (size_t i = 0; i < n; i++)

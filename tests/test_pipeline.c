@@ -325,10 +325,10 @@ static void test_pipeline_run_simple(void **state)
     /* Every rejection was reported, with its line and column name. */
     assert_int_equal(pr.n, 4);
     assert_int_equal(pr.nwarn, 0);
-    has_problem(&pr, "4:0:twilio_segments:E_INTEGER: ");
+    has_problem(&pr, "4:6:twilio_segments:E_INTEGER: ");
     has_problem(&pr, "5:0:Profile ID:E_REQUIRED: ");
-    has_problem(&pr, "8:0:message_type:E_ENUM: ");
-    has_problem(&pr, "9:0:sent_at:E_DATE: ");
+    has_problem(&pr, "8:2:message_type:E_ENUM: ");
+    has_problem(&pr, "9:5:sent_at:E_DATE: ");
     /* A run executes once. */
     assert_int_equal(cw_run_exec(r), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "a run executes once");
@@ -632,7 +632,7 @@ static void test_pipeline_input_nonblank(void **state)
     assert_int_equal(s.read, s.written + s.rejected);
     /* pipeline.c check_input skips text columns that are only nonblank. */
     assert_int_equal(s.rejected, 2);
-    has_problem(&pr, "2:0:note:E_REQUIRED: ");
+    has_problem(&pr, "2:2:note:E_REQUIRED: ");
     file_is(out, "out.csv", "id,note\n2,x\n");
     cw_run_close(r);
     rmdir_all(out);

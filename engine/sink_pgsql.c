@@ -45,6 +45,7 @@
 **   hold a password); messages name the database by its dbname only.
 **   Server notices are dropped (the library never prints).
 */
+#include "share.h"
 #include "sink.h"
 
 #include <pthread.h>
@@ -70,10 +71,8 @@
 
 /* One connection, shared by every sink on the same connection string. */
 typedef struct conn {
-    struct conn *next;       /* next in the process's list */
-    char *location;          /* the connection string (never shown) */
+    cw_shared sh;            /* key: the connection string (never shown) */
     PGconn *pg;              /* the connection */
-    int refs;                /* sinks using it */
     int pending;             /* sinks of this transaction not committed */
     int intx;                /* a transaction is open */
     int broken;              /* the connection was lost */
@@ -82,8 +81,7 @@ typedef struct conn {
     struct cw_sink *copying; /* the sink whose COPY is open, or NULL */
 } conn;
 
-static conn *conns; /* open connections */
-static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static cw_registry conns = CW_REGISTRY_INIT; /* open connections */
 
 /* Run 'sql' on 'pg', drain its results; CW_OK, or the status for the
 ** first error (message in 'err', prefixed with 'what'). */
@@ -153,7 +151,7 @@ static void conn_free(conn *c)
         PQstatus(c->pg) == CONNECTION_OK)
         pgexec(c->pg, "ROLLBACK", NULL, "");
     PQfinish(c->pg);
-    cw__free(c->location);
+    cw__free(c->sh.key);
     cw__free(c);
 }
 
@@ -165,8 +163,14 @@ static void quiet(void *ud, const char *msg)
     (void)msg;
 }
 
+/* A connection whose transaction failed is not reused. */
+static int usable(const cw_shared *e)
+{
+    return !((const conn *)e)->broken;
+}
+
 /* The connection for 'location', opened when needed; one more
-** reference.  A connection whose transaction failed is not reused. */
+** reference. */
 static int conn_get(const char *location, conn **out, cw_err *err)
 {
     static const char setup[] = "SET client_encoding = 'UTF8'; "
@@ -194,21 +198,14 @@ static int conn_get(const char *location, conn **out, cw_err *err)
         return rc;
     }
     PQconninfoFree(opts);
-    pthread_mutex_lock(&conns_lock);
-    for (c = conns; c != NULL; c = c->next)
-        if (!c->broken && strcmp(c->location, location) == 0) {
-            c->refs++;
-            pthread_mutex_unlock(&conns_lock);
-            *out = c;
-            return CW_OK;
-        }
+    if ((*out = (conn *)cw__reg_get(&conns, location, usable)) != NULL)
+        return CW_OK;
     c = cw__alloc(sizeof *c);
-    if (c == NULL || (c->location = cw__strdup(location)) == NULL) {
+    if (c == NULL || (c->sh.key = cw__strdup(location)) == NULL) {
         cw__free(c);
-        pthread_mutex_unlock(&conns_lock);
+        cw__reg_unlock(&conns);
         return cw__fail(err, CW_ENOMEM, "postgres: out of memory");
     }
-    c->refs = 1;
     c->pending = 0;
     c->intx = 0;
     c->broken = 0;
@@ -222,18 +219,16 @@ static int conn_get(const char *location, conn **out, cw_err *err)
                     c->pg != NULL && PQdb(c->pg) != NULL ? PQdb(c->pg) : "",
                     "cannot connect");
         conn_free(c);
-        pthread_mutex_unlock(&conns_lock);
+        cw__reg_unlock(&conns);
         return rc;
     }
     PQsetNoticeProcessor(c->pg, quiet, NULL);
     if ((rc = pgexec(c->pg, setup, err, "setting up the session")) != CW_OK) {
         conn_free(c);
-        pthread_mutex_unlock(&conns_lock);
+        cw__reg_unlock(&conns);
         return rc;
     }
-    c->next = conns;
-    conns = c;
-    pthread_mutex_unlock(&conns_lock);
+    cw__reg_add(&conns, &c->sh);
     *out = c;
     return CW_OK;
 }
@@ -241,20 +236,8 @@ static int conn_get(const char *location, conn **out, cw_err *err)
 /* One reference less; the last one closes the connection. */
 static void conn_put(conn *c)
 {
-    conn **p;
-
-    pthread_mutex_lock(&conns_lock);
-    if (--c->refs > 0) {
-        pthread_mutex_unlock(&conns_lock);
-        return;
-    }
-    for (p = &conns; *p != NULL; p = &(*p)->next)
-        if (*p == c) {
-            *p = c->next;
-            break;
-        }
-    pthread_mutex_unlock(&conns_lock);
-    conn_free(c);
+    if (cw__reg_put(&conns, &c->sh))
+        conn_free(c);
 }
 
 static int pgexec(PGconn *pg, const char *sql, cw_err *err, const char *what)

@@ -19,6 +19,7 @@
 **   no memory statistics (each costs a global mutex per call: together
 **   about 10% of a load's time).
 */
+#include "share.h"
 #include "sink.h"
 
 #include <errno.h>
@@ -111,10 +112,6 @@ static void setup(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-/* Route SQLite's allocations through cw__alloc (once per process, before
-** SQLite is first used).  Called by sink_sqlite.c and source_sqlite.c. */
-void cw__sqlite_setup(void);
-
 void cw__sqlite_setup(void)
 {
     pthread_once(&setup_once, setup);
@@ -145,11 +142,9 @@ static int status_of(int rc)
 
 /* One open database file, shared by every sink of one thread on it. */
 typedef struct conn {
-    struct conn *next; /* next in the process's list */
+    cw_shared sh;      /* key: the path as given after "sqlite:" */
     pthread_t owner;   /* the thread that opened it */
-    char *path;        /* as given after "sqlite:" */
     sqlite3 *db;       /* the connection */
-    int refs;          /* sinks using it */
     int pending;       /* sinks of this transaction not yet committed */
     int intx;          /* a transaction is open */
     unsigned long gen; /* number of the current transaction */
@@ -157,8 +152,7 @@ typedef struct conn {
     int committed;     /* a transaction was committed */
 } conn;
 
-static conn *conns; /* open connections */
-static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static cw_registry conns = CW_REGISTRY_INIT; /* open connections */
 
 /*
 ** Roll back a hot journal left next to 'path'.  After an I/O error (a
@@ -196,12 +190,18 @@ static void conn_free(conn *c)
     if (c->db != NULL && c->intx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(c->db);
-    recover(c->path);
-    if (c->created && !c->committed && stat(c->path, &st) == 0 &&
+    recover(c->sh.key);
+    if (c->created && !c->committed && stat(c->sh.key, &st) == 0 &&
         S_ISREG(st.st_mode) && st.st_size == 0)
-        unlink(c->path);
-    cw__free(c->path);
+        unlink(c->sh.key);
+    cw__free(c->sh.key);
     cw__free(c);
+}
+
+/* A connection is shared by the sinks of the thread that opened it. */
+static int mine(const cw_shared *e)
+{
+    return pthread_equal(((const conn *)e)->owner, pthread_self());
 }
 
 /* The connection to 'path', opened when needed; one more reference. */
@@ -212,24 +212,16 @@ static int conn_get(const char *path, conn **out, cw_err *err)
     int rc;
 
     *out = NULL;
-    pthread_mutex_lock(&conns_lock);
-    for (c = conns; c != NULL; c = c->next)
-        if (strcmp(c->path, path) == 0 &&
-            pthread_equal(c->owner, pthread_self())) {
-            c->refs++;
-            pthread_mutex_unlock(&conns_lock);
-            *out = c;
-            return CW_OK;
-        }
+    if ((*out = (conn *)cw__reg_get(&conns, path, mine)) != NULL)
+        return CW_OK;
     c = cw__alloc(sizeof *c);
-    if (c == NULL || (c->path = cw__strdup(path)) == NULL) {
+    if (c == NULL || (c->sh.key = cw__strdup(path)) == NULL) {
         cw__free(c);
-        pthread_mutex_unlock(&conns_lock);
+        cw__reg_unlock(&conns);
         return cw__fail(err, CW_ENOMEM, "sqlite:%s: out of memory", path);
     }
     c->db = NULL;
     c->owner = pthread_self();
-    c->refs = 1;
     c->pending = 0;
     c->intx = 0;
     c->gen = 0;
@@ -247,12 +239,10 @@ static int conn_get(const char *path, conn **out, cw_err *err)
                       c->db != NULL ? sqlite3_errmsg(c->db)
                                     : sqlite3_errstr(rc));
         conn_free(c);
-        pthread_mutex_unlock(&conns_lock);
+        cw__reg_unlock(&conns);
         return rc;
     }
-    c->next = conns;
-    conns = c;
-    pthread_mutex_unlock(&conns_lock);
+    cw__reg_add(&conns, &c->sh);
     *out = c;
     return CW_OK;
 }
@@ -260,20 +250,8 @@ static int conn_get(const char *path, conn **out, cw_err *err)
 /* One reference less; the last one closes the connection. */
 static void conn_put(conn *c)
 {
-    conn **p;
-
-    pthread_mutex_lock(&conns_lock);
-    if (--c->refs > 0) {
-        pthread_mutex_unlock(&conns_lock);
-        return;
-    }
-    for (p = &conns; *p != NULL; p = &(*p)->next)
-        if (*p == c) {
-            *p = c->next;
-            break;
-        }
-    pthread_mutex_unlock(&conns_lock);
-    conn_free(c);
+    if (cw__reg_put(&conns, &c->sh))
+        conn_free(c);
 }
 
 /* ==== The sink ==== */
@@ -320,7 +298,7 @@ static const char *sqltype(enum cw_coltype t)
 static int dberr(cw_sink *s, int rc, const char *what)
 {
     return cw__fail(&s->err, status_of(rc), "sqlite:%s: table \"%s\": %s%s%s",
-                    s->c->path, s->table, what, what[0] ? ": " : "",
+                    s->c->sh.key, s->table, what, what[0] ? ": " : "",
                     sqlite3_errmsg(s->c->db));
 }
 
@@ -663,8 +641,8 @@ static int badvalue(cw_sink *s, size_t i, const char *what, const cw_field *f,
     return cw__fail(&s->err, CW_ESINK,
                     "%s:%lu: sqlite:%s: table \"%s\": column '%s': %s: "
                     "'%.*s'%s",
-                    file ? file : "-", line, s->c->path, s->table, s->names[i],
-                    what, shown, f->p, f->len > 60 ? "..." : "");
+                    file ? file : "-", line, s->c->sh.key, s->table,
+                    s->names[i], what, shown, f->p, f->len > 60 ? "..." : "");
 }
 
 /* Bind value 'f' of column 'i' to the INSERT, converted to its type. */
@@ -741,7 +719,7 @@ static int sq_write(cw_sink *s, const cw_field *f, const char *file,
 
     if (s->committed || lost(s))
         return cw__fail(&s->err, CW_ESINK, "sqlite:%s: table \"%s\": %s",
-                        s->c->path, s->table,
+                        s->c->sh.key, s->table,
                         s->committed ? "write after commit"
                                      : "the transaction was rolled back");
     for (size_t i = 0; i < s->ncols; i++) {
@@ -750,7 +728,7 @@ static int sq_write(cw_sink *s, const cw_field *f, const char *file,
             return rc;
         if (rc != SQLITE_OK)
             return cw__fail(&s->err, status_of(rc), "%s:%lu: sqlite:%s: %s",
-                            file ? file : "-", line, s->c->path,
+                            file ? file : "-", line, s->c->sh.key,
                             sqlite3_errmsg(s->c->db));
     }
     rc = sqlite3_step(s->ins);
@@ -761,7 +739,7 @@ static int sq_write(cw_sink *s, const cw_field *f, const char *file,
         ** SQLITE_FULL, IOERR and NOMEM may have rolled back everything. */
         return cw__fail(&s->err, status_of(rc),
                         "%s:%lu: sqlite:%s: table \"%s\": %s",
-                        file ? file : "-", line, s->c->path, s->table,
+                        file ? file : "-", line, s->c->sh.key, s->table,
                         sqlite3_errmsg(s->c->db));
     s->rows++;
     return CW_OK;
@@ -777,7 +755,7 @@ static int sq_commit(cw_sink *s)
         return cw__fail(&s->err, CW_ESINK,
                         "sqlite:%s: table \"%s\": the transaction was rolled "
                         "back (another output on this database failed)",
-                        s->c->path, s->table);
+                        s->c->sh.key, s->table);
     s->committed = 1;
     if (--s->c->pending > 0)
         return CW_OK; /* the last sink of the transaction commits it */

@@ -12,9 +12,6 @@
 
 #define BUSY_MS 5000 /* how long to wait for a writer to finish */
 
-/* Route SQLite's allocations through cw__alloc (sink_sqlite.c). */
-void cw__sqlite_setup(void);
-
 struct cw_source {
     sqlite3 *db;       /* read-only connection */
     sqlite3_stmt *st;  /* the SELECT */

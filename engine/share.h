@@ -1,0 +1,45 @@
+/*
+** share.h -- a process-wide registry of counted handles shared by key
+** (the SQLite and PostgreSQL sinks share one connection per database).
+** An entry is embedded as the first member of the caller's struct.
+*/
+#ifndef CW_SHARE_H
+#define CW_SHARE_H
+
+#include <pthread.h>
+
+#include "cw.h"
+
+typedef struct cw_shared {
+    struct cw_shared *next; /* next in its registry */
+    char *key;              /* what it is shared by (owned by the caller) */
+    int refs;               /* users */
+} cw_shared;
+
+typedef struct cw_registry {
+    pthread_mutex_t lock; /* guards the list and every entry's 'refs' */
+    cw_shared *head;      /* entries, newest first */
+} cw_registry;
+
+#define CW_REGISTRY_INIT                                                       \
+    {                                                                          \
+        PTHREAD_MUTEX_INITIALIZER, NULL                                        \
+    }
+
+/*
+** Lock 'g' and look for the entry of 'key' that 'usable' accepts (NULL:
+** any).  Found: one more reference, 'g' unlocked, the entry returned.
+** Not found: NULL with 'g' still locked, so that no one else opens the
+** same key meanwhile; the caller then opens one and calls cw__reg_add(),
+** or cw__reg_unlock() when opening failed.
+*/
+cw_shared *cw__reg_get(cw_registry *g, const char *key,
+                       int (*usable)(const cw_shared *e));
+/* Link 'e' (its key set) with one reference, and unlock 'g'. */
+void cw__reg_add(cw_registry *g, cw_shared *e);
+void cw__reg_unlock(cw_registry *g);
+/* One reference less; 1 when it was the last: 'e' is unlinked and the
+** caller frees it. */
+int cw__reg_put(cw_registry *g, cw_shared *e);
+
+#endif

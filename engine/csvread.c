@@ -778,10 +778,6 @@ static int pull(cw_csv *r)
     r->now.nf = 0;
     if (r->fatal != CW_OK)
         return r->fatal;
-    if (r->ahead) {
-        r->ahead = 0;
-        start_parser(r);
-    }
     for (;;) {
         batch *b = r->rb;
 
@@ -1073,6 +1069,8 @@ int cw__csv_header(cw_csv *r)
     if (r->hdrdone)
         return r->hdrrc;
     r->hdrdone = 1;
+    if (r->ahead) /* reading starts here, once (cw__csv_next() calls us) */
+        start_parser(r);
     if (!r->o.header)
         return CW_OK;
     rc = pull(r);

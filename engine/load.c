@@ -796,15 +796,10 @@ static int load_file(cw_load *l, lfile *f)
         }
         if (s == CW_EINVALID) {
             unsigned long col = st->errcol(f->in.s);
-            const char *msg = cw__msg_nopos(st->errmsg(f->in.s));
+            const char *msg = cw__input_errmsg(&f->in, f->ncols, &l->msg);
 
-            /* Fields past the header: kept in the message. */
-            if (nf > f->ncols) {
-                if (cw__input_extra(&f->in, msg, f->ncols, nf, &l->msg) !=
-                    CW_OK)
-                    return cw__fail(&l->err, CW_ENOMEM, "out of memory");
-                msg = l->msg.p;
-            }
+            if (msg == NULL)
+                return cw__fail(&l->err, CW_ENOMEM, "out of memory");
             rc = reject(l, f, line, col,
                         col > 0 && col <= f->ncols ? t->cols[f->map[col - 1]]
                                                    : NULL,

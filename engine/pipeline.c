@@ -1181,17 +1181,11 @@ int cw_run_exec(cw_run *r)
         }
         if (st == CW_EINVALID) {
             unsigned long col = SRC(r, errcol);
-            const char *msg = cw__msg_nopos(SRC(r, errmsg));
+            const char *msg = cw__input_errmsg(&r->src, r->norig, &r->msg);
 
-            /* Fields past the header have no column in the rejects file:
-            ** keep them in the message, so that nothing is lost. */
-            if (nf > r->norig) {
-                if (cw__input_extra(&r->src, msg, r->norig, nf, &r->msg) !=
-                    CW_OK) {
-                    rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
-                    break;
-                }
-                msg = r->msg.p;
+            if (msg == NULL) {
+                rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
+                break;
             }
             rc = reject_cb(r, &rec, orig,
                            col > 0 && col <= r->norig ? r->rejcols[col - 1]

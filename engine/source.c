@@ -137,25 +137,29 @@ void cw__input_close(cw_input *in)
     in->s = NULL;
 }
 
-int cw__input_extra(const cw_input *in, const char *msg, size_t ncols,
-                    size_t nf, cw_buf *b)
+const char *cw__input_errmsg(const cw_input *in, size_t ncols, cw_buf *b)
 {
+    const char *msg = cw__msg_nopos(in->type->errmsg(in->s));
+    size_t nf = in->type->nfields(in->s);
+
+    if (nf <= ncols)
+        return msg;
     b->len = 0;
     if (cw__buf_printf(b, "%s; extra fields: ", msg) != CW_OK)
-        return CW_ENOMEM;
+        return NULL;
     for (size_t i = ncols; i < nf; i++) {
         size_t len = 0;
         const char *f = in->type->field(in->s, i, &len);
 
         if ((i > ncols && cw__buf_addc(b, ',') != CW_OK) ||
             cw__buf_addc(b, '"') != CW_OK)
-            return CW_ENOMEM;
+            return NULL;
         for (size_t k = 0; k < len; k++)
             if ((f[k] == '"' && cw__buf_addc(b, '"') != CW_OK) ||
                 cw__buf_addc(b, f[k]) != CW_OK)
-                return CW_ENOMEM;
+                return NULL;
         if (cw__buf_addc(b, '"') != CW_OK)
-            return CW_ENOMEM;
+            return NULL;
     }
-    return CW_OK;
+    return b->p;
 }

@@ -55,13 +55,13 @@ int cw__input_open(const char *spec, cw_input *in, cw_err *err);
 void cw__input_close(cw_input *in);
 
 /*
-** A record of 'in' has 'nf' fields, more than the 'ncols' its header
-** names: put in 'b' its problem message 'msg' followed by the fields
-** past the header, each quoted as in CSV ("; extra fields: "a","b"""),
-** so that a rejects file loses none of them.  CW_OK or CW_ENOMEM.
+** The problem message of the current record of 'in', without its
+** position.  When the record has more fields than the 'ncols' its header
+** names, the message is built in 'b' and ends with the fields past the
+** header, each quoted as in CSV ("; extra fields: "a","b""c""), so that
+** a rejects file loses none of them.  NULL when out of memory.
 */
-int cw__input_extra(const cw_input *in, const char *msg, size_t ncols,
-                    size_t nf, cw_buf *b);
+const char *cw__input_errmsg(const cw_input *in, size_t ncols, cw_buf *b);
 
 extern const struct cw_source_type cw_source_csv;
 extern const struct cw_source_type cw_source_sqlite;

@@ -557,6 +557,12 @@ case_sigint() {
     expect_eq "other sessions left" 0 "$n"
 }
 
+# sq_state FILE TABLE: what an id,name,n table of a SQLite file holds.
+sq_state() {
+    sqlite3 "$1" "SELECT count(*) || '|' || coalesce(group_concat(id || '/' ||
+        name || '/' || n, ','), '-') FROM $2"
+}
+
 # m. SIGINT in the middle of a SQLite load (rows inserted, transaction
 # open, input paused): exit 130, and the file holds what it held before.
 case_sqlite_sigint() {
@@ -567,7 +573,7 @@ case_sqlite_sigint() {
         WHY="creating the SQLite table"
         return 1
     }
-    before=$(sqlite3 "$db" "SELECT count(*), group_concat(id || '/' || name || '/' || n) FROM interrupted")
+    before=$(sq_state "$db" interrupted)
     feed "$WORK/m.csv" 123457 "$gate" | "$CROSSWALK" run "$RECIPES/bulk_to_table.lua" \
         --input - --out-dir "$WORK/m" --db "sqlite:$db" --set table=interrupted \
         >/dev/null 2>"$WORK/m.err" &
@@ -592,7 +598,7 @@ case_sqlite_sigint() {
     expect_rc 130 || return 1
     expect_err "interrupted" || return 1
     expect_eq "table after the interrupted load" "$before" \
-        "$(sqlite3 "$db" "SELECT count(*), group_concat(id || '/' || name || '/' || n) FROM interrupted")" || return 1
+        "$(sq_state "$db" interrupted)" || return 1
     expect_eq "integrity" ok "$(sqlite3 "$db" "PRAGMA integrity_check")" || return 1
     expect_eq "journal left behind" no "$([ -e "$db-journal" ] && echo yes || echo no)"
 }

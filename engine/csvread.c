@@ -1,7 +1,9 @@
 /*
-** csvread.c -- streaming, strict CSV reader on libcsv.  Owns its libcsv
-** parser, two batches of parsed records reused for every record, and (for
-** files) the descriptor and read buffer; borrows the caller's source.
+** csvread.c -- streaming, strict CSV reader.  Owns its parser state, two
+** batches of parsed records reused for every record, and (for files) the
+** descriptor and read buffer; borrows the caller's source.  The parser is
+** our own (docs/decisions.md, "Our own CSV parser"); libcsv stays as the
+** reference it is tested against (tests/test_csvread.c).
 **
 ** A regular file is parsed one batch ahead by a second thread (the
 ** "parser"), so that parsing overlaps the caller's work on the previous
@@ -22,10 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <csv.h>
-
-#define SLICE (64u * 1024)     /* most bytes handed to libcsv at once */
-#define BLK_SIZE (64u * 1024)  /* libcsv grows its field buffer by this */
+#define SLICE (64u * 1024)     /* most bytes parsed at once */
 #define FILE_BUF (256u * 1024) /* size of one read(2) for files */
 #define MAX_FIELD (16ul << 20) /* default cap on one field, in bytes */
 #define NAME_SHOWN 64          /* most bytes of a column name in messages */
@@ -69,10 +68,18 @@ typedef struct batch {
     char pad[SEP];             /* keeps the other batch off its lines */
 } batch;
 
+/*
+** Where the parser is: between records, at the start of a field after a
+** delimiter, inside an unquoted field, inside a quoted field, or right
+** after a quote inside a quoted field (which ends the field unless
+** another quote follows).
+*/
+enum state { S_ROW, S_FIELD, S_BARE, S_QUOTED, S_QUOTE };
+
 /* What went wrong while parsing, reported once the queue is drained. */
 enum pending {
     P_NONE,     /* nothing */
-    P_NOMEM,    /* out of memory in a callback or in libcsv */
+    P_NOMEM,    /* out of memory */
     P_IO,       /* the byte source failed: message in 'pend_err' */
     P_STRAY,    /* a quote inside an unquoted field */
     P_AFTER,    /* text after the closing quote of a field */
@@ -83,7 +90,7 @@ enum pending {
 };
 
 /*
-** The reader: libcsv, the input, the batches of records and the problems.
+** The reader: the parser, the input, the batches of records and the problems.
 ** With a parser thread, the parser's fields, each batch and the caller's
 ** fields are kept at least SEP bytes apart, so that the two threads do
 ** not write to the same cache lines.
@@ -104,24 +111,28 @@ struct cw_csv {
     char pad0[SEP];
     /* The parser's: with a parser thread, only it touches these (the
     ** caller reads 'pend', 'eof' and 'line' once it has ended). */
-    struct csv_parser p;       /* libcsv's state */
-    const char *chunk;         /* current input chunk, borrowed from 'read' */
-    size_t chunklen;           /* its size */
-    size_t chunkpos;           /* bytes of it already given to libcsv */
-    unsigned char head[4];     /* first bytes of input, kept to spot a BOM */
-    size_t nhead;              /* bytes in 'head' */
-    int sniffed;               /* 1 once the BOM question is settled */
-    int eof;                   /* 1 once the end of input was parsed */
-    batch *fb;                 /* the batch the callbacks fill */
-    rec cur;                   /* record being built by the callbacks */
-    unsigned long line;        /* line where the next unparsed byte is */
-    int lastcr;                /* 1: the last line end parsed was a lone CR */
-    enum pending pend;         /* problem found while parsing, not yet shown */
-    unsigned long pend_line;   /* its line */
-    unsigned long pend_col;    /* its field number, 0 for none */
-    const char *pend_enc;      /* P_ENCODING: the encoding the BOM names */
-    cw_err pend_err;           /* P_IO: the byte source's error */
-    unsigned long long offset; /* input bytes consumed */
+    enum state st;              /* where the parser is */
+    unsigned char special[256]; /* 1 for delimiter, quote, CR and LF */
+    char *ent;                  /* saved bytes of the field being parsed */
+    size_t elen;                /* bytes in 'ent' */
+    size_t ecap;                /* bytes allocated for 'ent' */
+    const char *chunk;          /* current input chunk, borrowed from 'read' */
+    size_t chunklen;            /* its size */
+    size_t chunkpos;            /* bytes of it already parsed */
+    unsigned char head[4];      /* first bytes of input, kept to spot a BOM */
+    size_t nhead;               /* bytes in 'head' */
+    int sniffed;                /* 1 once the BOM question is settled */
+    int eof;                    /* 1 once the end of input was parsed */
+    batch *fb;                  /* the batch the callbacks fill */
+    rec cur;                    /* record being built by the callbacks */
+    unsigned long line;         /* line where the next unparsed byte is */
+    int lastcr;                 /* 1: the last line end parsed was a lone CR */
+    enum pending pend;          /* problem found while parsing, not yet shown */
+    unsigned long pend_line;    /* its line */
+    unsigned long pend_col;     /* its field number, 0 for none */
+    const char *pend_enc;       /* P_ENCODING: the encoding the BOM names */
+    cw_err pend_err;            /* P_IO: the byte source's error */
+    unsigned long long offset;  /* input bytes consumed */
     char pad1[SEP];
     /* The trade, under 'mu'. */
     pthread_mutex_t mu; /* guards 'ready', 'spare' and 'stop' */
@@ -268,7 +279,13 @@ static int report(cw_csv *r)
     return rc;
 }
 
-/* ==== libcsv callbacks ==== */
+/* ==== Fields and records ==== */
+
+/* The line where the field being parsed started. */
+static unsigned long open_field_line(const cw_csv *r)
+{
+    return r->cur.nf > 0 ? r->cur.line + r->cur.nlines : r->line;
+}
 
 #define ONES 0x0101010101010101ull  /* one in every byte */
 #define HIGHS 0x8080808080808080ull /* the top bit of every byte */
@@ -406,12 +423,11 @@ static unsigned long scan(const unsigned char *s, size_t len, size_t *bad,
 }
 
 /*
-** libcsv's field callback: append the 'len' bytes at 's' to the record
-** being built, with their line ends and their first bad byte.
+** A complete field: append the 'len' bytes at 's' to the record being
+** built, with their line ends and their first bad byte.
 */
-static void on_field(void *s, size_t len, void *ud)
+static void on_field(cw_csv *r, const char *s, size_t len)
 {
-    cw_csv *r = ud;
     batch *b = r->fb;
     rec *c = &r->cur;
     unsigned long fline;
@@ -446,7 +462,8 @@ static void on_field(void *s, size_t len, void *ud)
             goto nomem;
         b->fields = nf;
     }
-    odd = copy_odd((unsigned char *)b->bytes + b->nbytes, s, len);
+    odd = copy_odd((unsigned char *)b->bytes + b->nbytes,
+                   (const unsigned char *)s, len);
     b->bytes[b->nbytes + len] = '\0';
     b->fields[b->nfields].off = b->nbytes;
     b->fields[b->nfields].len = len;
@@ -455,7 +472,7 @@ static void on_field(void *s, size_t len, void *ud)
     c->nf++;
     if (!odd)
         return;
-    c->nlines += scan(s, len, &bad, &nul);
+    c->nlines += scan((const unsigned char *)s, len, &bad, &nul);
     if (bad < len && c->badf == 0) {
         c->badf = c->nf;
         c->badat = bad;
@@ -469,14 +486,12 @@ nomem:
 }
 
 /*
-** libcsv's record callback, called with the CR or LF that ended the
-** record or empty line ('c'), or -1 at the end of input.  Queue the
-** record being built, or count the empty line; a LF right after a CR
+** A record ends with the CR or LF 'c', or -1 at the end of input: queue
+** the record being built, or count the empty line; a LF right after a CR
 ** that ended a line is the second half of a CRLF.
 */
-static void on_record(int c, void *ud)
+static void on_record(cw_csv *r, int c)
 {
-    cw_csv *r = ud;
     batch *b = r->fb;
 
     if (r->pend != P_NONE)
@@ -502,34 +517,152 @@ static void on_record(int c, void *ud)
     r->cur.nf = 0;
 }
 
-/* ==== Feeding libcsv ==== */
+/* ==== Parsing ==== */
 
-/* The line where the field libcsv is in the middle of started. */
-static unsigned long open_field_line(const cw_csv *r)
+/*
+** Add the 'len' bytes at 's' to the saved bytes of the open field (its
+** bytes from earlier input, which will not stay in place).  0, or -1 when
+** out of memory (then pending).
+*/
+static int save(cw_csv *r, const void *s, size_t len)
 {
-    return r->cur.nf > 0 ? r->cur.line + r->cur.nlines : r->line;
+    if (len == 0)
+        return 0;
+    if (r->elen + len > r->ecap) {
+        char *e = cw__grow(r->ent, &r->ecap, r->elen + len, 1);
+
+        if (e == NULL) {
+            pend(r, P_NOMEM, open_field_line(r), 0);
+            return -1;
+        }
+        r->ent = e;
+    }
+    memcpy(r->ent + r->elen, s, len);
+    r->elen += len;
+    return 0;
+}
+
+/* End the open field: its saved bytes, then the 'len' bytes at 's'. */
+static void end_field(cw_csv *r, const unsigned char *s, size_t len)
+{
+    if (r->elen == 0) {
+        on_field(r, (const char *)s, len); /* the common case: no copy */
+        return;
+    }
+    if (save(r, s, len) == 0)
+        on_field(r, r->ent, r->elen);
+    r->elen = 0;
 }
 
 /*
-** Give the 'len' bytes at 's' to libcsv and note any problem it finds.
-** A field still open may not hold more than max_field bytes (plus a
-** quote that may turn out to be its closing one).
+** Parse the 'len' bytes at 's' as RFC 4180 CSV with the options'
+** delimiter and quote: a quoted field may hold delimiters, line ends and
+** doubled quotes; a quote elsewhere is an error unless quotes are lenient
+** (then it is data, and so is text after a closing quote).  Complete
+** fields and records go to on_field() and on_record(); the bytes of a
+** field still open at the end are saved.  The first problem is left
+** pending and ends parsing.
+**
+** Between special bytes the parser skips ahead without copying: an
+** unquoted field up to the next byte flagged in 'special', a quoted one
+** up to the next quote (memchr), and a field found whole in 's' goes
+** from 's' to on_field() directly.  'run' is where the unsaved bytes of
+** the open field start.
 */
 static void feed(cw_csv *r, const char *s, size_t len)
 {
-    size_t used = csv_parse(&r->p, s, len, on_field, on_record, r);
+    const unsigned char *p = (const unsigned char *)s, *e = p + len, *run = p;
+    const unsigned char *q;
+    unsigned char quote = (unsigned char)r->o.quote;
+    unsigned char delim = (unsigned char)r->o.delim;
+    int lenient = r->o.lenient_quotes;
 
-    r->offset += used;
-    if (used < len) {
-        if (csv_error(&r->p) == CSV_EPARSE)
-            pend(r, s[used] == r->o.quote ? P_STRAY : P_AFTER,
-                 open_field_line(r), r->cur.nf + 1);
-        else
-            pend(r, P_NOMEM, open_field_line(r), 0);
-    } else if (r->p.entry_pos > r->o.max_field + 1) {
-        pend(r, r->p.quoted ? P_TOOBIGQ : P_TOOBIG, open_field_line(r),
-             r->cur.nf + 1);
+    while (p < e && r->pend == P_NONE) {
+        switch (r->st) {
+        case S_ROW: /* between records: a line end here is an empty line */
+            if (*p == '\r' || *p == '\n') {
+                on_record(r, *p++);
+                continue;
+            }
+            /* fall through */
+        case S_FIELD: /* a field starts here */
+            if (*p == quote) {
+                r->st = S_QUOTED;
+                run = ++p;
+                continue;
+            }
+            r->st = S_BARE;
+            run = p;
+            /* fall through */
+        case S_BARE:
+            while (p < e && !r->special[*p])
+                p++;
+            if (p == e)
+                continue;
+            if (*p == quote) {
+                if (!lenient) {
+                    pend(r, P_STRAY, open_field_line(r), r->cur.nf + 1);
+                    continue;
+                }
+                p++; /* data */
+                continue;
+            }
+            end_field(r, run, (size_t)(p - run));
+            if (*p == delim) {
+                r->st = S_FIELD;
+            } else {
+                on_record(r, *p);
+                r->st = S_ROW;
+            }
+            p++;
+            continue;
+        case S_QUOTED:
+            q = memchr(p, quote, (size_t)(e - p));
+            p = q != NULL ? q + 1 : e;
+            if (q != NULL)
+                r->st = S_QUOTE;
+            continue;
+        case S_QUOTE: /* after a quote in a quoted field, at p - 1 unless
+                         it ended the previous input (then p == run) */
+            if (*p == delim || *p == '\r' || *p == '\n') {
+                end_field(r, run, p > run ? (size_t)(p - 1 - run) : 0);
+                if (*p == delim) {
+                    r->st = S_FIELD;
+                } else {
+                    on_record(r, *p);
+                    r->st = S_ROW;
+                }
+                p++;
+                continue;
+            }
+            if (*p != quote && !lenient) {
+                pend(r, P_AFTER, open_field_line(r), r->cur.nf + 1);
+                continue;
+            }
+            /* A doubled quote is one quote; in lenient mode, a quote
+            ** followed by other text is data with it. */
+            if (p == run && save(r, &quote, 1) != 0)
+                continue;
+            if (*p == quote) {
+                if (p > run && save(r, run, (size_t)(p - run)) != 0)
+                    continue;
+                run = p + 1;
+            }
+            p++;
+            r->st = S_QUOTED;
+            continue;
+        }
     }
+    r->offset += (size_t)(p - (const unsigned char *)s);
+    if (r->pend != P_NONE)
+        return;
+    if (r->st == S_BARE || r->st == S_QUOTED)
+        save(r, run, (size_t)(p - run));
+    else if (r->st == S_QUOTE && p > run)
+        save(r, run, (size_t)(p - 1 - run));
+    if (r->pend == P_NONE && r->elen > r->o.max_field)
+        pend(r, r->st == S_BARE ? P_TOOBIG : P_TOOBIGQ, open_field_line(r),
+             r->cur.nf + 1);
 }
 
 /*
@@ -562,19 +695,22 @@ static void sniff(cw_csv *r)
 
 /*
 ** End of input: a quoted field still open is an error (even in lenient
-** mode, where it would swallow the rest of the file), else libcsv hands
-** over the last record.
+** mode, where it would swallow the rest of the file), else the open
+** field and record end here; a field ending in its closing quote too.
 */
 static void finish(cw_csv *r)
 {
     r->eof = 1;
     if (!r->sniffed)
         sniff(r);
-    if (r->pend != P_NONE)
+    if (r->pend != P_NONE || r->st == S_ROW)
         return;
-    csv_set_opts(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
-    if (csv_fini(&r->p, on_field, on_record, r) != 0)
+    if (r->st == S_QUOTED) {
         pend(r, P_UNTERM, open_field_line(r), r->cur.nf + 1);
+        return;
+    }
+    end_field(r, (const unsigned char *)"", 0);
+    on_record(r, -1);
 }
 
 /*
@@ -668,7 +804,7 @@ static int carry(cw_csv *r, batch *to)
 ** The parser thread: fill r->fb with at least BATCH bytes of records (or
 ** up to the end of input or the first problem), then trade it for the
 ** batch the caller has finished with, carrying over the record being
-** built.  Only this thread touches the parsing state (libcsv, 'cur',
+** built.  Only this thread touches the parsing state ('st', 'ent', 'cur',
 ** 'line', 'pend', 'eof', the byte source) until it ends; the mutex makes
 ** what it wrote visible to the caller with each batch.
 */
@@ -818,13 +954,6 @@ void cw__csvopts_default(cw_csvopts *o)
     o->ahead = 1;
 }
 
-/* libcsv's space test: nothing is a space, so spaces are data (RFC 4180). */
-static int no_space(unsigned char c)
-{
-    (void)c;
-    return 0;
-}
-
 /*
 ** Create a reader named 'name' on the byte source 'read'/'ud' with options
 ** 'o' (NULL for the defaults).  Nothing is read yet.  Options that cannot
@@ -834,7 +963,6 @@ int cw__csv_open(const char *name, cw_read_fn read, void *ud,
                  const cw_csvopts *o, cw_csv **out, cw_err *err)
 {
     cw_csv *r;
-    unsigned char opts = CSV_REPALL_NL;
 
     *out = NULL;
     r = cw__alloc(sizeof *r);
@@ -864,15 +992,9 @@ int cw__csv_open(const char *name, cw_read_fn read, void *ud,
         cw__csv_close(r);
         return CW_EUSAGE;
     }
-    if (!r->o.lenient_quotes)
-        opts |= CSV_STRICT | CSV_STRICT_FINI;
-    csv_init(&r->p, opts);
-    csv_set_delim(&r->p, (unsigned char)r->o.delim);
-    csv_set_quote(&r->p, (unsigned char)r->o.quote);
-    csv_set_space_func(&r->p, no_space);
-    csv_set_blk_size(&r->p, BLK_SIZE);
-    csv_set_realloc_func(&r->p, cw__realloc);
-    csv_set_free_func(&r->p, cw__free);
+    r->special[(unsigned char)r->o.delim] = 1;
+    r->special[(unsigned char)r->o.quote] = 1;
+    r->special['\r'] = r->special['\n'] = 1;
     *out = r;
     return CW_OK;
 
@@ -944,13 +1066,13 @@ int cw__csv_openfile(const char *path, const cw_csvopts *o, cw_csv **out,
     return CW_OK;
 }
 
-/* Free 'r', its buffers and libcsv's, and close its file.  NULL is a no-op. */
+/* Free 'r' and its buffers, and close its file.  NULL is a no-op. */
 void cw__csv_close(cw_csv *r)
 {
     if (r == NULL)
         return;
     join_parser(r);
-    csv_free(&r->p);
+    cw__free(r->ent);
     if (r->ownfd && r->fd >= 0)
         close(r->fd);
     cw__free(r->fbuf);

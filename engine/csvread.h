@@ -1,5 +1,5 @@
 /*
-** csvread.h -- streaming, strict CSV reader on libcsv.  Owns its buffers;
+** csvread.h -- streaming, strict CSV reader (RFC 4180).  Owns its buffers;
 ** borrows the caller's byte source.  Tracks the physical line of every
 ** record and field across quoted newlines (LF, CRLF and CR each end one
 ** line), strips a UTF-8 BOM, checks UTF-8, NUL bytes, ragged rows and

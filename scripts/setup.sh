@@ -9,7 +9,7 @@ PACKAGES=(
     cmake
     pkg-config
     liblua5.4-dev     # recipe sandbox
-    libcsv-dev        # CSV tokenizer
+    libcsv-dev        # CSV tokenizer: the reference the tests check our parser against
     libsqlite3-dev    # SQLite sink and source
     sqlite3
     libpq-dev         # PostgreSQL sink and source

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <csv.h>
+
 /* ==== Helpers ==== */
 
 /* A byte source that hands out 'left' bytes at most 'step' at a time. */
@@ -1361,6 +1363,161 @@ static void test_csvread_ahead_close_early(void **state)
     free(in);
 }
 
+/* ==== libcsv, the reference ==== */
+
+/* What libcsv (strict, every line end reported, no space trimming, which
+** is how crosswalk used it until it got its own parser) makes of an
+** input, in the words of ours_dump(). */
+struct ref {
+    struct text t;   /* the dump of the complete records */
+    struct text rec; /* the record being built */
+    size_t nf;       /* its fields */
+};
+
+static void ref_field(void *s, size_t len, void *ud)
+{
+    struct ref *x = ud;
+
+    if (x->nf++ == 0)
+        x->rec.len = 0;
+    put(&x->rec, " [", 2);
+    if (len > 0)
+        put(&x->rec, s, len);
+    put(&x->rec, "]", 1);
+}
+
+static void ref_record(int c, void *ud)
+{
+    struct ref *x = ud;
+
+    (void)c;
+    if (x->nf > 0) {
+        put(&x->t, "row:", 4);
+        put(&x->t, x->rec.p, x->rec.len);
+        put(&x->t, "\n", 1);
+    }
+    x->nf = 0;
+}
+
+static int ref_nospace(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+static char *ref_dump(const char *in, size_t len, size_t step,
+                      const cw_csvopts *o)
+{
+    struct ref x = {{NULL, 0, 0}, {NULL, 0, 0}, 0};
+    struct csv_parser p;
+    unsigned char strict = CSV_STRICT | CSV_STRICT_FINI;
+    int bad = 0;
+
+    put(&x.t, "", 0);
+    assert_int_equal(
+        csv_init(&p, CSV_REPALL_NL | (o->lenient_quotes ? 0 : strict)), 0);
+    csv_set_delim(&p, (unsigned char)o->delim);
+    csv_set_quote(&p, (unsigned char)o->quote);
+    csv_set_space_func(&p, ref_nospace);
+    for (size_t off = 0; off < len && !bad; off += step) {
+        size_t n = len - off < step ? len - off : step;
+
+        bad = csv_parse(&p, in + off, n, ref_field, ref_record, &x) < n;
+    }
+    csv_set_opts(&p, CSV_REPALL_NL | strict);
+    if (!bad)
+        bad = csv_fini(&p, ref_field, ref_record, &x) != 0;
+    put(&x.t, bad ? "refused\n" : "done\n", bad ? 8 : 5);
+    csv_free(&p);
+    free(x.rec.p);
+    return x.t.p;
+}
+
+/* The same from our reader, without a header, fed 'step' bytes at a time. */
+static char *ours_dump(const char *in, size_t len, size_t step,
+                       const cw_csvopts *o)
+{
+    struct text t = {NULL, 0, 0};
+    struct drip d;
+    cw_csv *r = open_mem(&d, in, len, step, o);
+    int rc;
+
+    put(&t, "", 0);
+    while ((rc = cw__csv_next(r)) == CW_ROW || rc == CW_EINVALID) {
+        put(&t, "row:", 4);
+        for (size_t i = 0; i < cw__csv_nfields(r); i++) {
+            size_t flen;
+            const char *f = cw__csv_field(r, i, &flen);
+
+            put(&t, " [", 2);
+            put(&t, f, flen);
+            put(&t, "]", 1);
+        }
+        put(&t, "\n", 1);
+    }
+    if (rc == CW_DONE)
+        put(&t, "done\n", 5);
+    else if (rc == CW_EPARSE && strcmp(cw__csv_code(r), "E_QUOTE") == 0)
+        put(&t, "refused\n", 8);
+    else
+        fail_msg("unexpected end %d %s", rc, cw__csv_errmsg(r));
+    cw__csv_close(r);
+    return t.p;
+}
+
+/*
+** Our parser splits 200,000 random inputs into the same records and
+** fields as libcsv, and refuses the same ones (a stray quote, text after
+** a closing quote, an unterminated quoted field), strict and lenient,
+** with two dialects, fed in chunks of 1, 2, 3, 5 bytes or all at once.
+** The inputs are short runs of the bytes that matter: delimiters, quotes,
+** CR, LF, letters, a space, UTF-8, a bad byte and NUL.
+*/
+static void test_csvread_same_as_libcsv(void **state)
+{
+    static const char *const atoms[] = {
+        "a",    "b", ",",        ";",    "\"",   "'",   "\r", "\n",
+        "\r\n", " ", "\xc3\xa9", "\xff", "\"\"", "x,y", "" /* a NUL byte */};
+    static const size_t steps[] = {1, 2, 3, 5, 1000};
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    char in[64];
+
+    (void)state;
+    for (int n = 0; n < 200000; n++) {
+        cw_csvopts o;
+        size_t len = 0, natoms, step;
+        char *want, *got;
+
+        seed ^= seed << 13; /* xorshift64 */
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        natoms = seed % 12;
+        for (size_t i = 0; i < natoms; i++) {
+            const char *a = atoms[(seed >> (4 + 4 * i)) % 15];
+            size_t alen = a[0] == '\0' ? 1 : strlen(a);
+
+            memcpy(in + len, a, alen);
+            len += alen;
+        }
+        cw__csvopts_default(&o);
+        o.header = 0;
+        o.lenient_quotes = (seed >> 60) & 1;
+        if ((seed >> 61) & 1) {
+            o.delim = ';';
+            o.quote = '\'';
+        }
+        step = steps[(seed >> 56) % 5];
+        want = ref_dump(in, len, step, &o);
+        got = ours_dump(in, len, step, &o);
+        if (strcmp(want, got) != 0)
+            fail_msg("input %d (%zu bytes, delim %c, lenient %d, step %zu):\n"
+                     "libcsv:\n%s\nours:\n%s",
+                     n, len, o.delim, o.lenient_quotes, step, want, got);
+        free(want);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1389,6 +1546,7 @@ int main(void)
         cmocka_unit_test(test_csvread_stdin),
         cmocka_unit_test(test_csvread_ahead_same),
         cmocka_unit_test(test_csvread_ahead_close_early),
+        cmocka_unit_test(test_csvread_same_as_libcsv),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,4 +18,8 @@ int cw_cli_schema(int argc, char **argv, const char *home);
 /* 'crosswalk load FILE... --into TARGET' (cli/load.c). */
 int cw_cli_load(int argc, char **argv, const char *home);
 
+/* The last line of a failed run or load on stderr: where it stopped and
+** what was committed ('ncommitted' outputs, listed before it). */
+void cw_cli_aborted(const cw_summary *s, size_t ncommitted);
+
 #endif /* CW_CLI_H */

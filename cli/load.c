@@ -38,6 +38,7 @@ static const char usage_load[] =
     "Values are checked as a recipe input's are; rows that fail go to the\n"
     "rejects file.  The summary on stderr reads\n"
     "  read N = written W + rejected R + filtered 0 + merged 0\n"
+    "(a failed load adds + unprocessed U and says what was committed).\n"
     "exit: 0 all rows loaded, 1 loaded with rejects, 2 usage error (nothing\n"
     "read), 3 aborted and rolled back, 130 interrupted and rolled back.\n";
 
@@ -77,6 +78,7 @@ static int usage_error(const char *what, const char *arg)
 static void print_summary(const cw_load *l, int status)
 {
     cw_summary s;
+    size_t n = 0;
 
     cw_load_summary(l, &s);
     if (status != CW_OK) {
@@ -84,8 +86,17 @@ static void print_summary(const cw_load *l, int status)
                 "read %llu = written %llu + rejected %llu + filtered 0 "
                 "+ merged 0 + unprocessed %llu\n",
                 s.read, s.written, s.rejected, s.unprocessed);
-        fprintf(stderr, "aborted%s%s; nothing was committed\n",
-                s.stopped_at ? " at " : "", s.stopped_at ? s.stopped_at : "");
+        for (size_t i = 0; i < cw_load_ntables(l); i++) {
+            cw_loadinfo t;
+
+            if (cw_load_info(l, i, &t) == CW_OK && t.committed == 1) {
+                fprintf(stderr,
+                        "committed table %s (%llu rows) before the failure\n",
+                        t.table, t.rows);
+                n++;
+            }
+        }
+        cw_cli_aborted(&s, n);
         return;
     }
     fprintf(stderr,

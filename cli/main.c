@@ -84,7 +84,9 @@ static const char usage_run[] =
     "\n"
     "The summary on stderr reads\n"
     "  read N = written W + rejected R + filtered F + merged M\n"
-    "(merged: records folded into a group).\n"
+    "(merged: records folded into a group).  A failed run adds\n"
+    "+ unprocessed U and says what was committed: nothing, unless the\n"
+    "connection was lost during COMMIT or a rename failed after it.\n"
     "exit: 0 clean, 1 with rejects, 2 usage/recipe error, 3 aborted,\n"
     "4 sandbox limit, 130 interrupted.\n";
 
@@ -293,7 +295,8 @@ static int write_summary_json(const char *path, const cw_run *r, int status)
     json_str(f, s.rejects);
     fputs(", \"stopped_at\": ", f);
     json_str(f, s.stopped_at);
-    fputs("}\n", f);
+    fprintf(f, ", \"commit_unknown\": %s}\n",
+            s.commit_unknown ? "true" : "false");
     if (fclose(f) != 0) {
         fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(errno));
         return -1;
@@ -327,9 +330,28 @@ static void print_summary(const cw_run *r, int status, int dryrun)
                 "+ merged %llu + unprocessed %llu\n",
                 s.read, s.written, s.rejected, s.filtered, s.merged,
                 s.unprocessed);
-        fprintf(stderr, "aborted%s%s; nothing was committed\n",
-                s.stopped_at ? " at " : "", s.stopped_at ? s.stopped_at : "");
+        for (size_t i = 0; i < s.noutputs; i++) {
+            unsigned long long rows;
+            const char *p = cw_run_output(r, i, &rows);
+
+            fprintf(stderr, "committed %s (%llu rows) before the failure\n", p,
+                    rows);
+        }
+        cw_cli_aborted(&s, s.noutputs);
     }
+}
+
+void cw_cli_aborted(const cw_summary *s, size_t ncommitted)
+{
+    const char *rest = "nothing was committed";
+
+    if (s->commit_unknown)
+        rest = "whether a database commit went through is unknown (see "
+               "the message above); nothing else was committed";
+    else if (ncommitted > 0)
+        rest = "nothing else was committed";
+    fprintf(stderr, "aborted%s%s; %s\n", s->stopped_at ? " at " : "",
+            s->stopped_at ? s->stopped_at : "", rest);
 }
 
 /*

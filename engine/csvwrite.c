@@ -75,6 +75,7 @@ struct cw_out {
     unsigned long long nrows;   /* rows written in all parts */
     unsigned char special[256]; /* CSV: 1 for bytes that force quotes */
     int failed;                 /* 1 after an error that spoils the output */
+    int prepared;               /* 1 once every part is on disk */
     int committed;              /* 1 once every part was renamed */
     cw_err err;                 /* last error, see cw__out_errmsg() */
 };
@@ -881,6 +882,32 @@ static int sync_dir(cw_out *w)
 ** parts.  Parts of an earlier run beyond this run's count are not
 ** removed (a run of 3 parts after one of 5 leaves -004 and -005).
 */
+int cw__out_prepare(cw_out *w)
+{
+    struct stat st;
+    int rc;
+
+    if (w->failed)
+        return w->err.code;
+    if (w->prepared)
+        return CW_OK;
+    for (size_t i = 0; i < w->nparts; i++) {
+        if (w->parts[i].fd >= 0 && (rc = finish(w, i)) != CW_OK)
+            return rc;
+    }
+    /* rename(2) onto a directory would fail; say so now. */
+    for (size_t i = 0; i < w->nparts; i++) {
+        const char *final = w->nparts == 1 ? w->path : w->parts[i].name;
+
+        if (lstat(final, &st) == 0 && S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+            return werr_io(w, final);
+        }
+    }
+    w->prepared = 1;
+    return CW_OK;
+}
+
 int cw__out_commit(cw_out *w)
 {
     size_t i;
@@ -891,10 +918,8 @@ int cw__out_commit(cw_out *w)
     if (w->committed)
         return CW_OK;
     /* Every part is on disk before any is renamed. */
-    for (i = 0; i < w->nparts; i++) {
-        if (w->parts[i].fd >= 0 && (rc = finish(w, i)) != CW_OK)
-            return rc;
-    }
+    if ((rc = cw__out_prepare(w)) != CW_OK)
+        return rc;
     for (i = 0; i < w->nparts; i++) {
         const char *final = w->nparts == 1 ? w->path : w->parts[i].name;
 

@@ -41,8 +41,17 @@ int cw__out_open(const char *path, const char *const *cols, size_t ncols,
 ** field or a JSON null). */
 int cw__out_write(cw_out *w, const cw_field *f);
 
-/* Flush, fsync and rename every part into place, then fsync the
-** directory.  On failure nothing new is left visible. */
+/*
+** Flush, fsync and close every part, and check that no directory stands
+** at a final path: all that can fail for want of space or by a mistake,
+** done before anything is renamed, so that a run can do it for every
+** output before it commits a database.  cw__out_commit() calls it when
+** nobody did.
+*/
+int cw__out_prepare(cw_out *w);
+
+/* Prepare, rename every part into place, then fsync the directory.  On
+** failure nothing new is left visible. */
 int cw__out_commit(cw_out *w);
 
 /* Parts written: count, and each part's final path and row count. */

@@ -54,6 +54,7 @@ struct table {
     cw_field *rejrow;            /* a rejects row: ncols + NMETA */
     unsigned long long rows;     /* rows written */
     unsigned long long rejected; /* rows rejected */
+    int committed;               /* sink's committed(): 1, 0 or -1 */
 };
 
 struct cw_load {
@@ -816,20 +817,42 @@ static int load_file(cw_load *l, lfile *f)
     }
 }
 
-/* Commit the tables, then the rejects files. */
+/* Write the rejects files out, commit the tables, then rename the
+** rejects files into place.  Each table then knows whether it is in,
+** for the summary, even when a commit fails. */
 static int commit(cw_load *l)
 {
+    size_t failed = l->ntables;
+    int rc = CW_OK;
+
     for (size_t k = 0; k < l->ntables; k++) {
         table *t = &l->tables[k];
-        int rc = t->db.type->commit(t->db.s);
 
-        if (rc != CW_OK)
-            return cw__fail(&l->err, rc, "%s", t->db.type->errmsg(t->db.s));
+        if (t->rej != NULL && (rc = cw__out_prepare(t->rej)) != CW_OK)
+            return cw__fail(&l->err, rc, "%s", cw__out_errmsg(t->rej));
+    }
+    for (size_t k = 0; k < l->ntables && rc == CW_OK; k++) {
+        table *t = &l->tables[k];
+
+        if ((rc = t->db.type->commit(t->db.s)) != CW_OK)
+            failed = k;
     }
     for (size_t k = 0; k < l->ntables; k++) {
         table *t = &l->tables[k];
-        int rc = t->rej != NULL ? cw__out_commit(t->rej) : CW_OK;
 
+        t->committed = t->db.type->committed(t->db.s);
+        if (t->committed < 0)
+            l->sum.commit_unknown = 1;
+    }
+    if (rc != CW_OK) {
+        table *t = &l->tables[failed];
+
+        return cw__fail(&l->err, rc, "%s", t->db.type->errmsg(t->db.s));
+    }
+    for (size_t k = 0; k < l->ntables; k++) {
+        table *t = &l->tables[k];
+
+        rc = t->rej != NULL ? cw__out_commit(t->rej) : CW_OK;
         if (rc != CW_OK)
             return cw__fail(&l->err, rc, "%s", cw__out_errmsg(t->rej));
     }
@@ -911,6 +934,7 @@ int cw_load_info(const cw_load *l, size_t i, cw_loadinfo *out)
     out->rejects = t->rejected > 0 ? t->rejpath : NULL;
     out->rows = t->rows;
     out->rejected = t->rejected;
+    out->committed = t->committed;
     return CW_OK;
 }
 

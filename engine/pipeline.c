@@ -951,34 +951,65 @@ static int record_part(cw_run *r, const char *path, unsigned long long rows)
     return CW_OK;
 }
 
-/* Commit every output and the rejects file (or, in a dry run, only note
-** the names they would have). */
+/*
+** Commit every output and the rejects file (or, in a dry run, only note
+** the names they would have).  What is committed is listed as a part,
+** even when a later commit fails: the summary must not claim that nothing
+** was committed when some of it was.
+*/
 static int commit(cw_run *r)
 {
-    /* Database transactions first: a file rename cannot fail after
-    ** them for want of space, and a failed commit leaves no file. */
+    size_t failed = r->nout;
+    int rc = CW_OK;
+
+    /* Files first get all that can fail (space, fsync, a directory in the
+    ** way) behind them; then the database transactions; then the files
+    ** are renamed, which leaves little to fail after a commit. */
+    for (size_t k = 0; k < r->nout && !r->dryrun; k++) {
+        cw_out *o = r->out[k].out;
+
+        if (r->out[k].table == NULL && (rc = cw__out_prepare(o)) != CW_OK)
+            return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o));
+    }
+    if (r->rej != NULL && !r->dryrun && (rc = cw__out_prepare(r->rej)) != CW_OK)
+        return cw__fail(&r->err, rc, "%s", cw__out_errmsg(r->rej));
+    for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
+        output *o = &r->out[k];
+
+        if (o->table != NULL && !r->dryrun &&
+            (rc = o->db.type->commit(o->db.s)) != CW_OK)
+            failed = k;
+    }
+    /* A sink sharing a transaction is in only once the last one of the
+    ** transaction has committed it: ask each. */
     for (size_t k = 0; k < r->nout; k++) {
         output *o = &r->out[k];
         char name[300];
-        int rc;
+        int in;
 
         if (o->table == NULL)
             continue;
-        rc = r->dryrun ? CW_OK : o->db.type->commit(o->db.s);
-        if (rc != CW_OK)
-            return cw__fail(&r->err, rc, "%s", o->db.type->errmsg(o->db.s));
+        in = r->dryrun ? 1 : o->db.type->committed(o->db.s);
+        if (in < 0)
+            r->sum.commit_unknown = 1;
+        if (in <= 0)
+            continue;
         snprintf(name, sizeof name, "%s table %s", o->db.type->name, o->table);
-        if (record_part(r, name, o->db.type->rows(o->db.s)) != CW_OK)
+        if (record_part(r, name, o->db.type->rows(o->db.s)) != CW_OK &&
+            rc == CW_OK)
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    }
+    if (rc != CW_OK) {
+        output *o = &r->out[failed];
+
+        return cw__fail(&r->err, rc, "%s", o->db.type->errmsg(o->db.s));
     }
     for (size_t k = 0; k < r->nout; k++) {
         cw_out *o = r->out[k].out;
-        int rc;
 
         if (r->out[k].table != NULL)
             continue;
         rc = r->dryrun ? CW_OK : cw__out_commit(o);
-
         if (rc != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o));
         for (size_t i = 0; i < cw__out_nparts(o); i++) {
@@ -990,8 +1021,7 @@ static int commit(cw_run *r)
         }
     }
     if (r->rej != NULL && !r->dryrun) {
-        int rc = cw__out_commit(r->rej);
-
+        rc = cw__out_commit(r->rej);
         if (rc != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__out_errmsg(r->rej));
     }

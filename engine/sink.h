@@ -48,6 +48,11 @@ struct cw_sink_type {
                  unsigned long line);
     /* Commit the transaction. */
     int (*commit)(cw_sink *s);
+    /* Whether the rows of 's' are in the database: 1 when its transaction
+    ** was committed (sinks sharing a transaction are committed by the last
+    ** one's commit()), -1 when the connection was lost during that COMMIT
+    ** (nobody knows), 0 otherwise. */
+    int (*committed)(const cw_sink *s);
     /* Rows written. */
     unsigned long long (*rows)(const cw_sink *s);
     /* Last error; owned by 's'. */

@@ -77,6 +77,8 @@ typedef struct conn {
     int intx;                /* a transaction is open */
     int broken;              /* the connection was lost */
     unsigned long gen;       /* number of the current transaction */
+    unsigned long okgen;     /* the last transaction committed, or 0 */
+    unsigned long lostgen;   /* one whose COMMIT lost the connection, or 0 */
     unsigned long nstage;    /* staging tables made, for their names */
     struct cw_sink *copying; /* the sink whose COPY is open, or NULL */
 } conn;
@@ -209,7 +211,7 @@ static int conn_get(const char *location, conn **out, cw_err *err)
     c->pending = 0;
     c->intx = 0;
     c->broken = 0;
-    c->gen = 0;
+    c->gen = c->okgen = c->lostgen = 0;
     c->nstage = 0;
     c->copying = NULL;
     c->pg = PQconnectdb(location);
@@ -1359,6 +1361,7 @@ static int pg_commit(cw_sink *s)
     if (PQresultStatus(res) == PGRES_COMMAND_OK &&
         strcmp(PQcmdStatus(res), "COMMIT") == 0) {
         PQclear(res);
+        s->c->okgen = s->gen;
         return CW_OK;
     }
     s->committed = 0;
@@ -1373,6 +1376,7 @@ static int pg_commit(cw_sink *s)
     if (gone(s->c->pg, res)) {
         PQclear(res);
         s->c->broken = 1;
+        s->c->lostgen = s->gen;
         return cw__fail(&s->err, CW_EIO,
                         "postgres:%s: table \"%s\": the connection was lost "
                         "during COMMIT: the outcome is unknown (the rows "
@@ -1383,6 +1387,13 @@ static int pg_commit(cw_sink *s)
     rc = batchfail(s, res, "committing");
     PQclear(res);
     return rc;
+}
+
+static int pg_committed(const cw_sink *s)
+{
+    if (s->c == NULL)
+        return 0;
+    return s->c->okgen == s->gen ? 1 : s->c->lostgen == s->gen ? -1 : 0;
 }
 
 static unsigned long long pg_rows(const cw_sink *s)
@@ -1431,6 +1442,7 @@ const struct cw_sink_type cw_sink_postgres = {
     .open = pg_open,
     .write = pg_write,
     .commit = pg_commit,
+    .committed = pg_committed,
     .rows = pg_rows,
     .errmsg = pg_errmsg,
     .close = pg_close,

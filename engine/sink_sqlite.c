@@ -142,14 +142,15 @@ static int status_of(int rc)
 
 /* One open database file, shared by every sink of one thread on it. */
 typedef struct conn {
-    cw_shared sh;      /* key: the path as given after "sqlite:" */
-    pthread_t owner;   /* the thread that opened it */
-    sqlite3 *db;       /* the connection */
-    int pending;       /* sinks of this transaction not yet committed */
-    int intx;          /* a transaction is open */
-    unsigned long gen; /* number of the current transaction */
-    int created;       /* the file did not exist before we opened it */
-    int committed;     /* a transaction was committed */
+    cw_shared sh;        /* key: the path as given after "sqlite:" */
+    pthread_t owner;     /* the thread that opened it */
+    sqlite3 *db;         /* the connection */
+    int pending;         /* sinks of this transaction not yet committed */
+    int intx;            /* a transaction is open */
+    unsigned long gen;   /* number of the current transaction */
+    int created;         /* the file did not exist before we opened it */
+    int committed;       /* a transaction was committed */
+    unsigned long okgen; /* the last transaction committed, 0 for none */
 } conn;
 
 static cw_registry conns = CW_REGISTRY_INIT; /* open connections */
@@ -226,6 +227,7 @@ static int conn_get(const char *path, conn **out, cw_err *err)
     c->intx = 0;
     c->gen = 0;
     c->committed = 0;
+    c->okgen = 0;
     c->created = stat(path, &st) != 0 && errno == ENOENT;
     rc = sqlite3_open_v2(
         path, &c->db,
@@ -769,7 +771,13 @@ static int sq_commit(cw_sink *s)
     }
     s->c->intx = 0;
     s->c->committed = 1;
+    s->c->okgen = s->gen;
     return CW_OK;
+}
+
+static int sq_committed(const cw_sink *s)
+{
+    return s->c != NULL && s->c->okgen == s->gen;
 }
 
 static unsigned long long sq_rows(const cw_sink *s)
@@ -809,6 +817,7 @@ const struct cw_sink_type cw_sink_sqlite = {
     .open = sq_open,
     .write = sq_write,
     .commit = sq_commit,
+    .committed = sq_committed,
     .rows = sq_rows,
     .errmsg = sq_errmsg,
     .close = sq_close,

@@ -169,7 +169,12 @@ typedef struct cw_summary {
     unsigned long long warnings;    /* warnings reported */
     const char *rejects;            /* rejects path, NULL when none */
     const char *stopped_at;         /* "file:line" of an abort, or NULL */
-    size_t noutputs;                /* number of files written */
+    size_t noutputs;                /* number of files written; after a
+                                       failure while committing, those
+                                       committed before it */
+    int commit_unknown;             /* 1: a database connection was lost
+                                       during COMMIT: whether those rows
+                                       are in is unknown */
 } cw_summary;
 
 /* Fill '*out' with the run's accounting.  Strings are owned by 'r'. */
@@ -283,6 +288,9 @@ typedef struct cw_loadinfo {
     const char *rejects;         /* rejects file, NULL when none */
     unsigned long long rows;     /* rows written */
     unsigned long long rejected; /* rows rejected */
+    int committed;               /* 1: its rows are committed; 0: not (a
+                                    failed load); -1: unknown (the
+                                    connection was lost during COMMIT) */
 } cw_loadinfo;
 
 /* Number of tables, and table 'i' (< that number) in '*out'. */

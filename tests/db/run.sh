@@ -31,7 +31,7 @@ RECIPES=$HERE/recipes
 SAMPLES=$SRC/pipelines/samples/impactive
 ALL_CASES=(same_answer upsert_twice create_twice append_duplicate
     check_violation two_tables roundtrip source_nulls_and_queries load_into
-    secrets kill_mid_copy sigint sqlite_sigint)
+    secrets kill_mid_copy sigint sqlite_sigint commit_lost)
 
 # ---- Setup ----
 
@@ -601,6 +601,32 @@ case_sqlite_sigint() {
         "$(sq_state "$db" interrupted)" || return 1
     expect_eq "integrity" ok "$(sqlite3 "$db" "PRAGMA integrity_check")" || return 1
     expect_eq "journal left behind" no "$([ -e "$db-journal" ] && echo yes || echo no)"
+}
+
+# n. The connection is lost during COMMIT (a deferred trigger ends its own
+# server process): exit 3, and the summary does not claim that nothing
+# was committed, for it cannot know; here the server rolled back.
+case_commit_lost() {
+    q "CREATE TABLE lost (id text, name text, n text)" \
+        "CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS
+         \$\$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END \$\$" \
+        "CREATE CONSTRAINT TRIGGER die AFTER INSERT ON lost
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die()" || {
+        WHY="creating the table and its trigger"
+        return 1
+    }
+    bigfile "$WORK/n.csv" 1000
+    cw load "$WORK/n.csv" --into "postgres:$DB#lost" --schema none --mode append
+    expect_rc 3 || return 1
+    expect_err "postgres:$DBNAME: table \"lost\": the connection was lost during COMMIT: the outcome is unknown" || return 1
+    expect_err "aborted at $WORK/n.csv:1001; whether a database commit went through is unknown (see the message above); nothing else was committed" || return 1
+    cw run "$RECIPES/bulk_to_table.lua" --input "$WORK/n.csv" --out-dir "$WORK/n" \
+        --db "postgres:$DB" --set table=lost --summary-json "$WORK/n.json"
+    expect_rc 3 || return 1
+    expect_err "whether a database commit went through is unknown" || return 1
+    expect_eq "summary" '"outputs": [], "rejects": null, "stopped_at": "'"$WORK"'/n.csv:1001", "commit_unknown": true}' \
+        "$(grep -o '"outputs".*' "$WORK/n.json")" || return 1
+    expect_eq "table after both" 0 "$(q 'SELECT count(*) FROM lost')"
 }
 
 # ---- Run ----

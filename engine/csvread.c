@@ -660,7 +660,10 @@ static void feed(cw_csv *r, const char *s, size_t len)
         save(r, run, (size_t)(p - run));
     else if (r->st == S_QUOTE && p > run)
         save(r, run, (size_t)(p - 1 - run));
-    if (r->pend == P_NONE && r->elen > r->o.max_field)
+    /* An open field may hold max_field bytes and one more, which may be
+    ** a closing quote or a stray one (then that error is the one shown);
+    ** right after a quote, that quote was the one more. */
+    if (r->pend == P_NONE && r->elen > r->o.max_field + (r->st != S_QUOTE))
         pend(r, r->st == S_BARE ? P_TOOBIG : P_TOOBIGQ, open_field_line(r),
              r->cur.nf + 1);
 }

@@ -552,10 +552,13 @@ static int cmd_run(int argc, char **argv, int checkonly)
                 view.shown - view.limit);
     if (status != CW_OK)
         fprintf(stderr, "%s: %s\n", progname, cw_run_errmsg(r));
+    /* A summary file that cannot be written fails the command, but the
+    ** run itself is done: its own status picks the summary's words. */
+    code = status;
     if (summary != NULL && write_summary_json(summary, r, status) != 0 &&
-        status == CW_OK)
-        status = CW_EIO;
-    code = run_exit_code(r, status);
+        code == CW_OK)
+        code = CW_EIO;
+    code = run_exit_code(r, code);
     /* A run that read nothing has nothing to account for. */
     if (code != EXIT_USAGE)
         print_summary(r, status, dryrun);

@@ -937,6 +937,16 @@ size_t cw__out_nparts(const cw_out *w)
     return w->nparts;
 }
 
+/* Number of parts renamed into place: the first ones, in order. */
+size_t cw__out_nrenamed(const cw_out *w)
+{
+    size_t n = 0;
+
+    while (n < w->nparts && w->parts[n].renamed)
+        n++;
+    return n;
+}
+
 /*
 ** Final path of part 'i' (planned, before the commit) and its data rows
 ** in '*rows'; NULL when 'i' is out of range.  Owned by 'w'.

@@ -50,12 +50,14 @@ int cw__out_write(cw_out *w, const cw_field *f);
 */
 int cw__out_prepare(cw_out *w);
 
-/* Prepare, rename every part into place, then fsync the directory.  On
-** failure nothing new is left visible. */
+/* Prepare, rename every part into place, then fsync the directory.  A
+** failure before the renames leaves nothing new visible; one after
+** leaves the parts cw__out_nrenamed() counts. */
 int cw__out_commit(cw_out *w);
 
 /* Parts written: count, and each part's final path and row count. */
 size_t cw__out_nparts(const cw_out *w);
+size_t cw__out_nrenamed(const cw_out *w);
 const char *cw__out_part(const cw_out *w, size_t i, unsigned long long *rows);
 
 const char *cw__out_errmsg(const cw_out *w);

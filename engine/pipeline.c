@@ -959,19 +959,19 @@ static int record_part(cw_run *r, const char *path, unsigned long long rows)
 */
 static int commit(cw_run *r)
 {
-    size_t failed = r->nout;
+    size_t failed = r->nout, n;
     int rc = CW_OK;
 
     /* Files first get all that can fail (space, fsync, a directory in the
     ** way) behind them; then the database transactions; then the files
     ** are renamed, which leaves little to fail after a commit. */
-    for (size_t k = 0; k < r->nout && !r->dryrun; k++) {
+    for (size_t k = 0; k < r->nout; k++) {
         cw_out *o = r->out[k].out;
 
         if (r->out[k].table == NULL && (rc = cw__out_prepare(o)) != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o));
     }
-    if (r->rej != NULL && !r->dryrun && (rc = cw__out_prepare(r->rej)) != CW_OK)
+    if (r->rej != NULL && (rc = cw__out_prepare(r->rej)) != CW_OK)
         return cw__fail(&r->err, rc, "%s", cw__out_errmsg(r->rej));
     for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
         output *o = &r->out[k];
@@ -1010,15 +1010,17 @@ static int commit(cw_run *r)
         if (r->out[k].table != NULL)
             continue;
         rc = r->dryrun ? CW_OK : cw__out_commit(o);
-        if (rc != CW_OK)
-            return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o));
-        for (size_t i = 0; i < cw__out_nparts(o); i++) {
+        /* After a failed rename, the parts renamed before it are in. */
+        n = rc == CW_OK ? cw__out_nparts(o) : cw__out_nrenamed(o);
+        for (size_t i = 0; i < n; i++) {
             unsigned long long rows;
             const char *path = cw__out_part(o, i, &rows);
 
-            if (record_part(r, path, rows) != CW_OK)
+            if (record_part(r, path, rows) != CW_OK && rc == CW_OK)
                 return cw__fail(&r->err, CW_ENOMEM, "out of memory");
         }
+        if (rc != CW_OK)
+            return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o));
     }
     if (r->rej != NULL && !r->dryrun) {
         rc = cw__out_commit(r->rej);

@@ -554,6 +554,20 @@ static void end_field(cw_csv *r, const unsigned char *s, size_t len)
     r->elen = 0;
 }
 
+/* End the open field (its saved bytes, then the 'len' bytes at 's') at
+** the byte 'c', a delimiter or a line end, which also ends the record. */
+static void end_at(cw_csv *r, const unsigned char *s, size_t len,
+                   unsigned char c)
+{
+    end_field(r, s, len);
+    if (c == (unsigned char)r->o.delim) {
+        r->st = S_FIELD;
+    } else {
+        on_record(r, c);
+        r->st = S_ROW;
+    }
+}
+
 /*
 ** Parse the 'len' bytes at 's' as RFC 4180 CSV with the options'
 ** delimiter and quote: a quoted field may hold delimiters, line ends and
@@ -607,13 +621,7 @@ static void feed(cw_csv *r, const char *s, size_t len)
                 p++; /* data */
                 continue;
             }
-            end_field(r, run, (size_t)(p - run));
-            if (*p == delim) {
-                r->st = S_FIELD;
-            } else {
-                on_record(r, *p);
-                r->st = S_ROW;
-            }
+            end_at(r, run, (size_t)(p - run), *p);
             p++;
             continue;
         case S_QUOTED:
@@ -625,13 +633,7 @@ static void feed(cw_csv *r, const char *s, size_t len)
         case S_QUOTE: /* after a quote in a quoted field, at p - 1 unless
                          it ended the previous input (then p == run) */
             if (*p == delim || *p == '\r' || *p == '\n') {
-                end_field(r, run, p > run ? (size_t)(p - 1 - run) : 0);
-                if (*p == delim) {
-                    r->st = S_FIELD;
-                } else {
-                    on_record(r, *p);
-                    r->st = S_ROW;
-                }
+                end_at(r, run, p > run ? (size_t)(p - 1 - run) : 0, *p);
                 p++;
                 continue;
             }

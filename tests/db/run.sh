@@ -31,7 +31,7 @@ RECIPES=$HERE/recipes
 SAMPLES=$SRC/pipelines/samples/impactive
 ALL_CASES=(same_answer upsert_twice create_twice append_duplicate
     check_violation two_tables roundtrip source_nulls_and_queries load_into
-    secrets kill_mid_copy sigint sqlite_sigint commit_lost)
+    secrets kill_mid_copy sigint sqlite_sigint commit_lost upsert_repeated_key)
 
 # ---- Setup ----
 
@@ -627,6 +627,27 @@ case_commit_lost() {
     expect_eq "summary" '"outputs": [], "rejects": null, "stopped_at": "'"$WORK"'/n.csv:1001", "commit_unknown": true}' \
         "$(grep -o '"outputs".*' "$WORK/n.json")" || return 1
     expect_eq "table after both" 0 "$(q 'SELECT count(*) FROM lost')"
+}
+
+# o. A key given more than once in an upsert: the last row wins, within
+# one batch (rows 3 and 7) and across batches (row 70,000), as with
+# row-by-row upserts; the other rows are there once.
+case_upsert_repeated_key() {
+    awk 'BEGIN { print "id,name,n"
+        for (i = 1; i <= 80000; i++) {
+            if (i == 3 || i == 7 || i == 70000) printf "k,take %d,%d\n", i, i
+            else printf "%d,name %d,%d\n", i, i, i
+        } }' >"$WORK/o.csv"
+    cw load "$WORK/o.csv" --into "postgres:$DB#repeated" --schema none --key id --mode upsert
+    expect_rc 0 || return 1
+    expect_eq "the repeated key" "k|take 70000|70000" \
+        "$(q "SELECT id, name, n FROM repeated WHERE id = 'k'")" || return 1
+    expect_eq "rows" "79998" "$(q 'SELECT count(*) FROM repeated')" || return 1
+    awk 'BEGIN { print "id,name,n"; print "k,first,1"; print "j,other,2"; print "k,second,3" }' >"$WORK/o2.csv"
+    cw load "$WORK/o2.csv" --into "postgres:$DB#repeated" --schema none --key id --mode upsert
+    expect_rc 0 || return 1
+    expect_eq "the repeated key, one batch" "k|second|3" \
+        "$(q "SELECT id, name, n FROM repeated WHERE id = 'k'")"
 }
 
 # ---- Run ----

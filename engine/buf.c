@@ -108,6 +108,14 @@ fail:
     return 0;
 }
 
+int cw__blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return 0;
+    return 1;
+}
+
 int cw__eqi(const char *a, size_t alen, const char *b, size_t blen)
 {
     if (alen != blen)

@@ -1109,15 +1109,6 @@ static size_t hashi(const char *s, size_t len)
     return (size_t)h;
 }
 
-/* 1 when the 'len' bytes at 's' are nothing but spaces and tabs. */
-static int blank(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ' && s[i] != '\t')
-            return 0;
-    return 1;
-}
-
 /*
 ** Check the names in 'r->cols' for a blank one and for two equal ignoring
 ** ASCII case (through a hash table of indices).  Return CW_OK or the
@@ -1129,7 +1120,7 @@ static int check_names(cw_csv *r, unsigned long line)
     int rc = CW_OK;
 
     for (size_t i = 0; i < n; i++)
-        if (blank(r->cols[i], strlen(r->cols[i])))
+        if (cw__blank(r->cols[i], strlen(r->cols[i])))
             return problem(r, CW_EPARSE, "E_HEADER_BLANK", line, i + 1,
                            "blank header name in column %zu", i + 1);
     while (cap < 2 * n)

@@ -62,6 +62,9 @@ void cw__buf_free(cw_buf *b);
 ** surrogates); else 0 and the byte offset of the first bad byte in '*bad'. */
 int cw__utf8_valid(const char *s, size_t len, size_t *bad);
 
+/* 1 when the 'len' bytes at 's' are nothing but spaces and tabs. */
+int cw__blank(const char *s, size_t len);
+
 /* Case-insensitive (ASCII) comparison of two byte strings: 1 if equal. */
 int cw__eqi(const char *a, size_t alen, const char *b, size_t blen);
 

@@ -228,10 +228,7 @@ static int truthy(cw_field f)
 ** what count and concat see ("blank" as in the rest of the engine). */
 static int nonblank(cw_field f)
 {
-    for (size_t i = 0; f.p != NULL && i < f.len; i++)
-        if (f.p[i] != ' ' && f.p[i] != '\t')
-            return 1;
-    return 0;
+    return f.p != NULL && !cw__blank(f.p, f.len);
 }
 
 /* Compare two values: numerically when both are plain numbers, else by

@@ -691,15 +691,6 @@ static int reject(cw_load *l, lfile *f, unsigned long line, unsigned long col,
     return CW_OK;
 }
 
-/* 1 when the 'len' bytes at 's' are spaces and tabs only. */
-static int blank(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ' && s[i] != '\t')
-            return 0;
-    return 1;
-}
-
 /* 1 when the integer text 's' (already checked) fits in 64 bits. */
 static int fits64(const char *s, size_t len)
 {
@@ -744,7 +735,7 @@ static int check(cw_load *l, lfile *f, unsigned long line, int *rc)
                 reject(l, f, line, filecol(f, j), t->cols[j], vd.code, vd.msg);
             return -1;
         }
-        if (t->key[j] && (v.p == NULL || blank(v.p, v.len))) {
+        if (t->key[j] && (v.p == NULL || cw__blank(v.p, v.len))) {
             snprintf(vd.msg, sizeof vd.msg,
                      "column '%.60s': a key column needs a value", t->cols[j]);
             *rc = reject(l, f, line, filecol(f, j), t->cols[j], "E_REQUIRED",
@@ -752,7 +743,7 @@ static int check(cw_load *l, lfile *f, unsigned long line, int *rc)
             return -1;
         }
         if (c != NULL && c->type == CW_T_INTEGER && v.p != NULL &&
-            !blank(v.p, v.len) && !fits64(v.p, v.len)) {
+            !cw__blank(v.p, v.len) && !fits64(v.p, v.len)) {
             snprintf(vd.msg, sizeof vd.msg,
                      "column '%.60s': integer out of range: '%.*s'", t->cols[j],
                      v.len > 40 ? 40 : (int)v.len, v.p);

@@ -951,6 +951,19 @@ static int record_part(cw_run *r, const char *path, unsigned long long rows)
     return CW_OK;
 }
 
+/* Close every output and the rejects file: what was not committed is
+** rolled back, and temp files are removed. */
+static void close_outputs(cw_run *r)
+{
+    for (size_t k = 0; k < r->nout; k++) {
+        cw__out_close(r->out[k].out);
+        r->out[k].out = NULL;
+        cw__output_close(&r->out[k].db);
+    }
+    cw__out_close(r->rej);
+    r->rej = NULL;
+}
+
 /*
 ** Commit every output and the rejects file (or, in a dry run, only note
 ** the names they would have).  What is committed is listed as a part,
@@ -1027,16 +1040,8 @@ static int commit(cw_run *r)
         if (rc != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__out_errmsg(r->rej));
     }
-    if (r->dryrun) {
-        /* Nothing is committed: remove the temp files now. */
-        for (size_t k = 0; k < r->nout; k++) {
-            cw__out_close(r->out[k].out);
-            r->out[k].out = NULL;
-            cw__output_close(&r->out[k].db);
-        }
-        cw__out_close(r->rej);
-        r->rej = NULL;
-    }
+    if (r->dryrun)
+        close_outputs(r); /* nothing is committed: the temp files go */
     return CW_OK;
 }
 
@@ -1253,14 +1258,7 @@ done:
         if (r->src_open)
             snprintf(r->stopped_at, sizeof r->stopped_at, "%s:%lu", r->mainname,
                      stopline ? stopline : SRC(r, line));
-        /* Roll back: close every writer without committing. */
-        for (size_t k = 0; k < r->nout; k++) {
-            cw__out_close(r->out[k].out);
-            r->out[k].out = NULL;
-            cw__output_close(&r->out[k].db);
-        }
-        cw__out_close(r->rej);
-        r->rej = NULL;
+        close_outputs(r); /* roll back what was not committed */
     }
     cw__rec_free(&rec);
     cw__free(orig);

@@ -747,14 +747,6 @@ int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err)
 /* Outcome of one step for one record. */
 enum { GO_ON, STOPPED };
 
-static int blankfield(cw_field f)
-{
-    for (size_t i = 0; i < f.len; i++)
-        if (f.p[i] != ' ' && f.p[i] != '\t')
-            return 0;
-    return 1;
-}
-
 static int run_map(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
                    const cw_plan_cb *cb, cw_err *err, int *stopped)
 {
@@ -784,7 +776,7 @@ static int run_map(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
             break;
         }
         }
-        if (a->def != NULL && (v.p == NULL || blankfield(v)))
+        if (a->def != NULL && (v.p == NULL || cw__blank(v.p, v.len)))
             v = (cw_field){a->def, a->deflen};
         if (a->rule != NULL && cw__rule_apply(a->rule, v.p, v.len, &a->scratch,
                                               &v.p, &v.len, &vd) != 0) {

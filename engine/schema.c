@@ -427,14 +427,6 @@ int cw__fit_cmp(const cw_fit *a, const cw_fit *b)
     return 0;
 }
 
-static int blank(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ' && s[i] != '\t')
-            return 0;
-    return 1;
-}
-
 /* Fill 'v' with 'code' and a message about column 'c' and value 's'. */
 static int reject(cw_verdict *v, const char *code, const cw_colspec *c,
                   const char *what, const char *s, size_t len)
@@ -527,7 +519,7 @@ int cw__schema_check(const cw_colspec *c, const char *s, size_t len,
 {
     *res = s;
     *reslen = len;
-    if (s == NULL || blank(s, len)) {
+    if (s == NULL || cw__blank(s, len)) {
         if (c->required || c->nonblank) {
             v->code = "E_REQUIRED";
             snprintf(v->msg, sizeof v->msg, "column '%s': a value is required",

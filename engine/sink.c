@@ -39,6 +39,49 @@ void cw__output_close(cw_output *out)
     out->s = NULL;
 }
 
+int cw__sink_copycols(const cw_sinkcol *cols, size_t ncols, char ***names,
+                      enum cw_coltype **types)
+{
+    char **n = cw__alloc(ncols * sizeof *n);
+    enum cw_coltype *t = cw__alloc(ncols * sizeof *t);
+    size_t i = 0;
+
+    if (n != NULL && t != NULL) {
+        for (; i < ncols; i++) {
+            t[i] = cols[i].type;
+            if ((n[i] = cw__strdup(cols[i].name)) == NULL)
+                break;
+        }
+    }
+    if (n == NULL || t == NULL || i < ncols) {
+        cw__sink_freecols(n, t, i);
+        return CW_ENOMEM;
+    }
+    *names = n;
+    *types = t;
+    return CW_OK;
+}
+
+void cw__sink_freecols(char **names, enum cw_coltype *types, size_t ncols)
+{
+    for (size_t i = 0; names != NULL && i < ncols; i++)
+        cw__free(names[i]);
+    cw__free(names);
+    cw__free(types);
+}
+
+int cw__sink_isodate(const char *s, size_t len)
+{
+    static const char pat[] = "dddd-dd-dd";
+
+    if (len < 10)
+        return 0;
+    for (size_t i = 0; i < 10; i++)
+        if (pat[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != pat[i])
+            return 0;
+    return 1;
+}
+
 int cw__sinkmode(const char *name)
 {
     static const char *const names[] = {"create", "append", "replace", "upsert",

@@ -73,6 +73,20 @@ int cw__output_open(const char *spec, const char *table, const cw_sinkcol *cols,
                     cw_err *err);
 void cw__output_close(cw_output *out);
 
+/*
+** For the kinds: copy the names and types of the 'ncols' columns 'cols'
+** into new arrays '*names' and '*types'.  CW_OK, or CW_ENOMEM with
+** nothing left allocated.  cw__sink_freecols() frees them (NULL is a
+** no-op).
+*/
+int cw__sink_copycols(const cw_sinkcol *cols, size_t ncols, char ***names,
+                      enum cw_coltype **types);
+void cw__sink_freecols(char **names, enum cw_coltype *types, size_t ncols);
+
+/* 1 when the 'len' bytes at 's' start as an ISO 8601 date (YYYY-MM-DD):
+** a date value the kinds pass on as it is. */
+int cw__sink_isodate(const char *s, size_t len);
+
 /* Parse "create", "append", "replace", "upsert"; -1 when unknown. */
 int cw__sinkmode(const char *name);
 

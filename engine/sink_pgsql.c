@@ -49,6 +49,7 @@
 **   hold a password); messages name the database by its dbname only.
 **   Server notices are dropped (the library never prints).
 */
+#include "pg.h"
 #include "share.h"
 #include "sink.h"
 
@@ -97,41 +98,14 @@ static cw_registry conns = CW_REGISTRY_INIT; /* open connections */
 ** first error (message in 'err', prefixed with 'what'). */
 static int pgexec(PGconn *pg, const char *sql, cw_err *err, const char *what);
 
-/* Copy libpq's message 'm' into 'out' on one line: newlines and tabs
-** become single spaces, the final newline goes. */
-static void oneline(const char *m, char *out, size_t n)
-{
-    size_t k = 0;
-
-    for (; *m != '\0' && k + 1 < n; m++) {
-        if (*m == '\n' || *m == '\t' || *m == '\r') {
-            if (k > 0 && out[k - 1] != ' ')
-                out[k++] = ' ';
-            continue;
-        }
-        out[k++] = *m;
-    }
-    while (k > 0 && out[k - 1] == ' ')
-        k--;
-    out[k] = '\0';
-}
-
-/* The server's message in 'res' without its "ERROR:  " prefix and
-** position lines: the primary message, or libpq's whole text. */
-static const char *resmsg(const PGresult *res)
-{
-    const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-    return m != NULL ? m : PQresultErrorMessage(res);
-}
-
 /* Record libpq's last message in 'err', after 'what'. */
 static int pgfail(cw_err *err, int code, PGconn *pg, const char *dbname,
                   const char *what)
 {
     char m[400];
 
-    oneline(pg != NULL ? PQerrorMessage(pg) : "out of memory", m, sizeof m);
+    cw__pg_oneline(pg != NULL ? PQerrorMessage(pg) : "out of memory", m,
+                   sizeof m);
     return cw__fail(err, code, "postgres%s%s: %s%s%s", dbname[0] ? ":" : "",
                     dbname, what, what[0] ? ": " : "", m);
 }
@@ -163,14 +137,6 @@ static void conn_free(conn *c)
     PQfinish(c->pg);
     cw__free(c->sh.key);
     cw__free(c);
-}
-
-/* Server notices (a DROP ... IF EXISTS that found nothing) are not
-** shown: the library never prints. */
-static void quiet(void *ud, const char *msg)
-{
-    (void)ud;
-    (void)msg;
 }
 
 /* A connection whose transaction failed is not reused. */
@@ -232,7 +198,8 @@ static int conn_get(const char *location, conn **out, cw_err *err)
         cw__reg_unlock(&conns);
         return rc;
     }
-    PQsetNoticeProcessor(c->pg, quiet, NULL);
+    /* Notices (a DROP ... IF EXISTS that found nothing) are dropped. */
+    PQsetNoticeProcessor(c->pg, cw__pg_quiet, NULL);
     if ((rc = pgexec(c->pg, setup, err, "setting up the session")) != CW_OK) {
         conn_free(c);
         cw__reg_unlock(&conns);
@@ -264,7 +231,7 @@ static int pgexec(PGconn *pg, const char *sql, cw_err *err, const char *what)
         if (rc == CW_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             char m[400];
 
-            oneline(resmsg(res), m, sizeof m);
+            cw__pg_oneline(cw__pg_resmsg(res), m, sizeof m);
             rc = cw__fail(err, gone(pg, res) ? CW_EIO : CW_ESINK,
                           "postgres:%s: %s%s%s", PQdb(pg), what,
                           what[0] ? ": " : "", m);
@@ -316,42 +283,20 @@ struct cw_sink {
 /* The database name, for messages (never the connection string). */
 static const char *dbname(const cw_sink *s)
 {
-    const char *d = s->c != NULL && s->c->pg != NULL ? PQdb(s->c->pg) : NULL;
-
-    return d != NULL ? d : "";
+    return cw__pg_dbname(s->c != NULL ? s->c->pg : NULL);
 }
 
-/* Append 'name' to 'b' as a quoted identifier. */
-static int addident(cw_sink *s, cw_buf *b, const char *name)
+/* Append 'name' to 'b' quoted ("a.b", with 'qualified', as schema a,
+** table b); a failure is recorded in 's'. */
+static int addname(cw_sink *s, cw_buf *b, const char *name, int qualified)
 {
-    char *q = PQescapeIdentifier(s->c->pg, name, strlen(name));
-    int rc;
+    int rc = cw__pg_addname(s->c->pg, b, name, qualified);
 
-    if (q == NULL)
+    if (rc == CW_EUSAGE)
         return pgfail(&s->err, CW_EUSAGE, s->c->pg, dbname(s), "a name");
-    rc = cw__buf_adds(b, q);
-    PQfreemem(q);
-    return rc == CW_OK ? CW_OK : cw__fail(&s->err, CW_ENOMEM, "out of memory");
-}
-
-/* Append the table name, "a.b" as schema a, table b, each quoted. */
-static int addtable(cw_sink *s, cw_buf *b, const char *name)
-{
-    const char *p = name, *dot;
-    int rc = CW_OK;
-
-    while (rc == CW_OK && (dot = strchr(p, '.')) != NULL) {
-        char *part = cw__strndup(p, (size_t)(dot - p));
-
-        if (part == NULL)
-            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        rc = addident(s, b, part);
-        cw__free(part);
-        if (rc == CW_OK && cw__buf_addc(b, '.') != CW_OK)
-            rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        p = dot + 1;
-    }
-    return rc == CW_OK ? addident(s, b, p) : rc;
+    if (rc != CW_OK)
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    return CW_OK;
 }
 
 /* Append the column list "a", "b", ... of 'cols' (keys only when
@@ -369,7 +314,7 @@ static int addcols(cw_sink *s, cw_buf *b, const cw_sinkcol *cols, int keys,
             return cw__fail(&s->err, CW_ENOMEM, "out of memory");
         if (cw__buf_adds(b, prefix) != CW_OK)
             return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        rc = addident(s, b, cols[i].name);
+        rc = addname(s, b, cols[i].name, 0);
     }
     return rc;
 }
@@ -440,7 +385,7 @@ static int create(cw_sink *s, const cw_sinkcol *cols, size_t nkey, cw_buf *b)
     for (size_t i = 0; rc == CW_OK && i < s->ncols; i++) {
         if (i > 0 && cw__buf_adds(b, ", ") != CW_OK)
             return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        if ((rc = addident(s, b, cols[i].name)) == CW_OK &&
+        if ((rc = addname(s, b, cols[i].name, 0)) == CW_OK &&
             cw__buf_printf(b, " %s", sqltype(cols[i].type)) != CW_OK)
             rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
     }
@@ -476,7 +421,7 @@ static int probe(cw_sink *s, const char *sql, const char *what)
         char m[400];
         int lostconn = gone(s->c->pg, res);
 
-        oneline(resmsg(res), m, sizeof m);
+        cw__pg_oneline(cw__pg_resmsg(res), m, sizeof m);
         if (lostconn)
             s->c->broken = 1;
         rc = cw__fail(&s->err, lostconn ? CW_EIO : CW_EUSAGE,
@@ -532,7 +477,7 @@ static int prepare_upsert(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
         if (cw__buf_printf(b, "; ALTER TABLE %s ALTER COLUMN ", s->stage) !=
             CW_OK)
             return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        if ((rc = addident(s, b, cols[i].name)) != CW_OK)
+        if ((rc = addname(s, b, cols[i].name, 0)) != CW_OK)
             return rc;
         if (cw__buf_adds(b, " SET NOT NULL") != CW_OK)
             return cw__fail(&s->err, CW_ENOMEM, "out of memory");
@@ -555,11 +500,11 @@ static int prepare_upsert(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
         if (cw__buf_adds(&conflict, nset++ == 0 ? "UPDATE SET " : ", ") !=
             CW_OK)
             goto nomem;
-        if ((rc = addident(s, &conflict, cols[i].name)) != CW_OK)
+        if ((rc = addname(s, &conflict, cols[i].name, 0)) != CW_OK)
             goto fail;
         if (cw__buf_adds(&conflict, " = EXCLUDED.") != CW_OK)
             goto nomem;
-        if ((rc = addident(s, &conflict, cols[i].name)) != CW_OK)
+        if ((rc = addname(s, &conflict, cols[i].name, 0)) != CW_OK)
             goto fail;
     }
     if (nset == 0 && cw__buf_adds(&conflict, "NOTHING") != CW_OK)
@@ -571,7 +516,7 @@ static int prepare_upsert(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
         if (cw__buf_adds(&conflict, k++ > 0 ? ", cw_t." : " WHERE ROW(cw_t.") !=
             CW_OK)
             goto nomem;
-        if ((rc = addident(s, &conflict, cols[i].name)) != CW_OK)
+        if ((rc = addname(s, &conflict, cols[i].name, 0)) != CW_OK)
             goto fail;
     }
     for (size_t i = 0, k = 0; i < s->ncols; i++) {
@@ -581,7 +526,7 @@ static int prepare_upsert(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
                                             : ") IS DISTINCT FROM ROW("
                                               "EXCLUDED.") != CW_OK)
             goto nomem;
-        if ((rc = addident(s, &conflict, cols[i].name)) != CW_OK)
+        if ((rc = addname(s, &conflict, cols[i].name, 0)) != CW_OK)
             goto fail;
     }
     if (nset > 0 && cw__buf_addc(&conflict, ')') != CW_OK)
@@ -727,26 +672,16 @@ static int pg_open(const char *location, const char *table,
     s->lastfile = SIZE_MAX;
     s->ncols = ncols;
     s->table = cw__strdup(table);
-    s->types = cw__alloc(ncols * sizeof *s->types);
-    s->names = cw__alloc(ncols * sizeof *s->names);
-    if (s->table == NULL || s->types == NULL || s->names == NULL) {
+    if (s->table == NULL ||
+        cw__sink_copycols(cols, ncols, &s->names, &s->types) != CW_OK) {
         pg_close(s);
         return cw__fail(err, CW_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < ncols; i++)
-        s->names[i] = NULL;
-    for (size_t i = 0; i < ncols; i++) {
-        s->types[i] = cols[i].type;
-        if ((s->names[i] = cw__strdup(cols[i].name)) == NULL) {
-            pg_close(s);
-            return cw__fail(err, CW_ENOMEM, "out of memory");
-        }
     }
     if ((rc = conn_get(location, &s->c, err)) != CW_OK) {
         pg_close(s);
         return rc;
     }
-    if ((rc = addtable(s, &b, table)) != CW_OK)
+    if ((rc = addname(s, &b, table, 1)) != CW_OK)
         goto fail;
     if ((s->qtable = cw__strdup(b.p)) == NULL) {
         rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
@@ -909,7 +844,7 @@ static int connlost(cw_sink *s, const char *during)
 {
     char from[300], m[300];
 
-    oneline(PQerrorMessage(s->c->pg), m, sizeof m);
+    cw__pg_oneline(PQerrorMessage(s->c->pg), m, sizeof m);
     rowwhere(s, 0, from, sizeof from);
     s->c->broken = 1;
     return abort_tx(s, cw__fail(&s->err, CW_EIO,
@@ -933,7 +868,7 @@ static int batchfail(cw_sink *s, PGresult *res, const char *during)
     int rc;
 
     if (msg == NULL) {
-        oneline(PQresultErrorMessage(res), full, sizeof full);
+        cw__pg_oneline(PQresultErrorMessage(res), full, sizeof full);
         msg = full;
     }
     /* A key's detail names the key only ("Key (id)=(5) already exists");
@@ -1047,7 +982,7 @@ static int copy_end(cw_sink *s)
     if (rc == CW_OK && !sent) {
         char m[400];
 
-        oneline(PQerrorMessage(pg), m, sizeof m);
+        cw__pg_oneline(PQerrorMessage(pg), m, sizeof m);
         rc = cw__fail(&s->err, CW_ESINK,
                       "postgres:%s: table \"%s\": COPY failed: %s", dbname(s),
                       s->table, m);
@@ -1230,28 +1165,6 @@ static int addtext(cw_buf *b, const char *p, size_t len, char sep)
     return CW_OK;
 }
 
-/* 1 when the 'len' bytes at 'p' are spaces and tabs only. */
-static int blank(const char *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (p[i] != ' ' && p[i] != '\t')
-            return 0;
-    return 1;
-}
-
-/* 1 when 's' starts as an ISO 8601 date (YYYY-MM-DD). */
-static int isodate(const char *s, size_t len)
-{
-    static const char pat[] = "dddd-dd-dd";
-
-    if (len < 10)
-        return 0;
-    for (size_t i = 0; i < 10; i++)
-        if (pat[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != pat[i])
-            return 0;
-    return 1;
-}
-
 /* 1 when the ISO value at 's' names an offset after its date. */
 static int hasoffset(const char *s, size_t len)
 {
@@ -1304,13 +1217,13 @@ static int addvalue(cw_sink *s, size_t i, const cw_field *f, char sep,
     switch (s->types[i]) {
     case CW_T_INTEGER:
     case CW_T_NUMBER:
-        if (blank(f->p, f->len))
+        if (cw__blank(f->p, f->len))
             return addraw(b, "\\N", 2, sep);
         break; /* the server checks the number, naming the line */
     case CW_T_BOOLEAN: {
         int t;
 
-        if (blank(f->p, f->len))
+        if (cw__blank(f->p, f->len))
             return addraw(b, "\\N", 2, sep);
         if (cw__rule_bool(f->p, f->len, &t, &v) != 0)
             return badvalue(s, i, "not a boolean", f, file, line);
@@ -1322,9 +1235,10 @@ static int addvalue(cw_sink *s, size_t i, const cw_field *f, char sep,
         cw_datetime dt;
         size_t n;
 
-        if (blank(f->p, f->len))
+        if (cw__blank(f->p, f->len))
             return addraw(b, "\\N", 2, sep);
-        if (isodate(f->p, f->len) && (date || !hasoffset(f->p, f->len)))
+        if (cw__sink_isodate(f->p, f->len) &&
+            (date || !hasoffset(f->p, f->len)))
             /* ISO already: the date alone, or the value as given. */
             return addtext(b, f->p, date ? 10 : f->len, sep);
         if (cw__rule_date_parse(f->p, f->len, &dt, &v) != 0)
@@ -1490,10 +1404,7 @@ static void pg_close(cw_sink *s)
     cw__free(s->filekeys);
     cw__buf_free(&s->pos);
     cw__buf_free(&s->data);
-    for (size_t i = 0; s->names != NULL && i < s->ncols; i++)
-        cw__free(s->names[i]);
-    cw__free(s->names);
-    cw__free(s->types);
+    cw__sink_freecols(s->names, s->types, s->ncols);
     cw__free(s->table);
     cw__free(s->qtable);
     cw__free(s->stage);

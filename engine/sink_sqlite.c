@@ -483,24 +483,13 @@ static int sq_open(const char *location, const char *table,
     if (s == NULL)
         return cw__fail(err, CW_ENOMEM, "out of memory");
     memset(s, 0, sizeof *s);
+    s->ncols = ncols;
     s->table = cw__strdup(table);
-    s->names = cw__alloc(ncols * sizeof *s->names);
-    s->types = cw__alloc(ncols * sizeof *s->types);
     s->conv = cw__alloc(ncols * sizeof *s->conv);
-    if (s->table == NULL || s->names == NULL || s->types == NULL ||
-        s->conv == NULL) {
+    if (s->table == NULL || s->conv == NULL ||
+        cw__sink_copycols(cols, ncols, &s->names, &s->types) != CW_OK) {
         sq_close(s);
         return cw__fail(err, CW_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < ncols; i++)
-        s->names[i] = NULL;
-    s->ncols = ncols;
-    for (size_t i = 0; i < ncols; i++) {
-        s->types[i] = cols[i].type;
-        if ((s->names[i] = cw__strdup(cols[i].name)) == NULL) {
-            sq_close(s);
-            return cw__fail(err, CW_ENOMEM, "out of memory");
-        }
     }
     if ((rc = conn_get(location, &s->c, err)) != CW_OK) {
         sq_close(s);
@@ -559,28 +548,6 @@ fail:
     cw__errcopy(err, &s->err);
     sq_close(s);
     return rc;
-}
-
-/* 1 when 's' starts as an ISO 8601 date (YYYY-MM-DD). */
-static int isodate(const char *s, size_t len)
-{
-    static const char pat[] = "dddd-dd-dd";
-
-    if (len < 10)
-        return 0;
-    for (size_t i = 0; i < 10; i++)
-        if (pat[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != pat[i])
-            return 0;
-    return 1;
-}
-
-/* 1 when the 'len' bytes at 'p' are spaces and tabs only. */
-static int blank(const char *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (p[i] != ' ' && p[i] != '\t')
-            return 0;
-    return 1;
 }
 
 /* Parse a decimal integer with an optional sign into '*out'; 0 when it is
@@ -661,14 +628,14 @@ static int bind(cw_sink *s, size_t i, const cw_field *f, const char *file,
     case CW_T_INTEGER: {
         sqlite3_int64 n;
 
-        if (blank(f->p, f->len))
+        if (cw__blank(f->p, f->len))
             return sqlite3_bind_null(st, col);
         if (!toint(f->p, f->len, &n))
             return badvalue(s, i, "not a 64-bit integer", f, file, line);
         return sqlite3_bind_int64(st, col, n);
     }
     case CW_T_NUMBER:
-        if (blank(f->p, f->len))
+        if (cw__blank(f->p, f->len))
             return sqlite3_bind_null(st, col);
         if (!isnum(f->p, f->len))
             return badvalue(s, i, "not a number", f, file, line);
@@ -678,7 +645,7 @@ static int bind(cw_sink *s, size_t i, const cw_field *f, const char *file,
     case CW_T_BOOLEAN: {
         int b;
 
-        if (blank(f->p, f->len))
+        if (cw__blank(f->p, f->len))
             return sqlite3_bind_null(st, col);
         if (cw__rule_bool(f->p, f->len, &b, &v) != 0)
             return badvalue(s, i, "not a boolean", f, file, line);
@@ -689,9 +656,9 @@ static int bind(cw_sink *s, size_t i, const cw_field *f, const char *file,
         cw_datetime dt;
         size_t n;
 
-        if (blank(f->p, f->len))
+        if (cw__blank(f->p, f->len))
             return sqlite3_bind_null(st, col);
-        if (isodate(f->p, f->len))
+        if (cw__sink_isodate(f->p, f->len))
             break; /* already ISO 8601: kept as given */
         if (cw__rule_date_parse(f->p, f->len, &dt, &v) != 0)
             return badvalue(s, i, "not a date or time", f, file, line);
@@ -803,10 +770,7 @@ static void sq_close(cw_sink *s)
         }
         conn_put(s->c);
     }
-    for (size_t i = 0; s->names != NULL && i < s->ncols; i++)
-        cw__free(s->names[i]);
-    cw__free(s->names);
-    cw__free(s->types);
+    cw__sink_freecols(s->names, s->types, s->ncols);
     cw__free(s->conv);
     cw__free(s->table);
     cw__free(s);

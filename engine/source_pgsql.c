@@ -21,6 +21,7 @@
 **   fractions: "21:05:11.812345", "21:09:40.12"), booleans as t/f.
 ** - The position of a row is its number (1 for the first row).
 */
+#include "pg.h"
 #include "source.h"
 
 #include <string.h>
@@ -40,39 +41,10 @@ struct cw_source {
     cw_err err;         /* last error */
 };
 
-/* Copy libpq's message 'm' into 'out' on one line. */
-static void oneline(const char *m, char *out, size_t n)
-{
-    size_t k = 0;
-
-    for (; *m != '\0' && k + 1 < n; m++) {
-        if (*m == '\n' || *m == '\t' || *m == '\r') {
-            if (k > 0 && out[k - 1] != ' ')
-                out[k++] = ' ';
-            continue;
-        }
-        out[k++] = *m;
-    }
-    while (k > 0 && out[k - 1] == ' ')
-        k--;
-    out[k] = '\0';
-}
-
-/* The server's message in 'res' without its "ERROR:  " prefix and
-** position lines: the primary message, or libpq's whole text. */
-static const char *resmsg(const PGresult *res)
-{
-    const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-    return m != NULL ? m : resmsg(res);
-}
-
 /* The database name, for messages (never the connection string). */
 static const char *dbname(const cw_source *s)
 {
-    const char *d = s->pg != NULL ? PQdb(s->pg) : NULL;
-
-    return d != NULL ? d : "";
+    return cw__pg_dbname(s->pg);
 }
 
 /* Record 'm' (a libpq message) in 's->err' after 'what'. */
@@ -80,7 +52,7 @@ static int fail(cw_source *s, int code, const char *what, const char *m)
 {
     char line[400];
 
-    oneline(m, line, sizeof line);
+    cw__pg_oneline(m, line, sizeof line);
     return cw__fail(&s->err, code, "postgres:%s: %s%s%s", dbname(s), what,
                     what[0] ? ": " : "", line);
 }
@@ -93,7 +65,7 @@ static int run(cw_source *s, const char *sql, const char *what)
 
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = fail(s, PQstatus(s->pg) == CONNECTION_BAD ? CW_EIO : CW_EUSAGE,
-                  what, resmsg(res));
+                  what, cw__pg_resmsg(res));
     PQclear(res);
     return rc;
 }
@@ -108,50 +80,26 @@ static int istable(const char *what)
     return 1;
 }
 
-/* Append identifier 'name' ('len' bytes) to 'b', quoted. */
-static int addident(cw_source *s, cw_buf *b, const char *name, size_t len)
-{
-    char *q = PQescapeIdentifier(s->pg, name, len);
-    int rc;
-
-    if (q == NULL)
-        return fail(s, CW_EUSAGE, "a table name", PQerrorMessage(s->pg));
-    rc = cw__buf_adds(b, q);
-    PQfreemem(q);
-    return rc == CW_OK ? CW_OK : cw__fail(&s->err, CW_ENOMEM, "out of memory");
-}
-
 /* The query for 'what': SELECT * FROM the table, or the query itself
 ** without trailing spaces and semicolons. */
 static int query_of(cw_source *s, const char *what, cw_buf *q)
 {
     if (istable(what)) {
-        const char *p = what, *dot;
-        int rc;
+        int rc = cw__buf_adds(q, "SELECT * FROM ");
 
-        if (cw__buf_adds(q, "SELECT * FROM ") != CW_OK)
+        if (rc == CW_OK)
+            rc = cw__pg_addname(s->pg, q, what, 1);
+        if (rc == CW_EUSAGE)
+            return fail(s, CW_EUSAGE, "a table name", PQerrorMessage(s->pg));
+        if (rc != CW_OK)
             return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-        while ((dot = strchr(p, '.')) != NULL) {
-            if ((rc = addident(s, q, p, (size_t)(dot - p))) != CW_OK)
-                return rc;
-            if (cw__buf_addc(q, '.') != CW_OK)
-                return cw__fail(&s->err, CW_ENOMEM, "out of memory");
-            p = dot + 1;
-        }
-        return addident(s, q, p, strlen(p));
+        return CW_OK;
     }
     if (cw__buf_adds(q, what) != CW_OK)
         return cw__fail(&s->err, CW_ENOMEM, "out of memory");
     while (q->len > 0 && strchr(" \t\r\n;", q->p[q->len - 1]) != NULL)
         q->p[--q->len] = '\0';
     return CW_OK;
-}
-
-/* Server notices are not shown: the library never prints. */
-static void quiet(void *ud, const char *msg)
-{
-    (void)ud;
-    (void)msg;
 }
 
 static void pg_close(cw_source *s);
@@ -204,7 +152,7 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
                  : fail(s, CW_EUSAGE, "cannot connect", PQerrorMessage(s->pg));
         goto fail;
     }
-    PQsetNoticeProcessor(s->pg, quiet, NULL);
+    PQsetNoticeProcessor(s->pg, cw__pg_quiet, NULL);
     if ((rc = run(s, setup, "setting up the session")) != CW_OK ||
         (rc = query_of(s, what, &q)) != CW_OK)
         goto fail;
@@ -213,7 +161,7 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     res = PQprepare(s->pg, "", q.p, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = fail(s, PQstatus(s->pg) == CONNECTION_BAD ? CW_EIO : CW_EUSAGE, "",
-                  resmsg(res));
+                  cw__pg_resmsg(res));
         PQclear(res);
         goto fail;
     }
@@ -221,7 +169,7 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     res = PQdescribePrepared(s->pg, "");
     if (PQresultStatus(res) != PGRES_COMMAND_OK || PQnfields(res) <= 0) {
         rc = PQresultStatus(res) != PGRES_COMMAND_OK
-                 ? fail(s, CW_EIO, "", resmsg(res))
+                 ? fail(s, CW_EIO, "", cw__pg_resmsg(res))
                  : cw__fail(&s->err, CW_EUSAGE,
                             "postgres:%s: '%.80s' is not one query returning "
                             "rows",
@@ -263,7 +211,7 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     }
     if (PQresultStatus(res) != PGRES_COPY_OUT) {
         rc = fail(s, PQstatus(s->pg) == CONNECTION_BAD ? CW_EIO : CW_EUSAGE, "",
-                  resmsg(res));
+                  cw__pg_resmsg(res));
         PQclear(res);
         goto fail;
     }
@@ -375,7 +323,7 @@ static int finish(cw_source *s)
             char what[40];
 
             snprintf(what, sizeof what, "row %lu", s->nrow + 1);
-            rc = fail(s, CW_EIO, what, resmsg(res));
+            rc = fail(s, CW_EIO, what, cw__pg_resmsg(res));
         }
         PQclear(res);
     }

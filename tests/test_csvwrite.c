@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "csvread.h"
 #include "csvwrite.h"
 
@@ -141,18 +143,6 @@ static int put2(cw_out *w, const char *a, const char *b)
     const char *v[2] = {a, b};
 
     return put(w, 2, v);
-}
-
-/* An allocator that fails once its budget of calls is spent. */
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    long *budget = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return (*budget)-- > 0 ? realloc(ptr, size) : NULL;
 }
 
 static const char *const cols2[] = {"id", "value"};
@@ -715,7 +705,7 @@ static void test_csvwrite_open_out_of_memory(void **state)
     for (int fmt = 0; fmt < 2; fmt++) {
         o.format = fmt ? CW_FMT_NDJSON : CW_FMT_CSV;
         for (long n = 0;; n++) {
-            long budget = n;
+            struct budget budget = {n, 0};
             cw_out *w = (cw_out *)&w;
             cw_err err;
             int rc;
@@ -754,7 +744,7 @@ static void test_csvwrite_write_out_of_memory(void **state)
     o.max_distinct = 2;
     o.max_bytes = 40;
     for (long n = 0;; n++) {
-        long budget = n;
+        struct budget budget = {n, 0};
         cw_out *w = NULL;
         int rc;
 
@@ -948,7 +938,7 @@ static void test_csvwrite_convert_out_of_memory(void **state)
     spit(src[1], round_csv);
     for (int way = 0; way < 2; way++) {
         for (long n = 0;; n++) {
-            long budget = n;
+            struct budget budget = {n, 0};
             cw_err err;
             int rc;
 

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "crosswalk.h"
 
 #include <dirent.h>
@@ -657,24 +659,6 @@ static void test_inspect_schemaset_broken(void **state)
 }
 
 /* ==== Out of memory ==== */
-
-/* An allocator that fails once its budget of calls is spent. */
-struct budget {
-    long left;  /* successful allocations still allowed */
-    long calls; /* allocations and reallocations made */
-};
-
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    struct budget *b = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    b->calls++;
-    return b->left-- > 0 ? realloc(ptr, size) : NULL;
-}
 
 /* Every allocation of cw_inspect() fails in turn: CW_ENOMEM and nothing
 ** out, until the budget is enough and the answer is the right one. */

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "luabridge.h"
 
 #include <stdio.h>
@@ -741,18 +743,6 @@ static void test_luabridge_stale_proxy(void **state)
 
 /* ==== Out of memory ==== */
 
-/* An allocator that fails once its budget of calls is spent. */
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    long *budget = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return (*budget)-- > 0 ? realloc(ptr, size) : NULL;
-}
-
 /* Fail the 1st, 2nd, ... allocation of cw__lua_open (the state's own
 ** allocations go through the same hook): each failure is a clean
 ** CW_ENOMEM. */
@@ -763,7 +753,7 @@ static void test_luabridge_open_out_of_memory(void **state)
 
     (void)state;
     for (n = 0;; n++) {
-        long budget = n;
+        struct budget budget = {n, 0};
         cw_lua *x = (cw_lua *)1;
         cw_err err = {0};
         int rc;
@@ -792,7 +782,7 @@ static void test_luabridge_loadfile_out_of_memory(void **state)
     (void)state;
     snprintf(path, sizeof path, "%s", data("recipe.lua"));
     for (n = 0;; n++) {
-        long budget = n;
+        struct budget budget = {n, 0};
         cw_lua *x = open_state(0, 0);
         cw_node *tree = (cw_node *)1;
         cw_err err = {0};
@@ -825,7 +815,7 @@ static void test_luabridge_call_out_of_memory(void **state)
 
     (void)state;
     for (n = 0;; n++) {
-        long budget = n;
+        struct budget budget = {n, 0};
         struct fixture f;
         int verdict, rc;
         cw_buf reason = {0};

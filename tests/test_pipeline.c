@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "crosswalk.h"
 
 #include <dirent.h>
@@ -26,33 +28,6 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ==== Helpers ==== */
-
-/* An allocator that counts calls and fails once its budget is spent. */
-struct budget {
-    long left;  /* successful allocations still allowed */
-    long calls; /* allocations and reallocations made */
-};
-
-/* The counting, failing allocator over realloc/free. */
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    struct budget *b = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    b->calls++;
-    return b->left-- > 0 ? realloc(ptr, size) : NULL;
-}
-
-/* The repository root, the run's home. */
-static const char *home(void)
-{
-    const char *r = getenv("CW_SOURCE_DIR");
-
-    return r != NULL ? r : ".";
-}
 
 /* Path of recipe 'name' in tests/data/pipeline (static storage). */
 static const char *recipe(const char *name)

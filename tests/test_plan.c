@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "group.h"
 #include "lookup.h"
 #include "plan.h"
@@ -27,25 +29,6 @@
 /* Checks of bugs reported in plan.c, enabled once they are fixed. */
 
 /* ==== Helpers ==== */
-
-/* An allocator that counts calls and fails once its budget is spent. */
-struct budget {
-    long left;  /* successful allocations still allowed */
-    long calls; /* allocations and reallocations made */
-};
-
-/* The counting, failing allocator over realloc/free. */
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    struct budget *b = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    b->calls++;
-    return b->left-- > 0 ? realloc(ptr, size) : NULL;
-}
 
 /* Path of fixture 'name' in tests/data/plan (static storage). */
 static const char *data(const char *name)

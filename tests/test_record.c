@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "record.h"
 
 #include <stdio.h>
@@ -18,25 +20,6 @@
 #include <string.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-/* An allocator that counts calls and fails once its budget is spent. */
-struct budget {
-    long left;  /* successful allocations still allowed */
-    long calls; /* allocations and reallocations made */
-};
-
-/* The counting, failing allocator over realloc/free. */
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    struct budget *b = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    b->calls++;
-    return b->left-- > 0 ? realloc(ptr, size) : NULL;
-}
 
 /* A new empty layout, which must succeed. */
 static cw_layout *layout(void)

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "rules.h"
 
 #include <stdio.h>
@@ -1000,25 +1002,6 @@ static void test_rules_apply_messages(void **state)
     assert_string_equal(v.msg, "value has 3 characters; at most 2 allowed");
     cw__rule_free(r);
     cw__buf_free(&scratch);
-}
-
-/* An allocator that counts calls and fails once its budget is spent. */
-struct budget {
-    long left;  /* successful allocations still allowed */
-    long calls; /* allocations and reallocations made */
-};
-
-/* The counting, failing allocator over realloc/free. */
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    struct budget *b = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    b->calls++;
-    return b->left-- > 0 ? realloc(ptr, size) : NULL;
 }
 
 /* Once the scratch buffer has grown, applying rules allocates nothing. */

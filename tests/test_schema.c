@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "schema.h"
 
 #include <dirent.h>
@@ -37,25 +39,6 @@ static const char *fixtures(void)
 
     snprintf(path, sizeof path, "%s/tests/data/schema", root());
     return path;
-}
-
-/* An allocator that counts calls and fails once its budget is spent. */
-struct budget {
-    long left;  /* successful allocations still allowed */
-    long calls; /* allocations and reallocations made */
-};
-
-/* The counting, failing allocator over realloc/free. */
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    struct budget *b = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    b->calls++;
-    return b->left-- > 0 ? realloc(ptr, size) : NULL;
 }
 
 /* ==== Node builders ==== */

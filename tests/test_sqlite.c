@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "crosswalk.h"
 #include "sink.h"
 #include "source.h"
@@ -27,27 +29,6 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ==== Helpers ==== */
-
-/* An allocator that fails once its budget of calls is spent. */
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    long *budget = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return (*budget)-- > 0 ? realloc(ptr, size) : NULL;
-}
-
-/* The repository root (ctest sets CW_SOURCE_DIR): the home of loads and
-** runs, so the real schemas/ are used. */
-static const char *home(void)
-{
-    const char *r = getenv("CW_SOURCE_DIR");
-
-    return r != NULL ? r : ".";
-}
 
 /* A fresh scratch directory (static storage). */
 static const char *mkscratch(void)
@@ -770,7 +751,7 @@ static void test_sqlite_sink_open_out_of_memory(void **state)
 
     (void)state;
     for (n = 0;; n++) {
-        long budget = n;
+        struct budget budget = {n, 0};
         cw_output o;
         cw_err err;
         int rc;
@@ -803,7 +784,7 @@ static void test_sqlite_source_open_out_of_memory(void **state)
     (void)state;
     seed(db, 2);
     for (n = 0;; n++) {
-        long budget = n;
+        struct budget budget = {n, 0};
         cw_input in;
         cw_err err;
         int rc;
@@ -1193,7 +1174,7 @@ static void test_sqlite_load_out_of_memory(void **state)
     seed(db, 2);
     writefile(csv, "id,name,n\n2,two,2\n3,three,3\n\"4,x\n");
     for (n = 0;; n++) {
-        long budget = n;
+        struct budget budget = {n, 0};
         cw_summary s;
         cw_load *l = NULL;
         cw_err err;

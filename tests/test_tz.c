@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "tz.h"
 
 #include <limits.h>
@@ -318,18 +320,6 @@ static void test_tz_bad_names(void **state)
     assert_int_equal(cw__tz_load(NULL, NULL, &z, NULL), CW_EUSAGE);
 }
 
-/* An allocator that fails once its budget of calls is spent. */
-static void *budget_alloc(void *ud, void *ptr, size_t size)
-{
-    long *budget = ud;
-
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    return (*budget)-- > 0 ? realloc(ptr, size) : NULL;
-}
-
 /* Fail the 1st, 2nd, ... allocation of a load: each is a clean ENOMEM. */
 static void test_tz_load_out_of_memory(void **state)
 {
@@ -337,7 +327,7 @@ static void test_tz_load_out_of_memory(void **state)
 
     (void)state;
     for (n = 0;; n++) {
-        long budget = n;
+        struct budget budget = {n, 0};
         cw_tz *z;
         cw_err err = {0};
         int rc;

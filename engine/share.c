@@ -48,3 +48,42 @@ int cw__reg_put(cw_registry *g, cw_shared *e)
     pthread_mutex_unlock(&g->lock);
     return 1;
 }
+
+/* ==== Shared transactions ==== */
+
+void cw__tx_begun(cw_tx *t)
+{
+    t->open = 1;
+    t->gen++;
+    t->pending = 0;
+}
+
+unsigned long cw__tx_join(cw_tx *t)
+{
+    t->pending++;
+    return t->gen;
+}
+
+int cw__tx_last(cw_tx *t)
+{
+    return --t->pending <= 0;
+}
+
+void cw__tx_ended(cw_tx *t, int outcome)
+{
+    if (t->open && outcome > 0)
+        t->okgen = t->gen;
+    else if (t->open && outcome < 0)
+        t->lostgen = t->gen;
+    t->open = 0;
+}
+
+int cw__tx_lost(const cw_tx *t, unsigned long gen)
+{
+    return !t->open || t->gen != gen;
+}
+
+int cw__tx_outcome(const cw_tx *t, unsigned long gen)
+{
+    return t->okgen == gen ? 1 : t->lostgen == gen ? -1 : 0;
+}

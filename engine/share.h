@@ -42,4 +42,33 @@ void cw__reg_unlock(cw_registry *g);
 ** caller frees it. */
 int cw__reg_put(cw_registry *g, cw_shared *e);
 
+/*
+** A transaction shared by the sinks on one connection: each sink joins
+** it and keeps its number; the last member's commit commits it; a
+** member closed without commit rolls it back for all.  The connection
+** embeds one (zeroed); the sink runs the SQL and reports here.
+*/
+typedef struct cw_tx {
+    int open;              /* a transaction is open */
+    int pending;           /* members not yet committed */
+    unsigned long gen;     /* number of the current (or last) one */
+    unsigned long okgen;   /* the last one committed, 0 for none */
+    unsigned long lostgen; /* the last one whose COMMIT lost the
+                              connection (outcome unknown), 0 for none */
+} cw_tx;
+
+/* The caller began a transaction (none was open): number it. */
+void cw__tx_begun(cw_tx *t);
+/* Join the open transaction; its number, for the member to keep. */
+unsigned long cw__tx_join(cw_tx *t);
+/* A member commits: 1 when it is the last, which must now COMMIT. */
+int cw__tx_last(cw_tx *t);
+/* The open transaction ended: 1 committed, 0 rolled back, -1 unknown. */
+void cw__tx_ended(cw_tx *t, int outcome);
+/* 1 when transaction 'gen' is no longer open (it ended, or another
+** member rolled it back). */
+int cw__tx_lost(const cw_tx *t, unsigned long gen);
+/* What became of transaction 'gen': 1 committed, -1 unknown, else 0. */
+int cw__tx_outcome(const cw_tx *t, unsigned long gen);
+
 #endif

@@ -82,12 +82,8 @@
 typedef struct conn {
     cw_shared sh;            /* key: the connection string (never shown) */
     PGconn *pg;              /* the connection */
-    int pending;             /* sinks of this transaction not committed */
-    int intx;                /* a transaction is open */
+    cw_tx tx;                /* the transaction its sinks share */
     int broken;              /* the connection was lost */
-    unsigned long gen;       /* number of the current transaction */
-    unsigned long okgen;     /* the last transaction committed, or 0 */
-    unsigned long lostgen;   /* one whose COMMIT lost the connection, or 0 */
     unsigned long nstage;    /* staging tables made, for their names */
     struct cw_sink *copying; /* the sink whose COPY is open, or NULL */
 } conn;
@@ -131,7 +127,7 @@ static void conn_free(conn *c)
 {
     if (c == NULL)
         return;
-    if (c->pg != NULL && c->intx && !c->broken &&
+    if (c->pg != NULL && c->tx.open && !c->broken &&
         PQstatus(c->pg) == CONNECTION_OK)
         pgexec(c->pg, "ROLLBACK", NULL, "");
     PQfinish(c->pg);
@@ -182,18 +178,15 @@ static int conn_get(const char *location, conn **out, cw_err *err)
         cw__reg_unlock(&conns);
         return cw__fail(err, CW_ENOMEM, "postgres: out of memory");
     }
-    c->pending = 0;
-    c->intx = 0;
+    c->tx = (cw_tx){0};
     c->broken = 0;
-    c->gen = c->okgen = c->lostgen = 0;
     c->nstage = 0;
     c->copying = NULL;
     c->pg = PQconnectdb(location);
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         /* Nothing was read yet: a setup problem for the user to fix. */
         rc = pgfail(err, c->pg == NULL ? CW_ENOMEM : CW_EUSAGE, c->pg,
-                    c->pg != NULL && PQdb(c->pg) != NULL ? PQdb(c->pg) : "",
-                    "cannot connect");
+                    cw__pg_dbname(c->pg), "cannot connect");
         conn_free(c);
         cw__reg_unlock(&conns);
         return rc;
@@ -223,8 +216,8 @@ static int pgexec(PGconn *pg, const char *sql, cw_err *err, const char *what)
     int rc = CW_OK;
 
     if (!PQsendQuery(pg, sql))
-        return pgfail(err, gone(pg, NULL) ? CW_EIO : CW_ESINK, pg, PQdb(pg),
-                      what);
+        return pgfail(err, gone(pg, NULL) ? CW_EIO : CW_ESINK, pg,
+                      cw__pg_dbname(pg), what);
     while ((res = PQgetResult(pg)) != NULL) {
         ExecStatusType st = PQresultStatus(res);
 
@@ -233,7 +226,7 @@ static int pgexec(PGconn *pg, const char *sql, cw_err *err, const char *what)
 
             cw__pg_oneline(cw__pg_resmsg(res), m, sizeof m);
             rc = cw__fail(err, gone(pg, res) ? CW_EIO : CW_ESINK,
-                          "postgres:%s: %s%s%s", PQdb(pg), what,
+                          "postgres:%s: %s%s%s", cw__pg_dbname(pg), what,
                           what[0] ? ": " : "", m);
         }
         PQclear(res);
@@ -688,15 +681,12 @@ static int pg_open(const char *location, const char *table,
         goto fail;
     }
     /* Join the connection's transaction, or begin one. */
-    if (!s->c->intx) {
+    if (!s->c->tx.open) {
         if ((rc = run(s, "BEGIN", "beginning")) != CW_OK)
             goto fail;
-        s->c->intx = 1;
-        s->c->gen++;
-        s->c->pending = 0;
+        cw__tx_begun(&s->c->tx);
     }
-    s->gen = s->c->gen;
-    s->c->pending++;
+    s->gen = cw__tx_join(&s->c->tx);
     if ((ex = exists(s)) < 0) {
         rc = ex;
         goto fail;
@@ -751,7 +741,7 @@ fail:
 /* 1 when the transaction 's' wrote in was rolled back. */
 static int lost(const cw_sink *s)
 {
-    return !s->c->intx || s->c->gen != s->gen;
+    return cw__tx_lost(&s->c->tx, s->gen);
 }
 
 /* Roll back the transaction of 'c', ending an open COPY with an error
@@ -773,13 +763,13 @@ static void rollback(conn *c)
         }
     }
     c->copying = NULL;
-    if (!c->broken && c->intx && PQstatus(c->pg) == CONNECTION_OK &&
+    if (!c->broken && c->tx.open && PQstatus(c->pg) == CONNECTION_OK &&
         PQtransactionStatus(c->pg) != PQTRANS_ACTIVE)
         pgexec(c->pg, "ROLLBACK", NULL, "");
     if (PQstatus(c->pg) == CONNECTION_BAD ||
         PQtransactionStatus(c->pg) == PQTRANS_ACTIVE)
         c->broken = 1; /* never reuse a connection in an unknown state */
-    c->intx = 0;
+    cw__tx_ended(&c->tx, 0);
 }
 
 /* End the transaction after a failure ('rc' negative): later writes then
@@ -1332,18 +1322,21 @@ static int pg_commit(cw_sink *s)
             return rc;
     }
     s->committed = 1;
-    if (--s->c->pending > 0)
+    if (!cw__tx_last(&s->c->tx))
         return CW_OK; /* the last sink of the transaction commits it */
     res = PQexec(s->c->pg, "COMMIT");
-    s->c->intx = 0;
     /* An aborted transaction "commits" as ROLLBACK. */
     if (PQresultStatus(res) == PGRES_COMMAND_OK &&
         strcmp(PQcmdStatus(res), "COMMIT") == 0) {
         PQclear(res);
-        s->c->okgen = s->gen;
+        cw__tx_ended(&s->c->tx, 1);
         return CW_OK;
     }
     s->committed = 0;
+    cw__tx_ended(&s->c->tx,
+                 PQresultStatus(res) != PGRES_COMMAND_OK && gone(s->c->pg, res)
+                     ? -1
+                     : 0);
     if (PQresultStatus(res) == PGRES_COMMAND_OK) {
         PQclear(res);
         return cw__fail(&s->err, CW_ESINK,
@@ -1355,7 +1348,6 @@ static int pg_commit(cw_sink *s)
     if (gone(s->c->pg, res)) {
         PQclear(res);
         s->c->broken = 1;
-        s->c->lostgen = s->gen;
         return cw__fail(&s->err, CW_EIO,
                         "postgres:%s: table \"%s\": the connection was lost "
                         "during COMMIT: the outcome is unknown (the rows "
@@ -1370,9 +1362,7 @@ static int pg_commit(cw_sink *s)
 
 static int pg_committed(const cw_sink *s)
 {
-    if (s->c == NULL)
-        return 0;
-    return s->c->okgen == s->gen ? 1 : s->c->lostgen == s->gen ? -1 : 0;
+    return s->c != NULL ? cw__tx_outcome(&s->c->tx, s->gen) : 0;
 }
 
 static unsigned long long pg_rows(const cw_sink *s)

@@ -142,15 +142,11 @@ static int status_of(int rc)
 
 /* One open database file, shared by every sink of one thread on it. */
 typedef struct conn {
-    cw_shared sh;        /* key: the path as given after "sqlite:" */
-    pthread_t owner;     /* the thread that opened it */
-    sqlite3 *db;         /* the connection */
-    int pending;         /* sinks of this transaction not yet committed */
-    int intx;            /* a transaction is open */
-    unsigned long gen;   /* number of the current transaction */
-    int created;         /* the file did not exist before we opened it */
-    int committed;       /* a transaction was committed */
-    unsigned long okgen; /* the last transaction committed, 0 for none */
+    cw_shared sh;    /* key: the path as given after "sqlite:" */
+    pthread_t owner; /* the thread that opened it */
+    sqlite3 *db;     /* the connection */
+    cw_tx tx;        /* the transaction its sinks share */
+    int created;     /* the file did not exist before we opened it */
 } conn;
 
 static cw_registry conns = CW_REGISTRY_INIT; /* open connections */
@@ -188,11 +184,11 @@ static void conn_free(conn *c)
 
     if (c == NULL)
         return;
-    if (c->db != NULL && c->intx)
+    if (c->db != NULL && c->tx.open)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(c->db);
     recover(c->sh.key);
-    if (c->created && !c->committed && stat(c->sh.key, &st) == 0 &&
+    if (c->created && c->tx.okgen == 0 && stat(c->sh.key, &st) == 0 &&
         S_ISREG(st.st_mode) && st.st_size == 0)
         unlink(c->sh.key);
     cw__free(c->sh.key);
@@ -223,11 +219,7 @@ static int conn_get(const char *path, conn **out, cw_err *err)
     }
     c->db = NULL;
     c->owner = pthread_self();
-    c->pending = 0;
-    c->intx = 0;
-    c->gen = 0;
-    c->committed = 0;
-    c->okgen = 0;
+    c->tx = (cw_tx){0};
     c->created = stat(path, &st) != 0 && errno == ENOENT;
     rc = sqlite3_open_v2(
         path, &c->db,
@@ -497,15 +489,12 @@ static int sq_open(const char *location, const char *table,
     }
     /* Join the connection's transaction, or begin one.  IMMEDIATE takes
     ** the write lock now, so another writer is found before any work. */
-    if (!s->c->intx) {
+    if (!s->c->tx.open) {
         if ((rc = run(s, "BEGIN IMMEDIATE", "beginning")) != CW_OK)
             goto fail;
-        s->c->intx = 1;
-        s->c->gen++;
-        s->c->pending = 0;
+        cw__tx_begun(&s->c->tx);
     }
-    s->gen = s->c->gen;
-    s->c->pending++;
+    s->gen = cw__tx_join(&s->c->tx);
     if ((ex = exists(s)) < 0) {
         rc = s->err.code;
         goto fail;
@@ -678,7 +667,7 @@ static int bind(cw_sink *s, size_t i, const cw_field *f, const char *file,
 /* 1 when the transaction 's' wrote in was rolled back by another sink. */
 static int lost(const cw_sink *s)
 {
-    return !s->c->intx || s->c->gen != s->gen;
+    return cw__tx_lost(&s->c->tx, s->gen);
 }
 
 static int sq_write(cw_sink *s, const cw_field *f, const char *file,
@@ -726,25 +715,23 @@ static int sq_commit(cw_sink *s)
                         "back (another output on this database failed)",
                         s->c->sh.key, s->table);
     s->committed = 1;
-    if (--s->c->pending > 0)
+    if (!cw__tx_last(&s->c->tx))
         return CW_OK; /* the last sink of the transaction commits it */
     rc = sqlite3_exec(s->c->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         dberr(s, rc, "committing");
         sqlite3_exec(s->c->db, "ROLLBACK", NULL, NULL, NULL);
-        s->c->intx = 0;
+        cw__tx_ended(&s->c->tx, 0);
         s->committed = 0;
         return s->err.code;
     }
-    s->c->intx = 0;
-    s->c->committed = 1;
-    s->c->okgen = s->gen;
+    cw__tx_ended(&s->c->tx, 1);
     return CW_OK;
 }
 
 static int sq_committed(const cw_sink *s)
 {
-    return s->c != NULL && s->c->okgen == s->gen;
+    return s->c != NULL ? cw__tx_outcome(&s->c->tx, s->gen) : 0;
 }
 
 static unsigned long long sq_rows(const cw_sink *s)
@@ -766,7 +753,7 @@ static void sq_close(cw_sink *s)
         if (!s->committed && !lost(s)) {
             /* Roll back the transaction, with every sink sharing it. */
             sqlite3_exec(s->c->db, "ROLLBACK", NULL, NULL, NULL);
-            s->c->intx = 0;
+            cw__tx_ended(&s->c->tx, 0);
         }
         conn_put(s->c);
     }

@@ -163,3 +163,90 @@ const char *cw__input_errmsg(const cw_input *in, size_t ncols, cw_buf *b)
     }
     return b->p;
 }
+
+/* ==== Database rows ==== */
+
+/* The cw_dbrow a database kind's struct begins with. */
+#define ROW(s) ((const cw_dbrow *)(const void *)(s))
+
+int cw__dbrow_alloc(cw_dbrow *r, size_t ncols)
+{
+    r->ncols = ncols;
+    r->names = cw__alloc(ncols * sizeof *r->names);
+    r->vals = cw__alloc(ncols * sizeof *r->vals);
+    r->lens = cw__alloc(ncols * sizeof *r->lens);
+    if (r->names == NULL || r->vals == NULL || r->lens == NULL) {
+        cw__free(r->names);
+        r->names = NULL;
+        return CW_ENOMEM;
+    }
+    for (size_t i = 0; i < ncols; i++)
+        r->names[i] = NULL;
+    return CW_OK;
+}
+
+void cw__dbrow_free(cw_dbrow *r)
+{
+    for (size_t i = 0; r->names != NULL && i < r->ncols; i++)
+        cw__free(r->names[i]);
+    cw__free(r->names);
+    cw__free(r->vals);
+    cw__free(r->lens);
+}
+
+int cw__dbrow_istable(const char *what)
+{
+    for (const char *p = what; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
+            return 0;
+    return 1;
+}
+
+size_t cw__dbrow_ncols(const cw_source *s)
+{
+    return ROW(s)->ncols;
+}
+
+const char *cw__dbrow_colname(const cw_source *s, size_t i)
+{
+    return i < ROW(s)->ncols ? ROW(s)->names[i] : NULL;
+}
+
+size_t cw__dbrow_nfields(const cw_source *s)
+{
+    return ROW(s)->have ? ROW(s)->ncols : 0;
+}
+
+const char *cw__dbrow_field(const cw_source *s, size_t i, size_t *len)
+{
+    if (i >= cw__dbrow_nfields(s)) {
+        if (len != NULL)
+            *len = 0;
+        return NULL;
+    }
+    if (len != NULL)
+        *len = ROW(s)->lens[i];
+    return ROW(s)->vals[i];
+}
+
+unsigned long cw__dbrow_line(const cw_source *s)
+{
+    return ROW(s)->nrow;
+}
+
+const char *cw__dbrow_code(const cw_source *s)
+{
+    return ROW(s)->err.code != CW_OK ? "E_DB" : "";
+}
+
+unsigned long cw__dbrow_errcol(const cw_source *s)
+{
+    (void)s;
+    return 0;
+}
+
+const char *cw__dbrow_errmsg(const cw_source *s)
+{
+    return ROW(s)->err.msg;
+}

@@ -63,6 +63,39 @@ void cw__input_close(cw_input *in);
 */
 const char *cw__input_errmsg(const cw_input *in, size_t ncols, cw_buf *b);
 
+/*
+** What a database source shows its caller: the result's columns, the
+** current row and the last error.  A database kind embeds it as the
+** first member of its struct cw_source, so that the cw__dbrow_*
+** accessors below serve as its functions.
+*/
+typedef struct cw_dbrow {
+    size_t ncols;       /* result columns */
+    char **names;       /* their names */
+    const char **vals;  /* the current row's values (NULL: SQL NULL) */
+    size_t *lens;       /* and their lengths */
+    unsigned long nrow; /* rows returned so far: the row's "line" */
+    int have;           /* a row is current */
+    cw_err err;         /* last error: code E_DB */
+} cw_dbrow;
+
+/* Allocate room for 'ncols' columns (names NULL until set).  CW_OK or
+** CW_ENOMEM; cw__dbrow_free() frees what was allocated either way. */
+int cw__dbrow_alloc(cw_dbrow *r, size_t ncols);
+void cw__dbrow_free(cw_dbrow *r);
+/* 1 when 'what' names a table (letters, digits, '_' and '.' only) rather
+** than a query. */
+int cw__dbrow_istable(const char *what);
+/* The cw_source_type functions of a database kind. */
+size_t cw__dbrow_ncols(const cw_source *s);
+const char *cw__dbrow_colname(const cw_source *s, size_t i);
+size_t cw__dbrow_nfields(const cw_source *s);
+const char *cw__dbrow_field(const cw_source *s, size_t i, size_t *len);
+unsigned long cw__dbrow_line(const cw_source *s);
+const char *cw__dbrow_code(const cw_source *s);
+unsigned long cw__dbrow_errcol(const cw_source *s);
+const char *cw__dbrow_errmsg(const cw_source *s);
+
 extern const struct cw_source_type cw_source_csv;
 extern const struct cw_source_type cw_source_sqlite;
 extern const struct cw_source_type cw_source_postgres;

@@ -29,16 +29,11 @@
 #include <libpq-fe.h>
 
 struct cw_source {
-    PGconn *pg;         /* the connection */
-    size_t ncols;       /* result columns */
-    char **names;       /* their names */
-    char *row;          /* the current row (libpq's buffer) */
-    const char **vals;  /* its values, decoded in place (NULL: SQL NULL) */
-    size_t *lens;       /* and their lengths */
-    unsigned long nrow; /* rows returned so far */
-    int done;           /* the COPY has ended */
-    int have;           /* a row is current */
-    cw_err err;         /* last error */
+    cw_dbrow r; /* columns, current row (values decoded in place in
+                   'row'), last error: first */
+    PGconn *pg; /* the connection */
+    char *row;  /* the current row (libpq's buffer) */
+    int done;   /* the COPY has ended */
 };
 
 /* The database name, for messages (never the connection string). */
@@ -47,13 +42,13 @@ static const char *dbname(const cw_source *s)
     return cw__pg_dbname(s->pg);
 }
 
-/* Record 'm' (a libpq message) in 's->err' after 'what'. */
+/* Record 'm' (a libpq message) in 's->r.err' after 'what'. */
 static int fail(cw_source *s, int code, const char *what, const char *m)
 {
     char line[400];
 
     cw__pg_oneline(m, line, sizeof line);
-    return cw__fail(&s->err, code, "postgres:%s: %s%s%s", dbname(s), what,
+    return cw__fail(&s->r.err, code, "postgres:%s: %s%s%s", dbname(s), what,
                     what[0] ? ": " : "", line);
 }
 
@@ -70,21 +65,11 @@ static int run(cw_source *s, const char *sql, const char *what)
     return rc;
 }
 
-/* 1 when 'what' names a table: letters, digits, '_' and '.' only. */
-static int istable(const char *what)
-{
-    for (const char *p = what; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
-            return 0;
-    return 1;
-}
-
 /* The query for 'what': SELECT * FROM the table, or the query itself
 ** without trailing spaces and semicolons. */
 static int query_of(cw_source *s, const char *what, cw_buf *q)
 {
-    if (istable(what)) {
+    if (cw__dbrow_istable(what)) {
         int rc = cw__buf_adds(q, "SELECT * FROM ");
 
         if (rc == CW_OK)
@@ -92,11 +77,11 @@ static int query_of(cw_source *s, const char *what, cw_buf *q)
         if (rc == CW_EUSAGE)
             return fail(s, CW_EUSAGE, "a table name", PQerrorMessage(s->pg));
         if (rc != CW_OK)
-            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+            return cw__fail(&s->r.err, CW_ENOMEM, "out of memory");
         return CW_OK;
     }
     if (cw__buf_adds(q, what) != CW_OK)
-        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        return cw__fail(&s->r.err, CW_ENOMEM, "out of memory");
     while (q->len > 0 && strchr(" \t\r\n;", q->p[q->len - 1]) != NULL)
         q->p[--q->len] = '\0';
     return CW_OK;
@@ -131,14 +116,14 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     memset(s, 0, sizeof *s);
     conninfo = cw__strndup(location, (size_t)(hash - location));
     if (conninfo == NULL) {
-        rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        rc = cw__fail(&s->r.err, CW_ENOMEM, "out of memory");
         goto fail;
     }
     /* Check the string first: libpq's messages about a malformed string
     ** may quote pieces of it, and a piece may be a password. */
     if ((opts = PQconninfoParse(conninfo, &perr)) == NULL) {
         PQfreemem(perr);
-        rc = cw__fail(&s->err, CW_EUSAGE,
+        rc = cw__fail(&s->r.err, CW_EUSAGE,
                       "postgres: the connection string is malformed (use "
                       "key=value pairs or a postgresql:// URI; not shown "
                       "here, as it may hold a password)");
@@ -148,7 +133,7 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     s->pg = PQconnectdb(conninfo);
     if (s->pg == NULL || PQstatus(s->pg) != CONNECTION_OK) {
         rc = s->pg == NULL
-                 ? cw__fail(&s->err, CW_ENOMEM, "postgres: out of memory")
+                 ? cw__fail(&s->r.err, CW_ENOMEM, "postgres: out of memory")
                  : fail(s, CW_EUSAGE, "cannot connect", PQerrorMessage(s->pg));
         goto fail;
     }
@@ -170,28 +155,20 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     if (PQresultStatus(res) != PGRES_COMMAND_OK || PQnfields(res) <= 0) {
         rc = PQresultStatus(res) != PGRES_COMMAND_OK
                  ? fail(s, CW_EIO, "", cw__pg_resmsg(res))
-                 : cw__fail(&s->err, CW_EUSAGE,
+                 : cw__fail(&s->r.err, CW_EUSAGE,
                             "postgres:%s: '%.80s' is not one query returning "
                             "rows",
                             dbname(s), what);
         PQclear(res);
         goto fail;
     }
-    s->ncols = (size_t)PQnfields(res);
-    s->names = cw__alloc(s->ncols * sizeof *s->names);
-    s->vals = cw__alloc(s->ncols * sizeof *s->vals);
-    s->lens = cw__alloc(s->ncols * sizeof *s->lens);
-    if (s->names != NULL)
-        for (size_t i = 0; i < s->ncols; i++)
-            s->names[i] = NULL;
-    rc = s->names == NULL || s->vals == NULL || s->lens == NULL ? CW_ENOMEM
-                                                                : CW_OK;
-    for (size_t i = 0; rc == CW_OK && i < s->ncols; i++)
-        if ((s->names[i] = cw__strdup(PQfname(res, (int)i))) == NULL)
+    rc = cw__dbrow_alloc(&s->r, (size_t)PQnfields(res));
+    for (size_t i = 0; rc == CW_OK && i < s->r.ncols; i++)
+        if ((s->r.names[i] = cw__strdup(PQfname(res, (int)i))) == NULL)
             rc = CW_ENOMEM;
     PQclear(res);
     if (rc != CW_OK) {
-        rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        rc = cw__fail(&s->r.err, CW_ENOMEM, "out of memory");
         goto fail;
     }
 
@@ -203,7 +180,7 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
             cw__buf_add(&c, q.p, q.len) != CW_OK ||
             cw__buf_adds(&c, "\n) TO STDOUT") != CW_OK) {
             cw__buf_free(&c);
-            rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
+            rc = cw__fail(&s->r.err, CW_ENOMEM, "out of memory");
             goto fail;
         }
         res = PQexec(s->pg, c.p);
@@ -222,21 +199,11 @@ static int pg_open(const char *location, cw_source **out, cw_err *err)
     return CW_OK;
 
 fail:
-    cw__errcopy(err, &s->err);
+    cw__errcopy(err, &s->r.err);
     cw__buf_free(&q);
     cw__free(conninfo);
     pg_close(s);
     return rc;
-}
-
-static size_t pg_ncols(const cw_source *s)
-{
-    return s->ncols;
-}
-
-static const char *pg_colname(const cw_source *s, size_t i)
-{
-    return i < s->ncols ? s->names[i] : NULL;
 }
 
 static int hexval(char c)
@@ -322,7 +289,7 @@ static int finish(cw_source *s)
         if (rc == CW_DONE && PQresultStatus(res) != PGRES_COMMAND_OK) {
             char what[40];
 
-            snprintf(what, sizeof what, "row %lu", s->nrow + 1);
+            snprintf(what, sizeof what, "row %lu", s->r.nrow + 1);
             rc = fail(s, CW_EIO, what, cw__pg_resmsg(res));
         }
         PQclear(res);
@@ -338,13 +305,13 @@ static int pg_next(cw_source *s)
     size_t n = 0;
     int len;
 
-    s->have = 0;
+    s->r.have = 0;
     if (s->row != NULL) {
         PQfreemem(s->row);
         s->row = NULL;
     }
     if (s->done)
-        return s->err.code != CW_OK ? s->err.code : CW_DONE;
+        return s->r.err.code != CW_OK ? s->r.err.code : CW_DONE;
     len = PQgetCopyData(s->pg, &buf, 0);
     if (len == -1)
         return finish(s);
@@ -352,11 +319,11 @@ static int pg_next(cw_source *s)
         char what[40];
 
         s->done = 1;
-        snprintf(what, sizeof what, "row %lu", s->nrow + 1);
+        snprintf(what, sizeof what, "row %lu", s->r.nrow + 1);
         return fail(s, CW_EIO, what, PQerrorMessage(s->pg));
     }
     s->row = buf;
-    s->nrow++;
+    s->r.nrow++;
     end = buf + len;
     if (end > buf && end[-1] == '\n')
         end--;
@@ -365,72 +332,34 @@ static int pg_next(cw_source *s)
         char *fe = tab != NULL ? tab : end;
         size_t flen = (size_t)(fe - p);
 
-        if (n == s->ncols) {
+        if (n == s->r.ncols) {
             s->done = 1;
-            return cw__fail(&s->err, CW_EIO,
+            return cw__fail(&s->r.err, CW_EIO,
                             "postgres:%s: row %lu: more fields than the %zu "
                             "columns",
-                            dbname(s), s->nrow, s->ncols);
+                            dbname(s), s->r.nrow, s->r.ncols);
         }
         if (flen == 2 && p[0] == '\\' && p[1] == 'N') {
-            s->vals[n] = NULL;
-            s->lens[n] = 0;
+            s->r.vals[n] = NULL;
+            s->r.lens[n] = 0;
         } else {
-            s->lens[n] = decode(p, flen);
-            p[s->lens[n]] = '\0'; /* the tab, the newline or a freed byte */
-            s->vals[n] = p;
+            s->r.lens[n] = decode(p, flen);
+            p[s->r.lens[n]] = '\0'; /* the tab, the newline or a freed byte */
+            s->r.vals[n] = p;
         }
         n++;
         if (tab == NULL)
             break;
         p = tab + 1;
     }
-    if (n != s->ncols) {
+    if (n != s->r.ncols) {
         s->done = 1;
-        return cw__fail(&s->err, CW_EIO,
+        return cw__fail(&s->r.err, CW_EIO,
                         "postgres:%s: row %lu: %zu fields for %zu columns",
-                        dbname(s), s->nrow, n, s->ncols);
+                        dbname(s), s->r.nrow, n, s->r.ncols);
     }
-    s->have = 1;
+    s->r.have = 1;
     return CW_ROW;
-}
-
-static size_t pg_nfields(const cw_source *s)
-{
-    return s->have ? s->ncols : 0;
-}
-
-static const char *pg_field(const cw_source *s, size_t i, size_t *len)
-{
-    if (i >= pg_nfields(s)) {
-        if (len != NULL)
-            *len = 0;
-        return NULL;
-    }
-    if (len != NULL)
-        *len = s->lens[i];
-    return s->vals[i];
-}
-
-static unsigned long pg_line(const cw_source *s)
-{
-    return s->nrow;
-}
-
-static const char *pg_code(const cw_source *s)
-{
-    return s->err.code != CW_OK ? "E_DB" : "";
-}
-
-static unsigned long pg_errcol(const cw_source *s)
-{
-    (void)s;
-    return 0;
-}
-
-static const char *pg_errmsg(const cw_source *s)
-{
-    return s->err.msg;
 }
 
 static void pg_close(cw_source *s)
@@ -442,25 +371,21 @@ static void pg_close(cw_source *s)
     /* Closing the connection ends an unfinished COPY and the read-only
     ** transaction. */
     PQfinish(s->pg);
-    for (size_t i = 0; s->names != NULL && i < s->ncols; i++)
-        cw__free(s->names[i]);
-    cw__free(s->names);
-    cw__free(s->vals);
-    cw__free(s->lens);
+    cw__dbrow_free(&s->r);
     cw__free(s);
 }
 
 const struct cw_source_type cw_source_postgres = {
     .name = "postgres",
     .open = pg_open,
-    .ncols = pg_ncols,
-    .colname = pg_colname,
+    .ncols = cw__dbrow_ncols,
+    .colname = cw__dbrow_colname,
     .next = pg_next,
-    .nfields = pg_nfields,
-    .field = pg_field,
-    .line = pg_line,
-    .code = pg_code,
-    .errmsg = pg_errmsg,
-    .errcol = pg_errcol,
+    .nfields = cw__dbrow_nfields,
+    .field = cw__dbrow_field,
+    .line = cw__dbrow_line,
+    .code = cw__dbrow_code,
+    .errmsg = cw__dbrow_errmsg,
+    .errcol = cw__dbrow_errcol,
     .close = pg_close,
 };

@@ -13,16 +13,11 @@
 #define BUSY_MS 5000 /* how long to wait for a writer to finish */
 
 struct cw_source {
-    sqlite3 *db;       /* read-only connection */
-    sqlite3_stmt *st;  /* the SELECT */
-    char *path;        /* database path, for messages */
-    size_t ncols;      /* result columns */
-    char **names;      /* their names */
-    const char **vals; /* the current row's values (NULL: SQL NULL) */
-    size_t *lens;      /* and their lengths */
-    unsigned long row; /* rows returned so far */
-    int done;          /* the statement has finished */
-    cw_err err;        /* last error */
+    cw_dbrow r;       /* columns, current row, last error: first */
+    sqlite3 *db;      /* read-only connection */
+    sqlite3_stmt *st; /* the SELECT */
+    char *path;       /* database path, for messages */
+    int done;         /* the statement has finished */
 };
 
 /* The status for a SQLite result code. */
@@ -36,16 +31,6 @@ static int status_of(int rc)
     default:
         return CW_EIO;
     }
-}
-
-/* 1 when 'what' names a table: letters, digits, '_' and '.' only. */
-static int istable(const char *what)
-{
-    for (const char *p = what; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
-            return 0;
-    return 1;
 }
 
 /* "SELECT * FROM "a"."b"" for the table 'what' ("a.b" or "b"). */
@@ -80,8 +65,9 @@ static int sq_open(const char *location, cw_source **out, cw_err *err)
         return cw__fail(err, CW_ENOMEM, "out of memory");
     memset(s, 0, sizeof *s);
     s->path = cw__strndup(location, (size_t)(hash - location));
-    if (s->path == NULL || (istable(what) ? table_query(&q, what)
-                                          : cw__buf_adds(&q, what)) != CW_OK) {
+    if (s->path == NULL ||
+        (cw__dbrow_istable(what) ? table_query(&q, what)
+                                 : cw__buf_adds(&q, what)) != CW_OK) {
         rc = cw__fail(err, CW_ENOMEM, "out of memory");
         goto fail;
     }
@@ -114,22 +100,14 @@ static int sq_open(const char *location, cw_source **out, cw_err *err)
                       s->path, what);
         goto fail;
     }
-    s->ncols = (size_t)sqlite3_column_count(s->st);
-    s->names = cw__alloc(s->ncols * sizeof *s->names);
-    s->vals = cw__alloc(s->ncols * sizeof *s->vals);
-    s->lens = cw__alloc(s->ncols * sizeof *s->lens);
-    if (s->names == NULL || s->vals == NULL || s->lens == NULL) {
-        cw__free(s->names);
-        s->names = NULL;
+    if (cw__dbrow_alloc(&s->r, (size_t)sqlite3_column_count(s->st)) != CW_OK) {
         rc = cw__fail(err, CW_ENOMEM, "out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < s->ncols; i++)
-        s->names[i] = NULL;
-    for (size_t i = 0; i < s->ncols; i++) {
+    for (size_t i = 0; i < s->r.ncols; i++) {
         const char *n = sqlite3_column_name(s->st, (int)i);
 
-        if (n == NULL || (s->names[i] = cw__strdup(n)) == NULL) {
+        if (n == NULL || (s->r.names[i] = cw__strdup(n)) == NULL) {
             rc = cw__fail(err, CW_ENOMEM, "out of memory");
             goto fail;
         }
@@ -144,21 +122,12 @@ fail:
     return rc;
 }
 
-static size_t sq_ncols(const cw_source *s)
-{
-    return s->ncols;
-}
-
-static const char *sq_colname(const cw_source *s, size_t i)
-{
-    return i < s->ncols ? s->names[i] : NULL;
-}
-
 /* Step to the next row and take every value as text. */
 static int sq_next(cw_source *s)
 {
     int rc;
 
+    s->r.have = 0;
     if (s->done)
         return CW_DONE;
     rc = sqlite3_step(s->st);
@@ -169,67 +138,30 @@ static int sq_next(cw_source *s)
     }
     if (rc != SQLITE_ROW) {
         s->done = 1;
-        return cw__fail(&s->err, rc == SQLITE_NOMEM ? CW_ENOMEM : CW_EIO,
-                        "sqlite:%s: row %lu: %s", s->path, s->row + 1,
+        return cw__fail(&s->r.err, rc == SQLITE_NOMEM ? CW_ENOMEM : CW_EIO,
+                        "sqlite:%s: row %lu: %s", s->path, s->r.nrow + 1,
                         sqlite3_errmsg(s->db));
     }
-    s->row++;
-    for (size_t i = 0; i < s->ncols; i++) {
+    s->r.nrow++;
+    for (size_t i = 0; i < s->r.ncols; i++) {
         int c = (int)i;
 
         if (sqlite3_column_type(s->st, c) == SQLITE_NULL) {
-            s->vals[i] = NULL;
-            s->lens[i] = 0;
+            s->r.vals[i] = NULL;
+            s->r.lens[i] = 0;
             continue;
         }
-        s->vals[i] = (const char *)sqlite3_column_text(s->st, c);
-        if (s->vals[i] == NULL) {
+        s->r.vals[i] = (const char *)sqlite3_column_text(s->st, c);
+        if (s->r.vals[i] == NULL) {
             s->done = 1;
-            return cw__fail(&s->err, CW_ENOMEM,
+            return cw__fail(&s->r.err, CW_ENOMEM,
                             "sqlite:%s: row %lu: out of memory", s->path,
-                            s->row);
+                            s->r.nrow);
         }
-        s->lens[i] = (size_t)sqlite3_column_bytes(s->st, c);
+        s->r.lens[i] = (size_t)sqlite3_column_bytes(s->st, c);
     }
+    s->r.have = 1;
     return CW_ROW;
-}
-
-static size_t sq_nfields(const cw_source *s)
-{
-    return s->row > 0 && !s->done ? s->ncols : 0;
-}
-
-static const char *sq_field(const cw_source *s, size_t i, size_t *len)
-{
-    if (i >= sq_nfields(s)) {
-        if (len != NULL)
-            *len = 0;
-        return NULL;
-    }
-    if (len != NULL)
-        *len = s->lens[i];
-    return s->vals[i];
-}
-
-static unsigned long sq_line(const cw_source *s)
-{
-    return s->row;
-}
-
-static const char *sq_code(const cw_source *s)
-{
-    return s->err.code != CW_OK ? "E_DB" : "";
-}
-
-static unsigned long sq_errcol(const cw_source *s)
-{
-    (void)s;
-    return 0;
-}
-
-static const char *sq_errmsg(const cw_source *s)
-{
-    return s->err.msg;
 }
 
 static void sq_close(cw_source *s)
@@ -238,11 +170,7 @@ static void sq_close(cw_source *s)
         return;
     sqlite3_finalize(s->st);
     sqlite3_close(s->db);
-    for (size_t i = 0; s->names != NULL && i < s->ncols; i++)
-        cw__free(s->names[i]);
-    cw__free(s->names);
-    cw__free(s->vals);
-    cw__free(s->lens);
+    cw__dbrow_free(&s->r);
     cw__free(s->path);
     cw__free(s);
 }
@@ -250,14 +178,14 @@ static void sq_close(cw_source *s)
 const struct cw_source_type cw_source_sqlite = {
     .name = "sqlite",
     .open = sq_open,
-    .ncols = sq_ncols,
-    .colname = sq_colname,
+    .ncols = cw__dbrow_ncols,
+    .colname = cw__dbrow_colname,
     .next = sq_next,
-    .nfields = sq_nfields,
-    .field = sq_field,
-    .line = sq_line,
-    .code = sq_code,
-    .errmsg = sq_errmsg,
-    .errcol = sq_errcol,
+    .nfields = cw__dbrow_nfields,
+    .field = cw__dbrow_field,
+    .line = cw__dbrow_line,
+    .code = cw__dbrow_code,
+    .errmsg = cw__dbrow_errmsg,
+    .errcol = cw__dbrow_errcol,
     .close = sq_close,
 };

@@ -274,6 +274,23 @@ static int addident(cw_buf *b, const char *name)
     return rc == CW_OK ? cw__buf_addc(b, '"') : rc;
 }
 
+/* Append the quoted names of 'cols' (with 'keys', the key columns only),
+** separated by ", ". */
+static int addcols(cw_buf *b, const cw_sinkcol *cols, size_t ncols, int keys)
+{
+    int rc = CW_OK;
+
+    for (size_t i = 0, k = 0; rc == CW_OK && i < ncols; i++) {
+        if (keys && !cols[i].key)
+            continue;
+        if (k++ > 0)
+            rc = cw__buf_adds(b, ", ");
+        if (rc == CW_OK)
+            rc = addident(b, cols[i].name);
+    }
+    return rc;
+}
+
 /* The declared SQL type of a column type. */
 static const char *sqltype(enum cw_coltype t)
 {
@@ -353,14 +370,8 @@ static int create(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
     ** SQLite lets NULLs repeat in a key and upserts would duplicate). */
     if (rc == CW_OK && nkey > 0) {
         rc = cw__buf_adds(b, ", PRIMARY KEY (");
-        for (size_t i = 0, k = 0; rc == CW_OK && i < s->ncols; i++) {
-            if (!cols[i].key)
-                continue;
-            if (k++ > 0)
-                rc = cw__buf_adds(b, ", ");
-            if (rc == CW_OK)
-                rc = addident(b, cols[i].name);
-        }
+        if (rc == CW_OK)
+            rc = addcols(b, cols, s->ncols, 1);
         if (rc == CW_OK)
             rc = cw__buf_addc(b, ')');
     }
@@ -383,12 +394,8 @@ static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
         rc = addident(b, s->table);
     if (rc == CW_OK)
         rc = cw__buf_adds(b, " (");
-    for (size_t i = 0; rc == CW_OK && i < s->ncols; i++) {
-        if (i > 0)
-            rc = cw__buf_adds(b, ", ");
-        if (rc == CW_OK)
-            rc = addident(b, cols[i].name);
-    }
+    if (rc == CW_OK)
+        rc = addcols(b, cols, s->ncols, 0);
     if (rc == CW_OK)
         rc = cw__buf_adds(b, ") VALUES (");
     for (size_t i = 0; rc == CW_OK && i < s->ncols; i++)
@@ -398,14 +405,8 @@ static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
     if (upsert) {
         if (rc == CW_OK)
             rc = cw__buf_adds(b, " ON CONFLICT (");
-        for (size_t i = 0, k = 0; rc == CW_OK && i < s->ncols; i++) {
-            if (!cols[i].key)
-                continue;
-            if (k++ > 0)
-                rc = cw__buf_adds(b, ", ");
-            if (rc == CW_OK)
-                rc = addident(b, cols[i].name);
-        }
+        if (rc == CW_OK)
+            rc = addcols(b, cols, s->ncols, 1);
         if (rc == CW_OK)
             rc = cw__buf_adds(b, ") DO UPDATE SET ");
         for (size_t i = 0; rc == CW_OK && i < s->ncols; i++) {

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "csvread.h"
+#include "csv/csvread.h"
 
 #include <dirent.h>
 #include <fcntl.h>

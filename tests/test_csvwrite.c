@@ -11,8 +11,8 @@
 
 #include "testutil.h"
 
-#include "csvread.h"
-#include "csvwrite.h"
+#include "csv/csvread.h"
+#include "csv/csvwrite.h"
 
 #include <dirent.h>
 #include <signal.h>

@@ -12,7 +12,7 @@
 
 #include "testutil.h"
 
-#include "luabridge.h"
+#include "lua/luabridge.h"
 
 #include <stdio.h>
 #include <stdlib.h>

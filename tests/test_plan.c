@@ -15,9 +15,9 @@
 
 #include "testutil.h"
 
-#include "group.h"
-#include "lookup.h"
-#include "plan.h"
+#include "steps/group.h"
+#include "steps/lookup.h"
+#include "steps/plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
 
 #include "testutil.h"
 
-#include "record.h"
+#include "core/record.h"
 
 #include <stdio.h>
 #include <stdlib.h>

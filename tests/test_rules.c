@@ -12,7 +12,7 @@
 
 #include "testutil.h"
 
-#include "rules.h"
+#include "values/rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,7 +15,7 @@
 
 #include "testutil.h"
 
-#include "schema.h"
+#include "values/schema.h"
 
 #include <dirent.h>
 #include <stdio.h>

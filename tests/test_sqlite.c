@@ -14,8 +14,8 @@
 #include "testutil.h"
 
 #include "crosswalk.h"
-#include "sink.h"
-#include "source.h"
+#include "io/sink.h"
+#include "io/source.h"
 
 #include <dirent.h>
 #include <signal.h>

@@ -12,7 +12,7 @@
 
 #include "testutil.h"
 
-#include "tz.h"
+#include "values/tz.h"
 
 #include <limits.h>
 #include <stdio.h>

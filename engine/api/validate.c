@@ -1,0 +1,236 @@
+/*
+** validate.c -- checks a whole file against a schema and reports every
+** problem: header (required, unknown and duplicate columns), every value
+** of every row, the distinct-value cap (Organizer's 5 Effort Names), the
+** file size cap, and empty files.
+*/
+#include "crosswalk.h"
+
+#include "csv/csvread.h"
+#include "values/schema.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct vctx {
+    const char *path;     /* file being checked */
+    cw_problem_fn fn;     /* where problems go */
+    void *ud;             /* its argument */
+    unsigned long errors; /* errors reported */
+    char msg[700];        /* message scratch */
+} vctx;
+
+static void report(vctx *v, unsigned long line, unsigned long col,
+                   const char *column, const char *code, const char *msg,
+                   int warning)
+{
+    cw_problem p = {v->path, line, col, column, code, msg, warning};
+
+    if (!warning)
+        v->errors++;
+    if (v->fn != NULL)
+        v->fn(v->ud, &p);
+}
+
+/* Distinct values of the capped column, and their effort keys. */
+typedef struct distinct {
+    char **vals; /* values seen, in order */
+    size_t n;    /* count */
+    size_t cap;  /* allocated */
+} distinct;
+
+static void distinct_free(distinct *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        cw__free(d->vals[i]);
+    cw__free(d->vals);
+}
+
+/* Note value 's' of the capped column at 'line'; report the row where
+** the cap is passed and spellings that differ only in case or spacing. */
+static int track(vctx *v, const cw_schema *s, distinct *d, const char *val,
+                 size_t len, unsigned long line, unsigned long col)
+{
+    char key[512], other[512];
+    size_t klen;
+    char **nv;
+
+    if (len >= sizeof key)
+        len = sizeof key - 1;
+    for (size_t i = 0; i < d->n; i++)
+        if (strlen(d->vals[i]) == len && memcmp(d->vals[i], val, len) == 0)
+            return CW_OK;
+    klen = cw__effort_key(val, len, key);
+    for (size_t i = 0; i < d->n; i++) {
+        size_t ol = cw__effort_key(d->vals[i], strlen(d->vals[i]), other);
+
+        if (ol == klen && memcmp(key, other, klen) == 0) {
+            snprintf(v->msg, sizeof v->msg,
+                     "'%.*s' and '%s' differ only in case or spacing; "
+                     "Organizer may treat them as two efforts",
+                     (int)len, val, d->vals[i]);
+            report(v, line, col, s->distinct_col, "W_EFFORT_SPELLING", v->msg,
+                   1);
+            break;
+        }
+    }
+    nv = cw__grow(d->vals, &d->cap, d->n + 1, sizeof *nv);
+    if (nv == NULL)
+        return CW_ENOMEM;
+    d->vals = nv;
+    if ((nv[d->n] = cw__strndup(val, len)) == NULL)
+        return CW_ENOMEM;
+    d->n++;
+    if (d->n == s->distinct_max + 1) {
+        snprintf(v->msg, sizeof v->msg,
+                 "a %zuth distinct %s '%.*s' appears; one file may hold at "
+                 "most %zu (split the file; 'crosswalk run' splits for you)",
+                 d->n, s->distinct_col, (int)len, val, s->distinct_max);
+        report(v, line, col, s->distinct_col, "E_DISTINCT_CAP", v->msg, 0);
+    }
+    return CW_OK;
+}
+
+/* Match the header against the schema; fill 'map' (file column -> schema
+** column or -1) and report missing and unknown columns. */
+static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
+                         long *distcol)
+{
+    size_t n = cw__csv_ncols(r);
+
+    *distcol = -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = cw__csv_colname(r, i);
+
+        map[i] = cw__schema_find(s, name, strlen(name));
+        if (map[i] < 0 && !cw__schema_prefixed(s, name, strlen(name))) {
+            snprintf(v->msg, sizeof v->msg, "column '%s' is not in schema %s",
+                     name, s->name);
+            report(v, 1, i + 1, name, "W_UNKNOWN_COLUMN", v->msg, 1);
+        }
+        if (map[i] >= 0 && s->distinct_col != NULL &&
+            strcmp(s->cols[map[i]].name, s->distinct_col) == 0)
+            *distcol = (long)i;
+    }
+    for (size_t c = 0; c < s->ncols; c++) {
+        size_t i;
+
+        if (!s->cols[c].required)
+            continue;
+        for (i = 0; i < n; i++)
+            if (map[i] == (long)c)
+                break;
+        if (i == n) {
+            snprintf(v->msg, sizeof v->msg,
+                     "required column '%s' is missing (schema %s)",
+                     s->cols[c].name, s->name);
+            report(v, 1, 0, s->cols[c].name, "E_MISSING_COLUMN", v->msg, 0);
+        }
+    }
+}
+
+static int check_rows(vctx *v, const cw_schema *s, cw_csv *r, const long *map,
+                      long distcol)
+{
+    size_t n = cw__csv_ncols(r);
+    distinct d = {0};
+    cw_buf scratch = {0};
+    unsigned long long rows = 0;
+    int rc;
+
+    while ((rc = cw__csv_next(r)) == CW_ROW || rc == CW_EINVALID) {
+        unsigned long line = cw__csv_line(r);
+
+        rows++;
+        if (rc == CW_EINVALID) {
+            report(v, cw__csv_errline(r), cw__csv_errcol(r), NULL,
+                   cw__csv_code(r), cw__msg_nopos(cw__csv_errmsg(r)), 0);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            cw_colspec c;
+            const char *res;
+            size_t len, reslen;
+            const char *val = cw__csv_field(r, i, &len);
+            cw_verdict vd;
+
+            if (map[i] < 0)
+                continue;
+            c = s->cols[map[i]];
+            if (s->organizer)
+                c.nonblank = 1;
+            if (cw__schema_check(&c, val, len, &scratch, &res, &reslen, &vd) !=
+                0)
+                report(v, line, i + 1, c.name, vd.code, vd.msg, 0);
+            else if ((long)i == distcol && len > 0 &&
+                     track(v, s, &d, val, len, line, i + 1) != CW_OK) {
+                rc = CW_ENOMEM;
+                goto done;
+            }
+        }
+    }
+    if (rc == CW_DONE) {
+        rc = CW_OK;
+        if (rows == 0 && s->organizer)
+            report(v, 1, 0, NULL, "E_EMPTY",
+                   "the file has a header but no rows; Organizer refuses "
+                   "empty files",
+                   0);
+    } else if (rc == CW_EPARSE) {
+        report(v, cw__csv_errline(r), cw__csv_errcol(r), NULL, cw__csv_code(r),
+               cw__msg_nopos(cw__csv_errmsg(r)), 0);
+        rc = CW_OK;
+    }
+done:
+    distinct_free(&d);
+    cw__buf_free(&scratch);
+    return rc;
+}
+
+int cw_validate(const char *home, const char *name, const char *path,
+                cw_problem_fn fn, void *ud, unsigned long *nerrors, cw_err *err)
+{
+    vctx v = {.path = path, .fn = fn, .ud = ud};
+    cw_schema *s = NULL;
+    cw_csv *r = NULL;
+    long *map = NULL;
+    long distcol;
+    struct stat st;
+    int rc;
+
+    *nerrors = 0;
+    rc = cw__schema_load(home, name, &s, err);
+    if (rc != CW_OK)
+        return rc;
+    rc = cw__csv_openfile(path, NULL, &r, err);
+    if (rc != CW_OK)
+        goto done;
+    if (s->max_bytes > 0 && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+        (unsigned long long)st.st_size >= s->max_bytes) {
+        snprintf(v.msg, sizeof v.msg,
+                 "the file is %lld bytes; %s files must stay under %llu",
+                 (long long)st.st_size, s->name, s->max_bytes);
+        report(&v, 0, 0, NULL, "E_FILE_SIZE", v.msg, 0);
+    }
+    if (cw__csv_header(r) != CW_OK) {
+        report(&v, cw__csv_errline(r), cw__csv_errcol(r), NULL, cw__csv_code(r),
+               cw__msg_nopos(cw__csv_errmsg(r)), 0);
+        goto done;
+    }
+    map = cw__alloc((cw__csv_ncols(r) + 1) * sizeof *map);
+    if (map == NULL) {
+        rc = cw__fail(err, CW_ENOMEM, "out of memory");
+        goto done;
+    }
+    check_header(&v, s, r, map, &distcol);
+    rc = check_rows(&v, s, r, map, distcol);
+    if (rc != CW_OK)
+        cw__fail(err, rc, "%s: %s", path, cw_strstatus(rc));
+done:
+    *nerrors = v.errors;
+    cw__free(map);
+    cw__csv_close(r);
+    cw__schema_free(s);
+    return rc;
+}

@@ -1,0 +1,102 @@
+/*
+** csvread.h -- streaming, strict CSV reader (RFC 4180).  Owns its buffers;
+** borrows the caller's byte source.  Tracks the physical line of every
+** record and field across quoted newlines (LF, CRLF and CR each end one
+** line), strips a UTF-8 BOM, checks UTF-8, NUL bytes, ragged rows and
+** headers, and caps the size of one field.
+*/
+#ifndef CW_CSVREAD_H
+#define CW_CSVREAD_H
+
+#include "core/cw.h"
+
+typedef struct cw_csvopts {
+    char delim;         /* field delimiter, default ',' */
+    char quote;         /* quote character, default '"' */
+    size_t max_field;   /* largest field in bytes, default 16 MiB */
+    int lenient_quotes; /* 1: a bare quote inside an unquoted field is data */
+    int header;         /* 1 (default): the first record is a header */
+    int ahead;          /* 1 (default): cw__csv_openfile() parses a regular
+                           file one batch ahead in a second thread (not
+                           with an allocator of the caller's) */
+} cw_csvopts;
+
+/* Fill 'o' with the defaults above. */
+void cw__csvopts_default(cw_csvopts *o);
+
+typedef struct cw_csv cw_csv; /* the reader (opaque) */
+
+/*
+** Create a reader named 'name' (used in messages; "-" for stdin) pulling
+** bytes from 'read'.  'o' NULL means defaults.  On failure store NULL in
+** '*out', fill 'err' and return a negative status.
+*/
+int cw__csv_open(const char *name, cw_read_fn read, void *ud,
+                 const cw_csvopts *o, cw_csv **out, cw_err *err);
+
+/*
+** Same, reading the file at 'path' with large reads ("-" reads standard
+** input).  The reader owns the file and closes it.
+*/
+int cw__csv_openfile(const char *path, const cw_csvopts *o, cw_csv **out,
+                     cw_err *err);
+
+/*
+** Read the header (when o->header).  Returns CW_OK, or CW_EPARSE with a
+** problem (E_EMPTY for a file with no header, E_HEADER_BLANK,
+** E_HEADER_DUP: duplicates compared case-insensitively, E_ENCODING for a
+** UTF-16/32 BOM, plus every error cw__csv_next() can give).  Called
+** automatically by the first cw__csv_next() when not called before.
+*/
+int cw__csv_header(cw_csv *r);
+size_t cw__csv_ncols(const cw_csv *r);
+/* Header name 'i', NUL-terminated, owned by 'r', BOM already removed. */
+const char *cw__csv_colname(const cw_csv *r, size_t i);
+
+/*
+** Advance to the next record.  Returns
+**   CW_ROW      a record is ready;
+**   CW_DONE     end of input;
+**   CW_EINVALID the record was read but is bad (E_RAGGED: field count
+**               differs from the header; E_UTF8: invalid UTF-8; E_NUL: a
+**               NUL byte).  Its fields are still readable, for the rejects
+**               file, and reading may continue;
+**   CW_EPARSE   the input is broken beyond this point (E_QUOTE: stray or
+**               unterminated quote, E_FIELD_TOO_LARGE); stop reading;
+**   CW_EIO, CW_ENOMEM.
+** Blank lines are skipped (but counted as lines).
+*/
+int cw__csv_next(cw_csv *r);
+
+/* Fields of the current record: count and borrowed views, valid until
+** the next cw__csv_next() or cw__csv_close(). */
+size_t cw__csv_nfields(const cw_csv *r);
+const char *cw__csv_field(const cw_csv *r, size_t i, size_t *len);
+
+/* Physical line where the current record starts (1-based), and its
+** number among the data records (1-based, the header not counted). */
+unsigned long cw__csv_line(const cw_csv *r);
+unsigned long long cw__csv_rownum(const cw_csv *r);
+
+/*
+** The last problem (after CW_EINVALID or an error): a stable code such as
+** "E_RAGGED", the physical line and 1-based field number where it was
+** found (field 0 when it concerns the whole record), and a message that
+** starts with "name:line:col: ".  Owned by 'r'; never NULL.
+*/
+const char *cw__csv_code(const cw_csv *r);
+unsigned long cw__csv_errline(const cw_csv *r);
+unsigned long cw__csv_errcol(const cw_csv *r);
+const char *cw__csv_errmsg(const cw_csv *r);
+
+/* 1 once a parser thread was started for 'r' (see cw_csvopts.ahead). */
+int cw__csv_threaded(const cw_csv *r);
+
+/* Bytes consumed so far (for progress); with a parser thread, up to the
+** end of the batch the current record is in. */
+unsigned long long cw__csv_offset(const cw_csv *r);
+
+/* Free 'r' and everything it owns.  NULL is a harmless no-op. */
+void cw__csv_close(cw_csv *r);
+
+#endif /* CW_CSVREAD_H */

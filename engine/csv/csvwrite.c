@@ -1,0 +1,998 @@
+/*
+** csvwrite.c -- RFC 4180 CSV and NDJSON writers with atomic commit.  Each
+** row is encoded once into a scratch buffer and appended to a large
+** per-part write buffer; parts live in temp files (mode 0600) beside the
+** final path until cw__out_commit() fsyncs them and renames them.
+*/
+#include "csv/csvwrite.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BUF_SIZE (128u * 1024u) /* write buffer of one open part */
+#define MAX_OPEN 64             /* parts holding a descriptor at once */
+
+/*
+** A part is one output file.  It is open (a descriptor and a buffer), or
+** closed after an fsync: parked to bound the descriptors in use (reopened
+** on demand), or full (its group moved on to a newer part).
+*/
+typedef struct part {
+    char *tmp;                /* temp path, owned; created by mkstemp */
+    char *name;               /* final path when there are several parts */
+    int fd;                   /* descriptor, -1 when parked or sealed */
+    char *buf;                /* write buffer while open, else NULL */
+    size_t len;               /* bytes pending in 'buf' */
+    unsigned long long bytes; /* size of the part, pending bytes included */
+    unsigned long long rows;  /* data rows written to it */
+    int renamed;              /* 1 once moved to its final name */
+} part;
+
+/* Rows with the values of one group go to the group's current part. */
+typedef struct group {
+    size_t nvals; /* distinct values assigned to the group */
+    size_t part;  /* index of its current part */
+} group;
+
+/* One distinct value of the split column (open addressing). */
+typedef struct entry {
+    char *val;   /* copy of the value, NULL for an empty slot */
+    size_t len;  /* its length */
+    size_t hash; /* its hash */
+    size_t grp;  /* the group it belongs to */
+} entry;
+
+struct cw_out {
+    cw_outopts o;               /* options, defaults filled in */
+    char *path;                 /* final path of a single part */
+    char *dir;                  /* directory of 'path', for its fsync */
+    const char *base;           /* basename of 'path', inside 'path' */
+    size_t ncols;               /* columns per row */
+    char *hdr;                  /* CSV: encoded header row; NDJSON: keys */
+    size_t hdrlen;              /* CSV: bytes in the header row */
+    size_t *koff;               /* NDJSON: key 'i' is hdr[koff[i]..[i+1]] */
+    part *parts;                /* parts, in the order they were started */
+    size_t nparts;              /* parts used */
+    size_t partcap;             /* parts allocated */
+    size_t cur;                 /* current part when not splitting by value */
+    size_t nopen;               /* parts holding a descriptor */
+    size_t hand;                /* where the next eviction search starts */
+    group *groups;              /* value groups, oldest first */
+    size_t ngroups;             /* groups used */
+    size_t groupcap;            /* groups allocated */
+    entry *map;                 /* distinct values -> group */
+    size_t mapn;                /* values in 'map' */
+    size_t mapcap;              /* slots in 'map', 0 or a power of two */
+    char *row;                  /* scratch: the row being encoded */
+    size_t rowcap;              /* bytes allocated for 'row' */
+    unsigned long long nrows;   /* rows written in all parts */
+    unsigned char special[256]; /* CSV: 1 for bytes that force quotes */
+    int failed;                 /* 1 after an error that spoils the output */
+    int prepared;               /* 1 once every part is on disk */
+    int committed;              /* 1 once every part was renamed */
+    cw_err err;                 /* last error, see cw__out_errmsg() */
+};
+
+/* Fill 'o' with the defaults: CSV, ',', LF, no splitting. */
+void cw__outopts_default(cw_outopts *o)
+{
+    *o = (cw_outopts){.format = CW_FMT_CSV,
+                      .delim = ',',
+                      .crlf = 0,
+                      .max_bytes = 0,
+                      .split_col = -1,
+                      .max_distinct = 0};
+}
+
+/* ==== Errors ==== */
+
+/* Record an error that spoils the output: every later call fails too. */
+static int werr(cw_out *w, int code, const char *fmt, ...) CW_PRINTF(3, 4);
+
+static int werr(cw_out *w, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    w->failed = 1;
+    w->err.code = code;
+    va_start(ap, fmt);
+    vsnprintf(w->err.msg, sizeof w->err.msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Report errno as "path: strerror" with CW_EIO. */
+static int werr_io(cw_out *w, const char *path)
+{
+    return werr(w, CW_EIO, "%s: %s", path, strerror(errno));
+}
+
+/* Report an allocation failure for the output. */
+static int werr_nomem(cw_out *w)
+{
+    return werr(w, CW_ENOMEM, "%s: out of memory", w->path);
+}
+
+/* ==== Encoding ==== */
+
+/*
+** 1 when the CSV field 's' of 'len' bytes must be quoted: it holds the
+** delimiter, a quote, CR or LF, or begins or ends with a space or tab.
+** One pass over the bytes with a lookup table.
+*/
+static int csv_needs_quotes(const cw_out *w, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + len;
+
+    if (len == 0)
+        return 0;
+    if (*p == ' ' || *p == '\t' || e[-1] == ' ' || e[-1] == '\t')
+        return 1;
+    while (e - p >= 4) {
+        if (w->special[p[0]] | w->special[p[1]] | w->special[p[2]] |
+            w->special[p[3]])
+            return 1;
+        p += 4;
+    }
+    for (; p < e; p++)
+        if (w->special[*p])
+            return 1;
+    return 0;
+}
+
+/*
+** Encode the CSV field 's' of 'len' bytes at 'd', which has room for
+** 2 * len + 2 bytes, and return the end.  'lone' is 1 when the field is
+** the only one of its row: an empty lone field is written as "" so that
+** the row does not read back as a blank line, which readers skip.
+*/
+static char *csv_field(const cw_out *w, char *d, const char *s, size_t len,
+                       int lone)
+{
+    if (!csv_needs_quotes(w, s, len)) {
+        if (len == 0 && lone) {
+            *d++ = '"';
+            *d++ = '"';
+        } else if (len > 0) {
+            memcpy(d, s, len);
+            d += len;
+        }
+        return d;
+    }
+    *d++ = '"';
+    while (len > 0) {
+        const char *q = memchr(s, '"', len);
+        size_t n = q != NULL ? (size_t)(q - s) + 1 : len;
+
+        memcpy(d, s, n);
+        d += n;
+        if (q != NULL)
+            *d++ = '"';
+        s += n;
+        len -= n;
+    }
+    *d++ = '"';
+    return d;
+}
+
+/* JSON escapes: 0 plain, 1 escaped, 2 a byte of a multi-byte sequence. */
+static const unsigned char json_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x70 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x80 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x90 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xA0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xB0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xC0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xD0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xE0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xF0 */
+};
+
+/*
+** Encode 's' of 'len' bytes as a quoted JSON string at 'd', which has
+** room for 6 * len + 2 bytes.  Store the end in '*end' and return 1, or
+** return 0 when 's' is not valid UTF-8 (its offset in '*bad').
+*/
+static int json_string(char *d, const char *s, size_t len, char **end,
+                       size_t *bad)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s, *e = p + len;
+    int multi = 0;
+
+    *d++ = '"';
+    while (p < e) {
+        const unsigned char *run = p;
+        unsigned c;
+
+        while (p < e && json_class[*p] != 1) {
+            multi |= json_class[*p];
+            p++;
+        }
+        if (p > run) {
+            memcpy(d, run, (size_t)(p - run));
+            d += p - run;
+        }
+        if (p == e)
+            break;
+        c = *p++;
+        *d++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *d++ = (char)c;
+            break;
+        case '\n':
+            *d++ = 'n';
+            break;
+        case '\r':
+            *d++ = 'r';
+            break;
+        case '\t':
+            *d++ = 't';
+            break;
+        case '\b':
+            *d++ = 'b';
+            break;
+        case '\f':
+            *d++ = 'f';
+            break;
+        default:
+            memcpy(d, "u00", 3);
+            d[3] = hex[c >> 4];
+            d[4] = hex[c & 15];
+            d += 5;
+            break;
+        }
+    }
+    *d++ = '"';
+    *end = d;
+    return !multi || cw__utf8_valid(s, len, bad);
+}
+
+/* Make the scratch row hold at least 'need' bytes. */
+static int row_room(cw_out *w, size_t need)
+{
+    char *p = cw__grow(w->row, &w->rowcap, need, 1);
+
+    if (p == NULL)
+        return werr_nomem(w);
+    w->row = p;
+    return CW_OK;
+}
+
+/*
+** Encode row 'f' into w->row and store its size in '*n'.  Returns CW_OK,
+** CW_ENOMEM, or CW_EINVALID (NDJSON: a value is not valid UTF-8; the
+** output is not spoilt and later rows may be written).
+*/
+static int encode(cw_out *w, const cw_field *f, size_t *n)
+{
+    /* Worst cases: CSV doubles every byte, JSON turns one into six. */
+    size_t grow = w->o.format == CW_FMT_CSV ? 2 : 6, bound = 2, i;
+    char *d;
+    int rc;
+
+    for (i = 0; i < w->ncols; i++) {
+        size_t len = f[i].p != NULL ? f[i].len : 0;
+
+        if (len > (SIZE_MAX / 2 - bound) / 8)
+            return werr_nomem(w);
+        bound += grow * len + 4;
+    }
+    if (w->o.format == CW_FMT_NDJSON)
+        bound += w->hdrlen; /* every key */
+    rc = row_room(w, bound);
+    if (rc != CW_OK)
+        return rc;
+    d = w->row;
+    for (i = 0; i < w->ncols; i++) {
+        const char *s = f[i].p;
+        size_t len = s != NULL ? f[i].len : 0, bad;
+
+        if (w->o.format == CW_FMT_CSV) {
+            if (i > 0)
+                *d++ = w->o.delim;
+            if (s != NULL || w->ncols == 1)
+                d = csv_field(w, d, s != NULL ? s : "", len, w->ncols == 1);
+            continue;
+        }
+        memcpy(d, w->hdr + w->koff[i], w->koff[i + 1] - w->koff[i]);
+        d += w->koff[i + 1] - w->koff[i];
+        if (s == NULL) {
+            memcpy(d, "null", 4);
+            d += 4;
+        } else if (!json_string(d, s, len, &d, &bad)) {
+            w->err.code = CW_EINVALID;
+            snprintf(w->err.msg, sizeof w->err.msg,
+                     "%s: row %llu, column \"%.*s\": invalid UTF-8 at byte "
+                     "%zu",
+                     w->path, w->nrows + 1,
+                     (int)(w->koff[i + 1] - w->koff[i] - 4),
+                     w->hdr + w->koff[i] + 2, bad + 1);
+            return CW_EINVALID;
+        }
+    }
+    if (w->o.format == CW_FMT_NDJSON)
+        *d++ = '}';
+    else if (w->o.crlf)
+        *d++ = '\r';
+    *d++ = '\n';
+    *n = (size_t)(d - w->row);
+    return CW_OK;
+}
+
+/*
+** Build the header: for CSV the encoded header row (w->hdr, w->hdrlen),
+** for NDJSON the keys '{"a":' and ',"b":' one after the other, key 'i'
+** at w->hdr[w->koff[i]] up to w->koff[i + 1].
+*/
+static int make_header(cw_out *w, const char *const *cols)
+{
+    cw_field *f;
+    size_t i, n, bad;
+    char *d;
+    int rc;
+
+    if (w->o.format == CW_FMT_CSV) {
+        f = cw__alloc(w->ncols * sizeof *f);
+        if (f == NULL)
+            return werr_nomem(w);
+        for (i = 0; i < w->ncols; i++)
+            f[i] = (cw_field){cols[i], strlen(cols[i])};
+        rc = encode(w, f, &n);
+        cw__free(f);
+        if (rc != CW_OK)
+            return rc;
+        w->hdr = cw__strndup(w->row, n);
+        w->hdrlen = n;
+        return w->hdr != NULL ? CW_OK : werr_nomem(w);
+    }
+    w->koff = cw__alloc((w->ncols + 1) * sizeof *w->koff);
+    if (w->koff == NULL)
+        return werr_nomem(w);
+    n = 0;
+    for (i = 0; i < w->ncols; i++)
+        n += 6 * strlen(cols[i]) + 4;
+    w->hdr = cw__alloc(n);
+    if (w->hdr == NULL)
+        return werr_nomem(w);
+    d = w->hdr;
+    for (i = 0; i < w->ncols; i++) {
+        w->koff[i] = (size_t)(d - w->hdr);
+        *d++ = i == 0 ? '{' : ',';
+        if (!json_string(d, cols[i], strlen(cols[i]), &d, &bad))
+            return werr(w, CW_EUSAGE, "%s: column %zu: name is not valid UTF-8",
+                        w->path, i + 1);
+        *d++ = ':';
+    }
+    w->koff[w->ncols] = (size_t)(d - w->hdr);
+    w->hdrlen = w->koff[w->ncols];
+    return CW_OK;
+}
+
+/* ==== Parts ==== */
+
+/* Write 'n' bytes at 'p' to the descriptor of part 'i'. */
+static int write_all(cw_out *w, size_t i, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(w->parts[i].fd, p, n);
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = EIO;
+            return werr_io(w, w->parts[i].tmp);
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return CW_OK;
+}
+
+/* Write out the pending bytes of the open part 'i'. */
+static int flush(cw_out *w, size_t i)
+{
+    part *p = &w->parts[i];
+    int rc = CW_OK;
+
+    if (p->len > 0)
+        rc = write_all(w, i, p->buf, p->len);
+    p->len = 0;
+    return rc;
+}
+
+/*
+** Flush, fsync and close the open part 'i' and free its buffer.  After
+** an error the descriptor is closed all the same.
+*/
+static int finish(cw_out *w, size_t i)
+{
+    part *p = &w->parts[i];
+    int rc = flush(w, i), r;
+
+    if (rc == CW_OK) {
+        do {
+            r = fsync(p->fd);
+        } while (r != 0 && errno == EINTR);
+        if (r != 0)
+            rc = werr_io(w, p->tmp);
+    }
+    /* A close interrupted by a signal has closed the descriptor anyway. */
+    if (close(p->fd) != 0 && errno != EINTR && rc == CW_OK)
+        rc = werr_io(w, p->tmp);
+    p->fd = -1;
+    cw__free(p->buf);
+    p->buf = NULL;
+    w->nopen--;
+    return rc;
+}
+
+/*
+** Make room for one more descriptor: when MAX_OPEN parts are open, park
+** one (a clock hand over the parts, so the search costs little on
+** average).  A parked part is fsynced, so no write error can be lost.
+*/
+static int evict(cw_out *w)
+{
+    size_t k, i;
+
+    if (w->nopen < MAX_OPEN)
+        return CW_OK;
+    for (k = 0; k < w->nparts; k++) {
+        i = (w->hand + k) % w->nparts;
+        if (w->parts[i].fd >= 0) {
+            w->hand = i + 1;
+            return finish(w, i);
+        }
+    }
+    return CW_OK;
+}
+
+/* Make sure part 'i' has a descriptor and a buffer (reopen it if parked). */
+static int reopen(cw_out *w, size_t i)
+{
+    part *p = &w->parts[i];
+    int rc;
+
+    if (p->fd >= 0)
+        return CW_OK;
+    rc = evict(w);
+    if (rc != CW_OK)
+        return rc;
+    p->fd = open(p->tmp, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (p->fd < 0)
+        return werr_io(w, p->tmp);
+    w->nopen++;
+    p->buf = cw__alloc(BUF_SIZE);
+    return p->buf != NULL ? CW_OK : werr_nomem(w);
+}
+
+/* Append 'n' bytes at 's' to the open part 'i'. */
+static int append(cw_out *w, size_t i, const char *s, size_t n)
+{
+    part *p = &w->parts[i];
+    int rc;
+
+    p->bytes += n;
+    if (n <= BUF_SIZE - p->len) {
+        memcpy(p->buf + p->len, s, n);
+        p->len += n;
+        return CW_OK;
+    }
+    rc = flush(w, i);
+    if (rc != CW_OK)
+        return rc;
+    if (n >= BUF_SIZE)
+        return write_all(w, i, s, n);
+    memcpy(p->buf, s, n);
+    p->len = n;
+    return CW_OK;
+}
+
+/*
+** Return a newly allocated copy (NULL when out of memory) of the final
+** path of part 'num' (1-based) among several: "-NNN" inserted before the
+*extension of the
+** basename ("out/text.csv" -> "out/text-001.csv"), or appended when the
+** basename has none (a leading dot does not start an extension).
+*/
+static char *part_name(const cw_out *w, size_t num)
+{
+    const char *dot = strrchr(w->base, '.');
+    size_t stem, len;
+    char suffix[32], *s;
+
+    if (dot == NULL || dot == w->base)
+        dot = w->base + strlen(w->base);
+    stem = (size_t)(dot - w->path);
+    snprintf(suffix, sizeof suffix, "-%03zu", num);
+    len = strlen(w->path) + strlen(suffix);
+    s = cw__alloc(len + 1);
+    if (s != NULL) {
+        memcpy(s, w->path, stem);
+        strcpy(s + stem, suffix);
+        strcat(s, dot);
+    }
+    return s;
+}
+
+/*
+** Start a new part: a temp file ".<basename>.XXXXXX" beside the final
+** path, holding the header.  Store its index in '*idx'.
+*/
+
+/*
+** The process's file-creation mask, read from /proc/self/status so that
+** the process-wide umask is never changed (umask() cannot be read without
+** setting it, which would race with other threads).  022 when unknown.
+** mkstemp creates files 0600; outputs get 0666 minus this mask, as a file
+** made by open(2) would.
+*/
+static mode_t process_umask(void)
+{
+    char line[128];
+    unsigned mask = 022;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    if (f == NULL)
+        return (mode_t)mask;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "Umask: %o", &mask) == 1)
+            break;
+    fclose(f);
+    return (mode_t)(mask & 0777);
+}
+
+static int new_part(cw_out *w, size_t *idx)
+{
+    size_t dirlen = (size_t)(w->base - w->path), baselen = strlen(w->base);
+    part p = {.fd = -1};
+    part *np;
+    int rc;
+
+    np = cw__grow(w->parts, &w->partcap, w->nparts + 1, sizeof *w->parts);
+    if (np == NULL)
+        return werr_nomem(w);
+    w->parts = np;
+    rc = evict(w);
+    if (rc != CW_OK)
+        return rc;
+    p.tmp = cw__alloc(dirlen + baselen + 9);
+    p.name = part_name(w, w->nparts + 1);
+    p.buf = cw__alloc(BUF_SIZE);
+    if (p.tmp == NULL || p.name == NULL || p.buf == NULL)
+        goto nomem;
+    memcpy(p.tmp, w->path, dirlen);
+    p.tmp[dirlen] = '.';
+    memcpy(p.tmp + dirlen + 1, w->base, baselen);
+    memcpy(p.tmp + dirlen + 1 + baselen, ".XXXXXX", 8);
+    p.fd = mkstemp(p.tmp);
+    if (p.fd < 0) {
+        rc = werr_io(w, w->path);
+        goto fail;
+    }
+    (void)fcntl(p.fd, F_SETFD, FD_CLOEXEC);
+    (void)fchmod(p.fd, 0666 & ~process_umask());
+    w->parts[w->nparts] = p;
+    *idx = w->nparts++;
+    w->nopen++;
+    if (w->o.format == CW_FMT_CSV)
+        return append(w, *idx, w->hdr, w->hdrlen);
+    return CW_OK;
+
+nomem:
+    rc = werr_nomem(w);
+fail:
+    cw__free(p.tmp);
+    cw__free(p.name);
+    cw__free(p.buf);
+    return rc;
+}
+
+/*
+** Close the part '*cur' (the current part of a group, or the single
+** current part when not splitting by value) for good and start a new one
+** in its place, storing the new index in '*cur'.
+*/
+static int rollover(cw_out *w, size_t *cur)
+{
+    int rc;
+
+    if (w->parts[*cur].fd >= 0) { /* else parked: already on disk */
+        rc = finish(w, *cur);
+        if (rc != CW_OK)
+            return rc;
+    }
+    return new_part(w, cur);
+}
+
+/* ==== Distinct-value groups ==== */
+
+/* FNV-1a hash of 'len' bytes at 's'. */
+static size_t hash(const char *s, size_t len)
+{
+    size_t h = (size_t)2166136261u;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * (size_t)16777619u;
+    return h;
+}
+
+/* Double the value map (or create it). */
+static int map_grow(cw_out *w)
+{
+    size_t cap = w->mapcap ? w->mapcap * 2 : 64, i, j;
+    entry *m;
+
+    if (cap > SIZE_MAX / sizeof *m)
+        return werr_nomem(w);
+    m = cw__alloc(cap * sizeof *m);
+    if (m == NULL)
+        return werr_nomem(w);
+    memset(m, 0, cap * sizeof *m);
+    for (i = 0; i < w->mapcap; i++) {
+        if (w->map[i].val == NULL)
+            continue;
+        for (j = w->map[i].hash & (cap - 1); m[j].val != NULL;
+             j = (j + 1) & (cap - 1))
+            ;
+        m[j] = w->map[i];
+    }
+    cw__free(w->map);
+    w->map = m;
+    w->mapcap = cap;
+    return CW_OK;
+}
+
+/*
+** Find the group of the split value 'v' (null counts as empty), giving
+** a new value to the newest group while it has room, else to a new
+** group with a new part.  Store the group's index in '*g'.
+*/
+static int find_group(cw_out *w, const cw_field *v, size_t *g)
+{
+    const char *s = v->p != NULL ? v->p : "";
+    size_t len = v->p != NULL ? v->len : 0, h = hash(s, len), j, pi;
+    char *copy;
+    group *ng;
+    int rc;
+
+    if (w->mapcap > 0) {
+        for (j = h & (w->mapcap - 1); w->map[j].val != NULL;
+             j = (j + 1) & (w->mapcap - 1)) {
+            entry *e = &w->map[j];
+
+            if (e->hash == h && e->len == len && memcmp(e->val, s, len) == 0) {
+                *g = e->grp;
+                return CW_OK;
+            }
+        }
+    }
+    if (2 * (w->mapn + 1) > w->mapcap && (rc = map_grow(w)) != CW_OK)
+        return rc;
+    ng = cw__grow(w->groups, &w->groupcap, w->ngroups + 1, sizeof *ng);
+    if (ng == NULL)
+        return werr_nomem(w);
+    w->groups = ng;
+    copy = cw__strndup(s, len);
+    if (copy == NULL)
+        return werr_nomem(w);
+    if (w->ngroups == 0 ||
+        w->groups[w->ngroups - 1].nvals >= w->o.max_distinct) {
+        if (w->ngroups == 0) {
+            pi = w->cur; /* the part started by cw__out_open() */
+        } else if ((rc = new_part(w, &pi)) != CW_OK) {
+            cw__free(copy);
+            return rc;
+        }
+        w->groups[w->ngroups++] = (group){0, pi};
+    }
+    for (j = h & (w->mapcap - 1); w->map[j].val != NULL;
+         j = (j + 1) & (w->mapcap - 1))
+        ;
+    w->map[j] = (entry){copy, len, h, w->ngroups - 1};
+    w->mapn++;
+    w->groups[w->ngroups - 1].nvals++;
+    *g = w->ngroups - 1;
+    return CW_OK;
+}
+
+/* ==== API ==== */
+
+/* Check the options and the arguments of cw__out_open(). */
+static int check_args(const char *path, const char *const *cols, size_t ncols,
+                      const cw_outopts *o, cw_err *err)
+{
+    size_t len = path != NULL ? strlen(path) : 0;
+
+    if (len == 0 || path[len - 1] == '/')
+        return cw__fail(err, CW_EUSAGE, "%s: not a file name",
+                        path != NULL ? path : "(null)");
+    if (ncols == 0 || cols == NULL)
+        return cw__fail(err, CW_EUSAGE, "%s: an output needs columns", path);
+    for (size_t i = 0; i < ncols; i++)
+        if (cols[i] == NULL)
+            return cw__fail(err, CW_EUSAGE, "%s: column %zu has no name", path,
+                            i + 1);
+    if (o->format != CW_FMT_CSV && o->format != CW_FMT_NDJSON)
+        return cw__fail(err, CW_EUSAGE, "%s: unknown output format", path);
+    if (o->format == CW_FMT_CSV && (o->delim == '"' || o->delim == '\r' ||
+                                    o->delim == '\n' || o->delim == '\0'))
+        return cw__fail(err, CW_EUSAGE, "%s: invalid CSV delimiter", path);
+    if (o->split_col >= 0 && o->max_distinct > 0 &&
+        (size_t)o->split_col >= ncols)
+        return cw__fail(err, CW_EUSAGE,
+                        "%s: split column %ld is past the %zu columns", path,
+                        o->split_col + 1, ncols);
+    return CW_OK;
+}
+
+/*
+** Open an output at 'path' with the columns 'cols': check the options,
+** encode the header once and start the first part, so that a missing or
+** unwritable directory fails here rather than at the first row.
+*/
+int cw__out_open(const char *path, const char *const *cols, size_t ncols,
+                 const cw_outopts *o, cw_out **out, cw_err *err)
+{
+    cw_outopts def;
+    const char *slash;
+    cw_out *w;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    if (o == NULL) {
+        cw__outopts_default(&def);
+        o = &def;
+    }
+    rc = check_args(path, cols, ncols, o, err);
+    if (rc != CW_OK)
+        return rc;
+    w = cw__alloc(sizeof *w);
+    if (w == NULL)
+        return cw__fail(err, CW_ENOMEM, "%s: out of memory", path);
+    *w = (cw_out){.o = *o, .ncols = ncols};
+    if (o->split_col < 0 || o->max_distinct == 0) {
+        w->o.split_col = -1;
+        w->o.max_distinct = 0;
+    }
+    w->path = cw__strdup(path);
+    if (w->path == NULL) {
+        cw__free(w);
+        return cw__fail(err, CW_ENOMEM, "%s: out of memory", path);
+    }
+    slash = strrchr(w->path, '/');
+    w->base = slash != NULL ? slash + 1 : w->path;
+    if (slash == NULL)
+        w->dir = cw__strdup(".");
+    else if (slash == w->path)
+        w->dir = cw__strdup("/");
+    else
+        w->dir = cw__strndup(w->path, (size_t)(slash - w->path));
+    if (w->dir == NULL) {
+        rc = werr_nomem(w);
+        goto fail;
+    }
+    for (i = 0; i < 256; i++)
+        w->special[i] = i == '"' || i == '\r' || i == '\n' ||
+                        i == (unsigned char)w->o.delim;
+    rc = make_header(w, cols);
+    if (rc == CW_OK)
+        rc = new_part(w, &w->cur);
+    if (rc != CW_OK)
+        goto fail;
+    *out = w;
+    return CW_OK;
+
+fail:
+    cw__errcopy(err, &w->err);
+    cw__out_close(w);
+    return rc;
+}
+
+/*
+** Write row 'f': encode it, find its part (its value's group, or the
+** current part), start a new part if the size limit requires it, and
+** append it.  Every error but CW_EINVALID spoils the output for good.
+*/
+int cw__out_write(cw_out *w, const cw_field *f)
+{
+    size_t n, g = 0, *cur;
+    part *p;
+    int rc;
+
+    if (w->failed)
+        return w->err.code;
+    if (w->committed)
+        return cw__fail(&w->err, CW_EUSAGE, "%s: write after commit", w->path);
+    rc = encode(w, f, &n);
+    if (rc != CW_OK)
+        return rc;
+    if (w->o.max_distinct > 0) {
+        rc = find_group(w, &f[w->o.split_col], &g);
+        if (rc != CW_OK)
+            return rc;
+        cur = &w->groups[g].part;
+    } else {
+        cur = &w->cur;
+    }
+    /*
+     * Start a new part when this row would push the current one past
+     * max_bytes.  A part always takes its first row, so a row larger
+     * than max_bytes on its own (with the header) goes alone into a part
+     * that exceeds the limit: it cannot be split.
+     */
+    p = &w->parts[*cur];
+    if (w->o.max_bytes > 0 && p->rows > 0 && p->bytes + n > w->o.max_bytes)
+        rc = rollover(w, cur);
+    else
+        rc = reopen(w, *cur);
+    if (rc == CW_OK)
+        rc = append(w, *cur, w->row, n);
+    if (rc != CW_OK)
+        return rc;
+    w->parts[*cur].rows++;
+    w->nrows++;
+    return CW_OK;
+}
+
+/* Fsync the directory of the output, so that the renames are durable.
+** EINVAL (a file system that cannot sync directories) is not an error. */
+static int sync_dir(cw_out *w)
+{
+    int fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+    if (fd < 0)
+        return werr_io(w, w->dir);
+    do {
+        r = fsync(fd);
+    } while (r != 0 && errno == EINTR);
+    if (r != 0 && errno != EINVAL) {
+        werr_io(w, w->dir);
+        close(fd);
+        return CW_EIO;
+    }
+    close(fd);
+    return CW_OK;
+}
+
+/*
+** Seal every part (flush, fsync, close), and only when all succeeded
+** rename each into place, then fsync the directory.  A rename that fails
+** after others succeeded cannot be undone: the earlier parts stay.
+** Names are deterministic: the same rows in the same order give the same
+** parts.  Parts of an earlier run beyond this run's count are not
+** removed (a run of 3 parts after one of 5 leaves -004 and -005).
+*/
+int cw__out_prepare(cw_out *w)
+{
+    struct stat st;
+    int rc;
+
+    if (w->failed)
+        return w->err.code;
+    if (w->prepared)
+        return CW_OK;
+    for (size_t i = 0; i < w->nparts; i++) {
+        if (w->parts[i].fd >= 0 && (rc = finish(w, i)) != CW_OK)
+            return rc;
+    }
+    /* rename(2) onto a directory would fail; say so now. */
+    for (size_t i = 0; i < w->nparts; i++) {
+        const char *final = w->nparts == 1 ? w->path : w->parts[i].name;
+
+        if (lstat(final, &st) == 0 && S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+            return werr_io(w, final);
+        }
+    }
+    w->prepared = 1;
+    return CW_OK;
+}
+
+int cw__out_commit(cw_out *w)
+{
+    size_t i;
+    int rc;
+
+    if (w->failed)
+        return w->err.code;
+    if (w->committed)
+        return CW_OK;
+    /* Every part is on disk before any is renamed. */
+    if ((rc = cw__out_prepare(w)) != CW_OK)
+        return rc;
+    for (i = 0; i < w->nparts; i++) {
+        const char *final = w->nparts == 1 ? w->path : w->parts[i].name;
+
+        if (rename(w->parts[i].tmp, final) != 0)
+            return werr_io(w, final);
+        w->parts[i].renamed = 1;
+    }
+    w->committed = 1;
+    return sync_dir(w);
+}
+
+/* Number of parts started so far. */
+size_t cw__out_nparts(const cw_out *w)
+{
+    return w->nparts;
+}
+
+/* Number of parts renamed into place: the first ones, in order. */
+size_t cw__out_nrenamed(const cw_out *w)
+{
+    size_t n = 0;
+
+    while (n < w->nparts && w->parts[n].renamed)
+        n++;
+    return n;
+}
+
+/*
+** Final path of part 'i' (planned, before the commit) and its data rows
+** in '*rows'; NULL when 'i' is out of range.  Owned by 'w'.
+*/
+const char *cw__out_part(const cw_out *w, size_t i, unsigned long long *rows)
+{
+    if (i >= w->nparts)
+        return NULL;
+    if (rows != NULL)
+        *rows = w->parts[i].rows;
+    return w->nparts == 1 ? w->path : w->parts[i].name;
+}
+
+/* The last error message on 'w', "" when none.  Owned by 'w'. */
+const char *cw__out_errmsg(const cw_out *w)
+{
+    return w->err.msg;
+}
+
+/* Close every descriptor, unlink every temp file not renamed, free 'w'. */
+void cw__out_close(cw_out *w)
+{
+    size_t i;
+
+    if (w == NULL)
+        return;
+    for (i = 0; i < w->nparts; i++) {
+        part *p = &w->parts[i];
+
+        if (p->fd >= 0)
+            close(p->fd);
+        if (!p->renamed)
+            unlink(p->tmp);
+        cw__free(p->tmp);
+        cw__free(p->name);
+        cw__free(p->buf);
+    }
+    for (i = 0; i < w->mapcap; i++)
+        cw__free(w->map[i].val);
+    cw__free(w->map);
+    cw__free(w->groups);
+    cw__free(w->parts);
+    cw__free(w->row);
+    cw__free(w->koff);
+    cw__free(w->hdr);
+    cw__free(w->dir);
+    cw__free(w->path);
+    cw__free(w);
+}

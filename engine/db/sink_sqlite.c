@@ -1,0 +1,776 @@
+/*
+** sink_sqlite.c -- the SQLite sink: typed tables written through one
+** prepared INSERT inside one transaction.  Owns its connections (shared by
+** every sink of the process on the same path) and routes SQLite's memory
+** through cw__alloc; borrows the column list only during open().
+**
+** Choices, measured on bench/data/messages-1m.csv (bench/DB-SQLITE.md):
+** - The default rollback journal and synchronous=FULL are kept.  A load is
+**   one transaction, so durability costs a few fsyncs at COMMIT, not one
+**   per row; WAL would change the file's journal mode for every other
+**   user of it, and journal_mode=OFF or synchronous=OFF give up atomic
+**   rollback (reference/reliability.md 1.1).  Neither is set.
+** - busy_timeout is 5 s: another writer makes us wait, then fail cleanly.
+** - Sinks of one thread on the same file share one connection and one
+**   transaction (two connections would lock each other out): it commits
+**   when the last of them commits, and any of them closed without a
+**   commit rolls back all.  A sink is used by the thread that opened it,
+**   so connections are opened without SQLite's mutexes, and SQLite keeps
+**   no memory statistics (each costs a global mutex per call: together
+**   about 10% of a load's time).
+*/
+#include "db/share.h"
+#include "io/sink.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#define BUSY_MS 5000 /* how long to wait for another writer */
+#define CONVLEN 40   /* room for one converted date */
+
+/* ==== SQLite's memory through cw__alloc ==== */
+
+/* Each block carries its size in a 16-byte header, for xSize. */
+#define HDR 16
+
+static void *mem_malloc(int n)
+{
+    char *p = n > 0 ? cw__alloc((size_t)n + HDR) : NULL;
+
+    if (p == NULL)
+        return NULL;
+    memcpy(p, &(size_t){(size_t)n}, sizeof(size_t));
+    return p + HDR;
+}
+
+static void mem_free(void *p)
+{
+    if (p != NULL)
+        cw__free((char *)p - HDR);
+}
+
+static void *mem_realloc(void *p, int n)
+{
+    char *q;
+
+    if (p == NULL)
+        return mem_malloc(n);
+    if (n <= 0)
+        return NULL;
+    q = cw__realloc((char *)p - HDR, (size_t)n + HDR);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, &(size_t){(size_t)n}, sizeof(size_t));
+    return q + HDR;
+}
+
+static int mem_size(void *p)
+{
+    size_t n;
+
+    if (p == NULL)
+        return 0;
+    memcpy(&n, (char *)p - HDR, sizeof n);
+    return (int)n;
+}
+
+static int mem_roundup(int n)
+{
+    return (n + 7) & ~7;
+}
+
+static int mem_init(void *ud)
+{
+    (void)ud;
+    return SQLITE_OK;
+}
+
+static void mem_shutdown(void *ud)
+{
+    (void)ud;
+}
+
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+
+static void setup(void)
+{
+    static const sqlite3_mem_methods m = {
+        mem_malloc,  mem_free, mem_realloc,  mem_size,
+        mem_roundup, mem_init, mem_shutdown, NULL};
+
+    /* Fails harmlessly when the embedding program initialised SQLite
+    ** first: SQLite then keeps its own allocator.  Without memory
+    ** statistics, no global mutex is taken on every allocation. */
+    sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void cw__sqlite_setup(void)
+{
+    pthread_once(&setup_once, setup);
+}
+
+/* The status for a SQLite result code. */
+static int status_of(int rc)
+{
+    if (rc == SQLITE_IOERR_NOMEM)
+        return CW_ENOMEM;
+    switch (rc & 0xff) {
+    case SQLITE_NOMEM:
+        return CW_ENOMEM;
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+        return CW_EIO;
+    default:
+        return CW_ESINK;
+    }
+}
+
+/* ==== Shared connections ==== */
+
+/* One open database file, shared by every sink of one thread on it. */
+typedef struct conn {
+    cw_shared sh;    /* key: the path as given after "sqlite:" */
+    pthread_t owner; /* the thread that opened it */
+    sqlite3 *db;     /* the connection */
+    cw_tx tx;        /* the transaction its sinks share */
+    int created;     /* the file did not exist before we opened it */
+} conn;
+
+static cw_registry conns = CW_REGISTRY_INIT; /* open connections */
+
+/*
+** Roll back a hot journal left next to 'path'.  After an I/O error (a
+** full disk) SQLite leaves the rollback to the next connection that
+** reads; a read-only reader (our source, another program) cannot do it,
+** so the sink does it on its way out.
+*/
+static void recover(const char *path)
+{
+    char journal[4096];
+    struct stat st;
+    sqlite3 *db = NULL;
+
+    if ((size_t)snprintf(journal, sizeof journal, "%s-journal", path) >=
+            sizeof journal ||
+        stat(journal, &st) != 0)
+        return;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, BUSY_MS);
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL,
+                     NULL);
+    }
+    sqlite3_close(db);
+}
+
+/* Close 'c' and free it; remove the file when we created it and never
+** committed anything into it. */
+static void conn_free(conn *c)
+{
+    struct stat st;
+
+    if (c == NULL)
+        return;
+    if (c->db != NULL && c->tx.open)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(c->db);
+    recover(c->sh.key);
+    if (c->created && c->tx.okgen == 0 && stat(c->sh.key, &st) == 0 &&
+        S_ISREG(st.st_mode) && st.st_size == 0)
+        unlink(c->sh.key);
+    cw__free(c->sh.key);
+    cw__free(c);
+}
+
+/* A connection is shared by the sinks of the thread that opened it. */
+static int mine(const cw_shared *e)
+{
+    return pthread_equal(((const conn *)e)->owner, pthread_self());
+}
+
+/* The connection to 'path', opened when needed; one more reference. */
+static int conn_get(const char *path, conn **out, cw_err *err)
+{
+    struct stat st;
+    conn *c;
+    int rc;
+
+    *out = NULL;
+    if ((*out = (conn *)cw__reg_get(&conns, path, mine)) != NULL)
+        return CW_OK;
+    c = cw__alloc(sizeof *c);
+    if (c == NULL || (c->sh.key = cw__strdup(path)) == NULL) {
+        cw__free(c);
+        cw__reg_unlock(&conns);
+        return cw__fail(err, CW_ENOMEM, "sqlite:%s: out of memory", path);
+    }
+    c->db = NULL;
+    c->owner = pthread_self();
+    c->tx = (cw_tx){0};
+    c->created = stat(path, &st) != 0 && errno == ENOENT;
+    rc = sqlite3_open_v2(
+        path, &c->db,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_extended_result_codes(c->db, 1);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(c->db, BUSY_MS);
+    if (rc != SQLITE_OK) {
+        rc = cw__fail(err, status_of(rc), "sqlite:%s: %s", path,
+                      c->db != NULL ? sqlite3_errmsg(c->db)
+                                    : sqlite3_errstr(rc));
+        conn_free(c);
+        cw__reg_unlock(&conns);
+        return rc;
+    }
+    cw__reg_add(&conns, &c->sh);
+    *out = c;
+    return CW_OK;
+}
+
+/* One reference less; the last one closes the connection. */
+static void conn_put(conn *c)
+{
+    if (cw__reg_put(&conns, &c->sh))
+        conn_free(c);
+}
+
+/* ==== The sink ==== */
+
+struct cw_sink {
+    conn *c;                 /* the shared connection */
+    unsigned long gen;       /* the transaction it writes in */
+    int committed;           /* commit() succeeded */
+    sqlite3_stmt *ins;       /* the one INSERT, reused */
+    char *table;             /* table name, for messages */
+    size_t ncols;            /* columns */
+    char **names;            /* their names */
+    enum cw_coltype *types;  /* their types */
+    char (*conv)[CONVLEN];   /* per-column room for a converted value */
+    unsigned long long rows; /* rows written */
+    cw_err err;              /* last error */
+};
+
+/* Append 'name' to 'b' as a quoted SQL identifier ("" doubles '"'). */
+static int addident(cw_buf *b, const char *name)
+{
+    int rc = cw__buf_addc(b, '"');
+
+    for (const char *p = name; rc == CW_OK && *p; p++)
+        rc = *p == '"' ? cw__buf_add(b, "\"\"", 2) : cw__buf_addc(b, *p);
+    return rc == CW_OK ? cw__buf_addc(b, '"') : rc;
+}
+
+/* Append the quoted names of 'cols' (with 'keys', the key columns only),
+** separated by ", ". */
+static int addcols(cw_buf *b, const cw_sinkcol *cols, size_t ncols, int keys)
+{
+    int rc = CW_OK;
+
+    for (size_t i = 0, k = 0; rc == CW_OK && i < ncols; i++) {
+        if (keys && !cols[i].key)
+            continue;
+        if (k++ > 0)
+            rc = cw__buf_adds(b, ", ");
+        if (rc == CW_OK)
+            rc = addident(b, cols[i].name);
+    }
+    return rc;
+}
+
+/* The declared SQL type of a column type. */
+static const char *sqltype(enum cw_coltype t)
+{
+    switch (t) {
+    case CW_T_INTEGER:
+    case CW_T_BOOLEAN:
+        return "INTEGER";
+    case CW_T_NUMBER:
+        return "REAL";
+    default:
+        return "TEXT";
+    }
+}
+
+/* Record SQLite's last error on 's', prefixed by where it happened. */
+static int dberr(cw_sink *s, int rc, const char *what)
+{
+    return cw__fail(&s->err, status_of(rc), "sqlite:%s: table \"%s\": %s%s%s",
+                    s->c->sh.key, s->table, what, what[0] ? ": " : "",
+                    sqlite3_errmsg(s->c->db));
+}
+
+/* Run one statement without results. */
+static int run(cw_sink *s, const char *sql, const char *what)
+{
+    int rc = sqlite3_exec(s->c->db, sql, NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? CW_OK : dberr(s, rc, what);
+}
+
+/* 1 when a table or view called s->table exists (names are compared as
+** SQLite does, ignoring ASCII case); -1 on error. */
+static int exists(cw_sink *s)
+{
+    static const char sql[] = "SELECT 1 FROM sqlite_master WHERE type IN "
+                              "('table', 'view') AND name = ?1 COLLATE NOCASE";
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->c->db, sql, -1, &st, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(st, 1, s->table, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    dberr(s, rc, "reading the schema");
+    return -1;
+}
+
+/* CREATE TABLE for 's' with 'cols' ('b' is scratch).  It does not exist:
+** the write lock taken by BEGIN IMMEDIATE keeps it so since exists(). */
+static int create(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
+{
+    size_t nkey = 0;
+    int rc;
+
+    b->len = 0;
+    rc = cw__buf_adds(b, "CREATE TABLE ");
+    if (rc == CW_OK)
+        rc = addident(b, s->table);
+    if (rc == CW_OK)
+        rc = cw__buf_adds(b, " (");
+    for (size_t i = 0; rc == CW_OK && i < s->ncols; i++) {
+        if (i > 0)
+            rc = cw__buf_adds(b, ", ");
+        if (rc == CW_OK)
+            rc = addident(b, cols[i].name);
+        if (rc == CW_OK)
+            rc = cw__buf_printf(b, " %s%s", sqltype(cols[i].type),
+                                cols[i].key ? " NOT NULL" : "");
+        nkey += cols[i].key != 0;
+    }
+    /* The key: a row's identity, so a PRIMARY KEY (NOT NULL, because
+    ** SQLite lets NULLs repeat in a key and upserts would duplicate). */
+    if (rc == CW_OK && nkey > 0) {
+        rc = cw__buf_adds(b, ", PRIMARY KEY (");
+        if (rc == CW_OK)
+            rc = addcols(b, cols, s->ncols, 1);
+        if (rc == CW_OK)
+            rc = cw__buf_addc(b, ')');
+    }
+    if (rc == CW_OK)
+        rc = cw__buf_addc(b, ')');
+    if (rc != CW_OK)
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    return run(s, b->p, "creating the table");
+}
+
+/* Prepare the INSERT (with ON CONFLICT ... DO UPDATE for upserts). */
+static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
+{
+    size_t nset = 0;
+    int rc;
+
+    b->len = 0;
+    rc = cw__buf_adds(b, "INSERT INTO ");
+    if (rc == CW_OK)
+        rc = addident(b, s->table);
+    if (rc == CW_OK)
+        rc = cw__buf_adds(b, " (");
+    if (rc == CW_OK)
+        rc = addcols(b, cols, s->ncols, 0);
+    if (rc == CW_OK)
+        rc = cw__buf_adds(b, ") VALUES (");
+    for (size_t i = 0; rc == CW_OK && i < s->ncols; i++)
+        rc = cw__buf_printf(b, "%s?%zu", i > 0 ? ", " : "", i + 1);
+    if (rc == CW_OK)
+        rc = cw__buf_addc(b, ')');
+    if (upsert) {
+        if (rc == CW_OK)
+            rc = cw__buf_adds(b, " ON CONFLICT (");
+        if (rc == CW_OK)
+            rc = addcols(b, cols, s->ncols, 1);
+        if (rc == CW_OK)
+            rc = cw__buf_adds(b, ") DO UPDATE SET ");
+        for (size_t i = 0; rc == CW_OK && i < s->ncols; i++) {
+            if (cols[i].key)
+                continue;
+            if (nset++ > 0)
+                rc = cw__buf_adds(b, ", ");
+            if (rc == CW_OK)
+                rc = addident(b, cols[i].name);
+            if (rc == CW_OK)
+                rc = cw__buf_adds(b, " = excluded.");
+            if (rc == CW_OK)
+                rc = addident(b, cols[i].name);
+        }
+        if (rc == CW_OK && nset == 0) {
+            /* Every column is in the key: nothing to update. */
+            b->len -= strlen(" DO UPDATE SET ");
+            rc = cw__buf_adds(b, " DO NOTHING");
+        }
+    }
+    if (rc != CW_OK)
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    rc = sqlite3_prepare_v3(s->c->db, b->p, -1, SQLITE_PREPARE_PERSISTENT,
+                            &s->ins, NULL);
+    if (rc == SQLITE_OK)
+        return CW_OK;
+    rc = dberr(s, rc,
+               upsert ? "preparing the upsert (an existing table needs these "
+                        "columns and a PRIMARY KEY or UNIQUE index on the "
+                        "key columns)"
+                      : "preparing the insert (an existing table needs "
+                        "these columns)");
+    /* A mismatch with an existing table is the caller's to fix. */
+    if (rc == CW_ESINK)
+        rc = s->err.code = CW_EUSAGE;
+    return rc;
+}
+
+static void sq_close(cw_sink *s);
+
+static int sq_open(const char *location, const char *table,
+                   const cw_sinkcol *cols, size_t ncols, enum cw_sinkmode mode,
+                   cw_sink **out, cw_err *err)
+{
+    size_t nkey = 0;
+    cw_buf b = {0};
+    cw_sink *s;
+    int rc, ex;
+
+    *out = NULL;
+    if (location[0] == '\0')
+        return cw__fail(err, CW_EUSAGE,
+                        "sqlite: needs a path (sqlite:PATH, e.g. "
+                        "sqlite:out/crosswalk.db)");
+    if (table == NULL || table[0] == '\0' || ncols == 0)
+        return cw__fail(err, CW_EUSAGE, "sqlite:%s: no table or no columns",
+                        location);
+    for (size_t i = 0; i < ncols; i++)
+        nkey += cols[i].key != 0;
+    if (mode == CW_MODE_UPSERT && nkey == 0)
+        return cw__fail(err, CW_EUSAGE,
+                        "sqlite:%s: table \"%s\": upsert needs key columns "
+                        "(a schema with a key, or --key)",
+                        location, table);
+    cw__sqlite_setup();
+    s = cw__alloc(sizeof *s);
+    if (s == NULL)
+        return cw__fail(err, CW_ENOMEM, "out of memory");
+    memset(s, 0, sizeof *s);
+    s->ncols = ncols;
+    s->table = cw__strdup(table);
+    s->conv = cw__alloc(ncols * sizeof *s->conv);
+    if (s->table == NULL || s->conv == NULL ||
+        cw__sink_copycols(cols, ncols, &s->names, &s->types) != CW_OK) {
+        sq_close(s);
+        return cw__fail(err, CW_ENOMEM, "out of memory");
+    }
+    if ((rc = conn_get(location, &s->c, err)) != CW_OK) {
+        sq_close(s);
+        return rc;
+    }
+    /* Join the connection's transaction, or begin one.  IMMEDIATE takes
+    ** the write lock now, so another writer is found before any work. */
+    if (!s->c->tx.open) {
+        if ((rc = run(s, "BEGIN IMMEDIATE", "beginning")) != CW_OK)
+            goto fail;
+        cw__tx_begun(&s->c->tx);
+    }
+    s->gen = cw__tx_join(&s->c->tx);
+    if ((ex = exists(s)) < 0) {
+        rc = s->err.code;
+        goto fail;
+    }
+    switch (mode) {
+    case CW_MODE_CREATE:
+        if (ex) {
+            rc = cw__fail(&s->err, CW_EUSAGE,
+                          "sqlite:%s: table \"%s\" already exists (mode "
+                          "create; use append, replace or upsert)",
+                          location, table);
+            goto fail;
+        }
+        rc = create(s, cols, &b);
+        break;
+    case CW_MODE_REPLACE:
+        b.len = 0;
+        if (cw__buf_adds(&b, "DROP TABLE IF EXISTS ") != CW_OK ||
+            addident(&b, table) != CW_OK) {
+            rc = cw__fail(&s->err, CW_ENOMEM, "out of memory");
+            goto fail;
+        }
+        if ((rc = run(s, b.p, "dropping the table")) == CW_OK)
+            rc = create(s, cols, &b);
+        break;
+    default:
+        rc = ex ? CW_OK : create(s, cols, &b);
+        break;
+    }
+    if (rc == CW_OK)
+        rc = prepare(s, cols, mode == CW_MODE_UPSERT, &b);
+    if (rc != CW_OK)
+        goto fail;
+    cw__buf_free(&b);
+    *out = s;
+    return CW_OK;
+
+fail:
+    cw__buf_free(&b);
+    cw__errcopy(err, &s->err);
+    sq_close(s);
+    return rc;
+}
+
+/* Parse a decimal integer with an optional sign into '*out'; 0 when it is
+** not one or does not fit in 64 bits. */
+static int toint(const char *p, size_t len, sqlite3_int64 *out)
+{
+    uint64_t v = 0, lim = (uint64_t)INT64_MAX;
+    size_t i = 0;
+    int neg = 0;
+
+    if (len > 0 && (p[0] == '-' || p[0] == '+'))
+        neg = p[i++] == '-';
+    if (i == len)
+        return 0;
+    for (; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        if (v > (lim + (uint64_t)neg - (uint64_t)(p[i] - '0')) / 10)
+            return 0;
+        v = v * 10 + (uint64_t)(p[i] - '0');
+    }
+    *out =
+        neg ? (v == lim + 1 ? INT64_MIN : -(sqlite3_int64)v) : (sqlite3_int64)v;
+    return 1;
+}
+
+/* 1 when 'p' is a decimal number: sign, digits, '.', digits, exponent. */
+static int isnum(const char *p, size_t len)
+{
+    size_t i = 0, digits = 0;
+
+    if (i < len && (p[i] == '-' || p[i] == '+'))
+        i++;
+    for (; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+        digits++;
+    if (i < len && p[i] == '.')
+        for (i++; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+            digits++;
+    if (digits == 0)
+        return 0;
+    if (i < len && (p[i] == 'e' || p[i] == 'E')) {
+        size_t e = 0;
+
+        if (++i < len && (p[i] == '-' || p[i] == '+'))
+            i++;
+        for (; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+            e++;
+        if (e == 0)
+            return 0;
+    }
+    return i == len;
+}
+
+/* Fail the row at 'file':'line' because of column 'i''s value. */
+static int badvalue(cw_sink *s, size_t i, const char *what, const cw_field *f,
+                    const char *file, unsigned long line)
+{
+    int shown = f->len > 60 ? 60 : (int)f->len;
+
+    return cw__fail(&s->err, CW_ESINK,
+                    "%s:%lu: sqlite:%s: table \"%s\": column '%s': %s: "
+                    "'%.*s'%s",
+                    file ? file : "-", line, s->c->sh.key, s->table,
+                    s->names[i], what, shown, f->p, f->len > 60 ? "..." : "");
+}
+
+/* Bind value 'f' of column 'i' to the INSERT, converted to its type. */
+static int bind(cw_sink *s, size_t i, const cw_field *f, const char *file,
+                unsigned long line)
+{
+    sqlite3_stmt *st = s->ins;
+    int col = (int)i + 1;
+    cw_verdict v;
+
+    if (f->p == NULL)
+        return sqlite3_bind_null(st, col);
+    switch (s->types[i]) {
+    case CW_T_INTEGER: {
+        sqlite3_int64 n;
+
+        if (cw__blank(f->p, f->len))
+            return sqlite3_bind_null(st, col);
+        if (!toint(f->p, f->len, &n))
+            return badvalue(s, i, "not a 64-bit integer", f, file, line);
+        return sqlite3_bind_int64(st, col, n);
+    }
+    case CW_T_NUMBER:
+        if (cw__blank(f->p, f->len))
+            return sqlite3_bind_null(st, col);
+        if (!isnum(f->p, f->len))
+            return badvalue(s, i, "not a number", f, file, line);
+        /* The column's REAL affinity converts the text exactly and
+        ** without the C library's locale. */
+        break;
+    case CW_T_BOOLEAN: {
+        int b;
+
+        if (cw__blank(f->p, f->len))
+            return sqlite3_bind_null(st, col);
+        if (cw__rule_bool(f->p, f->len, &b, &v) != 0)
+            return badvalue(s, i, "not a boolean", f, file, line);
+        return sqlite3_bind_int(st, col, b);
+    }
+    case CW_T_DATE:
+    case CW_T_DATETIME: {
+        cw_datetime dt;
+        size_t n;
+
+        if (cw__blank(f->p, f->len))
+            return sqlite3_bind_null(st, col);
+        if (cw__sink_isodate(f->p, f->len))
+            break; /* already ISO 8601: kept as given */
+        if (cw__rule_date_parse(f->p, f->len, &dt, &v) != 0)
+            return badvalue(s, i, "not a date or time", f, file, line);
+        n = cw__rule_date_format(
+            &dt, dt.has_time ? CW_DATEFMT_ISO_FULL : CW_DATEFMT_DATE,
+            s->conv[i]);
+        return sqlite3_bind_text(st, col, s->conv[i], (int)n, SQLITE_STATIC);
+    }
+    default:
+        break;
+    }
+    if (f->len > INT32_MAX)
+        return badvalue(s, i, "value too long", f, file, line);
+    return sqlite3_bind_text(st, col, f->p, (int)f->len, SQLITE_STATIC);
+}
+
+/* 1 when the transaction 's' wrote in was rolled back by another sink. */
+static int lost(const cw_sink *s)
+{
+    return cw__tx_lost(&s->c->tx, s->gen);
+}
+
+static int sq_write(cw_sink *s, const cw_field *f, const char *file,
+                    unsigned long line)
+{
+    int rc;
+
+    if (s->committed || lost(s))
+        return cw__fail(&s->err, CW_ESINK, "sqlite:%s: table \"%s\": %s",
+                        s->c->sh.key, s->table,
+                        s->committed ? "write after commit"
+                                     : "the transaction was rolled back");
+    for (size_t i = 0; i < s->ncols; i++) {
+        rc = bind(s, i, &f[i], file, line);
+        if (rc < 0) /* our own error, already recorded */
+            return rc;
+        if (rc != SQLITE_OK)
+            return cw__fail(&s->err, status_of(rc), "%s:%lu: sqlite:%s: %s",
+                            file ? file : "-", line, s->c->sh.key,
+                            sqlite3_errmsg(s->c->db));
+    }
+    rc = sqlite3_step(s->ins);
+    sqlite3_reset(s->ins);
+    if (rc != SQLITE_DONE)
+        /* A constraint error rolls back this statement only, but the run
+        ** fails: the caller closes without commit and nothing is kept.
+        ** SQLITE_FULL, IOERR and NOMEM may have rolled back everything. */
+        return cw__fail(&s->err, status_of(rc),
+                        "%s:%lu: sqlite:%s: table \"%s\": %s",
+                        file ? file : "-", line, s->c->sh.key, s->table,
+                        sqlite3_errmsg(s->c->db));
+    s->rows++;
+    return CW_OK;
+}
+
+static int sq_commit(cw_sink *s)
+{
+    int rc;
+
+    if (s->committed)
+        return CW_OK;
+    if (lost(s))
+        return cw__fail(&s->err, CW_ESINK,
+                        "sqlite:%s: table \"%s\": the transaction was rolled "
+                        "back (another output on this database failed)",
+                        s->c->sh.key, s->table);
+    s->committed = 1;
+    if (!cw__tx_last(&s->c->tx))
+        return CW_OK; /* the last sink of the transaction commits it */
+    rc = sqlite3_exec(s->c->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        dberr(s, rc, "committing");
+        sqlite3_exec(s->c->db, "ROLLBACK", NULL, NULL, NULL);
+        cw__tx_ended(&s->c->tx, 0);
+        s->committed = 0;
+        return s->err.code;
+    }
+    cw__tx_ended(&s->c->tx, 1);
+    return CW_OK;
+}
+
+static int sq_committed(const cw_sink *s)
+{
+    return s->c != NULL ? cw__tx_outcome(&s->c->tx, s->gen) : 0;
+}
+
+static unsigned long long sq_rows(const cw_sink *s)
+{
+    return s->rows;
+}
+
+static const char *sq_errmsg(const cw_sink *s)
+{
+    return s->err.msg;
+}
+
+static void sq_close(cw_sink *s)
+{
+    if (s == NULL)
+        return;
+    sqlite3_finalize(s->ins);
+    if (s->c != NULL) {
+        if (!s->committed && !lost(s)) {
+            /* Roll back the transaction, with every sink sharing it. */
+            sqlite3_exec(s->c->db, "ROLLBACK", NULL, NULL, NULL);
+            cw__tx_ended(&s->c->tx, 0);
+        }
+        conn_put(s->c);
+    }
+    cw__sink_freecols(s->names, s->types, s->ncols);
+    cw__free(s->conv);
+    cw__free(s->table);
+    cw__free(s);
+}
+
+const struct cw_sink_type cw_sink_sqlite = {
+    .name = "sqlite",
+    .open = sq_open,
+    .write = sq_write,
+    .commit = sq_commit,
+    .committed = sq_committed,
+    .rows = sq_rows,
+    .errmsg = sq_errmsg,
+    .close = sq_close,
+};

@@ -1,0 +1,968 @@
+/*
+** plan.c -- compiles recipe steps into C operations and runs records
+** through them.  Owns the compiled steps, their rules, lookup tables and
+** group states; borrows the layout and the Lua state.
+*/
+#include "steps/plan.h"
+
+#include "steps/group.h"
+#include "steps/lookup.h"
+#include "values/rules.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum stepkind { S_MAP, S_FILTER, S_FN, S_VALIDATE, S_LOOKUP, S_GROUP };
+
+static const char *const kindnames[] = {"map",      "filter", "fn",
+                                        "validate", "lookup", "group"};
+
+enum srckind { A_FROM, A_CONST, A_FN };
+
+/* One assignment of a map step. */
+typedef struct assign {
+    size_t out;          /* target column */
+    const char *outname; /* its name, for messages (owned by the layout) */
+    enum srckind kind;   /* where the value comes from */
+    size_t src;          /* A_FROM: source column */
+    char *cval;          /* A_CONST: the constant, owned */
+    size_t clen;         /* its length */
+    int ref;             /* A_FN: Lua function */
+    cw_rule *rule;       /* conversion applied to the value, or NULL */
+    char *def;           /* default for a null or blank value, or NULL */
+    size_t deflen;       /* its length */
+    cw_buf scratch;      /* rule output, reused per row */
+    cw_buf fnbuf;        /* function output, reused per row */
+    cw_field val;        /* value computed in the first phase */
+} assign;
+
+enum { MISS_REJECT, MISS_NULL, MISS_FILTER };
+
+typedef struct step {
+    enum stepkind kind; /* what the step does */
+    char label[48];     /* "steps[3] (map)" */
+    /* map */
+    assign *as; /* assignments */
+    size_t nas; /* count of 'as' */
+    /* filter: a predicate or a function; fn: a function */
+    cw_pred pred; /* declarative predicate (pred.column non-NULL) */
+    int ref;      /* Lua function, or -1 */
+    /* validate */
+    size_t col;     /* column checked */
+    cw_rule *rule;  /* rule applied */
+    cw_buf scratch; /* rule output */
+    /* lookup */
+    char *input;      /* input name */
+    char *key;        /* key column in the lookup input */
+    size_t on;        /* column of the record holding the key */
+    cw_rule *keyrule; /* normalises both keys, or NULL */
+    char **lcols;     /* lookup columns copied */
+    size_t *outcols;  /* record columns they go to */
+    size_t nl;        /* count of 'lcols' */
+    int missing;      /* MISS_* when no row matches */
+    int ambiguous_ok; /* 1: take the first of several distinct rows */
+    long exists;      /* column set to true/false, or -1 */
+    cw_pred *where;   /* conditions on lookup rows */
+    size_t nwhere;    /* count of 'where' */
+    cw_lookup *tab;   /* loaded table */
+    cw_buf keybuf;    /* normalised key of the current record */
+    /* group */
+    cw_group *group; /* state */
+    char **seps;     /* concat separators, owned */
+    size_t nseps;    /* count of 'seps' */
+} step;
+
+struct cw_plan {
+    step *s;           /* steps in order */
+    size_t n;          /* count of 's' */
+    cw_layout *layout; /* borrowed */
+    cw_lua *lua;       /* borrowed */
+    cw_buf reason;     /* reason of a Lua reject */
+    char msg[600];     /* message being built */
+};
+
+/* ==== Compile ==== */
+
+static void step_free(step *st)
+{
+    for (size_t i = 0; i < st->nas; i++) {
+        cw__free(st->as[i].cval);
+        cw__free(st->as[i].def);
+        cw__rule_free(st->as[i].rule);
+        cw__buf_free(&st->as[i].scratch);
+        cw__buf_free(&st->as[i].fnbuf);
+    }
+    cw__free(st->as);
+    cw__pred_clear(&st->pred);
+    for (size_t i = 0; i < st->nwhere; i++)
+        cw__pred_clear(&st->where[i]);
+    cw__free(st->where);
+    cw__rule_free(st->rule);
+    cw__buf_free(&st->scratch);
+    cw__free(st->input);
+    cw__free(st->key);
+    cw__rule_free(st->keyrule);
+    for (size_t i = 0; i < st->nl; i++)
+        cw__free(st->lcols[i]);
+    cw__free(st->lcols);
+    cw__free(st->outcols);
+    cw__lookup_free(st->tab);
+    cw__buf_free(&st->keybuf);
+    cw__group_free(st->group);
+    for (size_t i = 0; i < st->nseps; i++)
+        cw__free(st->seps[i]);
+    cw__free(st->seps);
+}
+
+void cw__plan_free(cw_plan *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        step_free(&p->s[i]);
+    cw__free(p->s);
+    cw__buf_free(&p->reason);
+    cw__free(p);
+}
+
+/* Compile-time context: where we are, for messages. */
+typedef struct cctx {
+    const char *where; /* recipe name */
+    step *st;          /* step being compiled */
+    cw_plan *p;        /* the plan */
+    cw_err *err;       /* where errors go */
+} cctx;
+
+static int bad(cctx *c, const char *fmt, ...) CW_PRINTF(2, 3);
+
+/* Fail with CW_EUSAGE and "recipe: steps[i] (kind): <fmt ...>". */
+static int bad(cctx *c, const char *fmt, ...)
+{
+    char what[300];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return cw__fail(c->err, CW_EUSAGE, "%s: %s: %s", c->where, c->st->label,
+                    what);
+}
+
+/* Fail when table 'n' has a string key not in 'allowed' (a typo such as
+** "rul" would otherwise silently do nothing). */
+static int checkkeys(cctx *c, const cw_node *n, const char *what,
+                     const char *const *allowed)
+{
+    for (size_t i = 0; n != NULL && i < n->nkeys; i++) {
+        size_t k;
+        char valid[200] = "";
+
+        for (k = 0; allowed[k] != NULL; k++)
+            if (strcmp(allowed[k], n->keys[i]) == 0)
+                break;
+        if (allowed[k] != NULL)
+            continue;
+        for (k = 0; allowed[k] != NULL; k++) {
+            size_t used = strlen(valid);
+
+            snprintf(valid + used, sizeof valid - used, "%s%s", k ? ", " : "",
+                     allowed[k]);
+        }
+        return bad(c, "%s: unknown key '%s' (valid: %s)", what, n->keys[i],
+                   valid);
+    }
+    return CW_OK;
+}
+
+static int intern(cctx *c, const char *name, size_t *idx)
+{
+    if (cw__layout_intern(c->p->layout, name, strlen(name), idx) != CW_OK)
+        return cw__fail(c->err, CW_ENOMEM, "out of memory");
+    return CW_OK;
+}
+
+/* A string field 'key' of table 'n', required or not. */
+static int getstr(cctx *c, const cw_node *n, const char *key, int required,
+                  const char **out)
+{
+    const cw_node *v = cw__node_get(n, key);
+
+    *out = NULL;
+    if (v == NULL) {
+        if (required)
+            return bad(c, "missing '%s'", key);
+        return CW_OK;
+    }
+    if (v->type == CW_NODE_NUM) {
+        return bad(c, "'%s' must be a string (quote numbers: IDs are text)",
+                   key);
+    }
+    if (v->type != CW_NODE_STR)
+        return bad(c, "'%s' must be a string", key);
+    *out = v->str;
+    return CW_OK;
+}
+
+/* A rule from 'rule' (a name) and 'args' (a table) fields of 'n'. */
+static int getrule(cctx *c, const cw_node *n, const char *field, cw_rule **out)
+{
+    const char *name;
+    int rc = getstr(c, n, field, 0, &name);
+
+    *out = NULL;
+    if (rc != CW_OK || name == NULL)
+        return rc;
+    rc = cw__rule_new(name, cw__node_get(n, "args"), out, c->err);
+    if (rc != CW_OK) {
+        char msg[sizeof c->err->msg];
+
+        memcpy(msg, c->err->msg, sizeof msg);
+        return cw__fail(c->err, rc, "%s: %s: %s", c->where, c->st->label, msg);
+    }
+    return CW_OK;
+}
+
+static int dupstr(cctx *c, const char *s, char **out)
+{
+    *out = cw__strdup(s);
+    return *out != NULL ? CW_OK : cw__fail(c->err, CW_ENOMEM, "out of memory");
+}
+
+/* Map entry: { "out", from = "col" | const = "v" | fn = f, rule = ...,
+** args = {...}, default = "v" }, or the shorthand { "out", "col" }. */
+static int compile_assign(cctx *c, const cw_node *n, assign *a)
+{
+    const cw_node *from, *cst, *fn, *def;
+    const char *out;
+    int rc;
+
+    if (n->type != CW_NODE_TABLE || n->narr < 1 ||
+        n->arr[0]->type != CW_NODE_STR)
+        return bad(c, "each map entry is { \"column\", from = ... }");
+    static const char *const keys[] = {"from", "const",   "fn", "rule",
+                                       "args", "default", NULL};
+
+    out = n->arr[0]->str;
+    if ((rc = checkkeys(c, n, "map entry", keys)) != CW_OK)
+        return rc;
+    if ((rc = intern(c, out, &a->out)) != CW_OK)
+        return rc;
+    a->outname = cw__layout_name(c->p->layout, a->out);
+    from = cw__node_get(n, "from");
+    if (from == NULL && n->narr > 1)
+        from = n->arr[1];
+    cst = cw__node_get(n, "const");
+    fn = cw__node_get(n, "fn");
+    if ((from != NULL) + (cst != NULL) + (fn != NULL) != 1)
+        return bad(c, "map entry '%s' needs exactly one of from, const, fn",
+                   out);
+    if (from != NULL) {
+        if (from->type != CW_NODE_STR)
+            return bad(c, "map entry '%s': 'from' must be a column name", out);
+        a->kind = A_FROM;
+        if ((rc = intern(c, from->str, &a->src)) != CW_OK)
+            return rc;
+    } else if (cst != NULL) {
+        if (cst->type != CW_NODE_STR)
+            return bad(c, "map entry '%s': 'const' must be a string", out);
+        a->kind = A_CONST;
+        if ((rc = dupstr(c, cst->str, &a->cval)) != CW_OK)
+            return rc;
+        a->clen = cst->len;
+    } else {
+        if (fn->type != CW_NODE_FUNC)
+            return bad(c, "map entry '%s': 'fn' must be a function", out);
+        a->kind = A_FN;
+        a->ref = fn->ref;
+    }
+    def = cw__node_get(n, "default");
+    if (def != NULL) {
+        if (def->type != CW_NODE_STR)
+            return bad(c, "map entry '%s': 'default' must be a string", out);
+        if ((rc = dupstr(c, def->str, &a->def)) != CW_OK)
+            return rc;
+        a->deflen = def->len;
+    }
+    return getrule(c, n, "rule", &a->rule);
+}
+
+static int compile_map(cctx *c, const cw_node *n)
+{
+    step *st = c->st;
+
+    if (n->type != CW_NODE_TABLE || n->narr == 0)
+        return bad(c, "'map' must be a list of { \"column\", from = ... }");
+    st->as = cw__alloc(n->narr * sizeof *st->as);
+    if (st->as == NULL)
+        return cw__fail(c->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n->narr; i++) {
+        int rc;
+
+        st->as[i] = (assign){.ref = -1};
+        st->nas = i + 1;
+        rc = compile_assign(c, n->arr[i], &st->as[i]);
+        if (rc != CW_OK)
+            return rc;
+    }
+    return CW_OK;
+}
+
+/* Predicate { column = "c", equals = "v" | one_of = {..} | not_one_of =
+** {..} | blank = true | present = true }. */
+static int compile_pred(cctx *c, const cw_node *n, cw_pred *p, int resolve)
+{
+    const char *col;
+    const cw_node *v;
+    size_t idx;
+    int rc;
+
+    static const char *const keys[] = {
+        "column", "equals", "one_of", "not_one_of", "blank", "present", NULL};
+
+    *p = (cw_pred){.col = -1};
+    if (n->type != CW_NODE_TABLE)
+        return bad(c, "a condition is a table { column = ..., ... }");
+    if ((rc = checkkeys(c, n, "condition", keys)) != CW_OK ||
+        (rc = getstr(c, n, "column", 1, &col)) != CW_OK)
+        return rc;
+    if ((rc = dupstr(c, col, &p->column)) != CW_OK)
+        return rc;
+    if (resolve) {
+        if ((rc = intern(c, col, &idx)) != CW_OK)
+            return rc;
+        p->col = (long)idx;
+    }
+    if ((v = cw__node_get(n, "equals")) != NULL) {
+        p->op = CW_P_EQ;
+    } else if ((v = cw__node_get(n, "one_of")) != NULL) {
+        p->op = CW_P_IN;
+    } else if ((v = cw__node_get(n, "not_one_of")) != NULL) {
+        p->op = CW_P_NOTIN;
+    } else if ((v = cw__node_get(n, "blank")) != NULL ||
+               (v = cw__node_get(n, "present")) != NULL) {
+        int isblank = cw__node_get(n, "blank") != NULL;
+
+        if (v->type != CW_NODE_BOOL)
+            return bad(c, "condition on '%s': blank/present take true or false",
+                       col);
+        /* blank = false is present = true, and the other way round. */
+        p->op = (isblank == v->b) ? CW_P_BLANK : CW_P_PRESENT;
+        return CW_OK;
+    } else {
+        return bad(c, "a condition needs equals, one_of, not_one_of, blank or "
+                      "present");
+    }
+    if (v->type == CW_NODE_STR) {
+        p->vals = cw__alloc(sizeof *p->vals);
+        if (p->vals == NULL || (p->vals[0] = cw__strdup(v->str)) == NULL)
+            return cw__fail(c->err, CW_ENOMEM, "out of memory");
+        p->nvals = 1;
+        return CW_OK;
+    }
+    if (v->type != CW_NODE_TABLE || v->narr == 0)
+        return bad(c, "condition on '%s' needs a string or a list of strings",
+                   col);
+    p->vals = cw__alloc(v->narr * sizeof *p->vals);
+    if (p->vals == NULL)
+        return cw__fail(c->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < v->narr; i++) {
+        if (v->arr[i]->type != CW_NODE_STR)
+            return bad(c, "condition on '%s': values must be strings", col);
+        if ((p->vals[i] = cw__strdup(v->arr[i]->str)) == NULL)
+            return cw__fail(c->err, CW_ENOMEM, "out of memory");
+        p->nvals = i + 1;
+    }
+    return CW_OK;
+}
+
+static int compile_lookup(cctx *c, const cw_node *n)
+{
+    step *st = c->st;
+    const char *input, *key, *on, *missing, *multiple, *exists;
+    const cw_node *cols, *where;
+    static const char *const keys[] = {
+        "input",    "key",  "on",    "columns", "missing", "multiple",
+        "key_rule", "args", "where", "exists",  NULL};
+    int rc;
+
+    if ((rc = checkkeys(c, n, "lookup", keys)) != CW_OK ||
+        (rc = getstr(c, n, "input", 1, &input)) != CW_OK ||
+        (rc = getstr(c, n, "key", 1, &key)) != CW_OK ||
+        (rc = getstr(c, n, "on", 1, &on)) != CW_OK ||
+        (rc = getstr(c, n, "missing", 0, &missing)) != CW_OK ||
+        (rc = getstr(c, n, "multiple", 0, &multiple)) != CW_OK ||
+        (rc = getstr(c, n, "exists", 0, &exists)) != CW_OK)
+        return rc;
+    if ((rc = dupstr(c, input, &st->input)) != CW_OK ||
+        (rc = dupstr(c, key, &st->key)) != CW_OK ||
+        (rc = intern(c, on, &st->on)) != CW_OK)
+        return rc;
+    if (missing == NULL || strcmp(missing, "reject") == 0)
+        st->missing = MISS_REJECT;
+    else if (strcmp(missing, "null") == 0)
+        st->missing = MISS_NULL;
+    else if (strcmp(missing, "filter") == 0)
+        st->missing = MISS_FILTER;
+    else
+        return bad(c, "missing = '%s' (valid: reject, null, filter)", missing);
+    if (multiple == NULL || strcmp(multiple, "reject") == 0)
+        st->ambiguous_ok = 0;
+    else if (strcmp(multiple, "first") == 0)
+        st->ambiguous_ok = 1;
+    else
+        return bad(c, "multiple = '%s' (valid: reject, first)", multiple);
+    st->exists = -1;
+    if (exists != NULL) {
+        size_t idx;
+
+        if ((rc = intern(c, exists, &idx)) != CW_OK)
+            return rc;
+        st->exists = (long)idx;
+    }
+    if ((rc = getrule(c, n, "key_rule", &st->keyrule)) != CW_OK)
+        return rc;
+    /* where = { column = ..., ... } or a list of such conditions */
+    where = cw__node_get(n, "where");
+    if (where != NULL) {
+        size_t nw = cw__node_get(where, "column") != NULL ? 1 : where->narr;
+
+        if (where->type != CW_NODE_TABLE || nw == 0)
+            return bad(c, "'where' is a condition or a list of conditions");
+        st->where = cw__alloc(nw * sizeof *st->where);
+        if (st->where == NULL)
+            return cw__fail(c->err, CW_ENOMEM, "out of memory");
+        for (size_t i = 0; i < nw; i++) {
+            st->where[i] = (cw_pred){.col = -1};
+            st->nwhere = i + 1;
+            rc = compile_pred(
+                c, nw == 1 && where->narr == 0 ? where : where->arr[i],
+                &st->where[i], 0);
+            if (rc != CW_OK)
+                return rc;
+        }
+    }
+    /* columns = { lookup_col = "record_col", ... } */
+    cols = cw__node_get(n, "columns");
+    if (cols == NULL && exists == NULL)
+        return bad(c, "a lookup needs 'columns' or 'exists'");
+    if (cols != NULL) {
+        if (cols->type != CW_NODE_TABLE || cols->narr > 0)
+            return bad(c, "'columns' maps lookup columns to record columns: { "
+                          "phone = \"contact_phone\" }");
+        st->lcols = cw__alloc((cols->nkeys + 1) * sizeof *st->lcols);
+        st->outcols = cw__alloc((cols->nkeys + 1) * sizeof *st->outcols);
+        if (st->lcols == NULL || st->outcols == NULL)
+            return cw__fail(c->err, CW_ENOMEM, "out of memory");
+        for (size_t i = 0; i < cols->nkeys; i++) {
+            if (cols->vals[i]->type != CW_NODE_STR)
+                return bad(c, "columns.%s must name a record column",
+                           cols->keys[i]);
+            if ((rc = dupstr(c, cols->keys[i], &st->lcols[i])) != CW_OK)
+                return rc;
+            st->nl = i + 1;
+            if ((rc = intern(c, cols->vals[i]->str, &st->outcols[i])) != CW_OK)
+                return rc;
+        }
+    }
+    return CW_OK;
+}
+
+static const char *const aggnames[] = {
+    "first", "last", "min", "max", "count", "any", "all", "concat", NULL};
+
+/* group = { by = {...}, aggregate = { { "out", "fn", "src", where = "c",
+** order_by = "c", sep = "; " }, ... } } */
+static int compile_group(cctx *c, const cw_node *n, size_t norig)
+{
+    step *st = c->st;
+    const cw_node *by = cw__node_get(n, "by");
+    const cw_node *ag = cw__node_get(n, "aggregate");
+    size_t *bycols = NULL;
+    cw_aggspec *specs = NULL;
+    size_t nag = ag != NULL && ag->type == CW_NODE_TABLE ? ag->narr : 0;
+    int rc = CW_OK;
+
+    static const char *const keys[] = {"by", "aggregate", NULL};
+    int krc = checkkeys(c, n, "group", keys);
+
+    if (krc != CW_OK)
+        return krc;
+    if (by == NULL || by->type != CW_NODE_TABLE || by->narr == 0)
+        return bad(c, "'by' must list the key columns");
+    bycols = cw__alloc(by->narr * sizeof *bycols);
+    specs = cw__alloc((nag ? nag : 1) * sizeof *specs);
+    st->seps = cw__alloc((nag ? nag : 1) * sizeof *st->seps);
+    if (bycols == NULL || specs == NULL || st->seps == NULL) {
+        rc = cw__fail(c->err, CW_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < by->narr; i++) {
+        if (by->arr[i]->type != CW_NODE_STR) {
+            rc = bad(c, "'by' must list column names");
+            goto done;
+        }
+        if ((rc = intern(c, by->arr[i]->str, &bycols[i])) != CW_OK)
+            goto done;
+    }
+    for (size_t i = 0; i < nag; i++) {
+        const cw_node *a = ag->arr[i];
+        cw_aggspec *sp = &specs[i];
+        const char *fn, *w, *o, *sep;
+        int k;
+
+        if (a->type != CW_NODE_TABLE || a->narr < 2 ||
+            a->arr[0]->type != CW_NODE_STR || a->arr[1]->type != CW_NODE_STR) {
+            rc =
+                bad(c, "aggregate entries are { \"out\", \"fn\", \"column\" }");
+            goto done;
+        }
+        {
+            static const char *const akeys[] = {"where", "order_by", "sep",
+                                                NULL};
+
+            if ((rc = checkkeys(c, a, "aggregate", akeys)) != CW_OK)
+                goto done;
+        }
+        fn = a->arr[1]->str;
+        for (k = 0; aggnames[k] != NULL && strcmp(aggnames[k], fn) != 0; k++)
+            ;
+        if (aggnames[k] == NULL) {
+            rc = bad(c,
+                     "unknown aggregate '%s' (valid: first, last, min, max, "
+                     "count, any, all, concat)",
+                     fn);
+            goto done;
+        }
+        *sp = (cw_aggspec){
+            .fn = (enum cw_aggfn)k, .src = -1, .where = -1, .order = -1};
+        if ((rc = intern(c, a->arr[0]->str, &sp->out)) != CW_OK)
+            goto done;
+        if (a->narr >= 3) {
+            size_t idx;
+
+            if (a->arr[2]->type != CW_NODE_STR) {
+                rc = bad(c, "aggregate '%s': the column must be a string",
+                         a->arr[0]->str);
+                goto done;
+            }
+            if ((rc = intern(c, a->arr[2]->str, &idx)) != CW_OK)
+                goto done;
+            sp->src = (long)idx;
+        } else if (sp->fn != CW_AGG_COUNT) {
+            rc = bad(c, "aggregate '%s' needs a source column", a->arr[0]->str);
+            goto done;
+        }
+        if ((rc = getstr(c, a, "where", 0, &w)) != CW_OK ||
+            (rc = getstr(c, a, "order_by", 0, &o)) != CW_OK ||
+            (rc = getstr(c, a, "sep", 0, &sep)) != CW_OK)
+            goto done;
+        if (w != NULL) {
+            size_t idx;
+
+            if ((rc = intern(c, w, &idx)) != CW_OK)
+                goto done;
+            sp->where = (long)idx;
+        }
+        if (o != NULL) {
+            size_t idx;
+
+            if ((rc = intern(c, o, &idx)) != CW_OK)
+                goto done;
+            sp->order = (long)idx;
+        }
+        if ((rc = dupstr(c, sep != NULL ? sep : "; ", &st->seps[i])) != CW_OK)
+            goto done;
+        st->nseps = i + 1;
+        sp->sep = st->seps[i];
+    }
+    rc = cw__group_new(bycols, by->narr, specs, nag, norig, &st->group, c->err);
+done:
+    cw__free(bycols);
+    cw__free(specs);
+    return rc;
+}
+
+static int compile_step(cctx *c, const cw_node *n, size_t norig)
+{
+    step *st = c->st;
+    const cw_node *body = NULL;
+    int found = 0;
+
+    for (int k = 0; k <= S_GROUP; k++) {
+        const cw_node *b = cw__node_get(n, kindnames[k]);
+
+        if (b != NULL) {
+            found++;
+            st->kind = (enum stepkind)k;
+            body = b;
+        }
+    }
+    for (size_t i = 0; n->type == CW_NODE_TABLE && i < n->nkeys; i++) {
+        int known = strcmp(n->keys[i], "doc") == 0;
+
+        for (int k = 0; k <= S_GROUP; k++)
+            known |= strcmp(n->keys[i], kindnames[k]) == 0;
+        if (!known)
+            return bad(c,
+                       "unknown key '%s' (a step has one of map, filter, fn, "
+                       "validate, lookup, group, and may have a doc)",
+                       n->keys[i]);
+    }
+    if (n->type != CW_NODE_TABLE || found != 1)
+        return bad(c, "a step is a table with exactly one of map, filter, fn, "
+                      "validate, lookup, group");
+    snprintf(st->label + strlen(st->label),
+             sizeof st->label - strlen(st->label), " (%s)",
+             kindnames[st->kind]);
+    switch (st->kind) {
+    case S_MAP:
+        return compile_map(c, body);
+    case S_FILTER:
+        if (body->type == CW_NODE_FUNC) {
+            st->ref = body->ref;
+            return CW_OK;
+        }
+        return compile_pred(c, body, &st->pred, 1);
+    case S_FN:
+        if (body->type != CW_NODE_FUNC)
+            return bad(c, "'fn' must be a function");
+        st->ref = body->ref;
+        return CW_OK;
+    case S_VALIDATE: {
+        static const char *const keys[] = {"column", "rule", "args", NULL};
+        const char *col;
+        int rc = checkkeys(c, body, "validate", keys);
+
+        if (rc == CW_OK)
+            rc = getstr(c, body, "column", 1, &col);
+
+        if (rc == CW_OK)
+            rc = intern(c, col, &st->col);
+        if (rc == CW_OK)
+            rc = getrule(c, body, "rule", &st->rule);
+        if (rc == CW_OK && st->rule == NULL)
+            rc = bad(c, "validate needs a 'rule'");
+        return rc;
+    }
+    case S_LOOKUP:
+        return compile_lookup(c, body);
+    case S_GROUP:
+        return compile_group(c, body, norig);
+    }
+    return CW_OK;
+}
+
+int cw__plan_compile(const cw_node *steps, const char *where, cw_layout *layout,
+                     cw_lua *lua, size_t norig, cw_plan **out, cw_err *err)
+{
+    cw_plan *p;
+    size_t n = steps != NULL ? steps->narr : 0;
+    cctx c = {.where = where, .err = err};
+    int rc = CW_OK;
+
+    *out = NULL;
+    if (steps != NULL && (steps->type != CW_NODE_TABLE || steps->nkeys > 0))
+        return cw__fail(err, CW_EUSAGE, "%s: 'steps' must be a list", where);
+    p = cw__alloc(sizeof *p);
+    if (p == NULL)
+        return cw__fail(err, CW_ENOMEM, "out of memory");
+    *p = (cw_plan){.layout = layout, .lua = lua};
+    c.p = p;
+    if (n > 0) {
+        p->s = cw__alloc(n * sizeof *p->s);
+        if (p->s == NULL) {
+            cw__plan_free(p);
+            return cw__fail(err, CW_ENOMEM, "out of memory");
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        step *st = &p->s[i];
+
+        *st = (step){.ref = -1, .exists = -1};
+        st->pred.col = -1;
+        p->n = i + 1;
+        snprintf(st->label, sizeof st->label, "steps[%zu]", i + 1);
+        c.st = st;
+        rc = compile_step(&c, steps->arr[i], norig);
+        if (rc != CW_OK) {
+            cw__plan_free(p);
+            return rc;
+        }
+    }
+    *out = p;
+    return CW_OK;
+}
+
+size_t cw__plan_ninputs(const cw_plan *p)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < p->n; i++)
+        n += p->s[i].kind == S_LOOKUP;
+    return n;
+}
+
+const char *cw__plan_input(const cw_plan *p, size_t i)
+{
+    for (size_t k = 0; k < p->n; k++)
+        if (p->s[k].kind == S_LOOKUP && i-- == 0)
+            return p->s[k].input;
+    return NULL;
+}
+
+void cw__plan_setwidth(cw_plan *p, size_t norig)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->s[i].kind == S_GROUP)
+            cw__group_setwidth(p->s[i].group, norig);
+}
+
+int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        step *st = &p->s[i];
+        const char *path;
+        int rc;
+
+        if (st->kind != S_LOOKUP || st->tab != NULL)
+            continue;
+        path = paths(ud, st->input);
+        if (path == NULL)
+            return cw__fail(
+                err, CW_EUSAGE,
+                "%s: input '%s' is not bound (give --input %s=PATH)", st->label,
+                st->input, st->input);
+        rc = cw__lookup_load(path, st->key, st->keyrule,
+                             (const char *const *)st->lcols, st->nl, st->where,
+                             st->nwhere, &st->tab, err);
+        if (rc != CW_OK)
+            return rc;
+    }
+    return CW_OK;
+}
+
+/* ==== Run ==== */
+
+/* Outcome of one step for one record. */
+enum { GO_ON, STOPPED };
+
+static int run_map(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
+                   const cw_plan_cb *cb, cw_err *err, int *stopped)
+{
+    /* First compute every value, then assign, so that swaps work. */
+    for (size_t i = 0; i < st->nas; i++) {
+        assign *a = &st->as[i];
+        cw_field v;
+        cw_verdict vd;
+        int rc;
+
+        switch (a->kind) {
+        case A_FROM:
+            v = cw__rec_get(rec, a->src);
+            break;
+        case A_CONST:
+            v = (cw_field){a->cval, a->clen};
+            break;
+        case A_FN: {
+            int isnull;
+
+            rc = cw__lua_call_value(p->lua, a->ref, rec, &a->fnbuf, &isnull,
+                                    err);
+            if (rc != CW_OK)
+                return rc;
+            v = isnull ? (cw_field){NULL, 0}
+                       : (cw_field){a->fnbuf.p ? a->fnbuf.p : "", a->fnbuf.len};
+            break;
+        }
+        }
+        if (a->def != NULL && (v.p == NULL || cw__blank(v.p, v.len)))
+            v = (cw_field){a->def, a->deflen};
+        if (a->rule != NULL && cw__rule_apply(a->rule, v.p, v.len, &a->scratch,
+                                              &v.p, &v.len, &vd) != 0) {
+            snprintf(p->msg, sizeof p->msg, "column '%s': %s", a->outname,
+                     vd.msg);
+            *stopped = 1;
+            return cb->reject(cb->ud, rec, orig, a->outname, vd.code, p->msg);
+        }
+        a->val = v;
+    }
+    for (size_t i = 0; i < st->nas; i++)
+        if (cw__rec_setview(rec, st->as[i].out, st->as[i].val.p,
+                            st->as[i].val.len) != CW_OK)
+            return cw__fail(err, CW_ENOMEM, "out of memory");
+    return CW_OK;
+}
+
+static int run_lookup(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
+                      const cw_plan_cb *cb, int *stopped)
+{
+    cw_field k = cw__rec_get(rec, st->on);
+    const char *onname = cw__layout_name(p->layout, st->on);
+    size_t row = 0, n = 0;
+    cw_verdict vd;
+
+    if (k.p != NULL && st->keyrule != NULL &&
+        cw__rule_apply(st->keyrule, k.p, k.len, &st->keybuf, &k.p, &k.len,
+                       &vd) != 0)
+        k.p = NULL;
+    if (k.p != NULL && k.len > 0)
+        n = cw__lookup_find(st->tab, k.p, k.len, &row);
+    if (st->exists >= 0) {
+        cw__rec_setview(rec, (size_t)st->exists, n > 0 ? "true" : "false",
+                        n > 0 ? 4 : 5);
+        if (st->nl == 0)
+            return CW_OK;
+    }
+    if (n == 0) {
+        if (st->missing == MISS_FILTER) {
+            *stopped = 1;
+            cb->filtered(cb->ud);
+            return CW_OK;
+        }
+        if (st->missing == MISS_REJECT) {
+            int shown = k.p == NULL ? 0 : (k.len > 60 ? 60 : (int)k.len);
+
+            snprintf(p->msg, sizeof p->msg,
+                     "column '%s': no row of input '%s' has %s '%.*s'", onname,
+                     st->input, st->key, shown, k.p ? k.p : "");
+            *stopped = 1;
+            return cb->reject(cb->ud, rec, orig, onname, "E_LOOKUP_MISSING",
+                              p->msg);
+        }
+        for (size_t i = 0; i < st->nl; i++)
+            cw__rec_setview(rec, st->outcols[i], NULL, 0);
+        return CW_OK;
+    }
+    if (n > 1 && !st->ambiguous_ok) {
+        int shown = k.len > 60 ? 60 : (int)k.len;
+
+        snprintf(p->msg, sizeof p->msg,
+                 "column '%s': '%.*s' matches several different rows of "
+                 "input '%s' (ambiguous)",
+                 onname, shown, k.p, st->input);
+        *stopped = 1;
+        return cb->reject(cb->ud, rec, orig, onname, "E_LOOKUP_AMBIGUOUS",
+                          p->msg);
+    }
+    for (size_t i = 0; i < st->nl; i++) {
+        cw_field v = cw__lookup_value(st->tab, row, i);
+
+        cw__rec_setview(rec, st->outcols[i], v.p, v.len);
+    }
+    return CW_OK;
+}
+
+/* Push 'rec' through steps 'from' onwards. */
+static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
+                const cw_plan_cb *cb, cw_err *err)
+{
+    if (cw__rec_fit(rec) != CW_OK)
+        return cw__fail(err, CW_ENOMEM, "out of memory");
+    for (size_t i = from; i < p->n; i++) {
+        step *st = &p->s[i];
+        int stopped = 0, rc = CW_OK;
+
+        switch (st->kind) {
+        case S_MAP:
+            rc = run_map(p, st, rec, orig, cb, err, &stopped);
+            break;
+        case S_FILTER:
+            if (st->ref >= 0) {
+                int verdict;
+
+                rc = cw__lua_call_rec(p->lua, st->ref, rec, &verdict,
+                                      &p->reason, err);
+                if (rc == CW_OK && verdict == CW_FN_REJECT) {
+                    stopped = 1;
+                    rc = cb->reject(cb->ud, rec, orig, NULL, "E_RECIPE",
+                                    p->reason.p ? p->reason.p : "");
+                } else if (rc == CW_OK && verdict == CW_FN_DROP) {
+                    stopped = 1;
+                    cb->filtered(cb->ud);
+                }
+            } else if (!cw__pred_test(&st->pred,
+                                      cw__rec_get(rec, (size_t)st->pred.col))) {
+                stopped = 1;
+                cb->filtered(cb->ud);
+            }
+            break;
+        case S_FN: {
+            int verdict;
+
+            rc = cw__lua_call_rec(p->lua, st->ref, rec, &verdict, &p->reason,
+                                  err);
+            if (rc == CW_OK && verdict == CW_FN_DROP) {
+                stopped = 1;
+                cb->filtered(cb->ud);
+            } else if (rc == CW_OK && verdict == CW_FN_REJECT) {
+                stopped = 1;
+                rc = cb->reject(cb->ud, rec, orig, NULL, "E_RECIPE",
+                                p->reason.p ? p->reason.p : "rejected");
+            }
+            if (rc == CW_OK && cw__rec_fit(rec) != CW_OK)
+                rc = cw__fail(err, CW_ENOMEM, "out of memory");
+            break;
+        }
+        case S_VALIDATE: {
+            cw_field v = cw__rec_get(rec, st->col);
+            cw_verdict vd;
+
+            if (cw__rule_apply(st->rule, v.p, v.len, &st->scratch, &v.p, &v.len,
+                               &vd) != 0) {
+                const char *name = cw__layout_name(p->layout, st->col);
+
+                snprintf(p->msg, sizeof p->msg, "column '%s': %s", name,
+                         vd.msg);
+                stopped = 1;
+                rc = cb->reject(cb->ud, rec, orig, name, vd.code, p->msg);
+            }
+            break;
+        }
+        case S_LOOKUP:
+            rc = run_lookup(p, st, rec, orig, cb, &stopped);
+            break;
+        case S_GROUP: {
+            int isnew;
+
+            if (cw__group_add(st->group, rec, orig, &isnew) != CW_OK)
+                return cw__fail(err, CW_ENOMEM, "out of memory");
+            if (!isnew)
+                cb->merged(cb->ud);
+            return CW_OK;
+        }
+        }
+        if (rc != CW_OK)
+            return rc;
+        if (stopped)
+            return CW_OK;
+    }
+    return cb->emit(cb->ud, rec, orig);
+}
+
+int cw__plan_push(cw_plan *p, cw_rec *rec, const cw_field *orig,
+                  const cw_plan_cb *cb, cw_err *err)
+{
+    return push(p, 0, rec, orig, cb, err);
+}
+
+int cw__plan_finish(cw_plan *p, cw_rec *rec, const cw_plan_cb *cb, cw_err *err)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        step *st = &p->s[i];
+
+        if (st->kind != S_GROUP)
+            continue;
+        for (size_t g = 0; g < cw__group_count(st->group); g++) {
+            const cw_field *orig;
+            int rc;
+
+            if (cw__group_emit(st->group, g, rec, &orig) != CW_OK)
+                return cw__fail(err, CW_ENOMEM, "out of memory");
+            rc = push(p, i + 1, rec, orig, cb, err);
+            if (rc != CW_OK)
+                return rc;
+        }
+    }
+    return CW_OK;
+}

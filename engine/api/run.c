@@ -5,6 +5,7 @@
 */
 #include "crosswalk.h"
 
+#include "core/check.h"
 #include "csv/csvwrite.h"
 #include "io/sink.h"
 #include "io/source.h"
@@ -273,24 +274,8 @@ static int recipe_error(cw_run *r, const char *what, const char *a)
 static int onlykeys(cw_run *r, const cw_node *n, const char *where,
                     const char *const *allowed)
 {
-    for (size_t i = 0; i < n->nkeys; i++) {
-        size_t k;
-
-        for (k = 0; allowed[k] != NULL; k++)
-            if (strcmp(allowed[k], n->keys[i]) == 0)
-                break;
-        if (allowed[k] == NULL) {
-            cw_buf valid = {0};
-
-            for (k = 0; allowed[k] != NULL; k++)
-                cw__buf_printf(&valid, "%s%s", k ? ", " : "", allowed[k]);
-            cw__fail(&r->err, CW_EUSAGE, "%s: %s: unknown key '%s' (valid: %s)",
-                     r->recipe, where, n->keys[i], valid.p ? valid.p : "");
-            cw__buf_free(&valid);
-            return CW_EUSAGE;
-        }
-    }
-    return CW_OK;
+    return cw__check_keys(n, allowed, "key", &r->err, "%s: %s", r->recipe,
+                          where);
 }
 
 static int load_inputs(cw_run *r, const cw_node *ins)

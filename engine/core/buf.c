@@ -32,29 +32,40 @@ int cw__buf_adds(cw_buf *b, const char *s)
     return cw__buf_add(b, s, strlen(s));
 }
 
-int cw__buf_printf(cw_buf *b, const char *fmt, ...)
+int cw__buf_vprintf(cw_buf *b, const char *fmt, va_list ap)
 {
     char small[256];
     char *np;
-    va_list ap;
+    va_list again;
     int n;
 
-    va_start(ap, fmt);
+    va_copy(again, ap);
     n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return CW_EUSAGE;
-    if ((size_t)n < sizeof small)
-        return cw__buf_add(b, small, (size_t)n);
+    if (n < 0 || (size_t)n < sizeof small) {
+        va_end(again);
+        return n < 0 ? CW_EUSAGE : cw__buf_add(b, small, (size_t)n);
+    }
     np = cw__grow(b->p, &b->cap, b->len + (size_t)n + 1, 1);
-    if (np == NULL)
+    if (np == NULL) {
+        va_end(again);
         return CW_ENOMEM;
+    }
     b->p = np;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, again);
+    va_end(again);
     b->len += (size_t)n;
     return CW_OK;
+}
+
+int cw__buf_printf(cw_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = cw__buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void cw__buf_free(cw_buf *b)

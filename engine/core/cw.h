@@ -7,6 +7,7 @@
 
 #include "crosswalk.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #if defined(__GNUC__)
@@ -56,6 +57,7 @@ int cw__buf_add(cw_buf *b, const void *p, size_t len); /* CW_OK/ENOMEM */
 int cw__buf_addc(cw_buf *b, char c);
 int cw__buf_adds(cw_buf *b, const char *s);
 int cw__buf_printf(cw_buf *b, const char *fmt, ...) CW_PRINTF(2, 3);
+int cw__buf_vprintf(cw_buf *b, const char *fmt, va_list ap) CW_PRINTF(2, 0);
 void cw__buf_free(cw_buf *b);
 
 /* 1 when the 'len' bytes at 's' are valid UTF-8 (no overlongs, no

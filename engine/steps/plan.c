@@ -5,6 +5,8 @@
 */
 #include "steps/plan.h"
 
+#include "core/check.h"
+
 #include "steps/group.h"
 #include "steps/lookup.h"
 #include "values/rules.h"
@@ -154,25 +156,8 @@ static int bad(cctx *c, const char *fmt, ...)
 static int checkkeys(cctx *c, const cw_node *n, const char *what,
                      const char *const *allowed)
 {
-    for (size_t i = 0; n != NULL && i < n->nkeys; i++) {
-        size_t k;
-        char valid[200] = "";
-
-        for (k = 0; allowed[k] != NULL; k++)
-            if (strcmp(allowed[k], n->keys[i]) == 0)
-                break;
-        if (allowed[k] != NULL)
-            continue;
-        for (k = 0; allowed[k] != NULL; k++) {
-            size_t used = strlen(valid);
-
-            snprintf(valid + used, sizeof valid - used, "%s%s", k ? ", " : "",
-                     allowed[k]);
-        }
-        return bad(c, "%s: unknown key '%s' (valid: %s)", what, n->keys[i],
-                   valid);
-    }
-    return CW_OK;
+    return cw__check_keys(n, allowed, "key", c->err, "%s: %s: %s", c->where,
+                          c->st->label, what);
 }
 
 static int intern(cctx *c, const char *name, size_t *idx)

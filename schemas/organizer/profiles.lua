@@ -6,7 +6,7 @@ return {
   tool = "organizer",
   direction = "import",
   source = "Organizer help articles 'Prepare a File for Import', 'Matching Logic', 'Custom Attributes Overview', 'Import and Matching Overview' and 'Data Flow Diagram and Field Mapping'",
-  organizer = false, -- the every-cell rule is for outreach imports (1.2); profiles need a name and contact info (1.4)
+  organizer = false, -- the every-cell rule is for outreach imports; profiles need a name and contact info
   max_bytes = 500000000,
   columns = {
     { name = "First Name", type = "text", required = true,

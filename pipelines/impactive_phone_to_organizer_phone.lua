@@ -1,12 +1,12 @@
 -- impactive_phone_to_organizer_phone.lua
 --
 -- Impactive phone-bank results -> Organizer phone-interaction import files
--- (formats reference section 5.2; the return leg of 5.1 for calls).
+-- (the way back of an Organizer community called in Impactive).
 --
 -- Inputs (CSV dumps of the Impactive export tables, plus our side table):
 --   outcomes  (main)  impactive/customizations: custom-field values; the
 --                     rows whose custom_field_name is "Call Outcome" are
---                     the reported call results [S17], one per report
+--                     the reported call results, one per report
 --   calls             impactive/voice_calls: the dialer calls; gives the
 --                     phone bank (activity_title) a contact was called in
 --   contacts          impactive/contacts: gives each contact's phone
@@ -20,24 +20,25 @@
 --
 -- Parameters (--set KEY=VALUE):
 --   tz                organization's IANA time zone (default
---                     America/New_York); Organizer's zone is UNKNOWN (7.2)
+--                     America/New_York); the zone Organizer reads dates
+--                     in is not documented
 --   input_tz          zone of Impactive's naive timestamps (default UTC;
---                     UNKNOWN, 7.4)
+--                     the zone is not documented)
 --   effort_prefix     text put before every Effort Name (default none)
 --   service           value of the Service column (default Impactive)
 --   results           changes to the call-result map, "Impactive value=
 --                     Organizer value" pairs separated by ";"; "X=" removes
---                     X (then X is rejected).  Both value lists are
---                     UNKNOWN (7.1, 7.4), so the map is closed and editable
+--                     X (then X is rejected).  Neither tool documents its
+--                     full list of values, so the map is closed and editable
 --   precedence        Organizer values, best first, ";"-separated: which
 --                     result a profile's several calls in one effort
 --                     collapse to (default below)
 --   outcome_field     custom_field_name of the outcome (default
---                     "Call Outcome" [S17])
+--                     "Call Outcome", the field Impactive fills in)
 --   contact_key       customizations column holding the called contact's
---                     id (default reportable_id, the report's subject
---                     [D0]; which column links a value to a call is
---                     UNKNOWN, 7.4)
+--                     id (default reportable_id, the report's subject;
+--                     which column links a value to a call is not
+--                     documented)
 --   activity_id       only calls of this phone-bank action give the
 --                     effort, and outcomes of contacts not called in it
 --                     are filtered (default: all calls)
@@ -47,13 +48,13 @@
 --                     outcome, e.g. a Dropped call (default "Impactive
 --                     dialer")
 --
--- Policy on the edge cases (5.2, 5.1 and 5.7):
+-- Policy on the edge cases:
 --   * Only customizations rows whose custom_field_name is outcome_field
 --     count; other custom fields are filtered.
 --   * Call results come from a CLOSED map (RESULTS below).  An outcome
 --     that is not in it is rejected (E_RECIPE) and never passed through:
 --     in Organizer a Wrong Number, Number Disconnected or Opt Out changes
---     the phone's consent for good [S1].  Values match exactly (case and
+--     the phone's consent for good.  Values match exactly (case and
 --     spaces count); a blank outcome is rejected (E_REQUIRED).
 --   * Impactive's own outcomes (Answering Machine, Failed, Dropped) map to
 --     No Answer: a dropped or failed call is not a contact and must not
@@ -98,10 +99,11 @@ local activity_id = params.activity_id or ""
 local calls_multiple = params.calls_multiple or "reject"
 local dialer_caller = params.dialer_caller or "Impactive dialer"
 
--- Impactive Call Outcome -> Organizer call result.  Organizer's accepted
--- values beyond Wrong Number, Number Disconnected and Opt Out are INF
--- (formats.md 6.2); the volunteer-reported Impactive values are UNKNOWN,
--- so only values spelled like Organizer's are mapped to themselves.
+-- Impactive Call Outcome -> Organizer call result.  Organizer documents
+-- only Wrong Number, Number Disconnected and Opt Out; the other values
+-- are the usual phone-bank results, not documented.  The values volunteers
+-- report in Impactive are not documented either, so only values spelled
+-- like Organizer's are mapped to themselves.
 local RESULTS = {
   ["Answering Machine"] = "No Answer",
   ["Failed"] = "No Answer",

@@ -1,14 +1,14 @@
 -- impactive_to_organizer_text.lua
 --
 -- Impactive texting results -> Organizer text-interaction import files
--- (formats reference section 5.1, steps 3-4).
+-- (the way back of an Organizer community texted in Impactive).
 --
 -- Inputs (CSV dumps of the Impactive export tables, plus our side table):
 --   messages  (main)  impactive/messages: one row per message or event
 --   contacts          impactive/contacts: gives each contact's phone
 --   taggings          impactive/taggings: opt-out tags
 --   profiles          phone,profile_id: the phone -> Organizer Profile ID
---                     map written when the contact list was made (5.1 step 1)
+--                     map written when the contact list was made
 --
 -- Output: text_interactions.csv (organizer/text_interactions), one row per
 -- (Profile ID, Effort Name), split into parts of at most 5 Effort Names
@@ -16,14 +16,15 @@
 --
 -- Parameters (--set KEY=VALUE):
 --   tz             organization's IANA time zone (default America/New_York)
---   input_tz       zone of Impactive's naive timestamps (default UTC; INF)
+--   input_tz       zone of Impactive's naive timestamps (default UTC; the
+--                  zone is not documented)
 --   effort_prefix  text put before every Effort Name (default none)
 --   service        value of the Service column (default Impactive)
 --   broadcasts     "true" to include BroadcastMessage (default true)
 --
--- Policy on the edge cases (5.1 and 5.7):
+-- Policy on the edge cases:
 --   * Only TwilioMessage and (by default) BroadcastMessage rows count;
---     CanvasserMessage and InviteMessage are filtered, not texts [D0].
+--     CanvasserMessage and InviteMessage are filtered, not texts.
 --   * A message whose contact has no Profile ID in the map is rejected
 --     (E_LOOKUP_MISSING); a phone shared by several profiles is rejected
 --     (E_LOOKUP_AMBIGUOUS).  Organizer creates nothing for unknown IDs, so
@@ -35,7 +36,7 @@
 --     reply that is only "STOP" counts as a reply; Opted Out carries it.
 --   * Opted Out: the contact carries one of the built-in opt-out tags
 --     (Opt Out (P2P), Opt Out (Broadcast), Opt Out) with value true, at
---     any time; custom tags such as "Do Not Text" do not count [S15][S16].
+--     any time; custom tags such as "Do Not Text" do not opt anyone out.
 --   * Bounced: no outbound message was delivered or sent, and at least one
 --     failed, was undelivered or carries an error code.
 --   * Message and Sender: the earliest outbound "initial" message (or the

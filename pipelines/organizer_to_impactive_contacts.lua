@@ -1,7 +1,7 @@
 -- organizer_to_impactive_contacts.lua
 --
 -- Organizer community export -> Impactive contact-list import
--- (formats reference section 5.1 step 1, and 5.6).
+-- (the first step of texting or calling an Organizer community).
 --
 -- Input:
 --   community  (main)  organizer/community_export: one row per profile
@@ -20,7 +20,7 @@
 -- Parameters (--set KEY=VALUE):
 --   phone_column    column holding the textable phone (default
 --                   "Phone Number"); which phone the export gives, and
---                   how a textable one is marked, is UNKNOWN (7.3, 5.6)
+--                   how a textable one is marked, is not documented
 --   van_id_column   column to send as van_id, e.g. "External ID" when the
 --                   organization syncs with VAN (default none: no van_id)
 --   state_column    column to send as state_abbrev (default "State";
@@ -28,21 +28,21 @@
 --   exclude_column  a boolean column; profiles where it is true (e.g. a
 --                   phone consent already revoked) are filtered out
 --                   (default none; the export's consent columns are
---                   UNKNOWN, 7.3)
+--                   not documented)
 --   shared_phone    what one phone shared by several profiles becomes:
 --                   "first" (default) one contact named after the first
 --                   profile in file order; "reject" no contact at all
 --
--- Policy on the edge cases (5.1, 5.6, 5.7):
+-- Policy on the edge cases:
 --   * Phones are normalised to E.164 (rule "phone": North America,
 --     "(202) 555-0111", "202.555.0111", "+1 202 555 0111", "2025550111.0"
 --     are all +12025550111).  A blank phone is rejected (E_REQUIRED);
 --     Excel's "2.02556E+09", 7-digit numbers and extensions are rejected
 --     (E_PHONE) with the reason: digits are never guessed.
 --   * A blank (or all-space) first or last name is rejected (E_REQUIRED):
---     Impactive would silently drop the row [S11].  Names are trimmed and
+--     Impactive would silently drop the row.  Names are trimmed and
 --     inner runs of spaces collapsed.
---   * Duplicate phones: Impactive keeps one contact per phone [D0], so the
+--   * Duplicate phones: Impactive keeps one contact per phone, so the
 --     list has one row per phone (group by phone).  With shared_phone =
 --     first, the row takes each column's first value in file order (the
 --     first profile's name), and organizer_profile_id lists every Profile
@@ -64,7 +64,7 @@
 --     Email Address) are checked even though only the phone is sent: a
 --     malformed email rejects the profile (E_EMAIL), never passes silently.
 --   * Opt-outs Impactive already holds (Opt Out (P2P) tag) are suppressed
---     by Impactive itself [S15]; this recipe cannot see them.
+--     by Impactive itself; this recipe cannot see them.
 
 local phone_col = params.phone_column or "Phone Number"
 local van_col = params.van_id_column or ""

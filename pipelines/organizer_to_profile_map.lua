@@ -1,7 +1,8 @@
 -- organizer_to_profile_map.lua
 --
 -- Organizer community export -> the phone -> Profile ID side table
--- (formats reference section 5.1 step 1, edge case 2).
+-- (kept so that results for a phone shared by several profiles are
+-- refused on the way back, not guessed).
 --
 -- Input:
 --   community  (main)  organizer/community_export: one row per profile
@@ -18,9 +19,9 @@
 -- Parameters (--set KEY=VALUE):
 --   phone_column   column holding the textable phone (default
 --                  "Phone Number"); must match the contact-list run.
---                  Which phone the export gives is UNKNOWN (7.3, 5.6)
+--                  Which phone the export gives is not documented.
 --
--- Policy on the edge cases (5.1, 5.7):
+-- Policy on the edge cases:
 --   * Phones are normalised to E.164 exactly as in the contact list, so
 --     the return trip's lookup (key_rule = "phone") matches them.  A blank
 --     phone is rejected (E_REQUIRED), a malformed one (Excel "2.02556E+09",

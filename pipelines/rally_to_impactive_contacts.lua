@@ -1,7 +1,7 @@
 -- rally_to_impactive_contacts.lua
 --
--- Rally mobilizers -> Impactive contact-list import (formats reference
--- section 5.4), e.g. to text mobilizers an Impactive join link.
+-- Rally mobilizers -> Impactive contact-list import, e.g. to text
+-- mobilizers an Impactive join link.
 --
 -- Input:
 --   mobilizers  (main)  rally/mobilizers: one row per mobilizer in a campaign
@@ -12,29 +12,29 @@
 -- Parameters (--set KEY=VALUE):
 --   preferred_name  "true" to send mobilizer_provided_preferred_name as
 --                   first_name when there is one (default false: the
---                   first name as entered) [5.4]
+--                   first name as entered)
 --   shared_phone    what one phone shared by several mobilizers becomes:
 --                   "first" (default) one contact named after the first
 --                   mobilizer in file order; "reject" no contact at all
 --
--- Policy on the edge cases (5.4, 5.7):
+-- Policy on the edge cases:
 --   * A mobilizer without a phone did not agree to share contact details
---     [D2]; phone is required by Impactive [S11], so the row is rejected
---     (E_REQUIRED on mobilizer_phone).
+--     with the campaign; phone is required by Impactive, so the row is
+--     rejected (E_REQUIRED on mobilizer_phone).
 --   * Phones are normalised to E.164 (rule "phone"): "(412) 555-0131",
 --     "4125550131", "+1 617 555 0134" and "4125550131.0" all work.  The
---     phone format Rally writes is UNKNOWN (7.5), so every form the rule
+--     phone format Rally writes is not documented, so every form the rule
 --     knows is accepted; Excel's "4.12556E+09", 7-digit numbers and
 --     extensions are rejected (E_PHONE) by the input schema.
 --   * Duplicate phones (a mobilizer in several campaigns, a shared family
---     phone): Impactive keeps one contact per phone [D0], so the list has
+--     phone): Impactive keeps one contact per phone, so the list has
 --     one row per phone (group by phone).  With shared_phone = first the
 --     row takes the first mobilizer's values in file order; with reject
 --     the phone is rejected (E_RECIPE) when two or more mobilizers with
 --     different names share it (the same person twice is still one
 --     contact).
 --   * A blank first name (after the preferred-name choice) or last name is
---     rejected (E_REQUIRED): Impactive would drop the row [S11].  Names
+--     rejected (E_REQUIRED): Impactive would drop the row.  Names
 --     are trimmed and inner runs of spaces collapsed.
 --   * state_abbrev: voterfile_provided_state when match_status is
 --     CONFIRMED, else mobilizer_provided_state; upper-cased; more than 2
@@ -42,7 +42,8 @@
 --   * Email and zip are not sent: impactive/contact_import has no email or
 --     zip_code column (see docs/recipes.md), so Excel-damaged zips do not
 --     matter here.  Rally IDs do not travel either, for the same reason.
---   * Rally's timestamp and boolean spellings (UNKNOWN, 7.5) are not used.
+--   * Rally's timestamp and boolean spellings (not documented) are not
+--     used.
 --   * A UTF-8 BOM and CRLF line endings are accepted; the output is UTF-8
 --     without BOM, LF.
 

@@ -1,8 +1,8 @@
 -- rally_to_organizer_profiles.lua
 --
 -- Rally contacts (or mobilizers) -> Organizer profile import with custom
--- attributes carrying the relational touchpoints (formats reference
--- section 5.3, option A).
+-- attributes carrying the relational touchpoints (Organizer's outreach
+-- imports take only texts and calls, and touchpoints are neither).
 --
 -- Inputs:
 --   rally      (main)  rally/contacts (default) or rally/mobilizers, per
@@ -22,7 +22,7 @@
 --   Text per `answers` item, and <prefix>Note (Text) with notes = true.
 -- The file is split into parts under 500 MB.  It has no output schema:
 -- custom attribute columns are not in organizer/profiles, so the recipe
--- enforces Organizer's value rules itself [S8]; see docs/recipes.md.
+-- enforces Organizer's value rules itself; see docs/recipes.md.
 --
 -- Parameters (--set KEY=VALUE):
 --   source          contacts (default) or mobilizers
@@ -37,11 +37,12 @@
 --                   state_file_id are sent only when CONFIRMED; "none"
 --                   leaves the column out
 --   prefix          text before each attribute name (default "Rally ")
---   tag_values      spelling of Tag values, "True/False" (default, as in
---                   [S8]); Organizer's case rule is UNKNOWN (7.2)
+--   tag_values      spelling of Tag values, "True/False" (default, as
+--                   Organizer's Custom Attributes article writes them);
+--                   whether Organizer ignores case is not documented
 --   kq_values       the Key Question labels, ";"-separated (default the
 --                   campaign-ladder defaults Definitely Not;Probably Not;
---                   Maybe;Probably;Definitely [S24]); "" accepts any
+--                   Maybe;Probably;Definitely); "" accepts any
 --   tasks, choices, answers
 --                   action item titles, ";"-separated, each optionally
 --                   "Title=Attribute name": TASK -> Tag (True when a
@@ -54,33 +55,33 @@
 --   multiple        reject (default) or first: a contact with several
 --                   different responses to one item, or several notes
 --
--- Policy on the edge cases (5.3, 5.7):
---   * Organizer value rules [S8]: Tag values are tag_values; Datetime is
+-- Policy on the edge cases:
+--   * Organizer value rules: Tag values are tag_values; Datetime is
 --     YYYY-MM-DD (rule date, format "date") in tz, so
 --     2024-10-01T01:00:00Z is 2024-09-30 in New York; Text is at most 200
 --     characters and Single-Select at most 50, without surrounding spaces
 --     (rule max_length): a longer value rejects the person (E_MAXLEN).
 --     Nothing is truncated: the engine has no truncating rule that logs
 --     what it cut, and a silent cut loses data.
---   * Single-Select options are case-sensitive in Organizer [S4].  With
+--   * Single-Select options are case-sensitive in Organizer.  With
 --     kq_values or choice_values, a value matching an option but for case
 --     is written in the option's spelling ("early in person" -> "Early in
 --     person"); one matching no option is rejected (E_ENUM).  Without a
 --     list, values are written as Rally has them.
 --   * Rally timestamps with Z, an offset or fractional seconds are all
---     read; the format of current exports is UNKNOWN (7.5).  A blank one
+--     read; the format of current exports is not documented.  A blank one
 --     leaves the attribute blank.
 --   * Names: voter-file names (upper case, as the voter file has them)
 --     when CONFIRMED and present, else the mobilizer's; a blank First or
 --     Last Name is rejected (E_REQUIRED).  Quotes, accents and emoji are
 --     kept (RFC 4180 quoting).
 --   * External ID: canonical_voter_id is blank or unreliable unless
---     CONFIRMED [D2], so it is left blank then; its separator is UNKNOWN
---     (7.5), so it is never rebuilt from state + state_file_id.  IDs stay
---     text, leading zeros kept.
---   * Organizer asks for contact information on every row [S4]; Rally
---     contacts carry none [D2], so their rows rely on name, city, state
---     and External ID for matching (the 5.3 blocker).  Blank cells are
+--     CONFIRMED, so it is left blank then; whether it has a separator is
+--     not documented, so it is never rebuilt from state + state_file_id.
+--     IDs stay text, leading zeros kept.
+--   * Organizer asks for contact information on every row; Rally
+--     contacts carry none, so their rows rely on name, city, state and
+--     External ID for matching, and may not match.  Blank cells are
 --     left blank, never filled with made-up values.
 --   * Mobilizers: Phone in E.164 (bad phones rejected by the input schema,
 --     E_PHONE); Zip Code kept as text, a 4-digit zip in a state whose
@@ -96,7 +97,7 @@
 --     cannot pick the latest.
 --   * Attribute names that collide with each other or with a standard
 --     column, ignoring case, stop the recipe before anything is read
---     (Organizer refuses such headers [S2]).
+--     (Organizer refuses such headers).
 --   * A UTF-8 BOM and CRLF line endings are accepted; the output is UTF-8
 --     without BOM, LF.
 
@@ -292,7 +293,7 @@ if want_notes then
   columns[#columns + 1] = col
 end
 
--- Organizer refuses headers that repeat, ignoring case [S2].
+-- Organizer refuses headers that repeat, ignoring case.
 local seen = {}
 for _, c in ipairs(columns) do
   local k = c:lower()

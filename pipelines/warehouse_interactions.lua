@@ -1,7 +1,7 @@
 -- warehouse_interactions.lua
 --
 -- Rally and Impactive touchpoints -> one tidy `interactions` table for
--- analysis (formats reference section 5.5), keyed to warehouse_people.lua.
+-- analysis, keyed to warehouse_people.lua.
 --
 -- Input (one per run, chosen by `source`):
 --   interactions  (main)  rally/notes, rally/action_item_responses,
@@ -31,7 +31,7 @@
 --                    custom field: its value
 --   body             note, free response or message text
 --   actor            Impactive sender (outbound) or caller or reporter;
---                    Rally exports do not name the mobilizer [D2]
+--                    Rally exports do not name the mobilizer
 -- Append the sources' files (same header) to build the table.
 --
 -- Parameters (--set KEY=VALUE):
@@ -39,16 +39,16 @@
 --                impactive_messages, impactive_calls or
 --                impactive_custom_fields
 --   tz           zone occurred_at is written in (default UTC)
---   input_tz     zone of Impactive's naive timestamps (default UTC;
---                UNKNOWN, 7.4)
+--   input_tz     zone of Impactive's naive timestamps (default UTC; the
+--                zone is not documented)
 --   contact_key  impactive_custom_fields: the column holding the contact
---                id (default reportable_id; UNKNOWN, 7.4)
+--                id (default reportable_id; not documented)
 --
--- Policy on the edge cases (5.5, 5.7):
+-- Policy on the edge cases:
 --   * Nothing is aggregated: one row per note, response, message, call
 --     or custom-field value.  Message kinds are kept apart so analysts can
 --     leave CanvasserMessage (a report, not a text) and InviteMessage out
---     of "texts sent" counts [D0].
+--     of "texts sent" counts.
 --   * Message direction: sender_type user is text_out, contact is text_in;
 --     the person is the contact side.
 --   * Notes, responses and message bodies keep newlines, quotes, commas and
@@ -56,7 +56,7 @@
 --     nothing.
 --   * task_completed is read as a boolean (true/t/yes/1 in any case) and
 --     written true/false; other spellings are rejected by the input
---     schema (E_BOOLEAN).  Rally's boolean spelling is UNKNOWN (7.5).
+--     schema (E_BOOLEAN).  Rally's boolean spelling is not documented.
 --   * Timestamps: Rally ISO 8601 with Z, an offset or fractional seconds;
 --     Impactive naive timestamps in input_tz (a time skipped by daylight
 --     saving is rejected, E_DATE_GAP); written in tz.  Messages use

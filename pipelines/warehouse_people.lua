@@ -1,8 +1,8 @@
 -- warehouse_people.lua
 --
 -- Rally and Impactive people -> one tidy `people` table for analysis
--- (formats reference section 5.5: Rally has no import path, so the tools
--- meet in a warehouse, joined on normalised phone or email).
+-- (Rally documents no import of any kind, so the tools meet in a
+-- warehouse, joined on normalised phone or email).
 --
 -- Input (one per run, chosen by `source`):
 --   people  (main)  rally/mobilizers, rally/contacts, impactive/contacts or
@@ -34,10 +34,11 @@
 --   source    rally_mobilizers (default), rally_contacts,
 --             impactive_contacts or impactive_users
 --   tz        zone the timestamps are written in (default UTC)
---   input_tz  zone of Impactive's naive timestamps (default UTC; UNKNOWN,
---             7.4); Rally's carry Z or an offset (naive ones read as UTC)
+--   input_tz  zone of Impactive's naive timestamps (default UTC; the zone
+--             is not documented); Rally's carry Z or an offset (naive ones
+--             read as UTC)
 --
--- Policy on the edge cases (5.5, 5.7):
+-- Policy on the edge cases:
 --   * Phones are normalised to E.164 so Impactive users and Rally
 --     mobilizers join on phone; a phone that cannot be normalised (Excel
 --     "4.12556E+09", 7 digits, an extension) is rejected (E_PHONE), never
@@ -49,8 +50,8 @@
 --     so is a row without its key (E_REQUIRED) or with a value outside a
 --     schema's list, e.g. an unknown match_status (E_ENUM).
 --   * canonical_voter_id is kept as exported, beside match_status: it is
---     reliable only when CONFIRMED [D2], and Impactive's voterbase_id is a
---     different ID system (5.5), so the two are never merged.
+--     reliable only when CONFIRMED, and Impactive's voterbase_id is a
+--     different ID system, so the two are never merged.
 --   * Zips stay text; a 4-digit zip in a state whose zips start with 0
 --     (New England, NJ, PR, VI) gets its zero back ("2134" -> "02134"),
 --     any other zip that is not 5 digits or ZIP+4 is rejected (E_RECIPE).

@@ -234,22 +234,30 @@ static void hook(lua_State *L, lua_Debug *ar)
     raisedead(L, x);
 }
 
+/* Kill the state for limit 'kind' from a C function called by Lua: note
+** where its caller was as the place, then raise. */
+static int raiselimit(lua_State *L, cw_lua *x, int kind)
+{
+    lua_Debug ar;
+
+    die(x, kind);
+    if (x->where[0] == '\0' && x->limerr.code == CW_OK &&
+        lua_getstack(L, 1, &ar))
+        setwhere(L, x, &ar);
+    return raisedead(L, x);
+}
+
 /* Charge 'steps' of unmetered C work (scaled to instructions) to the
 ** budget, killing the state when that spends it. */
 static void charge(lua_State *L, cw_lua *x, double steps)
 {
     double instr = steps / STEPS_PER_INSTRUCTION;
-    lua_Debug ar;
 
     if (x->dead == ALIVE && instr < (double)x->budget) {
         x->budget -= (long long)instr;
         return;
     }
-    die(x, DEAD_CPU);
-    if (x->where[0] == '\0' && x->limerr.code == CW_OK &&
-        lua_getstack(L, 1, &ar))
-        setwhere(L, x, &ar);
-    raisedead(L, x);
+    raiselimit(L, x, DEAD_CPU);
 }
 
 /* Start a load or call: fail at once on a dead state, else reset the
@@ -784,15 +792,8 @@ static int rec_newindex(lua_State *L)
     if (i < 0 && v == NULL)
         return 0;
     cost = vlen + (i < 0 ? len + 64 : 0);
-    if (cost > x->cap - x->recbytes) {
-        lua_Debug ar;
-
-        die(x, DEAD_MEM);
-        if (x->where[0] == '\0' && x->limerr.code == CW_OK &&
-            lua_getstack(L, 1, &ar))
-            setwhere(L, x, &ar);
-        return raisedead(L, x);
-    }
+    if (cost > x->cap - x->recbytes)
+        return raiselimit(L, x, DEAD_MEM);
     x->recbytes += cost;
     if (i < 0)
         rc = cw__rec_setname(rec, name, len, v, vlen);

@@ -1,7 +1,8 @@
 /*
 ** luabridge.h -- the sandboxed Lua state: loading recipe and schema
 ** files into node trees, and calling recipe functions on a lent record.
-** The only engine file that includes the Lua headers is luabridge.c.
+** Only the files of engine/lua include the Lua headers; they share
+** lua/luaint.h, which lists them.
 */
 #ifndef CW_LUABRIDGE_H
 #define CW_LUABRIDGE_H

@@ -1,0 +1,117 @@
+/*
+** luaint.h -- what the files of engine/lua share: the limits of the
+** sandbox, struct cw_lua, and the functions one file calls in another.
+** Private to engine/lua: the rest of the engine includes luabridge.h.
+**
+**   state.c     the state: capped allocator, instruction budget and
+**               hook, what a dead state returns, creating and closing
+**   sandbox.c   what a recipe can reach: the libraries, sandboxed base
+**               functions, strict globals, string and table guards,
+**               require
+**   recproxy.c  how Lua sees a record: the proxy lent to a function
+**   loadfile.c  loading a file: the params table, running the chunk,
+**               converting the table it returns into a node tree
+**   call.c      calling recipe functions on a lent record
+*/
+#ifndef CW_LUAINT_H
+#define CW_LUAINT_H
+
+#include "lua/luabridge.h"
+
+#include <stdint.h>
+
+#include <lua.h>
+
+/*
+** Limits of the sandbox.  Each is enforced inside the state, so a recipe
+** sees a Lua error (for the string and table guards) or is stopped for
+** good (instruction and memory limits).
+*/
+#define DEF_INSTRUCTIONS 50000000ULL    /* per load or call */
+#define DEF_MEMORY ((size_t)64 << 20)   /* bytes held by the state */
+#define HOOK_EVERY 1000                 /* instructions between hook calls */
+#define BYTES_PER_INSTRUCTION 1         /* allocation charged to the budget */
+#define MAX_SUBJECT ((size_t)1 << 20)   /* subject of find/match/gsub */
+#define MAX_PATTERN 256                 /* bytes of one pattern */
+#define MAX_REP ((size_t)16 << 20)      /* result of string.rep */
+#define MAX_PATTERN_STEPS 1e9           /* worst-case steps of one match */
+#define STEPS_PER_INSTRUCTION 10        /* match steps charged as one */
+#define MAX_MOVE ((lua_Integer)1 << 24) /* elements table.* may shift */
+#define MAX_DEPTH 64                    /* nesting of a returned table */
+
+/* The life of a state (cw_lua.dead): alive, stopped for good by the
+** instruction or the memory limit, or being closed. */
+enum { ALIVE, DEAD_CPU, DEAD_MEM, DEAD_CLOSING };
+
+struct cw_lua {
+    lua_State *L;             /* the state, NULL until created */
+    char *luadir;             /* directory holding crosswalk/, or NULL */
+    size_t used;              /* bytes the state holds */
+    size_t cap;               /* memory limit in bytes */
+    unsigned long long limit; /* instructions per load or call */
+    int every;                /* hook period in instructions */
+    long long budget;         /* instructions left in this load or call */
+    int dead;                 /* a DEAD_* value once a limit hit: sticky */
+    int nmemhit;              /* refusals at the cap not rescued, this call */
+    int nsysfail;             /* mem.c failures not rescued, this call */
+    int pendkind;             /* last refusal: 0 none, 1 cap, 2 mem.c ... */
+    const void *pendblock;    /* ... its block ... */
+    size_t pendsize;          /* ... and size, to recognise Lua's retry */
+    size_t recbytes;          /* bytes stored into records, this call */
+    int recnomem;             /* a record store ran out of memory */
+    cw_rec *rec;              /* the record lent, NULL between calls */
+    uintptr_t gen;            /* tag of the current proxy, 0 before any */
+    const char *ctx;          /* file name during a load, else NULL */
+    char where[96];           /* "file:line" where a limit was hit */
+    char limmsg[96];          /* text of the limit that stopped the state */
+    cw_err limerr;            /* what every call returns once dead */
+};
+
+/* ---- state.c ---- */
+
+/* The cw_lua owning 'L': it is the allocator's user data. */
+cw_lua *cw__lua_getx(lua_State *L);
+
+/* Charge 'steps' of unmetered C work (STEPS_PER_INSTRUCTION to an
+** instruction) to the budget; when that spends it, the state dies and
+** this raises. */
+void cw__lua_charge(lua_State *L, cw_lua *x, double steps);
+
+/* Kill the state for limit 'kind' (DEAD_CPU or DEAD_MEM) from a C
+** function called by Lua, noting its caller's "file:line", and raise. */
+int cw__lua_raiselimit(lua_State *L, cw_lua *x, int kind);
+
+/* Start a load or call: fail at once on a dead state, else reset the
+** per-call budget and counters. */
+int cw__lua_begin(cw_lua *x, cw_err *err);
+
+/* End a load or call: turn the status of its protected call into
+** CW_OK, CW_ELIMIT, CW_ENOMEM or CW_ELUA (message on top of the stack). */
+int cw__lua_finish(cw_lua *x, int status, cw_err *err);
+
+/* Message handler for lua_pcall: the error as text plus a traceback. */
+int cw__lua_msghandler(lua_State *L);
+
+/* ---- sandbox.c ---- */
+
+/* Build the sandbox in a new state: a lua_CFunction that cw__lua_open
+** runs under lua_pcall, so that a memory error is a status. */
+int cw__lua_psetup(lua_State *L);
+
+/* ---- recproxy.c ---- */
+
+/* Register the record proxy type: the metatable of every light
+** userdata.  [-0, +0] */
+void cw__lua_openrecord(lua_State *L);
+
+/* Push a proxy for 'rec', valid until 'x->rec' is cleared after the
+** call.  [-0, +1] */
+void cw__lua_lend(lua_State *L, cw_lua *x, cw_rec *rec);
+
+/* ---- loadfile.c ---- */
+
+/* Set global 'params' to a read-only view of the 'n' pairs in 'kv' (k0,
+** v0, k1, v1, ...).  A missing parameter reads as nil.  [-0, +0] */
+void cw__lua_setparams(lua_State *L, const char *const *kv, size_t n);
+
+#endif /* CW_LUAINT_H */

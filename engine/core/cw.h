@@ -20,10 +20,6 @@
 void *cw__alloc(size_t size);
 void *cw__realloc(void *ptr, size_t size);
 void cw__free(void *ptr);
-/* Route SQLite's allocations through cw__alloc, once per process, before
-** SQLite is first used (sink_sqlite.c; called by the SQLite sink and
-** source). */
-void cw__sqlite_setup(void);
 /* 1 when cw_set_allocator() installed an allocator of the caller's. */
 int cw__alloc_custom(void);
 /* A NUL-terminated copy of 'len' bytes at 's', or NULL when out of memory. */

@@ -20,6 +20,7 @@
 **   about 10% of a load's time).
 */
 #include "db/share.h"
+#include "db/sqlite.h"
 #include "io/sink.h"
 
 #include <errno.h>

@@ -4,6 +4,7 @@
 ** constant memory.  Values come as text, SQL NULL as NULL; the position of
 ** a row is its number.  Owns the connection and a copy of the header.
 */
+#include "db/sqlite.h"
 #include "io/source.h"
 
 #include <string.h>

@@ -1,8 +1,9 @@
 /*
 ** sink.h -- database outputs.  A sink is a table of functions; each kind
-** lives in one sink_<kind>.c.  Rows are written inside one transaction
-** that commit() makes durable and close() without commit rolls back, so
-** a failed run leaves the database as it was.  Targets are named
+** lives in engine/db/ (sink_<kind>.c and its helpers).  Rows are written
+** inside one transaction that commit() makes durable and close() without
+** commit rolls back, so a failed run leaves the database as it was.
+** Targets are named
 **   sqlite:PATH                 a SQLite file (created when missing)
 **   postgres:CONNINFO           a PostgreSQL database (conninfo string or
 **                               URI; empty means the PG* environment and

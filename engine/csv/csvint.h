@@ -1,0 +1,158 @@
+/*
+** csvint.h -- what the CSV reader (csvread.c) and its parser
+** (csvparse.c) share: the reader's struct, its batches of records, and the
+** two calls from one to the other (one per slice of input and one per
+** batch, never per field).  Private to engine/csv.
+*/
+#ifndef CW_CSVINT_H
+#define CW_CSVINT_H
+
+#include "csv/csvread.h"
+
+#include <pthread.h>
+
+#define SEP 128 /* bytes kept between two threads' fields */
+
+/* A field of the queued records: where its bytes are in 'bytes'. */
+typedef struct span {
+    size_t off; /* offset of its first byte in cw_csv.bytes */
+    size_t len; /* its length; a NUL byte follows it */
+} span;
+
+/* One complete record waiting in the queue, or the one being built. */
+typedef struct rec {
+    size_t f0;             /* index of its first field in cw_csv.fields */
+    size_t nf;             /* number of fields */
+    unsigned long line;    /* physical line where it starts */
+    unsigned long nlines;  /* line ends inside its fields */
+    size_t badf;           /* 1-based field with a NUL or bad UTF-8, or 0 */
+    size_t badat;          /* 0-based offset of that byte in the field */
+    unsigned long badline; /* line where that field starts */
+    int badnul;            /* 1: the bad byte is NUL; 0: invalid UTF-8 */
+} rec;
+
+/*
+** A batch of complete records: the parser fills one while the records of
+** the other are handed out.  Without a parser thread one batch does both.
+*/
+typedef struct batch {
+    char *bytes;               /* field bytes of its records, NUL after each */
+    size_t nbytes;             /* bytes used in 'bytes' */
+    size_t bytescap;           /* bytes allocated for 'bytes' */
+    span *fields;              /* fields of its records, in order */
+    size_t nfields;            /* fields used */
+    size_t fieldscap;          /* fields allocated */
+    rec *recs;                 /* complete records, oldest first */
+    size_t nrecs;              /* records in it */
+    size_t recscap;            /* records allocated */
+    int last;                  /* 1: the parser stopped after this batch */
+    unsigned long long offset; /* input bytes consumed when handed over */
+    char pad[SEP];             /* keeps the other batch off its lines */
+} batch;
+
+/*
+** Where the parser is: between records, at the start of a field after a
+** delimiter, inside an unquoted field, inside a quoted field, or right
+** after a quote inside a quoted field (which ends the field unless
+** another quote follows).
+*/
+enum state { S_ROW, S_FIELD, S_BARE, S_QUOTED, S_QUOTE };
+
+/* What went wrong while parsing, reported once the queue is drained. */
+enum pending {
+    P_NONE,     /* nothing */
+    P_NOMEM,    /* out of memory */
+    P_IO,       /* the byte source failed: message in 'pend_err' */
+    P_STRAY,    /* a quote inside an unquoted field */
+    P_AFTER,    /* text after the closing quote of a field */
+    P_UNTERM,   /* a quoted field still open at the end of input */
+    P_TOOBIG,   /* a field larger than max_field */
+    P_TOOBIGQ,  /* the same, in a quoted field still open */
+    P_ENCODING, /* a UTF-16/32 byte order mark: name in 'pend_enc' */
+};
+
+/*
+** The reader: the parser, the input, the batches of records and the problems.
+** With a parser thread, the parser's fields, each batch and the caller's
+** fields are kept at least SEP bytes apart, so that the two threads do
+** not write to the same cache lines.
+*/
+struct cw_csv {
+    /* Set up once, then read by both threads. */
+    char *name;      /* input name for messages, owned */
+    cw_read_fn read; /* byte source ... */
+    void *ud;        /* ... and its argument */
+    cw_csvopts o;    /* options, copied */
+    int fd;          /* file read by cw__csv_openfile, or -1 */
+    int ownfd;       /* 1 when 'fd' must be closed */
+    char *fbuf;      /* read(2) buffer of FILE_BUF bytes, or NULL */
+    int ahead;       /* 1: parse in a thread once reading starts */
+    int running;     /* 1: the parser thread exists, not joined */
+    int threaded;    /* 1: the parser thread was started */
+    pthread_t tid;   /* the parser thread */
+    char pad0[SEP];
+    /* The parser's: with a parser thread, only it touches these (the
+    ** caller reads 'pend', 'eof' and 'line' once it has ended). */
+    enum state st;              /* where the parser is */
+    unsigned char special[256]; /* 1 for delimiter, quote, CR and LF */
+    char *ent;                  /* saved bytes of the field being parsed */
+    size_t elen;                /* bytes in 'ent' */
+    size_t ecap;                /* bytes allocated for 'ent' */
+    const char *chunk;          /* current input chunk, borrowed from 'read' */
+    size_t chunklen;            /* its size */
+    size_t chunkpos;            /* bytes of it already parsed */
+    unsigned char head[4];      /* first bytes of input, kept to spot a BOM */
+    size_t nhead;               /* bytes in 'head' */
+    int sniffed;                /* 1 once the BOM question is settled */
+    int eof;                    /* 1 once the end of input was parsed */
+    batch *fb;                  /* the batch the callbacks fill */
+    rec cur;                    /* record being built by the callbacks */
+    unsigned long line;         /* line where the next unparsed byte is */
+    int lastcr;                 /* 1: the last line end parsed was a lone CR */
+    enum pending pend;          /* problem found while parsing, not yet shown */
+    unsigned long pend_line;    /* its line */
+    unsigned long pend_col;     /* its field number, 0 for none */
+    const char *pend_enc;       /* P_ENCODING: the encoding the BOM names */
+    cw_err pend_err;            /* P_IO: the byte source's error */
+    unsigned long long offset;  /* input bytes consumed */
+    char pad1[SEP];
+    /* The trade, under 'mu'. */
+    pthread_mutex_t mu; /* guards 'ready', 'spare' and 'stop' */
+    pthread_cond_t cv;  /* signalled when one of them changes */
+    batch *ready;       /* a filled batch for the caller, or NULL */
+    batch *spare;       /* an empty batch for the parser, or NULL */
+    int stop;           /* 1: the caller closes; the parser must end */
+    char pad2[SEP];
+    batch b[2]; /* the two batches, padded apart */
+    /* The caller's. */
+    batch *rb;                 /* the batch records are handed out from */
+    size_t qhead;              /* next record of 'rb' to hand out */
+    rec now;                   /* the record handed out last */
+    int fatal;                 /* sticky status once reading cannot go on */
+    int hdrdone;               /* 1 once the header question is settled */
+    int hdrrc;                 /* what cw__csv_header() returned then */
+    char **cols;               /* header names, NUL-terminated, 'ncols' */
+    char *colbytes;            /* the bytes 'cols' point into */
+    size_t ncols;              /* header names (0 without a header) */
+    unsigned long long rownum; /* data records handed out so far */
+    const char *code;          /* code of the last problem, "" for none */
+    unsigned long errline;     /* line of the last problem */
+    unsigned long errcol;      /* field number of the last problem */
+    cw_err err;                /* message of the last problem */
+};
+
+/*
+** Parse one more slice of input, reading a chunk first when the current
+** one is used up (csvparse.c).  Problems are left pending.
+*/
+void cw__csvparse_fill(cw_csv *r);
+
+/*
+** Start batch 'to' (which may be r->fb itself) with nothing but the fields
+** of the record being built, which are at the end of r->fb, so that the
+** buffers do not grow without end (csvparse.c).  CW_OK, or CW_ENOMEM (then
+** pending).
+*/
+int cw__csvparse_carry(cw_csv *r, batch *to);
+
+#endif /* CW_CSVINT_H */

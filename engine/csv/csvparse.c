@@ -1,0 +1,558 @@
+/*
+** csvparse.c -- the CSV parser: the byte-level state machine that turns
+** slices of input into the fields and records of a batch, counts the
+** physical lines, strips a UTF-8 BOM, checks UTF-8 and NUL bytes, caps the
+** size of a field, and notes the first problem for the reader to report.
+** The parser is our own (docs/decisions.md, "Our own CSV parser"); libcsv
+** stays as the reference it is tested against (tests/test_csvread.c).
+** Runs in the caller's thread or in the reader's parser thread
+** (csvread.c), touching only the parser's part of the reader.
+*/
+#include "csv/csvint.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SLICE (64u * 1024) /* most bytes parsed at once */
+
+/* ==== Problems ==== */
+
+/*
+** Note a problem found while parsing: it is reported, and reading stops,
+** once the records completed before it have been handed out.  Only the
+** first one counts.
+*/
+static void pend(cw_csv *r, enum pending what, unsigned long line,
+                 unsigned long col)
+{
+    if (r->pend != P_NONE)
+        return;
+    r->pend = what;
+    r->pend_line = line;
+    r->pend_col = col;
+}
+
+/* ==== Fields and records ==== */
+
+/* The line where the field being parsed started. */
+static unsigned long open_field_line(const cw_csv *r)
+{
+    return r->cur.nf > 0 ? r->cur.line + r->cur.nlines : r->line;
+}
+
+#define ONES 0x0101010101010101ull  /* one in every byte */
+#define HIGHS 0x8080808080808080ull /* the top bit of every byte */
+
+/* Nonzero when one of the 8 bytes in 'w' is below 0x0E or above 0x7F. */
+#define ODD8(w) (((((w)-ONES * 0x0E) & ~(w)) | (w)) & HIGHS)
+/* The same for the 4 bytes in 'w'. */
+#define ODD4(w) (((((w)-0x0E0E0E0Eu) & ~(w)) | (w)) & 0x80808080u)
+
+/*
+** Bytes to skip before the first odd byte flagged in 'm' = ODD8(w) (a
+** borrow only runs upwards, so the lowest flag is exact): on little-endian
+** GCC or Clang, its position; elsewhere 0, which is merely slower.
+*/
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SKIP(m) ((size_t)__builtin_ctzll(m) >> 3)
+#else
+#define SKIP(m) 0
+#endif
+
+/*
+** Copy the 'len' bytes at 's' to 'd' and return 1 when one of them is
+** below 0x0E or above 0x7F (a NUL, CR, LF or other control byte, or a
+** non-ASCII byte), testing eight bytes at a time.
+*/
+static int copy_odd(unsigned char *d, const unsigned char *s, size_t len)
+{
+    uint64_t w, acc = 0;
+    uint32_t x, y;
+
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 <= len; i += 8) {
+            memcpy(&w, s + i, 8);
+            memcpy(d + i, &w, 8);
+            acc |= ODD8(w);
+        }
+        memcpy(&w, s + len - 8, 8);
+        memcpy(d + len - 8, &w, 8);
+        return (acc | ODD8(w)) != 0;
+    }
+    if (len >= 4) {
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        memcpy(d, &x, 4);
+        memcpy(d + len - 4, &y, 4);
+        return (ODD4(x) | ODD4(y)) != 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        d[i] = s[i];
+        acc |= s[i] < 0x0E || s[i] >= 0x80;
+    }
+    return acc != 0;
+}
+
+/*
+** Length of the valid UTF-8 sequence starting with the non-ASCII byte at
+** 's', of which 'left' bytes remain, or 0 when it is invalid (overlong,
+** surrogate, above U+10FFFF, truncated or a stray continuation byte).
+*/
+static size_t u8seq(const unsigned char *s, size_t left)
+{
+    unsigned c = s[0];
+
+    if (c >= 0xC2 && c <= 0xDF)
+        return left >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (left < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
+            return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (left < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+            (s[3] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/*
+** Scan the 'len' bytes of a field at 's': return the number of line ends
+** in it (CR, LF and CRLF each count once) and store in '*bad' the offset
+** of its first NUL or invalid UTF-8 byte (or 'len' when there is none)
+** and in '*nul' whether that byte is a NUL.  Called only for the fields
+** in which copy_odd() saw such bytes; plain runs are skipped eight bytes
+** at a time.
+*/
+static unsigned long scan(const unsigned char *s, size_t len, size_t *bad,
+                          int *nul)
+{
+    unsigned long lines = 0;
+    size_t i = 0, n;
+    uint64_t w;
+
+    *bad = len;
+    *nul = 0;
+    while (i < len) {
+        unsigned char c;
+
+        if (i + 8 <= len) {
+            memcpy(&w, s + i, 8);
+            w = ODD8(w);
+            if (w == 0) {
+                i += 8;
+                continue;
+            }
+            i += SKIP(w);
+        }
+        c = s[i];
+        if (c >= 0x0E && c < 0x80) {
+            i++;
+        } else if (c >= 0x80) {
+            n = *bad == len ? u8seq(s + i, len - i) : 1;
+            if (n == 0) {
+                *bad = i;
+                n = 1;
+            }
+            i += n;
+        } else {
+            if (c == '\r' || (c == '\n' && (i == 0 || s[i - 1] != '\r')))
+                lines++;
+            else if (c == 0 && *bad == len) {
+                *bad = i;
+                *nul = 1;
+            }
+            i++;
+        }
+    }
+    return lines;
+}
+
+/*
+** A complete field: append the 'len' bytes at 's' to the record being
+** built, with their line ends and their first bad byte.
+*/
+static void on_field(cw_csv *r, const char *s, size_t len)
+{
+    batch *b = r->fb;
+    rec *c = &r->cur;
+    unsigned long fline;
+    size_t bad;
+    int nul, odd;
+
+    if (r->pend != P_NONE)
+        return;
+    if (c->nf == 0) {
+        c->f0 = b->nfields;
+        c->line = r->line;
+        c->nlines = 0;
+        c->badf = 0;
+    }
+    fline = c->line + c->nlines;
+    if (len > r->o.max_field) {
+        pend(r, P_TOOBIG, fline, c->nf + 1);
+        return;
+    }
+    if (b->nbytes + len + 1 > b->bytescap) {
+        char *nb = cw__grow(b->bytes, &b->bytescap, b->nbytes + len + 1, 1);
+
+        if (nb == NULL)
+            goto nomem;
+        b->bytes = nb;
+    }
+    if (b->nfields == b->fieldscap) {
+        span *nf =
+            cw__grow(b->fields, &b->fieldscap, b->nfields + 1, sizeof *nf);
+
+        if (nf == NULL)
+            goto nomem;
+        b->fields = nf;
+    }
+    odd = copy_odd((unsigned char *)b->bytes + b->nbytes,
+                   (const unsigned char *)s, len);
+    b->bytes[b->nbytes + len] = '\0';
+    b->fields[b->nfields].off = b->nbytes;
+    b->fields[b->nfields].len = len;
+    b->nfields++;
+    b->nbytes += len + 1;
+    c->nf++;
+    if (!odd)
+        return;
+    c->nlines += scan((const unsigned char *)s, len, &bad, &nul);
+    if (bad < len && c->badf == 0) {
+        c->badf = c->nf;
+        c->badat = bad;
+        c->badline = fline;
+        c->badnul = nul;
+    }
+    return;
+
+nomem:
+    pend(r, P_NOMEM, fline, 0);
+}
+
+/*
+** A record ends with the CR or LF 'c', or -1 at the end of input: queue
+** the record being built, or count the empty line; a LF right after a CR
+** that ended a line is the second half of a CRLF.
+*/
+static void on_record(cw_csv *r, int c)
+{
+    batch *b = r->fb;
+
+    if (r->pend != P_NONE)
+        return;
+    if (r->cur.nf == 0) {
+        if (c >= 0 && !(c == '\n' && r->lastcr))
+            r->line++;
+        r->lastcr = c == '\r';
+        return;
+    }
+    if (b->nrecs == b->recscap) {
+        rec *nr = cw__grow(b->recs, &b->recscap, b->nrecs + 1, sizeof *nr);
+
+        if (nr == NULL) {
+            pend(r, P_NOMEM, r->cur.line, 0);
+            return;
+        }
+        b->recs = nr;
+    }
+    b->recs[b->nrecs++] = r->cur;
+    r->line = r->cur.line + r->cur.nlines + (c >= 0 ? 1 : 0);
+    r->lastcr = c == '\r';
+    r->cur.nf = 0;
+}
+
+/* ==== Parsing ==== */
+
+/*
+** Add the 'len' bytes at 's' to the saved bytes of the open field (its
+** bytes from earlier input, which will not stay in place).  0, or -1 when
+** out of memory (then pending).
+*/
+static int save(cw_csv *r, const void *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (r->elen + len > r->ecap) {
+        char *e = cw__grow(r->ent, &r->ecap, r->elen + len, 1);
+
+        if (e == NULL) {
+            pend(r, P_NOMEM, open_field_line(r), 0);
+            return -1;
+        }
+        r->ent = e;
+    }
+    memcpy(r->ent + r->elen, s, len);
+    r->elen += len;
+    return 0;
+}
+
+/* End the open field: its saved bytes, then the 'len' bytes at 's'. */
+static void end_field(cw_csv *r, const unsigned char *s, size_t len)
+{
+    if (r->elen == 0) {
+        on_field(r, (const char *)s, len); /* the common case: no copy */
+        return;
+    }
+    if (save(r, s, len) == 0)
+        on_field(r, r->ent, r->elen);
+    r->elen = 0;
+}
+
+/* End the open field (its saved bytes, then the 'len' bytes at 's') at
+** the byte 'c', a delimiter or a line end, which also ends the record. */
+static void end_at(cw_csv *r, const unsigned char *s, size_t len,
+                   unsigned char c)
+{
+    end_field(r, s, len);
+    if (c == (unsigned char)r->o.delim) {
+        r->st = S_FIELD;
+    } else {
+        on_record(r, c);
+        r->st = S_ROW;
+    }
+}
+
+/*
+** Parse the 'len' bytes at 's' as RFC 4180 CSV with the options'
+** delimiter and quote: a quoted field may hold delimiters, line ends and
+** doubled quotes; a quote elsewhere is an error unless quotes are lenient
+** (then it is data, and so is text after a closing quote).  Complete
+** fields and records go to on_field() and on_record(); the bytes of a
+** field still open at the end are saved.  The first problem is left
+** pending and ends parsing.
+**
+** Between special bytes the parser skips ahead without copying: an
+** unquoted field up to the next byte flagged in 'special', a quoted one
+** up to the next quote (memchr), and a field found whole in 's' goes
+** from 's' to on_field() directly.  'run' is where the unsaved bytes of
+** the open field start.
+*/
+static void feed(cw_csv *r, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + len, *run = p;
+    const unsigned char *q;
+    unsigned char quote = (unsigned char)r->o.quote;
+    unsigned char delim = (unsigned char)r->o.delim;
+    int lenient = r->o.lenient_quotes;
+
+    while (p < e && r->pend == P_NONE) {
+        switch (r->st) {
+        case S_ROW: /* between records: a line end here is an empty line */
+            if (*p == '\r' || *p == '\n') {
+                on_record(r, *p++);
+                continue;
+            }
+            /* fall through */
+        case S_FIELD: /* a field starts here */
+            if (*p == quote) {
+                r->st = S_QUOTED;
+                run = ++p;
+                continue;
+            }
+            r->st = S_BARE;
+            run = p;
+            /* fall through */
+        case S_BARE:
+            while (p < e && !r->special[*p])
+                p++;
+            if (p == e)
+                continue;
+            if (*p == quote) {
+                if (!lenient) {
+                    pend(r, P_STRAY, open_field_line(r), r->cur.nf + 1);
+                    continue;
+                }
+                p++; /* data */
+                continue;
+            }
+            end_at(r, run, (size_t)(p - run), *p);
+            p++;
+            continue;
+        case S_QUOTED:
+            q = memchr(p, quote, (size_t)(e - p));
+            p = q != NULL ? q + 1 : e;
+            if (q != NULL)
+                r->st = S_QUOTE;
+            continue;
+        case S_QUOTE: /* after a quote in a quoted field, at p - 1 unless
+                         it ended the previous input (then p == run) */
+            if (*p == delim || *p == '\r' || *p == '\n') {
+                end_at(r, run, p > run ? (size_t)(p - 1 - run) : 0, *p);
+                p++;
+                continue;
+            }
+            if (*p != quote && !lenient) {
+                pend(r, P_AFTER, open_field_line(r), r->cur.nf + 1);
+                continue;
+            }
+            /* A doubled quote is one quote; in lenient mode, a quote
+            ** followed by other text is data with it. */
+            if (p == run && save(r, &quote, 1) != 0)
+                continue;
+            if (*p == quote) {
+                if (p > run && save(r, run, (size_t)(p - run)) != 0)
+                    continue;
+                run = p + 1;
+            }
+            p++;
+            r->st = S_QUOTED;
+            continue;
+        }
+    }
+    r->offset += (size_t)(p - (const unsigned char *)s);
+    if (r->pend != P_NONE)
+        return;
+    if (r->st == S_BARE || r->st == S_QUOTED)
+        save(r, run, (size_t)(p - run));
+    else if (r->st == S_QUOTE && p > run)
+        save(r, run, (size_t)(p - 1 - run));
+    /* An open field may hold max_field bytes and one more, which may be
+    ** a closing quote or a stray one (then that error is the one shown);
+    ** right after a quote, that quote was the one more. */
+    if (r->pend == P_NONE && r->elen > r->o.max_field + (r->st != S_QUOTE))
+        pend(r, r->st == S_BARE ? P_TOOBIG : P_TOOBIGQ, open_field_line(r),
+             r->cur.nf + 1);
+}
+
+/*
+** Settle the BOM question with the first bytes of input in 'head': drop
+** a UTF-8 BOM, refuse a UTF-16 or UTF-32 one, and parse the rest.
+*/
+static void sniff(cw_csv *r)
+{
+    const unsigned char *h = r->head;
+    size_t n = r->nhead, skip = 0;
+
+    r->sniffed = 1;
+    if (n >= 4 && h[0] == 0 && h[1] == 0 && h[2] == 0xFE && h[3] == 0xFF)
+        r->pend_enc = "UTF-32BE";
+    else if (n >= 4 && h[0] == 0xFF && h[1] == 0xFE && h[2] == 0 && h[3] == 0)
+        r->pend_enc = "UTF-32LE";
+    else if (n >= 2 && h[0] == 0xFF && h[1] == 0xFE)
+        r->pend_enc = "UTF-16LE";
+    else if (n >= 2 && h[0] == 0xFE && h[1] == 0xFF)
+        r->pend_enc = "UTF-16BE";
+    else if (n >= 3 && h[0] == 0xEF && h[1] == 0xBB && h[2] == 0xBF)
+        skip = 3;
+    if (r->pend_enc != NULL) {
+        pend(r, P_ENCODING, 1, 0);
+        return;
+    }
+    r->offset += skip;
+    feed(r, (const char *)h + skip, n - skip);
+}
+
+/*
+** End of input: a quoted field still open is an error (even in lenient
+** mode, where it would swallow the rest of the file), else the open
+** field and record end here; a field ending in its closing quote too.
+*/
+static void finish(cw_csv *r)
+{
+    r->eof = 1;
+    if (!r->sniffed)
+        sniff(r);
+    if (r->pend != P_NONE || r->st == S_ROW)
+        return;
+    if (r->st == S_QUOTED) {
+        pend(r, P_UNTERM, open_field_line(r), r->cur.nf + 1);
+        return;
+    }
+    end_field(r, (const unsigned char *)"", 0);
+    on_record(r, -1);
+}
+
+/* Parse one more slice of input (csvint.h). */
+void cw__csvparse_fill(cw_csv *r)
+{
+    size_t n;
+
+    if (r->chunkpos == r->chunklen) {
+        cw_err e = {CW_OK, ""};
+        size_t len = 0;
+        const char *p = r->read(r->ud, &len, &e);
+
+        if (p == NULL) {
+            r->pend_err = e;
+            if (r->pend_err.msg[0] == '\0')
+                snprintf(r->pend_err.msg, sizeof r->pend_err.msg, "read error");
+            pend(r, P_IO, r->line, 0);
+            return;
+        }
+        if (len == 0) {
+            finish(r);
+            return;
+        }
+        r->chunk = p;
+        r->chunklen = len;
+        r->chunkpos = 0;
+    }
+    if (!r->sniffed) {
+        while (r->nhead < sizeof r->head && r->chunkpos < r->chunklen)
+            r->head[r->nhead++] = (unsigned char)r->chunk[r->chunkpos++];
+        if (r->nhead < sizeof r->head)
+            return;
+        sniff(r);
+        return;
+    }
+    n = r->chunklen - r->chunkpos;
+    if (n > SLICE)
+        n = SLICE;
+    feed(r, r->chunk + r->chunkpos, n);
+    r->chunkpos += n;
+}
+
+/*
+** Start batch 'to' with the fields of the record being built only
+** (csvint.h).  CW_OK, or CW_ENOMEM (then pending).
+*/
+int cw__csvparse_carry(cw_csv *r, batch *to)
+{
+    batch *from = r->fb;
+    size_t nf = r->cur.nf, f0 = r->cur.f0, off0, nb;
+
+    to->nrecs = 0;
+    to->last = 0;
+    if (nf == 0) {
+        to->nbytes = to->nfields = 0;
+        return CW_OK;
+    }
+    off0 = from->fields[f0].off;
+    nb = from->nbytes - off0;
+    if (to != from) {
+        char *bytes = cw__grow(to->bytes, &to->bytescap, nb, 1);
+        span *fields;
+
+        if (bytes == NULL)
+            goto nomem;
+        to->bytes = bytes;
+        fields = cw__grow(to->fields, &to->fieldscap, nf, sizeof *fields);
+        if (fields == NULL)
+            goto nomem;
+        to->fields = fields;
+    } else if (f0 == 0) {
+        return CW_OK;
+    }
+    memmove(to->bytes, from->bytes + off0, nb);
+    memmove(to->fields, from->fields + f0, nf * sizeof *to->fields);
+    for (size_t i = 0; i < nf; i++)
+        to->fields[i].off -= off0;
+    to->nbytes = nb;
+    to->nfields = nf;
+    r->cur.f0 = 0;
+    return CW_OK;
+
+nomem:
+    pend(r, P_NOMEM, open_field_line(r), 0);
+    return CW_ENOMEM;
+}

@@ -1,0 +1,111 @@
+/*
+** sinkpg.h -- what the files of the PostgreSQL sink share: its shared
+** connection and its state, the helpers for messages and statements
+** (sink_pgsql.c), the table made ready at open (pgtable.c), and the COPY
+** data of a row with its input position (pgcopy.c).  Private to
+** engine/db.
+*/
+#ifndef CW_SINKPG_H
+#define CW_SINKPG_H
+
+#include "db/pg.h"
+#include "db/share.h"
+#include "io/sink.h"
+
+#define CONVLEN 48 /* room for one converted date */
+
+/* One connection, shared by every sink on the same connection string. */
+typedef struct conn {
+    cw_shared sh;            /* key: the connection string (never shown) */
+    PGconn *pg;              /* the connection */
+    cw_tx tx;                /* the transaction its sinks share */
+    int broken;              /* the connection was lost */
+    unsigned long nstage;    /* staging tables made, for their names */
+    struct cw_sink *copying; /* the sink whose COPY is open, or NULL */
+} conn;
+
+/* A sink: one table, written through COPYs on a shared connection. */
+struct cw_sink {
+    conn *c;                 /* the shared connection */
+    unsigned long gen;       /* the transaction it writes in */
+    int committed;           /* commit() succeeded */
+    int upsert;              /* mode upsert: through the staging table */
+    char *table;             /* table name as given, for messages */
+    char *qtable;            /* quoted (qualified) table name */
+    char *stage;             /* upsert: quoted staging table name */
+    char *copysql;           /* COPY ... FROM STDIN */
+    char *mergesql;          /* upsert: INSERT ... SELECT; TRUNCATE */
+    size_t ncols;            /* columns */
+    char **names;            /* their names, for messages */
+    enum cw_coltype *types;  /* their types */
+    char conv[CONVLEN];      /* room for a converted value */
+    cw_buf data;             /* COPY data not yet given to libpq */
+    cw_buf pos;              /* file:line of each row of the batch,
+                                packed: see addpos() in pgcopy.c */
+    size_t npos;             /* rows in the batch */
+    size_t lastfile;         /* file of the last row in 'pos' */
+    unsigned long lastline;  /* and its line */
+    size_t maxrows;          /* rows per COPY: BATCH_ROWS or COPY_ROWS */
+    size_t batchbytes;       /* bytes of the batch so far */
+    char **files;            /* file names seen (copies) */
+    const char **filekeys;   /* and the pointers they were given as */
+    size_t nfiles, filecap;  /* count, room */
+    unsigned long long seq;  /* upsert: rows staged in this batch */
+    unsigned long long rows; /* rows written */
+    cw_err err;              /* last error */
+};
+
+/* ==== sink_pgsql.c ==== */
+
+/* Record libpq's last message on 'pg' (NULL: out of memory) in 'err',
+** after 'what', for database 'dbname'; return 'code'. */
+int cw__pgsink_fail(cw_err *err, int code, PGconn *pg, const char *dbname,
+                    const char *what);
+
+/* 1 when the failure in 'res' (NULL: on the connection) means that the
+** connection is gone: libpq says so, or made the error itself (a server
+** error always has a SQLSTATE), or the server said it is shutting down
+** (class 57P) or that the connection failed (class 08). */
+int cw__pgsink_gone(PGconn *pg, const PGresult *res);
+
+/* The database name of 's', for messages (never the connection string). */
+const char *cw__pgsink_dbname(const cw_sink *s);
+
+/* Run 'sql' in the sink's transaction; a lost connection marks it broken.
+** CW_OK or the status, the message in s->err after 'what'. */
+int cw__pgsink_run(cw_sink *s, const char *sql, const char *what);
+
+/* ==== pgtable.c ==== */
+
+/* Append 'name' to 'b' quoted ("a.b", with 'qualified', as schema a,
+** table b); a failure is recorded in 's'. */
+int cw__pgsink_addname(cw_sink *s, cw_buf *b, const char *name, int qualified);
+
+/*
+** Make the table ready for 'mode', before any row: create it (mode
+** create refuses an existing one; replace drops it first; append and
+** upsert create it when missing) or check that the existing one has the
+** columns 'cols' ('nkey' of them keys), then prepare the upsert's staging
+** table and merge (s->stage, s->mergesql) and the COPY (s->copysql).
+** 'b' is room to write SQL in.  CW_OK or the status, message in s->err.
+*/
+int cw__pgsink_table(cw_sink *s, const cw_sinkcol *cols, size_t nkey,
+                     enum cw_sinkmode mode, cw_buf *b);
+
+/* ==== pgcopy.c ==== */
+
+/*
+** Append row 'f' (s->ncols values) from 'file':'line' to s->data as COPY
+** text, the upsert's sequence number after it, and note its position in
+** s->pos.  CW_OK; CW_ENOMEM (no message); or CW_ESINK for a value that
+** its column's type refuses (message in s->err).  On failure s->data is
+** left as it was.
+*/
+int cw__pgsink_addrow(cw_sink *s, const cw_field *f, const char *file,
+                      unsigned long line);
+
+/* Write the file:line of row 'i' of the batch ("-" when unknown) into
+** 'out' of 'n' bytes (only ever for a message). */
+void cw__pgsink_rowwhere(const cw_sink *s, size_t i, char *out, size_t n);
+
+#endif /* CW_SINKPG_H */

@@ -1,22 +1,80 @@
 /*
-** cli.h -- commands of the crosswalk CLI that live outside main.c.
+** cli.h -- the crosswalk command line: the exit codes, one file per
+** command, main.c dispatching to them, and print.c holding what the
+** commands share (help, usage errors, problems and summaries).  A command
+** file calls print.c and the public API only; no cli/ file calls main.c.
 */
 #ifndef CW_CLI_H
 #define CW_CLI_H
 
 #include "crosswalk.h"
 
-/* 'crosswalk test [RECIPE|DIR]': run recipe cases; returns an exit code. */
+#include <stddef.h>
+
+/* Exit codes, documented in --help and the README. */
+enum {
+    EXIT_CLEAN = 0,      /* every record written */
+    EXIT_REJECTS = 1,    /* finished, some records rejected */
+    EXIT_USAGE = 2,      /* usage, recipe or schema error; nothing read */
+    EXIT_ABORTED = 3,    /* aborted mid-run; outputs rolled back */
+    EXIT_SANDBOX = 4,    /* a recipe hit a sandbox limit */
+    EXIT_INTERRUPT = 130 /* interrupted by SIGINT */
+};
+
+/* ==== Commands: each returns an exit code ==== */
+
+/* 'crosswalk run' and 'crosswalk check' (cli/run.c). */
+int cw_cli_run(int argc, char **argv, const char *home);
+int cw_cli_check(int argc, char **argv, const char *home);
+
+/* 'crosswalk validate' (cli/validate.c). */
+int cw_cli_validate(int argc, char **argv, const char *home);
+
+/* 'crosswalk convert IN OUT' (cli/convert.c); 'home' is unused. */
+int cw_cli_convert(int argc, char **argv, const char *home);
+
+/* 'crosswalk test [RECIPE|DIR]': run recipe cases (cli/testrun.c). */
 int cw_cli_test(int argc, char **argv, const char *home);
 
 /* 'crosswalk inspect', 'crosswalk schemas' and 'crosswalk schema show'
-** (cli/inspect.c): return an exit code. */
+** (cli/inspect.c). */
 int cw_cli_inspect(int argc, char **argv, const char *home);
 int cw_cli_schemas(int argc, char **argv, const char *home);
 int cw_cli_schema(int argc, char **argv, const char *home);
 
 /* 'crosswalk load FILE... --into TARGET' (cli/load.c). */
 int cw_cli_load(int argc, char **argv, const char *home);
+
+/* ==== Shared by the commands (cli/print.c) ==== */
+
+/* 1 when one of the 'argc' arguments is -h or --help. */
+int cw_cli_wants_help(int argc, char **argv);
+
+/* Print "crosswalk: <message>" and the command's 'usage'; return
+** EXIT_USAGE. */
+int cw_cli_usage(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print "crosswalk CMD: WHAT ARG" and a pointer to CMD's help; return
+** EXIT_USAGE. */
+int cw_cli_misuse(const char *cmd, const char *what, const char *arg);
+
+/* The problems of a run or load, printed on stderr as "file:line:col:
+** code: message": every warning, and the first 'limit' rejections. */
+typedef struct cw_cli_view {
+    unsigned long shown; /* rejections reported */
+    unsigned long limit; /* how many to print */
+} cw_cli_view;
+
+/* A cw_problem_fn printing through the cw_cli_view 'ud'. */
+void cw_cli_on_problem(void *ud, const cw_problem *p);
+
+/* Say how many rejections 'v' did not print, if any. */
+void cw_cli_more(const cw_cli_view *v);
+
+/* The first line of a summary on stderr: "read N = written W + ...",
+** with "+ unprocessed U" when the run or load failed ('ok' 0). */
+void cw_cli_counts(const cw_summary *s, int ok);
 
 /* The last line of a failed run or load on stderr: where it stopped and
 ** what was committed ('ncommitted' outputs, listed before it). */

@@ -1,7 +1,7 @@
 /*
 ** inspect.c -- 'crosswalk inspect', 'crosswalk schemas' and 'crosswalk
 ** schema show': argument parsing, printing and exit codes over
-** cw_inspect() and cw_schemaset_* (engine/inspect.c).
+** cw_inspect() and cw_schemaset_* (engine/api/inspect.c).
 */
 #include "cli.h"
 
@@ -51,27 +51,10 @@ static const char usage_schema[] =
     "\n"
     "exit: 0 shown, 2 usage error or unknown schema.\n";
 
-/* 1 when one of the 'argc' arguments asks for help. */
-static int wants_help(int argc, char **argv)
-{
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-            return 1;
-    return 0;
-}
-
-/* Print "crosswalk CMD: WHAT ARG" and a pointer to help; return 2. */
-static int usage_error(const char *cmd, const char *what, const char *arg)
-{
-    fprintf(stderr, "crosswalk %s: %s%s\n(see 'crosswalk %s --help')\n", cmd,
-            what, arg, cmd);
-    return 2;
-}
-
 /* The exit code for a failed library call. */
 static int exit_for(int status)
 {
-    return status == CW_EUSAGE || status == CW_ELUA ? 2 : 3;
+    return status == CW_EUSAGE || status == CW_ELUA ? EXIT_USAGE : EXIT_ABORTED;
 }
 
 /* ==== JSON ==== */
@@ -293,7 +276,7 @@ int cw_cli_inspect(int argc, char **argv, const char *home)
     cw_inspection *x;
     cw_err err;
 
-    if (wants_help(argc, argv)) {
+    if (cw_cli_wants_help(argc, argv)) {
         fputs(usage_inspect, stdout);
         return 0;
     }
@@ -301,15 +284,15 @@ int cw_cli_inspect(int argc, char **argv, const char *home)
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return usage_error("inspect", "unknown option ", argv[i]);
+            return cw_cli_misuse("inspect", "unknown option ", argv[i]);
         else if (file != NULL)
-            return usage_error("inspect",
-                               "one FILE at a time; extra: ", argv[i]);
+            return cw_cli_misuse("inspect",
+                                 "one FILE at a time; extra: ", argv[i]);
         else
             file = argv[i];
     }
     if (file == NULL)
-        return usage_error("inspect", "no FILE given", "");
+        return cw_cli_misuse("inspect", "no FILE given", "");
     rc = cw_inspect(home, file, &x, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
@@ -331,12 +314,12 @@ int cw_cli_schemas(int argc, char **argv, const char *home)
     int broken = 0, rc;
     cw_err err;
 
-    if (wants_help(argc, argv)) {
+    if (cw_cli_wants_help(argc, argv)) {
         fputs(usage_schemas, stdout);
         return 0;
     }
     if (argc > 0)
-        return usage_error("schemas", "unexpected argument ", argv[0]);
+        return cw_cli_misuse("schemas", "unexpected argument ", argv[0]);
     rc = cw_schemaset_open(home, NULL, &set, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
@@ -453,19 +436,19 @@ int cw_cli_schema(int argc, char **argv, const char *home)
     cw_err err;
     int rc;
 
-    if (wants_help(argc, argv)) {
+    if (cw_cli_wants_help(argc, argv)) {
         fputs(usage_schema, stdout);
         return 0;
     }
     if (argc == 0)
-        return usage_error("schema", "no subcommand (use: schema show NAME)",
-                           "");
+        return cw_cli_misuse("schema", "no subcommand (use: schema show NAME)",
+                             "");
     if (strcmp(argv[0], "show") != 0)
-        return usage_error("schema", "unknown subcommand ", argv[0]);
+        return cw_cli_misuse("schema", "unknown subcommand ", argv[0]);
     if (argc < 2)
-        return usage_error("schema", "no NAME given", "");
+        return cw_cli_misuse("schema", "no NAME given", "");
     if (argc > 2)
-        return usage_error("schema", "one NAME at a time; extra: ", argv[2]);
+        return cw_cli_misuse("schema", "one NAME at a time; extra: ", argv[2]);
     rc = cw_schemaset_open(home, argv[1], &set, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);

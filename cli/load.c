@@ -1,6 +1,6 @@
 /*
 ** load.c -- 'crosswalk load FILE... --into TARGET': argument parsing,
-** printing and exit codes over cw_load_* (engine/load.c).
+** printing and exit codes over cw_load_* (engine/api/load.c).
 */
 #include "cli.h"
 
@@ -51,29 +51,6 @@ static void on_sigint(int sig)
         cw_load_interrupt(the_load);
 }
 
-/* How many rejected rows were printed, of how many allowed. */
-typedef struct view {
-    unsigned long shown; /* rejected rows reported */
-    unsigned long limit; /* how many to print */
-} view;
-
-static void on_problem(void *ud, const cw_problem *p)
-{
-    view *v = ud;
-
-    if (v->shown++ < v->limit)
-        fprintf(stderr, "%s:%lu:%lu: %s: %s\n", p->file ? p->file : "-",
-                p->line, p->col, p->code, p->message);
-}
-
-/* Print "crosswalk load: WHAT ARG" and return the usage exit code. */
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "crosswalk load: %s%s\n(see 'crosswalk load --help')\n",
-            what, arg);
-    return 2;
-}
-
 /* Print the summary of a finished or aborted load. */
 static void print_summary(const cw_load *l, int status)
 {
@@ -82,10 +59,7 @@ static void print_summary(const cw_load *l, int status)
 
     cw_load_summary(l, &s);
     if (status != CW_OK) {
-        fprintf(stderr,
-                "read %llu = written %llu + rejected %llu + filtered 0 "
-                "+ merged 0 + unprocessed %llu\n",
-                s.read, s.written, s.rejected, s.unprocessed);
+        cw_cli_counts(&s, 0);
         for (size_t i = 0; i < cw_load_ntables(l); i++) {
             cw_loadinfo t;
 
@@ -99,10 +73,7 @@ static void print_summary(const cw_load *l, int status)
         cw_cli_aborted(&s, n);
         return;
     }
-    fprintf(stderr,
-            "read %llu = written %llu + rejected %llu + filtered 0 + merged "
-            "0\n",
-            s.read, s.written, s.rejected);
+    cw_cli_counts(&s, 1);
     for (size_t i = 0; i < cw_load_ntables(l); i++) {
         cw_loadinfo t;
 
@@ -123,19 +94,18 @@ int cw_cli_load(int argc, char **argv, const char *home)
     static const char *const takes[] = {
         "--into", "--schema", "--table", "--mode", "--key", "--rejects", NULL};
     int nfiles = 0, into = 0, code, status = CW_OK;
-    view v = {0, 20};
+    cw_cli_view v = {0, 20};
     cw_summary s;
     cw_load *l;
     cw_err err;
 
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage_load, stdout);
-            return 0;
-        }
+    if (cw_cli_wants_help(argc, argv)) {
+        fputs(usage_load, stdout);
+        return EXIT_CLEAN;
+    }
     if (cw_load_new(&l, &err) != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
-        return 3;
+        return EXIT_ABORTED;
     }
     status = cw_load_home(l, home);
     for (int i = 0; status == CW_OK && i < argc; i++) {
@@ -147,11 +117,11 @@ int cw_cli_load(int argc, char **argv, const char *home)
                 break;
         if (takes[k] != NULL && val == NULL) {
             cw_load_close(l);
-            return usage_error(a, " needs a value");
+            return cw_cli_misuse("load", a, " needs a value");
         }
         if (takes[k] == NULL && a[0] == '-' && a[1] != '\0') {
             cw_load_close(l);
-            return usage_error("unknown option ", a);
+            return cw_cli_misuse("load", "unknown option ", a);
         }
         if (takes[k] == NULL) {
             status = cw_load_file(l, a);
@@ -175,36 +145,35 @@ int cw_cli_load(int argc, char **argv, const char *home)
         }
     }
     if (status != CW_OK) {
-        code = usage_error(cw_load_errmsg(l), "");
+        code = cw_cli_misuse("load", cw_load_errmsg(l), "");
         cw_load_close(l);
         return code;
     }
     if (nfiles == 0 || !into) {
         cw_load_close(l);
-        return usage_error(
-            nfiles == 0 ? "no file given" : "no --into TARGET given", "");
+        return cw_cli_misuse(
+            "load", nfiles == 0 ? "no file given" : "no --into TARGET given",
+            "");
     }
-    cw_load_on_problem(l, on_problem, &v);
+    cw_load_on_problem(l, cw_cli_on_problem, &v);
     the_load = l;
     signal(SIGINT, on_sigint);
     status = cw_load_exec(l);
     signal(SIGINT, SIG_DFL);
     the_load = NULL;
-    if (v.shown > v.limit)
-        fprintf(stderr, "... and %lu more rejected records\n",
-                v.shown - v.limit);
+    cw_cli_more(&v);
     if (status != CW_OK)
         fprintf(stderr, "crosswalk: %s\n", cw_load_errmsg(l));
     print_summary(l, status);
     cw_load_summary(l, &s);
     if (status == CW_OK)
-        code = s.rejected > 0 ? 1 : 0;
+        code = s.rejected > 0 ? EXIT_REJECTS : EXIT_CLEAN;
     else if (status == CW_EINTR)
-        code = 130;
+        code = EXIT_INTERRUPT;
     else if (status == CW_EUSAGE && s.read == 0)
-        code = 2;
+        code = EXIT_USAGE;
     else
-        code = 3;
+        code = EXIT_ABORTED;
     cw_load_close(l);
     return code;
 }

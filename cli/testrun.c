@@ -19,6 +19,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static const char usage_test[] =
+    "usage: crosswalk test [RECIPE|DIR]\n"
+    "\n"
+    "Run the test cases of a recipe, or of every recipe in DIR (default\n"
+    "pipelines).  The cases of NAME.lua live in NAME/cases/CASE/: one CSV\n"
+    "per recipe input (named after it), an optional 'params' file of\n"
+    "KEY=VALUE lines, and expected/ with the exact output files, the\n"
+    "rejects.csv when rows are rejected, and summary.txt holding the run's\n"
+    "summary line.  A failing case prints the first differing lines.\n"
+    "exit: 0 every case passed, 1 a case failed, 2 usage error.\n";
+
 /* Read a whole file into a malloc'd buffer; NULL on failure. */
 static char *slurp(const char *path, size_t *len)
 {
@@ -326,6 +337,10 @@ int cw_cli_test(int argc, char **argv, const char *home)
     struct stat st;
     size_t tlen;
 
+    if (cw_cli_wants_help(argc, argv)) {
+        fputs(usage_test, stdout);
+        return EXIT_CLEAN;
+    }
     /* "pipelines/" and "pipelines" name the same cases, and the paths in
     ** expected rejects files must not depend on the spelling. */
     snprintf(target, sizeof target, "%s", argc > 0 ? argv[0] : "pipelines");
@@ -335,7 +350,7 @@ int cw_cli_test(int argc, char **argv, const char *home)
 
     if (stat(target, &st) != 0) {
         fprintf(stderr, "crosswalk: %s: %s\n", target, strerror(errno));
-        return 2;
+        return EXIT_USAGE;
     }
     if (S_ISDIR(st.st_mode)) {
         char **names;
@@ -344,7 +359,7 @@ int cw_cli_test(int argc, char **argv, const char *home)
 
         if (n == 0) {
             fprintf(stderr, "crosswalk: no recipes (*.lua) in %s\n", target);
-            return 2;
+            return EXIT_USAGE;
         }
         for (size_t i = 0; i < n; i++) {
             snprintf(path, sizeof path, "%s/%s", target, names[i]);
@@ -355,5 +370,5 @@ int cw_cli_test(int argc, char **argv, const char *home)
         run_recipe(home, target, &pass, &fail);
     }
     printf("%u cases: %u passed, %u failed\n", pass + fail, pass, fail);
-    return fail > 0 ? 1 : 0;
+    return fail > 0 ? EXIT_REJECTS : EXIT_CLEAN;
 }

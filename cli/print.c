@@ -1,0 +1,91 @@
+/*
+** print.c -- what the commands of the CLI share: help and usage errors,
+** problems and the summary lines of a run or load.
+*/
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cw_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}
+
+int cw_cli_usage(const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "crosswalk: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n\n%s", usage);
+    return EXIT_USAGE;
+}
+
+int cw_cli_misuse(const char *cmd, const char *what, const char *arg)
+{
+    fprintf(stderr, "crosswalk %s: %s%s\n(see 'crosswalk %s --help')\n", cmd,
+            what, arg, cmd);
+    return EXIT_USAGE;
+}
+
+/* Print a problem on stderr as "file:line:col: code: message". */
+static void print_problem(const cw_problem *p)
+{
+    fprintf(stderr, "%s:%lu:%lu: %s: %s\n", p->file ? p->file : "-", p->line,
+            p->col, p->code, p->message);
+}
+
+void cw_cli_on_problem(void *ud, const cw_problem *p)
+{
+    cw_cli_view *v = ud;
+
+    if (p->warning) {
+        fprintf(stderr, "warning: ");
+        print_problem(p);
+        return;
+    }
+    if (v->shown++ < v->limit)
+        print_problem(p);
+}
+
+void cw_cli_more(const cw_cli_view *v)
+{
+    if (v->shown > v->limit)
+        fprintf(stderr, "... and %lu more rejected records\n",
+                v->shown - v->limit);
+}
+
+void cw_cli_counts(const cw_summary *s, int ok)
+{
+    if (ok)
+        fprintf(stderr,
+                "read %llu = written %llu + rejected %llu + filtered %llu "
+                "+ merged %llu\n",
+                s->read, s->written, s->rejected, s->filtered, s->merged);
+    else
+        fprintf(stderr,
+                "read %llu = written %llu + rejected %llu + filtered %llu "
+                "+ merged %llu + unprocessed %llu\n",
+                s->read, s->written, s->rejected, s->filtered, s->merged,
+                s->unprocessed);
+}
+
+void cw_cli_aborted(const cw_summary *s, size_t ncommitted)
+{
+    const char *rest = "nothing was committed";
+
+    if (s->commit_unknown)
+        rest = "whether a database commit went through is unknown (see "
+               "the message above); nothing else was committed";
+    else if (ncommitted > 0)
+        rest = "nothing else was committed";
+    fprintf(stderr, "aborted%s%s; %s\n", s->stopped_at ? " at " : "",
+            s->stopped_at ? s->stopped_at : "", rest);
+}

@@ -1,0 +1,115 @@
+/*
+** runint.h -- what the files of a recipe run share: struct cw_run, the
+** inputs and outputs its recipe declares, and the functions of commit.c
+** that run.c calls.  recipe.c configures a run and loads its recipe,
+** run.c streams the records, commit.c opens and commits the outputs.
+*/
+#ifndef CW_RUNINT_H
+#define CW_RUNINT_H
+
+#include "crosswalk.h"
+
+#include "csv/csvwrite.h"
+#include "io/sink.h"
+#include "io/source.h"
+#include "lua/luabridge.h"
+#include "steps/plan.h"
+#include "values/schema.h"
+
+#include <signal.h>
+
+/* An input the recipe declares. */
+typedef struct input {
+    char *name;        /* as in the recipe */
+    char *schema_name; /* "impactive/messages", or NULL */
+    cw_schema *schema; /* loaded schema, or NULL */
+    char *path;        /* bound path, or NULL */
+    int main;          /* 1 for the streamed input */
+} input;
+
+/* An output the recipe declares. */
+typedef struct output {
+    char *name;              /* as in the recipe */
+    char *path;              /* file name, relative to the output directory */
+    char *table;             /* or a database table */
+    enum cw_sinkmode mode;   /* how the table is written */
+    cw_output db;            /* the open database sink */
+    char *schema_name;       /* or NULL */
+    cw_schema *schema;       /* loaded schema, or NULL */
+    char **cols;             /* output column names */
+    size_t ncols;            /* count of 'cols' */
+    size_t *idx;             /* their layout indexes */
+    const cw_colspec **spec; /* their schema columns, or NULL each */
+    cw_field *vals;          /* values of the row being written */
+    cw_buf *scratch;         /* per-column conversion space */
+    cw_outopts opts;         /* format and splitting */
+    cw_out *out;             /* the open writer */
+    char **efforts;          /* distinct-column spellings seen (for warnings) */
+    size_t nefforts;         /* count of 'efforts' */
+} output;
+
+struct cw_run {
+    cw_err err;                 /* last error */
+    char **params;              /* k0, v0, k1, v1, ... */
+    size_t nparams;             /* pairs * 2 */
+    char *home;                 /* directory with schemas/ and lua/ */
+    cw_lua_limits limits;       /* sandbox limits */
+    char *recipe;               /* recipe path */
+    cw_lua *lua;                /* recipe's state */
+    cw_node *tree;              /* the recipe table */
+    cw_layout *layout;          /* column names of the run */
+    cw_plan *plan;              /* compiled steps */
+    input *in;                  /* declared inputs */
+    size_t nin;                 /* count of 'in' */
+    output *out;                /* declared outputs */
+    size_t nout;                /* count of 'out' */
+    char *outdir;               /* output directory */
+    char *database;             /* target of table outputs */
+    char *rejects;              /* rejects path (explicit or default) */
+    int dryrun;                 /* commit nothing */
+    cw_problem_fn onproblem;    /* problem callback */
+    void *onproblem_ud;         /* its argument */
+    volatile sig_atomic_t stop; /* set by cw_run_interrupt() */
+    int loaded;                 /* cw_run_load() succeeded */
+    int executed;               /* cw_run_exec() was called */
+    /* during exec */
+    input *main;      /* the streamed input */
+    cw_input src;     /* its source */
+    char *mainname;   /* its name in messages (no connection string) */
+    int src_open;     /* 'src' holds an open source */
+    char **rejcols;   /* header of the rejects file */
+    size_t nrejcols;  /* count of 'rejcols' */
+    size_t norig;     /* width of original rows */
+    cw_out *rej;      /* rejects writer, opened on first reject */
+    cw_field *rejrow; /* reject row being written */
+    cw_buf rejline;   /* "_line" text */
+    cw_buf msg;       /* message scratch */
+    cw_buf checkbuf;  /* conversions while checking input values */
+    /* accounting */
+    cw_summary sum;               /* the counters */
+    char stopped_at[300];         /* where an abort happened */
+    char **parts;                 /* committed (or planned) output files */
+    unsigned long long *partrows; /* their rows */
+    size_t nparts;                /* count of 'parts' */
+};
+
+/* ==== Outputs (commit.c) ==== */
+
+/* Check the output directory, creating it and its parents if missing. */
+int cw__run_outdir(cw_run *r);
+
+/* Open every declared output: a file in the output directory, or a
+** database table. */
+int cw__run_open_outputs(cw_run *r);
+
+/* Open the rejects file (default OUTDIR/rejects.csv). */
+int cw__run_open_rejects(cw_run *r);
+
+/* Commit every output and the rejects file, listing what is committed. */
+int cw__run_commit(cw_run *r);
+
+/* Close every output and the rejects file, rolling back what was not
+** committed. */
+void cw__run_close_outputs(cw_run *r);
+
+#endif /* CW_RUNINT_H */

@@ -112,7 +112,7 @@ typedef struct cw_rulekind {
     const char *const *args; /* its argument names, NULL-terminated */
     /* Build the rule's state from 'args' (NULL, or a table holding only
     ** names of 'args') in '*data', set as soon as it is allocated: on
-    ** failure 'drop' frees what was built.  NULL: no state, no checks. */
+    ** failure 'drop' frees what was built.  NULL: the rule keeps nothing. */
     int (*make)(const cw_node *args, void **data, cw_err *err);
     /* Free what 'make' built (NULL data included); NULL: cw__free. */
     void (*drop)(void *data);

@@ -1,7 +1,8 @@
 /*
 ** test_rules.c -- unit tests for the value rules: table tests for every
 ** accepted and rejected spelling of booleans, dates, Organizer dates and
-** phones, time zone conversions, and the named rules built from nodes.
+** phones, time zone conversions, effort names, the rule registry and the
+** named rules built from nodes.
 */
 #include <setjmp.h> /* cmocka.h needs these four first */
 #include <stdarg.h>
@@ -592,6 +593,47 @@ static void test_rules_effort_key(void **state)
     }
 }
 
+/* A second spelling of a name already seen draws the warning; the same
+** spelling, or a different name, does not. */
+static void test_rules_effort_seen(void **state)
+{
+    char *seen[] = {"GOTV Text", "Persuasion"};
+    const struct {
+        const char *in;   /* the effort name */
+        int want;         /* 1 when already seen */
+        const char *warn; /* part of the warning, or "" for none */
+    } cases[] = {
+        {"GOTV Text", 1, ""},
+        {"Persuasion", 1, ""},
+        {"gotv text", 0,
+         "'gotv text' and 'GOTV Text' differ only in case or "
+         "spacing; Organizer may treat them as two efforts"},
+        {" GOTV  Text ", 0, "' GOTV  Text ' and 'GOTV Text' differ"},
+        {"PERSUASION", 0, "'PERSUASION' and 'Persuasion' differ"},
+        {"GOTV Text 2", 0, ""},
+        {"", 0, ""},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < N(cases); i++, ncases++) {
+        char msg[300];
+        int rc = cw__effort_seen(seen, N(seen), cases[i].in,
+                                 strlen(cases[i].in), msg, sizeof msg);
+
+        assert_int_equal(rc, cases[i].want);
+        if (cases[i].warn[0] == '\0')
+            assert_string_equal(msg, "");
+        else if (strstr(msg, cases[i].warn) != msg)
+            fail_msg("case %zu: %s", i, msg);
+    }
+    {
+        char msg[300] = "x";
+
+        assert_int_equal(cw__effort_seen(NULL, 0, "a", 1, msg, sizeof msg), 0);
+        assert_string_equal(msg, "");
+    }
+}
+
 /* ==== Named rules ==== */
 
 /* A string node. */
@@ -746,6 +788,93 @@ static void test_rules_new_errors(void **state)
         assert_non_null(strstr(err.msg, "value 3 is not a string"));
         cw__node_free(bad);
     }
+}
+
+/* The registry drives every message and check: the valid-names message
+** lists every row in order, and each row's arguments are checked against
+** its own list, so a new row needs nothing else. */
+static void test_rules_registry(void **state)
+{
+    cw_buf names = {0};
+    size_t n;
+
+    (void)state;
+    for (n = 0; cw__rule_kind(n) != NULL; n++, ncases++) {
+        const cw_rulekind *k = cw__rule_kind(n);
+        cw_node *args =
+            table("zz_unknown", bool_node(1), NULL, NULL, NULL, NULL);
+        cw_buf want = {0};
+        cw_rule *r = (cw_rule *)&r;
+        cw_err err = {0};
+
+        assert_non_null(k->name);
+        assert_non_null(k->args);
+        assert_non_null(k->apply);
+        assert_true(k->blank_code == NULL || k->blank_msg != NULL);
+        for (size_t j = 0; j < n; j++)
+            assert_string_not_equal(cw__rule_kind(j)->name, k->name);
+        assert_int_equal(cw__buf_printf(&names, "%s%s", n ? ", " : "", k->name),
+                         CW_OK);
+        /* An unknown argument, refused with the row's own list. */
+        assert_int_equal(cw__buf_printf(&want,
+                                        "rule '%s': unknown argument "
+                                        "'zz_unknown' (valid: ",
+                                        k->name),
+                         CW_OK);
+        if (k->args[0] == NULL)
+            assert_int_equal(cw__buf_adds(&want, "none"), CW_OK);
+        for (size_t j = 0; k->args[j] != NULL; j++)
+            assert_int_equal(
+                cw__buf_printf(&want, "%s%s", j ? ", " : "", k->args[j]),
+                CW_OK);
+        assert_int_equal(cw__buf_adds(&want, ")"), CW_OK);
+        assert_int_equal(cw__rule_new(k->name, args, &r, &err), CW_EUSAGE);
+        assert_null(r);
+        assert_string_equal(err.msg, want.p);
+        cw__node_free(args);
+        cw__buf_free(&want);
+        /* A rule without a constructor builds without arguments; null
+        ** passes it unless it refuses blank values. */
+        if (k->make == NULL) {
+            const char *res = "x";
+            size_t len = 1;
+            cw_buf scratch = {0};
+            cw_verdict v = {0};
+            int rc;
+
+            r = rule(k->name, NULL);
+            rc = cw__rule_apply(r, NULL, 0, &scratch, &res, &len, &v);
+            if (k->blank_code != NULL) {
+                assert_int_equal(rc, -1);
+                assert_string_equal(v.code, k->blank_code);
+                assert_string_equal(v.msg, k->blank_msg);
+            } else {
+                assert_int_equal(rc, 0);
+                assert_null(res);
+                assert_int_equal(len, 0);
+            }
+            cw__rule_free(r);
+            cw__buf_free(&scratch);
+        }
+    }
+    assert_true(n >= 12);
+    {
+        cw_rule *r;
+        cw_err err = {0};
+        cw_buf want = {0};
+
+        assert_int_equal(cw__buf_printf(&want,
+                                        "unknown rule 'no_such_rule' (valid: "
+                                        "%s)",
+                                        names.p),
+                         CW_OK);
+        assert_int_equal(cw__rule_new("no_such_rule", NULL, &r, &err),
+                         CW_EUSAGE);
+        assert_string_equal(err.msg, want.p);
+        cw__buf_free(&want);
+    }
+    assert_null(cw__rule_kind(n + 1));
+    cw__buf_free(&names);
 }
 
 /* One application and its expected outcome. */
@@ -1118,7 +1247,9 @@ int main(void)
         cmocka_unit_test(test_rules_date_convert_idempotent),
         cmocka_unit_test(test_rules_phone),
         cmocka_unit_test(test_rules_effort_key),
+        cmocka_unit_test(test_rules_effort_seen),
         cmocka_unit_test(test_rules_new_errors),
+        cmocka_unit_test(test_rules_registry),
         cmocka_unit_test(test_rules_apply),
         cmocka_unit_test(test_rules_apply_messages),
         cmocka_unit_test(test_rules_apply_no_alloc),

@@ -1,8 +1,9 @@
 /*
 ** test_schema.c -- unit tests for schemas: building one from a node tree,
 ** loading the shipped schemas, finding columns by name, alias and prefix,
-** the value check of every column type, malformed schemas, and the
-** out-of-memory sweep.  Fixtures: tests/data/schema (a home with its own
+** the value check of every column type, malformed schemas, unknown keys
+** at every level, and the out-of-memory sweep.  Fixtures: tests/data/schema (a
+*home with its own
 ** schemas/ for the broken files); the real schemas come from
 ** $CW_SOURCE_DIR.
 */
@@ -772,6 +773,90 @@ static void test_schema_malformed(void **state)
              "prefixes[1] needs a 'prefix'");
 }
 
+#define SCHEMA_KEYS                                                            \
+    "(valid: name, title, tool, direction, source, key, organizer, "           \
+    "max_bytes, distinct, columns, prefixes)"
+#define COLUMN_KEYS                                                            \
+    "(valid: name, type, required, nonblank, aliases, values, max_length, "    \
+    "format, rules, doc)"
+
+/* A misspelled key at every level of a schema is refused, naming the
+** file, the column where there is one, the key and the valid keys. */
+static void test_schema_unknown_keys(void **state)
+{
+    cw_node *cols;
+
+    (void)state;
+    bad_tree(tab("name", str("t/x"), "titel", str("X"), "columns",
+                 arr(tab("name", str("x"), NULL), NULL), NULL),
+             "bad.lua: unknown key 'titel' " SCHEMA_KEYS
+             "; did you mean 'title'?");
+    bad_tree(onecol(tab("name", str("x"), "requried", boolean(1), NULL)),
+             "bad.lua: column 'x': unknown key 'requried' " COLUMN_KEYS
+             "; did you mean 'required'?");
+    bad_tree(onecol(tab("nmae", str("x"), NULL)),
+             "bad.lua: columns[1]: unknown key 'nmae' " COLUMN_KEYS
+             "; did you mean 'name'?");
+    bad_tree(onecol(tab("name", str("x"), "rules",
+                        tab("trim", boolean(1), NULL), NULL)),
+             "bad.lua: column 'x': rules: unknown key 'trim' (valid: none)");
+    bad_tree(onecol(tab("name", str("x"), "rules",
+                        arr(tab("rule", str("max_length"), "arg",
+                                tab("n", num(3), NULL), NULL),
+                            NULL),
+                        NULL)),
+             "bad.lua: column 'x': rules[1]: unknown key 'arg' (valid: rule, "
+             "args); did you mean 'args'?");
+    bad_tree(onecol(tab("name", str("x"), "rules",
+                        arr(str("trim"),
+                            tab("rule", str("date"), "args",
+                                tab("timezone", str("UTC"), NULL), NULL),
+                            NULL),
+                        NULL)),
+             "bad.lua: column 'x': rules[2]: rule 'date': unknown argument "
+             "'timezone' (valid: format, tz, input_tz, tzdir)");
+    bad_tree(tab("name", str("t/x"), "distinct",
+                 tab("column", str("x"), "maximum", num(5), NULL), "columns",
+                 arr(tab("name", str("x"), NULL), NULL), NULL),
+             "bad.lua: distinct: unknown key 'maximum' (valid: column, max)");
+    bad_tree(tab("name", str("t/x"), "prefixes",
+                 tab("prefix", str("KQ: "), NULL), "columns",
+                 arr(tab("name", str("x"), NULL), NULL), NULL),
+             "bad.lua: prefixes: unknown key 'prefix' (valid: none)");
+    bad_tree(
+        tab("name", str("t/x"), "prefixes",
+            arr(str("A "), tab("prefix", str("KQ: "), "typ", str("text"), NULL),
+                NULL),
+            "columns", arr(tab("name", str("x"), NULL), NULL), NULL),
+        "bad.lua: prefixes[2]: unknown key 'typ' (valid: prefix, type); "
+        "did you mean 'type'?");
+    cols = arr(tab("name", str("x"), NULL), NULL);
+    assert_int_equal(cw__node_setkey(cols, "extra", 5, boolean(1)), CW_OK);
+    cw__node_finish(cols);
+    bad_tree(tab("name", str("t/x"), "columns", cols, NULL),
+             "bad.lua: columns: unknown key 'extra' (valid: none)");
+}
+
+/* The keys that only document the format are declared, so they load. */
+static void test_schema_documentation_keys(void **state)
+{
+    cw_schema *s;
+
+    (void)state;
+    s = build(tab(
+        "name", str("t/doc"), "title", str("Documented"), "tool",
+        str("organizer"), "direction", str("import"), "source",
+        str("formats.md 1.2 [D4]"), "prefixes",
+        arr(tab("prefix", str("KQ: "), "type", str("text"), NULL), NULL),
+        "columns",
+        arr(tab("name", str("x"), "doc", str("what x holds [D4]"), NULL), NULL),
+        NULL));
+    assert_string_equal(s->name, "t/doc");
+    assert_int_equal(s->ncols, 1);
+    assert_int_equal(s->nprefixes, 1);
+    cw__schema_free(s);
+}
+
 /* Load 'name' from 'home', expecting CW_EUSAGE with 'text'. */
 static void bad_load(const char *home, const char *name, const char *text)
 {
@@ -815,6 +900,18 @@ static void test_schema_load_errors(void **state)
     bad_load(fixtures(), "test/badkey",
              "key column 'Profile Id' is not a column");
     bad_load(fixtures(), "test/notable", "must return a table");
+    bad_load(fixtures(), "test/typo_schema",
+             "schemas/test/typo_schema.lua: unknown key 'max_byte' " SCHEMA_KEYS
+             "; did you mean 'max_bytes'?");
+    bad_load(fixtures(), "test/typo_column",
+             "schemas/test/typo_column.lua: column 'Profile ID': unknown key "
+             "'requried' " COLUMN_KEYS "; did you mean 'required'?");
+    bad_load(fixtures(), "test/typo_rule",
+             "schemas/test/typo_rule.lua: column 'Label': rules[1]: rule "
+             "'max_length': unknown argument 'm' (valid: n)");
+    bad_load(fixtures(), "test/typo_prefix",
+             "schemas/test/typo_prefix.lua: prefixes[1]: unknown key 'prefx' "
+             "(valid: prefix, type); did you mean 'prefix'?");
     {
         cw_schema *s = (cw_schema *)1;
         cw_err err = {0};
@@ -881,6 +978,8 @@ int main(void)
         cmocka_unit_test(test_schema_check_messages),
         cmocka_unit_test(test_schema_check_rules),
         cmocka_unit_test(test_schema_malformed),
+        cmocka_unit_test(test_schema_unknown_keys),
+        cmocka_unit_test(test_schema_documentation_keys),
         cmocka_unit_test(test_schema_load_errors),
         cmocka_unit_test(test_schema_out_of_memory),
     };

@@ -83,31 +83,17 @@ static void merged_cb(void *ud)
 ** that differ only in case or spacing. */
 static int effort_spelling(cw_run *r, output *o, cw_rec *rec, cw_field v)
 {
-    char key[512], other[512];
-    size_t klen;
+    char msg[2 * CW_EFFORT_MAX + 100];
     char **e;
     size_t cap = o->nefforts;
 
-    if (v.p == NULL || v.len >= sizeof key || o->nefforts > 1000)
+    if (v.p == NULL || v.len >= CW_EFFORT_MAX || o->nefforts > 1000)
         return CW_OK;
-    klen = cw__effort_key(v.p, v.len, key);
-    for (size_t i = 0; i < o->nefforts; i++) {
-        size_t l = strlen(o->efforts[i]);
-
-        if (l == v.len && memcmp(o->efforts[i], v.p, l) == 0)
-            return CW_OK;
-        if (cw__effort_key(o->efforts[i], l, other) == klen &&
-            memcmp(other, key, klen) == 0) {
-            r->msg.len = 0;
-            cw__buf_printf(&r->msg,
-                           "'%.*s' and '%s' differ only in case or spacing; "
-                           "Organizer may treat them as two efforts",
-                           (int)v.len, v.p, o->efforts[i]);
-            problem(r, rec->file, rec->line, 0, o->cols[o->opts.split_col],
-                    "W_EFFORT_SPELLING", r->msg.p, 1);
-            break;
-        }
-    }
+    if (cw__effort_seen(o->efforts, o->nefforts, v.p, v.len, msg, sizeof msg))
+        return CW_OK;
+    if (msg[0] != '\0')
+        problem(r, rec->file, rec->line, 0, o->cols[o->opts.split_col],
+                "W_EFFORT_SPELLING", msg, 1);
     e = cw__grow(o->efforts, &cap, o->nefforts + 1, sizeof *e);
     if (e == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");

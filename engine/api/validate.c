@@ -52,29 +52,14 @@ static void distinct_free(distinct *d)
 static int track(vctx *v, const cw_schema *s, distinct *d, const char *val,
                  size_t len, unsigned long line, unsigned long col)
 {
-    char key[512], other[512];
-    size_t klen;
     char **nv;
 
-    if (len >= sizeof key)
-        len = sizeof key - 1;
-    for (size_t i = 0; i < d->n; i++)
-        if (strlen(d->vals[i]) == len && memcmp(d->vals[i], val, len) == 0)
-            return CW_OK;
-    klen = cw__effort_key(val, len, key);
-    for (size_t i = 0; i < d->n; i++) {
-        size_t ol = cw__effort_key(d->vals[i], strlen(d->vals[i]), other);
-
-        if (ol == klen && memcmp(key, other, klen) == 0) {
-            snprintf(v->msg, sizeof v->msg,
-                     "'%.*s' and '%s' differ only in case or spacing; "
-                     "Organizer may treat them as two efforts",
-                     (int)len, val, d->vals[i]);
-            report(v, line, col, s->distinct_col, "W_EFFORT_SPELLING", v->msg,
-                   1);
-            break;
-        }
-    }
+    if (len >= CW_EFFORT_MAX)
+        len = CW_EFFORT_MAX - 1;
+    if (cw__effort_seen(d->vals, d->n, val, len, v->msg, sizeof v->msg))
+        return CW_OK;
+    if (v->msg[0] != '\0')
+        report(v, line, col, s->distinct_col, "W_EFFORT_SPELLING", v->msg, 1);
     nv = cw__grow(d->vals, &d->cap, d->n + 1, sizeof *nv);
     if (nv == NULL)
         return CW_ENOMEM;

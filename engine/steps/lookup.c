@@ -10,11 +10,8 @@
 
 int cw__pred_test(const cw_pred *p, cw_field f)
 {
-    int blank = 1;
+    int blank = f.p == NULL || cw__blank(f.p, f.len);
 
-    for (size_t i = 0; f.p != NULL && i < f.len; i++)
-        if (f.p[i] != ' ' && f.p[i] != '\t')
-            blank = 0;
     switch (p->op) {
     case CW_P_BLANK:
         return blank;

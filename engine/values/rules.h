@@ -83,26 +83,57 @@ int cw__rule_phone(const char *s, size_t len, char *out, size_t *outlen,
 */
 size_t cw__effort_key(const char *s, size_t len, char *out);
 
+/* Effort names compared by cw__effort_seen() are shorter than this. */
+#define CW_EFFORT_MAX 512
+
+/*
+** 1 when the effort name 's' is one of the 'n' distinct names in 'seen'.
+** Otherwise 0, and 'msg' ('size' bytes) gets the W_EFFORT_SPELLING
+** warning when one of them differs from 's' only in case or spacing (the
+** same cw__effort_key), else "".  Every name is shorter than
+** CW_EFFORT_MAX bytes.
+*/
+int cw__effort_seen(char *const *seen, size_t n, const char *s, size_t len,
+                    char *msg, size_t size);
+
 /* ==== Named rules: one interface for plans and schemas ==== */
 
 typedef struct cw_rule cw_rule;
 
 /*
-** Build the rule 'name' with arguments 'args' (a table node or NULL):
-**   "boolean"          -> "true"/"false"
-**   "date"             -> args.format: "iso" (default), "us", "date",
-**                         "us_date", "iso_full"; args.tz: output zone;
-**                         args.input_tz: zone of naive inputs (def. UTC);
-**                         args.tzdir: zoneinfo directory (tests)
-**   "organizer_date"   -> checks Organizer's strict forms, value unchanged
-**   "phone"            -> E.164
-**   "trim", "lower", "upper", "collapse_spaces" (trim + collapse)
-**   "nonblank"         -> rejects empty or all-space (E_REQUIRED)
-**   "enum"             -> args.values = {...}; args.ignore_case
-**   "max_length"       -> args.n: in characters (UTF-8)
-**   "effort_name"      -> nonblank, collapse_spaces
-** Unknown names and bad arguments give CW_EUSAGE with a message listing
-** the valid choices.
+** One row of the rule registry (rules.c), which lists the named rules
+** plans and schemas use ("boolean", "date", "phone", "enum", ...; see
+** the rows for what each does).  Adding a rule is adding a row and its
+** functions: building, checking arguments, applying and the messages
+** that list the rules all read the registry.
+*/
+typedef struct cw_rulekind {
+    const char *name;        /* as written in plans and schemas */
+    const char *const *args; /* its argument names, NULL-terminated */
+    /* Build the rule's state from 'args' (NULL, or a table holding only
+    ** names of 'args') in '*data', set as soon as it is allocated: on
+    ** failure 'drop' frees what was built.  NULL: the rule keeps nothing. */
+    int (*make)(const cw_node *args, void **data, cw_err *err);
+    /* Free what 'make' built (NULL data included); NULL: cw__free. */
+    void (*drop)(void *data);
+    /* Apply the rule to the non-null value 's', as cw__rule_apply()
+    ** does; '*res' and '*reslen' start as 's' and 'len'. */
+    int (*apply)(const void *data, const char *s, size_t len, cw_buf *scratch,
+                 const char **res, size_t *reslen, cw_verdict *v);
+    /* When not NULL, null and blank values are refused with this code
+    ** and 'blank_msg' before 'apply'; when NULL, a null value passes and
+    ** stays null. */
+    const char *blank_code;
+    const char *blank_msg; /* the message for 'blank_code' */
+} cw_rulekind;
+
+/* Row 'i' of the registry, or NULL past the last. */
+const cw_rulekind *cw__rule_kind(size_t i);
+
+/*
+** Build the rule 'name' with arguments 'args' (a table node or NULL).
+** Unknown names and arguments, and bad argument values, give CW_EUSAGE
+** with a message listing the valid choices.
 */
 int cw__rule_new(const char *name, const cw_node *args, cw_rule **out,
                  cw_err *err);
@@ -113,8 +144,8 @@ const char *cw__rule_name(const cw_rule *r);
 ** Apply 'r' to the value 's' (NULL means null).  On success return 0 and
 ** set '*res'/'*reslen' to the converted value: either 's' itself or bytes
 ** in 'scratch' (reused, valid until its next use).  On rejection return
-** -1 and fill 'v'.  A null value passes every rule but "nonblank" and
-** "effort_name", and stays null.
+** -1 and fill 'v'.  A null value passes every rule but those that refuse
+** blank values ("nonblank", "effort_name"), and stays null.
 */
 int cw__rule_apply(const cw_rule *r, const char *s, size_t len, cw_buf *scratch,
                    const char **res, size_t *reslen, cw_verdict *v);

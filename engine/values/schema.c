@@ -4,6 +4,7 @@
 */
 #include "values/schema.h"
 
+#include "core/check.h"
 #include "lua/luabridge.h"
 
 #include <stdio.h>
@@ -12,6 +13,23 @@
 static const char *const typenames[] = {"id",      "text", "integer",  "number",
                                         "boolean", "date", "datetime", "phone",
                                         "email",   "enum", "json",     NULL};
+
+/*
+** The keys of each table of a schema file (docs/schema-format.md): an
+** unknown key is an error, never silently ignored.  'tool', 'direction',
+** 'source', a column's 'doc' and a prefix's 'type' document the format;
+** the checks do not read them ('crosswalk schema show' prints 'doc').
+*/
+static const char *const schema_keys[] = {
+    "name",      "title",     "tool",     "direction", "source",   "key",
+    "organizer", "max_bytes", "distinct", "columns",   "prefixes", NULL};
+static const char *const column_keys[] = {
+    "name",       "type",   "required", "nonblank", "aliases", "values",
+    "max_length", "format", "rules",    "doc",      NULL};
+static const char *const rule_keys[] = {"rule", "args", NULL};
+static const char *const distinct_keys[] = {"column", "max", NULL};
+static const char *const prefix_keys[] = {"prefix", "type", NULL};
+static const char *const list_keys[] = {NULL}; /* columns, rules, prefixes */
 
 const char *cw__coltype_name(enum cw_coltype t)
 {
@@ -112,6 +130,14 @@ static int colspec(const cw_node *n, cw_colspec *c, const char *where,
     const cw_node *rules, *ml;
     int rc;
 
+    if (cw__node_str(n, "name", NULL) != NULL)
+        rc = cw__check_keys(n, column_keys, "key", err, "%s: column '%s'",
+                            where, cw__node_str(n, "name", NULL));
+    else
+        rc = cw__check_keys(n, column_keys, "key", err, "%s: columns[%zu]",
+                            where, idx + 1);
+    if (rc != CW_OK)
+        return rc;
     if (n->type != CW_NODE_TABLE || cw__node_str(n, "name", NULL) == NULL)
         return cw__fail(err, CW_EUSAGE, "%s: columns[%zu] needs a 'name'",
                         where, idx + 1);
@@ -154,6 +180,10 @@ static int colspec(const cw_node *n, cw_colspec *c, const char *where,
         return cw__fail(err, CW_EUSAGE, "%s: enum column '%s' needs 'values'",
                         where, c->name);
     rules = cw__node_get(n, "rules");
+    rc = cw__check_keys(rules, list_keys, "key", err, "%s: column '%s': rules",
+                        where, c->name);
+    if (rc != CW_OK)
+        return rc;
     if (rules != NULL && rules->type == CW_NODE_TABLE && rules->narr > 0) {
         c->rules = cw__alloc(rules->narr * sizeof *c->rules);
         if (c->rules == NULL)
@@ -163,6 +193,11 @@ static int colspec(const cw_node *n, cw_colspec *c, const char *where,
             const char *rname =
                 r->type == CW_NODE_STR ? r->str : cw__node_str(r, "rule", NULL);
 
+            rc = cw__check_keys(r, rule_keys, "key", err,
+                                "%s: column '%s': rules[%zu]", where, c->name,
+                                i + 1);
+            if (rc != CW_OK)
+                return rc;
             if (rname == NULL)
                 return cw__fail(err, CW_EUSAGE,
                                 "%s: column '%s': rules[%zu] needs a name",
@@ -195,6 +230,9 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
     int rc;
 
     *out = NULL;
+    rc = cw__check_keys(n, schema_keys, "key", err, "%s", where);
+    if (rc != CW_OK)
+        return rc;
     s = cw__alloc(sizeof *s);
     if (s == NULL)
         return cw__fail(err, CW_ENOMEM, "out of memory");
@@ -211,6 +249,9 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
                       where);
         goto fail;
     }
+    rc = cw__check_keys(cols, list_keys, "key", err, "%s: columns", where);
+    if (rc != CW_OK)
+        goto fail;
     s->cols = cw__alloc(cols->narr * sizeof *s->cols);
     if (s->cols == NULL) {
         rc = cw__fail(err, CW_ENOMEM, "out of memory");
@@ -240,6 +281,9 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
         }
     }
     pre = cw__node_get(n, "prefixes");
+    rc = cw__check_keys(pre, list_keys, "key", err, "%s: prefixes", where);
+    if (rc != CW_OK)
+        goto fail;
     if (pre != NULL && pre->type == CW_NODE_TABLE && pre->narr > 0) {
         s->prefixes = cw__alloc(pre->narr * sizeof *s->prefixes);
         if (s->prefixes == NULL) {
@@ -249,6 +293,10 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
         for (size_t i = 0; i < pre->narr; i++) {
             const char *p = cw__node_str(pre->arr[i], "prefix", NULL);
 
+            rc = cw__check_keys(pre->arr[i], prefix_keys, "key", err,
+                                "%s: prefixes[%zu]", where, i + 1);
+            if (rc != CW_OK)
+                goto fail;
             if (p == NULL && pre->arr[i]->type == CW_NODE_STR)
                 p = pre->arr[i]->str;
             if (p == NULL) {
@@ -273,6 +321,10 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
         const cw_node *mx = cw__node_get(d, "max");
         const char *col = cw__node_str(d, "column", NULL);
 
+        rc =
+            cw__check_keys(d, distinct_keys, "key", err, "%s: distinct", where);
+        if (rc != CW_OK)
+            goto fail;
         if (col == NULL || mx == NULL || mx->type != CW_NODE_NUM ||
             mx->num < 1) {
             rc =

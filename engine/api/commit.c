@@ -175,9 +175,29 @@ void cw__run_close_outputs(cw_run *r)
 ** even when a later commit fails: the summary must not claim that nothing
 ** was committed when some of it was.
 */
+/* Keep entry 'j' of the parts noted by cw__run_commit() in the list (at
+** '*w', the next kept place) or drop it. */
+static void keep_part(cw_run *r, size_t j, size_t *w, int keep)
+{
+    if (!keep) {
+        cw__free(r->parts[j]);
+        return;
+    }
+    r->parts[*w] = r->parts[j];
+    r->partrows[(*w)++] = r->partrows[j];
+}
+
+/* Drop the noted parts from 'j' on: they were not committed. */
+static void drop_parts(cw_run *r, size_t j, size_t w)
+{
+    while (j < r->nparts)
+        keep_part(r, j++, &w, 0);
+    r->nparts = w;
+}
+
 int cw__run_commit(cw_run *r)
 {
-    size_t failed = r->nout, n;
+    size_t failed = r->nout, first = r->nparts, j, w;
     int rc = CW_OK;
 
     /* Files first get all that can fail (space, fsync, a directory in the
@@ -191,6 +211,33 @@ int cw__run_commit(cw_run *r)
     }
     if (r->rej != NULL && (rc = cw__out_prepare(r->rej)) != CW_OK)
         return cw__fail(&r->err, rc, "%s", cw__out_errmsg(r->rej));
+    /* Note every table and file now, while running out of memory still
+    ** commits nothing; what then fails to commit is dropped from the list,
+    ** so nothing needs memory once something is in. */
+    for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
+        output *o = &r->out[k];
+        char name[300];
+
+        if (o->table == NULL)
+            continue;
+        snprintf(name, sizeof name, "%s table %s", o->db.type->name, o->table);
+        rc = record_part(r, name, o->db.type->rows(o->db.s));
+    }
+    for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
+        cw_out *o = r->out[k].out;
+        size_t n = r->out[k].table == NULL ? cw__out_nparts(o) : 0;
+
+        for (size_t i = 0; i < n && rc == CW_OK; i++) {
+            unsigned long long rows;
+            const char *path = cw__out_part(o, i, &rows);
+
+            rc = record_part(r, path, rows);
+        }
+    }
+    if (rc != CW_OK) {
+        drop_parts(r, first, first);
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    }
     for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
         output *o = &r->out[k];
 
@@ -200,9 +247,9 @@ int cw__run_commit(cw_run *r)
     }
     /* A sink sharing a transaction is in only once the last one of the
     ** transaction has committed it: ask each. */
+    j = w = first;
     for (size_t k = 0; k < r->nout; k++) {
         output *o = &r->out[k];
-        char name[300];
         int in;
 
         if (o->table == NULL)
@@ -210,36 +257,32 @@ int cw__run_commit(cw_run *r)
         in = r->dryrun ? 1 : o->db.type->committed(o->db.s);
         if (in < 0)
             r->sum.commit_unknown = 1;
-        if (in <= 0)
-            continue;
-        snprintf(name, sizeof name, "%s table %s", o->db.type->name, o->table);
-        if (record_part(r, name, o->db.type->rows(o->db.s)) != CW_OK &&
-            rc == CW_OK)
-            return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+        keep_part(r, j++, &w, in > 0);
     }
     if (rc != CW_OK) {
         output *o = &r->out[failed];
 
+        drop_parts(r, j, w);
         return cw__fail(&r->err, rc, "%s", o->db.type->errmsg(o->db.s));
     }
     for (size_t k = 0; k < r->nout; k++) {
         cw_out *o = r->out[k].out;
+        size_t n, in;
 
         if (r->out[k].table != NULL)
             continue;
         rc = r->dryrun ? CW_OK : cw__out_commit(o);
         /* After a failed rename, the parts renamed before it are in. */
-        n = rc == CW_OK ? cw__out_nparts(o) : cw__out_nrenamed(o);
-        for (size_t i = 0; i < n; i++) {
-            unsigned long long rows;
-            const char *path = cw__out_part(o, i, &rows);
-
-            if (record_part(r, path, rows) != CW_OK && rc == CW_OK)
-                return cw__fail(&r->err, CW_ENOMEM, "out of memory");
-        }
-        if (rc != CW_OK)
+        n = cw__out_nparts(o);
+        in = rc == CW_OK ? n : cw__out_nrenamed(o);
+        for (size_t i = 0; i < n; i++)
+            keep_part(r, j++, &w, i < in);
+        if (rc != CW_OK) {
+            drop_parts(r, j, w);
             return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o));
+        }
     }
+    r->nparts = w;
     if (r->rej != NULL && !r->dryrun) {
         rc = cw__out_commit(r->rej);
         if (rc != CW_OK)

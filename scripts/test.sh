@@ -1,20 +1,18 @@
 #!/usr/bin/env bash
 # scripts/test.sh: the one command that runs every test. Installs what is
-# missing, builds release and sanitizer builds, runs the unit tests in both,
-# checks formatting, then runs the end-to-end and database tests that exist.
-# Stops at the first failing stage and names it.
+# missing, builds the release (build/) and sanitizer (build-asan/) builds,
+# runs every ctest test in build/ (labels unit, recipe, e2e, db, install,
+# lint: tests/CMakeLists.txt), the unit tests again in build-asan/ under
+# ASan and UBSan, then the clang-format check. Stops at the first failing
+# stage and names it.
+#
+# The database tests start a throwaway PostgreSQL server each
+# (scripts/pg.sh, in a temp directory) and fail when they cannot; with
+# CW_PG_CONNINFO set, they use that server instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
 
-PG_DIR=""
-cleanup() {
-    if [ -n "$PG_DIR" ]; then
-        scripts/pg.sh stop "$PG_DIR" >/dev/null 2>&1 || true
-    fi
-}
-trap cleanup EXIT
-
+LABELS=(unit recipe e2e db install lint)
 PASSED=0
 SUMMARY=()
 
@@ -36,28 +34,49 @@ stage() {
     [ "$rc" -eq 0 ] || fail "$name" "exit status $rc"
 }
 
-# ctest_stage NAME DIR [ENV...]: run ctest in DIR and add its count.
+# ctest_stage NAME DIR LABEL... [-- ENV...]: check that DIR has tests with
+# each LABEL, run them with ctest, add the passed tests per label (the
+# test names start with their label) to the summary.
 ctest_stage() {
-    local name=$1 dir=$2 rc=0 log n
+    local name=$1 dir=$2 rc=0 log l n failed counts
+    local labels=() envs=() args=()
     shift 2
-    log=$(mktemp)
+    while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+        labels+=("$1")
+        shift
+    done
+    [ "$#" -eq 0 ] || shift
+    envs=("$@")
     echo
     echo "==> $name"
-    (cd "$dir" && env "$@" ctest --output-on-failure) 2>&1 | tee "$log" ||
-        rc=$?
+    for l in "${labels[@]}"; do
+        n=$(cd "$dir" && ctest -N -L "^$l\$" | sed -n 's/^Total Tests: //p')
+        [ "${n:-0}" -gt 0 ] || fail "$name" "no ctest tests with label '$l' in $dir"
+    done
+    if [ "${#labels[@]}" -ne "${#LABELS[@]}" ]; then
+        args=(-L "^($(
+            IFS='|'
+            echo "${labels[*]}"
+        ))\$")
+    fi
+    log=$(mktemp)
+    (cd "$dir" && env "${envs[@]+"${envs[@]}"}" \
+        ctest --output-on-failure "${args[@]+"${args[@]}"}") 2>&1 |
+        tee "$log" || rc=$?
     if [ "$rc" -ne 0 ]; then
+        failed=$(sed -n '/^The following tests FAILED:/,$ s/^[[:space:]]*[0-9]* - \([^ ]*\) .*/\1/p' \
+            "$log" | paste -sd ' ' -)
         rm -f "$log"
-        fail "$name" "ctest exit status $rc (see the output above)"
+        fail "$name" "ctest exit status $rc; failed: ${failed:-see the output above}"
     fi
-    n=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' \
-        "$log" | tail -n 1)
+    counts=$(sed -n 's/.*Test *#[0-9]*: \([^ .]*\)[^ ]* \.*  *Passed .*/\1/p' \
+        "$log" | sort | uniq -c | awk '{ printf "%s%s %d", sep, $2, $1; sep = ", " }')
+    n=$(grep -c 'Test *#[0-9]*: .* Passed ' "$log" || true)
+    l=$(grep -c 'Not Run (Disabled)' "$log" || true)
     rm -f "$log"
-    if [ -z "$n" ]; then
-        echo "test.sh: warning: ctest in $dir found no tests"
-        n=0
-    fi
     PASSED=$((PASSED + n))
-    SUMMARY+=("$name: $n")
+    [ "$l" -eq 0 ] || counts="$counts; $l disabled"
+    SUMMARY+=("$name: $counts")
 }
 
 # format_check: clang-format --dry-run --Werror on all C sources.
@@ -87,60 +106,16 @@ format_check() {
     SUMMARY+=("format: ${#files[@]} files")
 }
 
-# need_pg: true when database tests exist (tests/db/, or ctest tests with
-# the 'db' label).
-need_pg() {
-    [ -d tests/db ] && return 0
-    (cd build && ctest -N -L db 2>/dev/null) |
-        grep -q 'Total Tests: [1-9]'
-}
-
-# start_pg: start the throwaway server and export its connection details.
-start_pg() {
-    local conninfo
-    PG_DIR=$(mktemp -d /tmp/cw-pg.XXXXXX)
-    conninfo=$(scripts/pg.sh start "$PG_DIR" | tail -n 1) || return 1
-    export CW_PG_CONNINFO=$conninfo
-    export PGHOST=$PG_DIR PGPORT=5433 PGUSER=postgres
-    export PGDATABASE=crosswalk_test
-    echo "PostgreSQL: $CW_PG_CONNINFO"
-}
-
 stage "setup (scripts/setup.sh)" scripts/setup.sh
 stage "build release (build/)" scripts/build.sh release
 stage "build sanitize (build-asan/)" scripts/build.sh sanitize
 
-if need_pg; then
-    stage "start PostgreSQL (scripts/pg.sh)" start_pg
-fi
-
-ctest_stage "unit tests, release" build
-ctest_stage "unit tests, sanitize" build-asan \
+ctest_stage "release (ctest in build/)" build "${LABELS[@]}"
+ctest_stage "sanitize (ctest -L unit in build-asan/)" build-asan unit -- \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 stage "format (clang-format --dry-run --Werror)" format_check
-
-export CROSSWALK=$ROOT/build/crosswalk
-export CW_SOURCE_DIR=$ROOT
-
-if [ -d pipelines ] && [ -n "$(find pipelines -name '*.lua' -print -quit)" ]; then
-    stage "recipe tests (crosswalk test pipelines/)" build/crosswalk test pipelines/
-    PASSED=$((PASSED + 1))
-    SUMMARY+=("recipe tests: pipelines/")
-fi
-
-if [ -f tests/e2e/run.sh ]; then
-    stage "end-to-end tests (tests/e2e/run.sh)" bash tests/e2e/run.sh
-    PASSED=$((PASSED + 1))
-    SUMMARY+=("e2e: tests/e2e/run.sh")
-fi
-
-if [ -f tests/db/run.sh ]; then
-    stage "database tests (tests/db/run.sh)" bash tests/db/run.sh
-    PASSED=$((PASSED + 1))
-    SUMMARY+=("db: tests/db/run.sh")
-fi
 
 echo
 summary=$(printf '%s; ' "${SUMMARY[@]}")

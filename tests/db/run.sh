@@ -5,13 +5,15 @@
 # no server can be had, that is a failure.
 #
 # usage: tests/db/run.sh [CASE...]     (default: every case; names below)
+#        tests/db/run.sh --list       print the case names, one a line
 #
 # Environment:
-#   CW_PG_CONNINFO  a key=value connection string for a server to use (as
-#                   scripts/test.sh exports it).  The tests make their own
-#                   database on it (cw_dbtest_PID) and drop it at the end.
-#                   When unset, a throwaway server is started with
-#                   scripts/pg.sh in a temp directory and stopped on exit.
+#   CW_PG_CONNINFO  a key=value connection string for a server to use
+#                   (e.g. the last line of 'scripts/pg.sh start DIR').  The
+#                   tests make their own database on it (cw_dbtest_PID) and
+#                   drop it at the end.  When unset, a throwaway server is
+#                   started with scripts/pg.sh in a temp directory and
+#                   stopped on exit (ctest -L db: one per case).
 #   CROSSWALK       the binary (default: build/crosswalk of this tree).
 #   PG_BINDIR       the PostgreSQL binaries (default: the newest
 #                   /usr/lib/postgresql/N/bin, as scripts/pg.sh finds it).
@@ -32,6 +34,10 @@ SAMPLES=$SRC/pipelines/samples/impactive
 ALL_CASES=(same_answer upsert_twice create_twice append_duplicate
     check_violation two_tables roundtrip source_nulls_and_queries load_into
     secrets kill_mid_copy sigint sqlite_sigint commit_lost upsert_repeated_key)
+if [ "${1:-}" = --list ]; then
+    printf '%s\n' "${ALL_CASES[@]}"
+    exit 0
+fi
 
 # ---- Setup ----
 

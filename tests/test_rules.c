@@ -271,7 +271,7 @@ static void test_rules_date_rejects(void **state)
     }
 }
 
-/* Organizer's strict forms: formats.md 6.1's rows pass, the negatives and
+/* Organizer's strict forms: the documented examples pass, the negatives and
 ** anything merely parseable fail with the accepted forms named. */
 static void test_rules_date_organizer(void **state)
 {
@@ -492,7 +492,7 @@ static void test_rules_date_convert_idempotent(void **state)
 
 /* ==== Phones ==== */
 
-/* formats.md 5.7 row 1 and 6.3, and more. */
+/* The forms the export files use, and more. */
 static void test_rules_phone(void **state)
 {
     static const struct {

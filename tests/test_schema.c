@@ -843,14 +843,14 @@ static void test_schema_documentation_keys(void **state)
     cw_schema *s;
 
     (void)state;
-    s = build(tab(
-        "name", str("t/doc"), "title", str("Documented"), "tool",
-        str("organizer"), "direction", str("import"), "source",
-        str("formats.md 1.2 [D4]"), "prefixes",
-        arr(tab("prefix", str("KQ: "), "type", str("text"), NULL), NULL),
-        "columns",
-        arr(tab("name", str("x"), "doc", str("what x holds [D4]"), NULL), NULL),
-        NULL));
+    s = build(
+        tab("name", str("t/doc"), "title", str("Documented"), "tool",
+            str("organizer"), "direction", str("import"), "source",
+            str("Organizer help: Importing Text Interactions"), "prefixes",
+            arr(tab("prefix", str("KQ: "), "type", str("text"), NULL), NULL),
+            "columns",
+            arr(tab("name", str("x"), "doc", str("what x holds"), NULL), NULL),
+            NULL));
     assert_string_equal(s->name, "t/doc");
     assert_int_equal(s->ncols, 1);
     assert_int_equal(s->nprefixes, 1);

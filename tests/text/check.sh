@@ -60,13 +60,7 @@ add "development path" all '(^|[^[:alnum:]_.~-])/home/[[:alnum:]_.-]+/'
 # Known exceptions, each "FILE:REGEX" (REGEX extended, matched against the
 # text of the line found), with its reason above it.
 EXCEPTIONS=(
-    # C comments naming sections of the team's formats reference; the C
-    # files belong to others. Remove when those comments are reworded.
-    'tests/test_rules.c:formats\.md 6\.1.s rows pass'
-    'tests/test_rules.c:formats\.md 5\.7 row 1 and 6\.3'
-    # The example's source field in the schema file format; that page is
-    # being edited by others. Remove when the example names a document.
-    'docs/schema-format.md:source = "formats\.md 1\.2 '
+    # None today.
 )
 
 excepted() { # excepted FILE TEXT

@@ -127,18 +127,18 @@ static void spit(const char *path, const char *text)
 }
 
 /* Write one row of 'n' C strings (NULL for a null field). */
-static int put(cw_out *w, size_t n, const char *const *v)
+static int put(cw_writer *w, size_t n, const char *const *v)
 {
     cw_field f[16];
 
     assert_true(n <= 16);
     for (size_t i = 0; i < n; i++)
         f[i] = (cw_field){v[i], v[i] != NULL ? strlen(v[i]) : 0};
-    return cw__out_write(w, f);
+    return cw__writer_write(w, f);
 }
 
 /* Write a row of two fields. */
-static int put2(cw_out *w, const char *a, const char *b)
+static int put2(cw_writer *w, const char *a, const char *b)
 {
     const char *v[2] = {a, b};
 
@@ -176,20 +176,20 @@ static void test_csvwrite_quoting(void **state)
     };
     const char *dir = mkscratch(), *path = pathof(dir, "q.csv", 0);
     char want[1024] = "id,value\n", id[16];
-    cw_out *w;
+    cw_writer *w;
     cw_err err;
 
     (void)state;
-    assert_int_equal(cw__out_open(path, cols2, 2, NULL, &w, &err), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, NULL, &w, &err), CW_OK);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(id, sizeof id, "%zu", i);
         assert_int_equal(put2(w, id, cases[i].in), CW_OK);
         snprintf(want + strlen(want), sizeof want - strlen(want), "%s,%s\n", id,
                  cases[i].out);
     }
-    assert_int_equal(cw__out_commit(w), CW_OK);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
     assert_file(path, want);
-    cw__out_close(w);
+    cw__writer_close(w);
     rmscratch(dir);
 }
 
@@ -201,24 +201,24 @@ static void test_csvwrite_header_and_lone_field(void **state)
     const char *dir = mkscratch();
     const char *p1 = pathof(dir, "h.csv", 0), *p2 = pathof(dir, "o.csv", 1);
     const char *row[3] = {"a", NULL, "c"};
-    cw_out *w;
+    cw_writer *w;
 
     (void)state;
-    assert_int_equal(cw__out_open(p1, hdr, 3, NULL, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(p1, hdr, 3, NULL, &w, NULL), CW_OK);
     assert_int_equal(put(w, 3, row), CW_OK);
-    assert_int_equal(cw__out_commit(w), CW_OK);
-    cw__out_close(w);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
+    cw__writer_close(w);
     assert_file(p1, "\"name, full\",\"say \"\"x\"\"\",\" pad\"\na,,c\n");
 
-    assert_int_equal(cw__out_open(p2, one, 1, NULL, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(p2, one, 1, NULL, &w, NULL), CW_OK);
     row[0] = "";
     assert_int_equal(put(w, 1, row), CW_OK);
     row[0] = NULL;
     assert_int_equal(put(w, 1, row), CW_OK);
     row[0] = "x";
     assert_int_equal(put(w, 1, row), CW_OK);
-    assert_int_equal(cw__out_commit(w), CW_OK);
-    cw__out_close(w);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
+    cw__writer_close(w);
     assert_file(p2, "only\n\"\"\n\"\"\nx\n");
     rmscratch(dir);
 }
@@ -227,19 +227,19 @@ static void test_csvwrite_header_and_lone_field(void **state)
 static void test_csvwrite_delimiter_and_crlf(void **state)
 {
     const char *dir = mkscratch(), *path = pathof(dir, "d.csv", 0);
-    cw_outopts o;
-    cw_out *w;
+    cw_writeopts o;
+    cw_writer *w;
 
     (void)state;
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.delim = ';';
     o.crlf = 1;
-    assert_int_equal(cw__out_open(path, cols2, 2, &o, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, &o, &w, NULL), CW_OK);
     assert_int_equal(put2(w, "1", "a;b"), CW_OK);
     assert_int_equal(put2(w, "2", "a,b"), CW_OK);
     assert_int_equal(put2(w, "3", "x\ny"), CW_OK);
-    assert_int_equal(cw__out_commit(w), CW_OK);
-    cw__out_close(w);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
+    cw__writer_close(w);
     assert_file(path, "id;value\r\n1;\"a;b\"\r\n2;a,b\r\n3;\"x\ny\"\r\n");
     rmscratch(dir);
 }
@@ -262,16 +262,16 @@ static void test_csvwrite_read_back(void **state)
                                "4,\" x \",\xF0\x9F\x98\x80 emoji\n";
     const char *dir = mkscratch(), *path = pathof(dir, "rb.csv", 0);
     cw_csv *r;
-    cw_out *w;
+    cw_writer *w;
     size_t i, len;
     const char *p;
 
     (void)state;
-    assert_int_equal(cw__out_open(path, cols3, 3, NULL, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols3, 3, NULL, &w, NULL), CW_OK);
     for (i = 0; i < 4; i++)
         assert_int_equal(put(w, 3, rows[i]), CW_OK);
-    assert_int_equal(cw__out_commit(w), CW_OK);
-    cw__out_close(w);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
+    cw__writer_close(w);
     assert_file(path, want);
 
     assert_int_equal(cw__csv_openfile(path, NULL, &r, NULL), CW_OK);
@@ -312,13 +312,13 @@ static void test_csvwrite_ndjson_escaping(void **state)
     static const char *const cols[] = {"id", "v\"al"};
     const char *dir = mkscratch(), *path = pathof(dir, "e.ndjson", 0);
     char want[1024] = "", id[16];
-    cw_outopts o;
-    cw_out *w;
+    cw_writeopts o;
+    cw_writer *w;
 
     (void)state;
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.format = CW_FMT_NDJSON;
-    assert_int_equal(cw__out_open(path, cols, 2, &o, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols, 2, &o, &w, NULL), CW_OK);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(id, sizeof id, "%zu", i);
         assert_int_equal(put2(w, id, cases[i].in), CW_OK);
@@ -326,12 +326,12 @@ static void test_csvwrite_ndjson_escaping(void **state)
                  "{\"id\":\"%s\",\"v\\\"al\":%s}\n", id, cases[i].out);
     }
     assert_int_equal(put2(w, "bad", "x\xC3("), CW_EINVALID);
-    assert_non_null(strstr(cw__out_errmsg(w), "invalid UTF-8"));
-    assert_non_null(strstr(cw__out_errmsg(w), "v\\\"al"));
+    assert_non_null(strstr(cw__writer_errmsg(w), "invalid UTF-8"));
+    assert_non_null(strstr(cw__writer_errmsg(w), "v\\\"al"));
     assert_int_equal(put2(w, "after", NULL), CW_OK);
     strcat(want, "{\"id\":\"after\",\"v\\\"al\":null}\n");
-    assert_int_equal(cw__out_commit(w), CW_OK);
-    cw__out_close(w);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
+    cw__writer_close(w);
     assert_file(path, want);
     rmscratch(dir);
 }
@@ -344,33 +344,33 @@ static void test_csvwrite_atomic(void **state)
 {
     const char *dir = mkscratch(), *path = pathof(dir, "out.csv", 0);
     char name[256];
-    cw_out *w;
+    cw_writer *w;
 
     (void)state;
-    assert_int_equal(cw__out_open(path, cols2, 2, NULL, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, NULL, &w, NULL), CW_OK);
     assert_int_equal(put2(w, "1", "a"), CW_OK);
     assert_int_equal(access(path, F_OK), -1);
     assert_int_equal(count_entries(dir, name, sizeof name), 1);
     assert_int_equal(strncmp(name, ".out.csv.", 9), 0);
     assert_int_equal(strlen(name), 15);
-    cw__out_close(w);
+    cw__writer_close(w);
     assert_int_equal(count_entries(dir, NULL, 0), 0);
 
     spit(path, "old contents\n");
-    assert_int_equal(cw__out_open(path, cols2, 2, NULL, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, NULL, &w, NULL), CW_OK);
     assert_int_equal(put2(w, "1", "a"), CW_OK);
-    cw__out_close(w); /* no commit: the old file is untouched */
+    cw__writer_close(w); /* no commit: the old file is untouched */
     assert_file(path, "old contents\n");
     assert_int_equal(count_entries(dir, NULL, 0), 1);
 
-    assert_int_equal(cw__out_open(path, cols2, 2, NULL, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, NULL, &w, NULL), CW_OK);
     assert_int_equal(put2(w, "1", "a"), CW_OK);
     assert_int_equal(put2(w, "2", "b"), CW_OK);
     assert_file(path, "old contents\n");
-    assert_int_equal(cw__out_commit(w), CW_OK);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
     assert_file(path, "id,value\n1,a\n2,b\n");
-    assert_int_equal(cw__out_nparts(w), 1);
-    cw__out_close(w);
+    assert_int_equal(cw__writer_nparts(w), 1);
+    cw__writer_close(w);
     assert_int_equal(count_entries(dir, name, sizeof name), 1);
     assert_string_equal(name, "out.csv");
     rmscratch(dir);
@@ -383,11 +383,12 @@ static void test_csvwrite_io_errors(void **state)
     const char *dir = mkscratch();
     const char *missing = pathof(dir, "nodir/out.csv", 0);
     const char *blocked = pathof(dir, "block.csv", 1);
-    cw_out *w = (cw_out *)&w;
+    cw_writer *w = (cw_writer *)&w;
     cw_err err;
 
     (void)state;
-    assert_int_equal(cw__out_open(missing, cols2, 2, NULL, &w, &err), CW_EIO);
+    assert_int_equal(cw__writer_open(missing, cols2, 2, NULL, &w, &err),
+                     CW_EIO);
     assert_null(w);
     assert_int_equal(err.code, CW_EIO);
     assert_non_null(strstr(err.msg, missing));
@@ -396,12 +397,12 @@ static void test_csvwrite_io_errors(void **state)
     /* The final name is a non-empty directory: rename fails. */
     assert_int_equal(mkdir(blocked, 0700), 0);
     spit(pathof(dir, "block.csv/keep", 2), "x");
-    assert_int_equal(cw__out_open(blocked, cols2, 2, NULL, &w, &err), CW_OK);
+    assert_int_equal(cw__writer_open(blocked, cols2, 2, NULL, &w, &err), CW_OK);
     assert_int_equal(put2(w, "1", "a"), CW_OK);
-    assert_int_equal(cw__out_commit(w), CW_EIO);
-    assert_non_null(strstr(cw__out_errmsg(w), blocked));
+    assert_int_equal(cw__writer_commit(w), CW_EIO);
+    assert_non_null(strstr(cw__writer_errmsg(w), blocked));
     assert_int_equal(put2(w, "2", "b"), CW_EIO); /* the error sticks */
-    cw__out_close(w);
+    cw__writer_close(w);
     assert_int_equal(count_entries(dir, NULL, 0), 1); /* only block.csv */
     unlink(pathof(dir, "block.csv/keep", 2));
     rmscratch(dir);
@@ -415,7 +416,7 @@ static void test_csvwrite_write_error(void **state)
     char big[1000];
     struct rlimit old, lim;
     void (*oldsig)(int);
-    cw_out *w;
+    cw_writer *w;
     int rc = CW_OK, i;
 
     (void)state;
@@ -426,18 +427,18 @@ static void test_csvwrite_write_error(void **state)
     lim.rlim_cur = 200000;
     oldsig = signal(SIGXFSZ, SIG_IGN);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    assert_int_equal(cw__out_open(path, cols2, 2, NULL, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, NULL, &w, NULL), CW_OK);
     for (i = 0; i < 1000 && rc == CW_OK; i++)
         rc = put2(w, "1", big);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
     signal(SIGXFSZ, oldsig);
     assert_int_equal(rc, CW_EIO);
     assert_true(i < 1000);
-    assert_non_null(strstr(cw__out_errmsg(w), dir));
-    assert_non_null(strstr(cw__out_errmsg(w), "File too large"));
+    assert_non_null(strstr(cw__writer_errmsg(w), dir));
+    assert_non_null(strstr(cw__writer_errmsg(w), "File too large"));
     assert_int_equal(put2(w, "2", "b"), CW_EIO);
-    assert_int_equal(cw__out_commit(w), CW_EIO);
-    cw__out_close(w);
+    assert_int_equal(cw__writer_commit(w), CW_EIO);
+    cw__writer_close(w);
     assert_int_equal(count_entries(dir, NULL, 0), 0);
     rmscratch(dir);
 }
@@ -446,23 +447,24 @@ static void test_csvwrite_write_error(void **state)
 static void test_csvwrite_usage_errors(void **state)
 {
     const char *dir = mkscratch(), *path = pathof(dir, "u.csv", 0);
-    cw_outopts o;
-    cw_out *w;
+    cw_writeopts o;
+    cw_writer *w;
     cw_err err;
 
     (void)state;
-    assert_int_equal(cw__out_open(path, cols2, 0, NULL, &w, &err), CW_EUSAGE);
+    assert_int_equal(cw__writer_open(path, cols2, 0, NULL, &w, &err),
+                     CW_EUSAGE);
     assert_null(w);
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.delim = '"';
-    assert_int_equal(cw__out_open(path, cols2, 2, &o, &w, &err), CW_EUSAGE);
-    cw__outopts_default(&o);
+    assert_int_equal(cw__writer_open(path, cols2, 2, &o, &w, &err), CW_EUSAGE);
+    cw__writeopts_default(&o);
     o.split_col = 2;
     o.max_distinct = 3;
-    assert_int_equal(cw__out_open(path, cols2, 2, &o, &w, &err), CW_EUSAGE);
+    assert_int_equal(cw__writer_open(path, cols2, 2, &o, &w, &err), CW_EUSAGE);
     assert_non_null(strstr(err.msg, "split column 3"));
     assert_int_equal(
-        cw__out_open(pathof(dir, "sub/", 1), cols2, 2, NULL, &w, &err),
+        cw__writer_open(pathof(dir, "sub/", 1), cols2, 2, NULL, &w, &err),
         CW_EUSAGE);
     assert_int_equal(count_entries(dir, NULL, 0), 0);
     rmscratch(dir);
@@ -471,11 +473,11 @@ static void test_csvwrite_usage_errors(void **state)
 /* ==== Splitting ==== */
 
 /* Read part 'i' of 'w' and compare it with 'want'; check its row count. */
-static void assert_part(cw_out *w, size_t i, const char *name,
+static void assert_part(cw_writer *w, size_t i, const char *name,
                         unsigned long long rows, const char *want)
 {
     unsigned long long got;
-    const char *p = cw__out_part(w, i, &got);
+    const char *p = cw__writer_part(w, i, &got);
 
     assert_non_null(p);
     assert_string_equal(strrchr(p, '/') + 1, name);
@@ -494,27 +496,27 @@ static void test_csvwrite_split_bytes(void **state)
                                           {"5", "eps"}};
     const char *dir = mkscratch(), *path = pathof(dir, "text.csv", 0);
     char all[256] = "", *body;
-    cw_outopts o;
-    cw_out *w;
+    cw_writeopts o;
+    cw_writer *w;
     size_t i;
 
     (void)state;
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.max_bytes = 30; /* header 9 bytes + two rows of 8 or 9 */
-    assert_int_equal(cw__out_open(path, cols2, 2, &o, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, &o, &w, NULL), CW_OK);
     for (i = 0; i < 5; i++)
         assert_int_equal(put(w, 2, rows[i]), CW_OK);
-    assert_int_equal(cw__out_nparts(w), 3);
-    assert_string_equal(strrchr(cw__out_part(w, 0, NULL), '/') + 1,
+    assert_int_equal(cw__writer_nparts(w), 3);
+    assert_string_equal(strrchr(cw__writer_part(w, 0, NULL), '/') + 1,
                         "text-001.csv"); /* planned before commit */
     assert_int_equal(access(pathof(dir, "text-001.csv", 1), F_OK), -1);
-    assert_int_equal(cw__out_commit(w), CW_OK);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
     assert_part(w, 0, "text-001.csv", 2, "id,value\n1,alpha\n2,beta\n");
     assert_part(w, 1, "text-002.csv", 2, "id,value\n3,gamma\n4,delta\n");
     assert_part(w, 2, "text-003.csv", 1, "id,value\n5,eps\n");
     for (i = 0; i < 3; i++) {
         size_t len;
-        char *p = slurp(cw__out_part(w, i, NULL), &len);
+        char *p = slurp(cw__writer_part(w, i, NULL), &len);
 
         assert_true(len <= 30);
         assert_int_equal(strncmp(p, "id,value\n", 9), 0);
@@ -522,7 +524,7 @@ static void test_csvwrite_split_bytes(void **state)
         free(p);
     }
     assert_string_equal(all, "1,alpha\n2,beta\n3,gamma\n4,delta\n5,eps\n");
-    cw__out_close(w);
+    cw__writer_close(w);
     assert_int_equal(count_entries(dir, NULL, 0), 3);
     rmscratch(dir);
 
@@ -531,22 +533,22 @@ static void test_csvwrite_split_bytes(void **state)
     dir = mkscratch();
     path = pathof(dir, "big.csv", 0);
     o.max_bytes = 20;
-    assert_int_equal(cw__out_open(path, cols2, 2, &o, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, &o, &w, NULL), CW_OK);
     assert_int_equal(put2(w, "1", "a"), CW_OK);
     assert_int_equal(put2(w, "2", "a very long value indeed"), CW_OK);
     assert_int_equal(put2(w, "3", "c"), CW_OK);
-    assert_int_equal(cw__out_commit(w), CW_OK);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
     assert_part(w, 0, "big-001.csv", 1, "id,value\n1,a\n");
     assert_part(w, 1, "big-002.csv", 1,
                 "id,value\n2,a very long value indeed\n");
     assert_part(w, 2, "big-003.csv", 1, "id,value\n3,c\n");
-    cw__out_close(w);
+    cw__writer_close(w);
     o.max_bytes = 1000;
-    assert_int_equal(cw__out_open(path, cols2, 2, &o, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, &o, &w, NULL), CW_OK);
     assert_int_equal(put2(w, "1", "a"), CW_OK);
-    assert_int_equal(cw__out_commit(w), CW_OK);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
     assert_part(w, 0, "big.csv", 1, "id,value\n1,a\n");
-    cw__out_close(w);
+    cw__writer_close(w);
     body = slurp(pathof(dir, "big.csv", 1), NULL);
     assert_string_equal(body, "id,value\n1,a\n");
     free(body);
@@ -565,24 +567,24 @@ static void test_csvwrite_part_names(void **state)
         {"a.tar.gz", "a.tar-002.gz"},
     };
     const char *dir = mkscratch();
-    cw_outopts o;
-    cw_out *w;
+    cw_writeopts o;
+    cw_writer *w;
 
     (void)state;
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.max_bytes = 1;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *want = cases[i].first, *got;
 
-        assert_int_equal(
-            cw__out_open(pathof(dir, cases[i].name, 0), cols2, 2, &o, &w, NULL),
-            CW_OK);
+        assert_int_equal(cw__writer_open(pathof(dir, cases[i].name, 0), cols2,
+                                         2, &o, &w, NULL),
+                         CW_OK);
         assert_int_equal(put2(w, "1", "a"), CW_OK);
         assert_int_equal(put2(w, "2", "b"), CW_OK);
-        got = cw__out_part(w, strstr(want, "002") != NULL ? 1 : 0, NULL);
+        got = cw__writer_part(w, strstr(want, "002") != NULL ? 1 : 0, NULL);
         assert_string_equal(strrchr(got, '/') + 1, want);
-        assert_null(cw__out_part(w, 2, NULL));
-        cw__out_close(w);
+        assert_null(cw__writer_part(w, 2, NULL));
+        cw__writer_close(w);
     }
     assert_int_equal(count_entries(dir, NULL, 0), 0);
     rmscratch(dir);
@@ -599,23 +601,23 @@ static void test_csvwrite_split_distinct(void **state)
     };
     static const char *const cols[] = {"id", "campaign"};
     const char *dir = mkscratch(), *path = pathof(dir, "split.csv", 0);
-    cw_outopts o;
-    cw_out *w;
+    cw_writeopts o;
+    cw_writer *w;
 
     (void)state;
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.split_col = 1;
     o.max_distinct = 5;
-    assert_int_equal(cw__out_open(path, cols, 2, &o, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols, 2, &o, &w, NULL), CW_OK);
     for (size_t i = 0; i < 12; i++)
         assert_int_equal(put(w, 2, rows[i]), CW_OK);
-    assert_int_equal(cw__out_commit(w), CW_OK);
-    assert_int_equal(cw__out_nparts(w), 2);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
+    assert_int_equal(cw__writer_nparts(w), 2);
     assert_part(w, 0, "split-001.csv", 8,
                 "id,campaign\n1,c\n2,a\n3,c\n4,e\n5,b\n6,d\n8,a\n11,c\n");
     assert_part(w, 1, "split-002.csv", 4,
                 "id,campaign\n7,f\n9,g\n10,f\n12,g\n");
-    cw__out_close(w);
+    cw__writer_close(w);
     rmscratch(dir);
 }
 
@@ -629,25 +631,25 @@ static void test_csvwrite_split_both(void **state)
     };
     static const char *const cols[] = {"k", "v"};
     const char *dir = mkscratch(), *path = pathof(dir, "both.csv", 0);
-    cw_outopts o;
-    cw_out *w;
+    cw_writeopts o;
+    cw_writer *w;
 
     (void)state;
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.split_col = 0;
     o.max_distinct = 2;
     o.max_bytes = 12; /* header "k,v\n" and two rows of 4 bytes */
-    assert_int_equal(cw__out_open(path, cols, 2, &o, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols, 2, &o, &w, NULL), CW_OK);
     for (size_t i = 0; i < 9; i++)
         assert_int_equal(put(w, 2, rows[i]), CW_OK);
-    assert_int_equal(cw__out_commit(w), CW_OK);
-    assert_int_equal(cw__out_nparts(w), 5);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
+    assert_int_equal(cw__writer_nparts(w), 5);
     assert_part(w, 0, "both-001.csv", 2, "k,v\na,1\nb,1\n");
     assert_part(w, 1, "both-002.csv", 2, "k,v\na,2\na,3\n");
     assert_part(w, 2, "both-003.csv", 2, "k,v\nc,1\nc,2\n");
     assert_part(w, 3, "both-004.csv", 2, "k,v\nb,2\nb,3\n");
     assert_part(w, 4, "both-005.csv", 1, "k,v\na,4\n");
-    cw__out_close(w);
+    cw__writer_close(w);
     rmscratch(dir);
 }
 
@@ -659,23 +661,23 @@ static void test_csvwrite_many_groups(void **state)
     const char *dir = mkscratch(), *path = pathof(dir, "g.csv", 0);
     char val[16], id[16], want[64], name[32];
     const char *v[2] = {id, val};
-    cw_outopts o;
-    cw_out *w;
+    cw_writeopts o;
+    cw_writer *w;
     size_t i;
 
     (void)state;
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.split_col = 1;
     o.max_distinct = 1;
     o.max_bytes = 29; /* header of 9 bytes and two rows of 10 */
-    assert_int_equal(cw__out_open(path, cols2, 2, &o, &w, NULL), CW_OK);
+    assert_int_equal(cw__writer_open(path, cols2, 2, &o, &w, NULL), CW_OK);
     for (i = 0; i < 600; i++) {
         snprintf(id, sizeof id, "%04zu", i);
         snprintf(val, sizeof val, "v%03zu", i % 200);
         assert_int_equal(put(w, 2, v), CW_OK);
     }
-    assert_int_equal(cw__out_nparts(w), 400);
-    assert_int_equal(cw__out_commit(w), CW_OK);
+    assert_int_equal(cw__writer_nparts(w), 400);
+    assert_int_equal(cw__writer_commit(w), CW_OK);
     for (i = 0; i < 200; i++) {
         snprintf(name, sizeof name, "g-%03zu.csv", i + 1);
         snprintf(want, sizeof want, "id,value\n%04zu,v%03zu\n%04zu,v%03zu\n", i,
@@ -685,38 +687,38 @@ static void test_csvwrite_many_groups(void **state)
         snprintf(want, sizeof want, "id,value\n%04zu,v%03zu\n", i + 400, i);
         assert_part(w, i + 200, name, 1, want);
     }
-    cw__out_close(w);
+    cw__writer_close(w);
     assert_int_equal(count_entries(dir, NULL, 0), 400);
     rmscratch(dir);
 }
 
 /* ==== Out of memory ==== */
 
-/* Fail the 1st, 2nd, ... allocation of cw__out_open(): each failure is a
+/* Fail the 1st, 2nd, ... allocation of cw__writer_open(): each failure is a
 ** clean CW_ENOMEM with no temp file left (leaks: LeakSanitizer). */
 static void test_csvwrite_open_out_of_memory(void **state)
 {
     static const char *const cols[] = {"id", "name", "campaign"};
     const char *dir = mkscratch(), *path = pathof(dir, "oom.ndjson", 0);
-    cw_outopts o;
+    cw_writeopts o;
 
     (void)state;
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     for (int fmt = 0; fmt < 2; fmt++) {
         o.format = fmt ? CW_FMT_NDJSON : CW_FMT_CSV;
         for (long n = 0;; n++) {
             struct budget budget = {n, 0};
-            cw_out *w = (cw_out *)&w;
+            cw_writer *w = (cw_writer *)&w;
             cw_err err;
             int rc;
 
             cw_set_allocator(budget_alloc, &budget);
-            rc = cw__out_open(path, cols, 3, &o, &w, &err);
+            rc = cw__writer_open(path, cols, 3, &o, &w, &err);
             cw_set_allocator(NULL, NULL);
             if (rc == CW_OK) {
                 assert_true(n > 2);
                 assert_int_equal(count_entries(dir, NULL, 0), 1);
-                cw__out_close(w);
+                cw__writer_close(w);
                 break;
             }
             assert_int_equal(rc, CW_ENOMEM);
@@ -736,30 +738,30 @@ static void test_csvwrite_write_out_of_memory(void **state)
     const char *dir = mkscratch(), *path = pathof(dir, "seq.csv", 0);
     char id[16], val[16];
     const char *v[2] = {id, val};
-    cw_outopts o;
+    cw_writeopts o;
 
     (void)state;
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.split_col = 1;
     o.max_distinct = 2;
     o.max_bytes = 40;
     for (long n = 0;; n++) {
         struct budget budget = {n, 0};
-        cw_out *w = NULL;
+        cw_writer *w = NULL;
         int rc;
 
         cw_set_allocator(budget_alloc, &budget);
-        rc = cw__out_open(path, cols2, 2, &o, &w, NULL);
+        rc = cw__writer_open(path, cols2, 2, &o, &w, NULL);
         for (int i = 0; rc == CW_OK && i < 60; i++) {
             snprintf(id, sizeof id, "%d", i);
             snprintf(val, sizeof val, "value-%d", i % 9);
             rc = put(w, 2, v);
         }
         if (rc == CW_OK)
-            rc = cw__out_commit(w);
+            rc = cw__writer_commit(w);
         if (rc != CW_OK && w != NULL)
-            assert_non_null(strstr(cw__out_errmsg(w), "out of memory"));
-        cw__out_close(w);
+            assert_non_null(strstr(cw__writer_errmsg(w), "out of memory"));
+        cw__writer_close(w);
         cw_set_allocator(NULL, NULL);
         if (rc == CW_OK) {
             assert_true(count_entries(dir, NULL, 0) > 16);

@@ -690,7 +690,7 @@ static void test_plan_lookup_find(void **state)
     (void)state;
     /* Phone keys, no conditions: rows 1, 3 and 4 share +12025550123. */
     assert_int_equal(
-        cw__lookup_load(path, "phone", phone, cols, 1, NULL, 0, &t, &err),
+        cw__lookup_read(path, "phone", phone, cols, 1, NULL, 0, &t, &err),
         CW_OK);
     assert_int_equal(cw__lookup_rows(t), 6); /* bad and blank keys skipped */
     assert_int_equal(find(t, "+12025550123", &name), 2); /* Ann vs Ann B */
@@ -709,7 +709,7 @@ static void test_plan_lookup_find(void **state)
     where[0] = pred("tag", CW_P_IN, "Opt Out", "Opt Out (Broadcast)");
     where[1] = pred("value", CW_P_EQ, "true", NULL);
     assert_int_equal(
-        cw__lookup_load(path, "phone", phone, cols, 1, where, 2, &t, &err),
+        cw__lookup_read(path, "phone", phone, cols, 1, where, 2, &t, &err),
         CW_OK);
     assert_int_equal(cw__lookup_rows(t), 3);
     assert_int_equal(find(t, "+12025550123", &name), 1);
@@ -720,7 +720,7 @@ static void test_plan_lookup_find(void **state)
 
     /* Keeping the id too makes rows 1 and 3 differ: ambiguous. */
     assert_int_equal(
-        cw__lookup_load(path, "phone", phone, cols, 2, where, 2, &t, &err),
+        cw__lookup_read(path, "phone", phone, cols, 2, where, 2, &t, &err),
         CW_OK);
     assert_int_equal(find(t, "+12025550123", &name), 2);
     {
@@ -734,7 +734,7 @@ static void test_plan_lookup_find(void **state)
     /* Without a key rule, keys are compared as written; no columns kept:
     ** every match is the same (empty) row. */
     assert_int_equal(
-        cw__lookup_load(path, "name", NULL, cols, 0, where + 1, 1, &t, &err),
+        cw__lookup_read(path, "name", NULL, cols, 0, where + 1, 1, &t, &err),
         CW_OK);
     assert_int_equal(cw__lookup_rows(t), 7);
     {
@@ -767,7 +767,7 @@ static void test_plan_lookup_many(void **state)
                                 i % 10000 % 2 == 0 || i < 10000 ? "same"
                                                                 : "other");
     assert_true(len < cap);
-    assert_int_equal(cw__lookup_load(writefile("many.csv", text), "k", NULL,
+    assert_int_equal(cw__lookup_read(writefile("many.csv", text), "k", NULL,
                                      cols, 1, NULL, 0, &t, &err),
                      CW_OK);
     assert_int_equal(cw__lookup_rows(t), 30000);
@@ -794,7 +794,7 @@ static void lookup_fails(const char *text, const char *key,
     cw_lookup *t = (cw_lookup *)1;
     cw_err err = {0};
     int rc =
-        cw__lookup_load(path, key, NULL, cols, ncols, where, nwhere, &t, &err);
+        cw__lookup_read(path, key, NULL, cols, ncols, where, nwhere, &t, &err);
 
     if (rc != want || strstr(err.msg, msg) == NULL)
         fail_msg("want %d '%s', got %d '%s'", want, msg, rc, err.msg);
@@ -834,7 +834,7 @@ static void test_plan_lookup_errors(void **state)
     /* An empty file has no header. */
     lookup_fails("", "id", cols, 1, NULL, 0, CW_EPARSE, "bad.csv");
     /* A missing file. */
-    assert_true(cw__lookup_load("/nonexistent/x.csv", "id", NULL, cols, 1, NULL,
+    assert_true(cw__lookup_read("/nonexistent/x.csv", "id", NULL, cols, 1, NULL,
                                 0, &t, &err) < 0);
     assert_null(t);
     assert_non_null(strstr(err.msg, "/nonexistent/x.csv"));
@@ -859,7 +859,7 @@ static void test_plan_lookup_out_of_memory(void **state)
 
         cw_set_allocator(budget_alloc, &b);
         rc =
-            cw__lookup_load(path, "phone", phone, cols, 2, &where, 1, &t, &err);
+            cw__lookup_read(path, "phone", phone, cols, 2, &where, 1, &t, &err);
         cw_set_allocator(NULL, NULL);
         if (rc == CW_OK) {
             assert_int_equal(cw__lookup_rows(t), 5);

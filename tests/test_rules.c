@@ -335,7 +335,7 @@ static cw_tz *zone(const char *name)
     cw_tz *z = NULL;
     cw_err err = {0};
 
-    if (name != NULL && cw__tz_load(NULL, name, &z, &err) != CW_OK)
+    if (name != NULL && cw__tz_read(NULL, name, &z, &err) != CW_OK)
         fail_msg("%s: %s", name, err.msg);
     return z;
 }

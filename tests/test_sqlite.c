@@ -148,14 +148,14 @@ static const char *dump(const char *path, const char *what, int slot)
 
 /* Open a sink on the SQLite file 'path'. */
 static int sink(const char *path, const char *table, const cw_sinkcol *cols,
-                size_t n, enum cw_sinkmode mode, cw_output *o, cw_err *err)
+                size_t n, enum cw_sinkmode mode, cw_table *o, cw_err *err)
 {
-    return cw__output_open(spec(path, NULL, 2), table, cols, n, mode, o, err);
+    return cw__table_open(spec(path, NULL, 2), table, cols, n, mode, o, err);
 }
 
 /* Write one row of up to 16 values (NULL is SQL NULL) as line 'line' of
 ** "in.csv". */
-static int put(cw_output *o, unsigned long line, size_t n, const char *const *v)
+static int put(cw_table *o, unsigned long line, size_t n, const char *const *v)
 {
     cw_field f[16];
 
@@ -171,7 +171,7 @@ static const cw_sinkcol people[] = {
 /* A table 'people' in 'path' holding ids 1 to 'rows' (key: id). */
 static void seed(const char *path, int rows)
 {
-    cw_output o;
+    cw_table o;
     cw_err err;
 
     assert_int_equal(sink(path, "people", people, 3, CW_MODE_UPSERT, &o, &err),
@@ -185,7 +185,7 @@ static void seed(const char *path, int rows)
         assert_int_equal(put(&o, (unsigned long)i + 1, 3, v), CW_OK);
     }
     assert_int_equal(o.type->commit(o.s), CW_OK);
-    cw__output_close(&o);
+    cw__table_close(&o);
 }
 
 /* ==== Sink ==== */
@@ -226,7 +226,7 @@ static void test_sqlite_column_types(void **state)
     static const char *const r3[] = {"009", NULL, " ",  "",   "",  "",
                                      NULL,  NULL, NULL, NULL, NULL};
     const char *dir = mkscratch(), *db = pathof(dir, "t.db", 0);
-    cw_output o;
+    cw_table o;
     cw_err err;
 
     (void)state;
@@ -237,7 +237,7 @@ static void test_sqlite_column_types(void **state)
     assert_int_equal(put(&o, 4, N(cols), r3), CW_OK);
     assert_int_equal(o.type->rows(o.s), 3);
     assert_int_equal(o.type->commit(o.s), CW_OK);
-    cw__output_close(&o);
+    cw__table_close(&o);
     assert_string_equal(dump(db, "PRAGMA table_info(\"t\")", 0),
                         "0|id|TEXT|1|~|1\n"
                         "1|name|TEXT|0|~|0\n"
@@ -287,7 +287,7 @@ static void test_sqlite_bad_values(void **state)
 
     (void)state;
     for (size_t k = 0; k < N(bad); k++) {
-        cw_output o;
+        cw_table o;
         cw_err err;
         const char *msg;
 
@@ -298,7 +298,7 @@ static void test_sqlite_bad_values(void **state)
         assert_non_null(strstr(msg, why[k]));
         assert_ptr_equal(strstr(msg, "in.csv:4"), msg);
         assert_int_equal(o.type->rows(o.s), 0);
-        cw__output_close(&o);
+        cw__table_close(&o);
     }
     assert_false(exists(db)); /* never committed: the new file is gone */
     rmscratch(dir);
@@ -312,7 +312,7 @@ static void test_sqlite_modes(void **state)
     static const cw_sinkcol nokey[] = {{"id", CW_T_ID, 0},
                                        {"name", CW_T_TEXT, 0}};
     const char *v[3] = {"9", "p9", "1"};
-    cw_output o;
+    cw_table o;
     cw_err err;
 
     (void)state;
@@ -331,7 +331,7 @@ static void test_sqlite_modes(void **state)
                      CW_OK);
     assert_int_equal(put(&o, 2, 3, v), CW_OK);
     assert_int_equal(o.type->commit(o.s), CW_OK);
-    cw__output_close(&o);
+    cw__table_close(&o);
     assert_string_equal(dump(db, "SELECT id FROM people ORDER BY id", 0),
                         "1\n2\n9\n");
 
@@ -339,7 +339,7 @@ static void test_sqlite_modes(void **state)
                      CW_OK);
     assert_int_equal(put(&o, 2, 2, v), CW_OK);
     assert_int_equal(o.type->commit(o.s), CW_OK);
-    cw__output_close(&o);
+    cw__table_close(&o);
     assert_string_equal(dump(db, "SELECT * FROM people", 0), "9|p9\n");
     assert_string_equal(dump(db, "PRAGMA table_info(people)", 1),
                         "0|id|TEXT|0|~|0\n1|name|TEXT|0|~|0\n");
@@ -371,7 +371,7 @@ static void test_sqlite_upsert(void **state)
     const char *dir = mkscratch(), *db = pathof(dir, "t.db", 0);
     const char *sql = "SELECT * FROM interactions ORDER BY 1, 2";
     char first[256];
-    cw_output o;
+    cw_table o;
     cw_err err;
 
     (void)state;
@@ -381,7 +381,7 @@ static void test_sqlite_upsert(void **state)
         for (size_t i = 0; i < 3; i++)
             assert_int_equal(put(&o, i + 2, 3, rows[i]), CW_OK);
         assert_int_equal(o.type->commit(o.s), CW_OK);
-        cw__output_close(&o);
+        cw__table_close(&o);
         if (pass == 0)
             snprintf(first, sizeof first, "%s", dump(db, sql, 0));
         else
@@ -394,7 +394,7 @@ static void test_sqlite_upsert(void **state)
     assert_int_equal(put(&o, 3, 3, (const char *[]){"3", "GOTV", "yes"}),
                      CW_OK);
     assert_int_equal(o.type->commit(o.s), CW_OK);
-    cw__output_close(&o);
+    cw__table_close(&o);
     assert_string_equal(dump(db, sql, 0),
                         "1|GOTV|0\n1|Persuasion|0\n2|GOTV|0\n3|GOTV|1\n");
 
@@ -404,7 +404,7 @@ static void test_sqlite_upsert(void **state)
                          CW_OK);
         assert_int_equal(put(&o, 2, 1, keyonly), CW_OK);
         assert_int_equal(o.type->commit(o.s), CW_OK);
-        cw__output_close(&o);
+        cw__table_close(&o);
     }
     assert_string_equal(dump(db, "SELECT * FROM ids", 0), "5\n");
     rmscratch(dir);
@@ -419,7 +419,7 @@ static void test_sqlite_constraint_error(void **state)
     const char *nokey[3] = {NULL, "nobody", "1"};
     const char *ok[3] = {"3", "p3", "1"};
     char before[1024];
-    cw_output o;
+    cw_table o;
     cw_err err;
 
     (void)state;
@@ -433,7 +433,7 @@ static void test_sqlite_constraint_error(void **state)
                      o.type->errmsg(o.s));
     assert_non_null(
         strstr(o.type->errmsg(o.s), "UNIQUE constraint failed: people.id"));
-    cw__output_close(&o);
+    cw__table_close(&o);
     assert_string_equal(dump(db, "SELECT * FROM people", 0), before);
 
     /* A NULL key breaks the key's NOT NULL, even in upsert mode. */
@@ -442,7 +442,7 @@ static void test_sqlite_constraint_error(void **state)
     assert_int_equal(put(&o, 9, 3, nokey), CW_ESINK);
     assert_non_null(strstr(o.type->errmsg(o.s), "in.csv:9: "));
     assert_non_null(strstr(o.type->errmsg(o.s), "NOT NULL constraint failed"));
-    cw__output_close(&o);
+    cw__table_close(&o);
     assert_string_equal(dump(db, "SELECT * FROM people", 0), before);
     rmscratch(dir);
 }
@@ -454,7 +454,7 @@ static void test_sqlite_close_rolls_back(void **state)
     const char *dir = mkscratch(), *db = pathof(dir, "t.db", 0);
     const char *fresh = pathof(dir, "fresh.db", 1);
     char before[1024];
-    cw_output o;
+    cw_table o;
     cw_err err;
 
     (void)state;
@@ -472,7 +472,7 @@ static void test_sqlite_close_rolls_back(void **state)
         if (mode != CW_MODE_APPEND)
             assert_int_equal(put(&o, 2, 3, v), CW_OK);
         assert_int_equal(put(&o, 3, 3, w), CW_OK);
-        cw__output_close(&o); /* no commit */
+        cw__table_close(&o); /* no commit */
         assert_string_equal(
             dump(db, "SELECT count(*), group_concat(id || name) FROM people",
                  0),
@@ -483,7 +483,7 @@ static void test_sqlite_close_rolls_back(void **state)
     assert_int_equal(sink(fresh, "people", people, 3, CW_MODE_CREATE, &o, &err),
                      CW_OK);
     assert_int_equal(put(&o, 2, 3, (const char *[]){"1", "a", "2"}), CW_OK);
-    cw__output_close(&o);
+    cw__table_close(&o);
     assert_false(exists(fresh));
     rmscratch(dir);
 }
@@ -497,7 +497,7 @@ static void test_sqlite_identifiers(void **state)
     const char *dir = mkscratch(), *db = pathof(dir, "t.db", 0);
     const char *v[3] = {"42", "hello", "5"};
     cw_input in;
-    cw_output o;
+    cw_table o;
     cw_err err;
 
     (void)state;
@@ -506,7 +506,7 @@ static void test_sqlite_identifiers(void **state)
                          CW_OK);
         assert_int_equal(put(&o, 2, 3, v), CW_OK);
         assert_int_equal(o.type->commit(o.s), CW_OK);
-        cw__output_close(&o);
+        cw__table_close(&o);
     }
     assert_string_equal(dump(db,
                              "SELECT name FROM sqlite_master WHERE "
@@ -534,7 +534,7 @@ static void test_sqlite_shared_transaction(void **state)
 {
     const char *dir = mkscratch(), *db = pathof(dir, "t.db", 0);
     const char *v[3] = {"1", "a", "1"};
-    cw_output a, b;
+    cw_table a, b;
     cw_err err;
 
     (void)state;
@@ -543,9 +543,9 @@ static void test_sqlite_shared_transaction(void **state)
     assert_int_equal(put(&a, 2, 3, v), CW_OK);
     assert_int_equal(put(&b, 2, 3, v), CW_OK);
     assert_int_equal(a.type->commit(a.s), CW_OK);
-    cw__output_close(&b); /* b fails: a is rolled back with it */
+    cw__table_close(&b); /* b fails: a is rolled back with it */
     assert_int_equal(a.type->write(a.s, NULL, "in.csv", 3), CW_ESINK);
-    cw__output_close(&a);
+    cw__table_close(&a);
     assert_false(exists(db));
 
     assert_int_equal(sink(db, "a", people, 3, CW_MODE_CREATE, &a, &err), CW_OK);
@@ -554,8 +554,8 @@ static void test_sqlite_shared_transaction(void **state)
     assert_int_equal(put(&b, 2, 3, v), CW_OK);
     assert_int_equal(a.type->commit(a.s), CW_OK);
     assert_int_equal(b.type->commit(b.s), CW_OK);
-    cw__output_close(&a);
-    cw__output_close(&b);
+    cw__table_close(&a);
+    cw__table_close(&b);
     assert_string_equal(dump(db,
                              "SELECT (SELECT count(*) FROM a) || "
                              "(SELECT count(*) FROM b)",
@@ -572,7 +572,7 @@ static void test_sqlite_disk_full(void **state)
     char before[256], name[300];
     const char *v[3] = {NULL, name, "1"};
     struct rlimit old, lim;
-    cw_output o;
+    cw_table o;
     cw_err err;
     int rc = CW_OK;
 
@@ -602,7 +602,7 @@ static void test_sqlite_disk_full(void **state)
     assert_int_equal(rc, CW_EIO);
     if (strstr(o.type->errmsg(o.s), "disk") == NULL)
         fail_msg("%s", o.type->errmsg(o.s));
-    cw__output_close(&o);
+    cw__table_close(&o);
     assert_string_equal(dump(db, "SELECT * FROM people", 0), before);
     assert_string_equal(dump(db, "PRAGMA integrity_check", 0), "ok\n");
     rmscratch(dir);
@@ -613,18 +613,18 @@ static void test_sqlite_disk_full(void **state)
 static void test_sqlite_sink_errors(void **state)
 {
     const char *dir = mkscratch(), *bad = pathof(dir, "bad.db", 0);
-    cw_output o;
+    cw_table o;
     cw_err err;
 
     (void)state;
     assert_int_equal(
-        cw__output_open("sqlite:", "t", people, 3, CW_MODE_CREATE, &o, &err),
+        cw__table_open("sqlite:", "t", people, 3, CW_MODE_CREATE, &o, &err),
         CW_EUSAGE);
     assert_int_equal(
         sink(pathof(dir, "x.db", 1), "", people, 3, CW_MODE_CREATE, &o, &err),
         CW_EUSAGE);
     assert_int_equal(
-        cw__output_open("mysql:x", "t", people, 3, CW_MODE_CREATE, &o, &err),
+        cw__table_open("mysql:x", "t", people, 3, CW_MODE_CREATE, &o, &err),
         CW_EUSAGE);
     assert_int_equal(sink(pathof(dir, "no/such/dir.db", 1), "t", people, 3,
                           CW_MODE_CREATE, &o, &err),
@@ -649,7 +649,7 @@ static void test_sqlite_source(void **state)
     static const char *const rows[][3] = {
         {"1", "", "10"}, {"2", NULL, NULL}, {"3", "x,\"y\"\nz", "-3"}};
     const char *dir = mkscratch(), *db = pathof(dir, "t.db", 0);
-    cw_output o;
+    cw_table o;
     cw_input in;
     cw_err err;
     size_t len;
@@ -660,7 +660,7 @@ static void test_sqlite_source(void **state)
     for (size_t i = 0; i < N(rows); i++)
         assert_int_equal(put(&o, i + 2, 3, rows[i]), CW_OK);
     assert_int_equal(o.type->commit(o.s), CW_OK);
-    cw__output_close(&o);
+    cw__table_close(&o);
 
     assert_int_equal(cw__input_open(spec(db, "notes", 0), &in, &err), CW_OK);
     assert_string_equal(in.type->name, "sqlite");
@@ -752,7 +752,7 @@ static void test_sqlite_sink_open_out_of_memory(void **state)
     (void)state;
     for (n = 0;; n++) {
         struct budget budget = {n, 0};
-        cw_output o;
+        cw_table o;
         cw_err err;
         int rc;
 
@@ -762,7 +762,7 @@ static void test_sqlite_sink_open_out_of_memory(void **state)
         if (rc == CW_OK) {
             assert_int_equal(put(&o, 2, 3, v), CW_OK);
             assert_int_equal(o.type->commit(o.s), CW_OK);
-            cw__output_close(&o);
+            cw__table_close(&o);
             break;
         }
         if (rc != CW_ENOMEM)

@@ -83,7 +83,7 @@ static cw_tz *load(const char *dir, const char *name)
     cw_tz *z = NULL;
     cw_err err = {0};
 
-    if (cw__tz_load(dir, name, &z, &err) != CW_OK)
+    if (cw__tz_read(dir, name, &z, &err) != CW_OK)
         fail_msg("%s: %s", name, err.msg);
     return z;
 }
@@ -310,14 +310,14 @@ static void test_tz_bad_names(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         z = (cw_tz *)&err; /* must be overwritten with NULL */
-        assert_int_equal(cw__tz_load(NULL, bad[i], &z, &err), CW_EUSAGE);
+        assert_int_equal(cw__tz_read(NULL, bad[i], &z, &err), CW_EUSAGE);
         assert_null(z);
         assert_int_equal(err.code, CW_EUSAGE);
         assert_non_null(strstr(err.msg, "unknown time zone"));
     }
-    assert_int_equal(cw__tz_load(NULL, "Nowhere/City", &z, &err), CW_EUSAGE);
+    assert_int_equal(cw__tz_read(NULL, "Nowhere/City", &z, &err), CW_EUSAGE);
     assert_string_equal(err.msg, "unknown time zone 'Nowhere/City'");
-    assert_int_equal(cw__tz_load(NULL, NULL, &z, NULL), CW_EUSAGE);
+    assert_int_equal(cw__tz_read(NULL, NULL, &z, NULL), CW_EUSAGE);
 }
 
 /* Fail the 1st, 2nd, ... allocation of a load: each is a clean ENOMEM. */
@@ -333,7 +333,7 @@ static void test_tz_load_out_of_memory(void **state)
         int rc;
 
         cw_set_allocator(budget_alloc, &budget);
-        rc = cw__tz_load(NULL, "America/New_York", &z, &err);
+        rc = cw__tz_read(NULL, "America/New_York", &z, &err);
         cw_set_allocator(NULL, NULL);
         if (rc == CW_OK) {
             assert_int_equal(cw__tz_offset_utc(z, utc(2024, 7, 1, 0, 0)),
@@ -423,7 +423,7 @@ static void load_fails(const struct scratch *s, int rc, const char *text)
     cw_err err = {0};
     cw_tz *z = (cw_tz *)&err; /* must be overwritten with NULL */
 
-    assert_int_equal(cw__tz_load(s->dir, "Test/Zone", &z, &err), rc);
+    assert_int_equal(cw__tz_read(s->dir, "Test/Zone", &z, &err), rc);
     assert_null(z);
     assert_non_null(strstr(err.msg, text));
 }
@@ -449,7 +449,7 @@ static void test_tz_corrupt_files(void **state)
             load_fails(&s, CW_EIO, "is corrupt");
     }
     put_zone(&s, ny, len); /* the whole copy is fine */
-    assert_int_equal(cw__tz_load(s.dir, "Test/Zone", &z, NULL), CW_OK);
+    assert_int_equal(cw__tz_read(s.dir, "Test/Zone", &z, NULL), CW_OK);
     assert_int_equal(cw__tz_offset_utc(z, utc(2024, 1, 1, 0, 0)), -5 * 3600);
     cw__tz_free(z);
     v2 = 44 + block_size(ny, 4);

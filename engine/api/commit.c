@@ -80,8 +80,8 @@ static int open_table(cw_run *r, output *o, cw_buf *scratch)
         cw__free(cols);
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     }
-    rc = cw__output_open(r->database ? r->database : scratch->p, o->table, cols,
-                         o->ncols, o->mode, &o->db, &r->err);
+    rc = cw__table_open(r->database ? r->database : scratch->p, o->table, cols,
+                        o->ncols, o->mode, &o->db, &r->err);
     cw__free(cols);
     return rc;
 }
@@ -107,8 +107,8 @@ int cw__run_open_outputs(cw_run *r)
             cw__buf_free(&path);
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
         }
-        rc = cw__out_open(path.p, (const char *const *)o->cols, o->ncols,
-                          &o->opts, &o->out, &r->err);
+        rc = cw__writer_open(path.p, (const char *const *)o->cols, o->ncols,
+                             &o->opts, &o->out, &r->err);
         if (rc != CW_OK) {
             cw__buf_free(&path);
             return rc;
@@ -128,8 +128,8 @@ int cw__run_open_rejects(cw_run *r)
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
         r->rejects = path.p;
     }
-    rc = cw__out_open(r->rejects, (const char *const *)r->rejcols, r->nrejcols,
-                      NULL, &r->rej, &r->err);
+    rc = cw__writer_open(r->rejects, (const char *const *)r->rejcols,
+                         r->nrejcols, NULL, &r->rej, &r->err);
     return rc;
 }
 
@@ -161,11 +161,11 @@ static int record_part(cw_run *r, const char *path, unsigned long long rows)
 void cw__run_close_outputs(cw_run *r)
 {
     for (size_t k = 0; k < r->nout; k++) {
-        cw__out_close(r->out[k].out);
+        cw__writer_close(r->out[k].out);
         r->out[k].out = NULL;
-        cw__output_close(&r->out[k].db);
+        cw__table_close(&r->out[k].db);
     }
-    cw__out_close(r->rej);
+    cw__writer_close(r->rej);
     r->rej = NULL;
 }
 
@@ -204,13 +204,13 @@ int cw__run_commit(cw_run *r)
     ** way) behind them; then the database transactions; then the files
     ** are renamed, which leaves little to fail after a commit. */
     for (size_t k = 0; k < r->nout; k++) {
-        cw_out *o = r->out[k].out;
+        cw_writer *o = r->out[k].out;
 
-        if (r->out[k].table == NULL && (rc = cw__out_prepare(o)) != CW_OK)
-            return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o));
+        if (r->out[k].table == NULL && (rc = cw__writer_prepare(o)) != CW_OK)
+            return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(o));
     }
-    if (r->rej != NULL && (rc = cw__out_prepare(r->rej)) != CW_OK)
-        return cw__fail(&r->err, rc, "%s", cw__out_errmsg(r->rej));
+    if (r->rej != NULL && (rc = cw__writer_prepare(r->rej)) != CW_OK)
+        return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(r->rej));
     /* Note every table and file now, while running out of memory still
     ** commits nothing; what then fails to commit is dropped from the list,
     ** so nothing needs memory once something is in. */
@@ -224,12 +224,12 @@ int cw__run_commit(cw_run *r)
         rc = record_part(r, name, o->db.type->rows(o->db.s));
     }
     for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
-        cw_out *o = r->out[k].out;
-        size_t n = r->out[k].table == NULL ? cw__out_nparts(o) : 0;
+        cw_writer *o = r->out[k].out;
+        size_t n = r->out[k].table == NULL ? cw__writer_nparts(o) : 0;
 
         for (size_t i = 0; i < n && rc == CW_OK; i++) {
             unsigned long long rows;
-            const char *path = cw__out_part(o, i, &rows);
+            const char *path = cw__writer_part(o, i, &rows);
 
             rc = record_part(r, path, rows);
         }
@@ -266,27 +266,27 @@ int cw__run_commit(cw_run *r)
         return cw__fail(&r->err, rc, "%s", o->db.type->errmsg(o->db.s));
     }
     for (size_t k = 0; k < r->nout; k++) {
-        cw_out *o = r->out[k].out;
+        cw_writer *o = r->out[k].out;
         size_t n, in;
 
         if (r->out[k].table != NULL)
             continue;
-        rc = r->dryrun ? CW_OK : cw__out_commit(o);
+        rc = r->dryrun ? CW_OK : cw__writer_commit(o);
         /* After a failed rename, the parts renamed before it are in. */
-        n = cw__out_nparts(o);
-        in = rc == CW_OK ? n : cw__out_nrenamed(o);
+        n = cw__writer_nparts(o);
+        in = rc == CW_OK ? n : cw__writer_nrenamed(o);
         for (size_t i = 0; i < n; i++)
             keep_part(r, j++, &w, i < in);
         if (rc != CW_OK) {
             drop_parts(r, j, w);
-            return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o));
+            return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(o));
         }
     }
     r->nparts = w;
     if (r->rej != NULL && !r->dryrun) {
-        rc = cw__out_commit(r->rej);
+        rc = cw__writer_commit(r->rej);
         if (rc != CW_OK)
-            return cw__fail(&r->err, rc, "%s", cw__out_errmsg(r->rej));
+            return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(r->rej));
     }
     if (r->dryrun)
         cw__run_close_outputs(r); /* nothing is committed: the temp files go */

@@ -53,9 +53,9 @@ static int csv_to_ndjson(const char *in, const char *out,
     const char **cols = NULL;
     cw_field *f = NULL;
     cw_csv *r = NULL;
-    cw_out *w = NULL;
+    cw_writer *w = NULL;
     unsigned long long n = 0;
-    cw_outopts o;
+    cw_writeopts o;
     size_t ncols, nf, i;
     int rc;
 
@@ -80,9 +80,9 @@ static int csv_to_ndjson(const char *in, const char *out,
     }
     for (i = 0; i < ncols; i++)
         cols[i] = cw__csv_colname(r, i);
-    cw__outopts_default(&o);
+    cw__writeopts_default(&o);
     o.format = CW_FMT_NDJSON;
-    rc = cw__out_open(out, cols, ncols, &o, &w, err);
+    rc = cw__writer_open(out, cols, ncols, &o, &w, err);
     if (rc != CW_OK)
         goto done;
     while ((rc = cw__csv_next(r)) == CW_ROW) {
@@ -92,9 +92,9 @@ static int csv_to_ndjson(const char *in, const char *out,
             if (i < nf)
                 f[i].p = cw__csv_field(r, i, &f[i].len);
         }
-        rc = cw__out_write(w, f);
+        rc = cw__writer_write(w, f);
         if (rc != CW_OK) {
-            rc = cw__fail(err, rc, "%s", cw__out_errmsg(w));
+            rc = cw__fail(err, rc, "%s", cw__writer_errmsg(w));
             goto done;
         }
         n++;
@@ -103,15 +103,15 @@ static int csv_to_ndjson(const char *in, const char *out,
         rc = cw__fail(err, rc, "%s", cw__csv_errmsg(r));
         goto done;
     }
-    rc = cw__out_commit(w);
+    rc = cw__writer_commit(w);
     if (rc != CW_OK) {
-        cw__fail(err, rc, "%s", cw__out_errmsg(w));
+        cw__fail(err, rc, "%s", cw__writer_errmsg(w));
         goto done;
     }
     *rows = n;
 
 done:
-    cw__out_close(w);
+    cw__writer_close(w);
     cw__csv_close(r);
     cw__free(f);
     cw__free(cols);
@@ -647,7 +647,7 @@ static int ndjson_to_csv(const char *in, const char *out,
     conv c = {.file = in, .err = err};
     lines lr = {.fd = -1};
     cw_field *f = NULL;
-    cw_out *w = NULL;
+    cw_writer *w = NULL;
     unsigned long long n = 0;
     const char *s = NULL;
     size_t len = 0, i;
@@ -681,15 +681,15 @@ static int ndjson_to_csv(const char *in, const char *out,
                 rc = CW_ENOMEM;
                 goto done;
             }
-            rc = cw__out_open(out, (const char *const *)c.names, c.nnames, NULL,
-                              &w, err);
+            rc = cw__writer_open(out, (const char *const *)c.names, c.nnames,
+                                 NULL, &w, err);
             if (rc != CW_OK)
                 goto done;
         }
         to_fields(&c, f);
-        rc = cw__out_write(w, f);
+        rc = cw__writer_write(w, f);
         if (rc != CW_OK) {
-            cw__fail(err, rc, "%s", cw__out_errmsg(w));
+            cw__fail(err, rc, "%s", cw__writer_errmsg(w));
             goto done;
         }
         n++;
@@ -701,9 +701,9 @@ static int ndjson_to_csv(const char *in, const char *out,
                       in);
         goto done;
     }
-    rc = cw__out_commit(w);
+    rc = cw__writer_commit(w);
     if (rc != CW_OK) {
-        cw__fail(err, rc, "%s", cw__out_errmsg(w));
+        cw__fail(err, rc, "%s", cw__writer_errmsg(w));
         goto done;
     }
     *rows = n;
@@ -711,7 +711,7 @@ static int ndjson_to_csv(const char *in, const char *out,
 done:
     if (rc == CW_ENOMEM)
         cw__fail(err, rc, "%s: out of memory", in);
-    cw__out_close(w);
+    cw__writer_close(w);
     if (lr.fd >= 0)
         close(lr.fd);
     cw__free(lr.chunk);
@@ -746,7 +746,7 @@ static int csv_to_table(const char *in, const char *out,
 {
     const char *hash = strrchr(out, '#');
     cw_input src = {NULL, NULL};
-    cw_output db = {NULL, NULL};
+    cw_table db = {NULL, NULL};
     cw_sinkcol *cols = NULL;
     cw_field *f = NULL;
     char *target = NULL;
@@ -773,8 +773,8 @@ static int csv_to_table(const char *in, const char *out,
     }
     for (i = 0; i < ncols; i++)
         cols[i] = (cw_sinkcol){src.type->colname(src.s, i), CW_T_TEXT, 0};
-    rc = cw__output_open(target, hash + 1, cols, ncols, CW_MODE_REPLACE, &db,
-                         err);
+    rc = cw__table_open(target, hash + 1, cols, ncols, CW_MODE_REPLACE, &db,
+                        err);
     if (rc != CW_OK)
         goto done;
     while ((rc = src.type->next(src.s)) == CW_ROW) {
@@ -804,7 +804,7 @@ static int csv_to_table(const char *in, const char *out,
     *rows = n;
 
 done:
-    cw__output_close(&db);
+    cw__table_close(&db);
     cw__input_close(&src);
     cw__free(cols);
     cw__free(f);

@@ -45,12 +45,12 @@ struct table {
     int *key;                    /* 1 for a key column */
     char *keylist;               /* "a, b", or NULL */
     enum cw_sinkmode mode;       /* how it is written */
-    cw_output db;                /* the open sink */
+    cw_table db;                 /* the open sink */
     cw_field *vals;              /* values of the row being written */
     cw_field *orig;              /* the row as read, in table order */
     cw_buf *scratch;             /* per-column conversion space */
     char *rejpath;               /* rejects file */
-    cw_out *rej;                 /* its writer, opened at the first reject */
+    cw_writer *rej;              /* its writer, opened at the first reject */
     cw_field *rejrow;            /* a rejects row: ncols + NMETA */
     unsigned long long rows;     /* rows written */
     unsigned long long rejected; /* rows rejected */
@@ -635,8 +635,8 @@ static int open_sinks(cw_load *l)
             sc[j] = (cw_sinkcol){t->cols[j],
                                  t->spec[j] ? t->spec[j]->type : CW_T_TEXT,
                                  t->key[j]};
-        rc = cw__output_open(l->target, t->name, sc, t->ncols, t->mode, &t->db,
-                             &l->err);
+        rc = cw__table_open(l->target, t->name, sc, t->ncols, t->mode, &t->db,
+                            &l->err);
         cw__free(sc);
         if (rc != CW_OK)
             return rc;
@@ -669,7 +669,8 @@ static int reject(cw_load *l, lfile *f, unsigned long line, unsigned long col,
             cols[j] = t->cols[j];
         for (size_t j = 0; j < NMETA; j++)
             cols[n + j] = meta[j];
-        rc = cw__out_open(t->rejpath, cols, n + NMETA, NULL, &t->rej, &l->err);
+        rc = cw__writer_open(t->rejpath, cols, n + NMETA, NULL, &t->rej,
+                             &l->err);
         cw__free(cols);
         if (rc != CW_OK)
             return rc;
@@ -685,9 +686,9 @@ static int reject(cw_load *l, lfile *f, unsigned long line, unsigned long col,
         (cw_field){column ? column : "", column ? strlen(column) : 0};
     t->rejrow[n + 3] = (cw_field){code, strlen(code)};
     t->rejrow[n + 4] = (cw_field){msg, strlen(msg)};
-    rc = cw__out_write(t->rej, t->rejrow);
+    rc = cw__writer_write(t->rej, t->rejrow);
     if (rc != CW_OK)
-        return cw__fail(&l->err, rc, "%s", cw__out_errmsg(t->rej));
+        return cw__fail(&l->err, rc, "%s", cw__writer_errmsg(t->rej));
     return CW_OK;
 }
 
@@ -819,8 +820,8 @@ static int commit(cw_load *l)
     for (size_t k = 0; k < l->ntables; k++) {
         table *t = &l->tables[k];
 
-        if (t->rej != NULL && (rc = cw__out_prepare(t->rej)) != CW_OK)
-            return cw__fail(&l->err, rc, "%s", cw__out_errmsg(t->rej));
+        if (t->rej != NULL && (rc = cw__writer_prepare(t->rej)) != CW_OK)
+            return cw__fail(&l->err, rc, "%s", cw__writer_errmsg(t->rej));
     }
     for (size_t k = 0; k < l->ntables && rc == CW_OK; k++) {
         table *t = &l->tables[k];
@@ -843,9 +844,9 @@ static int commit(cw_load *l)
     for (size_t k = 0; k < l->ntables; k++) {
         table *t = &l->tables[k];
 
-        rc = t->rej != NULL ? cw__out_commit(t->rej) : CW_OK;
+        rc = t->rej != NULL ? cw__writer_commit(t->rej) : CW_OK;
         if (rc != CW_OK)
-            return cw__fail(&l->err, rc, "%s", cw__out_errmsg(t->rej));
+            return cw__fail(&l->err, rc, "%s", cw__writer_errmsg(t->rej));
     }
     return CW_OK;
 }
@@ -886,8 +887,8 @@ int cw_load_exec(cw_load *l)
                      l->cur->path, l->curline);
         /* Roll back: close every sink and rejects writer uncommitted. */
         for (size_t k = 0; k < l->ntables; k++) {
-            cw__output_close(&l->tables[k].db);
-            cw__out_close(l->tables[k].rej);
+            cw__table_close(&l->tables[k].db);
+            cw__writer_close(l->tables[k].rej);
             l->tables[k].rej = NULL;
         }
     }
@@ -943,8 +944,8 @@ void cw_load_close(cw_load *l)
     for (size_t k = 0; k < l->ntables; k++) {
         table *t = &l->tables[k];
 
-        cw__output_close(&t->db);
-        cw__out_close(t->rej);
+        cw__table_close(&t->db);
+        cw__writer_close(t->rej);
         for (size_t j = 0; t->scratch != NULL && j < t->ncols; j++)
             cw__buf_free(&t->scratch[j]);
         freestrs(t->cols, t->ncols);

@@ -132,8 +132,8 @@ static void output_free(output *o)
         for (size_t i = 0; i < o->ncols; i++)
             cw__buf_free(&o->scratch[i]);
     cw__free(o->scratch);
-    cw__out_close(o->out);
-    cw__output_close(&o->db);
+    cw__writer_close(o->out);
+    cw__table_close(&o->db);
     cw__free(o->table);
     freestrs(o->efforts, o->nefforts);
 }
@@ -144,7 +144,7 @@ void cw_run_close(cw_run *r)
         return;
     if (r->src_open)
         cw__input_close(&r->src);
-    cw__out_close(r->rej);
+    cw__writer_close(r->rej);
     for (size_t i = 0; i < r->nin; i++) {
         cw__free(r->in[i].name);
         cw__free(r->in[i].schema_name);
@@ -265,7 +265,7 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
         return recipe_error(r, "an output is a table, see", where);
     if ((rc = onlykeys(r, d, where, keys)) != CW_OK)
         return rc;
-    cw__outopts_default(&o->opts);
+    cw__writeopts_default(&o->opts);
     if ((o->name = cw__strdup(name)) == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     path = cw__node_str(d, "path", NULL);

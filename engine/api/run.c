@@ -63,9 +63,9 @@ static int reject_cb(void *ud, cw_rec *rec, const cw_field *orig,
         (cw_field){column ? column : "", column ? strlen(column) : 0};
     r->rejrow[n + 3] = (cw_field){code, strlen(code)};
     r->rejrow[n + 4] = (cw_field){msg, strlen(msg)};
-    rc = cw__out_write(r->rej, r->rejrow);
+    rc = cw__writer_write(r->rej, r->rejrow);
     if (rc != CW_OK)
-        cw__fail(&r->err, rc, "%s", cw__out_errmsg(r->rej));
+        cw__fail(&r->err, rc, "%s", cw__writer_errmsg(r->rej));
     return rc;
 }
 
@@ -145,9 +145,9 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
                 return cw__fail(&r->err, rc, "%s", o->db.type->errmsg(o->db.s));
             continue;
         }
-        rc = cw__out_write(o->out, o->vals);
+        rc = cw__writer_write(o->out, o->vals);
         if (rc != CW_OK)
-            return cw__fail(&r->err, rc, "%s", cw__out_errmsg(o->out));
+            return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(o->out));
     }
     r->sum.written++;
     return CW_OK;

@@ -33,7 +33,7 @@ typedef struct output {
     char *path;              /* file name, relative to the output directory */
     char *table;             /* or a database table */
     enum cw_sinkmode mode;   /* how the table is written */
-    cw_output db;            /* the open database sink */
+    cw_table db;             /* the open database sink */
     char *schema_name;       /* or NULL */
     cw_schema *schema;       /* loaded schema, or NULL */
     char **cols;             /* output column names */
@@ -42,8 +42,8 @@ typedef struct output {
     const cw_colspec **spec; /* their schema columns, or NULL each */
     cw_field *vals;          /* values of the row being written */
     cw_buf *scratch;         /* per-column conversion space */
-    cw_outopts opts;         /* format and splitting */
-    cw_out *out;             /* the open writer */
+    cw_writeopts opts;       /* format and splitting */
+    cw_writer *out;          /* the open writer */
     char **efforts;          /* distinct-column spellings seen (for warnings) */
     size_t nefforts;         /* count of 'efforts' */
 } output;
@@ -80,7 +80,7 @@ struct cw_run {
     char **rejcols;   /* header of the rejects file */
     size_t nrejcols;  /* count of 'rejcols' */
     size_t norig;     /* width of original rows */
-    cw_out *rej;      /* rejects writer, opened on first reject */
+    cw_writer *rej;   /* rejects writer, opened on first reject */
     cw_field *rejrow; /* reject row being written */
     cw_buf rejline;   /* "_line" text */
     cw_buf msg;       /* message scratch */

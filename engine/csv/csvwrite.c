@@ -2,7 +2,7 @@
 ** csvwrite.c -- RFC 4180 CSV and NDJSON writers with atomic commit.  Each
 ** row is encoded once into a scratch buffer and appended to a large
 ** per-part write buffer; parts live in temp files (mode 0600) beside the
-** final path until cw__out_commit() fsyncs them and renames them.
+** final path until cw__writer_commit() fsyncs them and renames them.
 */
 #include "csv/csvwrite.h"
 
@@ -49,8 +49,8 @@ typedef struct entry {
     size_t grp;  /* the group it belongs to */
 } entry;
 
-struct cw_out {
-    cw_outopts o;               /* options, defaults filled in */
+struct cw_writer {
+    cw_writeopts o;             /* options, defaults filled in */
     char *path;                 /* final path of a single part */
     char *dir;                  /* directory of 'path', for its fsync */
     const char *base;           /* basename of 'path', inside 'path' */
@@ -77,26 +77,26 @@ struct cw_out {
     int failed;                 /* 1 after an error that spoils the output */
     int prepared;               /* 1 once every part is on disk */
     int committed;              /* 1 once every part was renamed */
-    cw_err err;                 /* last error, see cw__out_errmsg() */
+    cw_err err;                 /* last error, see cw__writer_errmsg() */
 };
 
 /* Fill 'o' with the defaults: CSV, ',', LF, no splitting. */
-void cw__outopts_default(cw_outopts *o)
+void cw__writeopts_default(cw_writeopts *o)
 {
-    *o = (cw_outopts){.format = CW_FMT_CSV,
-                      .delim = ',',
-                      .crlf = 0,
-                      .max_bytes = 0,
-                      .split_col = -1,
-                      .max_distinct = 0};
+    *o = (cw_writeopts){.format = CW_FMT_CSV,
+                        .delim = ',',
+                        .crlf = 0,
+                        .max_bytes = 0,
+                        .split_col = -1,
+                        .max_distinct = 0};
 }
 
 /* ==== Errors ==== */
 
 /* Record an error that spoils the output: every later call fails too. */
-static int werr(cw_out *w, int code, const char *fmt, ...) CW_PRINTF(3, 4);
+static int werr(cw_writer *w, int code, const char *fmt, ...) CW_PRINTF(3, 4);
 
-static int werr(cw_out *w, int code, const char *fmt, ...)
+static int werr(cw_writer *w, int code, const char *fmt, ...)
 {
     va_list ap;
 
@@ -109,13 +109,13 @@ static int werr(cw_out *w, int code, const char *fmt, ...)
 }
 
 /* Report errno as "path: strerror" with CW_EIO. */
-static int werr_io(cw_out *w, const char *path)
+static int werr_io(cw_writer *w, const char *path)
 {
     return werr(w, CW_EIO, "%s: %s", path, strerror(errno));
 }
 
 /* Report an allocation failure for the output. */
-static int werr_nomem(cw_out *w)
+static int werr_nomem(cw_writer *w)
 {
     return werr(w, CW_ENOMEM, "%s: out of memory", w->path);
 }
@@ -127,7 +127,7 @@ static int werr_nomem(cw_out *w)
 ** delimiter, a quote, CR or LF, or begins or ends with a space or tab.
 ** One pass over the bytes with a lookup table.
 */
-static int csv_needs_quotes(const cw_out *w, const char *s, size_t len)
+static int csv_needs_quotes(const cw_writer *w, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + len;
 
@@ -153,7 +153,7 @@ static int csv_needs_quotes(const cw_out *w, const char *s, size_t len)
 ** the only one of its row: an empty lone field is written as "" so that
 ** the row does not read back as a blank line, which readers skip.
 */
-static char *csv_field(const cw_out *w, char *d, const char *s, size_t len,
+static char *csv_field(const cw_writer *w, char *d, const char *s, size_t len,
                        int lone)
 {
     if (!csv_needs_quotes(w, s, len)) {
@@ -265,7 +265,7 @@ static int json_string(char *d, const char *s, size_t len, char **end,
 }
 
 /* Make the scratch row hold at least 'need' bytes. */
-static int row_room(cw_out *w, size_t need)
+static int row_room(cw_writer *w, size_t need)
 {
     char *p = cw__grow(w->row, &w->rowcap, need, 1);
 
@@ -280,7 +280,7 @@ static int row_room(cw_out *w, size_t need)
 ** CW_ENOMEM, or CW_EINVALID (NDJSON: a value is not valid UTF-8; the
 ** output is not spoilt and later rows may be written).
 */
-static int encode(cw_out *w, const cw_field *f, size_t *n)
+static int encode(cw_writer *w, const cw_field *f, size_t *n)
 {
     /* Worst cases: CSV doubles every byte, JSON turns one into six. */
     size_t grow = w->o.format == CW_FMT_CSV ? 2 : 6, bound = 2, i;
@@ -341,7 +341,7 @@ static int encode(cw_out *w, const cw_field *f, size_t *n)
 ** for NDJSON the keys '{"a":' and ',"b":' one after the other, key 'i'
 ** at w->hdr[w->koff[i]] up to w->koff[i + 1].
 */
-static int make_header(cw_out *w, const char *const *cols)
+static int make_header(cw_writer *w, const char *const *cols)
 {
     cw_field *f;
     size_t i, n, bad;
@@ -388,7 +388,7 @@ static int make_header(cw_out *w, const char *const *cols)
 /* ==== Parts ==== */
 
 /* Write 'n' bytes at 'p' to the descriptor of part 'i'. */
-static int write_all(cw_out *w, size_t i, const char *p, size_t n)
+static int write_all(cw_writer *w, size_t i, const char *p, size_t n)
 {
     while (n > 0) {
         ssize_t k = write(w->parts[i].fd, p, n);
@@ -407,7 +407,7 @@ static int write_all(cw_out *w, size_t i, const char *p, size_t n)
 }
 
 /* Write out the pending bytes of the open part 'i'. */
-static int flush(cw_out *w, size_t i)
+static int flush(cw_writer *w, size_t i)
 {
     part *p = &w->parts[i];
     int rc = CW_OK;
@@ -422,7 +422,7 @@ static int flush(cw_out *w, size_t i)
 ** Flush, fsync and close the open part 'i' and free its buffer.  After
 ** an error the descriptor is closed all the same.
 */
-static int finish(cw_out *w, size_t i)
+static int finish(cw_writer *w, size_t i)
 {
     part *p = &w->parts[i];
     int rc = flush(w, i), r;
@@ -449,7 +449,7 @@ static int finish(cw_out *w, size_t i)
 ** one (a clock hand over the parts, so the search costs little on
 ** average).  A parked part is fsynced, so no write error can be lost.
 */
-static int evict(cw_out *w)
+static int evict(cw_writer *w)
 {
     size_t k, i;
 
@@ -466,7 +466,7 @@ static int evict(cw_out *w)
 }
 
 /* Make sure part 'i' has a descriptor and a buffer (reopen it if parked). */
-static int reopen(cw_out *w, size_t i)
+static int reopen(cw_writer *w, size_t i)
 {
     part *p = &w->parts[i];
     int rc;
@@ -485,7 +485,7 @@ static int reopen(cw_out *w, size_t i)
 }
 
 /* Append 'n' bytes at 's' to the open part 'i'. */
-static int append(cw_out *w, size_t i, const char *s, size_t n)
+static int append(cw_writer *w, size_t i, const char *s, size_t n)
 {
     part *p = &w->parts[i];
     int rc;
@@ -513,7 +513,7 @@ static int append(cw_out *w, size_t i, const char *s, size_t n)
 ** basename ("out/text.csv" -> "out/text-001.csv"), or appended when the
 ** basename has none (a leading dot does not start an extension).
 */
-static char *part_name(const cw_out *w, size_t num)
+static char *part_name(const cw_writer *w, size_t num)
 {
     const char *dot = strrchr(w->base, '.');
     size_t stem, len;
@@ -560,7 +560,7 @@ static mode_t process_umask(void)
     return (mode_t)(mask & 0777);
 }
 
-static int new_part(cw_out *w, size_t *idx)
+static int new_part(cw_writer *w, size_t *idx)
 {
     size_t dirlen = (size_t)(w->base - w->path), baselen = strlen(w->base);
     part p = {.fd = -1};
@@ -611,7 +611,7 @@ fail:
 ** current part when not splitting by value) for good and start a new one
 ** in its place, storing the new index in '*cur'.
 */
-static int rollover(cw_out *w, size_t *cur)
+static int rollover(cw_writer *w, size_t *cur)
 {
     int rc;
 
@@ -636,7 +636,7 @@ static size_t hash(const char *s, size_t len)
 }
 
 /* Double the value map (or create it). */
-static int map_grow(cw_out *w)
+static int map_grow(cw_writer *w)
 {
     size_t cap = w->mapcap ? w->mapcap * 2 : 64, i, j;
     entry *m;
@@ -666,7 +666,7 @@ static int map_grow(cw_out *w)
 ** a new value to the newest group while it has room, else to a new
 ** group with a new part.  Store the group's index in '*g'.
 */
-static int find_group(cw_out *w, const cw_field *v, size_t *g)
+static int find_group(cw_writer *w, const cw_field *v, size_t *g)
 {
     const char *s = v->p != NULL ? v->p : "";
     size_t len = v->p != NULL ? v->len : 0, h = hash(s, len), j, pi;
@@ -697,7 +697,7 @@ static int find_group(cw_out *w, const cw_field *v, size_t *g)
     if (w->ngroups == 0 ||
         w->groups[w->ngroups - 1].nvals >= w->o.max_distinct) {
         if (w->ngroups == 0) {
-            pi = w->cur; /* the part started by cw__out_open() */
+            pi = w->cur; /* the part started by cw__writer_open() */
         } else if ((rc = new_part(w, &pi)) != CW_OK) {
             cw__free(copy);
             return rc;
@@ -716,9 +716,9 @@ static int find_group(cw_out *w, const cw_field *v, size_t *g)
 
 /* ==== API ==== */
 
-/* Check the options and the arguments of cw__out_open(). */
+/* Check the options and the arguments of cw__writer_open(). */
 static int check_args(const char *path, const char *const *cols, size_t ncols,
-                      const cw_outopts *o, cw_err *err)
+                      const cw_writeopts *o, cw_err *err)
 {
     size_t len = path != NULL ? strlen(path) : 0;
 
@@ -749,18 +749,18 @@ static int check_args(const char *path, const char *const *cols, size_t ncols,
 ** encode the header once and start the first part, so that a missing or
 ** unwritable directory fails here rather than at the first row.
 */
-int cw__out_open(const char *path, const char *const *cols, size_t ncols,
-                 const cw_outopts *o, cw_out **out, cw_err *err)
+int cw__writer_open(const char *path, const char *const *cols, size_t ncols,
+                    const cw_writeopts *o, cw_writer **out, cw_err *err)
 {
-    cw_outopts def;
+    cw_writeopts def;
     const char *slash;
-    cw_out *w;
+    cw_writer *w;
     size_t i;
     int rc;
 
     *out = NULL;
     if (o == NULL) {
-        cw__outopts_default(&def);
+        cw__writeopts_default(&def);
         o = &def;
     }
     rc = check_args(path, cols, ncols, o, err);
@@ -769,7 +769,7 @@ int cw__out_open(const char *path, const char *const *cols, size_t ncols,
     w = cw__alloc(sizeof *w);
     if (w == NULL)
         return cw__fail(err, CW_ENOMEM, "%s: out of memory", path);
-    *w = (cw_out){.o = *o, .ncols = ncols};
+    *w = (cw_writer){.o = *o, .ncols = ncols};
     if (o->split_col < 0 || o->max_distinct == 0) {
         w->o.split_col = -1;
         w->o.max_distinct = 0;
@@ -804,7 +804,7 @@ int cw__out_open(const char *path, const char *const *cols, size_t ncols,
 
 fail:
     cw__errcopy(err, &w->err);
-    cw__out_close(w);
+    cw__writer_close(w);
     return rc;
 }
 
@@ -813,7 +813,7 @@ fail:
 ** current part), start a new part if the size limit requires it, and
 ** append it.  Every error but CW_EINVALID spoils the output for good.
 */
-int cw__out_write(cw_out *w, const cw_field *f)
+int cw__writer_write(cw_writer *w, const cw_field *f)
 {
     size_t n, g = 0, *cur;
     part *p;
@@ -856,7 +856,7 @@ int cw__out_write(cw_out *w, const cw_field *f)
 
 /* Fsync the directory of the output, so that the renames are durable.
 ** EINVAL (a file system that cannot sync directories) is not an error. */
-static int sync_dir(cw_out *w)
+static int sync_dir(cw_writer *w)
 {
     int fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
@@ -882,7 +882,7 @@ static int sync_dir(cw_out *w)
 ** parts.  Parts of an earlier run beyond this run's count are not
 ** removed (a run of 3 parts after one of 5 leaves -004 and -005).
 */
-int cw__out_prepare(cw_out *w)
+int cw__writer_prepare(cw_writer *w)
 {
     struct stat st;
     int rc;
@@ -908,7 +908,7 @@ int cw__out_prepare(cw_out *w)
     return CW_OK;
 }
 
-int cw__out_commit(cw_out *w)
+int cw__writer_commit(cw_writer *w)
 {
     size_t i;
     int rc;
@@ -918,7 +918,7 @@ int cw__out_commit(cw_out *w)
     if (w->committed)
         return CW_OK;
     /* Every part is on disk before any is renamed. */
-    if ((rc = cw__out_prepare(w)) != CW_OK)
+    if ((rc = cw__writer_prepare(w)) != CW_OK)
         return rc;
     for (i = 0; i < w->nparts; i++) {
         const char *final = w->nparts == 1 ? w->path : w->parts[i].name;
@@ -932,13 +932,13 @@ int cw__out_commit(cw_out *w)
 }
 
 /* Number of parts started so far. */
-size_t cw__out_nparts(const cw_out *w)
+size_t cw__writer_nparts(const cw_writer *w)
 {
     return w->nparts;
 }
 
 /* Number of parts renamed into place: the first ones, in order. */
-size_t cw__out_nrenamed(const cw_out *w)
+size_t cw__writer_nrenamed(const cw_writer *w)
 {
     size_t n = 0;
 
@@ -951,7 +951,8 @@ size_t cw__out_nrenamed(const cw_out *w)
 ** Final path of part 'i' (planned, before the commit) and its data rows
 ** in '*rows'; NULL when 'i' is out of range.  Owned by 'w'.
 */
-const char *cw__out_part(const cw_out *w, size_t i, unsigned long long *rows)
+const char *cw__writer_part(const cw_writer *w, size_t i,
+                            unsigned long long *rows)
 {
     if (i >= w->nparts)
         return NULL;
@@ -961,13 +962,13 @@ const char *cw__out_part(const cw_out *w, size_t i, unsigned long long *rows)
 }
 
 /* The last error message on 'w', "" when none.  Owned by 'w'. */
-const char *cw__out_errmsg(const cw_out *w)
+const char *cw__writer_errmsg(const cw_writer *w)
 {
     return w->err.msg;
 }
 
 /* Close every descriptor, unlink every temp file not renamed, free 'w'. */
-void cw__out_close(cw_out *w)
+void cw__writer_close(cw_writer *w)
 {
     size_t i;
 

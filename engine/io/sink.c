@@ -9,13 +9,13 @@
 static const struct cw_sink_type *const kinds[] = {&cw_sink_sqlite,
                                                    &cw_sink_postgres, NULL};
 
-int cw__output_open(const char *spec, const char *table, const cw_sinkcol *cols,
-                    size_t ncols, enum cw_sinkmode mode, cw_output *out,
-                    cw_err *err)
+int cw__table_open(const char *spec, const char *table, const cw_sinkcol *cols,
+                   size_t ncols, enum cw_sinkmode mode, cw_table *out,
+                   cw_err *err)
 {
     const char *colon = strchr(spec, ':');
 
-    *out = (cw_output){NULL, NULL};
+    *out = (cw_table){NULL, NULL};
     for (int i = 0; colon != NULL && kinds[i] != NULL; i++) {
         size_t n = (size_t)(colon - spec);
 
@@ -32,7 +32,7 @@ int cw__output_open(const char *spec, const char *table, const cw_sinkcol *cols,
                     spec);
 }
 
-void cw__output_close(cw_output *out)
+void cw__table_close(cw_table *out)
 {
     if (out->type != NULL && out->s != NULL)
         out->type->close(out->s);

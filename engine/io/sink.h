@@ -62,17 +62,18 @@ struct cw_sink_type {
     void (*close)(cw_sink *s);
 };
 
-/* An open sink of any kind. */
-typedef struct cw_output {
+/* A database table open for writing: a sink of any kind and its
+** functions. */
+typedef struct cw_table {
     const struct cw_sink_type *type; /* its functions */
     cw_sink *s;                      /* its handle */
-} cw_output;
+} cw_table;
 
 /* Open the target 'spec' ("sqlite:PATH" or "postgres:CONNINFO"). */
-int cw__output_open(const char *spec, const char *table, const cw_sinkcol *cols,
-                    size_t ncols, enum cw_sinkmode mode, cw_output *out,
-                    cw_err *err);
-void cw__output_close(cw_output *out);
+int cw__table_open(const char *spec, const char *table, const cw_sinkcol *cols,
+                   size_t ncols, enum cw_sinkmode mode, cw_table *out,
+                   cw_err *err);
+void cw__table_close(cw_table *out);
 
 /*
 ** For the kinds: copy the names and types of the 'ncols' columns 'cols'

@@ -148,7 +148,7 @@ static int index_rows(cw_lookup *t)
     return CW_OK;
 }
 
-int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
+int cw__lookup_read(const char *path, const char *key, const cw_rule *keyrule,
                     const char *const *cols, size_t ncols, const cw_pred *where,
                     size_t nwhere, cw_lookup **out, cw_err *err)
 {

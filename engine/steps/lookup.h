@@ -34,7 +34,7 @@ typedef struct cw_lookup cw_lookup;
 ** when not NULL (rows whose key fails the rule or is blank are skipped).
 ** Any problem in the file (a bad row, a missing column) is an error.
 */
-int cw__lookup_load(const char *path, const char *key, const cw_rule *keyrule,
+int cw__lookup_read(const char *path, const char *key, const cw_rule *keyrule,
                     const char *const *cols, size_t ncols, const cw_pred *where,
                     size_t nwhere, cw_lookup **out, cw_err *err);
 void cw__lookup_free(cw_lookup *t);

@@ -718,7 +718,7 @@ int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err)
                 err, CW_EUSAGE,
                 "%s: input '%s' is not bound (give --input %s=PATH)", st->label,
                 st->input, st->input);
-        rc = cw__lookup_load(path, st->key, st->keyrule,
+        rc = cw__lookup_read(path, st->key, st->keyrule,
                              (const char *const *)st->lcols, st->nl, st->where,
                              st->nwhere, &st->tab, err);
         if (rc != CW_OK)

@@ -472,10 +472,10 @@ int cw__date_make(const cw_node *args, void **data, cw_err *err)
     *data = d;
     if (fmt != NULL && (rc = date_format(fmt, &d->fmt, err)) != CW_OK)
         return rc;
-    if (tz != NULL && (rc = cw__tz_load(dir, tz, &d->tz, err)) != CW_OK)
+    if (tz != NULL && (rc = cw__tz_read(dir, tz, &d->tz, err)) != CW_OK)
         return rc;
     if (input_tz != NULL &&
-        (rc = cw__tz_load(dir, input_tz, &d->input_tz, err)) != CW_OK)
+        (rc = cw__tz_read(dir, input_tz, &d->input_tz, err)) != CW_OK)
         return rc;
     return CW_OK;
 }

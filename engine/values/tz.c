@@ -561,7 +561,7 @@ static int slurp(const char *path, unsigned char **out, size_t *size)
 ** keeps only its transitions and footer rule.  A missing file is
 ** CW_EUSAGE "unknown time zone", a damaged one CW_EIO "... is corrupt".
 */
-int cw__tz_load(const char *dir, const char *name, cw_tz **out, cw_err *err)
+int cw__tz_read(const char *dir, const char *name, cw_tz **out, cw_err *err)
 {
     char path[4096];
     unsigned char *buf = NULL;

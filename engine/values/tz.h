@@ -16,7 +16,7 @@ typedef struct cw_tz cw_tz;
 ** /usr/share/zoneinfo).  Names with "..", a leading '/' or characters
 ** outside [A-Za-z0-9_+-/] are refused with CW_EUSAGE.
 */
-int cw__tz_load(const char *dir, const char *name, cw_tz **out, cw_err *err);
+int cw__tz_read(const char *dir, const char *name, cw_tz **out, cw_err *err);
 void cw__tz_free(cw_tz *z);
 
 /* Offset from UTC in seconds at UTC instant 't' (seconds since epoch). */

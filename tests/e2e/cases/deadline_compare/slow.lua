@@ -2,10 +2,7 @@
 -- loop (the comparisons run in the VM, not in a library function): while
 -- loading when params.at is "load", else in a function step.
 local function work()
-  local a = ("y"):rep(2 ^ 23)
-  local b = ("y"):rep(2 ^ 22) .. ("y"):rep(2 ^ 22)
-  local n = 0
-  while true do if a == b or a < b then n = n + 1 end end
+  local a, b, n = ("y"):rep(2 ^ 23), ("y"):rep(2 ^ 22) .. ("y"):rep(2 ^ 22), 0 while true do if a == b or a < b then n = n + 1 end end
 end
 if params.at == "load" then work() end
 return {

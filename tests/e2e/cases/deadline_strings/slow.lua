@@ -4,14 +4,8 @@
 -- params.at is "load", else in a function step.
 local work = {
   rep = function() while true do local _ = ("x"):rep(2 ^ 24) end end,
-  gsub = function()
-    local s = ("a"):rep(2 ^ 20)
-    while true do s:gsub("a", "bc") end
-  end,
-  find = function()
-    local s = ("a"):rep(30000)
-    while true do s:find(".-b") end
-  end,
+  gsub = function() local s = ("a"):rep(2 ^ 20) while true do s:gsub("a", "bc") end end,
+  find = function() local s = ("a"):rep(30000) while true do s:find(".-b") end end,
 }
 if params.at == "load" then work[params.work]() end
 return {

@@ -59,6 +59,11 @@ int cw_cli_usage(const char *usage, const char *fmt, ...)
 ** EXIT_USAGE. */
 int cw_cli_misuse(const char *cmd, const char *what, const char *arg);
 
+/* The exit code for the status of a library call: 0 for CW_OK, 2 for a
+** usage or Lua error, 4 for a sandbox limit (CW_ELIMIT, wherever it was
+** hit), 130 for an interruption, else 3. */
+int cw_cli_exit_for(int status);
+
 /* The problems of a run or load, printed on stderr as "file:line:col:
 ** code: message": every warning, and the first 'limit' rejections. */
 typedef struct cw_cli_view {

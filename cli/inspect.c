@@ -28,7 +28,8 @@ static const char usage_inspect[] =
     "             matches), exact, missing, unexpected, candidates, ...\n"
     "\n"
     "exit: 0 inspected (even when no schema matches), 2 usage error,\n"
-    "3 the file is unreadable, malformed or not UTF-8.\n";
+    "3 the file is unreadable, malformed or not UTF-8, 4 a schema file hit\n"
+    "a sandbox limit.\n";
 
 static const char usage_schemas[] =
     "usage: crosswalk schemas\n"
@@ -49,12 +50,14 @@ static const char usage_schema[] =
     "aliases, allowed values for enums, and what the column holds.\n"
     "'crosswalk schemas' lists the names.\n"
     "\n"
-    "exit: 0 shown, 2 usage error or unknown schema.\n";
+    "exit: 0 shown, 2 usage error or unknown schema, 4 the schema file hit\n"
+    "a sandbox limit.\n";
 
-/* The exit code for a failed library call. */
+/* The exit code for a failed library call: the shared mapping, but an
+** interruption is only an abort here. */
 static int exit_for(int status)
 {
-    return status == CW_EUSAGE || status == CW_ELUA ? EXIT_USAGE : EXIT_ABORTED;
+    return status == CW_EINTR ? EXIT_ABORTED : cw_cli_exit_for(status);
 }
 
 /* ==== JSON ==== */

@@ -40,7 +40,8 @@ static const char usage_load[] =
     "  read N = written W + rejected R + filtered 0 + merged 0\n"
     "(a failed load adds + unprocessed U and says what was committed).\n"
     "exit: 0 all rows loaded, 1 loaded with rejects, 2 usage error (nothing\n"
-    "read), 3 aborted and rolled back, 130 interrupted and rolled back.\n";
+    "read), 3 aborted and rolled back, 4 the schema file hit a sandbox\n"
+    "limit, 130 interrupted and rolled back.\n";
 
 static cw_load *the_load; /* for the SIGINT handler */
 
@@ -170,6 +171,8 @@ int cw_cli_load(int argc, char **argv, const char *home)
         code = s.rejected > 0 ? EXIT_REJECTS : EXIT_CLEAN;
     else if (status == CW_EINTR)
         code = EXIT_INTERRUPT;
+    else if (status == CW_ELIMIT)
+        code = EXIT_SANDBOX;
     else if (status == CW_EUSAGE && s.read == 0)
         code = EXIT_USAGE;
     else

@@ -1,6 +1,7 @@
 /*
 ** print.c -- what the commands of the CLI share: help and usage errors,
-** problems and the summary lines of a run or load.
+** the exit code of a status, problems and the summary lines of a run or
+** load.
 */
 #include "cli.h"
 
@@ -33,6 +34,23 @@ int cw_cli_misuse(const char *cmd, const char *what, const char *arg)
     fprintf(stderr, "crosswalk %s: %s%s\n(see 'crosswalk %s --help')\n", cmd,
             what, arg, cmd);
     return EXIT_USAGE;
+}
+
+int cw_cli_exit_for(int status)
+{
+    switch (status) {
+    case CW_OK:
+        return EXIT_CLEAN;
+    case CW_EUSAGE:
+    case CW_ELUA:
+        return EXIT_USAGE;
+    case CW_ELIMIT:
+        return EXIT_SANDBOX;
+    case CW_EINTR:
+        return EXIT_INTERRUPT;
+    default:
+        return EXIT_ABORTED;
+    }
 }
 
 /* Print a problem on stderr as "file:line:col: code: message". */

@@ -36,6 +36,8 @@ static const char usage_run[] =
     "  --dry-run            process everything, commit nothing\n"
     "  --max-instructions N Lua instructions per recipe call (default 50M)\n"
     "  --max-memory MB      Lua memory for the recipe (default 64)\n"
+    "  --max-seconds N      deadline of each call into recipe code: loading\n"
+    "                       it, each fn, predicate and map (default 5)\n"
     "\n"
     "The summary on stderr reads\n"
     "  read N = written W + rejected R + filtered F + merged M\n"
@@ -47,8 +49,11 @@ static const char usage_run[] =
 
 static const char usage_check[] =
     "usage: crosswalk check RECIPE [--set KEY=VALUE]...\n"
+    "                       [--max-instructions N] [--max-memory MB]\n"
+    "                       [--max-seconds N]\n"
     "\n"
-    "Load and compile RECIPE and its schemas without reading data.\n"
+    "Load and compile RECIPE and its schemas without reading data, under\n"
+    "the sandbox limits of 'crosswalk run' (see its --help).\n"
     "exit: 0 the recipe is sound, 2 it is not (the message says why),\n"
     "4 it hit a sandbox limit while loading.\n";
 
@@ -170,24 +175,6 @@ static int input_name(const char *arg, char *name, size_t cap)
     return 1;
 }
 
-/* The exit code for the failed status 'status' of a library call. */
-static int exit_for(int status)
-{
-    switch (status) {
-    case CW_OK:
-        return EXIT_CLEAN;
-    case CW_EUSAGE:
-    case CW_ELUA:
-        return EXIT_USAGE;
-    case CW_ELIMIT:
-        return EXIT_SANDBOX;
-    case CW_EINTR:
-        return EXIT_INTERRUPT;
-    default:
-        return EXIT_ABORTED;
-    }
-}
-
 /*
 ** The exit code of a finished cw_run_exec(): 0 or 1 when it succeeded;
 ** otherwise 2 when nothing was read (a usage error, an input that cannot
@@ -202,7 +189,7 @@ static int run_exit_code(const cw_run *r, int status)
     cw_run_summary(r, &s);
     if (status == CW_OK)
         return s.rejected > 0 ? EXIT_REJECTS : EXIT_CLEAN;
-    code = exit_for(status);
+    code = cw_cli_exit_for(status);
     /* A recipe error found once data flows aborts the run. */
     if (code == EXIT_USAGE && (s.read > 0 || status == CW_ELUA))
         code = EXIT_ABORTED;
@@ -226,6 +213,21 @@ static int add_param(cw_run *r, const char *kv, const char *usage)
         fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
         return EXIT_USAGE;
     }
+    return 0;
+}
+
+/* Parse --max-seconds N (a number of seconds above 0) into the run. */
+static int set_max_seconds(cw_run *r, const char *val, const char *usage)
+{
+    char *end;
+    double sec = strtod(val, &end);
+
+    if (end == val || *end != '\0' || !(sec > 0) ||
+        cw_run_max_seconds(r, sec) != CW_OK)
+        return cw_cli_usage(usage,
+                            "--max-seconds needs a number of seconds above "
+                            "0 (at most 1e9), got '%s'",
+                            val);
     return 0;
 }
 
@@ -260,18 +262,19 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = strcmp(a, "--input") == 0 || strcmp(a, "--out-dir") == 0 ||
-                    strcmp(a, "--set") == 0 || strcmp(a, "--rejects") == 0 ||
-                    strcmp(a, "--db") == 0 ||
-                    strcmp(a, "--summary-json") == 0 ||
-                    strcmp(a, "--max-instructions") == 0 ||
-                    strcmp(a, "--max-memory") == 0;
+        int takes =
+            strcmp(a, "--input") == 0 || strcmp(a, "--out-dir") == 0 ||
+            strcmp(a, "--set") == 0 || strcmp(a, "--rejects") == 0 ||
+            strcmp(a, "--db") == 0 || strcmp(a, "--summary-json") == 0 ||
+            strcmp(a, "--max-instructions") == 0 ||
+            strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-seconds") == 0;
 
         if (takes && val == NULL) {
             code = cw_cli_usage(usage, "%s needs a value", a);
             goto out;
         }
-        if (checkonly && takes && strcmp(a, "--set") != 0) {
+        if (checkonly && takes && strcmp(a, "--set") != 0 &&
+            strncmp(a, "--max-", 6) != 0) {
             code = cw_cli_usage(usage, "unknown option '%s'", a);
             goto out;
         }
@@ -292,6 +295,9 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
             maxinstr = strtoull(val, NULL, 10);
         } else if (strcmp(a, "--max-memory") == 0) {
             maxmem = (size_t)strtoull(val, NULL, 10) * 1024 * 1024;
+        } else if (strcmp(a, "--max-seconds") == 0) {
+            if ((code = set_max_seconds(r, val, usage)) != 0)
+                goto out;
         } else if (strcmp(a, "--dry-run") == 0 && !checkonly) {
             dryrun = 1;
             continue;

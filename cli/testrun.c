@@ -28,7 +28,8 @@ static const char usage_test[] =
     "KEY=VALUE lines, and expected/ with the exact output files, the\n"
     "rejects.csv when rows are rejected, and summary.txt holding the run's\n"
     "summary line.  A failing case prints the first differing lines.\n"
-    "exit: 0 every case passed, 1 a case failed, 2 usage error.\n";
+    "exit: 0 every case passed, 1 a case failed, 2 usage error, 4 a case\n"
+    "failed because the recipe hit a sandbox limit.\n";
 
 /* Read a whole file into a malloc'd buffer; NULL on failure. */
 static char *slurp(const char *path, size_t *len)
@@ -177,6 +178,9 @@ static int load_params(cw_run *r, const char *path)
     return 0;
 }
 
+/* 1 once a case failed because the recipe hit a sandbox limit. */
+static int sandbox_hit;
+
 /* Run one case; print PASS or FAIL with the reason.  Returns 1 on pass. */
 static int run_case(const char *home, const char *recipe, const char *cdir,
                     const char *label)
@@ -189,7 +193,7 @@ static int run_case(const char *home, const char *recipe, const char *cdir,
     cw_err err;
     char **names = NULL;
     size_t nnames = 0;
-    int ok = 0, rc;
+    int ok = 0, rc = CW_OK;
 
     if (outdir == NULL) {
         printf("FAIL %s: cannot make a temp dir: %s\n", label, strerror(errno));
@@ -201,7 +205,8 @@ static int run_case(const char *home, const char *recipe, const char *cdir,
     }
     cw_run_home(r, home);
     snprintf(path, sizeof path, "%s/params", cdir);
-    if (load_params(r, path) != 0 || cw_run_load(r, recipe) != CW_OK) {
+    if (load_params(r, path) != 0 || (rc = cw_run_load(r, recipe)) != CW_OK) {
+        sandbox_hit |= rc == CW_ELIMIT;
         printf("FAIL %s: %s\n", label, cw_run_errmsg(r));
         goto done;
     }
@@ -220,6 +225,7 @@ static int run_case(const char *home, const char *recipe, const char *cdir,
     cw_run_outdir(r, outdir);
     rc = cw_run_exec(r);
     if (rc != CW_OK) {
+        sandbox_hit |= rc == CW_ELIMIT;
         printf("FAIL %s: the run failed: %s\n", label, cw_run_errmsg(r));
         goto done;
     }
@@ -370,5 +376,7 @@ int cw_cli_test(int argc, char **argv, const char *home)
         run_recipe(home, target, &pass, &fail);
     }
     printf("%u cases: %u passed, %u failed\n", pass + fail, pass, fail);
+    if (sandbox_hit)
+        return EXIT_SANDBOX;
     return fail > 0 ? EXIT_REJECTS : EXIT_CLEAN;
 }

@@ -17,7 +17,8 @@ static const char usage_validate[] =
     "Organizer schemas also check Organizer's import rules: at most 5\n"
     "distinct Effort Names, booleans, dates, a value in every row, unique\n"
     "headers ignoring case, files under 500 MB.\n"
-    "exit: 0 every file is valid, 1 problems found, 2 usage error.\n";
+    "exit: 0 every file is valid, 1 problems found, 2 usage error,\n"
+    "4 the schema file hit a sandbox limit.\n";
 
 static void on_validate_problem(void *ud, const cw_problem *p)
 {
@@ -68,6 +69,8 @@ int cw_cli_validate(int argc, char **argv, const char *home)
                          &nerr, &err);
         if (rc != CW_OK) {
             fprintf(stderr, "crosswalk: %s\n", err.msg);
+            if (rc == CW_ELIMIT)
+                return EXIT_SANDBOX;
             return rc == CW_EUSAGE || rc == CW_EIO ? EXIT_USAGE : EXIT_ABORTED;
         }
         fprintf(stderr, "%s: %s (%lu error%s)\n", argv[i],

@@ -51,7 +51,7 @@ static double now(void)
 /* Open a state with 'instructions' and 'memory' limits (0: defaults). */
 static cw_lua *open_state(unsigned long long instructions, size_t memory)
 {
-    cw_lua_limits lim = {instructions, memory};
+    cw_lua_limits lim = {instructions, memory, 0};
     cw_lua *x = NULL;
     cw_err err;
 
@@ -414,7 +414,9 @@ static void test_luabridge_random_seeded(void **state)
     assert_string_equal(a, b);
 }
 
-/* Guards on C functions that would run unmetered. */
+/* Guards on C functions that would run unmetered: a refusal not caught
+** is a sandbox limit (with where it was hit); a caught one is not, and
+** the state lives on. */
 static void test_luabridge_string_guards(void **state)
 {
     cw_lua *x = open_state(0, 0);
@@ -422,20 +424,23 @@ static void test_luabridge_string_guards(void **state)
     double t0 = now();
 
     (void)state;
-    value_fails(x, tree, "huge_rep", NULL, CW_ELUA,
-                "string.rep result too large for a recipe (limit 16 MiB)");
-    value_fails(x, tree, "backtrack", NULL, CW_ELUA,
+    value_fails(x, tree, "huge_rep", NULL, CW_ELIMIT,
+                "sandbox.lua:27: string.rep result too large for a recipe "
+                "(limit 16 MiB)");
+    value_fails(x, tree, "backtrack", NULL, CW_ELIMIT,
                 "pattern too complex for a recipe");
-    value_fails(x, tree, "long_subject", NULL, CW_ELUA,
+    value_fails(x, tree, "long_subject", NULL, CW_ELIMIT,
                 "string too long for pattern functions in a recipe (limit 1 "
                 "MiB)");
-    value_fails(x, tree, "long_pattern", NULL, CW_ELUA,
+    value_fails(x, tree, "long_pattern", NULL, CW_ELIMIT,
                 "pattern too long for a recipe (limit 256 bytes)");
-    value_fails(x, tree, "move_huge", NULL, CW_ELUA,
+    value_fails(x, tree, "move_huge", NULL, CW_ELIMIT,
                 "table.move range too large for a recipe");
-    value_fails(x, tree, "remove_len", NULL, CW_ELUA,
+    value_fails(x, tree, "remove_len", NULL, CW_ELIMIT,
                 "table length too large for table.insert or table.remove");
     assert_true(now() - t0 < 2.0);
+    value_is(x, tree, "rep_caught", NULL, "false");
+    value_fails(x, tree, "rep_caught_other", NULL, CW_ELUA, "another error");
     value_is(x, tree, "trim", NULL, "hello world");
     cw__node_free(tree);
     cw__lua_close(x);
@@ -531,10 +536,82 @@ static void test_luabridge_limit_memory(void **state)
     limit_hit("write_loop", 0, 8 << 20, "memory limit of 8 MiB reached");
 }
 
+/* Run 'fn' of limits.lua with a 0.3 s deadline and no instruction limit
+** to speak of: it must stop with CW_ELIMIT naming the function and the
+** deadline, well within 3 s of it, and the state stays dead. */
+static void deadline_hit(const char *fn)
+{
+    cw_lua_limits lim = {1ULL << 50, 0, 0.3};
+    cw_lua *x = NULL;
+    cw_node *tree;
+    cw_err err;
+    double t0;
+
+    assert_int_equal(cw__lua_open(&lim, luadir(), &x, &err), CW_OK);
+    tree = load_ok(x, "limits.lua");
+    t0 = now();
+    value_fails(x, tree, fn, NULL, CW_ELIMIT, "recipe function at limits.lua:");
+    value_fails(x, tree, "fine", NULL, CW_ELIMIT,
+                "ran past its 0.3 s deadline");
+    if (now() - t0 > 3.3)
+        fail_msg("%s: stopped after %.1f s", fn, now() - t0);
+    cw__node_free(tree);
+    cw__lua_close(x);
+}
+
+/* The deadline stops long work in C library functions and in the VM. */
+static void test_luabridge_deadline(void **state)
+{
+    static const char *const fns[] = {
+        "spin",      "pcall_spin", "utf8_loop",   "eq_loop",
+        "lt_loop",   "sort_loop",  "concat_loop", "rep_loop",
+        "find_loop", "gsub_loop",  "format_loop", "tonumber_loop",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        deadline_hit(fns[i]);
+}
+
+/* The deadline of a load: a loop in the file body. */
+static void test_luabridge_deadline_load(void **state)
+{
+    cw_lua_limits lim = {1ULL << 50, 0, 0.2};
+    cw_lua *x = NULL;
+    cw_err err;
+    double t0 = now();
+
+    (void)state;
+    assert_int_equal(cw__lua_open(&lim, luadir(), &x, &err), CW_OK);
+    load_fails(x, "loop.lua", CW_ELIMIT,
+               "loop.lua:1: loading loop.lua ran past its 0.2 s deadline");
+    assert_true(now() - t0 < 3.2);
+    cw__lua_close(x);
+}
+
+/* The deadline is per call: calls that each end in time all succeed,
+** however long they take together. */
+static void test_luabridge_deadline_per_call(void **state)
+{
+    cw_lua_limits lim = {0, 0, 0.05};
+    cw_lua *x = NULL;
+    cw_node *tree;
+    cw_err err;
+    double t0 = now();
+
+    (void)state;
+    assert_int_equal(cw__lua_open(&lim, luadir(), &x, &err), CW_OK);
+    tree = load_ok(x, "limits.lua");
+    while (now() - t0 < 0.2)
+        value_is(x, tree, "fine", NULL, "ok");
+    cw__node_free(tree);
+    cw__lua_close(x);
+}
+
 /* A memory limit too small for the state itself. */
 static void test_luabridge_limit_tiny_memory(void **state)
 {
-    cw_lua_limits lim = {0, 4096};
+    cw_lua_limits lim = {0, 4096, 0};
     cw_lua *x = (cw_lua *)1;
     cw_err err;
 
@@ -860,6 +937,9 @@ int main(void)
         cmocka_unit_test(test_luabridge_limit_per_call),
         cmocka_unit_test(test_luabridge_limit_memory),
         cmocka_unit_test(test_luabridge_limit_tiny_memory),
+        cmocka_unit_test(test_luabridge_deadline),
+        cmocka_unit_test(test_luabridge_deadline_load),
+        cmocka_unit_test(test_luabridge_deadline_per_call),
         cmocka_unit_test(test_luabridge_record_read),
         cmocka_unit_test(test_luabridge_record_write),
         cmocka_unit_test(test_luabridge_record_verdicts),

@@ -1355,7 +1355,7 @@ static pfix *psetup(const char *file, const char *const *cols,
                     const char *const *show, size_t nshow)
 {
     pfix *f = calloc(1, sizeof *f);
-    cw_lua_limits lim = {2000000, 0};
+    cw_lua_limits lim = {2000000, 0, 0};
     int rc;
 
     assert_non_null(f);

@@ -72,6 +72,15 @@ int cw_run_limits(cw_run *r, unsigned long long instructions, size_t memory)
     return CW_OK;
 }
 
+int cw_run_max_seconds(cw_run *r, double seconds)
+{
+    if (!(seconds >= 0) || seconds > 1e9)
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "the deadline must be between 0 and 1e9 seconds");
+    r->limits.seconds = seconds;
+    return CW_OK;
+}
+
 int cw_run_outdir(cw_run *r, const char *dir)
 {
     return setstr(r, &r->outdir, dir);

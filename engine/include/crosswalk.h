@@ -106,10 +106,19 @@ int cw_run_new(cw_run **out, cw_err *err);
 **   cw_run_limits:    sandbox limits: Lua instructions per recipe call
 **                     (0 = default, 50 million) and Lua memory in bytes
 **                     (0 = default, 64 MiB).
+**   cw_run_max_seconds: the deadline of every call into recipe code
+**                     (loading the recipe, each function step, predicate
+**                     and map function), in seconds (0 = default, 5).  A
+**                     call that runs past it stops, even inside a C
+**                     library function, and the load or run fails with
+**                     CW_ELIMIT; nothing is committed.  No signal or
+**                     thread is used.  CW_EUSAGE for a negative value or
+**                     one above 1e9.
 */
 int cw_run_param(cw_run *r, const char *key, const char *value);
 int cw_run_home(cw_run *r, const char *dir);
 int cw_run_limits(cw_run *r, unsigned long long instructions, size_t memory);
+int cw_run_max_seconds(cw_run *r, double seconds);
 
 /*
 ** Load and compile the recipe at 'path' with the parameters given.  No

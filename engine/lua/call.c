@@ -19,6 +19,7 @@ static int callfn(cw_lua *x, int ref, cw_rec *rec, int nres, int base,
     lua_State *L = x->L;
     int status;
 
+    x->fnref = ref; /* to name it if it runs past the deadline */
     lua_pushcfunction(L, cw__lua_msghandler);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     cw__lua_lend(L, x, rec);

@@ -15,6 +15,7 @@ typedef struct cw_lua cw_lua;
 typedef struct cw_lua_limits {
     unsigned long long instructions; /* per load or call; 0: 50 million */
     size_t memory;                   /* bytes for the state; 0: 64 MiB */
+    double seconds;                  /* per load or call; 0: 5 seconds */
 } cw_lua_limits;
 
 /*
@@ -35,9 +36,10 @@ void cw__lua_close(cw_lua *x);
 ** node tree stored in '*out' (caller frees).  Functions in the tree
 ** become CW_NODE_FUNC references valid while 'x' lives.  Errors:
 ** CW_EIO (unreadable), CW_ELUA (syntax or runtime error, message with
-** file:line), CW_ELIMIT (instruction or memory limit; the state is then
-** dead and every later call fails with CW_ELIMIT), CW_EUSAGE (the chunk
-** did not return a table).
+** file:line), CW_ELIMIT (instruction or memory limit or deadline; the
+** state is then dead and every later call fails with CW_ELIMIT; or a
+** guard on a string or table function refused a call and the chunk did
+** not catch the error), CW_EUSAGE (the chunk did not return a table).
 */
 int cw__lua_loadfile(cw_lua *x, const char *path, const char *const *params,
                      size_t nparams, cw_node **out, cw_err *err);

@@ -25,10 +25,12 @@
 /*
 ** Limits of the sandbox.  Each is enforced inside the state, so a recipe
 ** sees a Lua error (for the string and table guards) or is stopped for
-** good (instruction and memory limits).
+** good (instruction and memory limits, the deadline).
 */
 #define DEF_INSTRUCTIONS 50000000ULL    /* per load or call */
 #define DEF_MEMORY ((size_t)64 << 20)   /* bytes held by the state */
+#define DEF_SECONDS 5.0                 /* deadline of a load or call */
+#define CLOCK_GROWTH ((size_t)64 << 10) /* growth that makes alloc check */
 #define HOOK_EVERY 1000                 /* instructions between hook calls */
 #define BYTES_PER_INSTRUCTION 1         /* allocation charged to the budget */
 #define MAX_SUBJECT ((size_t)1 << 20)   /* subject of find/match/gsub */
@@ -36,12 +38,13 @@
 #define MAX_REP ((size_t)16 << 20)      /* result of string.rep */
 #define MAX_PATTERN_STEPS 1e9           /* worst-case steps of one match */
 #define STEPS_PER_INSTRUCTION 10        /* match steps charged as one */
+#define STEPS_PER_SECOND 1e8            /* match steps assumed per second */
 #define MAX_MOVE ((lua_Integer)1 << 24) /* elements table.* may shift */
 #define MAX_DEPTH 64                    /* nesting of a returned table */
 
 /* The life of a state (cw_lua.dead): alive, stopped for good by the
-** instruction or the memory limit, or being closed. */
-enum { ALIVE, DEAD_CPU, DEAD_MEM, DEAD_CLOSING };
+** instruction limit, the memory limit or the deadline, or being closed. */
+enum { ALIVE, DEAD_CPU, DEAD_MEM, DEAD_TIME, DEAD_CLOSING };
 
 struct cw_lua {
     lua_State *L;             /* the state, NULL until created */
@@ -51,6 +54,11 @@ struct cw_lua {
     unsigned long long limit; /* instructions per load or call */
     int every;                /* hook period in instructions */
     long long budget;         /* instructions left in this load or call */
+    double seconds;           /* deadline of a load or call, in seconds */
+    long long deadline;       /* its end, CLOCK_MONOTONIC ns; none: max */
+    int fnref;                /* function being called, or LUA_NOREF */
+    int refused;              /* a guard refused a call, this call */
+    char refmsg[192];         /* "file:line: text" of that refusal */
     int dead;                 /* a DEAD_* value once a limit hit: sticky */
     int nmemhit;              /* refusals at the cap not rescued, this call */
     int nsysfail;             /* mem.c failures not rescued, this call */
@@ -77,9 +85,19 @@ cw_lua *cw__lua_getx(lua_State *L);
 ** this raises. */
 void cw__lua_charge(lua_State *L, cw_lua *x, double steps);
 
-/* Kill the state for limit 'kind' (DEAD_CPU or DEAD_MEM) from a C
-** function called by Lua, noting its caller's "file:line", and raise. */
+/* Kill the state for limit 'kind' (DEAD_CPU, DEAD_MEM or DEAD_TIME)
+** from a C function called by Lua, noting its caller's "file:line", and
+** raise. */
 int cw__lua_raiselimit(lua_State *L, cw_lua *x, int kind);
+
+/* Seconds left before the deadline of the running load or call (a huge
+** number when none runs). */
+double cw__lua_timeleft(const cw_lua *x);
+
+/* Refuse a call from a guard of sandbox.c: raise "file:line: 'msg'" as a
+** Lua error the recipe may catch; if it is not caught, the load or call
+** fails with CW_ELIMIT rather than CW_ELUA. */
+int cw__lua_refuse(lua_State *L, const char *msg);
 
 /* Start a load or call: fail at once on a dead state, else reset the
 ** per-call budget and counters. */

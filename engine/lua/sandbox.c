@@ -2,12 +2,14 @@
 ** sandbox.c -- what a recipe can reach in the state: the libraries
 ** opened and the functions removed, the sandboxed base functions
 ** (load, collectgarbage, setmetatable), strict globals, the guards that
-** meter or bound string and table functions running unmetered in C, and
-** require limited to lua/crosswalk/.  cw__lua_psetup builds it all.
+** meter or bound string, utf8 and table functions running unmetered in
+** C, and require limited to lua/crosswalk/.  cw__lua_psetup builds it
+** all.
 */
 #include "lua/luaint.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,8 +26,23 @@ static int callorig(lua_State *L)
     return lua_tocfunction(L, lua_upvalueindex(1))(L);
 }
 
+/* Charge the bytes of the string argument 'arg', if it is one, to the
+** budget as the allocator charges bytes: C work that scans it. */
+static void chargestr(lua_State *L, int arg)
+{
+    size_t len;
+
+    if (lua_type(L, arg) == LUA_TSTRING) {
+        (void)lua_tolstring(L, arg, &len);
+        cw__lua_charge(L, cw__lua_getx(L),
+                       (double)len / BYTES_PER_INSTRUCTION *
+                           STEPS_PER_INSTRUCTION);
+    }
+}
+
 /* load(chunk [, name [, mode [, env]]]): text chunks only; the default
-** environment is the sandbox's global table. */
+** environment is the sandbox's global table; compiling a string chunk is
+** charged by its length. */
 static int sb_load(lua_State *L)
 {
     const char *mode = luaL_optstring(L, 3, "t");
@@ -35,6 +52,7 @@ static int sb_load(lua_State *L)
                           "load: only text chunks are allowed in recipes "
                           "(mode '%s' refused)",
                           mode);
+    chargestr(L, 1);
     if (lua_gettop(L) < 3)
         lua_settop(L, 3);
     lua_pushliteral(L, "t");
@@ -188,9 +206,11 @@ enum { PAT_FIND, PAT_MATCH, PAT_GMATCH, PAT_GSUB };
 ** ('kind'), charge its worst case to the budget and call the original.
 ** C functions run unmetered, so this is what stops a recipe from burning
 ** CPU inside the matcher.  Residual risk: the bound can be loose in both
-** directions for odd patterns; other C work that scans long strings
-** without allocating ('==', '<', utf8.len, tonumber) stays unmetered and
-** only process isolation bounds it.
+** directions for odd patterns.  A match whose bound would not end by
+** the deadline at STEPS_PER_SECOND is stopped as past it before it
+** starts: a single match is the longest work one C call can do.  '=='
+** and '<' on long strings run in the VM: the hook's clock bounds a loop
+** of them.
 */
 static int patguard(lua_State *L, int kind)
 {
@@ -203,11 +223,11 @@ static int patguard(lua_State *L, int kind)
     (void)luaL_checklstring(L, 1, &ls);
     p = luaL_checklstring(L, 2, &lp);
     if (ls > MAX_SUBJECT)
-        return luaL_error(L, "string too long for pattern functions in a "
-                             "recipe (limit 1 MiB)");
+        return cw__lua_refuse(L, "string too long for pattern functions in a "
+                                 "recipe (limit 1 MiB)");
     if (lp > MAX_PATTERN)
-        return luaL_error(L, "pattern too long for a recipe (limit 256 "
-                             "bytes)");
+        return cw__lua_refuse(L, "pattern too long for a recipe (limit 256 "
+                                 "bytes)");
     if (kind == PAT_FIND && (lua_toboolean(L, 4) || nospecials(p, lp)))
         steps = (double)ls + 1;
     else
@@ -217,8 +237,10 @@ static int patguard(lua_State *L, int kind)
                  "pattern too complex for a recipe: up to %.3g steps over "
                  "%zu bytes (limit %.0e)",
                  steps, ls, MAX_PATTERN_STEPS);
-        return luaL_error(L, "%s", msg);
+        return cw__lua_refuse(L, msg);
     }
+    if (steps / STEPS_PER_SECOND > cw__lua_timeleft(x))
+        return cw__lua_raiselimit(L, x, DEAD_TIME);
     cw__lua_charge(L, x, steps);
     return callorig(L);
 }
@@ -264,8 +286,16 @@ static int str_rep(lua_State *L)
     }
     total = (double)l * (double)n + (double)lsep * (double)(n - 1);
     if (total > (double)MAX_REP)
-        return luaL_error(L, "string.rep result too large for a recipe "
-                             "(limit 16 MiB)");
+        return cw__lua_refuse(L, "string.rep result too large for a recipe "
+                                 "(limit 16 MiB)");
+    return callorig(L);
+}
+
+/* utf8.len, utf8.codepoint, utf8.offset and tonumber scan their string
+** argument in C without allocating: charge its length first. */
+static int str_scan(lua_State *L)
+{
+    chargestr(L, 1);
     return callorig(L);
 }
 
@@ -279,8 +309,9 @@ static int tab_shift(lua_State *L)
         lua_pop(L, 1);
         n = luaL_len(L, 1);
         if (n > MAX_MOVE || n < -MAX_MOVE)
-            return luaL_error(L, "table length too large for table.insert "
-                                 "or table.remove in a recipe");
+            return cw__lua_refuse(L, "table length too large for "
+                                     "table.insert or table.remove in a "
+                                     "recipe");
     }
     return callorig(L);
 }
@@ -295,10 +326,40 @@ static int tab_move(lua_State *L)
         lua_Unsigned n = (lua_Unsigned)e - (lua_Unsigned)f;
 
         if (n >= (lua_Unsigned)MAX_MOVE)
-            return luaL_error(L, "table.move range too large for a recipe "
-                                 "(limit 16777216 elements)");
+            return cw__lua_refuse(L, "table.move range too large for a "
+                                     "recipe (limit 16777216 elements)");
         cw__lua_charge(L, cw__lua_getx(L), (double)n * STEPS_PER_INSTRUCTION);
     }
+    return callorig(L);
+}
+
+/* table.sort: charge n log2 n comparisons, one instruction each (a Lua
+** comparison function is metered on top, as it runs). */
+static int tab_sort(lua_State *L)
+{
+    lua_Integer n;
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+    n = luaL_len(L, 1);
+    if (n > 1)
+        cw__lua_charge(L, cw__lua_getx(L),
+                       (double)n * ceil(log2((double)n)) *
+                           STEPS_PER_INSTRUCTION);
+    return callorig(L);
+}
+
+/* table.concat(t, sep, i, j): charge an instruction per element; the
+** result's bytes are charged by the allocator. */
+static int tab_concat(lua_State *L)
+{
+    lua_Integer i, j;
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+    i = luaL_optinteger(L, 3, 1);
+    j = lua_isnoneornil(L, 4) ? luaL_len(L, 1) : luaL_checkinteger(L, 4);
+    if (j >= i)
+        cw__lua_charge(L, cw__lua_getx(L),
+                       ((double)j - (double)i + 1) * STEPS_PER_INSTRUCTION);
     return callorig(L);
 }
 
@@ -444,6 +505,7 @@ int cw__lua_psetup(lua_State *L)
     lua_pushcfunction(L, sb_collectgarbage);
     lua_setfield(L, g, "collectgarbage");
     wrap(L, g, "load", sb_load);
+    wrap(L, g, "tonumber", str_scan);
     wrap(L, g, "setmetatable", sb_setmetatable);
     lua_newtable(L); /* require's cache */
     lua_pushcclosure(L, sb_require, 1);
@@ -462,6 +524,13 @@ int cw__lua_psetup(lua_State *L)
     wrap(L, g + 1, "insert", tab_shift);
     wrap(L, g + 1, "remove", tab_shift);
     wrap(L, g + 1, "move", tab_move);
+    wrap(L, g + 1, "sort", tab_sort);
+    wrap(L, g + 1, "concat", tab_concat);
+    lua_pop(L, 1);
+    lua_getfield(L, g, LUA_UTF8LIBNAME);
+    wrap(L, g + 1, "len", str_scan);
+    wrap(L, g + 1, "codepoint", str_scan);
+    wrap(L, g + 1, "offset", str_scan);
     lua_pop(L, 1);
 
     /* getmetatable("") returns false: the string methods stay ours. */

@@ -1,15 +1,16 @@
 /*
 ** state.c -- the sandboxed Lua state: one lua_State per cw_lua, its
-** memory through mem.c under a byte cap, the instruction budget and the
-** count hook that enforce the limits, what a state stopped by a limit
-** returns, the start and end of every load or call, and creating and
-** closing the state.
+** memory through mem.c under a byte cap, the instruction budget, the
+** deadline and the count hook that enforce the limits, what a state
+** stopped by a limit returns, the start and end of every load or call,
+** and creating and closing the state.
 */
 #include "lua/luaint.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -26,6 +27,8 @@ cw_lua *cw__lua_getx(lua_State *L)
 /* ==== Memory ==== */
 
 static void die(cw_lua *x, int kind);
+static int pastdeadline(const cw_lua *x);
+static void dieinalloc(cw_lua *x);
 
 /* Remember a refused request of 'nsize' bytes for 'block'; 'kind' 1 is
 ** the cap, 2 a failure of mem.c. */
@@ -49,7 +52,8 @@ static void refuse(cw_lua *x, const void *block, size_t nsize, int kind)
 ** that fails kills the state.  Every byte of growth is charged to the
 ** instruction budget (C functions such as string.upper do work in
 ** proportion to what they allocate), and spending it there kills the
-** state too.  A killed state gets no more memory, so C functions stop at
+** state too; so does a growth of CLOCK_GROWTH bytes or more past the
+** deadline.  A killed state gets no more memory, so C functions stop at
 ** their next allocation and the hook raises within HOOK_EVERY
 ** instructions.
 */
@@ -71,7 +75,7 @@ static void *capalloc(void *ud, void *ptr, size_t osize, size_t nsize)
         x->used -= osize - nsize;
         return p != NULL ? p : ptr;
     }
-    if (x->dead == DEAD_CPU || x->dead == DEAD_MEM)
+    if (x->dead == DEAD_CPU || x->dead == DEAD_MEM || x->dead == DEAD_TIME)
         return NULL;
     kind = x->pendkind;
     retry = kind != 0 && ptr == x->pendblock && nsize == x->pendsize;
@@ -91,6 +95,8 @@ static void *capalloc(void *ud, void *ptr, size_t osize, size_t nsize)
     x->budget -= (long long)((nsize - osize) / BYTES_PER_INSTRUCTION);
     if (x->budget <= 0 && x->dead == ALIVE)
         die(x, DEAD_CPU);
+    else if (nsize - osize >= CLOCK_GROWTH && pastdeadline(x))
+        dieinalloc(x);
     if (retry && kind == 1)
         x->nmemhit--;
     else if (retry)
@@ -99,6 +105,21 @@ static void *capalloc(void *ud, void *ptr, size_t osize, size_t nsize)
 }
 
 /* ==== Limits ==== */
+
+/* Nanoseconds on the monotonic clock. */
+static long long nowns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* 1 when a load or call is running past its deadline. */
+static int pastdeadline(const cw_lua *x)
+{
+    return x->deadline != LLONG_MAX && nowns() > x->deadline;
+}
 
 /* Write 'n' bytes as "64 MiB", "512 KiB" or "1000 bytes" into 'buf'. */
 static void fmtbytes(char *buf, size_t size, size_t n)
@@ -126,6 +147,9 @@ static void die(cw_lua *x, int kind)
     if (kind == DEAD_CPU) {
         snprintf(x->limmsg, sizeof x->limmsg,
                  "instruction limit of %llu per call reached", x->limit);
+    } else if (kind == DEAD_TIME) {
+        snprintf(x->limmsg, sizeof x->limmsg, "ran past its %g s deadline",
+                 x->seconds);
     } else {
         fmtbytes(mem, sizeof mem, x->cap);
         snprintf(x->limmsg, sizeof x->limmsg, "memory limit of %s reached",
@@ -133,17 +157,45 @@ static void die(cw_lua *x, int kind)
     }
 }
 
+/* Name in 'who' what ran past the deadline: "loading recipe.lua",
+** "recipe function at recipe.lua:12" or "recipe function". */
+static void deadlinewho(cw_lua *x, char *who, size_t size)
+{
+    lua_Debug ar;
+
+    snprintf(who, size, "recipe function");
+    if (x->ctx != NULL) {
+        snprintf(who, size, "loading %s", x->ctx);
+    } else if (x->fnref != LUA_NOREF) {
+        lua_rawgeti(x->L, LUA_REGISTRYINDEX, x->fnref);
+        if (lua_getinfo(x->L, ">S", &ar) && ar.linedefined > 0)
+            snprintf(who, size, "recipe function at %s:%d", ar.short_src,
+                     ar.linedefined);
+    }
+}
+
 /* Copy the error of a dead state into 'err', building it the first time
-** from where the limit was hit: "recipe.lua:7: instruction limit ...". */
+** from where the limit was hit: "recipe.lua:7: instruction limit ...",
+** "recipe.lua:7: recipe function at recipe.lua:5 ran past its 5 s
+** deadline". */
 static int limiterr(cw_lua *x, cw_err *err)
 {
+    char msg[sizeof x->limmsg + 160];
+
     if (x->limerr.code == CW_OK) {
+        snprintf(msg, sizeof msg, "%s", x->limmsg);
+        if (x->dead == DEAD_TIME) {
+            char who[128];
+
+            deadlinewho(x, who, sizeof who);
+            snprintf(msg, sizeof msg, "%s %s", who, x->limmsg);
+        }
         if (x->where[0] != '\0')
-            cw__fail(&x->limerr, CW_ELIMIT, "%s: %s", x->where, x->limmsg);
+            cw__fail(&x->limerr, CW_ELIMIT, "%s: %s", x->where, msg);
         else if (x->ctx != NULL)
-            cw__fail(&x->limerr, CW_ELIMIT, "%s: %s", x->ctx, x->limmsg);
+            cw__fail(&x->limerr, CW_ELIMIT, "%s: %s", x->ctx, msg);
         else
-            cw__fail(&x->limerr, CW_ELIMIT, "%s", x->limmsg);
+            cw__fail(&x->limerr, CW_ELIMIT, "%s", msg);
     }
     return cw__errcopy(err, &x->limerr);
 }
@@ -159,6 +211,19 @@ static void setwhere(lua_State *L, cw_lua *x, lua_Debug *ar)
 
 static void hook(lua_State *L, lua_Debug *ar);
 
+/* Kill the state for its deadline from the allocator, noting the
+** innermost Lua function of the main thread as the place. */
+static void dieinalloc(cw_lua *x)
+{
+    lua_Debug ar;
+
+    die(x, DEAD_TIME);
+    for (int level = 0; x->where[0] == '\0' && x->limerr.code == CW_OK &&
+                        lua_getstack(x->L, level, &ar);
+         level++)
+        setwhere(x->L, x, &ar);
+}
+
 /* Raise the error of a dead state in 'L', after making the hook fire on
 ** every instruction of 'L' so that no pcall can swallow it for long. */
 static int raisedead(lua_State *L, cw_lua *x)
@@ -169,9 +234,12 @@ static int raisedead(lua_State *L, cw_lua *x)
 
 /*
 ** The count hook, every 'x->every' instructions (every instruction once
-** dead).  Spends the budget; when it is gone, or the allocator refused
-** growth at the cap, the state dies and the hook raises each time it
-** runs, in this thread and in every coroutine (they inherit the hook).
+** dead).  Spends the budget and reads the clock; when the budget is gone,
+** the allocator refused growth at the cap or the deadline has passed, the
+** state dies and the hook raises each time it runs, in this thread and in
+** every coroutine (they inherit the hook).  Reading the clock here also
+** bounds the work the VM does in C between two hooks, such as comparing
+** long strings with '==' or '<'.
 */
 static void hook(lua_State *L, lua_Debug *ar)
 {
@@ -179,9 +247,11 @@ static void hook(lua_State *L, lua_Debug *ar)
 
     if (x->dead == ALIVE) {
         x->budget -= x->every;
-        if (x->budget > 0 && x->nmemhit == 0)
+        if (x->budget > 0 && x->nmemhit == 0 && !pastdeadline(x))
             return;
-        die(x, x->nmemhit > 0 ? DEAD_MEM : DEAD_CPU);
+        die(x, x->nmemhit > 0  ? DEAD_MEM
+               : x->budget > 0 ? DEAD_TIME
+                               : DEAD_CPU);
     }
     if (x->where[0] == '\0' && x->limerr.code == CW_OK)
         setwhere(L, x, ar);
@@ -202,16 +272,45 @@ int cw__lua_raiselimit(lua_State *L, cw_lua *x, int kind)
 }
 
 /* Charge 'steps' of unmetered C work (scaled to instructions) to the
-** budget, killing the state when that spends it. */
+** budget before it is done, killing the state when that would spend it
+** or the deadline has passed. */
 void cw__lua_charge(lua_State *L, cw_lua *x, double steps)
 {
     double instr = steps / STEPS_PER_INSTRUCTION;
 
-    if (x->dead == ALIVE && instr < (double)x->budget) {
-        x->budget -= (long long)instr;
-        return;
-    }
-    cw__lua_raiselimit(L, x, DEAD_CPU);
+    if (x->dead == ALIVE && instr >= (double)x->budget)
+        cw__lua_raiselimit(L, x, DEAD_CPU);
+    if (x->dead == ALIVE && pastdeadline(x))
+        cw__lua_raiselimit(L, x, DEAD_TIME);
+    if (x->dead != ALIVE)
+        cw__lua_raiselimit(L, x, DEAD_CPU);
+    x->budget -= (long long)instr;
+}
+
+/* Seconds left before the deadline of the running load or call. */
+double cw__lua_timeleft(const cw_lua *x)
+{
+    if (x->deadline == LLONG_MAX)
+        return 1e300;
+    return (double)(x->deadline - nowns()) / 1e9;
+}
+
+/* Refuse a call from a guard: note "file:line: msg" so that finishing
+** can tell the refusal from other errors, and raise it. */
+int cw__lua_refuse(lua_State *L, const char *msg)
+{
+    cw_lua *x = cw__lua_getx(L);
+    lua_Debug ar;
+
+    x->refused = 1;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) &&
+        ar.currentline > 0)
+        snprintf(x->refmsg, sizeof x->refmsg, "%s:%d: %s", ar.short_src,
+                 ar.currentline, msg);
+    else
+        snprintf(x->refmsg, sizeof x->refmsg, "%s", msg);
+    lua_pushstring(L, x->refmsg);
+    return lua_error(L);
 }
 
 /* ==== Starting and ending a load or call ==== */
@@ -228,20 +327,41 @@ int cw__lua_begin(cw_lua *x, cw_err *err)
     x->recbytes = 0;
     x->recnomem = 0;
     x->where[0] = '\0';
+    x->refused = 0;
+    x->fnref = LUA_NOREF;
+    x->deadline = nowns();
+    if (x->seconds * 1e9 < (double)(LLONG_MAX - x->deadline))
+        x->deadline += (long long)(x->seconds * 1e9);
+    else
+        x->deadline = LLONG_MAX;
     return CW_OK;
+}
+
+/* 1 when the error on top of the stack is the last refusal of a guard,
+** raised by cw__lua_refuse and not caught. */
+static int refusal(cw_lua *x)
+{
+    const char *msg;
+
+    if (!x->refused || lua_type(x->L, -1) != LUA_TSTRING)
+        return 0;
+    msg = lua_tostring(x->L, -1);
+    return strncmp(msg, x->refmsg, strlen(x->refmsg)) == 0;
 }
 
 /*
 ** Turn the status of a protected call into ours: CW_ELIMIT when a limit
-** was hit (even if the recipe caught the error: memory is sticky too),
-** CW_ENOMEM when mem.c failed, CW_ELUA with the message on top of the
-** stack for other errors, else CW_OK.
+** was hit (even if the recipe caught the error: memory is sticky too) or
+** a guard's refusal was not caught, CW_ENOMEM when mem.c failed, CW_ELUA
+** with the message on top of the stack for other errors, else CW_OK.  No
+** deadline runs after it.
 */
 int cw__lua_finish(cw_lua *x, int status, cw_err *err)
 {
     lua_State *L = x->L;
     const char *pre = x->ctx != NULL ? x->ctx : "lua";
 
+    x->deadline = LLONG_MAX;
     if (x->dead == ALIVE && x->nmemhit > 0)
         die(x, DEAD_MEM);
     if (x->dead != ALIVE)
@@ -250,6 +370,8 @@ int cw__lua_finish(cw_lua *x, int status, cw_err *err)
         return CW_OK;
     if (status == LUA_ERRMEM || x->nsysfail > 0 || x->recnomem)
         return cw__fail(err, CW_ENOMEM, "%s: out of memory", pre);
+    if (refusal(x))
+        return cw__fail(err, CW_ELIMIT, "%s", x->refmsg);
     if (lua_type(L, -1) == LUA_TSTRING)
         return cw__fail(err, CW_ELUA, "%s", lua_tostring(L, -1));
     return cw__fail(err, CW_ELUA, "%s: error object is not a string", pre);
@@ -296,6 +418,9 @@ int cw__lua_open(const cw_lua_limits *lim, const char *luadir, cw_lua **out,
     x->limit = lim != NULL && lim->instructions != 0 ? lim->instructions
                                                      : DEF_INSTRUCTIONS;
     x->cap = lim != NULL && lim->memory != 0 ? lim->memory : DEF_MEMORY;
+    x->seconds = lim != NULL && lim->seconds > 0 ? lim->seconds : DEF_SECONDS;
+    x->deadline = LLONG_MAX; /* nor timed */
+    x->fnref = LUA_NOREF;
     x->every = x->limit < HOOK_EVERY ? (int)x->limit : HOOK_EVERY;
     x->budget = LLONG_MAX; /* setup is not metered */
     if (luadir != NULL && (x->luadir = cw__strdup(luadir)) == NULL) {

@@ -43,4 +43,52 @@ return {
     return s
   end,
   fine = function() return "ok" end,
+
+  -- Long work in C or in the VM that only the deadline stops (the tests
+  -- give them an instruction limit too large to matter).
+  utf8_loop = function()
+    local s = ("x"):rep(2 ^ 24)
+    while true do utf8.len(s) end
+  end,
+  eq_loop = function()
+    local a = ("y"):rep(2 ^ 23)
+    local b = ("y"):rep(2 ^ 22) .. ("y"):rep(2 ^ 22)
+    local n = 0
+    while true do if a == b then n = n + 1 end end
+  end,
+  lt_loop = function()
+    local a = ("y"):rep(2 ^ 23)
+    local b = ("y"):rep(2 ^ 22) .. ("y"):rep(2 ^ 22)
+    local n = 0
+    while true do if a < b then n = n + 1 end end
+  end,
+  sort_loop = function()
+    local t = {}
+    for i = 1, 1e6 do t[i] = (i * 7919) % 1000003 end
+    while true do table.sort(t) end
+  end,
+  concat_loop = function()
+    local t = {}
+    for i = 1, 2 ^ 20 do t[i] = "" end
+    while true do table.concat(t) end
+  end,
+  rep_loop = function()
+    while true do local _ = ("x"):rep(2 ^ 24) end
+  end,
+  find_loop = function()
+    local s = ("a"):rep(30000)
+    while true do s:find(".-b") end
+  end,
+  gsub_loop = function()
+    local s = ("a"):rep(2 ^ 20)
+    while true do s:gsub("a", "b") end
+  end,
+  format_loop = function()
+    local s = ("a"):rep(2 ^ 23)
+    while true do local _ = string.format("%s", s) end
+  end,
+  tonumber_loop = function()
+    local s = ("1"):rep(2 ^ 24)
+    while true do tonumber(s) end
+  end,
 }

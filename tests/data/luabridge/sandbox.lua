@@ -32,6 +32,10 @@ return {
   remove_len = function()
     table.remove(setmetatable({}, { __len = function() return 2 ^ 40 end }), 1)
   end,
+  rep_caught_other = function()
+    pcall(string.rep, "x", 2 ^ 30)
+    error("another error")
+  end,
   require_dots = function() return require("crosswalk/../x") end,
   require_other = function() return require("string") end,
   require_missing = function() return require("crosswalk.nosuch") end,
@@ -44,6 +48,7 @@ return {
   params_read = function() return params.region end,
   random = function() return math.random(1, 1000000) end,
   empty_rep = function() return #string.rep("", 2 ^ 40) end,
+  rep_caught = function() return tostring(pcall(string.rep, "x", 2 ^ 30)) end,
   trim = function() return ("  hello world  "):match("^%s*(.-)%s*$") end,
   gsub = function() return (("a,b,,c"):gsub(",", ";")) end,
   gmatch = function()

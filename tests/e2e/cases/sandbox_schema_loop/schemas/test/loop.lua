@@ -1,0 +1,2 @@
+-- test/loop: a schema file that never returns.
+while true do end

@@ -15,8 +15,10 @@ static const char usage_validate[] =
     "  file:line:col: code: message\n"
     "(col is the 1-based field number, 0 for the whole row or file).\n"
     "Organizer schemas also check Organizer's import rules: at most 5\n"
-    "distinct Effort Names, booleans, dates, a value in every row, unique\n"
-    "headers ignoring case, files under 500 MB.\n"
+    "distinct Effort Names, booleans (true/false, yes/no, 1/0), dates, a\n"
+    "value in every row, unique headers ignoring case, files under 500 MB.\n"
+    "Organizer and Impactive schemas warn about values a spreadsheet may\n"
+    "run as formulas (W_FORMULA: =, +, -, @ first; not numbers or phones).\n"
     "exit: 0 every file is valid, 1 problems found, 2 usage error,\n"
     "4 the schema file hit a sandbox limit.\n";
 

@@ -133,6 +133,58 @@ static void test_rules_bool_message_limits(void **state)
     assert_int_equal(cw__rule_bool("maybe", 5, &b, NULL), -1);
 }
 
+/* Organizer's booleans: true/false, yes/no and 1/0 in any case, as they
+** stand; every other spelling of the boolean rule is refused, naming the
+** accepted forms. */
+static void test_rules_bool_organizer(void **state)
+{
+    static const struct {
+        const char *in; /* the value */
+        int want;       /* 1 true, 0 false, -1 refused */
+    } cases[] = {
+        {"true", 1},  {"TRUE", 1},  {"True", 1}, {"tRuE", 1},   {"false", 0},
+        {"FALSE", 0}, {"False", 0}, {"yes", 1},  {"YES", 1},    {"Yes", 1},
+        {"no", 0},    {"No", 0},    {"NO", 0},   {"1", 1},      {"0", 0},
+        {"y", -1},    {"Y", -1},    {"n", -1},   {"N", -1},     {"t", -1},
+        {"T", -1},    {"f", -1},    {"F", -1},   {"on", -1},    {"off", -1},
+        {" yes", -1}, {"no ", -1},  {"", -1},    {"maybe", -1}, {"2", -1},
+        {"1.0", -1},  {"-1", -1},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < N(cases); i++, ncases++) {
+        int b = -1;
+        cw_verdict v = {0};
+        int rc =
+            cw__rule_bool_organizer(cases[i].in, strlen(cases[i].in), &b, &v);
+
+        if (cases[i].want >= 0 && (rc != 0 || b != cases[i].want))
+            fail_msg("'%s': %d %d (%s)", cases[i].in, rc, b, v.msg);
+        if (cases[i].want < 0) {
+            if (rc != -1 || b != -1)
+                fail_msg("'%s': accepted as %d", cases[i].in, b);
+            assert_string_equal(v.code, "E_BOOLEAN");
+            if (strstr(v.msg, "use true/false, yes/no or 1/0, in any case") ==
+                NULL)
+                fail_msg("'%s': %s", cases[i].in, v.msg);
+        }
+    }
+    {
+        int b = -1;
+        cw_verdict v = {0};
+
+        assert_int_equal(cw__rule_bool_organizer("y", 1, &b, &v), -1);
+        assert_string_equal(v.msg, "not an Organizer boolean: 'y' (use "
+                                   "true/false, yes/no or 1/0, in any case)");
+        assert_int_equal(cw__rule_bool_organizer("yes\0", 4, &b, NULL), -1);
+        /* The boolean rule still reads them. */
+        assert_int_equal(cw__rule_bool("y", 1, &b, &v), 0);
+        assert_int_equal(b, 1);
+        assert_int_equal(cw__rule_bool(" f ", 3, &b, &v), 0);
+        assert_int_equal(b, 0);
+    }
+}
+
 /* ==== Dates ==== */
 
 /* Each input form, with the fields it gives. */
@@ -1239,6 +1291,7 @@ int main(void)
         cmocka_unit_test(test_rules_bool_accepts),
         cmocka_unit_test(test_rules_bool_rejects),
         cmocka_unit_test(test_rules_bool_message_limits),
+        cmocka_unit_test(test_rules_bool_organizer),
         cmocka_unit_test(test_rules_date_accepts),
         cmocka_unit_test(test_rules_date_rejects),
         cmocka_unit_test(test_rules_date_organizer),

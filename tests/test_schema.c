@@ -125,9 +125,9 @@ static cw_node *sample_tree(void)
 {
     return tab(
         "name", str("test/sample"), "title", str("A sample"), "organizer",
-        boolean(1), "max_bytes", num(1000), "key", strs("Profile ID", NULL),
-        "distinct", tab("column", str("Status"), "max", num(2), NULL),
-        "prefixes",
+        boolean(1), "spreadsheet", boolean(1), "max_bytes", num(1000), "key",
+        strs("Profile ID", NULL), "distinct",
+        tab("column", str("Status"), "max", num(2), NULL), "prefixes",
         arr(tab("prefix", str("KQ: "), "type", str("text"), NULL),
             str("Extra "), NULL),
         "columns",
@@ -174,6 +174,7 @@ static void test_schema_from_node(void **state)
     assert_string_equal(s->name, "test/sample");
     assert_string_equal(s->title, "A sample");
     assert_int_equal(s->organizer, 1);
+    assert_int_equal(s->spreadsheet, 1);
     assert_int_equal(s->max_bytes, 1000);
     assert_int_equal(s->nkey, 1);
     assert_string_equal(s->key[0], "Profile ID");
@@ -225,6 +226,8 @@ static void test_schema_from_node(void **state)
     assert_string_equal(s->name, "test.lua");
     assert_string_equal(s->title, "");
     assert_int_equal(s->organizer, 0);
+    assert_int_equal(s->spreadsheet, 0);
+    assert_int_equal(s->spreadsheet, 0);
     assert_int_equal(s->max_bytes, 0);
     assert_null(s->distinct_col);
     assert_int_equal(s->nkey, 0);
@@ -290,6 +293,7 @@ static void test_schema_load_real(void **state)
 
     s = load("impactive/messages");
     assert_int_equal(s->organizer, 0);
+    assert_int_equal(s->spreadsheet, 1);
     assert_int_equal(s->max_bytes, 0);
     assert_null(s->distinct_col);
     assert_int_equal(s->nkey, 1);
@@ -362,6 +366,9 @@ static void test_schema_load_all(void **state)
                      e->d_name);
             s = load(name);
             assert_true(s->ncols > 0);
+            /* Organizer and Impactive files are opened in spreadsheets. */
+            if (s->spreadsheet != (strcmp(tools[t], "rally") != 0))
+                fail_msg("%s: spreadsheet = %d", name, s->spreadsheet);
             /* Keys name columns exactly. */
             for (size_t k = 0; k < s->nkey; k++)
                 assert_string_equal(col(s, s->key[k])->name, s->key[k]);
@@ -633,6 +640,80 @@ static void test_schema_check_messages(void **state)
     cw__buf_free(&scratch);
 }
 
+/* Under Organizer's import rules (validate, a run's outputs) a column
+** needs a value in every row and a boolean is one of Organizer's
+** spellings; elsewhere every spelling of the boolean rule is read. */
+static void test_schema_strict(void **state)
+{
+    static const struct {
+        const char *in;  /* the value */
+        const char *out; /* written, or NULL when refused */
+    } cases[] = {
+        {"true", "true"}, {"TRUE", "true"}, {"False", "false"}, {"yes", "true"},
+        {"Yes", "true"},  {"nO", "false"},  {"1", "true"},      {"0", "false"},
+        {"y", NULL},      {"n", NULL},      {"t", NULL},        {"F", NULL},
+        {"on", NULL},     {"off", NULL},    {" yes", NULL},     {"true ", NULL},
+        {"maybe", NULL},  {"2", NULL},
+    };
+    cw_schema *org = load("organizer/text_interactions");
+    cw_schema *imp = load("impactive/contacts");
+    const cw_colspec *replied = col(org, "Replied");
+    cw_colspec strict = cw__schema_strict(org, replied);
+    cw_buf scratch = {0};
+    cw_verdict v = {0};
+    const char *res;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(replied->nonblank, 0);
+    assert_int_equal(replied->organizer_bools, 0);
+    assert_int_equal(strict.nonblank, 1);
+    assert_int_equal(strict.organizer_bools, 1);
+    for (size_t i = 0; i < N(cases); i++) {
+        const char *in = cases[i].in;
+        int rc =
+            cw__schema_check(&strict, in, strlen(in), &scratch, &res, &len, &v);
+
+        if (cases[i].out == NULL && rc == 0)
+            fail_msg("'%s': accepted as an Organizer boolean", in);
+        if (cases[i].out != NULL && (rc != 0 || len != strlen(cases[i].out) ||
+                                     memcmp(res, cases[i].out, len) != 0))
+            fail_msg("'%s': %d '%s'", in, rc, v.msg);
+        /* The column as declared reads every spelling but the nonsense. */
+        rc =
+            cw__schema_check(replied, in, strlen(in), &scratch, &res, &len, &v);
+        assert_int_equal(rc, strcmp(in, "maybe") == 0 || strcmp(in, "2") == 0 ||
+                                     strcmp(in, "on") == 0 ||
+                                     strcmp(in, "off") == 0
+                                 ? -1
+                                 : 0);
+    }
+    assert_int_equal(
+        cw__schema_check(&strict, "y", 1, &scratch, &res, &len, &v), -1);
+    assert_string_equal(v.code, "E_BOOLEAN");
+    assert_string_equal(v.msg, "column 'Replied': not a boolean (use "
+                               "true/false, yes/no or 1/0): 'y'");
+    assert_int_equal(cw__schema_check(&strict, "", 0, &scratch, &res, &len, &v),
+                     -1);
+    assert_string_equal(v.code, "E_REQUIRED");
+
+    /* Not an Organizer schema: the column stays as declared. */
+    for (size_t i = 0; i < imp->ncols; i++) {
+        cw_colspec c = cw__schema_strict(imp, &imp->cols[i]);
+
+        assert_int_equal(c.nonblank, imp->cols[i].nonblank);
+        assert_int_equal(c.organizer_bools, 0);
+        assert_int_equal(c.type, imp->cols[i].type);
+        assert_string_equal(c.name, imp->cols[i].name);
+        if (c.type == CW_T_BOOLEAN) /* Impactive's booleans: any spelling */
+            assert_int_equal(
+                cw__schema_check(&c, "y", 1, &scratch, &res, &len, &v), 0);
+    }
+    cw__schema_free(imp);
+    cw__schema_free(org);
+    cw__buf_free(&scratch);
+}
+
 /* A column's extra rules run after its type, on the converted value. */
 static void test_schema_check_rules(void **state)
 {
@@ -775,7 +856,7 @@ static void test_schema_malformed(void **state)
 
 #define SCHEMA_KEYS                                                            \
     "(valid: name, title, tool, direction, source, key, organizer, "           \
-    "max_bytes, distinct, columns, prefixes)"
+    "spreadsheet, max_bytes, distinct, columns, prefixes)"
 #define COLUMN_KEYS                                                            \
     "(valid: name, type, required, nonblank, aliases, values, max_length, "    \
     "format, rules, doc)"
@@ -977,6 +1058,7 @@ int main(void)
         cmocka_unit_test(test_schema_check_table),
         cmocka_unit_test(test_schema_check_messages),
         cmocka_unit_test(test_schema_check_rules),
+        cmocka_unit_test(test_schema_strict),
         cmocka_unit_test(test_schema_malformed),
         cmocka_unit_test(test_schema_unknown_keys),
         cmocka_unit_test(test_schema_documentation_keys),

@@ -258,12 +258,41 @@ static int load_inputs(cw_run *r, const cw_node *ins)
     return CW_OK;
 }
 
+/* Set the formulas policy of output 'o' from its 'formulas' key 'f' (or
+** NULL): by default, warn when the schema's files are opened in
+** spreadsheets. */
+static int load_formulas(cw_run *r, output *o, const char *where,
+                         const cw_node *f)
+{
+    int p;
+
+    o->formulas = o->schema != NULL && o->schema->spreadsheet ? CW_FORMULAS_WARN
+                                                              : CW_FORMULAS_OFF;
+    if (f == NULL)
+        return CW_OK;
+    if (f->type != CW_NODE_STR)
+        return cw__fail(
+            &r->err, CW_EUSAGE,
+            "%s: %s: 'formulas' must be a string (valid: " CW_FORMULAS_NAMES
+            ")",
+            r->recipe, where);
+    p = cw__formulas_policy(f->str);
+    if (p < 0)
+        return cw__fail(
+            &r->err, CW_EUSAGE,
+            "%s: %s: unknown formulas policy '%s' (valid: " CW_FORMULAS_NAMES
+            ")",
+            r->recipe, where, f->str);
+    o->formulas = p;
+    return CW_OK;
+}
+
 /* Fill 'o' from the output declaration 'd'. */
 static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
 {
-    static const char *const keys[] = {"path",   "table",   "mode",
-                                       "schema", "columns", "format",
-                                       "split",  "doc",     NULL};
+    static const char *const keys[] = {"path",    "table",  "mode",  "schema",
+                                       "columns", "format", "split", "formulas",
+                                       "doc",     NULL};
     const char *path, *table, *sname, *fmt, *mode;
     const cw_node *cols, *split;
     char where[200];
@@ -312,6 +341,8 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
             CW_OK)
             return rc;
     }
+    if ((rc = load_formulas(r, o, where, cw__node_get(d, "formulas"))) != CW_OK)
+        return rc;
     cols = cw__node_get(d, "columns");
     if (cols != NULL) {
         if (cols->type != CW_NODE_TABLE || cols->narr == 0 || cols->nkeys > 0)

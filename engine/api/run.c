@@ -34,20 +34,24 @@ static const char *inputpath(void *ud, const char *name)
     return NULL;
 }
 
+/* The number of the main input's column named 'column', or 0. */
+static unsigned long input_col(const cw_run *r, const char *column)
+{
+    for (size_t i = 0; column != NULL && i < r->norig; i++)
+        if (strcmp(r->rejcols[i], column) == 0)
+            return i + 1;
+    return 0;
+}
+
 /* Write one record to the rejects file and count it. */
 static int reject_cb(void *ud, cw_rec *rec, const cw_field *orig,
                      const char *column, const char *code, const char *msg)
 {
     cw_run *r = ud;
     size_t n = r->norig;
-    unsigned long col = 0; /* the column's number, when it is an input's */
+    unsigned long col = input_col(r, column);
     int rc;
 
-    for (size_t i = 0; column != NULL && i < n; i++)
-        if (strcmp(r->rejcols[i], column) == 0) {
-            col = i + 1;
-            break;
-        }
     r->sum.rejected++;
     problem(r, rec->file, rec->line, col, column, code, msg, 0);
     if (r->rej == NULL && (rc = cw__run_open_rejects(r)) != CW_OK)
@@ -104,6 +108,34 @@ static int effort_spelling(cw_run *r, output *o, cw_rec *rec, cw_field v)
     return CW_OK;
 }
 
+/* Apply the formulas policy of output 'o' to the value '*f' of its
+** column 'i', which a spreadsheet would run as a formula: warn, quote
+** '*f', or reject the record and set '*rejected'. */
+static int formula(cw_run *r, output *o, size_t i, cw_rec *rec,
+                   const cw_field *orig, cw_field *f, int *rejected)
+{
+    cw_verdict v;
+
+    switch (o->formulas) {
+    case CW_FORMULAS_REJECT:
+        *rejected = 1;
+        cw__formula_verdict(o->cols[i], f->p, f->len, "E_FORMULA", &v);
+        return reject_cb(r, rec, orig, o->cols[i], v.code, v.msg);
+    case CW_FORMULAS_QUOTE:
+        if (cw__formula_quote(&o->scratch[i], &f->p, &f->len) != CW_OK)
+            return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+        return CW_OK;
+    case CW_FORMULAS_WARN:
+        cw__formula_verdict(o->cols[i], f->p, f->len, "W_FORMULA", &v);
+        problem(r, rec->file, rec->line, input_col(r, o->cols[i]), o->cols[i],
+                v.code, v.msg, 1);
+        return CW_OK;
+    case CW_FORMULAS_OFF:
+        break;
+    }
+    return CW_OK;
+}
+
 /* A record passed every step: check it against each output's schema,
 ** then write it to every output. */
 static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
@@ -119,14 +151,19 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
             const cw_colspec *c = o->spec[i];
 
             if (c != NULL) {
-                cw_colspec strict = *c;
+                /* Organizer: a value in every row, Organizer's booleans. */
+                cw_colspec strict = cw__schema_strict(o->schema, c);
 
-                /* Organizer: a value in every row of every column. */
-                if (o->schema->organizer)
-                    strict.nonblank = 1;
                 if (cw__schema_check(&strict, f.p, f.len, &o->scratch[i], &f.p,
                                      &f.len, &v) != 0)
                     return reject_cb(r, rec, orig, o->cols[i], v.code, v.msg);
+            }
+            if (o->formulas != CW_FORMULAS_OFF && cw__formula(f.p, f.len)) {
+                int rejected = 0;
+                int rc = formula(r, o, i, rec, orig, &f, &rejected);
+
+                if (rc != CW_OK || rejected)
+                    return rc;
             }
             o->vals[i] = f;
         }

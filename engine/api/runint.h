@@ -14,6 +14,7 @@
 #include "io/source.h"
 #include "lua/luabridge.h"
 #include "steps/plan.h"
+#include "values/formula.h"
 #include "values/schema.h"
 
 #include <signal.h>
@@ -44,6 +45,7 @@ typedef struct output {
     cw_buf *scratch;         /* per-column conversion space */
     cw_writeopts opts;       /* format and splitting */
     cw_writer *out;          /* the open writer */
+    int formulas;            /* enum cw_formulas: formula-like values */
     char **efforts;          /* distinct-column spellings seen (for warnings) */
     size_t nefforts;         /* count of 'efforts' */
 } output;

@@ -2,11 +2,13 @@
 ** validate.c -- checks a whole file against a schema and reports every
 ** problem: header (required, unknown and duplicate columns), every value
 ** of every row, the distinct-value cap (Organizer's 5 Effort Names), the
-** file size cap, and empty files.
+** file size cap, empty files, and values a spreadsheet would run as
+** formulas.
 */
 #include "crosswalk.h"
 
 #include "csv/csvread.h"
+#include "values/formula.h"
 #include "values/schema.h"
 
 #include <stdio.h>
@@ -77,6 +79,20 @@ static int track(vctx *v, const cw_schema *s, distinct *d, const char *val,
     return CW_OK;
 }
 
+/* Warn when a spreadsheet opening a file of the format would run the
+** value 's' of 'column' as a formula. */
+static void formula(vctx *v, const cw_schema *s, const char *column,
+                    const char *val, size_t len, unsigned long line,
+                    unsigned long col)
+{
+    cw_verdict vd;
+
+    if (!s->spreadsheet || !cw__formula(val, len))
+        return;
+    cw__formula_verdict(column, val, len, "W_FORMULA", &vd);
+    report(v, line, col, column, vd.code, vd.msg, 1);
+}
+
 /* Match the header against the schema; fill 'map' (file column -> schema
 ** column or -1) and report missing and unknown columns. */
 static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
@@ -140,16 +156,19 @@ static int check_rows(vctx *v, const cw_schema *s, cw_csv *r, const long *map,
             const char *val = cw__csv_field(r, i, &len);
             cw_verdict vd;
 
-            if (map[i] < 0)
+            if (map[i] < 0) {
+                formula(v, s, cw__csv_colname(r, i), val, len, line, i + 1);
                 continue;
-            c = s->cols[map[i]];
-            if (s->organizer)
-                c.nonblank = 1;
+            }
+            c = cw__schema_strict(s, &s->cols[map[i]]);
             if (cw__schema_check(&c, val, len, &scratch, &res, &reslen, &vd) !=
-                0)
+                0) {
                 report(v, line, i + 1, c.name, vd.code, vd.msg, 0);
-            else if ((long)i == distcol && len > 0 &&
-                     track(v, s, &d, val, len, line, i + 1) != CW_OK) {
+                continue;
+            }
+            formula(v, s, c.name, val, len, line, i + 1);
+            if ((long)i == distcol && len > 0 &&
+                track(v, s, &d, val, len, line, i + 1) != CW_OK) {
                 rc = CW_ENOMEM;
                 goto done;
             }

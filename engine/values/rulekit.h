@@ -35,6 +35,11 @@ static inline int cw__byte_alpha(char c)
 ** space (cw__byte_space). */
 void cw__value_trim(const char **s, size_t *len);
 
+/* 1 when 's' is a plain decimal number: an optional sign, digits, and
+** an optional '.' and digits ("-12.5", "+1", ".5"); the schema type
+** 'number'. */
+int cw__value_number(const char *s, size_t len);
+
 /*
 ** Write value 's' of 'len' bytes into 'out' (CW_SHOW_SIZE bytes) for a
 ** message: its start only, valid UTF-8 kept as it is, control and

@@ -29,6 +29,20 @@ void cw__value_trim(const char **s, size_t *len)
         (*len)--;
 }
 
+int cw__value_number(const char *s, size_t len)
+{
+    size_t i = 0, digits = 0;
+
+    if (len > 0 && (s[0] == '-' || s[0] == '+'))
+        i = 1;
+    for (; i < len && cw__byte_digit(s[i]); i++)
+        digits++;
+    if (i < len && s[i] == '.')
+        for (i++; i < len && cw__byte_digit(s[i]); i++)
+            digits++;
+    return digits > 0 && i == len;
+}
+
 /* At most SHOW_BYTES of the value and SHOW_CHARS once escaped. */
 const char *cw__value_show(const char *s, size_t len, char *out)
 {

@@ -21,6 +21,10 @@ typedef struct cw_verdict {
 ** surrounding spaces ignored.  '*out' gets 1 or 0. */
 int cw__rule_bool(const char *s, size_t len, int *out, cw_verdict *v);
 
+/* Organizer's booleans only: true/false, yes/no or 1/0 in any case, as
+** they stand (no trimming); everything else is refused (E_BOOLEAN). */
+int cw__rule_bool_organizer(const char *s, size_t len, int *out, cw_verdict *v);
+
 /* A parsed date/time.  Fields not given are 0; 'has_time' says whether a
 ** time was present, 'has_offset' whether the input named its offset. */
 typedef struct cw_datetime {

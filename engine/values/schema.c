@@ -6,6 +6,7 @@
 
 #include "core/check.h"
 #include "lua/luabridge.h"
+#include "values/rulekit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,8 +22,9 @@ static const char *const typenames[] = {"id",      "text", "integer",  "number",
 ** the checks do not read them ('crosswalk schema show' prints 'doc').
 */
 static const char *const schema_keys[] = {
-    "name",      "title",     "tool",     "direction", "source",   "key",
-    "organizer", "max_bytes", "distinct", "columns",   "prefixes", NULL};
+    "name",    "title",     "tool",        "direction", "source",
+    "key",     "organizer", "spreadsheet", "max_bytes", "distinct",
+    "columns", "prefixes",  NULL};
 static const char *const column_keys[] = {
     "name",       "type",   "required", "nonblank", "aliases", "values",
     "max_length", "format", "rules",    "doc",      NULL};
@@ -313,6 +315,7 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
         }
     }
     s->organizer = flag(n, "organizer");
+    s->spreadsheet = flag(n, "spreadsheet");
     mb = cw__node_get(n, "max_bytes");
     if (mb != NULL && mb->type == CW_NODE_NUM && mb->num > 0)
         s->max_bytes = (unsigned long long)mb->num;
@@ -516,20 +519,6 @@ static int isinteger(const char *s, size_t len)
     return 1;
 }
 
-static int isnumber(const char *s, size_t len)
-{
-    size_t i = 0, digits = 0;
-
-    if (len > 0 && (s[0] == '-' || s[0] == '+'))
-        i = 1;
-    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-        digits++;
-    if (i < len && s[i] == '.')
-        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-            digits++;
-    return digits > 0 && i == len;
-}
-
 static int isemail(const char *s, size_t len)
 {
     const char *at = memchr(s, '@', len);
@@ -551,7 +540,7 @@ static int excelnum(const char *s, size_t len)
     if (e == NULL)
         e = memchr(s, 'e', len);
     return e != NULL && e + 1 < s + len && e[1] == '+' &&
-           isnumber(s, (size_t)(e - s)) &&
+           cw__value_number(s, (size_t)(e - s)) &&
            isinteger(e + 2, len - (size_t)(e + 2 - s));
 }
 
@@ -563,6 +552,17 @@ static size_t utf8len(const char *s, size_t len)
         if (((unsigned char)s[i] & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+cw_colspec cw__schema_strict(const cw_schema *s, const cw_colspec *c)
+{
+    cw_colspec strict = *c;
+
+    if (s->organizer) {
+        strict.nonblank = 1;
+        strict.organizer_bools = 1;
+    }
+    return strict;
 }
 
 int cw__schema_check(const cw_colspec *c, const char *s, size_t len,
@@ -592,13 +592,14 @@ int cw__schema_check(const cw_colspec *c, const char *s, size_t len,
             return reject(v, "E_INTEGER", c, "not an integer", s, len);
         break;
     case CW_T_NUMBER:
-        if (!isnumber(s, len))
+        if (!cw__value_number(s, len))
             return reject(v, "E_NUMBER", c, "not a number", s, len);
         break;
     case CW_T_BOOLEAN: {
         int b;
 
-        if (cw__rule_bool(s, len, &b, v) != 0)
+        if ((c->organizer_bools ? cw__rule_bool_organizer(s, len, &b, v)
+                                : cw__rule_bool(s, len, &b, v)) != 0)
             return reject(v, "E_BOOLEAN", c,
                           "not a boolean (use true/false, yes/no or 1/0)", s,
                           len);

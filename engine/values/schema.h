@@ -29,6 +29,7 @@ typedef struct cw_colspec {
     int required;         /* header present and value non-blank */
     int nonblank;         /* value non-blank when present */
     int organizer_dates;  /* datetime/date: Organizer's strict forms */
+    int organizer_bools;  /* boolean: Organizer's spellings only */
     long max_length;      /* characters, or -1 */
     char **aliases;       /* other spellings, matched ignoring case */
     size_t naliases;      /* count of 'aliases' */
@@ -48,6 +49,7 @@ typedef struct cw_schema {
     char **prefixes;              /* header prefixes of column families */
     size_t nprefixes;             /* count of 'prefixes' */
     int organizer;                /* Organizer import rules apply */
+    int spreadsheet;              /* files are opened in spreadsheets */
     unsigned long long max_bytes; /* file size cap, 0 = none */
     char *distinct_col;           /* column with a distinct-value cap */
     size_t distinct_max;          /* that cap, 0 = none */
@@ -98,6 +100,14 @@ void cw__schema_fit(const cw_schema *s, const char *const *cols, size_t ncols,
 /* Rank two fits: negative when 'a' is the better match (a match first,
 ** then most recognised, fewest missing, fewest unexpected), 0 on a tie. */
 int cw__fit_cmp(const cw_fit *a, const cw_fit *b);
+
+/*
+** Column 'c' of schema 's' as the checks of a file of the format apply it
+** (validate, a run's outputs; not a run's inputs): under Organizer's
+** import rules ('s->organizer') every row needs a value and booleans
+** are Organizer's spellings only.
+*/
+cw_colspec cw__schema_strict(const cw_schema *s, const cw_colspec *c);
 
 /*
 ** Check the value 's' of column 'c' (NULL or blank values are checked

@@ -4,6 +4,7 @@ return {
   name = "impactive/contact_import",
   title = "Impactive contact-list import",
   tool = "impactive",
+  spreadsheet = true, -- its files are opened in spreadsheets: formula warnings
   direction = "import",
   source = "Impactive help articles 'How To Create and Manage Contacts', '[Archived] Upload P2P Contact Lists' and 'Export Database Guide' (one contact per phone)",
   key = { "phone" },

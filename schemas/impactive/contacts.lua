@@ -4,6 +4,7 @@ return {
   name = "impactive/contacts",
   title = "Impactive export DB: contacts (contacts_export)",
   tool = "impactive",
+  spreadsheet = true, -- its files are opened in spreadsheets: formula warnings
   direction = "table",
   source = "Impactive help article 'Export Database Guide'; column names and types from Community Tech Alliance's public dbt models of the Impactive export tables (github.com/community-tech-alliance/dbt-cta)",
   key = { "id" },

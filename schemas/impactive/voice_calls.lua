@@ -4,6 +4,7 @@ return {
   name = "impactive/voice_calls",
   title = "Impactive export DB: voice_calls (voice_calls_export), dialer calls",
   tool = "impactive",
+  spreadsheet = true, -- its files are opened in spreadsheets: formula warnings
   direction = "table",
   source = "Impactive help article 'Export Database Guide'; column names and types from Community Tech Alliance's public dbt models of the Impactive export tables (github.com/community-tech-alliance/dbt-cta), voice_calls model",
   key = { "id" },

@@ -4,6 +4,7 @@ return {
   name = "organizer/community_export",
   title = "Organizer community export (only Profile ID is documented; the other columns are expected, not documented)",
   tool = "organizer",
+  spreadsheet = true, -- its files are opened in spreadsheets: formula warnings
   direction = "export",
   source = "Organizer help articles 'Importing Text Interactions' and 'Importing Phone Interactions' (export a community, keep the Profile ID); the other columns are not documented",
   key = { "Profile ID" },

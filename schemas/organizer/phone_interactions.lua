@@ -4,6 +4,7 @@ return {
   name = "organizer/phone_interactions",
   title = "Organizer phone-interaction import (outreach data, Phone)",
   tool = "organizer",
+  spreadsheet = true, -- its files are opened in spreadsheets: formula warnings
   direction = "import",
   source = "Organizer help articles 'Importing Phone Interactions' and 'Import Errors'; the optional column names are not documented",
   key = { "Profile ID", "Effort Name" },

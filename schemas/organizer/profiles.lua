@@ -4,6 +4,7 @@ return {
   name = "organizer/profiles",
   title = "Organizer profile import",
   tool = "organizer",
+  spreadsheet = true, -- its files are opened in spreadsheets: formula warnings
   direction = "import",
   source = "Organizer help articles 'Prepare a File for Import', 'Matching Logic', 'Custom Attributes Overview', 'Import and Matching Overview' and 'Data Flow Diagram and Field Mapping'",
   organizer = false, -- the every-cell rule is for outreach imports; profiles need a name and contact info

@@ -4,6 +4,7 @@ return {
   name = "organizer/text_interactions",
   title = "Organizer text-interaction import (outreach data, Text)",
   tool = "organizer",
+  spreadsheet = true, -- its files are opened in spreadsheets: formula warnings
   direction = "import",
   source = "Organizer help articles 'Importing Text Interactions', 'Import Errors' and 'Import Your Data'",
   key = { "Profile ID", "Effort Name" },

@@ -18,6 +18,7 @@ static const char usage_convert[] =
 int cw_cli_convert(int argc, char **argv, const char *home)
 {
     unsigned long long rows;
+    char shown[CW_MSG_MAX + 1];
     cw_err err;
     int rc;
 
@@ -33,6 +34,7 @@ int cw_cli_convert(int argc, char **argv, const char *home)
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return rc == CW_EUSAGE ? EXIT_USAGE : EXIT_ABORTED;
     }
-    fprintf(stderr, "converted %llu records to %s\n", rows, argv[1]);
+    cw_redact(shown, sizeof shown, argv[1]); /* a target: no password */
+    fprintf(stderr, "converted %llu records to %s\n", rows, shown);
     return EXIT_CLEAN;
 }

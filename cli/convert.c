@@ -11,8 +11,9 @@ static const char usage_convert[] =
     "\n"
     "Convert between CSV (.csv) and NDJSON (.ndjson, .jsonl), chosen by\n"
     "the file extensions, or load a CSV into a table: OUT may be\n"
-    "sqlite:PATH#TABLE or postgres:CONNINFO#TABLE.  OUT is written\n"
-    "atomically (a file by rename, a table in one transaction).\n"
+    "sqlite:PATH#TABLE, postgres:CONNINFO#TABLE or a bare\n"
+    "postgresql://...#TABLE URI (a password is never shown).  OUT is\n"
+    "written atomically (a file by rename, a table in one transaction).\n"
     "exit: 0 converted, 2 usage error, 3 the input is malformed.\n";
 
 int cw_cli_convert(int argc, char **argv, const char *home)

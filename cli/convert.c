@@ -11,13 +11,15 @@ static const char usage_convert[] =
     "\n"
     "Convert between CSV (.csv) and NDJSON (.ndjson, .jsonl), chosen by\n"
     "the file extensions, or load a CSV into a table: OUT may be\n"
-    "sqlite:PATH#TABLE or postgres:CONNINFO#TABLE.  OUT is written\n"
-    "atomically (a file by rename, a table in one transaction).\n"
+    "sqlite:PATH#TABLE, postgres:CONNINFO#TABLE or a bare\n"
+    "postgresql://...#TABLE URI (a password is never shown).  OUT is\n"
+    "written atomically (a file by rename, a table in one transaction).\n"
     "exit: 0 converted, 2 usage error, 3 the input is malformed.\n";
 
 int cw_cli_convert(int argc, char **argv, const char *home)
 {
     unsigned long long rows;
+    char shown[CW_MSG_MAX + 1];
     cw_err err;
     int rc;
 
@@ -33,6 +35,7 @@ int cw_cli_convert(int argc, char **argv, const char *home)
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return rc == CW_EUSAGE ? EXIT_USAGE : EXIT_ABORTED;
     }
-    fprintf(stderr, "converted %llu records to %s\n", rows, argv[1]);
+    cw_redact(shown, sizeof shown, argv[1]); /* a target: no password */
+    fprintf(stderr, "converted %llu records to %s\n", rows, shown);
     return EXIT_CLEAN;
 }

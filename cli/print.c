@@ -53,11 +53,18 @@ int cw_cli_exit_for(int status)
     }
 }
 
-/* Print a problem on stderr as "file:line:col: code: message". */
+/* Print a problem on stderr as "file:line:col: code: message", every
+** part escaped and cut by cw_safe_text(): the input's bytes may hold
+** anything, terminal escapes included. */
 static void print_problem(const cw_problem *p)
 {
-    fprintf(stderr, "%s:%lu:%lu: %s: %s\n", p->file ? p->file : "-", p->line,
-            p->col, p->code, p->message);
+    const char *file = p->file ? p->file : "-";
+    char f[CW_MSG_MAX + 1], c[CW_MSG_MAX + 1], m[CW_MSG_MAX + 1];
+
+    cw_safe_text(f, sizeof f, file, strlen(file));
+    cw_safe_text(c, sizeof c, p->code, strlen(p->code));
+    cw_safe_text(m, sizeof m, p->message, strlen(p->message));
+    fprintf(stderr, "%s:%lu:%lu: %s: %s\n", f, p->line, p->col, c, m);
 }
 
 void cw_cli_on_problem(void *ud, const cw_problem *p)

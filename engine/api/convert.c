@@ -5,6 +5,7 @@
 ** output writer and tables in one transaction, so a failure leaves no
 ** output.
 */
+#include "core/msg.h"
 #include "csv/csvread.h"
 #include "csv/csvwrite.h"
 #include "io/sink.h"
@@ -729,10 +730,12 @@ done:
 
 /* ==== CSV to a database table ==== */
 
-/* 1 when 'out' names a database target ("sqlite:..." or "postgres:..."). */
+/* 1 when 'out' names a database target ("sqlite:...", "postgres:..." or
+** a PostgreSQL URI). */
 static int is_target(const char *out)
 {
-    return strncmp(out, "sqlite:", 7) == 0 || strncmp(out, "postgres:", 9) == 0;
+    return strncmp(out, "sqlite:", 7) == 0 ||
+           strncmp(out, "postgres:", 9) == 0 || cw__target_pguri(out);
 }
 
 /*
@@ -837,6 +840,10 @@ int cw_convert(const char *in, const char *out, unsigned long long *rows,
         return rc;
     }
     to = kind_of(out);
+    if (from == K_CSV && to == K_NONE && cw__target_conninfo(out))
+        return cw__target_refuse(err, out,
+                                 "sqlite:PATH#TABLE, postgres:CONNINFO#TABLE "
+                                 "or postgresql://...#TABLE");
     if (from == K_NONE || to == K_NONE || from == to)
         return cw__fail(err, CW_EUSAGE,
                         "cannot convert %s to %s: supported are .csv to "

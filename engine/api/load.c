@@ -7,6 +7,7 @@
 */
 #include "crosswalk.h"
 
+#include "core/msg.h"
 #include "csv/csvwrite.h"
 #include "io/sink.h"
 #include "io/source.h"
@@ -27,7 +28,8 @@ typedef struct table table;
 
 /* One input. */
 typedef struct lfile {
-    const char *path;        /* as given, owned by the load */
+    char *path;              /* its name: as given, without a connection
+                                string (cw__input_name) */
     cw_input in;             /* its source, open during the load */
     const cw_schema *schema; /* its schema (owned by the load), or NULL */
     size_t ncols;            /* header width */
@@ -141,14 +143,17 @@ int cw_load_into(cw_load *l, const char *target)
     int rc;
 
     if (strncmp(target, "sqlite:", 7) != 0 &&
-        strncmp(target, "postgres:", 9) != 0)
+        strncmp(target, "postgres:", 9) != 0 && !cw__target_pguri(target))
+        return cw__target_refuse(&l->err, target,
+                                 "sqlite:PATH[#TABLE], postgres:CONNINFO"
+                                 "[#TABLE] or postgresql://...[#TABLE]");
+    if (hash != NULL && hash[1] == '\0') {
+        char shown[256];
+
+        cw_redact(shown, sizeof shown, target);
         return cw__fail(&l->err, CW_EUSAGE,
-                        "unknown target '%.60s' (use sqlite:PATH[#TABLE] or "
-                        "postgres:CONNINFO[#TABLE])",
-                        target);
-    if (hash != NULL && hash[1] == '\0')
-        return cw__fail(&l->err, CW_EUSAGE,
-                        "'%.60s': a table name is expected after '#'", target);
+                        "'%.60s': a table name is expected after '#'", shown);
+    }
     if ((rc = setstr(l, &l->target, target, n)) != CW_OK)
         return rc;
     if (hash == NULL) {
@@ -578,8 +583,9 @@ static int plan(cw_load *l)
         char *name = NULL;
         table *t = NULL;
 
-        f->path = l->paths[i];
-        if ((rc = cw__input_open(f->path, &f->in, &l->err)) != CW_OK)
+        if ((f->path = cw__input_name(l->paths[i])) == NULL)
+            return cw__fail(&l->err, CW_ENOMEM, "out of memory");
+        if ((rc = cw__input_open(l->paths[i], &f->in, &l->err)) != CW_OK)
             return rc;
         f->ncols = f->in.type->ncols(f->in.s);
         if (f->ncols == 0)
@@ -652,7 +658,9 @@ static int reject(cw_load *l, lfile *f, unsigned long line, unsigned long col,
                   const char *column, const char *code, const char *msg)
 {
     table *t = f->t;
-    cw_problem p = {f->path, line, col, column, code, msg, 0};
+    char shown[CW_MSG_MAX + 1]; /* 'msg' escaped and cut */
+    size_t slen = cw_safe_text(shown, sizeof shown, msg, strlen(msg));
+    cw_problem p = {f->path, line, col, column, code, shown, 0};
     size_t n = t->ncols;
     int rc;
 
@@ -685,7 +693,7 @@ static int reject(cw_load *l, lfile *f, unsigned long line, unsigned long col,
     t->rejrow[n + 2] =
         (cw_field){column ? column : "", column ? strlen(column) : 0};
     t->rejrow[n + 3] = (cw_field){code, strlen(code)};
-    t->rejrow[n + 4] = (cw_field){msg, strlen(msg)};
+    t->rejrow[n + 4] = (cw_field){shown, slen};
     rc = cw__writer_write(t->rej, t->rejrow);
     if (rc != CW_OK)
         return cw__fail(&l->err, rc, "%s", cw__writer_errmsg(t->rej));
@@ -962,6 +970,7 @@ void cw_load_close(cw_load *l)
     for (size_t i = 0; l->files != NULL && i < l->npaths; i++) {
         cw__input_close(&l->files[i].in);
         cw__free(l->files[i].map);
+        cw__free(l->files[i].path);
     }
     for (size_t k = 0; k < l->ncands; k++)
         cw__schema_free(l->cands[k]);

@@ -50,10 +50,12 @@ static int reject_cb(void *ud, cw_rec *rec, const cw_field *orig,
     cw_run *r = ud;
     size_t n = r->norig;
     unsigned long col = input_col(r, column);
+    char shown[CW_MSG_MAX + 1]; /* 'msg' escaped and cut */
+    size_t slen = cw_safe_text(shown, sizeof shown, msg, strlen(msg));
     int rc;
 
     r->sum.rejected++;
-    problem(r, rec->file, rec->line, col, column, code, msg, 0);
+    problem(r, rec->file, rec->line, col, column, code, shown, 0);
     if (r->rej == NULL && (rc = cw__run_open_rejects(r)) != CW_OK)
         return rc;
     for (size_t i = 0; i < n; i++)
@@ -66,7 +68,7 @@ static int reject_cb(void *ud, cw_rec *rec, const cw_field *orig,
     r->rejrow[n + 2] =
         (cw_field){column ? column : "", column ? strlen(column) : 0};
     r->rejrow[n + 3] = (cw_field){code, strlen(code)};
-    r->rejrow[n + 4] = (cw_field){msg, strlen(msg)};
+    r->rejrow[n + 4] = (cw_field){shown, slen};
     rc = cw__writer_write(r->rej, r->rejrow);
     if (rc != CW_OK)
         cw__fail(&r->err, rc, "%s", cw__writer_errmsg(r->rej));
@@ -200,17 +202,7 @@ static int open_main(cw_run *r, size_t **hidx)
 
     /* A database input is named by its kind and query: the connection
     ** string may hold a password and must not reach messages or files. */
-    if (strncmp(in->path, "postgres:", 9) == 0) {
-        const char *hash = strchr(in->path, '#');
-        cw_buf b = {0};
-
-        if (cw__buf_printf(&b, "postgres:%s", hash ? hash : "") != CW_OK)
-            return cw__fail(&r->err, CW_ENOMEM, "out of memory");
-        r->mainname = b.p;
-    } else {
-        r->mainname = cw__strdup(in->path);
-    }
-    if (r->mainname == NULL)
+    if ((r->mainname = cw__input_name(in->path)) == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     rc = cw__input_open(in->path, &r->src, &r->err);
     if (rc != CW_OK)
@@ -279,7 +271,7 @@ static int open_main(cw_run *r, size_t **hidx)
         if (missing.len > 0) {
             rc = cw__fail(&r->err, CW_EINVALID,
                           "%s:1: missing required column(s) %s of schema %s",
-                          in->path, missing.p, in->schema_name);
+                          r->mainname, missing.p, in->schema_name);
             cw__buf_free(&missing);
             return rc;
         }

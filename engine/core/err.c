@@ -1,7 +1,7 @@
 /*
 ** err.c -- status codes and error messages.
 */
-#include "core/cw.h"
+#include "core/msg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,15 +24,28 @@ const char *cw_version(void)
     return CW_VERSION;
 }
 
+/*
+** Every error message is shown safe: without passwords (a database
+** target may be quoted in it), each control byte but newline and tab
+** escaped (a Lua error ends with a traceback of several lines), and cut
+** with a mark when longer than its room.
+*/
 int cw__fail(cw_err *err, int code, const char *fmt, ...)
 {
+    char raw[2 * CW_MSG_MAX], shown[2 * CW_MSG_MAX];
     va_list ap;
+    int n;
 
     if (err != NULL) {
         err->code = code;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        n = vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
+        if (n < 0)
+            n = snprintf(raw, sizeof raw, "%s", cw_strstatus(code));
+        cw_redact(shown, sizeof shown, raw);
+        cw__msg_safe(err->msg, sizeof err->msg, shown, strlen(shown), (size_t)n,
+                     1);
     }
     return code;
 }

@@ -51,6 +51,27 @@ const char *cw_strstatus(int status);
 /* The library's version, "MAJOR.MINOR.PATCH".  Static storage. */
 const char *cw_version(void);
 
+/*
+** Text as messages show it.  The library gives its error messages and
+** the messages of rejected records already safe; these are for a caller
+** showing text of its own (a file name, a problem's message).
+**   cw_safe_text: the 'len' bytes at 's' with every control byte escaped
+**                 ("\n", "\r", "\t", else "\xHH" as "\x1b"; also DEL, C1
+**                 controls and bytes that are not UTF-8; a backslash stays
+**                 as it is, so safe text comes back unchanged), and, when
+**                 that is longer than 'size' - 1 bytes, cut to end with
+**                 "... (cut; N bytes)", N being 'len'.
+**   cw_redact:    'target' (a database target, or any text) with every
+**                 password replaced by "***": the value of password=...
+**                 (quoted or not, sslpassword too) and the password of a
+**                 URI ("postgresql://user:***@host/db").  Cut to 'size' - 1
+**                 bytes.
+** Both write a NUL-terminated string to 'out' and return its length.
+*/
+#define CW_MSG_MAX 1024 /* bytes of a message, the cut mark included */
+size_t cw_safe_text(char *out, size_t size, const char *s, size_t len);
+size_t cw_redact(char *out, size_t size, const char *target);
+
 /* Room for one error message.  Embed it; there is nothing to free. */
 typedef struct cw_err {
     int code;      /* a negative enum cw_status, or CW_OK */

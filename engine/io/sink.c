@@ -4,6 +4,8 @@
 */
 #include "io/sink.h"
 
+#include "core/msg.h"
+
 #include <string.h>
 
 static const struct cw_sink_type *const kinds[] = {&cw_sink_sqlite,
@@ -16,6 +18,10 @@ int cw__table_open(const char *spec, const char *table, const cw_sinkcol *cols,
     const char *colon = strchr(spec, ':');
 
     *out = (cw_table){NULL, NULL};
+    if (cw__target_pguri(spec)) { /* a URI without its "postgres:" */
+        out->type = &cw_sink_postgres;
+        return out->type->open(spec, table, cols, ncols, mode, &out->s, err);
+    }
     for (int i = 0; colon != NULL && kinds[i] != NULL; i++) {
         size_t n = (size_t)(colon - spec);
 
@@ -26,10 +32,9 @@ int cw__table_open(const char *spec, const char *table, const cw_sinkcol *cols,
                                   err);
         }
     }
-    return cw__fail(err, CW_EUSAGE,
-                    "unknown database target '%.40s' (use sqlite:PATH or "
-                    "postgres:CONNINFO)",
-                    spec);
+    return cw__target_refuse(err, spec,
+                             "sqlite:PATH, postgres:CONNINFO or a "
+                             "postgresql:// URI");
 }
 
 void cw__table_close(cw_table *out)

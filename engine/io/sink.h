@@ -8,6 +8,7 @@
 **   postgres:CONNINFO           a PostgreSQL database (conninfo string or
 **                               URI; empty means the PG* environment and
 **                               ~/.pgpass)
+**   postgresql://... or postgres://...  the same as postgres:URI
 ** Messages never show a password.
 */
 #ifndef CW_SINK_H
@@ -69,7 +70,8 @@ typedef struct cw_table {
     cw_sink *s;                      /* its handle */
 } cw_table;
 
-/* Open the target 'spec' ("sqlite:PATH" or "postgres:CONNINFO"). */
+/* Open the target 'spec' ("sqlite:PATH", "postgres:CONNINFO" or a
+** PostgreSQL URI); any other is refused without showing a password. */
 int cw__table_open(const char *spec, const char *table, const cw_sinkcol *cols,
                    size_t ncols, enum cw_sinkmode mode, cw_table *out,
                    cw_err *err);

@@ -5,6 +5,7 @@
 */
 #include "io/source.h"
 
+#include "core/msg.h"
 #include "csv/csvread.h"
 
 #include <stdint.h>
@@ -114,8 +115,13 @@ static const struct cw_source_type *const kinds[] = {
 int cw__input_open(const char *spec, cw_input *in, cw_err *err)
 {
     const char *colon = strchr(spec, ':');
+    int rc;
 
     *in = (cw_input){&cw_source_csv, NULL};
+    if (cw__target_pguri(spec)) {
+        in->type = &cw_source_postgres;
+        return in->type->open(spec, &in->s, err);
+    }
     if (colon != NULL) {
         size_t n = (size_t)(colon - spec);
 
@@ -123,11 +129,29 @@ int cw__input_open(const char *spec, cw_input *in, cw_err *err)
             if (strlen(kinds[i]->name) == n &&
                 memcmp(kinds[i]->name, spec, n) == 0) {
                 in->type = kinds[i];
-                spec = colon + 1;
-                break;
+                return in->type->open(colon + 1, &in->s, err);
             }
     }
-    return in->type->open(spec, &in->s, err);
+    /* Not a file: a connection string without its prefix is not shown. */
+    if ((rc = in->type->open(spec, &in->s, err)) != CW_OK &&
+        cw__target_conninfo(spec))
+        return cw__target_refuse(err, spec,
+                                 "a CSV path, sqlite:PATH#TABLE_OR_QUERY, "
+                                 "postgres:CONNINFO#TABLE_OR_QUERY or "
+                                 "postgresql://...#TABLE_OR_QUERY");
+    return rc;
+}
+
+char *cw__input_name(const char *spec)
+{
+    const char *hash = strchr(spec, '#');
+    cw_buf b = {0};
+
+    if (strncmp(spec, "postgres:", 9) != 0 && !cw__target_pguri(spec))
+        return cw__strdup(spec);
+    if (cw__buf_printf(&b, "postgres:%s", hash ? hash : "") != CW_OK)
+        return NULL;
+    return b.p;
 }
 
 void cw__input_close(cw_input *in)

@@ -6,6 +6,7 @@
 **   sqlite:PATH#TABLE_OR_QUERY  a SQLite database
 **   postgres:CONNINFO#TABLE_OR_QUERY  a PostgreSQL database (CONNINFO may
 **                               be empty: the PG* environment is used)
+**   postgresql://URI#TABLE_OR_QUERY  the same (postgres:// too)
 ** After '#', a bare identifier (letters, digits, _ and .) is a table;
 ** anything else is a query.
 */
@@ -53,6 +54,12 @@ typedef struct cw_input {
 */
 int cw__input_open(const char *spec, cw_input *in, cw_err *err);
 void cw__input_close(cw_input *in);
+
+/* The name of the source 'spec' in messages, rejects files and summaries:
+** 'spec' itself, but a PostgreSQL source only as its kind and what follows
+** '#' ("postgres:#people"): its connection string may hold a password.
+** Free it with cw__free(); NULL when out of memory. */
+char *cw__input_name(const char *spec);
 
 /*
 ** The problem message of the current record of 'in', without its

@@ -476,6 +476,42 @@ case_secrets() {
         WHY="the password was printed: $(cat "$WORK/err")"
         return 1
     fi
+    secrets_uri
+}
+
+# A bare postgresql:// URI holding a password is a PostgreSQL target (as
+# if "postgres:" were written) for run --db, run --input, load --into and
+# load's input; the password shows in no message, summary JSON or rejects
+# file.
+secrets_uri() {
+    local v uri f
+    v=$("$BIN/psql" -X -At "$DB" -c '\echo :USER :DBNAME :HOST :PORT')
+    read -r -a f <<<"$v"
+    uri="postgresql://${f[0]}:s3cr3tpw@/${f[1]}?host=${f[2]}&port=${f[3]}"
+    printf 'id,name,n\n1,one,1\n2,two,2\n3,three,3,extra\n' >"$WORK/su.csv"
+    cw run "$RECIPES/bulk_to_table.lua" --set table=secret_uri --input "$WORK/su.csv" \
+        --out-dir "$WORK/su" --db "$uri" --summary-json "$WORK/su.json"
+    expect_rc 1 || return 1
+    expect_eq "rows written through the URI" 2 "$(q "SELECT count(*) FROM secret_uri")" || return 1
+    cat "$WORK/err" >"$WORK/su.err"
+    cw run "$RECIPES/bulk_to_table.lua" --set table=secret_back --input "$uri#secret_uri" \
+        --out-dir "$WORK/su2" --db "$uri" --summary-json "$WORK/su2.json"
+    expect_rc 0 || return 1
+    expect_eq "rows read through the URI" 2 "$(q "SELECT count(*) FROM secret_back")" || return 1
+    cat "$WORK/err" >>"$WORK/su.err"
+    cw load "$WORK/su.csv" --into "$uri#secret_load" --schema none --rejects "$WORK/su-r.csv"
+    expect_rc 1 || return 1
+    expect_eq "rows loaded through the URI" 2 "$(q "SELECT count(*) FROM secret_load")" || return 1
+    cat "$WORK/err" >>"$WORK/su.err"
+    cw load "$uri#secret_load" --into "sqlite:$WORK/su.db#copy" --schema none
+    expect_rc 0 || return 1
+    cat "$WORK/err" >>"$WORK/su.err"
+    if grep -q s3cr3tpw "$WORK/err" "$WORK/su.err" "$WORK/su.json" "$WORK/su2.json" \
+        "$WORK/su-r.csv" "$WORK/su/rejects.csv"; then
+        WHY="the password was shown: $(grep s3cr3tpw "$WORK/err" "$WORK/su.err" \
+            "$WORK/su.json" "$WORK/su2.json" "$WORK/su-r.csv" "$WORK/su/rejects.csv")"
+        return 1
+    fi
 }
 
 # d. Stop the server (immediate) while a COPY is running: exit 3, a

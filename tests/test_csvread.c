@@ -23,24 +23,28 @@
 
 /* ==== Helpers ==== */
 
-/* A byte source that hands out 'left' bytes at most 'step' at a time. */
+/* A byte source that hands out 'left' bytes at most 'step' at a time
+** ('first' bytes at most the first time, when not 0). */
 struct drip {
     const char *p; /* next byte to hand out */
     size_t left;   /* bytes left */
     size_t step;   /* most bytes per chunk */
     int fail;      /* 1: fail with CW_EIO once the bytes are used up */
+    size_t first;  /* most bytes of the first chunk, 0: 'step' */
 };
 
 static const char *drip_read(void *ud, size_t *len, cw_err *err)
 {
     struct drip *d = ud;
     const char *chunk = d->p;
+    size_t step = d->first ? d->first : d->step;
 
     if (d->left == 0 && d->fail) {
         cw__fail(err, CW_EIO, "disk on fire");
         return NULL;
     }
-    *len = d->left < d->step ? d->left : d->step;
+    d->first = 0;
+    *len = d->left < step ? d->left : step;
     d->p += *len;
     d->left -= *len;
     return chunk;
@@ -58,6 +62,7 @@ static cw_csv *open_mem(struct drip *d, const char *s, size_t len, size_t step,
     d->left = len;
     d->step = step;
     d->fail = 0;
+    d->first = 0;
     assert_int_equal(cw__csv_open("input.csv", drip_read, d, o, &r, &err),
                      CW_OK);
     assert_non_null(r);
@@ -369,7 +374,7 @@ static void test_csvread_open_out_of_memory(void **state)
 {
     (void)state;
     for (long n = 0;; n++) {
-        struct drip d = {"a\n", 2, 1, 0};
+        struct drip d = {"a\n", 2, 1, 0, 0};
         cw_csv *r = (cw_csv *)&d;
         cw_err err;
         int rc;
@@ -424,30 +429,19 @@ static void test_csvread_openfile_out_of_memory(void **state)
 }
 
 /*
-** Run out of memory at every allocation while reading a small input to
-** the end, both for good (persistent) and for one call (transient): the
-** reader gives either the right records or CW_ENOMEM (sticky), and never
-** crashes or leaks.
+** Run out of memory at every allocation while reading the small input
+** 'in' of 'len' bytes with 'o' to the end, both for good (persistent) and
+** for one call (transient): the reader gives either the records of 'want'
+** or CW_ENOMEM (sticky), and never crashes or leaks.
 */
-static void test_csvread_read_out_of_memory(void **state)
+static void read_out_of_memory(const char *in, size_t len, const char *want,
+                               const cw_csvopts *o)
 {
-    static const char in[] = "Id,Name,Note\n"
-                             "1,\"a\nb\",x\n"
-                             "2,c,\"d,e\"\n"
-                             "\n"
-                             "3,f,g\n";
-    static const char want[] = "header 0 line 1: [Id] [Name] [Note]\n"
-                               "1 line 2 row 1: [1] [a\nb] [x]\n"
-                               "1 line 4 row 2: [2] [c] [d,e]\n"
-                               "1 line 6 row 3: [3] [f] [g]\n"
-                               "end 2  0:0\n";
-
-    (void)state;
     for (transient = 0; transient <= 1; transient++) {
         long nomem = 0;
 
         for (long n = 0;; n++) {
-            struct drip d = {in, sizeof in - 1, 5, 0};
+            struct drip d = {in, len, 5, 0, 0};
             cw_csv *r = NULL;
             char *got = NULL, *end;
             size_t glen;
@@ -456,7 +450,7 @@ static void test_csvread_read_out_of_memory(void **state)
             budget = n;
             failures = 0;
             cw_set_allocator(budget_alloc, NULL);
-            rc = cw__csv_open("input.csv", drip_read, &d, NULL, &r, NULL);
+            rc = cw__csv_open("input.csv", drip_read, &d, o, &r, NULL);
             if (rc == CW_OK) {
                 got = dump(r, &glen);
                 if (strstr(got, "end -1 ") != NULL) {
@@ -487,6 +481,23 @@ static void test_csvread_read_out_of_memory(void **state)
         assert_true(nomem > 0);
     }
     transient = 0;
+}
+
+static void test_csvread_read_out_of_memory(void **state)
+{
+    static const char in[] = "Id,Name,Note\n"
+                             "1,\"a\nb\",x\n"
+                             "2,c,\"d,e\"\n"
+                             "\n"
+                             "3,f,g\n";
+    static const char want[] = "header 0 line 1: [Id] [Name] [Note]\n"
+                               "1 line 2 row 1: [1] [a\nb] [x]\n"
+                               "1 line 4 row 2: [2] [c] [d,e]\n"
+                               "1 line 6 row 3: [3] [f] [g]\n"
+                               "end 2  0:0\n";
+
+    (void)state;
+    read_out_of_memory(in, sizeof in - 1, want, NULL);
 }
 
 /* ==== csv-spectrum ==== */
@@ -1034,6 +1045,198 @@ static void test_csvread_lenient(void **state)
     cw__csv_close(r);
 }
 
+/* ==== Malformed records ==== */
+
+/* Every way a record can be malformed, with good records around them
+** and a quoted field that opens on line 14 and closes on line 16. */
+static const char resync_input[] =
+    "id,name,note\n"             /* line 1 */
+    "1,Ana,ok\n"                 /* line 2 */
+    "2,\"Ben, B\",fine\n"        /* line 3 */
+    "3,Ce\"o,x\n"                /* line 4: stray quote */
+    "4,\"Dev\"x,\"y,z\"\n"       /* line 5: text after the closing quote */
+    "5,Eli,\"two\nlines\"\n"     /* lines 6-7 */
+    "6,\"Fay\nand\"more,z\n"     /* lines 8-9: cut at line 8, 9 stray */
+    "7,\"multi\r\nline\",ok\r\n" /* lines 10-11 */
+    "8,G\"u\"s,\"a\"\"b\"\n"     /* line 12: stray, the rest raw */
+    "9,end,\"x\"\n"              /* line 13 */
+    "10,\"open,a\n"              /* line 14: cut */
+    "11,b,c\n"                   /* line 15: read again, good */
+    "12,\"d\"e,f\n"              /* line 16 */
+    "13,x,y";                    /* line 17 */
+
+static const char resync_expected[] =
+    "header 0 line 1: [id] [name] [note]\n"
+    "1 line 2 row 1: [1] [Ana] [ok]\n"
+    "1 line 3 row 2: [2] [Ben, B] [fine]\n"
+    "-4 line 4 row 3 E_QUOTE 4:2: [3] [Ce\"o] [x]\n"
+    "-4 line 5 row 4 E_QUOTE 5:2: [4] [\"Dev\"x] [\"y] [z\"]\n"
+    "1 line 6 row 5: [5] [Eli] [two\nlines]\n"
+    "-4 line 8 row 6 E_QUOTE 8:2: [6] [\"Fay]\n"
+    "-4 line 9 row 7 E_QUOTE 9:1: [and\"more] [z]\n"
+    "1 line 10 row 8: [7] [multi\r\nline] [ok]\n"
+    "-4 line 12 row 9 E_QUOTE 12:2: [8] [G\"u\"s] [\"a\"\"b\"]\n"
+    "1 line 13 row 10: [9] [end] [x]\n"
+    "-4 line 14 row 11 E_QUOTE 14:2: [10] [\"open,a]\n"
+    "1 line 15 row 12: [11] [b] [c]\n"
+    "-4 line 16 row 13 E_QUOTE 16:2: [12] [\"d\"e] [f]\n"
+    "1 line 17 row 14: [13] [x] [y]\n"
+    "end 2 E_QUOTE 16:2\n";
+
+/* Dump 'in' read with resync in chunks of 'step' bytes, the first one
+** 'first' bytes (0: 'step'); the dump's length in '*tlen'. */
+static char *dump_resync(const char *in, size_t len, size_t first, size_t step,
+                         size_t *tlen)
+{
+    cw_csvopts o;
+    struct drip d;
+    cw_csv *r;
+    char *text;
+
+    cw__csvopts_default(&o);
+    o.resync = 1;
+    r = open_mem(&d, in, len, step, &o);
+    d.first = first;
+    text = dump(r, tlen);
+    if (strstr(text, "end 2 ") != NULL)
+        assert_int_equal(cw__csv_offset(r), len);
+    cw__csv_close(r);
+    return text;
+}
+
+/*
+** With resync, a malformed record is CW_EINVALID E_QUOTE at the line and
+** field where its bad field starts, its line kept whole in its fields,
+** and the records after it are read as if it were not there: for every
+** chunk size and every split of the input in two.
+*/
+static void test_csvread_resync(void **state)
+{
+    size_t len = sizeof resync_input - 1;
+
+    (void)state;
+    for (size_t step = 1; step <= len; step++) {
+        size_t glen;
+        char *got = dump_resync(resync_input, len, 0, step, &glen);
+
+        if (strcmp(got, resync_expected) != 0)
+            fail_msg("step %zu:\n%s", step, got);
+        free(got);
+    }
+    for (size_t cut = 1; cut < len; cut++) {
+        size_t glen;
+        char *got = dump_resync(resync_input, len, cut, len, &glen);
+
+        if (strcmp(got, resync_expected) != 0)
+            fail_msg("split at %zu:\n%s", cut, got);
+        free(got);
+    }
+}
+
+/* The messages of malformed records name line, field and column; a
+** malformed header stops reading. */
+static void test_csvread_resync_messages(void **state)
+{
+    static const struct {
+        const char *in;     /* the input */
+        unsigned long line; /* where the bad field starts */
+        unsigned long col;  /* which field */
+        const char *part;   /* in the message */
+    } cases[] = {
+        {"a,b\n3,x\"y\n4,5\n", 2, 2,
+         "input.csv:2:2: stray quote in unquoted field 2 (column 'b')"},
+        {"a,b\n3,\"x\"y\n4,5\n", 2, 2,
+         "input.csv:2:2: text after the closing quote of field 2 "
+         "(column 'b')"},
+        {"a,b\n\"3\r\n\r\n3\" ,4\n4,5\n", 2, 1,
+         "input.csv:2:1: text after the closing quote of field 1 (column "
+         "'a') on line 4; the record ends at the end of line 2, where the "
+         "field opens"},
+    };
+    cw_csvopts o;
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    o.resync = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        r = open_mem(&d, cases[i].in, strlen(cases[i].in), 100, &o);
+        assert_int_equal(cw__csv_next(r), CW_EINVALID);
+        check_problem(r, "E_QUOTE", cases[i].line, cases[i].col, cases[i].part);
+        assert_int_equal(cw__csv_line(r), cases[i].line);
+        while (cw__csv_next(r) == CW_EINVALID)
+            ;
+        assert_int_equal(cw__csv_line(r), cases[i].line + 1 + (i == 2) * 2);
+        assert_int_equal(cw__csv_next(r), CW_DONE);
+        cw__csv_close(r);
+    }
+    r = open_mem(&d, "a,b\"c\n1,2\n", 10, 100, &o);
+    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+    check_problem(r, "E_QUOTE", 1, 2, "input.csv:1:2: stray quote");
+    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+    cw__csv_close(r);
+}
+
+/* Without resync the first malformed record stops reading, after the
+** records before it, for every chunk size. */
+static void test_csvread_resync_off(void **state)
+{
+    size_t len = sizeof resync_input - 1;
+    static const char want[] = "header 0 line 1: [id] [name] [note]\n"
+                               "1 line 2 row 1: [1] [Ana] [ok]\n"
+                               "1 line 3 row 2: [2] [Ben, B] [fine]\n"
+                               "end -3 E_QUOTE 4:2\n";
+
+    (void)state;
+    for (size_t step = 1; step <= len; step++) {
+        size_t glen;
+        char *got = dump_mem(resync_input, len, step, NULL, &glen);
+
+        if (strcmp(got, want) != 0)
+            fail_msg("step %zu:\n%s", step, got);
+        free(got);
+    }
+}
+
+/* With resync, a quoted field still open at the end of input stops
+** reading where it starts, after the malformed records before it. */
+static void test_csvread_resync_unterminated(void **state)
+{
+    static const char in[] = "a,b\n"      /* line 1 */
+                             "1,\"x\"y\n" /* line 2 */
+                             "2,\"open\n" /* line 3 */
+                             "3,4\n"      /* line 4 */
+                             "5,6\n";     /* line 5 */
+    static const char want[] = "header 0 line 1: [a] [b]\n"
+                               "-4 line 2 row 1 E_QUOTE 2:2: [1] [\"x\"y]\n"
+                               "end -3 E_QUOTE 3:2\n";
+    size_t len = sizeof in - 1;
+
+    (void)state;
+    for (size_t step = 1; step <= len; step++) {
+        size_t glen;
+        char *got = dump_resync(in, len, 0, step, &glen);
+
+        if (strcmp(got, want) != 0)
+            fail_msg("step %zu:\n%s", step, got);
+        free(got);
+    }
+}
+
+/* Malformed records read with resync while allocations fail: the right
+** records before a sticky CW_ENOMEM, and no leak. */
+static void test_csvread_resync_out_of_memory(void **state)
+{
+    cw_csvopts o;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    o.resync = 1;
+    read_out_of_memory(resync_input, sizeof resync_input - 1, resync_expected,
+                       &o);
+}
+
 /* A UTF-16 or UTF-32 byte order mark is refused, even split over
 ** chunks. */
 static void test_csvread_encoding(void **state)
@@ -1470,7 +1673,8 @@ static char *ref_dump(const char *in, size_t len, size_t step,
     return x.t.p;
 }
 
-/* The same from our reader, without a header, fed 'step' bytes at a time. */
+/* The same from our reader, without a header, fed 'step' bytes at a time;
+** with resync, up to the first malformed record, where libcsv refuses. */
 static char *ours_dump(const char *in, size_t len, size_t step,
                        const cw_csvopts *o)
 {
@@ -1480,7 +1684,8 @@ static char *ours_dump(const char *in, size_t len, size_t step,
     int rc;
 
     put(&t, "", 0);
-    while ((rc = cw__csv_next(r)) == CW_ROW || rc == CW_EINVALID) {
+    while ((rc = cw__csv_next(r)) == CW_ROW ||
+           (rc == CW_EINVALID && strcmp(cw__csv_code(r), "E_QUOTE") != 0)) {
         put(&t, "row:", 4);
         for (size_t i = 0; i < cw__csv_nfields(r); i++) {
             size_t flen;
@@ -1494,7 +1699,8 @@ static char *ours_dump(const char *in, size_t len, size_t step,
     }
     if (rc == CW_DONE)
         put(&t, "done\n", 5);
-    else if (rc == CW_EPARSE && strcmp(cw__csv_code(r), "E_QUOTE") == 0)
+    else if ((rc == CW_EPARSE || rc == CW_EINVALID) &&
+             strcmp(cw__csv_code(r), "E_QUOTE") == 0)
         put(&t, "refused\n", 8);
     else
         fail_msg("unexpected end %d %s", rc, cw__csv_errmsg(r));
@@ -1508,6 +1714,10 @@ static char *ours_dump(const char *in, size_t len, size_t step,
 ** a closing quote, an unterminated quoted field), strict and lenient,
 ** with two dialects, fed in chunks of 1, 2, 3, 5 bytes or all at once,
 ** an eighth of them after a UTF-8 BOM (which only ours sees and drops).
+** Half of them are read with resync, where a malformed record does not
+** end reading: by design the two part there, so the comparison stops at
+** the first malformed record, which must come where libcsv refuses, after
+** the same records (test_csvread_resync checks what comes after it).
 ** The inputs are short runs of the bytes that matter: delimiters, quotes,
 ** CR, LF, letters, a space, UTF-8, a bad byte and NUL.
 */
@@ -1540,6 +1750,7 @@ static void test_csvread_same_as_libcsv(void **state)
         cw__csvopts_default(&o);
         o.header = 0;
         o.lenient_quotes = (seed >> 60) & 1;
+        o.resync = (seed >> 62) & 1;
         if ((seed >> 61) & 1) {
             o.delim = ';';
             o.quote = '\'';
@@ -1553,9 +1764,10 @@ static void test_csvread_same_as_libcsv(void **state)
             got = ours_dump(in, len, step, &o);
         }
         if (strcmp(want, got) != 0)
-            fail_msg("input %d (%zu bytes, delim %c, lenient %d, step %zu):\n"
-                     "libcsv:\n%s\nours:\n%s",
-                     n, len, o.delim, o.lenient_quotes, step, want, got);
+            fail_msg("input %d (%zu bytes, delim %c, lenient %d, resync %d, "
+                     "step %zu):\nlibcsv:\n%s\nours:\n%s",
+                     n, len, o.delim, o.lenient_quotes, o.resync, step, want,
+                     got);
         free(want);
         free(got);
     }
@@ -1581,6 +1793,11 @@ int main(void)
         cmocka_unit_test(test_csvread_quote),
         cmocka_unit_test(test_csvread_unterminated),
         cmocka_unit_test(test_csvread_lenient),
+        cmocka_unit_test(test_csvread_resync),
+        cmocka_unit_test(test_csvread_resync_messages),
+        cmocka_unit_test(test_csvread_resync_off),
+        cmocka_unit_test(test_csvread_resync_unterminated),
+        cmocka_unit_test(test_csvread_resync_out_of_memory),
         cmocka_unit_test(test_csvread_encoding),
         cmocka_unit_test(test_csvread_field_too_large),
         cmocka_unit_test(test_csvread_field_too_large_edges),

@@ -18,11 +18,18 @@ static cw_csv *csv(const cw_source *s)
     return (cw_csv *)(void *)(uintptr_t)s;
 }
 
-static int csv_open(const char *location, cw_source **out, cw_err *err)
+/* Open the CSV file 'location', with resync when 'flags' has
+** CW_INPUT_RESYNC, and read its header. */
+static int csv_openf(const char *location, int flags, cw_source **out,
+                     cw_err *err)
 {
+    cw_csvopts o;
     cw_csv *r;
-    int rc = cw__csv_openfile(location, NULL, &r, err);
+    int rc;
 
+    cw__csvopts_default(&o);
+    o.resync = (flags & CW_INPUT_RESYNC) != 0;
+    rc = cw__csv_openfile(location, &o, &r, err);
     *out = NULL;
     if (rc != CW_OK)
         return rc;
@@ -33,6 +40,11 @@ static int csv_open(const char *location, cw_source **out, cw_err *err)
     }
     *out = (cw_source *)(void *)r;
     return CW_OK;
+}
+
+static int csv_open(const char *location, cw_source **out, cw_err *err)
+{
+    return csv_openf(location, 0, out, err);
 }
 
 static size_t csv_ncols(const cw_source *s)
@@ -113,6 +125,11 @@ static const struct cw_source_type *const kinds[] = {
 
 int cw__input_open(const char *spec, cw_input *in, cw_err *err)
 {
+    return cw__input_openf(spec, 0, in, err);
+}
+
+int cw__input_openf(const char *spec, int flags, cw_input *in, cw_err *err)
+{
     const char *colon = strchr(spec, ':');
 
     *in = (cw_input){&cw_source_csv, NULL};
@@ -127,6 +144,8 @@ int cw__input_open(const char *spec, cw_input *in, cw_err *err)
                 break;
             }
     }
+    if (in->type == &cw_source_csv)
+        return csv_openf(spec, flags, &in->s, err);
     return in->type->open(spec, &in->s, err);
 }
 

@@ -54,6 +54,15 @@ typedef struct cw_input {
 int cw__input_open(const char *spec, cw_input *in, cw_err *err);
 void cw__input_close(cw_input *in);
 
+/* Flags of cw__input_openf(). */
+#define CW_INPUT_RESYNC                                                        \
+    1 /* csv: a malformed record (E_QUOTE) is a bad                            \
+         record like a ragged one, CW_EINVALID, and                            \
+         reading goes on (cw_csvopts.resync) */
+
+/* cw__input_open() with 'flags' (0 or CW_INPUT_RESYNC). */
+int cw__input_openf(const char *spec, int flags, cw_input *in, cw_err *err);
+
 /*
 ** The problem message of the current record of 'in', without its
 ** position.  When the record has more fields than the 'ncols' its header

@@ -1224,6 +1224,144 @@ static void test_csvread_resync_unterminated(void **state)
     }
 }
 
+/* xorshift64: the next pseudo-random number of the sequence '*s'. */
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Append 'min' to 'max' random bytes of 'set' to 'v'. */
+static void rnd_put(uint64_t *s, struct text *v, const char *set, size_t min,
+                    size_t max)
+{
+    size_t n = min + rnd(s) % (max - min + 1);
+
+    for (size_t i = 0; i < n; i++)
+        put(v, &set[rnd(s) % strlen(set)], 1);
+}
+
+/* Append 'v' to 'in' quoted, its quotes doubled; return its line ends. */
+static unsigned long put_quoted(struct text *in, const struct text *v)
+{
+    unsigned long lines = 0;
+
+    put(in, "\"", 1);
+    for (size_t i = 0; i < v->len; i++) {
+        put(in, &v->p[i], 1);
+        if (v->p[i] == '"')
+            put(in, "\"", 1);
+        lines += v->p[i] == '\n';
+    }
+    put(in, "\"", 1);
+    return lines;
+}
+
+/*
+** Random files of good records (plain fields, quoted ones holding
+** delimiters, doubled quotes and line ends) and malformed ones (a stray
+** quote, or text after a closing quote, then raw fields holding quotes),
+** read with resync in chunks of 1, 2, 3, 7 bytes or whole: every good
+** record comes out as written, and every malformed one as E_QUOTE at its
+** bad field, with the bytes of its line as its fields.
+*/
+static void test_csvread_resync_random(void **state)
+{
+    static const size_t steps[] = {1, 2, 3, 7, 100000};
+    uint64_t seed = 0x2545F4914F6CDD1Dull;
+    cw_csvopts o;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    o.header = 0;
+    o.resync = 1;
+    for (int n = 0; n < 3000; n++) {
+        struct text in = {NULL, 0, 0}, want = {NULL, 0, 0};
+        struct text v = {NULL, 0, 0};
+        unsigned long line = 1, badline = 0, badcol = 0;
+        size_t nrecs = 1 + rnd(&seed) % 8;
+
+        put(&in, "", 0);
+        putf(&want, "header 0 line 0:\n");
+        for (size_t k = 0; k < nrecs; k++) {
+            int kind = (int)(rnd(&seed) % 5); /* 0-2 good, 3 stray, 4 after */
+            size_t nf = kind < 3 ? 1 + rnd(&seed) % 3 : rnd(&seed) % 3;
+            unsigned long lines = 0;
+            struct text fields = {NULL, 0, 0};
+
+            put(&fields, "", 0);
+            for (size_t f = 0; f < nf; f++) { /* good fields */
+                v.len = 0;
+                if (f > 0)
+                    put(&in, ",", 1);
+                if (rnd(&seed) % 2) {
+                    rnd_put(&seed, &v, "ab ", 1, 3);
+                    put(&in, v.p, v.len);
+                } else {
+                    rnd_put(&seed, &v, "ab,\"\n", 0, 5);
+                    lines += put_quoted(&in, &v);
+                }
+                putf(&fields, " [%.*s]", (int)v.len, v.p);
+            }
+            if (kind >= 3) { /* the bad field, then raw ones */
+                size_t start = in.len, nraw = rnd(&seed) % 3;
+
+                if (nf > 0)
+                    put(&in, ",", 1);
+                start = in.len;
+                v.len = 0;
+                if (kind == 3) {
+                    rnd_put(&seed, &in, "ab", 1, 3);
+                    put(&in, "\"", 1);
+                    rnd_put(&seed, &in, "ab\"", 0, 3);
+                } else {
+                    rnd_put(&seed, &v, "ab,\"", 0, 4);
+                    put_quoted(&in, &v);
+                    put(&in, "x", 1);
+                    rnd_put(&seed, &in, "ab\"", 0, 2);
+                }
+                putf(&fields, " [%.*s]", (int)(in.len - start), in.p + start);
+                for (size_t f = 0; f < nraw; f++) {
+                    put(&in, ",", 1);
+                    start = in.len;
+                    rnd_put(&seed, &in, "ab\" ", 0, 3);
+                    putf(&fields, " [%.*s]", (int)(in.len - start),
+                         in.p + start);
+                }
+                badline = line + lines;
+                badcol = nf + 1;
+                putf(&want, "-4 line %lu row %zu E_QUOTE %lu:%lu:", line, k + 1,
+                     badline, badcol);
+            } else {
+                putf(&want, "1 line %lu row %zu:", line, k + 1);
+            }
+            putf(&want, "%s\n", fields.p);
+            free(fields.p);
+            line += lines + 1;
+            if (k + 1 < nrecs || rnd(&seed) % 2)
+                put(&in, "\n", 1);
+        }
+        if (badline > 0)
+            putf(&want, "end 2 E_QUOTE %lu:%lu\n", badline, badcol);
+        else
+            putf(&want, "end 2  0:0\n");
+        for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+            size_t glen;
+            char *got = dump_mem(in.p, in.len, steps[i], &o, &glen);
+
+            if (strcmp(got, want.p) != 0)
+                fail_msg("input %d, step %zu:\n%s\nwant:\n%s\ngot:\n%s", n,
+                         steps[i], in.p, want.p, got);
+            free(got);
+        }
+        free(in.p);
+        free(want.p);
+        free(v.p);
+    }
+}
+
 /* Malformed records read with resync while allocations fail: the right
 ** records before a sticky CW_ENOMEM, and no leak. */
 static void test_csvread_resync_out_of_memory(void **state)
@@ -1523,8 +1661,9 @@ static char *big_input(int bad_end, size_t *len)
     return t.p;
 }
 
-/* Dump the file 'path' read by cw__csv_openfile() with 'ahead'. */
-static char *dump_file(const char *path, int ahead, size_t *tlen)
+/* Dump the file 'path' read by cw__csv_openfile() with 'ahead' and
+** 'resync'. */
+static char *dump_file(const char *path, int ahead, int resync, size_t *tlen)
 {
     cw_csvopts o;
     cw_csv *r;
@@ -1532,6 +1671,7 @@ static char *dump_file(const char *path, int ahead, size_t *tlen)
 
     cw__csvopts_default(&o);
     o.ahead = ahead;
+    o.resync = resync;
     assert_int_equal(cw__csv_openfile(path, &o, &r, NULL), CW_OK);
     text = dump(r, tlen);
     assert_int_equal(cw__csv_threaded(r), ahead);
@@ -1549,8 +1689,8 @@ static void test_csvread_ahead_same(void **state)
         size_t len, l1, l2, l3;
         char *in = big_input(bad_end, &len);
         char *path = tempfile(in, len);
-        char *threaded = dump_file(path, 1, &l1);
-        char *inline_ = dump_file(path, 0, &l2);
+        char *threaded = dump_file(path, 1, 0, &l1);
+        char *inline_ = dump_file(path, 0, 0, &l2);
         char *mem = dump_mem(in, len, 64 * 1024, NULL, &l3);
 
         assert_true(len > 2 * BATCH_BYTES);
@@ -1572,6 +1712,69 @@ static void test_csvread_ahead_same(void **state)
         free(inline_);
         free(mem);
     }
+}
+
+/*
+** With resync too: malformed records every so often, and a quoted field
+** that opens on line 15001 and, 600 KB and 50,000 lines later, is followed
+** by text after its closing quote, so that the lines in it are read again
+** from a copy, across the batches and reads of the parser thread.
+*/
+static void test_csvread_ahead_resync(void **state)
+{
+    struct text t = {NULL, 0, 0};
+    size_t l1, l2, l3;
+    char *path, *threaded, *inline_, *mem;
+    cw_csvopts o;
+
+    (void)state;
+    putf(&t, "id,name,note\n");
+    for (int i = 1; i <= 30000; i++) {
+        if (i == 15000) {
+            putf(&t, "15000,\"open,x\n");
+            for (int k = 0; k < 50000; k++)
+                putf(&t, "%d,in,side\n", k);
+            putf(&t, "zz\"q,x\n");
+        } else if (i % 997 == 0) {
+            putf(&t, "%d,x\"y,z\n", i);
+        } else if (i % 1009 == 0) {
+            putf(&t, "%d,\"x\"y,z\r\n", i);
+        } else {
+            putf(&t,
+                 "%d,\"Smith, Ana\",\"two\r\nlines, and words enough for "
+                 "the file to fill three batches\"\n",
+                 i);
+        }
+    }
+    path = tempfile(t.p, t.len);
+    threaded = dump_file(path, 1, 1, &l1);
+    inline_ = dump_file(path, 0, 1, &l2);
+    cw__csvopts_default(&o);
+    o.resync = 1;
+    mem = dump_mem(t.p, t.len, 64 * 1024, &o, &l3);
+    assert_true(t.len > 2 * BATCH_BYTES);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(threaded, inline_, l1);
+    assert_int_equal(l1, l3);
+    assert_memory_equal(threaded, mem, l1);
+    assert_non_null(strstr(threaded, "\n-4 line 1994 row 997 E_QUOTE 1994:2: "
+                                     "[997] [x\"y] [z]\n"));
+    assert_non_null(strstr(threaded, "\n-4 line 2017 row 1009 E_QUOTE 2017:2: "
+                                     "[1009] [\"x\"y] [z]\n"));
+    assert_non_null(strstr(threaded, "\n-4 line 29971 row 15000 E_QUOTE "
+                                     "29971:2: [15000] [\"open,x]\n"
+                                     "1 line 29972 row 15001: [0] [in] [side]"
+                                     "\n"));
+    assert_non_null(strstr(threaded, "\n1 line 79971 row 65000: [49999] [in] "
+                                     "[side]\n-4 line 79972 row 65001 E_QUOTE "
+                                     "79972:1: [zz\"q] [x]\n"));
+    assert_non_null(strstr(threaded, "\nend 2 E_QUOTE "));
+    unlink(path);
+    free(path);
+    free(t.p);
+    free(threaded);
+    free(inline_);
+    free(mem);
 }
 
 /* Closing a reader whose parser thread is still going stops it; the
@@ -1797,6 +2000,7 @@ int main(void)
         cmocka_unit_test(test_csvread_resync_messages),
         cmocka_unit_test(test_csvread_resync_off),
         cmocka_unit_test(test_csvread_resync_unterminated),
+        cmocka_unit_test(test_csvread_resync_random),
         cmocka_unit_test(test_csvread_resync_out_of_memory),
         cmocka_unit_test(test_csvread_encoding),
         cmocka_unit_test(test_csvread_field_too_large),
@@ -1806,6 +2010,7 @@ int main(void)
         cmocka_unit_test(test_csvread_openfile),
         cmocka_unit_test(test_csvread_stdin),
         cmocka_unit_test(test_csvread_ahead_same),
+        cmocka_unit_test(test_csvread_ahead_resync),
         cmocka_unit_test(test_csvread_ahead_close_early),
         cmocka_unit_test(test_csvread_same_as_libcsv),
     };

@@ -11,7 +11,7 @@
 static const char usage_load[] =
     "usage: crosswalk load FILE... --into TARGET [--schema NAME|none]\n"
     "                      [--table NAME] [--mode MODE] [--key COLUMN]...\n"
-    "                      [--rejects PATH]\n"
+    "                      [--rejects PATH] [--strict]\n"
     "\n"
     "Load CSV files into typed database tables, all in one transaction per\n"
     "database: a failed or interrupted load leaves the database as it was.\n"
@@ -31,6 +31,9 @@ static const char usage_load[] =
     "  --key COLUMN      a key column (repeatable; default the schema's)\n"
     "  --rejects PATH    rejects CSV (default ./rejects-TABLE.csv): the\n"
     "                    columns plus _file, _line, _column, _code, _message\n"
+    "  --strict          a malformed CSV record (E_QUOTE: a stray quote,\n"
+    "                    text after a closing quote) stops the load; by\n"
+    "                    default it goes to the rejects file\n"
     "\n"
     "Columns get the schema's types: id/text TEXT, integer INTEGER, number\n"
     "REAL, boolean INTEGER 0/1, dates TEXT in ISO 8601; columns the schema\n"
@@ -119,6 +122,10 @@ int cw_cli_load(int argc, char **argv, const char *home)
         if (takes[k] != NULL && val == NULL) {
             cw_load_close(l);
             return cw_cli_misuse("load", a, " needs a value");
+        }
+        if (takes[k] == NULL && strcmp(a, "--strict") == 0) {
+            status = cw_load_strict(l, 1);
+            continue;
         }
         if (takes[k] == NULL && a[0] == '-' && a[1] != '\0') {
             cw_load_close(l);

@@ -13,7 +13,7 @@
 static const char usage_run[] =
     "usage: crosswalk run RECIPE --input [NAME=]PATH... --out-dir DIR\n"
     "                     [--set KEY=VALUE]... [--rejects PATH]\n"
-    "                     [--summary-json PATH] [--dry-run]\n"
+    "                     [--summary-json PATH] [--dry-run] [--strict]\n"
     "\n"
     "Run the recipe RECIPE (a Lua file returning one table).\n"
     "\n"
@@ -34,6 +34,9 @@ static const char usage_run[] =
     "                       also come from PGHOST, PGDATABASE, ... and\n"
     "                       ~/.pgpass\n"
     "  --dry-run            process everything, commit nothing\n"
+    "  --strict             a malformed CSV record (E_QUOTE: a stray quote,\n"
+    "                       text after a closing quote) stops the run;\n"
+    "                       by default it goes to the rejects file\n"
     "  --max-instructions N Lua instructions per recipe call (default 50M)\n"
     "  --max-memory MB      Lua memory for the recipe (default 64)\n"
     "  --max-seconds N      deadline of each call into recipe code: loading\n"
@@ -238,7 +241,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
     const char *recipe = NULL, *outdir = NULL, *rejects = NULL;
     const char *summary = NULL, *db = NULL;
     const char **inputs = NULL;
-    int ninputs = 0, dryrun = 0, code, status;
+    int ninputs = 0, dryrun = 0, strict = 0, code, status;
     unsigned long long maxinstr = 0;
     size_t maxmem = 0;
     cw_cli_view view = {0, 20};
@@ -301,6 +304,9 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         } else if (strcmp(a, "--dry-run") == 0 && !checkonly) {
             dryrun = 1;
             continue;
+        } else if (strcmp(a, "--strict") == 0 && !checkonly) {
+            strict = 1;
+            continue;
         } else if (a[0] == '-' && a[1] != '\0') {
             code = cw_cli_usage(usage, "unknown option '%s'", a);
             goto out;
@@ -356,6 +362,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
     if (db != NULL)
         cw_run_database(r, db);
     cw_run_dryrun(r, dryrun);
+    cw_run_strict(r, strict);
     cw_run_on_problem(r, cw_cli_on_problem, &view);
     the_run = r;
     /* No SA_RESTART: a read blocked on a pipe returns, so the run sees

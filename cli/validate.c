@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char usage_validate[] =
-    "usage: crosswalk validate --schema TOOL/FORMAT FILE...\n"
+    "usage: crosswalk validate --schema TOOL/FORMAT [--strict] FILE...\n"
     "\n"
     "Check every FILE against the schema (e.g. organizer/text_interactions)\n"
     "and print every problem, one per line:\n"
@@ -19,6 +19,9 @@ static const char usage_validate[] =
     "value in every row, unique headers ignoring case, files under 500 MB.\n"
     "Organizer and Impactive schemas warn about values a spreadsheet may\n"
     "run as formulas (W_FORMULA: =, +, -, @ first; not numbers or phones).\n"
+    "A malformed record (E_QUOTE: a stray quote, text after a closing\n"
+    "quote) is reported and checking goes on at the next line; with\n"
+    "--strict it is the last problem reported for its file.\n"
     "exit: 0 every file is valid, 1 problems found, 2 usage error,\n"
     "4 the schema file hit a sandbox limit.\n";
 
@@ -36,7 +39,7 @@ static void on_validate_problem(void *ud, const cw_problem *p)
 int cw_cli_validate(int argc, char **argv, const char *home)
 {
     const char *schema = NULL;
-    int nfiles = 0, code = EXIT_CLEAN;
+    int nfiles = 0, code = EXIT_CLEAN, flags = 0;
 
     if (cw_cli_wants_help(argc, argv)) {
         fputs(usage_validate, stdout);
@@ -48,6 +51,8 @@ int cw_cli_validate(int argc, char **argv, const char *home)
                 return cw_cli_usage(usage_validate, "%s",
                                     "--schema needs a name");
             schema = argv[++i];
+        } else if (strcmp(argv[i], "--strict") == 0) {
+            flags = CW_VALIDATE_STRICT;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return cw_cli_usage(usage_validate, "unknown option '%s'", argv[i]);
         } else {
@@ -67,8 +72,10 @@ int cw_cli_validate(int argc, char **argv, const char *home)
             i++;
             continue;
         }
-        rc = cw_validate(home, schema, argv[i], on_validate_problem, NULL,
-                         &nerr, &err);
+        if (strcmp(argv[i], "--strict") == 0)
+            continue;
+        rc = cw_validate_flags(home, schema, argv[i], flags,
+                               on_validate_problem, NULL, &nerr, &err);
         if (rc != CW_OK) {
             fprintf(stderr, "crosswalk: %s\n", err.msg);
             if (rc == CW_ELIMIT)

@@ -23,24 +23,28 @@
 
 /* ==== Helpers ==== */
 
-/* A byte source that hands out 'left' bytes at most 'step' at a time. */
+/* A byte source that hands out 'left' bytes at most 'step' at a time
+** ('first' bytes at most the first time, when not 0). */
 struct drip {
     const char *p; /* next byte to hand out */
     size_t left;   /* bytes left */
     size_t step;   /* most bytes per chunk */
     int fail;      /* 1: fail with CW_EIO once the bytes are used up */
+    size_t first;  /* most bytes of the first chunk, 0: 'step' */
 };
 
 static const char *drip_read(void *ud, size_t *len, cw_err *err)
 {
     struct drip *d = ud;
     const char *chunk = d->p;
+    size_t step = d->first ? d->first : d->step;
 
     if (d->left == 0 && d->fail) {
         cw__fail(err, CW_EIO, "disk on fire");
         return NULL;
     }
-    *len = d->left < d->step ? d->left : d->step;
+    d->first = 0;
+    *len = d->left < step ? d->left : step;
     d->p += *len;
     d->left -= *len;
     return chunk;
@@ -58,6 +62,7 @@ static cw_csv *open_mem(struct drip *d, const char *s, size_t len, size_t step,
     d->left = len;
     d->step = step;
     d->fail = 0;
+    d->first = 0;
     assert_int_equal(cw__csv_open("input.csv", drip_read, d, o, &r, &err),
                      CW_OK);
     assert_non_null(r);
@@ -369,7 +374,7 @@ static void test_csvread_open_out_of_memory(void **state)
 {
     (void)state;
     for (long n = 0;; n++) {
-        struct drip d = {"a\n", 2, 1, 0};
+        struct drip d = {"a\n", 2, 1, 0, 0};
         cw_csv *r = (cw_csv *)&d;
         cw_err err;
         int rc;
@@ -424,30 +429,19 @@ static void test_csvread_openfile_out_of_memory(void **state)
 }
 
 /*
-** Run out of memory at every allocation while reading a small input to
-** the end, both for good (persistent) and for one call (transient): the
-** reader gives either the right records or CW_ENOMEM (sticky), and never
-** crashes or leaks.
+** Run out of memory at every allocation while reading the small input
+** 'in' of 'len' bytes with 'o' to the end, both for good (persistent) and
+** for one call (transient): the reader gives either the records of 'want'
+** or CW_ENOMEM (sticky), and never crashes or leaks.
 */
-static void test_csvread_read_out_of_memory(void **state)
+static void read_out_of_memory(const char *in, size_t len, const char *want,
+                               const cw_csvopts *o)
 {
-    static const char in[] = "Id,Name,Note\n"
-                             "1,\"a\nb\",x\n"
-                             "2,c,\"d,e\"\n"
-                             "\n"
-                             "3,f,g\n";
-    static const char want[] = "header 0 line 1: [Id] [Name] [Note]\n"
-                               "1 line 2 row 1: [1] [a\nb] [x]\n"
-                               "1 line 4 row 2: [2] [c] [d,e]\n"
-                               "1 line 6 row 3: [3] [f] [g]\n"
-                               "end 2  0:0\n";
-
-    (void)state;
     for (transient = 0; transient <= 1; transient++) {
         long nomem = 0;
 
         for (long n = 0;; n++) {
-            struct drip d = {in, sizeof in - 1, 5, 0};
+            struct drip d = {in, len, 5, 0, 0};
             cw_csv *r = NULL;
             char *got = NULL, *end;
             size_t glen;
@@ -456,7 +450,7 @@ static void test_csvread_read_out_of_memory(void **state)
             budget = n;
             failures = 0;
             cw_set_allocator(budget_alloc, NULL);
-            rc = cw__csv_open("input.csv", drip_read, &d, NULL, &r, NULL);
+            rc = cw__csv_open("input.csv", drip_read, &d, o, &r, NULL);
             if (rc == CW_OK) {
                 got = dump(r, &glen);
                 if (strstr(got, "end -1 ") != NULL) {
@@ -487,6 +481,23 @@ static void test_csvread_read_out_of_memory(void **state)
         assert_true(nomem > 0);
     }
     transient = 0;
+}
+
+static void test_csvread_read_out_of_memory(void **state)
+{
+    static const char in[] = "Id,Name,Note\n"
+                             "1,\"a\nb\",x\n"
+                             "2,c,\"d,e\"\n"
+                             "\n"
+                             "3,f,g\n";
+    static const char want[] = "header 0 line 1: [Id] [Name] [Note]\n"
+                               "1 line 2 row 1: [1] [a\nb] [x]\n"
+                               "1 line 4 row 2: [2] [c] [d,e]\n"
+                               "1 line 6 row 3: [3] [f] [g]\n"
+                               "end 2  0:0\n";
+
+    (void)state;
+    read_out_of_memory(in, sizeof in - 1, want, NULL);
 }
 
 /* ==== csv-spectrum ==== */
@@ -1034,6 +1045,336 @@ static void test_csvread_lenient(void **state)
     cw__csv_close(r);
 }
 
+/* ==== Malformed records ==== */
+
+/* Every way a record can be malformed, with good records around them
+** and a quoted field that opens on line 14 and closes on line 16. */
+static const char resync_input[] =
+    "id,name,note\n"             /* line 1 */
+    "1,Ana,ok\n"                 /* line 2 */
+    "2,\"Ben, B\",fine\n"        /* line 3 */
+    "3,Ce\"o,x\n"                /* line 4: stray quote */
+    "4,\"Dev\"x,\"y,z\"\n"       /* line 5: text after the closing quote */
+    "5,Eli,\"two\nlines\"\n"     /* lines 6-7 */
+    "6,\"Fay\nand\"more,z\n"     /* lines 8-9: cut at line 8, 9 stray */
+    "7,\"multi\r\nline\",ok\r\n" /* lines 10-11 */
+    "8,G\"u\"s,\"a\"\"b\"\n"     /* line 12: stray, the rest raw */
+    "9,end,\"x\"\n"              /* line 13 */
+    "10,\"open,a\n"              /* line 14: cut */
+    "11,b,c\n"                   /* line 15: read again, good */
+    "12,\"d\"e,f\n"              /* line 16 */
+    "13,x,y";                    /* line 17 */
+
+static const char resync_expected[] =
+    "header 0 line 1: [id] [name] [note]\n"
+    "1 line 2 row 1: [1] [Ana] [ok]\n"
+    "1 line 3 row 2: [2] [Ben, B] [fine]\n"
+    "-4 line 4 row 3 E_QUOTE 4:2: [3] [Ce\"o] [x]\n"
+    "-4 line 5 row 4 E_QUOTE 5:2: [4] [\"Dev\"x] [\"y] [z\"]\n"
+    "1 line 6 row 5: [5] [Eli] [two\nlines]\n"
+    "-4 line 8 row 6 E_QUOTE 8:2: [6] [\"Fay]\n"
+    "-4 line 9 row 7 E_QUOTE 9:1: [and\"more] [z]\n"
+    "1 line 10 row 8: [7] [multi\r\nline] [ok]\n"
+    "-4 line 12 row 9 E_QUOTE 12:2: [8] [G\"u\"s] [\"a\"\"b\"]\n"
+    "1 line 13 row 10: [9] [end] [x]\n"
+    "-4 line 14 row 11 E_QUOTE 14:2: [10] [\"open,a]\n"
+    "1 line 15 row 12: [11] [b] [c]\n"
+    "-4 line 16 row 13 E_QUOTE 16:2: [12] [\"d\"e] [f]\n"
+    "1 line 17 row 14: [13] [x] [y]\n"
+    "end 2 E_QUOTE 16:2\n";
+
+/* Dump 'in' read with resync in chunks of 'step' bytes, the first one
+** 'first' bytes (0: 'step'); the dump's length in '*tlen'. */
+static char *dump_resync(const char *in, size_t len, size_t first, size_t step,
+                         size_t *tlen)
+{
+    cw_csvopts o;
+    struct drip d;
+    cw_csv *r;
+    char *text;
+
+    cw__csvopts_default(&o);
+    o.resync = 1;
+    r = open_mem(&d, in, len, step, &o);
+    d.first = first;
+    text = dump(r, tlen);
+    if (strstr(text, "end 2 ") != NULL)
+        assert_int_equal(cw__csv_offset(r), len);
+    cw__csv_close(r);
+    return text;
+}
+
+/*
+** With resync, a malformed record is CW_EINVALID E_QUOTE at the line and
+** field where its bad field starts, its line kept whole in its fields,
+** and the records after it are read as if it were not there: for every
+** chunk size and every split of the input in two.
+*/
+static void test_csvread_resync(void **state)
+{
+    size_t len = sizeof resync_input - 1;
+
+    (void)state;
+    for (size_t step = 1; step <= len; step++) {
+        size_t glen;
+        char *got = dump_resync(resync_input, len, 0, step, &glen);
+
+        if (strcmp(got, resync_expected) != 0)
+            fail_msg("step %zu:\n%s", step, got);
+        free(got);
+    }
+    for (size_t cut = 1; cut < len; cut++) {
+        size_t glen;
+        char *got = dump_resync(resync_input, len, cut, len, &glen);
+
+        if (strcmp(got, resync_expected) != 0)
+            fail_msg("split at %zu:\n%s", cut, got);
+        free(got);
+    }
+}
+
+/* The messages of malformed records name line, field and column; a
+** malformed header stops reading. */
+static void test_csvread_resync_messages(void **state)
+{
+    static const struct {
+        const char *in;     /* the input */
+        unsigned long line; /* where the bad field starts */
+        unsigned long col;  /* which field */
+        const char *part;   /* in the message */
+    } cases[] = {
+        {"a,b\n3,x\"y\n4,5\n", 2, 2,
+         "input.csv:2:2: stray quote in unquoted field 2 (column 'b')"},
+        {"a,b\n3,\"x\"y\n4,5\n", 2, 2,
+         "input.csv:2:2: text after the closing quote of field 2 "
+         "(column 'b')"},
+        {"a,b\n\"3\r\n\r\n3\" ,4\n4,5\n", 2, 1,
+         "input.csv:2:1: text after the closing quote of field 1 (column "
+         "'a') on line 4; the record ends at the end of line 2, where the "
+         "field opens"},
+    };
+    cw_csvopts o;
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    o.resync = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        r = open_mem(&d, cases[i].in, strlen(cases[i].in), 100, &o);
+        assert_int_equal(cw__csv_next(r), CW_EINVALID);
+        check_problem(r, "E_QUOTE", cases[i].line, cases[i].col, cases[i].part);
+        assert_int_equal(cw__csv_line(r), cases[i].line);
+        while (cw__csv_next(r) == CW_EINVALID)
+            ;
+        assert_int_equal(cw__csv_line(r), cases[i].line + 1 + (i == 2) * 2);
+        assert_int_equal(cw__csv_next(r), CW_DONE);
+        cw__csv_close(r);
+    }
+    r = open_mem(&d, "a,b\"c\n1,2\n", 10, 100, &o);
+    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+    check_problem(r, "E_QUOTE", 1, 2, "input.csv:1:2: stray quote");
+    assert_int_equal(cw__csv_next(r), CW_EPARSE);
+    cw__csv_close(r);
+}
+
+/* Without resync the first malformed record stops reading, after the
+** records before it, for every chunk size. */
+static void test_csvread_resync_off(void **state)
+{
+    size_t len = sizeof resync_input - 1;
+    static const char want[] = "header 0 line 1: [id] [name] [note]\n"
+                               "1 line 2 row 1: [1] [Ana] [ok]\n"
+                               "1 line 3 row 2: [2] [Ben, B] [fine]\n"
+                               "end -3 E_QUOTE 4:2\n";
+
+    (void)state;
+    for (size_t step = 1; step <= len; step++) {
+        size_t glen;
+        char *got = dump_mem(resync_input, len, step, NULL, &glen);
+
+        if (strcmp(got, want) != 0)
+            fail_msg("step %zu:\n%s", step, got);
+        free(got);
+    }
+}
+
+/* With resync, a quoted field still open at the end of input stops
+** reading where it starts, after the malformed records before it. */
+static void test_csvread_resync_unterminated(void **state)
+{
+    static const char in[] = "a,b\n"      /* line 1 */
+                             "1,\"x\"y\n" /* line 2 */
+                             "2,\"open\n" /* line 3 */
+                             "3,4\n"      /* line 4 */
+                             "5,6\n";     /* line 5 */
+    static const char want[] = "header 0 line 1: [a] [b]\n"
+                               "-4 line 2 row 1 E_QUOTE 2:2: [1] [\"x\"y]\n"
+                               "end -3 E_QUOTE 3:2\n";
+    size_t len = sizeof in - 1;
+
+    (void)state;
+    for (size_t step = 1; step <= len; step++) {
+        size_t glen;
+        char *got = dump_resync(in, len, 0, step, &glen);
+
+        if (strcmp(got, want) != 0)
+            fail_msg("step %zu:\n%s", step, got);
+        free(got);
+    }
+}
+
+/* xorshift64: the next pseudo-random number of the sequence '*s'. */
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Append 'min' to 'max' random bytes of 'set' to 'v'. */
+static void rnd_put(uint64_t *s, struct text *v, const char *set, size_t min,
+                    size_t max)
+{
+    size_t n = min + rnd(s) % (max - min + 1);
+
+    for (size_t i = 0; i < n; i++)
+        put(v, &set[rnd(s) % strlen(set)], 1);
+}
+
+/* Append 'v' to 'in' quoted, its quotes doubled; return its line ends. */
+static unsigned long put_quoted(struct text *in, const struct text *v)
+{
+    unsigned long lines = 0;
+
+    put(in, "\"", 1);
+    for (size_t i = 0; i < v->len; i++) {
+        put(in, &v->p[i], 1);
+        if (v->p[i] == '"')
+            put(in, "\"", 1);
+        lines += v->p[i] == '\n';
+    }
+    put(in, "\"", 1);
+    return lines;
+}
+
+/*
+** Random files of good records (plain fields, quoted ones holding
+** delimiters, doubled quotes and line ends) and malformed ones (a stray
+** quote, or text after a closing quote, then raw fields holding quotes),
+** read with resync in chunks of 1, 2, 3, 7 bytes or whole: every good
+** record comes out as written, and every malformed one as E_QUOTE at its
+** bad field, with the bytes of its line as its fields.
+*/
+static void test_csvread_resync_random(void **state)
+{
+    static const size_t steps[] = {1, 2, 3, 7, 100000};
+    uint64_t seed = 0x2545F4914F6CDD1Dull;
+    cw_csvopts o;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    o.header = 0;
+    o.resync = 1;
+    for (int n = 0; n < 3000; n++) {
+        struct text in = {NULL, 0, 0}, want = {NULL, 0, 0};
+        struct text v = {NULL, 0, 0};
+        unsigned long line = 1, badline = 0, badcol = 0;
+        size_t nrecs = 1 + rnd(&seed) % 8;
+
+        put(&in, "", 0);
+        putf(&want, "header 0 line 0:\n");
+        for (size_t k = 0; k < nrecs; k++) {
+            int kind = (int)(rnd(&seed) % 5); /* 0-2 good, 3 stray, 4 after */
+            size_t nf = kind < 3 ? 1 + rnd(&seed) % 3 : rnd(&seed) % 3;
+            unsigned long lines = 0;
+            struct text fields = {NULL, 0, 0};
+
+            put(&fields, "", 0);
+            for (size_t f = 0; f < nf; f++) { /* good fields */
+                v.len = 0;
+                if (f > 0)
+                    put(&in, ",", 1);
+                if (rnd(&seed) % 2) {
+                    rnd_put(&seed, &v, "ab ", 1, 3);
+                    put(&in, v.p, v.len);
+                } else {
+                    rnd_put(&seed, &v, "ab,\"\n", 0, 5);
+                    lines += put_quoted(&in, &v);
+                }
+                putf(&fields, " [%.*s]", (int)v.len, v.p);
+            }
+            if (kind >= 3) { /* the bad field, then raw ones */
+                size_t start = in.len, nraw = rnd(&seed) % 3;
+
+                if (nf > 0)
+                    put(&in, ",", 1);
+                start = in.len;
+                v.len = 0;
+                if (kind == 3) {
+                    rnd_put(&seed, &in, "ab", 1, 3);
+                    put(&in, "\"", 1);
+                    rnd_put(&seed, &in, "ab\"", 0, 3);
+                } else {
+                    rnd_put(&seed, &v, "ab,\"", 0, 4);
+                    put_quoted(&in, &v);
+                    put(&in, "x", 1);
+                    rnd_put(&seed, &in, "ab\"", 0, 2);
+                }
+                putf(&fields, " [%.*s]", (int)(in.len - start), in.p + start);
+                for (size_t f = 0; f < nraw; f++) {
+                    put(&in, ",", 1);
+                    start = in.len;
+                    rnd_put(&seed, &in, "ab\" ", 0, 3);
+                    putf(&fields, " [%.*s]", (int)(in.len - start),
+                         in.p + start);
+                }
+                badline = line + lines;
+                badcol = nf + 1;
+                putf(&want, "-4 line %lu row %zu E_QUOTE %lu:%lu:", line, k + 1,
+                     badline, badcol);
+            } else {
+                putf(&want, "1 line %lu row %zu:", line, k + 1);
+            }
+            putf(&want, "%s\n", fields.p);
+            free(fields.p);
+            line += lines + 1;
+            if (k + 1 < nrecs || rnd(&seed) % 2)
+                put(&in, "\n", 1);
+        }
+        if (badline > 0)
+            putf(&want, "end 2 E_QUOTE %lu:%lu\n", badline, badcol);
+        else
+            putf(&want, "end 2  0:0\n");
+        for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+            size_t glen;
+            char *got = dump_mem(in.p, in.len, steps[i], &o, &glen);
+
+            if (strcmp(got, want.p) != 0)
+                fail_msg("input %d, step %zu:\n%s\nwant:\n%s\ngot:\n%s", n,
+                         steps[i], in.p, want.p, got);
+            free(got);
+        }
+        free(in.p);
+        free(want.p);
+        free(v.p);
+    }
+}
+
+/* Malformed records read with resync while allocations fail: the right
+** records before a sticky CW_ENOMEM, and no leak. */
+static void test_csvread_resync_out_of_memory(void **state)
+{
+    cw_csvopts o;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    o.resync = 1;
+    read_out_of_memory(resync_input, sizeof resync_input - 1, resync_expected,
+                       &o);
+}
+
 /* A UTF-16 or UTF-32 byte order mark is refused, even split over
 ** chunks. */
 static void test_csvread_encoding(void **state)
@@ -1320,8 +1661,9 @@ static char *big_input(int bad_end, size_t *len)
     return t.p;
 }
 
-/* Dump the file 'path' read by cw__csv_openfile() with 'ahead'. */
-static char *dump_file(const char *path, int ahead, size_t *tlen)
+/* Dump the file 'path' read by cw__csv_openfile() with 'ahead' and
+** 'resync'. */
+static char *dump_file(const char *path, int ahead, int resync, size_t *tlen)
 {
     cw_csvopts o;
     cw_csv *r;
@@ -1329,6 +1671,7 @@ static char *dump_file(const char *path, int ahead, size_t *tlen)
 
     cw__csvopts_default(&o);
     o.ahead = ahead;
+    o.resync = resync;
     assert_int_equal(cw__csv_openfile(path, &o, &r, NULL), CW_OK);
     text = dump(r, tlen);
     assert_int_equal(cw__csv_threaded(r), ahead);
@@ -1346,8 +1689,8 @@ static void test_csvread_ahead_same(void **state)
         size_t len, l1, l2, l3;
         char *in = big_input(bad_end, &len);
         char *path = tempfile(in, len);
-        char *threaded = dump_file(path, 1, &l1);
-        char *inline_ = dump_file(path, 0, &l2);
+        char *threaded = dump_file(path, 1, 0, &l1);
+        char *inline_ = dump_file(path, 0, 0, &l2);
         char *mem = dump_mem(in, len, 64 * 1024, NULL, &l3);
 
         assert_true(len > 2 * BATCH_BYTES);
@@ -1369,6 +1712,69 @@ static void test_csvread_ahead_same(void **state)
         free(inline_);
         free(mem);
     }
+}
+
+/*
+** With resync too: malformed records every so often, and a quoted field
+** that opens on line 15001 and, 600 KB and 50,000 lines later, is followed
+** by text after its closing quote, so that the lines in it are read again
+** from a copy, across the batches and reads of the parser thread.
+*/
+static void test_csvread_ahead_resync(void **state)
+{
+    struct text t = {NULL, 0, 0};
+    size_t l1, l2, l3;
+    char *path, *threaded, *inline_, *mem;
+    cw_csvopts o;
+
+    (void)state;
+    putf(&t, "id,name,note\n");
+    for (int i = 1; i <= 30000; i++) {
+        if (i == 15000) {
+            putf(&t, "15000,\"open,x\n");
+            for (int k = 0; k < 50000; k++)
+                putf(&t, "%d,in,side\n", k);
+            putf(&t, "zz\"q,x\n");
+        } else if (i % 997 == 0) {
+            putf(&t, "%d,x\"y,z\n", i);
+        } else if (i % 1009 == 0) {
+            putf(&t, "%d,\"x\"y,z\r\n", i);
+        } else {
+            putf(&t,
+                 "%d,\"Smith, Ana\",\"two\r\nlines, and words enough for "
+                 "the file to fill three batches\"\n",
+                 i);
+        }
+    }
+    path = tempfile(t.p, t.len);
+    threaded = dump_file(path, 1, 1, &l1);
+    inline_ = dump_file(path, 0, 1, &l2);
+    cw__csvopts_default(&o);
+    o.resync = 1;
+    mem = dump_mem(t.p, t.len, 64 * 1024, &o, &l3);
+    assert_true(t.len > 2 * BATCH_BYTES);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(threaded, inline_, l1);
+    assert_int_equal(l1, l3);
+    assert_memory_equal(threaded, mem, l1);
+    assert_non_null(strstr(threaded, "\n-4 line 1994 row 997 E_QUOTE 1994:2: "
+                                     "[997] [x\"y] [z]\n"));
+    assert_non_null(strstr(threaded, "\n-4 line 2017 row 1009 E_QUOTE 2017:2: "
+                                     "[1009] [\"x\"y] [z]\n"));
+    assert_non_null(strstr(threaded, "\n-4 line 29971 row 15000 E_QUOTE "
+                                     "29971:2: [15000] [\"open,x]\n"
+                                     "1 line 29972 row 15001: [0] [in] [side]"
+                                     "\n"));
+    assert_non_null(strstr(threaded, "\n1 line 79971 row 65000: [49999] [in] "
+                                     "[side]\n-4 line 79972 row 65001 E_QUOTE "
+                                     "79972:1: [zz\"q] [x]\n"));
+    assert_non_null(strstr(threaded, "\nend 2 E_QUOTE "));
+    unlink(path);
+    free(path);
+    free(t.p);
+    free(threaded);
+    free(inline_);
+    free(mem);
 }
 
 /* Closing a reader whose parser thread is still going stops it; the
@@ -1470,7 +1876,8 @@ static char *ref_dump(const char *in, size_t len, size_t step,
     return x.t.p;
 }
 
-/* The same from our reader, without a header, fed 'step' bytes at a time. */
+/* The same from our reader, without a header, fed 'step' bytes at a time;
+** with resync, up to the first malformed record, where libcsv refuses. */
 static char *ours_dump(const char *in, size_t len, size_t step,
                        const cw_csvopts *o)
 {
@@ -1480,7 +1887,8 @@ static char *ours_dump(const char *in, size_t len, size_t step,
     int rc;
 
     put(&t, "", 0);
-    while ((rc = cw__csv_next(r)) == CW_ROW || rc == CW_EINVALID) {
+    while ((rc = cw__csv_next(r)) == CW_ROW ||
+           (rc == CW_EINVALID && strcmp(cw__csv_code(r), "E_QUOTE") != 0)) {
         put(&t, "row:", 4);
         for (size_t i = 0; i < cw__csv_nfields(r); i++) {
             size_t flen;
@@ -1494,7 +1902,8 @@ static char *ours_dump(const char *in, size_t len, size_t step,
     }
     if (rc == CW_DONE)
         put(&t, "done\n", 5);
-    else if (rc == CW_EPARSE && strcmp(cw__csv_code(r), "E_QUOTE") == 0)
+    else if ((rc == CW_EPARSE || rc == CW_EINVALID) &&
+             strcmp(cw__csv_code(r), "E_QUOTE") == 0)
         put(&t, "refused\n", 8);
     else
         fail_msg("unexpected end %d %s", rc, cw__csv_errmsg(r));
@@ -1508,6 +1917,10 @@ static char *ours_dump(const char *in, size_t len, size_t step,
 ** a closing quote, an unterminated quoted field), strict and lenient,
 ** with two dialects, fed in chunks of 1, 2, 3, 5 bytes or all at once,
 ** an eighth of them after a UTF-8 BOM (which only ours sees and drops).
+** Half of them are read with resync, where a malformed record does not
+** end reading: by design the two part there, so the comparison stops at
+** the first malformed record, which must come where libcsv refuses, after
+** the same records (test_csvread_resync checks what comes after it).
 ** The inputs are short runs of the bytes that matter: delimiters, quotes,
 ** CR, LF, letters, a space, UTF-8, a bad byte and NUL.
 */
@@ -1540,6 +1953,7 @@ static void test_csvread_same_as_libcsv(void **state)
         cw__csvopts_default(&o);
         o.header = 0;
         o.lenient_quotes = (seed >> 60) & 1;
+        o.resync = (seed >> 62) & 1;
         if ((seed >> 61) & 1) {
             o.delim = ';';
             o.quote = '\'';
@@ -1553,9 +1967,10 @@ static void test_csvread_same_as_libcsv(void **state)
             got = ours_dump(in, len, step, &o);
         }
         if (strcmp(want, got) != 0)
-            fail_msg("input %d (%zu bytes, delim %c, lenient %d, step %zu):\n"
-                     "libcsv:\n%s\nours:\n%s",
-                     n, len, o.delim, o.lenient_quotes, step, want, got);
+            fail_msg("input %d (%zu bytes, delim %c, lenient %d, resync %d, "
+                     "step %zu):\nlibcsv:\n%s\nours:\n%s",
+                     n, len, o.delim, o.lenient_quotes, o.resync, step, want,
+                     got);
         free(want);
         free(got);
     }
@@ -1581,6 +1996,12 @@ int main(void)
         cmocka_unit_test(test_csvread_quote),
         cmocka_unit_test(test_csvread_unterminated),
         cmocka_unit_test(test_csvread_lenient),
+        cmocka_unit_test(test_csvread_resync),
+        cmocka_unit_test(test_csvread_resync_messages),
+        cmocka_unit_test(test_csvread_resync_off),
+        cmocka_unit_test(test_csvread_resync_unterminated),
+        cmocka_unit_test(test_csvread_resync_random),
+        cmocka_unit_test(test_csvread_resync_out_of_memory),
         cmocka_unit_test(test_csvread_encoding),
         cmocka_unit_test(test_csvread_field_too_large),
         cmocka_unit_test(test_csvread_field_too_large_edges),
@@ -1589,6 +2010,7 @@ int main(void)
         cmocka_unit_test(test_csvread_openfile),
         cmocka_unit_test(test_csvread_stdin),
         cmocka_unit_test(test_csvread_ahead_same),
+        cmocka_unit_test(test_csvread_ahead_resync),
         cmocka_unit_test(test_csvread_ahead_close_early),
         cmocka_unit_test(test_csvread_same_as_libcsv),
     };

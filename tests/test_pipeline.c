@@ -494,8 +494,9 @@ static void test_pipeline_missing_column(void **state)
     rmdir_all(dir);
 }
 
-/* A broken quote mid-file aborts the run: CW_EPARSE, stopped_at names
-** the place, no new file appears and an earlier output is untouched. */
+/* With cw_run_strict(), a broken quote mid-file aborts the run (without
+** it the record is rejected): CW_EPARSE, stopped_at names the place, no
+** new file appears and an earlier output is untouched. */
 static void test_pipeline_parse_error_rolls_back(void **state)
 {
     static const char previous[] = "Profile ID\nfrom an earlier run\n";
@@ -520,6 +521,7 @@ static void test_pipeline_parse_error_rolls_back(void **state)
     load(r, "simple.lua");
     assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
     assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_strict(r, 1), CW_OK);
     assert_int_equal(cw_run_exec(r), CW_EPARSE);
     assert_non_null(strstr(cw_run_errmsg(r), "m.csv:5:"));
     cw_run_summary(r, &s);

@@ -76,6 +76,7 @@ struct cw_load {
     void *ud;                   /* its argument */
     volatile sig_atomic_t stop; /* set by cw_load_interrupt() */
     int executed;               /* cw_load_exec() was called */
+    int strict;                 /* a malformed record stops the load */
     cw_schema **cands;          /* schemas loaded for recognition */
     size_t ncands;              /* count of 'cands' */
     lfile *files;               /* one per path */
@@ -204,6 +205,12 @@ int cw_load_key(cw_load *l, const char *column)
 int cw_load_rejects(cw_load *l, const char *path)
 {
     return setstr(l, &l->rejects, path, strlen(path));
+}
+
+int cw_load_strict(cw_load *l, int on)
+{
+    l->strict = on != 0;
+    return CW_OK;
 }
 
 void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud)
@@ -585,7 +592,8 @@ static int plan(cw_load *l)
 
         if ((f->path = cw__input_name(l->paths[i])) == NULL)
             return cw__fail(&l->err, CW_ENOMEM, "out of memory");
-        if ((rc = cw__input_open(l->paths[i], &f->in, &l->err)) != CW_OK)
+        if ((rc = cw__input_openf(l->paths[i], l->strict ? 0 : CW_INPUT_RESYNC,
+                                  &f->in, &l->err)) != CW_OK)
             return rc;
         f->ncols = f->in.type->ncols(f->in.s);
         if (f->ncols == 0)

@@ -102,6 +102,12 @@ int cw_run_dryrun(cw_run *r, int on)
     return CW_OK;
 }
 
+int cw_run_strict(cw_run *r, int on)
+{
+    r->strict = on != 0;
+    return CW_OK;
+}
+
 void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud)
 {
     r->onproblem = fn;

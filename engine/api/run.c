@@ -204,7 +204,10 @@ static int open_main(cw_run *r, size_t **hidx)
     ** string may hold a password and must not reach messages or files. */
     if ((r->mainname = cw__input_name(in->path)) == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
-    rc = cw__input_open(in->path, &r->src, &r->err);
+    /* A malformed CSV record is rejected like a ragged one (E_QUOTE), or
+    ** with --strict stops the run. */
+    rc = cw__input_openf(in->path, r->strict ? 0 : CW_INPUT_RESYNC, &r->src,
+                         &r->err);
     if (rc != CW_OK)
         return rc;
     r->src_open = 1;

@@ -69,6 +69,7 @@ struct cw_run {
     char *database;             /* target of table outputs */
     char *rejects;              /* rejects path (explicit or default) */
     int dryrun;                 /* commit nothing */
+    int strict;                 /* a malformed record stops the run */
     cw_problem_fn onproblem;    /* problem callback */
     void *onproblem_ud;         /* its argument */
     volatile sig_atomic_t stop; /* set by cw_run_interrupt() */

@@ -195,7 +195,15 @@ done:
 int cw_validate(const char *home, const char *name, const char *path,
                 cw_problem_fn fn, void *ud, unsigned long *nerrors, cw_err *err)
 {
+    return cw_validate_flags(home, name, path, 0, fn, ud, nerrors, err);
+}
+
+int cw_validate_flags(const char *home, const char *name, const char *path,
+                      int flags, cw_problem_fn fn, void *ud,
+                      unsigned long *nerrors, cw_err *err)
+{
     vctx v = {.path = path, .fn = fn, .ud = ud};
+    cw_csvopts o;
     cw_schema *s = NULL;
     cw_csv *r = NULL;
     long *map = NULL;
@@ -207,7 +215,10 @@ int cw_validate(const char *home, const char *name, const char *path,
     rc = cw__schema_load(home, name, &s, err);
     if (rc != CW_OK)
         return rc;
-    rc = cw__csv_openfile(path, NULL, &r, err);
+    /* A malformed record is reported and checking goes on, unless strict. */
+    cw__csvopts_default(&o);
+    o.resync = (flags & CW_VALIDATE_STRICT) == 0;
+    rc = cw__csv_openfile(path, &o, &r, err);
     if (rc != CW_OK)
         goto done;
     if (s->max_bytes > 0 && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&

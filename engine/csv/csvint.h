@@ -25,11 +25,22 @@ typedef struct rec {
     size_t nf;             /* number of fields */
     unsigned long line;    /* physical line where it starts */
     unsigned long nlines;  /* line ends inside its fields */
-    size_t badf;           /* 1-based field with a NUL or bad UTF-8, or 0 */
-    size_t badat;          /* 0-based offset of that byte in the field */
+    size_t badf;           /* 1-based field with a problem ('bad'), or 0 */
+    size_t badat;          /* 0-based offset of the bad byte in the field;
+                              B_CUT: the line of the closing quote */
     unsigned long badline; /* line where that field starts */
-    int badnul;            /* 1: the bad byte is NUL; 0: invalid UTF-8 */
+    int bad;               /* what is wrong: an enum bad */
 } rec;
+
+/*
+** What is wrong with a record handed out as CW_EINVALID (rec.bad): a NUL
+** byte or invalid UTF-8 in a field, or, with cw_csvopts.resync, a
+** malformed record: a stray quote in an unquoted field, text after the
+** closing quote of a quoted field, or the same after a quoted field that
+** spans lines (the record is then cut at the end of the line where the
+** field opens).  A malformed record's problem wins over the others.
+*/
+enum bad { B_UTF8, B_NUL, B_STRAY, B_AFTER, B_CUT };
 
 /*
 ** A batch of complete records: the parser fills one while the records of
@@ -52,11 +63,12 @@ typedef struct batch {
 
 /*
 ** Where the parser is: between records, at the start of a field after a
-** delimiter, inside an unquoted field, inside a quoted field, or right
-** after a quote inside a quoted field (which ends the field unless
-** another quote follows).
+** delimiter, inside an unquoted field, inside a quoted field, right after
+** a quote inside a quoted field (which ends the field unless another
+** quote follows), or in the rest of the line of a malformed record (where
+** quotes are data and every delimiter ends a field).
 */
-enum state { S_ROW, S_FIELD, S_BARE, S_QUOTED, S_QUOTE };
+enum state { S_ROW, S_FIELD, S_BARE, S_QUOTED, S_QUOTE, S_RAW };
 
 /* What went wrong while parsing, reported once the queue is drained. */
 enum pending {

@@ -7,6 +7,24 @@
 ** stays as the reference it is tested against (tests/test_csvread.c).
 ** Runs in the caller's thread or in the reader's parser thread
 ** (csvread.c), touching only the parser's part of the reader.
+**
+** A malformed record (a stray quote in an unquoted field, or text after
+** the closing quote of a quoted field) ends parsing, unless the options
+** ask to resync; then the record is marked (rec.bad) and handed out, and
+** parsing goes on at the next line:
+**   - the bad field and the rest of its physical line belong to the bad
+**     record; there a quote is data (it never opens a quoted field) and
+**     every delimiter ends a field, so that every byte of the line stays
+**     in the record's fields: the fields before the bad one as parsed,
+**     the bad one raw (a quoted one with its quotes), then the rest;
+**   - when the bad field is a quoted field that spans lines (its closing
+**     quote is on a later line), the record ends at the end of the line
+**     where that field opens, and the lines after it are parsed again as
+**     new records, so that a runaway quote swallows no good record;
+**   - a quoted field still open at the end of input ends parsing, as
+**     always: nothing after it could be trusted.
+** Only the slow path sees any of this: the bytes of a good record are
+** parsed as before.
 */
 #include "csv/csvint.h"
 
@@ -194,7 +212,6 @@ static void on_field(cw_csv *r, const char *s, size_t len)
         c->f0 = b->nfields;
         c->line = r->line;
         c->nlines = 0;
-        c->badf = 0;
     }
     fline = c->line + c->nlines;
     if (len > r->o.max_field) {
@@ -231,7 +248,7 @@ static void on_field(cw_csv *r, const char *s, size_t len)
         c->badf = c->nf;
         c->badat = bad;
         c->badline = fline;
-        c->badnul = nul;
+        c->bad = nul ? B_NUL : B_UTF8;
     }
     return;
 
@@ -269,6 +286,7 @@ static void on_record(cw_csv *r, int c)
     r->line = r->cur.line + r->cur.nlines + (c >= 0 ? 1 : 0);
     r->lastcr = c == '\r';
     r->cur.nf = 0;
+    r->cur.badf = 0;
 }
 
 /* ==== Parsing ==== */
@@ -322,11 +340,155 @@ static void end_at(cw_csv *r, const unsigned char *s, size_t len,
     }
 }
 
+/* ==== Malformed records ==== */
+
+/*
+** A malformed record, 'what' (B_STRAY or B_AFTER) in the open field:
+** without resync, leave the problem pending and return -1; with it, mark
+** the record being built, go on in S_RAW and return 0.
+*/
+static int malformed(cw_csv *r, enum bad what)
+{
+    unsigned long line = open_field_line(r), col = r->cur.nf + 1;
+
+    if (!r->o.resync) {
+        pend(r, what == B_STRAY ? P_STRAY : P_AFTER, line, col);
+        return -1;
+    }
+    r->cur.badf = col;
+    r->cur.badline = line;
+    r->cur.bad = what;
+    r->st = S_RAW;
+    return 0;
+}
+
+/*
+** Replace the first 'm' saved bytes of the open quoted field (its value)
+** with the field as it was written: an opening quote, the value with
+** every quote doubled, and a closing quote when 'close'.  The bytes
+** after them are dropped.  0, or -1 when out of memory (then pending).
+*/
+static int requote(cw_csv *r, size_t m, int close)
+{
+    unsigned char quote = (unsigned char)r->o.quote;
+    size_t nq = 0, j;
+
+    for (size_t i = 0; i < m; i++)
+        nq += (unsigned char)r->ent[i] == quote;
+    if (m + nq + 2 > r->ecap) {
+        char *e = cw__grow(r->ent, &r->ecap, m + nq + 2, 1);
+
+        if (e == NULL) {
+            pend(r, P_NOMEM, open_field_line(r), 0);
+            return -1;
+        }
+        r->ent = e;
+    }
+    j = m + nq + 1;
+    r->ent[j] = (char)quote; /* kept only when 'close' */
+    for (size_t i = m; i-- > 0;) {
+        r->ent[--j] = r->ent[i];
+        if ((unsigned char)r->ent[i] == quote)
+            r->ent[--j] = (char)quote;
+    }
+    r->ent[0] = (char)quote;
+    r->elen = m + nq + 1 + (close != 0);
+    return 0;
+}
+
+static void feed(cw_csv *r, const char *s, size_t len);
+
+/*
+** Text at 'p' after the closing quote of the open field (at p - 1, unless
+** it ended the previous input) in the 'len' bytes at 's': a malformed
+** record (see the top of the file).  '*run' is where the unsaved bytes of
+** the field start.  Return where parsing goes on: 'p' in S_RAW, with the
+** field as written saved; or, when the field spans lines, the start of
+** the line after the one where it opens, in S_ROW, the record ended
+** there.  When that line is no longer in 's', the field's lines after it
+** and the rest of 's' are parsed from a copy, and the end of 's' is
+** returned.  Without resync, or when out of memory, the problem is left
+** pending.
+*/
+static const unsigned char *after(cw_csv *r, const unsigned char *s, size_t len,
+                                  const unsigned char *p,
+                                  const unsigned char **run)
+{
+    unsigned char quote = (unsigned char)r->o.quote;
+    unsigned long line = open_field_line(r), lines = 0;
+    size_t k, rest, nq = 0;
+    char *copy = NULL;
+    int c;
+
+    if (!r->o.resync) {
+        malformed(r, B_AFTER); /* pending */
+        return p;
+    }
+    if (p > *run && save(r, *run, (size_t)(p - 1 - *run)) != 0)
+        return p;
+    for (k = 0; k < r->elen && r->ent[k] != '\r' && r->ent[k] != '\n'; k++)
+        ;
+    if (k == r->elen) { /* on one line: the rest of it is raw */
+        if (malformed(r, B_AFTER) == 0 && requote(r, r->elen, 1) == 0)
+            *run = p;
+        return p;
+    }
+    for (size_t i = 0; i < r->elen; i++) {
+        nq += (unsigned char)r->ent[i] == quote && i > k;
+        lines += r->ent[i] == '\r' ||
+                 (r->ent[i] == '\n' && (i == 0 || r->ent[i - 1] != '\r'));
+    }
+    rest = r->elen - k - 1 + nq + 1; /* the field after its first line end */
+    if ((size_t)(p - s) < rest) {
+        size_t tail = len - (size_t)(p - s), at = 0;
+
+        copy = cw__alloc(rest + tail);
+        if (copy == NULL) {
+            pend(r, P_NOMEM, line, 0);
+            return p;
+        }
+        for (size_t i = k + 1; i < r->elen; i++) {
+            copy[at++] = r->ent[i];
+            if ((unsigned char)r->ent[i] == quote)
+                copy[at++] = (char)quote;
+        }
+        copy[at++] = (char)quote;
+        memcpy(copy + at, p, tail);
+    }
+    c = (unsigned char)r->ent[k];
+    r->cur.badf = r->cur.nf + 1;
+    r->cur.badline = line;
+    r->cur.badat = line + lines;
+    r->cur.bad = B_CUT;
+    if (requote(r, k, 0) == 0) {
+        on_field(r, r->ent, r->elen);
+        on_record(r, c);
+    }
+    r->elen = 0;
+    r->st = S_ROW;
+    if (copy == NULL)
+        return p - rest;
+    {
+        unsigned long long offset = r->offset;
+        size_t n = rest + len - (size_t)(p - s);
+
+        if (r->pend == P_NONE)
+            feed(r, copy, n);
+        r->offset = offset;
+    }
+    cw__free(copy);
+    *run = s + len;
+    return s + len;
+}
+
+/* ==== The state machine ==== */
+
 /*
 ** Parse the 'len' bytes at 's' as RFC 4180 CSV with the options'
 ** delimiter and quote: a quoted field may hold delimiters, line ends and
 ** doubled quotes; a quote elsewhere is an error unless quotes are lenient
-** (then it is data, and so is text after a closing quote).  Complete
+** (then it is data, and so is text after a closing quote): a malformed
+** record (malformed(), after(), S_RAW).  Complete
 ** fields and records go to on_field() and on_record(); the bytes of a
 ** field still open at the end are saved.  The first problem is left
 ** pending and ends parsing.
@@ -340,7 +502,7 @@ static void end_at(cw_csv *r, const unsigned char *s, size_t len,
 static void feed(cw_csv *r, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + len, *run = p;
-    const unsigned char *q;
+    const unsigned char *q, *s0 = p;
     unsigned char quote = (unsigned char)r->o.quote;
     unsigned char delim = (unsigned char)r->o.delim;
     int lenient = r->o.lenient_quotes;
@@ -368,14 +530,26 @@ static void feed(cw_csv *r, const char *s, size_t len)
             if (p == e)
                 continue;
             if (*p == quote) {
-                if (!lenient) {
-                    pend(r, P_STRAY, open_field_line(r), r->cur.nf + 1);
+                if (!lenient && malformed(r, B_STRAY) != 0)
                     continue;
-                }
-                p++; /* data */
+                p++; /* data, or the rest of a malformed record */
                 continue;
             }
             end_at(r, run, (size_t)(p - run), *p);
+            p++;
+            continue;
+        case S_RAW: /* the rest of a malformed record's line */
+            while (p < e && (!r->special[*p] || *p == quote))
+                p++;
+            if (p == e)
+                continue;
+            end_field(r, run, (size_t)(p - run));
+            if (*p == delim) {
+                run = p + 1;
+            } else {
+                on_record(r, *p);
+                r->st = S_ROW;
+            }
             p++;
             continue;
         case S_QUOTED:
@@ -392,7 +566,7 @@ static void feed(cw_csv *r, const char *s, size_t len)
                 continue;
             }
             if (*p != quote && !lenient) {
-                pend(r, P_AFTER, open_field_line(r), r->cur.nf + 1);
+                p = after(r, s0, len, p, &run);
                 continue;
             }
             /* A doubled quote is one quote; in lenient mode, a quote
@@ -412,7 +586,7 @@ static void feed(cw_csv *r, const char *s, size_t len)
     r->offset += (size_t)(p - (const unsigned char *)s);
     if (r->pend != P_NONE)
         return;
-    if (r->st == S_BARE || r->st == S_QUOTED)
+    if (r->st == S_BARE || r->st == S_QUOTED || r->st == S_RAW)
         save(r, run, (size_t)(p - run));
     else if (r->st == S_QUOTE && p > run)
         save(r, run, (size_t)(p - 1 - run));
@@ -420,8 +594,8 @@ static void feed(cw_csv *r, const char *s, size_t len)
     ** a closing quote or a stray one (then that error is the one shown);
     ** right after a quote, that quote was the one more. */
     if (r->pend == P_NONE && r->elen > r->o.max_field + (r->st != S_QUOTE))
-        pend(r, r->st == S_BARE ? P_TOOBIG : P_TOOBIGQ, open_field_line(r),
-             r->cur.nf + 1);
+        pend(r, r->st == S_BARE || r->st == S_RAW ? P_TOOBIG : P_TOOBIGQ,
+             open_field_line(r), r->cur.nf + 1);
 }
 
 /*

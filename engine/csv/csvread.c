@@ -86,6 +86,30 @@ static const char *colnote(const cw_csv *r, unsigned long col, char *buf,
     return buf;
 }
 
+/*
+** Record the problem of the malformed record 'x' (rec.bad B_STRAY, B_AFTER
+** or B_CUT) as E_QUOTE with 'status'.  Return 'status'.
+*/
+static int quote_problem(cw_csv *r, int status, const rec *x)
+{
+    unsigned long col = x->badf, line = x->badline;
+    char note[NAME_SHOWN + 16];
+
+    colnote(r, col, note, sizeof note);
+    if (x->bad == B_STRAY)
+        return problem(r, status, "E_QUOTE", line, col,
+                       "stray quote in unquoted field %lu%s", col, note);
+    if (x->bad == B_AFTER)
+        return problem(r, status, "E_QUOTE", line, col,
+                       "text after the closing quote of field %lu%s", col,
+                       note);
+    return problem(r, status, "E_QUOTE", line, col,
+                   "text after the closing quote of field %lu%s on line %lu; "
+                   "the record ends at the end of line %lu, where the field "
+                   "opens",
+                   col, note, (unsigned long)x->badat, line);
+}
+
 /* Report the pending problem, make it sticky and return its status. */
 static int report(cw_csv *r)
 {
@@ -283,6 +307,7 @@ void cw__csvopts_default(cw_csvopts *o)
     o->quote = '"';
     o->max_field = MAX_FIELD;
     o->lenient_quotes = 0;
+    o->resync = 0;
     o->header = 1;
     o->ahead = 1;
 }
@@ -524,7 +549,9 @@ int cw__csv_header(cw_csv *r)
         rc = problem(r, CW_EPARSE, "E_EMPTY", 1, 0,
                      r->line > 1 ? "no header: the input has only blank lines"
                                  : "no header: the input is empty");
-    else if (rc == CW_ROW && h->badf != 0 && h->badnul)
+    else if (rc == CW_ROW && h->badf != 0 && h->bad >= B_STRAY)
+        rc = quote_problem(r, CW_EPARSE, h);
+    else if (rc == CW_ROW && h->badf != 0 && h->bad == B_NUL)
         rc = problem(r, CW_EPARSE, "E_NUL", h->badline, h->badf,
                      "NUL byte in header name %zu at byte %zu (is the file "
                      "UTF-16 without a byte order mark?)",
@@ -564,9 +591,9 @@ const char *cw__csv_colname(const cw_csv *r, size_t i)
 /* ==== Records ==== */
 
 /*
-** Hand out the next record: CW_ROW, CW_EINVALID for a ragged record or
-** one with a NUL or bad UTF-8 (its fields readable; the field count is
-** checked first), CW_DONE, or a sticky error.
+** Hand out the next record: CW_ROW, CW_EINVALID for a malformed record,
+** a ragged one or one with a NUL or bad UTF-8 (its fields readable; in
+** that order of precedence), CW_DONE, or a sticky error.
 */
 int cw__csv_next(cw_csv *r)
 {
@@ -583,14 +610,16 @@ int cw__csv_next(cw_csv *r)
     if (rc != CW_ROW)
         return rc;
     r->rownum++;
+    if (x->badf != 0 && x->bad >= B_STRAY)
+        return quote_problem(r, CW_EINVALID, x);
     if (r->o.header && x->nf != r->ncols)
         return problem(r, CW_EINVALID, "E_RAGGED", x->line, 0,
                        "record has %zu fields, header has %zu", x->nf,
                        r->ncols);
     if (x->badf != 0)
-        return problem(r, CW_EINVALID, x->badnul ? "E_NUL" : "E_UTF8",
+        return problem(r, CW_EINVALID, x->bad == B_NUL ? "E_NUL" : "E_UTF8",
                        x->badline, x->badf, "%s in field %zu%s at byte %zu",
-                       x->badnul ? "NUL byte" : "invalid UTF-8", x->badf,
+                       x->bad == B_NUL ? "NUL byte" : "invalid UTF-8", x->badf,
                        colnote(r, x->badf, note, sizeof note), x->badat + 1);
     return CW_ROW;
 }

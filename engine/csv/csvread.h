@@ -15,6 +15,11 @@ typedef struct cw_csvopts {
     char quote;         /* quote character, default '"' */
     size_t max_field;   /* largest field in bytes, default 16 MiB */
     int lenient_quotes; /* 1: a bare quote inside an unquoted field is data */
+    int resync;         /* 1: a malformed record (E_QUOTE: a stray quote, or
+                           text after a closing quote) is handed out as
+                           CW_EINVALID and reading goes on at the next line
+                           (csvparse.c says how); 0 (default): it ends
+                           reading with CW_EPARSE */
     int header;         /* 1 (default): the first record is a header */
     int ahead;          /* 1 (default): cw__csv_openfile() parses a regular
                            file one batch ahead in a second thread (not
@@ -57,12 +62,15 @@ const char *cw__csv_colname(const cw_csv *r, size_t i);
 ** Advance to the next record.  Returns
 **   CW_ROW      a record is ready;
 **   CW_DONE     end of input;
-**   CW_EINVALID the record was read but is bad (E_RAGGED: field count
-**               differs from the header; E_UTF8: invalid UTF-8; E_NUL: a
-**               NUL byte).  Its fields are still readable, for the rejects
-**               file, and reading may continue;
-**   CW_EPARSE   the input is broken beyond this point (E_QUOTE: stray or
-**               unterminated quote, E_FIELD_TOO_LARGE); stop reading;
+**   CW_EINVALID the record was read but is bad (E_QUOTE with resync: a
+**               malformed record; E_RAGGED: field count differs from the
+**               header; E_UTF8: invalid UTF-8; E_NUL: a NUL byte).  Its
+**               fields are still readable, for the rejects file, and
+**               reading may continue;
+**   CW_EPARSE   the input is broken beyond this point (E_QUOTE: an
+**               unterminated quote, or without resync a stray quote or
+**               text after a closing quote; E_FIELD_TOO_LARGE); stop
+**               reading;
 **   CW_EIO, CW_ENOMEM.
 ** Blank lines are skipped (but counted as lines).
 */

@@ -165,6 +165,9 @@ const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain);
 **                   "sqlite:PATH" or "postgres:CONNINFO" (default
 **                   sqlite:OUTDIR/crosswalk.db).
 **   cw_run_dryrun:  when 'on', process everything but commit nothing.
+**   cw_run_strict:  when 'on', a malformed CSV record (E_QUOTE: a stray
+**                   quote, text after a closing quote) stops the run
+**                   (CW_EPARSE) instead of going to the rejects file.
 **   cw_run_on_problem: called for every warning (and every rejection).
 */
 int cw_run_input(cw_run *r, const char *name, const char *path);
@@ -172,6 +175,7 @@ int cw_run_outdir(cw_run *r, const char *dir);
 int cw_run_rejects(cw_run *r, const char *path);
 int cw_run_database(cw_run *r, const char *target);
 int cw_run_dryrun(cw_run *r, int on);
+int cw_run_strict(cw_run *r, int on);
 void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud);
 
 /*
@@ -233,6 +237,16 @@ int cw_validate(const char *home, const char *name, const char *path,
                 cw_err *err);
 
 /*
+** cw_validate() with 'flags': CW_VALIDATE_STRICT stops at the first
+** malformed CSV record (E_QUOTE), reported as the last problem; without
+** it (and in cw_validate()) each one is reported and checking goes on.
+*/
+#define CW_VALIDATE_STRICT 1
+int cw_validate_flags(const char *home, const char *name, const char *path,
+                      int flags, cw_problem_fn fn, void *ud,
+                      unsigned long *nerrors, cw_err *err);
+
+/*
 ** Convert between CSV and NDJSON, chosen by the extensions of 'in' and
 ** 'out' (".csv", ".ndjson" or ".jsonl").  'out' is written atomically.
 ** Store the number of records in '*rows' when not NULL.
@@ -278,6 +292,9 @@ int cw_load_new(cw_load **out, cw_err *err);
 **   cw_load_rejects: path of the rejects CSV (default
 **                    ./rejects-TABLE.csv; with several tables, "-TABLE"
 **                    is added before the extension).
+**   cw_load_strict:  when 'on', a malformed CSV record (E_QUOTE) stops
+**                    the load (CW_EPARSE, nothing committed) instead of
+**                    going to the rejects file.
 **   cw_load_on_problem: called for every rejected row.
 */
 int cw_load_home(cw_load *l, const char *dir);
@@ -288,6 +305,7 @@ int cw_load_table(cw_load *l, const char *name);
 int cw_load_mode(cw_load *l, const char *mode);
 int cw_load_key(cw_load *l, const char *column);
 int cw_load_rejects(cw_load *l, const char *path);
+int cw_load_strict(cw_load *l, int on);
 void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud);
 
 /*

@@ -19,11 +19,18 @@ static cw_csv *csv(const cw_source *s)
     return (cw_csv *)(void *)(uintptr_t)s;
 }
 
-static int csv_open(const char *location, cw_source **out, cw_err *err)
+/* Open the CSV file 'location', with resync when 'flags' has
+** CW_INPUT_RESYNC, and read its header. */
+static int csv_openf(const char *location, int flags, cw_source **out,
+                     cw_err *err)
 {
+    cw_csvopts o;
     cw_csv *r;
-    int rc = cw__csv_openfile(location, NULL, &r, err);
+    int rc;
 
+    cw__csvopts_default(&o);
+    o.resync = (flags & CW_INPUT_RESYNC) != 0;
+    rc = cw__csv_openfile(location, &o, &r, err);
     *out = NULL;
     if (rc != CW_OK)
         return rc;
@@ -34,6 +41,11 @@ static int csv_open(const char *location, cw_source **out, cw_err *err)
     }
     *out = (cw_source *)(void *)r;
     return CW_OK;
+}
+
+static int csv_open(const char *location, cw_source **out, cw_err *err)
+{
+    return csv_openf(location, 0, out, err);
 }
 
 static size_t csv_ncols(const cw_source *s)
@@ -114,6 +126,11 @@ static const struct cw_source_type *const kinds[] = {
 
 int cw__input_open(const char *spec, cw_input *in, cw_err *err)
 {
+    return cw__input_openf(spec, 0, in, err);
+}
+
+int cw__input_openf(const char *spec, int flags, cw_input *in, cw_err *err)
+{
     const char *colon = strchr(spec, ':');
     int rc;
 
@@ -125,15 +142,17 @@ int cw__input_open(const char *spec, cw_input *in, cw_err *err)
     if (colon != NULL) {
         size_t n = (size_t)(colon - spec);
 
-        for (int i = 0; kinds[i] != NULL; i++)
+        for (size_t i = 0; kinds[i] != NULL; i++)
             if (strlen(kinds[i]->name) == n &&
                 memcmp(kinds[i]->name, spec, n) == 0) {
                 in->type = kinds[i];
+                if (in->type == &cw_source_csv)
+                    return csv_openf(colon + 1, flags, &in->s, err);
                 return in->type->open(colon + 1, &in->s, err);
             }
     }
     /* Not a file: a connection string without its prefix is not shown. */
-    if ((rc = in->type->open(spec, &in->s, err)) != CW_OK &&
+    if ((rc = csv_openf(spec, flags, &in->s, err)) != CW_OK &&
         cw__target_conninfo(spec))
         return cw__target_refuse(err, spec,
                                  "a CSV path, sqlite:PATH#TABLE_OR_QUERY, "

@@ -61,6 +61,15 @@ void cw__input_close(cw_input *in);
 ** Free it with cw__free(); NULL when out of memory. */
 char *cw__input_name(const char *spec);
 
+/* Flags of cw__input_openf(). */
+#define CW_INPUT_RESYNC                                                        \
+    1 /* csv: a malformed record (E_QUOTE) is a bad                            \
+         record like a ragged one, CW_EINVALID, and                            \
+         reading goes on (cw_csvopts.resync) */
+
+/* cw__input_open() with 'flags' (0 or CW_INPUT_RESYNC). */
+int cw__input_openf(const char *spec, int flags, cw_input *in, cw_err *err);
+
 /*
 ** The problem message of the current record of 'in', without its
 ** position.  When the record has more fields than the 'ncols' its header

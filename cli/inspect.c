@@ -194,6 +194,16 @@ static const char *charname(char c)
     }
 }
 
+/* 's' as a terminal may show it (cw_safe_text): a header name or a file
+** name may hold any byte.  One static buffer: one use per printf. */
+static const char *shown(const char *s)
+{
+    static char buf[CW_MSG_MAX + 1];
+
+    cw_safe_text(buf, sizeof buf, s, strlen(s));
+    return buf;
+}
+
 /* Print the missing and unexpected columns of 'x', and the candidates. */
 static void print_diff(const cw_inspection *x, const cw_inspectinfo *in)
 {
@@ -213,7 +223,7 @@ static void print_diff(const cw_inspection *x, const cw_inspectinfo *in)
         printf("%-14s", "unexpected");
         sep = "";
         for (size_t i = 0; i < in->nunexpected; i++, sep = ", ")
-            printf("%s%s", sep, cw_inspect_unexpected(x, i));
+            printf("%s%s", sep, shown(cw_inspect_unexpected(x, i)));
         putchar('\n');
     }
 }
@@ -225,7 +235,7 @@ static void print_text(const cw_inspection *x)
     cw_inspectcand c;
 
     cw_inspect_info(x, &in);
-    printf("%-14s%s\n", "file", in.file);
+    printf("%-14s%s\n", "file", shown(in.file));
     printf("%-14s%s\n", "delimiter", charname(in.delimiter));
     printf("%-14s%s\n", "quote", charname(in.quote));
     if (in.bad_utf8_line != 0)
@@ -238,10 +248,10 @@ static void print_text(const cw_inspection *x)
     printf("%-14s%llu\n", "rows", in.rows);
     if (in.bad_rows > 0)
         printf("%-14s%llu (first: %s)\n", "bad rows", in.bad_rows,
-               in.first_problem);
+               shown(in.first_problem));
     printf("%-14s%zu:", "columns", in.ncolumns);
     for (size_t i = 0; i < in.ncolumns; i++)
-        printf("%s %s", i ? "," : "", cw_inspect_column(x, i));
+        printf("%s %s", i ? "," : "", shown(cw_inspect_column(x, i)));
     putchar('\n');
     if (in.closest == NULL) {
         printf("%-14s%s\n", "schema", "no schemas to compare with");

@@ -91,7 +91,7 @@ static void test_rules_bool_rejects(void **state)
         {"nope", "'nope'"},
         {"ye s", "'ye s'"},
         {"\x01yes", "'\\x01yes'"},
-        {"y\xffs", "'y\\xFFs'"},
+        {"y\xffs", "'y\\xffs'"},
         {"sí", "'sí'"},
         {"t r u e", "'t r u e'"},
         {"yes,no", "'yes,no'"},

@@ -61,7 +61,7 @@ const char *cw__value_show(const char *s, size_t len, char *out)
             n += k;
             i += k;
         } else {
-            snprintf(out + n, 5, "\\x%02X", c);
+            snprintf(out + n, 5, "\\x%02x", c);
             n += 4;
             i++;
         }

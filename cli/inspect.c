@@ -39,7 +39,8 @@ static const char usage_schemas[] =
     "one of them.\n"
     "\n"
     "exit: 0 listed, 1 some schema files are broken (named on stderr),\n"
-    "2 usage error or no schemas directory.\n";
+    "2 usage error or no schemas directory, 4 a schema file hit a sandbox\n"
+    "limit (named on stderr).\n";
 
 static const char usage_schema[] =
     "usage: crosswalk schema show NAME\n"
@@ -352,7 +353,10 @@ int cw_cli_schemas(int argc, char **argv, const char *home)
         cw_schemaset_info(set, i, &in);
         if (in.error != NULL) {
             fprintf(stderr, "crosswalk: %s\n", in.error);
-            broken = 1;
+            if (in.status == CW_ELIMIT)
+                broken = EXIT_SANDBOX;
+            else if (broken == 0)
+                broken = 1;
             continue;
         }
         printf("%-*s  %*zu  %s\n", (int)wname, in.name, (int)wcount,

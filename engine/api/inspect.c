@@ -564,8 +564,9 @@ static int parse(cw_inspection *x, src *s, cw_err *err)
     return rc;
 }
 
-/* Load every schema named in 'names' that loads; CW_ENOMEM is fatal,
-** other failures skip the schema. */
+/* Load every schema named in 'names' that loads; CW_ENOMEM and a sandbox
+** limit (CW_ELIMIT: a schema file that loops or grows without end) are
+** fatal, other failures skip the schema. */
 static int load_all(const char *home, const strvec *names, cw_schema ***out,
                     size_t *n, cw_err *err)
 {
@@ -581,7 +582,7 @@ static int load_all(const char *home, const strvec *names, cw_schema ***out,
 
         if (rc == CW_OK)
             (*n)++;
-        else if (rc == CW_ENOMEM)
+        else if (rc == CW_ENOMEM || rc == CW_ELIMIT)
             return cw__errcopy(err, &e);
     }
     return CW_OK;
@@ -776,6 +777,7 @@ int cw_inspect_candidate(const cw_inspection *x, size_t i, cw_inspectcand *out)
 typedef struct entry {
     char *name;   /* "tool/format" */
     char *error;  /* why it did not load, or NULL */
+    int status;   /* its status then (CW_ELIMIT: a sandbox limit) */
     cw_schema *s; /* the schema, or NULL */
     char **docs;  /* per column: its doc line, or NULL */
 } entry;
@@ -883,6 +885,8 @@ int cw_schemaset_open(const char *home, const char *name, cw_schemaset **out,
             rc = cw__errcopy(err, &e2);
         } else if ((e->error = cw__strdup(e2.msg)) == NULL) {
             rc = cw__fail(err, CW_ENOMEM, "out of memory");
+        } else {
+            e->status = st;
         }
     }
     strvec_free(&names);
@@ -908,6 +912,7 @@ int cw_schemaset_info(const cw_schemaset *set, size_t i, cw_schemainfo *out)
         return CW_EUSAGE;
     out->name = set->v[i].name;
     out->error = set->v[i].error;
+    out->status = set->v[i].status;
     out->title = "";
     if ((s = set->v[i].s) == NULL)
         return CW_OK;

@@ -365,14 +365,15 @@ typedef struct cw_inspection cw_inspection; /* one inspected file (opaque) */
 /*
 ** Inspect the file at 'path' ("-" is standard input) against every schema
 ** under 'home'/schemas/<tool>/<format>.lua (a schema that fails to load is
-** skipped).  The delimiter is sniffed among , ; TAB | and the quote among
+** skipped, but one that hits a sandbox limit fails the call: CW_ELIMIT).  The
+*delimiter is sniffed among , ; TAB | and the quote among
 ** " and ' from the first lines; rows are counted by the CSV parser.
 ** Returns CW_OK when the file was inspected (even when no schema matches
 ** or some rows are bad), CW_EIO when it cannot be read, CW_EPARSE when it
 ** is malformed (no header, a blank or duplicate header name, broken
 ** quoting) or not UTF-8 (a UTF-16 or UTF-32 file), CW_EUSAGE when 'home'
-** holds no schemas directory, CW_ENOMEM.  On failure '*out' is NULL and
-** 'err' (when not NULL) says why.
+** holds no schemas directory, CW_ELIMIT, CW_ENOMEM.  On failure '*out' is
+** NULL and 'err' (when not NULL) says why.
 */
 int cw_inspect(const char *home, const char *path, cw_inspection **out,
                cw_err *err);
@@ -464,6 +465,8 @@ typedef struct cw_schemainfo {
     const char *title;            /* one line, "" when none */
     const char *error;            /* why it did not load, else NULL (then
                                      the fields below are empty) */
+    int status;                   /* then its status: CW_ELIMIT when it
+                                     hit a sandbox limit; else CW_OK */
     size_t ncolumns;              /* columns */
     const char *const *key;       /* key column names */
     size_t nkey;                  /* count of 'key' */

@@ -1,0 +1,1 @@
+local s = string.rep("x", 1<<25) return { name = "test/big", title = "t", columns = {{name="a"}} }

@@ -265,9 +265,10 @@ static void report_swept(cw_run *r, size_t n, const char *first)
     cw_problem p = {r->outdir, 0, 0, NULL, "W_STALE_TEMP", msg, 1};
 
     snprintf(msg, sizeof msg,
-             "removed %zu temp file%s left by crosswalk processes that no "
-             "longer exist (%s%s)",
-             n, n == 1 ? "" : "s", first, n > 1 ? ", ..." : "");
+             "removed %zu temp file%s left by %s no longer exist%s (%s%s)", n,
+             n == 1 ? "" : "s",
+             n == 1 ? "a crosswalk process that" : "crosswalk processes that",
+             n == 1 ? "s" : "", first, n > 1 ? ", ..." : "");
     r->sum.warnings++;
     if (r->onproblem != NULL)
         r->onproblem(r->onproblem_ud, &p);

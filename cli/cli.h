@@ -1,8 +1,9 @@
 /*
 ** cli.h -- the crosswalk command line: the exit codes, one file per
 ** command, main.c dispatching to them, and print.c holding what the
-** commands share (help, usage errors, problems, summaries, signals).  A command
-** file calls print.c and the public API only; no cli/ file calls main.c.
+** commands share (help, usage errors, problems, summaries, signals).  A
+** command file calls print.c and the public API only; no cli/ file calls
+** main.c.
 */
 #ifndef CW_CLI_H
 #define CW_CLI_H
@@ -13,14 +14,18 @@
 
 /* Exit codes, documented in --help and the README. */
 enum {
-    EXIT_CLEAN = 0,       /* every record written */
-    EXIT_REJECTS = 1,     /* finished, some records rejected */
-    EXIT_USAGE = 2,       /* usage, recipe or schema error; nothing read */
-    EXIT_ABORTED = 3,     /* aborted mid-run; outputs rolled back */
-    EXIT_SANDBOX = 4,     /* a recipe hit a sandbox limit */
-    EXIT_HANGUP = 129,    /* interrupted by SIGHUP */
-    EXIT_INTERRUPT = 130, /* interrupted by SIGINT */
-    EXIT_TERMINATED = 143 /* interrupted by SIGTERM */
+    EXIT_CLEAN = 0,      /* every record written */
+    EXIT_REJECTS = 1,    /* finished, some records rejected */
+    EXIT_USAGE = 2,      /* usage, recipe or schema error; nothing read */
+    EXIT_ABORTED = 3,    /* aborted mid-run; outputs rolled back */
+    EXIT_SANDBOX = 4,    /* a recipe hit a sandbox limit */
+    EXIT_INTERRUPT = 130 /* interrupted by SIGINT */
+};
+
+/* The exit codes of the other signals that stop a run or load. */
+enum {
+    EXIT_HANGUP = 129,    /* stopped by SIGHUP */
+    EXIT_TERMINATED = 143 /* stopped by SIGTERM */
 };
 
 /* ==== Commands: each returns an exit code ==== */
@@ -84,7 +89,7 @@ void cw_cli_aborted(const cw_summary *s, size_t ncommitted);
 
 /*
 ** Until cw_cli_release(), call 'stop'('ud') on SIGINT, SIGTERM and SIGHUP
-** (without SA_RESTART, so that a blocked read returns at once): 'stop'
+** (without SA_RESTART: a system call they interrupt fails with EINTR): 'stop'
 ** asks the library to stop, roll back and return CW_EINTR.
 */
 void cw_cli_catch(void (*stop)(void *ud), void *ud);

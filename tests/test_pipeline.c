@@ -785,7 +785,7 @@ static void test_pipeline_output_names(void **state)
          "outputs.b and the parts of outputs.a would both write "
          "'x-1234.csv'"},
     };
-    char dir[200], out[256], in[256], text[600], want[600];
+    char dir[200], out[256], in[256], text[1300], want[600];
     cw_summary s;
     cw_run *r;
     int rc;

@@ -1,8 +1,9 @@
 /*
 ** cli.h -- the crosswalk command line: the exit codes, one file per
 ** command, main.c dispatching to them, and print.c holding what the
-** commands share (help, usage errors, problems and summaries).  A command
-** file calls print.c and the public API only; no cli/ file calls main.c.
+** commands share (help, usage errors, problems, summaries, signals).  A
+** command file calls print.c and the public API only; no cli/ file calls
+** main.c.
 */
 #ifndef CW_CLI_H
 #define CW_CLI_H
@@ -19,6 +20,12 @@ enum {
     EXIT_ABORTED = 3,    /* aborted mid-run; outputs rolled back */
     EXIT_SANDBOX = 4,    /* a recipe hit a sandbox limit */
     EXIT_INTERRUPT = 130 /* interrupted by SIGINT */
+};
+
+/* The exit codes of the other signals that stop a run or load. */
+enum {
+    EXIT_HANGUP = 129,    /* stopped by SIGHUP */
+    EXIT_TERMINATED = 143 /* stopped by SIGTERM */
 };
 
 /* ==== Commands: each returns an exit code ==== */
@@ -84,5 +91,17 @@ void cw_cli_counts(const cw_summary *s, int ok);
 /* The last line of a failed run or load on stderr: where it stopped and
 ** what was committed ('ncommitted' outputs, listed before it). */
 void cw_cli_aborted(const cw_summary *s, size_t ncommitted);
+
+/*
+** Until cw_cli_release(), call 'stop'('ud') on SIGINT, SIGTERM and SIGHUP
+** (without SA_RESTART: a system call they interrupt fails with EINTR): 'stop'
+** asks the library to stop, roll back and return CW_EINTR.
+*/
+void cw_cli_catch(void (*stop)(void *ud), void *ud);
+void cw_cli_release(void);
+
+/* The exit code of a run or load that returned CW_EINTR: 130, 143 or
+** 129 after SIGINT, SIGTERM or SIGHUP. */
+int cw_cli_stop_exit(void);
 
 #endif /* CW_CLI_H */

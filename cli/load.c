@@ -4,7 +4,6 @@
 */
 #include "cli.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,15 +43,13 @@ static const char usage_load[] =
     "(a failed load adds + unprocessed U and says what was committed).\n"
     "exit: 0 all rows loaded, 1 loaded with rejects, 2 usage error (nothing\n"
     "read), 3 aborted and rolled back, 4 the schema file hit a sandbox\n"
-    "limit, 130 interrupted and rolled back.\n";
+    "limit; interrupted and rolled back: 130 (SIGINT), 143 (SIGTERM),\n"
+    "129 (SIGHUP).\n";
 
-static cw_load *the_load; /* for the SIGINT handler */
-
-static void on_sigint(int sig)
+/* Stop the load 'ud' (called from a signal handler). */
+static void stop_load(void *ud)
 {
-    (void)sig;
-    if (the_load != NULL)
-        cw_load_interrupt(the_load);
+    cw_load_interrupt(ud);
 }
 
 /* Print the summary of a finished or aborted load. */
@@ -164,11 +161,9 @@ int cw_cli_load(int argc, char **argv, const char *home)
             "");
     }
     cw_load_on_problem(l, cw_cli_on_problem, &v);
-    the_load = l;
-    signal(SIGINT, on_sigint);
+    cw_cli_catch(stop_load, l);
     status = cw_load_exec(l);
-    signal(SIGINT, SIG_DFL);
-    the_load = NULL;
+    cw_cli_release();
     cw_cli_more(&v);
     if (status != CW_OK)
         fprintf(stderr, "crosswalk: %s\n", cw_load_errmsg(l));
@@ -177,7 +172,7 @@ int cw_cli_load(int argc, char **argv, const char *home)
     if (status == CW_OK)
         code = s.rejected > 0 ? EXIT_REJECTS : EXIT_CLEAN;
     else if (status == CW_EINTR)
-        code = EXIT_INTERRUPT;
+        code = cw_cli_stop_exit();
     else if (status == CW_ELIMIT)
         code = EXIT_SANDBOX;
     else if (status == CW_EUSAGE && s.read == 0)

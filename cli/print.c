@@ -1,10 +1,11 @@
 /*
 ** print.c -- what the commands of the CLI share: help and usage errors,
 ** the exit code of a status, problems and the summary lines of a run or
-** load.
+** load, and the signals that stop one.
 */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,7 +48,7 @@ int cw_cli_exit_for(int status)
     case CW_ELIMIT:
         return EXIT_SANDBOX;
     case CW_EINTR:
-        return EXIT_INTERRUPT;
+        return cw_cli_stop_exit();
     default:
         return EXIT_ABORTED;
     }
@@ -113,4 +114,49 @@ void cw_cli_aborted(const cw_summary *s, size_t ncommitted)
         rest = "nothing else was committed";
     fprintf(stderr, "aborted%s%s; %s\n", s->stopped_at ? " at " : "",
             s->stopped_at ? s->stopped_at : "", rest);
+}
+
+/* ==== Signals ==== */
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction saved[3];      /* actions before cw_cli_catch() */
+static void (*stop_fn)(void *);        /* what a signal calls */
+static void *stop_ud;                  /* its argument */
+static volatile sig_atomic_t received; /* the last signal caught */
+
+static void on_stop_signal(int sig)
+{
+    received = sig;
+    if (stop_fn != NULL)
+        stop_fn(stop_ud);
+}
+
+void cw_cli_catch(void (*stop)(void *ud), void *ud)
+{
+    struct sigaction sa;
+
+    stop_fn = stop;
+    stop_ud = ud;
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    for (size_t i = 0; i < 3; i++)
+        sigaction(stop_signals[i], &sa, &saved[i]);
+}
+
+void cw_cli_release(void)
+{
+    for (size_t i = 0; i < 3; i++)
+        sigaction(stop_signals[i], &saved[i], NULL);
+    stop_fn = NULL;
+    stop_ud = NULL;
+}
+
+int cw_cli_stop_exit(void)
+{
+    if (received == SIGTERM)
+        return EXIT_TERMINATED;
+    if (received == SIGHUP)
+        return EXIT_HANGUP;
+    return EXIT_INTERRUPT;
 }

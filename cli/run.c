@@ -5,7 +5,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +47,7 @@ static const char usage_run[] =
     "+ unprocessed U and says what was committed: nothing, unless the\n"
     "connection was lost during COMMIT or a rename failed after it.\n"
     "exit: 0 clean, 1 with rejects, 2 usage/recipe error, 3 aborted,\n"
-    "4 sandbox limit, 130 interrupted.\n";
+    "4 sandbox limit, 130 interrupted (SIGINT; 143 SIGTERM, 129 SIGHUP).\n";
 
 static const char usage_check[] =
     "usage: crosswalk check RECIPE [--set KEY=VALUE]...\n"
@@ -56,17 +55,16 @@ static const char usage_check[] =
     "                       [--max-seconds N]\n"
     "\n"
     "Load and compile RECIPE and its schemas without reading data, under\n"
-    "the sandbox limits of 'crosswalk run' (see its --help).\n"
+    "the sandbox limits of 'crosswalk run' (see its --help), and check that\n"
+    "its output paths are distinct plain file names, none of them the\n"
+    "default rejects.csv or crosswalk.db.\n"
     "exit: 0 the recipe is sound, 2 it is not (the message says why),\n"
     "4 it hit a sandbox limit while loading.\n";
 
-static cw_run *the_run; /* for the SIGINT handler */
-
-static void on_sigint(int sig)
+/* Stop the run 'ud' (called from a signal handler). */
+static void stop_run(void *ud)
 {
-    (void)sig;
-    if (the_run != NULL)
-        cw_run_interrupt(the_run);
+    cw_run_interrupt(ud);
 }
 
 /* JSON string escaping for the summary file. */
@@ -90,10 +88,15 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Write the summary file at 'path', atomically. */
 static int write_summary_json(const char *path, const cw_run *r, int status)
 {
     cw_summary s;
-    FILE *f = fopen(path, "w");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cw_err err;
+    int rc;
 
     if (f == NULL) {
         fprintf(stderr, "crosswalk: %s: %s\n", path, strerror(errno));
@@ -122,6 +125,13 @@ static int write_summary_json(const char *path, const cw_run *r, int status)
             s.commit_unknown ? "true" : "false");
     if (fclose(f) != 0) {
         fprintf(stderr, "crosswalk: %s: %s\n", path, strerror(errno));
+        free(text);
+        return -1;
+    }
+    rc = cw_write_file(path, text, len, &err);
+    free(text);
+    if (rc != CW_OK) {
+        fprintf(stderr, "crosswalk: %s\n", err.msg);
         return -1;
     }
     return 0;
@@ -182,7 +192,8 @@ static int input_name(const char *arg, char *name, size_t cap)
 ** The exit code of a finished cw_run_exec(): 0 or 1 when it succeeded;
 ** otherwise 2 when nothing was read (a usage error, an input that cannot
 ** be opened or lacks a required column), 3 for an abort, 4 for a sandbox
-** limit, 130 for an interruption.
+** limit, 130, 143 or 129 for an interruption by SIGINT, SIGTERM or
+** SIGHUP.
 */
 static int run_exit_code(const cw_run *r, int status)
 {
@@ -245,7 +256,6 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
     unsigned long long maxinstr = 0;
     size_t maxmem = 0;
     cw_cli_view view = {0, 20};
-    struct sigaction sa, old;
     cw_run *r = NULL;
     cw_err err;
 
@@ -338,6 +348,11 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         code = status == CW_ELIMIT ? EXIT_SANDBOX : EXIT_USAGE;
         goto out;
     }
+    if (checkonly && cw_run_check_files(r) != CW_OK) {
+        fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
+        code = EXIT_USAGE;
+        goto out;
+    }
     if (checkonly) {
         printf("%s: ok\n", recipe);
         code = EXIT_CLEAN;
@@ -364,16 +379,18 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
     cw_run_dryrun(r, dryrun);
     cw_run_strict(r, strict);
     cw_run_on_problem(r, cw_cli_on_problem, &view);
-    the_run = r;
-    /* No SA_RESTART: a read blocked on a pipe returns, so the run sees
-    ** the interruption at once. */
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;
-    sigaction(SIGINT, &sa, &old);
+    /* Files that clash stop the run before anything is written, the
+    ** summary file included. */
+    if ((summary != NULL &&
+         cw_run_reserve(r, summary, "--summary-json") != CW_OK) ||
+        cw_run_check_files(r) != CW_OK) {
+        fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
+        code = EXIT_USAGE;
+        goto out;
+    }
+    cw_cli_catch(stop_run, r);
     status = cw_run_exec(r);
-    sigaction(SIGINT, &old, NULL);
-    the_run = NULL;
+    cw_cli_release();
     cw_cli_more(&view);
     if (status != CW_OK)
         fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));

@@ -343,7 +343,7 @@ static void test_csvwrite_ndjson_escaping(void **state)
 static void test_csvwrite_atomic(void **state)
 {
     const char *dir = mkscratch(), *path = pathof(dir, "out.csv", 0);
-    char name[256];
+    char name[256], want[256];
     cw_writer *w;
 
     (void)state;
@@ -351,8 +351,9 @@ static void test_csvwrite_atomic(void **state)
     assert_int_equal(put2(w, "1", "a"), CW_OK);
     assert_int_equal(access(path, F_OK), -1);
     assert_int_equal(count_entries(dir, name, sizeof name), 1);
-    assert_int_equal(strncmp(name, ".out.csv.", 9), 0);
-    assert_int_equal(strlen(name), 15);
+    snprintf(want, sizeof want, ".out.csv.crosswalk-%ld.", (long)getpid());
+    assert_int_equal(strncmp(name, want, strlen(want)), 0);
+    assert_int_equal(strlen(name), strlen(want) + 6);
     cw__writer_close(w);
     assert_int_equal(count_entries(dir, NULL, 0), 0);
 
@@ -587,6 +588,100 @@ static void test_csvwrite_part_names(void **state)
         cw__writer_close(w);
     }
     assert_int_equal(count_entries(dir, NULL, 0), 0);
+    rmscratch(dir);
+}
+
+/* The names a split output's parts may take, and only those. */
+static void test_csvwrite_is_part(void **state)
+{
+    (void)state;
+    assert_true(cw__writer_is_part("text-001.csv", "text.csv"));
+    assert_true(cw__writer_is_part("text-1000.csv", "text.csv"));
+    assert_true(cw__writer_is_part("data-002", "data"));
+    assert_true(cw__writer_is_part(".hidden-001", ".hidden"));
+    assert_true(cw__writer_is_part("a.tar-003.gz", "a.tar.gz"));
+    assert_false(cw__writer_is_part("text.csv", "text.csv"));
+    assert_false(cw__writer_is_part("text-01.csv", "text.csv"));
+    assert_false(cw__writer_is_part("text-001.ndjson", "text.csv"));
+    assert_false(cw__writer_is_part("text-001-001.csv", "text.csv"));
+    assert_false(cw__writer_is_part("text-00x.csv", "text.csv"));
+    assert_false(cw__writer_is_part("other-001.csv", "text.csv"));
+    assert_false(cw__writer_is_part("data-001.csv", "data"));
+}
+
+/* Only the temp files of processes that no longer exist are swept: not
+** this process's, not a live one's, not other names, not directories. */
+static void test_csvwrite_sweep(void **state)
+{
+    const char *dir = mkscratch();
+    char mine[64], first[64], name[256];
+    cw_writer *w;
+
+    (void)state;
+    assert_int_equal(
+        cw__writer_open(pathof(dir, "out.csv", 0), cols2, 2, NULL, &w, NULL),
+        CW_OK);
+    assert_int_equal(count_entries(dir, name, sizeof name), 1);
+    snprintf(mine, sizeof mine, ".out.csv.crosswalk-%ld.abcdef",
+             (long)getpid());
+    spit(pathof(dir, ".out.csv.crosswalk-99999999.Ab3dEf", 0), "dead\n");
+    spit(pathof(dir, mine, 0), "mine\n");
+    spit(pathof(dir, ".out.csv.crosswalk-1.abcdef", 0), "pid 1\n");
+    spit(pathof(dir, "out.csv.crosswalk-99999999.abcdef", 0), "no dot\n");
+    spit(pathof(dir, ".out.csv.crosswalk-99999999.abc", 0), "short\n");
+    spit(pathof(dir, ".crosswalk-99999999.abcdef", 0), "no name\n");
+    spit(pathof(dir, ".out.csv.crosswalk-9x.abcdef", 0), "no pid\n");
+    assert_int_equal(
+        mkdir(pathof(dir, ".d.crosswalk-99999999.abcdef", 0), 0700), 0);
+    assert_int_equal(count_entries(dir, NULL, 0), 9);
+    assert_int_equal(cw__writer_sweep(dir, first, sizeof first), 1);
+    assert_string_equal(first, ".out.csv.crosswalk-99999999.Ab3dEf");
+    assert_int_equal(count_entries(dir, NULL, 0), 8);
+    assert_int_equal(access(pathof(dir, name, 0), F_OK), 0); /* the open one */
+    assert_int_equal(cw__writer_sweep(dir, first, sizeof first), 0);
+    assert_string_equal(first, "");
+    assert_int_equal(cw__writer_sweep(pathof(dir, "nope", 0), first, 4), 0);
+    assert_int_equal(rmdir(pathof(dir, ".d.crosswalk-99999999.abcdef", 0)), 0);
+    cw__writer_close(w);
+    rmscratch(dir);
+}
+
+/* cw_write_file(): a whole file by rename, replacing a symbolic link
+** rather than writing through it; a failure leaves nothing behind. */
+static void test_csvwrite_write_file(void **state)
+{
+    const char *dir = mkscratch();
+    char link[512], target[512], got[64];
+    struct stat st;
+    cw_err err = {0};
+    mode_t old;
+
+    (void)state;
+    snprintf(target, sizeof target, "%s", pathof(dir, "target.json", 0));
+    snprintf(link, sizeof link, "%s", pathof(dir, "summary.json", 0));
+    spit(target, "target\n");
+    assert_int_equal(symlink("target.json", link), 0);
+    old = umask(027);
+    assert_int_equal(cw_write_file(link, "{}\n", 3, &err), CW_OK);
+    umask(old);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0640); /* 0666 minus the umask */
+    assert_file(link, "{}\n");
+    assert_file(target, "target\n");
+    assert_int_equal(cw_write_file(link, "", 0, NULL), CW_OK);
+    assert_file(link, "");
+    assert_int_equal(count_entries(dir, NULL, 0), 2);
+
+    assert_int_equal(
+        cw_write_file(pathof(dir, "no/such.json", 0), "x", 1, &err), CW_EIO);
+    snprintf(got, sizeof got, "%s", strrchr(err.msg, '/') + 1);
+    assert_string_equal(got, "such.json: No such file or directory");
+    assert_int_equal(mkdir(pathof(dir, "sub", 0), 0700), 0);
+    assert_int_equal(cw_write_file(pathof(dir, "sub", 0), "x", 1, &err),
+                     CW_EIO); /* a directory stands there */
+    assert_int_equal(count_entries(dir, NULL, 0), 3);
+    assert_int_equal(rmdir(pathof(dir, "sub", 0)), 0);
     rmscratch(dir);
 }
 
@@ -972,6 +1067,9 @@ int main(void)
         cmocka_unit_test(test_csvwrite_usage_errors),
         cmocka_unit_test(test_csvwrite_split_bytes),
         cmocka_unit_test(test_csvwrite_part_names),
+        cmocka_unit_test(test_csvwrite_is_part),
+        cmocka_unit_test(test_csvwrite_sweep),
+        cmocka_unit_test(test_csvwrite_write_file),
         cmocka_unit_test(test_csvwrite_split_distinct),
         cmocka_unit_test(test_csvwrite_split_both),
         cmocka_unit_test(test_csvwrite_many_groups),

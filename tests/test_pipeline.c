@@ -741,6 +741,191 @@ static void test_pipeline_interrupt(void **state)
     rmdir_all(dir);
 }
 
+/* Load the recipe 'text', written to 'dir'/clash.lua, into a new run;
+** return the run and the status of cw_run_load() in '*rc'. */
+static cw_run *load_text(const char *dir, const char *text, int *rc)
+{
+    char path[256];
+    cw_run *r = newrun();
+
+    writefile(dir, "clash.lua", text, path, sizeof path);
+    *rc = cw_run_load(r, path);
+    return r;
+}
+
+/* 'msg' must end with 'tail'. */
+static void ends_with(const char *msg, const char *tail)
+{
+    size_t n = strlen(msg), k = strlen(tail);
+
+    if (n < k || strcmp(msg + n - k, tail) != 0)
+        fail_msg("'%s' does not end with '%s'", msg, tail);
+}
+
+/* Output names: clashes among the outputs fail the load; clashes with the
+** rejects file, the database and reserved files fail cw_run_check_files()
+** and cw_run_exec() before anything is read or written. */
+static void test_pipeline_output_names(void **state)
+{
+    static const char head[] = "return { inputs = { m = {} }, outputs = { ";
+    static const struct {
+        const char *outputs, *error;
+    } bad[] = {
+        {"a = { path = 'x.csv', columns = { 'id' } }, "
+         "b = { path = 'x.csv', columns = { 'id' } }",
+         "outputs.a and outputs.b would both write 'x.csv'"},
+        {"a = { path = '..', columns = { 'id' } }",
+         "outputs.a: path '..' is not a file name"},
+        {"a = { path = '.', columns = { 'id' } }",
+         "outputs.a: path '.' is not a file name"},
+        {"a = { path = 'x.csv', columns = { 'id' }, split = { max_bytes = 9 "
+         "} }, b = { path = 'x-001.csv', columns = { 'id' } }",
+         "outputs.b and the parts of outputs.a would both write "
+         "'x-001.csv'"},
+        {"b = { path = 'x-1234.csv', columns = { 'id' } }, a = { path = "
+         "'x.csv', columns = { 'id' }, split = { max_bytes = 9 } }",
+         "outputs.b and the parts of outputs.a would both write "
+         "'x-1234.csv'"},
+    };
+    char dir[200], out[256], in[256], text[1300], want[600];
+    cw_summary s;
+    cw_run *r;
+    int rc;
+
+    (void)state;
+    newdir("names", dir, sizeof dir);
+    for (size_t i = 0; i < N(bad); i++) {
+        snprintf(text, sizeof text, "%s%s } }", head, bad[i].outputs);
+        r = load_text(dir, text, &rc);
+        assert_int_equal(rc, CW_EUSAGE);
+        ends_with(cw_run_errmsg(r), bad[i].error);
+        cw_run_close(r);
+    }
+    /* Splitting without a clash, and x-01.csv is no part name. */
+    snprintf(text, sizeof text,
+             "%sa = { path = 'x.csv', columns = { 'id' }, split = { "
+             "max_bytes = 9 } }, b = { path = 'x-01.csv', columns = { 'id' } "
+             "} } }",
+             head);
+    r = load_text(dir, text, &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_check_files(r), CW_OK);
+    cw_run_close(r);
+
+    /* rejects.csv is the default rejects file; --rejects moves it. */
+    snprintf(text, sizeof text,
+             "%sa = { path = 'rejects.csv', columns = { 'id' } } } }", head);
+    r = load_text(dir, text, &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_check_files(r), CW_EUSAGE);
+    ends_with(cw_run_errmsg(r),
+              "outputs.a and the rejects file would both write 'rejects.csv'");
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    writefile(dir, "m.csv", "id\n1\n", in, sizeof in);
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_EUSAGE);
+    snprintf(want, sizeof want,
+             "outputs.a and the rejects file would both write "
+             "'%s/rejects.csv'",
+             out);
+    ends_with(cw_run_errmsg(r), want);
+    cw_run_summary(r, &s);
+    assert_int_equal(s.read, 0);
+    assert_string_equal(listing(out), "(none)"); /* not even made */
+    cw_run_close(r);
+
+    r = load_text(dir, text, &rc);
+    snprintf(want, sizeof want, "%s/elsewhere.csv", dir);
+    assert_int_equal(cw_run_rejects(r, want), CW_OK);
+    assert_int_equal(cw_run_check_files(r), CW_OK);
+    /* A reserved file: another spelling of the same path clashes. */
+    snprintf(want, sizeof want, "%s/./out/../out/rejects.csv", dir);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_reserve(r, want, "the summary"), CW_OK);
+    assert_int_equal(cw_run_check_files(r), CW_EUSAGE);
+    snprintf(text, sizeof text,
+             "outputs.a and the summary would both write '%s'", want);
+    ends_with(cw_run_errmsg(r), text);
+    cw_run_close(r);
+
+    /* crosswalk.db: the default database, only beside a table output. */
+    snprintf(text, sizeof text,
+             "%sa = { path = 'crosswalk.db', columns = { 'id' } } } }", head);
+    r = load_text(dir, text, &rc);
+    assert_int_equal(cw_run_check_files(r), CW_OK);
+    cw_run_close(r);
+    snprintf(text, sizeof text,
+             "%sa = { path = 'crosswalk.db', columns = { 'id' } }, t = { "
+             "table = 't', columns = { 'id' } } } }",
+             head);
+    r = load_text(dir, text, &rc);
+    assert_int_equal(cw_run_check_files(r), CW_EUSAGE);
+    ends_with(cw_run_errmsg(r),
+              "outputs.a and the database would both write 'crosswalk.db'");
+    snprintf(want, sizeof want, "sqlite:%s/rejects.csv", out);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_database(r, want), CW_OK);
+    assert_int_equal(cw_run_check_files(r), CW_EUSAGE);
+    snprintf(want, sizeof want,
+             "the rejects file and the database would both write "
+             "'%s/rejects.csv'",
+             out);
+    ends_with(cw_run_errmsg(r), want);
+    assert_int_equal(cw_run_database(r, "postgres:dbname=x"), CW_OK);
+    assert_int_equal(cw_run_check_files(r), CW_OK);
+    cw_run_close(r);
+    rmdir_all(dir);
+}
+
+/* A run removes the temp files dead runs left in its output directory,
+** and says so in one warning; a dry run removes nothing. */
+static void test_pipeline_stale_temp(void **state)
+{
+    char dir[200], out[256], in[256], tmp[256];
+    cw_run *r;
+    probs pr = {0};
+
+    (void)state;
+    newdir("stale", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_int_equal(mkdir(out, 0700), 0);
+    writefile(dir, "messages.csv", messages_csv, in, sizeof in);
+    writefile(out, ".out.csv.crosswalk-99999999.Ab3dEf", "half\n", tmp,
+              sizeof tmp);
+    writefile(out, ".rejects.csv.crosswalk-99999998.Ab3dEf", "half\n", tmp,
+              sizeof tmp);
+
+    r = newrun();
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_dryrun(r, 1), CW_OK);
+    cw_run_on_problem(r, on_problem, &pr);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    assert_int_equal(pr.nwarn, 0);
+    cw_run_close(r);
+    assert_string_equal(listing(out), ".out.csv.crosswalk-99999999.Ab3dEf "
+                                      ".rejects.csv.crosswalk-99999998.Ab3dEf");
+
+    r = newrun();
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    pr = (probs){0};
+    cw_run_on_problem(r, on_problem, &pr);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    assert_int_equal(pr.nwarn, 1);
+    assert_non_null(strstr(has_problem(&pr, "0:0:-:W_STALE_TEMP:W: removed 2 "
+                                            "temp files left by crosswalk "
+                                            "processes that no longer exist ("),
+                           ", ...)"));
+    cw_run_close(r);
+    assert_string_equal(listing(out), "out.csv rejects.csv");
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
 /* The n-th allocation fails in cw_run_new: CW_ENOMEM and no run. */
 static void test_pipeline_new_out_of_memory(void **state)
 {
@@ -1023,6 +1208,8 @@ int main(void)
         cmocka_unit_test(test_pipeline_dry_run),
         cmocka_unit_test(test_pipeline_instruction_limit),
         cmocka_unit_test(test_pipeline_interrupt),
+        cmocka_unit_test(test_pipeline_output_names),
+        cmocka_unit_test(test_pipeline_stale_temp),
         cmocka_unit_test(test_pipeline_new_out_of_memory),
         cmocka_unit_test(test_pipeline_run_out_of_memory),
         cmocka_unit_test(test_pipeline_validate_ok),

@@ -1,7 +1,8 @@
 /*
-** commit.c -- the outputs of a recipe run: makes the output directory,
-** opens the files, tables and rejects file, and commits them all or
-** nothing.
+** commit.c -- the outputs of a recipe run: checks that its files are
+** distinct, makes the output directory (removing the temp files of dead
+** runs), opens the files, tables and rejects file, and commits them all
+** or nothing.
 */
 #include "api/runint.h"
 
@@ -9,6 +10,228 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* ==== Checking the names of the run's files ==== */
+
+/* One file a run writes, for the collision checks. */
+typedef struct claim {
+    char *what; /* "outputs.NAME", "the rejects file", ... (owned) */
+    char *path; /* the path as shown (owned) */
+    char *dir;  /* its directory, resolved (owned); "" for the output
+                   directory before one is given */
+    char *base; /* its file name, inside 'path' */
+    int split;  /* 1: its parts have names cw__writer_is_part() knows */
+} claim;
+
+/*
+** The directory 'dir' resolved: "@DEVICE:INODE" when it exists, else its
+** path made absolute with '.' and '..' components taken out, so that two
+** spellings of one directory compare equal.  NULL when out of memory.
+*/
+static char *resolve_dir(const char *dir)
+{
+    char cwd[4096];
+    cw_buf b = {0};
+    const char *p = dir;
+    struct stat st;
+
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (cw__buf_printf(&b, "@%llu:%llu", (unsigned long long)st.st_dev,
+                           (unsigned long long)st.st_ino) != CW_OK)
+            return NULL;
+        return b.p;
+    }
+    if (dir[0] != '/' && getcwd(cwd, sizeof cwd) != NULL &&
+        cw__buf_printf(&b, "%s", strcmp(cwd, "/") == 0 ? "" : cwd) != CW_OK)
+        return NULL;
+    while (*p != '\0') {
+        size_t n = strcspn(p, "/");
+
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            while (b.len > 0 && b.p[--b.len] != '/')
+                ;
+            if (b.p != NULL)
+                b.p[b.len] = '\0';
+        } else if (n > 0 && !(n == 1 && p[0] == '.') &&
+                   cw__buf_printf(&b, "/%.*s", (int)n, p) != CW_OK) {
+            cw__buf_free(&b);
+            return NULL;
+        }
+        p += n + (p[n] == '/');
+    }
+    return b.p != NULL ? b.p : cw__strdup("/");
+}
+
+/* Add the file 'path' ('dir' NULL: resolve its own directory) called
+** 'what' to the 'n' claims at '*c'. */
+static int add_claim(claim **c, size_t *n, const char *what, const char *path,
+                     const char *dir, int split)
+{
+    size_t cap = *n;
+    claim *g = cw__grow(*c, &cap, *n + 1, sizeof *g);
+    claim *k;
+    const char *slash = strrchr(path, '/');
+
+    if (g == NULL)
+        return CW_ENOMEM;
+    *c = g;
+    k = &g[*n];
+    *k = (claim){cw__strdup(what), cw__strdup(path), NULL, NULL, split};
+    (*n)++;
+    if (k->what == NULL || k->path == NULL)
+        return CW_ENOMEM;
+    k->base = slash != NULL ? k->path + (slash - path) + 1 : k->path;
+    if (dir != NULL)
+        k->dir = cw__strdup(dir);
+    else if (slash == NULL)
+        k->dir = resolve_dir(".");
+    else {
+        char *d = cw__strndup(path, slash == path ? 1 : (size_t)(slash - path));
+
+        k->dir = d != NULL ? resolve_dir(d) : NULL;
+        cw__free(d);
+    }
+    return k->dir != NULL ? CW_OK : CW_ENOMEM;
+}
+
+/*
+** Claim the files of the run: its output files, and with 'all' the
+** rejects file, the SQLite database of its tables and the reserved
+** files.  Without an output directory (a recipe being loaded or
+** checked), outputs and the default rejects file and database share the
+** directory "".
+*/
+static int claim_all(cw_run *r, int all, claim **c, size_t *n)
+{
+    const char *dir = r->outdir != NULL ? NULL : "";
+    const char *sep = r->outdir != NULL ? "/" : "";
+    const char *od = r->outdir != NULL ? r->outdir : "";
+    int tables = 0, rc = CW_OK;
+    cw_buf b = {0}, path = {0};
+
+    for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
+        output *o = &r->out[k];
+
+        tables |= o->table != NULL;
+        if (o->path == NULL)
+            continue;
+        b.len = path.len = 0;
+        if (cw__buf_printf(&b, "outputs.%s", o->name) != CW_OK ||
+            cw__buf_printf(&path, "%s%s%s", od, sep, o->path) != CW_OK) {
+            rc = CW_ENOMEM;
+            break;
+        }
+        rc = add_claim(c, n, b.p, path.p, dir,
+                       o->opts.max_bytes > 0 || o->opts.max_distinct > 0);
+    }
+    if (all && rc == CW_OK) {
+        path.len = 0;
+        if (r->rejects != NULL)
+            rc = add_claim(c, n, "the rejects file", r->rejects, NULL, 0);
+        else if (cw__buf_printf(&path, "%s%srejects.csv", od, sep) != CW_OK)
+            rc = CW_ENOMEM;
+        else
+            rc = add_claim(c, n, "the rejects file", path.p, dir, 0);
+    }
+    if (all && tables && rc == CW_OK) {
+        path.len = 0;
+        if (r->database == NULL &&
+            cw__buf_printf(&path, "%s%scrosswalk.db", od, sep) != CW_OK)
+            rc = CW_ENOMEM;
+        else if (r->database == NULL)
+            rc = add_claim(c, n, "the database", path.p, dir, 0);
+        else if (strncmp(r->database, "sqlite:", 7) == 0)
+            rc = add_claim(c, n, "the database", r->database + 7, NULL, 0);
+    }
+    for (size_t i = 0; all && rc == CW_OK && i < r->nreserved; i += 2)
+        rc = add_claim(c, n, r->reserved[i + 1], r->reserved[i], NULL, 0);
+    cw__buf_free(&b);
+    cw__buf_free(&path);
+    return rc;
+}
+
+/* Fail when claim 'a' is not a plain file name or when 'a' and 'b' (NULL
+** for none) may be the same file. */
+static int collide(cw_run *r, const claim *a, const claim *b)
+{
+    if (b == NULL) {
+        if (a->base[0] != '\0' && strcmp(a->base, ".") != 0 &&
+            strcmp(a->base, "..") != 0)
+            return CW_OK;
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s: path '%s' is not a file name", r->recipe,
+                        a->what, a->path);
+    }
+    if (strcmp(a->dir, b->dir) != 0)
+        return CW_OK;
+    if (strcmp(a->base, b->base) == 0)
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s and %s would both write '%s'", r->recipe,
+                        a->what, b->what, b->path);
+    if (a->split && cw__writer_is_part(b->base, a->base))
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s and the parts of %s would both write '%s'",
+                        r->recipe, b->what, a->what, b->path);
+    if (b->split && cw__writer_is_part(a->base, b->base))
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s and the parts of %s would both write '%s'",
+                        r->recipe, a->what, b->what, a->path);
+    return CW_OK;
+}
+
+/*
+** Check that the run's files are distinct (see claim_all() for which):
+** every one a plain file name, no two the same file, no split output's
+** part names taken by another.  Writes nothing.
+*/
+int cw__run_check_names(cw_run *r, int all)
+{
+    claim *c = NULL;
+    size_t n = 0;
+    int rc = claim_all(r, all, &c, &n);
+
+    if (rc != CW_OK)
+        rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && rc == CW_OK; i++) {
+        rc = collide(r, &c[i], NULL);
+        for (size_t j = 0; j < i && rc == CW_OK; j++)
+            rc = collide(r, &c[j], &c[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        cw__free(c[i].what);
+        cw__free(c[i].path);
+        cw__free(c[i].dir);
+    }
+    cw__free(c);
+    return rc;
+}
+
+int cw_run_reserve(cw_run *r, const char *path, const char *what)
+{
+    size_t cap = r->nreserved;
+    char **p = cw__grow(r->reserved, &cap, r->nreserved + 2, sizeof *p);
+
+    if (p == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    r->reserved = p;
+    p[r->nreserved] = cw__strdup(path);
+    p[r->nreserved + 1] = cw__strdup(what);
+    if (p[r->nreserved] == NULL || p[r->nreserved + 1] == NULL) {
+        cw__free(p[r->nreserved]);
+        cw__free(p[r->nreserved + 1]);
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    }
+    r->nreserved += 2;
+    return CW_OK;
+}
+
+int cw_run_check_files(cw_run *r)
+{
+    if (!r->loaded)
+        return cw__fail(&r->err, CW_EUSAGE, "load the recipe first");
+    return cw__run_check_names(r, 1);
+}
 
 /* ==== Opening ==== */
 
@@ -32,17 +255,47 @@ static int mkdirs(const char *dir)
     return 0;
 }
 
-/* Check the output directory, creating it and its parents if missing. */
+/*
+** Report, as a warning, the temp files of dead processes removed from
+** the output directory: 'n' of them, the first called 'first'.
+*/
+static void report_swept(cw_run *r, size_t n, const char *first)
+{
+    char msg[400];
+    cw_problem p = {r->outdir, 0, 0, NULL, "W_STALE_TEMP", msg, 1};
+
+    snprintf(msg, sizeof msg,
+             "removed %zu temp file%s left by %s no longer exist%s (%s%s)", n,
+             n == 1 ? "" : "s",
+             n == 1 ? "a crosswalk process that" : "crosswalk processes that",
+             n == 1 ? "s" : "", first, n > 1 ? ", ..." : "");
+    r->sum.warnings++;
+    if (r->onproblem != NULL)
+        r->onproblem(r->onproblem_ud, &p);
+}
+
+/*
+** Check that the run's files are distinct, then the output directory,
+** creating it and its parents if missing; remove the temp files dead
+** runs left in it (not in a dry run, which writes nothing).
+*/
 int cw__run_outdir(cw_run *r)
 {
     struct stat st;
+    char first[256];
+    size_t n;
+    int rc;
 
     if (r->outdir == NULL)
         return cw__fail(&r->err, CW_EUSAGE, "no output directory given");
+    if ((rc = cw__run_check_names(r, 1)) != CW_OK)
+        return rc;
     if (stat(r->outdir, &st) != 0 && mkdirs(r->outdir) != 0)
         return cw__fail(&r->err, CW_EIO, "%s: %s", r->outdir, strerror(errno));
     if (stat(r->outdir, &st) != 0 || !S_ISDIR(st.st_mode))
         return cw__fail(&r->err, CW_EIO, "%s: not a directory", r->outdir);
+    if (!r->dryrun && (n = cw__writer_sweep(r->outdir, first, sizeof first)))
+        report_swept(r, n, first);
     return CW_OK;
 }
 

@@ -175,6 +175,7 @@ void cw_run_close(cw_run *r)
     cw__lua_close(r->lua);
     cw__layout_free(r->layout);
     freestrs(r->params, r->nparams);
+    freestrs(r->reserved, r->nreserved);
     freestrs(r->rejcols, r->nrejcols);
     freestrs(r->parts, r->nparts);
     cw__free(r->partrows);
@@ -525,6 +526,8 @@ int cw_run_load(cw_run *r, const char *path)
         if (rc != CW_OK)
             return rc;
     }
+    if ((rc = cw__run_check_names(r, 0)) != CW_OK)
+        return rc;
     r->loaded = 1;
     return CW_OK;
 }

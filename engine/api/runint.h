@@ -70,6 +70,8 @@ struct cw_run {
     char *rejects;              /* rejects path (explicit or default) */
     int dryrun;                 /* commit nothing */
     int strict;                 /* a malformed record stops the run */
+    char **reserved;            /* path0, what0, ...: cw_run_reserve() */
+    size_t nreserved;           /* pairs * 2 */
     cw_problem_fn onproblem;    /* problem callback */
     void *onproblem_ud;         /* its argument */
     volatile sig_atomic_t stop; /* set by cw_run_interrupt() */
@@ -98,7 +100,12 @@ struct cw_run {
 
 /* ==== Outputs (commit.c) ==== */
 
-/* Check the output directory, creating it and its parents if missing. */
+/* Check that the run's output files ('all': and its rejects file,
+** database and reserved files) are distinct plain file names. */
+int cw__run_check_names(cw_run *r, int all);
+
+/* Check that the run's files are distinct, then the output directory,
+** creating it if missing and removing the temp files of dead runs. */
 int cw__run_outdir(cw_run *r);
 
 /* Open every declared output: a file in the output directory, or a

@@ -6,8 +6,10 @@
 */
 #include "csv/csvwrite.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 
 #define BUF_SIZE (128u * 1024u) /* write buffer of one open part */
 #define MAX_OPEN 64             /* parts holding a descriptor at once */
+#define TMP_TAG ".crosswalk-"   /* in temp names, before the pid */
 
 /*
 ** A part is one output file.  It is open (a descriptor and a buffer), or
@@ -507,20 +510,27 @@ static int append(cw_writer *w, size_t i, const char *s, size_t n)
 }
 
 /*
+** The extension of the basename 'base': from its last dot, or its end
+** when it has none (a leading dot does not start an extension).
+*/
+static const char *extension(const char *base)
+{
+    const char *dot = strrchr(base, '.');
+
+    return dot == NULL || dot == base ? base + strlen(base) : dot;
+}
+
+/*
 ** Return a newly allocated copy (NULL when out of memory) of the final
 ** path of part 'num' (1-based) among several: "-NNN" inserted before the
-*extension of the
-** basename ("out/text.csv" -> "out/text-001.csv"), or appended when the
-** basename has none (a leading dot does not start an extension).
+** extension of the basename ("out/text.csv" -> "out/text-001.csv").
 */
 static char *part_name(const cw_writer *w, size_t num)
 {
-    const char *dot = strrchr(w->base, '.');
+    const char *dot = extension(w->base);
     size_t stem, len;
     char suffix[32], *s;
 
-    if (dot == NULL || dot == w->base)
-        dot = w->base + strlen(w->base);
     stem = (size_t)(dot - w->path);
     snprintf(suffix, sizeof suffix, "-%03zu", num);
     len = strlen(w->path) + strlen(suffix);
@@ -533,10 +543,20 @@ static char *part_name(const cw_writer *w, size_t num)
     return s;
 }
 
-/*
-** Start a new part: a temp file ".<basename>.XXXXXX" beside the final
-** path, holding the header.  Store its index in '*idx'.
-*/
+/* 1 when the file name 'name' is a part name of the split output 'base':
+** its stem, '-', three digits or more, its extension. */
+int cw__writer_is_part(const char *name, const char *base)
+{
+    const char *ext = extension(base);
+    size_t stem = (size_t)(ext - base), digits = 0;
+
+    if (strncmp(name, base, stem) != 0 || name[stem] != '-')
+        return 0;
+    name += stem + 1;
+    while (name[digits] >= '0' && name[digits] <= '9')
+        digits++;
+    return digits >= 3 && strcmp(name + digits, ext) == 0;
+}
 
 /*
 ** The process's file-creation mask, read from /proc/self/status so that
@@ -560,9 +580,46 @@ static mode_t process_umask(void)
     return (mode_t)(mask & 0777);
 }
 
+/*
+** Create the temp file of the final path 'path' beside it, named
+** ".<basename>.crosswalk-<pid>.XXXXXX" so that a later run can tell the
+** files of a process that died (see cw__writer_sweep()); close-on-exec,
+** mode 0666 minus the umask.  Store its path (owned by the caller) in
+** '*tmp' and return its descriptor, or -1 with errno set and '*tmp' NULL.
+*/
+static int make_temp(const char *path, char **tmp)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash != NULL ? (size_t)(slash + 1 - path) : 0;
+    size_t len = strlen(path) + sizeof TMP_TAG + 32;
+    int fd, e;
+
+    *tmp = cw__alloc(len);
+    if (*tmp == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    snprintf(*tmp, len, "%.*s.%s" TMP_TAG "%ld.XXXXXX", (int)dirlen, path,
+             path + dirlen, (long)getpid());
+    fd = mkstemp(*tmp);
+    if (fd < 0) {
+        e = errno;
+        cw__free(*tmp);
+        *tmp = NULL;
+        errno = e;
+        return -1;
+    }
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    (void)fchmod(fd, 0666 & ~process_umask());
+    return fd;
+}
+
+/*
+** Start a new part: a temp file beside the final path (see make_temp()),
+** holding the header.  Store its index in '*idx'.
+*/
 static int new_part(cw_writer *w, size_t *idx)
 {
-    size_t dirlen = (size_t)(w->base - w->path), baselen = strlen(w->base);
     part p = {.fd = -1};
     part *np;
     int rc;
@@ -574,22 +631,15 @@ static int new_part(cw_writer *w, size_t *idx)
     rc = evict(w);
     if (rc != CW_OK)
         return rc;
-    p.tmp = cw__alloc(dirlen + baselen + 9);
     p.name = part_name(w, w->nparts + 1);
     p.buf = cw__alloc(BUF_SIZE);
-    if (p.tmp == NULL || p.name == NULL || p.buf == NULL)
+    if (p.name == NULL || p.buf == NULL)
         goto nomem;
-    memcpy(p.tmp, w->path, dirlen);
-    p.tmp[dirlen] = '.';
-    memcpy(p.tmp + dirlen + 1, w->base, baselen);
-    memcpy(p.tmp + dirlen + 1 + baselen, ".XXXXXX", 8);
-    p.fd = mkstemp(p.tmp);
+    p.fd = make_temp(w->path, &p.tmp);
     if (p.fd < 0) {
-        rc = werr_io(w, w->path);
+        rc = errno == ENOMEM ? werr_nomem(w) : werr_io(w, w->path);
         goto fail;
     }
-    (void)fcntl(p.fd, F_SETFD, FD_CLOEXEC);
-    (void)fchmod(p.fd, 0666 & ~process_umask());
     w->parts[w->nparts] = p;
     *idx = w->nparts++;
     w->nopen++;
@@ -854,24 +904,28 @@ int cw__writer_write(cw_writer *w, const cw_field *f)
     return CW_OK;
 }
 
-/* Fsync the directory of the output, so that the renames are durable.
-** EINVAL (a file system that cannot sync directories) is not an error. */
-static int sync_dir(cw_writer *w)
+/* Fsync the directory 'dir', so that renames in it are durable: 0, or -1
+** with errno set.  EINVAL (a file system that cannot sync directories)
+** is not an error. */
+static int fsync_dir(const char *dir)
 {
-    int fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r, e;
 
     if (fd < 0)
-        return werr_io(w, w->dir);
+        return -1;
     do {
         r = fsync(fd);
     } while (r != 0 && errno == EINTR);
-    if (r != 0 && errno != EINVAL) {
-        werr_io(w, w->dir);
-        close(fd);
-        return CW_EIO;
-    }
+    e = errno;
     close(fd);
-    return CW_OK;
+    errno = e;
+    return r != 0 && e != EINVAL ? -1 : 0;
+}
+
+/* Fsync the directory of the output. */
+static int sync_dir(cw_writer *w)
+{
+    return fsync_dir(w->dir) == 0 ? CW_OK : werr_io(w, w->dir);
 }
 
 /*
@@ -996,4 +1050,129 @@ void cw__writer_close(cw_writer *w)
     cw__free(w->dir);
     cw__free(w->path);
     cw__free(w);
+}
+
+/* ==== Whole files and stale temp files ==== */
+
+/*
+** Write the 'len' bytes at 'data' to 'path' atomically: a temp file beside
+** it, fsynced, renamed over 'path' (a symbolic link there is replaced, its
+** target left alone), then the directory fsynced.  On failure nothing
+** changes at 'path' and no temp file stays.
+*/
+int cw_write_file(const char *path, const void *data, size_t len, cw_err *err)
+{
+    const char *p = data, *slash = strrchr(path, '/');
+    char *tmp = NULL, *dir;
+    int fd = make_temp(path, &tmp), r;
+
+    if (fd < 0)
+        return cw__fail(err, errno == ENOMEM ? CW_ENOMEM : CW_EIO, "%s: %s",
+                        path, strerror(errno));
+    while (len > 0) {
+        ssize_t k = write(fd, p, len);
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = EIO;
+            goto fail;
+        }
+        p += k;
+        len -= (size_t)k;
+    }
+    do {
+        r = fsync(fd);
+    } while (r != 0 && errno == EINTR);
+    if (r != 0)
+        goto fail;
+    r = close(fd);
+    fd = -1;
+    if ((r != 0 && errno != EINTR) || rename(tmp, path) != 0)
+        goto fail;
+    cw__free(tmp);
+    if (slash == NULL)
+        dir = cw__strdup(".");
+    else
+        dir = cw__strndup(path, slash == path ? 1 : (size_t)(slash - path));
+    if (dir == NULL)
+        return cw__fail(err, CW_ENOMEM, "%s: out of memory", path);
+    r = fsync_dir(dir);
+    cw__free(dir);
+    if (r != 0)
+        return cw__fail(err, CW_EIO, "%s: %s", path, strerror(errno));
+    return CW_OK;
+
+fail:
+    r = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    cw__free(tmp);
+    return cw__fail(err, CW_EIO, "%s: %s", path, strerror(r));
+}
+
+/*
+** The pid in the temp file name 'name' (".NAME.crosswalk-PID.XXXXXX", as
+** make_temp() creates them), or 0 when it is not such a name.
+*/
+static long temp_pid(const char *name)
+{
+    const char *tag = NULL, *p, *q;
+    long pid = 0;
+
+    if (name[0] != '.')
+        return 0;
+    for (p = strstr(name + 1, TMP_TAG); p != NULL; p = strstr(p + 1, TMP_TAG))
+        tag = p;
+    if (tag == NULL || tag == name + 1)
+        return 0;
+    for (q = tag + strlen(TMP_TAG); *q >= '0' && *q <= '9'; q++) {
+        if (pid > 99999999)
+            return 0;
+        pid = pid * 10 + (*q - '0');
+    }
+    if (q == tag + strlen(TMP_TAG) || *q != '.' || strlen(q + 1) != 6)
+        return 0;
+    return pid;
+}
+
+/*
+** Remove the temp files left in 'dir' by processes that no longer exist:
+** regular files named as make_temp() names them whose pid is not this
+** process's and answers kill(pid, 0) with ESRCH.  Returns the number
+** removed (0 when 'dir' cannot be read) and copies the first one's name
+** to 'first' ('cap' bytes; "" when none).
+*/
+size_t cw__writer_sweep(const char *dir, char *first, size_t cap)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat st;
+    cw_buf path = {0};
+    size_t n = 0;
+
+    if (cap > 0)
+        first[0] = '\0';
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        long pid = temp_pid(e->d_name);
+
+        if (pid <= 0 || pid == (long)getpid() ||
+            !(kill((pid_t)pid, 0) == -1 && errno == ESRCH))
+            continue;
+        path.len = 0;
+        if (cw__buf_printf(&path, "%s/%s", dir, e->d_name) != CW_OK)
+            break;
+        if (lstat(path.p, &st) != 0 || !S_ISREG(st.st_mode) ||
+            unlink(path.p) != 0)
+            continue;
+        if (n++ == 0 && cap > 0)
+            snprintf(first, cap, "%s", e->d_name);
+    }
+    closedir(d);
+    cw__buf_free(&path);
+    return n;
 }

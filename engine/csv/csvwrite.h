@@ -66,4 +66,16 @@ const char *cw__writer_errmsg(const cw_writer *w);
 /* Remove uncommitted temp files and free 'w'.  NULL is a no-op. */
 void cw__writer_close(cw_writer *w);
 
+/* 1 when the file name 'name' is one that a part of the split output 'base'
+** may get ("a-001.csv", "a-1000.csv" for "a.csv"), else 0. */
+int cw__writer_is_part(const char *name, const char *base);
+
+/*
+** Temp files are named ".NAME.crosswalk-PID.XXXXXX" after the final name
+** and the process writing them.  Remove those left in 'dir' by processes
+** that no longer exist; return how many, the first one's name copied to
+** 'first' ('cap' bytes).
+*/
+size_t cw__writer_sweep(const char *dir, char *first, size_t cap);
+
 #endif /* CW_CSVWRITE_H */

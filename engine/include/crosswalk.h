@@ -179,9 +179,30 @@ int cw_run_strict(cw_run *r, int on);
 void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud);
 
 /*
+** A file the caller writes itself (a summary file, ...), called 'what' in
+** messages ("--summary-json"): no output, rejects file or database of the
+** run may be it.  After cw_run_load() and before cw_run_exec().
+*/
+int cw_run_reserve(cw_run *r, const char *path, const char *what);
+
+/*
+** Check, writing nothing, that the run's files are distinct: each output
+** path a plain file name (not "." or ".."), no two outputs the same file
+** or a part name ("a-001.csv") of a split one, and none of them the
+** rejects file, the SQLite database of its tables or a reserved file, nor
+** those each other.  Returns CW_OK or CW_EUSAGE naming both files.
+** cw_run_load() checks the outputs among themselves; cw_run_exec() does
+** all of this before it writes anything.
+*/
+int cw_run_check_files(cw_run *r);
+
+/*
 ** Execute the run.  Returns CW_OK when every record read was accounted
 ** for and the outputs were committed (rejects may exist: see the
 ** summary), or a negative status, outputs then rolled back.  Call once.
+** Temp files are named ".NAME.crosswalk-PID.XXXXXX"; those that dead
+** processes left in the output directory are removed first, reported as
+** one W_STALE_TEMP warning (not in a dry run).
 */
 int cw_run_exec(cw_run *r);
 
@@ -253,6 +274,14 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
 */
 int cw_convert(const char *in, const char *out, unsigned long long *rows,
                cw_err *err);
+
+/*
+** Write the 'len' bytes at 'data' to the file 'path' atomically: a temp
+** file beside it, fsynced and renamed over it.  A symbolic link at 'path'
+** is replaced by the file, its target left alone.  On failure 'path' is
+** unchanged and no temp file stays.
+*/
+int cw_write_file(const char *path, const void *data, size_t len, cw_err *err);
 
 /* ==== Load (engine/load.c) ==== */
 

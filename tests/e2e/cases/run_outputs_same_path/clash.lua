@@ -1,0 +1,8 @@
+-- clash.lua: two outputs with one path.
+return {
+  inputs = { people = {} },
+  outputs = {
+    ids = { path = "people.csv", columns = { "id" } },
+    names = { path = "people.csv", columns = { "name" } },
+  },
+}

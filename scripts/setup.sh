@@ -16,8 +16,8 @@ PACKAGES=(
     postgresql        # throwaway test server (scripts/pg.sh)
     postgresql-contrib
     libcmocka-dev     # unit tests
-    clang             # second compiler
-    libclang-rt-14-dev # clang's sanitizer runtimes
+    clang             # second compiler; scripts/fuzz.sh builds with it
+    libclang-rt-14-dev # clang's sanitizer runtimes and libFuzzer (scripts/fuzz.sh)
     clang-format      # format check in scripts/test.sh
     tzdata            # IANA time zones for the date rule
     python3           # bench/gen.py, bench/peer_python.py

@@ -2,9 +2,12 @@
 # scripts/test.sh: the one command that runs every test. Installs what is
 # missing, builds the release (build/) and sanitizer (build-asan/) builds,
 # runs every ctest test in build/ (labels unit, recipe, e2e, db, install,
-# lint: tests/CMakeLists.txt), the unit tests again in build-asan/ under
-# ASan and UBSan, then the clang-format check. Stops at the first failing
-# stage and names it.
+# lint: tests/CMakeLists.txt; fuzz-regress: tests/fuzz/CMakeLists.txt),
+# the unit tests and the fuzz regression inputs again in build-asan/
+# under ASan and UBSan, the clang-format check, then every fuzz target
+# for CW_FUZZ_SECONDS (default 60) seconds with scripts/fuzz.sh (clang
+# and libFuzzer, in build-fuzz/). Stops at the first failing stage and
+# names it.
 #
 # The database tests start a throwaway PostgreSQL server each
 # (scripts/pg.sh, in a temp directory) and fail when they cannot; with
@@ -12,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LABELS=(unit recipe e2e db install lint)
+LABELS=(unit recipe e2e db install lint fuzz-regress)
 PASSED=0
 SUMMARY=()
 
@@ -111,11 +114,23 @@ stage "build release (build/)" scripts/build.sh release
 stage "build sanitize (build-asan/)" scripts/build.sh sanitize
 
 ctest_stage "release (ctest in build/)" build "${LABELS[@]}"
-ctest_stage "sanitize (ctest -L unit in build-asan/)" build-asan unit -- \
+ctest_stage "sanitize (ctest -L 'unit|fuzz-regress' in build-asan/)" \
+    build-asan unit fuzz-regress -- \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 stage "format (clang-format --dry-run --Werror)" format_check
+
+# fuzz_stage: every fuzz target for CW_FUZZ_SECONDS seconds; each target
+# that finds nothing counts as one passed test.
+fuzz_stage() {
+    local secs=${CW_FUZZ_SECONDS:-60} n
+    scripts/fuzz.sh "$secs" || return 1
+    n=$(find tests/fuzz -maxdepth 1 -name 'fuzz_*.c' | wc -l)
+    PASSED=$((PASSED + n))
+    SUMMARY+=("fuzz: $n targets, ${secs}s each")
+}
+stage "fuzz (scripts/fuzz.sh, ${CW_FUZZ_SECONDS:-60}s per target)" fuzz_stage
 
 echo
 summary=$(printf '%s; ' "${SUMMARY[@]}")

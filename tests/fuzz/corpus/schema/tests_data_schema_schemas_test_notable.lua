@@ -1,0 +1,2 @@
+-- A schema file that returns a string instead of a table.
+return "organizer/text_interactions"

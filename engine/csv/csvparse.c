@@ -363,6 +363,23 @@ static int malformed(cw_csv *r, enum bad what)
 }
 
 /*
+** An open field of 'have' bytes ending or found malformed (a quoted
+** field's value, or an unquoted field's bytes before its stray quote):
+** when that is already more than the field may hold, the field is too
+** large, as the end of the input slice would have found had it come
+** first, so that where the reads end never changes the answer (a quoted
+** field is always the one with the hint about a missing closing quote).
+** 1 then (pending), else 0.
+*/
+static int overcap(cw_csv *r, size_t have, int bare)
+{
+    if (have <= r->o.max_field + (size_t)bare)
+        return 0;
+    pend(r, bare ? P_TOOBIG : P_TOOBIGQ, open_field_line(r), r->cur.nf + 1);
+    return 1;
+}
+
+/*
 ** Replace the first 'm' saved bytes of the open quoted field (its value)
 ** with the field as it was written: an opening quote, the value with
 ** every quote doubled, and a closing quote when 'close'.  The bytes
@@ -420,6 +437,8 @@ static const unsigned char *after(cw_csv *r, const unsigned char *s, size_t len,
     char *copy = NULL;
     int c;
 
+    if (overcap(r, r->elen + (p > *run ? (size_t)(p - 1 - *run) : 0), 0))
+        return p;
     if (!r->o.resync) {
         malformed(r, B_AFTER); /* pending */
         return p;
@@ -530,7 +549,8 @@ static void feed(cw_csv *r, const char *s, size_t len)
             if (p == e)
                 continue;
             if (*p == quote) {
-                if (!lenient && malformed(r, B_STRAY) != 0)
+                if (!lenient && (overcap(r, r->elen + (size_t)(p - run), 1) ||
+                                 malformed(r, B_STRAY) != 0))
                     continue;
                 p++; /* data, or the rest of a malformed record */
                 continue;
@@ -561,6 +581,9 @@ static void feed(cw_csv *r, const char *s, size_t len)
         case S_QUOTE: /* after a quote in a quoted field, at p - 1 unless
                          it ended the previous input (then p == run) */
             if (*p == delim || *p == '\r' || *p == '\n') {
+                if (overcap(r, r->elen + (p > run ? (size_t)(p - 1 - run) : 0),
+                            0))
+                    continue;
                 end_at(r, run, p > run ? (size_t)(p - 1 - run) : 0, *p);
                 p++;
                 continue;
@@ -642,6 +665,8 @@ static void finish(cw_csv *r)
         pend(r, P_UNTERM, open_field_line(r), r->cur.nf + 1);
         return;
     }
+    if (r->st == S_QUOTE && overcap(r, r->elen, 0))
+        return;
     end_field(r, (const unsigned char *)"", 0);
     on_record(r, -1);
 }

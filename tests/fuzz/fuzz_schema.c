@@ -65,7 +65,7 @@ static void use(const cw_schema *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_file("schema.lua", data, size);
-    cw_lua_limits lim = {INSTRUCTIONS, MEMORY};
+    cw_lua_limits lim = {INSTRUCTIONS, MEMORY, 0};
     cw_lua *x = NULL;
     cw_node *n = NULL;
     cw_schema *s = NULL;

@@ -39,6 +39,16 @@ dict() {
     esac
 }
 
+# treefiles TARGET: the files of the tree that seed TARGET (tests/fuzz/treefiles/).
+treefiles() {
+    local pat
+    [ -f tests/fuzz/treefiles/"$1" ] || return 0
+    while read -r pat; do
+        case "$pat" in '' | '#'*) continue ;; esac
+        compgen -G "$pat" || true
+    done <tests/fuzz/treefiles/"$1"
+}
+
 seconds=${1:-60}
 [ "$#" -eq 0 ] || shift
 case "$seconds" in
@@ -72,7 +82,11 @@ failed=()
 for t in "${targets[@]}"; do
     work=$out/$t
     mkdir -p "$work/corpus" "$work/found" "$work/tmp"
-    cp tests/fuzz/corpus/"$t"/* "$work/corpus/"
+    find tests/fuzz/corpus/"$t" -maxdepth 1 -type f ! -name '.*' \
+        -exec cp {} "$work/corpus/" \;
+    for f in $(treefiles "$t"); do
+        cp "$f" "$work/corpus/seed_${f//\//_}"
+    done
     find tests/fuzz/regress/"$t" -maxdepth 1 -type f ! -name '.*' \
         -exec cp {} "$work/corpus/" \;
     args=(-max_total_time="$seconds" -max_len="$(maxlen "$t")" -timeout=20

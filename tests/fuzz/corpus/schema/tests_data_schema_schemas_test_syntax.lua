@@ -1,5 +1,0 @@
--- A schema file with a syntax error on line 4.
-return {
-  name = "test/syntax",
-  columns = { { name = "x" }
-}

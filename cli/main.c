@@ -1,15 +1,12 @@
 /*
-** main.c -- the crosswalk command line: finds the home directory and
-** dispatches to the command files (cli.h).  Nothing else.
+** main.c -- the crosswalk command line: dispatches to the command files
+** (cli.h).  Nothing else: the library finds the home directory.
 */
 #include "cli.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static const char usage_main[] =
     "usage: crosswalk COMMAND [OPTIONS]\n"
@@ -39,44 +36,6 @@ static const char usage_main[] =
     "\n"
     "environment: CROSSWALK_HOME names the directory holding schemas/ and\n"
     "lua/ (default: found next to the executable).\n";
-
-static int isdir(const char *p)
-{
-    struct stat st;
-
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/*
-** Find the directory holding schemas/ and lua/: $CROSSWALK_HOME, else
-** the executable's directory or one of its parents (a build tree), else
-** the installed data directory.
-*/
-static const char *find_home(void)
-{
-    static char home[PATH_MAX];
-    const char *env = getenv("CROSSWALK_HOME");
-    char probe[PATH_MAX + 16];
-    ssize_t n;
-
-    if (env != NULL && env[0] != '\0')
-        return env;
-    n = readlink("/proc/self/exe", home, sizeof home - 1);
-    if (n > 0) {
-        home[n] = '\0';
-        for (int up = 0; up < 3; up++) {
-            char *slash = strrchr(home, '/');
-
-            if (slash == NULL)
-                break;
-            *slash = '\0';
-            snprintf(probe, sizeof probe, "%s/schemas", home);
-            if (isdir(probe))
-                return home;
-        }
-    }
-    return CW_DATADIR;
-}
 
 /* The commands, by name. */
 static const struct command {
@@ -109,6 +68,9 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].run(argc - 2, argv + 2, find_home());
+            /* no home: the library's own (crosswalk.h, cw_run_home):
+            ** $CROSSWALK_HOME, else the tree this program was built from
+            ** when run from its build directory, else the installed one */
+            return commands[i].run(argc - 2, argv + 2, NULL);
     return cw_cli_usage(usage_main, "unknown command '%s'", cmd);
 }

@@ -388,8 +388,8 @@ static void test_pipeline_recipe_errors(void **state)
         cw_err err = {0};
 
         assert_int_equal(cw_run_new(&r, &err), CW_OK);
-        assert_int_equal(cw_run_load(r, recipe("simple.lua")), CW_EUSAGE);
-        assert_string_equal(cw_run_errmsg(r), "no home directory set");
+        /* no home set: the library finds one (here the source tree) */
+        assert_int_equal(cw_run_load(r, recipe("simple.lua")), CW_OK);
         cw_run_close(r);
     }
 

@@ -4,6 +4,7 @@
 ** which schema its header matches; and the schemas themselves, listed and
 ** described.  Owns copies of everything it reports; borrows nothing.
 */
+#include "api/home.h"
 #include "core/cw.h"
 
 #include "core/node.h"
@@ -664,6 +665,8 @@ int cw_inspect(const char *home, const char *path, cw_inspection **out,
     int rc;
 
     *out = NULL;
+    if (home == NULL)
+        home = cw__home();
     x = cw__alloc(sizeof *x);
     if (x == NULL)
         return cw__fail(err, CW_ENOMEM, "%s: out of memory", path);
@@ -854,6 +857,8 @@ int cw_schemaset_open(const char *home, const char *name, cw_schemaset **out,
     int rc = CW_OK;
 
     *out = NULL;
+    if (home == NULL)
+        home = cw__home();
     set = cw__alloc(sizeof *set);
     if (set == NULL)
         return cw__fail(err, CW_ENOMEM, "out of memory");

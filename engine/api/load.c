@@ -7,6 +7,7 @@
 */
 #include "crosswalk.h"
 
+#include "api/home.h"
 #include "core/msg.h"
 #include "csv/csvwrite.h"
 #include "io/sink.h"
@@ -134,6 +135,11 @@ static int addstr(cw_load *l, char ***v, size_t *n, const char *s)
 
 int cw_load_home(cw_load *l, const char *dir)
 {
+    if (dir == NULL) {
+        cw__free(l->home);
+        l->home = NULL;
+        return CW_OK;
+    }
     return setstr(l, &l->home, dir, strlen(dir));
 }
 
@@ -874,11 +880,16 @@ int cw_load_exec(cw_load *l)
     if (l->executed)
         return cw__fail(&l->err, CW_EUSAGE, "a load executes once");
     l->executed = 1;
-    if (l->home == NULL || l->target == NULL || l->npaths == 0)
+    if (l->target == NULL || l->npaths == 0)
         return cw__fail(&l->err, CW_EUSAGE, "%s",
-                        l->npaths == 0      ? "no file to load"
-                        : l->target == NULL ? "no target given (--into)"
-                                            : "no home directory");
+                        l->npaths == 0 ? "no file to load"
+                                       : "no target given (--into)");
+    if (l->home == NULL) {
+        const char *home = cw__home();
+
+        if ((rc = setstr(l, &l->home, home, strlen(home))) != CW_OK)
+            return rc;
+    }
     rc = plan(l);
     if (rc == CW_OK)
         rc = open_sinks(l);

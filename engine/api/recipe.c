@@ -4,6 +4,8 @@
 */
 #include "api/runint.h"
 
+#include "api/home.h"
+
 #include "core/check.h"
 
 #include <stdio.h>
@@ -62,6 +64,11 @@ int cw_run_param(cw_run *r, const char *key, const char *value)
 
 int cw_run_home(cw_run *r, const char *dir)
 {
+    if (dir == NULL) {
+        cw__free(r->home);
+        r->home = NULL;
+        return CW_OK;
+    }
     return setstr(r, &r->home, dir);
 }
 
@@ -476,8 +483,8 @@ int cw_run_load(cw_run *r, const char *path)
 
     if (r->loaded || r->recipe != NULL)
         return cw__fail(&r->err, CW_EUSAGE, "a run loads one recipe");
-    if (r->home == NULL)
-        return cw__fail(&r->err, CW_EUSAGE, "no home directory set");
+    if (r->home == NULL && (rc = setstr(r, &r->home, cw__home())) != CW_OK)
+        return rc;
     if ((rc = setstr(r, &r->recipe, path)) != CW_OK)
         return rc;
     if (cw__buf_printf(&luadir, "%s/lua", r->home) != CW_OK)

@@ -7,6 +7,8 @@
 */
 #include "crosswalk.h"
 
+#include "api/home.h"
+
 #include "csv/csvread.h"
 #include "values/formula.h"
 #include "values/schema.h"
@@ -212,7 +214,7 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
     int rc;
 
     *nerrors = 0;
-    rc = cw__schema_load(home, name, &s, err);
+    rc = cw__schema_load(home != NULL ? home : cw__home(), name, &s, err);
     if (rc != CW_OK)
         return rc;
     /* A malformed record is reported and checking goes on, unless strict. */

@@ -110,6 +110,23 @@ typedef struct cw_problem {
 
 typedef void (*cw_problem_fn)(void *ud, const cw_problem *p);
 
+/*
+** The home: the directory holding schemas/ and lua/.  Setting one is
+** optional: a run or load with no home set (or set to NULL), and
+** cw_validate(), cw_inspect() and cw_schemaset_open() given a NULL 'home',
+** use the default home, the first of:
+**   1. $CROSSWALK_HOME, when set and not empty;
+**   2. PREFIX/share/crosswalk, when it holds schemas/, PREFIX being the
+**      directory of the file holding the library's code, or one of its
+**      three parents: libcrosswalk.so in PREFIX/lib (or lib/ARCH), a
+**      program in PREFIX/bin linking libcrosswalk.a, a Lua module in
+**      PREFIX/lib/lua/5.4.  An installed tree can thus be moved;
+**   3. the source tree, when that file is in the build tree it came from;
+**   4. the data directory chosen when the library was configured
+**      (DATADIR/crosswalk, /usr/local/share/crosswalk by default).
+** Steps 2 to 4 are looked up once per process.
+*/
+
 /* ==== Runs: load a recipe, bind inputs and outputs, execute ==== */
 
 typedef struct cw_run cw_run; /* one recipe run (opaque) */
@@ -123,7 +140,8 @@ int cw_run_new(cw_run **out, cw_err *err);
 /*
 ** Configuration, all before cw_run_load().  Strings are copied.
 **   cw_run_param:     a recipe parameter, as from --set KEY=VALUE.
-**   cw_run_home:      the directory holding schemas/ and lua/ (required).
+**   cw_run_home:      the directory holding schemas/ and lua/ (NULL, or
+**                     not called: the default home, above).
 **   cw_run_limits:    sandbox limits: Lua instructions per recipe call
 **                     (0 = default, 50 million) and Lua memory in bytes
 **                     (0 = default, 64 MiB).
@@ -302,7 +320,8 @@ int cw_load_new(cw_load **out, cw_err *err);
 /*
 ** Configuration, all before cw_load_exec().  Strings are copied; each
 ** returns CW_OK, CW_ENOMEM or CW_EUSAGE (a bad value; see the message).
-**   cw_load_home:    the directory holding schemas/ (required).
+**   cw_load_home:    the directory holding schemas/ (NULL, or not
+**                    called: the default home, above).
 **   cw_load_into:    the target: "sqlite:PATH" or "postgres:CONNINFO",
 **                    optionally followed by "#TABLE" (required).
 **   cw_load_file:    add an input: a CSV path ("-" is standard input) or

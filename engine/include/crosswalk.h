@@ -4,6 +4,12 @@
 ** The library never prints, exits or aborts: every function returns a
 ** status and keeps a message on its handle (or in a caller's cw_err).
 **
+** Handles: each opaque handle type has one prefix for its functions
+** (cw_run_, cw_load_, cw_inspect_ for a cw_inspection, cw_schemaset_).
+** cw_X_new() creates one, stores it in '*out' (NULL there on failure) and
+** returns CW_OK or a negative status; cw_X_free() frees it and all it
+** owns, a NULL handle being a harmless no-op.
+**
 ** Threads: a handle is used by one thread at a time.  While a run reads a
 ** regular CSV file, the engine parses it one batch ahead in a thread of
 ** its own, with every signal blocked, joined before the call that reads
@@ -242,7 +248,7 @@ const char *cw_run_output(const cw_run *r, size_t i, unsigned long long *rows);
 const char *cw_run_errmsg(const cw_run *r);
 
 /* Free 'r' and everything it owns.  Passing NULL is a harmless no-op. */
-void cw_run_close(cw_run *r);
+void cw_run_free(cw_run *r);
 
 /* ==== One-shot tools ==== */
 
@@ -378,7 +384,7 @@ int cw_load_info(const cw_load *l, size_t i, cw_loadinfo *out);
 const char *cw_load_errmsg(const cw_load *l);
 
 /* Free 'l' (rolling back anything not committed).  NULL is a no-op. */
-void cw_load_close(cw_load *l);
+void cw_load_free(cw_load *l);
 
 /* ==== End load ==== */
 
@@ -404,8 +410,8 @@ typedef struct cw_inspection cw_inspection; /* one inspected file (opaque) */
 ** holds no schemas directory, CW_ELIMIT, CW_ENOMEM.  On failure '*out' is
 ** NULL and 'err' (when not NULL) says why.
 */
-int cw_inspect(const char *home, const char *path, cw_inspection **out,
-               cw_err *err);
+int cw_inspect_new(const char *home, const char *path, cw_inspection **out,
+                   cw_err *err);
 
 /* The findings.  Strings are owned by the inspection (static for the
 ** constant ones); NULL where noted. */
@@ -482,8 +488,8 @@ typedef struct cw_schemaset cw_schemaset; /* loaded schemas (opaque) */
 ** Returns CW_OK, CW_EUSAGE (an unknown or broken 'name', or no schemas
 ** directory; the message says which), CW_ELUA, CW_ENOMEM.
 */
-int cw_schemaset_open(const char *home, const char *name, cw_schemaset **out,
-                      cw_err *err);
+int cw_schemaset_new(const char *home, const char *name, cw_schemaset **out,
+                     cw_err *err);
 
 /* Number of schemas in 's'. */
 size_t cw_schemaset_count(const cw_schemaset *s);
@@ -530,9 +536,22 @@ int cw_schemaset_column(const cw_schemaset *s, size_t i, size_t c,
                         cw_columninfo *out);
 
 /* Free 's'.  NULL is a harmless no-op. */
-void cw_schemaset_close(cw_schemaset *s);
+void cw_schemaset_free(cw_schemaset *s);
 
 /* ==== End inspect ==== */
+
+/*
+** ==== Deprecated names, removed in 0.2 ====
+** The names of the create and free functions before the rule above
+** (docs/decisions.md, "One name pattern for creating and freeing"), kept
+** for one release: each is the function on its right.
+*/
+#define cw_run_close cw_run_free
+#define cw_load_close cw_load_free
+#define cw_inspect cw_inspect_new
+#define cw_schemaset_open cw_schemaset_new
+#define cw_schemaset_close cw_schemaset_free
+/* ==== End deprecated names ==== */
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,9 @@
 /*
 ** test_header.c -- unit tests for what crosswalk.h promises as a whole:
-** every free function takes NULL, and the deprecated names of the create
-** and free functions still compile and call the functions they became
-** (one call each).
+** the version macros agree with cw_version() and the project's version
+** (CW_VERSION, from CMake), every free function takes NULL, and the
+** deprecated names of the create and free functions still compile and
+** call the functions they became (one call each).
 */
 #include <setjmp.h> /* cmocka.h needs these four first */
 #include <stdarg.h>
@@ -16,6 +17,33 @@
 #include "crosswalk.h"
 
 #include <stdio.h>
+
+#ifndef CW_VERSION
+#error "CW_VERSION (the project's version) is not defined"
+#endif
+
+/* The macros work in #if, where a program tests them. */
+#if !(CW_VERSION_NUMBER >= 100)
+#error "CW_VERSION_NUMBER is not a number the preprocessor can compare"
+#endif
+
+static void test_header_version_is_the_project_version(void **state)
+{
+    int major = -1, minor = -1, patch = -1;
+    char built[32];
+
+    (void)state;
+    assert_string_equal(CW_VERSION_STRING, CW_VERSION);
+    assert_string_equal(cw_version(), CW_VERSION_STRING);
+    assert_int_equal(sscanf(CW_VERSION, "%d.%d.%d", &major, &minor, &patch), 3);
+    assert_int_equal(CW_VERSION_MAJOR, major);
+    assert_int_equal(CW_VERSION_MINOR, minor);
+    assert_int_equal(CW_VERSION_PATCH, patch);
+    assert_int_equal(CW_VERSION_NUMBER, major * 10000 + minor * 100 + patch);
+    snprintf(built, sizeof built, "%d.%d.%d", CW_VERSION_MAJOR,
+             CW_VERSION_MINOR, CW_VERSION_PATCH);
+    assert_string_equal(built, CW_VERSION_STRING);
+}
 
 static void test_header_free_takes_null(void **state)
 {
@@ -60,6 +88,7 @@ static void test_header_deprecated_names_still_work(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_header_version_is_the_project_version),
         cmocka_unit_test(test_header_free_takes_null),
         cmocka_unit_test(test_header_deprecated_names_still_work),
     };

@@ -22,6 +22,19 @@
 
 #include <stddef.h>
 
+/*
+** The version of this header.  cw_version() is the version of the library
+** linked, the same in a build of this project (a unit test checks both
+** against the project's version); a program can compare the two.
+** CW_VERSION_NUMBER is MAJOR * 10000 + MINOR * 100 + PATCH, for #if.
+*/
+#define CW_VERSION_MAJOR 0
+#define CW_VERSION_MINOR 1
+#define CW_VERSION_PATCH 0
+#define CW_VERSION_STRING "0.1.0"
+#define CW_VERSION_NUMBER                                                      \
+    (CW_VERSION_MAJOR * 10000 + CW_VERSION_MINOR * 100 + CW_VERSION_PATCH)
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -1,7 +1,7 @@
 /*
 ** inspect.c -- 'crosswalk inspect', 'crosswalk schemas' and 'crosswalk
 ** schema show': argument parsing, printing and exit codes over
-** cw_inspect() and cw_schemaset_* (engine/api/inspect.c).
+** cw_inspect_new() and cw_schemaset_* (engine/api/inspect.c).
 */
 #include "cli.h"
 
@@ -307,7 +307,7 @@ int cw_cli_inspect(int argc, char **argv, const char *home)
     }
     if (file == NULL)
         return cw_cli_misuse("inspect", "no FILE given", "");
-    rc = cw_inspect(home, file, &x, &err);
+    rc = cw_inspect_new(home, file, &x, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return exit_for(rc);
@@ -334,7 +334,7 @@ int cw_cli_schemas(int argc, char **argv, const char *home)
     }
     if (argc > 0)
         return cw_cli_misuse("schemas", "unexpected argument ", argv[0]);
-    rc = cw_schemaset_open(home, NULL, &set, &err);
+    rc = cw_schemaset_new(home, NULL, &set, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return exit_for(rc);
@@ -362,7 +362,7 @@ int cw_cli_schemas(int argc, char **argv, const char *home)
         printf("%-*s  %*zu  %s\n", (int)wname, in.name, (int)wcount,
                in.ncolumns, in.title);
     }
-    cw_schemaset_close(set);
+    cw_schemaset_free(set);
     return broken;
 }
 
@@ -466,12 +466,12 @@ int cw_cli_schema(int argc, char **argv, const char *home)
         return cw_cli_misuse("schema", "no NAME given", "");
     if (argc > 2)
         return cw_cli_misuse("schema", "one NAME at a time; extra: ", argv[2]);
-    rc = cw_schemaset_open(home, argv[1], &set, &err);
+    rc = cw_schemaset_new(home, argv[1], &set, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return exit_for(rc);
     }
     print_schema(set);
-    cw_schemaset_close(set);
+    cw_schemaset_free(set);
     return 0;
 }

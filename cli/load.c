@@ -117,7 +117,7 @@ int cw_cli_load(int argc, char **argv, const char *home)
             if (strcmp(a, takes[k]) == 0)
                 break;
         if (takes[k] != NULL && val == NULL) {
-            cw_load_close(l);
+            cw_load_free(l);
             return cw_cli_misuse("load", a, " needs a value");
         }
         if (takes[k] == NULL && strcmp(a, "--strict") == 0) {
@@ -125,7 +125,7 @@ int cw_cli_load(int argc, char **argv, const char *home)
             continue;
         }
         if (takes[k] == NULL && a[0] == '-' && a[1] != '\0') {
-            cw_load_close(l);
+            cw_load_free(l);
             return cw_cli_misuse("load", "unknown option ", a);
         }
         if (takes[k] == NULL) {
@@ -151,11 +151,11 @@ int cw_cli_load(int argc, char **argv, const char *home)
     }
     if (status != CW_OK) {
         code = cw_cli_misuse("load", cw_load_errmsg(l), "");
-        cw_load_close(l);
+        cw_load_free(l);
         return code;
     }
     if (nfiles == 0 || !into) {
-        cw_load_close(l);
+        cw_load_free(l);
         return cw_cli_misuse(
             "load", nfiles == 0 ? "no file given" : "no --into TARGET given",
             "");
@@ -179,6 +179,6 @@ int cw_cli_load(int argc, char **argv, const char *home)
         code = EXIT_USAGE;
     else
         code = EXIT_ABORTED;
-    cw_load_close(l);
+    cw_load_free(l);
     return code;
 }

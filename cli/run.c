@@ -269,7 +269,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
     }
     inputs = calloc((size_t)argc + 1, sizeof *inputs);
     if (inputs == NULL) {
-        cw_run_close(r);
+        cw_run_free(r);
         return EXIT_ABORTED;
     }
     for (int i = 0; i < argc; i++) {
@@ -406,7 +406,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         print_summary(r, status, dryrun);
 out:
     free(inputs);
-    cw_run_close(r);
+    cw_run_free(r);
     return code;
 }
 

@@ -301,7 +301,7 @@ static int run_case(const char *home, const char *recipe, const char *cdir,
     ok = 1;
 done:
     freelist(names, nnames);
-    cw_run_close(r);
+    cw_run_free(r);
     rmtree(outdir);
     return ok;
 }

@@ -1,5 +1,5 @@
 /*
-** test_inspect.c -- unit tests for cw_inspect() and the schema sets:
+** test_inspect.c -- unit tests for cw_inspect_new() and the schema sets:
 ** every shipped sample recognised as exactly its schema, the diff of a
 ** near miss, no match, dialect and encoding sniffing (delimiters, quotes,
 ** BOM, line endings, UTF-16/32 refused, invalid UTF-8 with its line, reads
@@ -90,7 +90,7 @@ static cw_inspection *inspect(const char *path, cw_inspectinfo *info)
 {
     cw_inspection *x = NULL;
     cw_err err = {0, ""};
-    int rc = cw_inspect(root(), path, &x, &err);
+    int rc = cw_inspect_new(root(), path, &x, &err);
 
     if (rc != CW_OK)
         fail_msg("%s: %s", path, err.msg);
@@ -153,10 +153,10 @@ static void test_inspect_samples_exact(void **state)
         n++;
     }
     closedir(d);
-    assert_int_equal(cw_schemaset_open(root(), NULL, &set, NULL), CW_OK);
+    assert_int_equal(cw_schemaset_new(root(), NULL, &set, NULL), CW_OK);
     assert_int_equal(n, cw_schemaset_count(set));
     assert_true(n >= 24);
-    cw_schemaset_close(set);
+    cw_schemaset_free(set);
 }
 
 /* The community export and the profile import know the same ten columns
@@ -192,9 +192,10 @@ static void test_inspect_tie_name(void **state)
     cw_inspection *x;
 
     (void)state;
-    assert_int_equal(
-        cw_inspect(demo_home(), src("tests/data/inspect/people.csv"), &x, NULL),
-        CW_OK);
+    assert_int_equal(cw_inspect_new(demo_home(),
+                                    src("tests/data/inspect/people.csv"), &x,
+                                    NULL),
+                     CW_OK);
     cw_inspect_info(x, &in);
     assert_string_equal(in.schema, "demo/people");
     assert_string_equal(in.title, "Demo people");
@@ -460,8 +461,9 @@ static void test_inspect_utf16_refused(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(
-            cw_inspect(root(), put("wide.csv", cases[i].bytes, cases[i].len),
-                       &x, &err),
+            cw_inspect_new(root(),
+                           put("wide.csv", cases[i].bytes, cases[i].len), &x,
+                           &err),
             CW_EPARSE);
         assert_null(x);
         if (strstr(err.msg, cases[i].enc) == NULL ||
@@ -550,27 +552,29 @@ static void test_inspect_failures(void **state)
     cw_err err;
 
     (void)state;
-    assert_int_equal(cw_inspect(root(), "/nonexistent/x.csv", &x, &err),
+    assert_int_equal(cw_inspect_new(root(), "/nonexistent/x.csv", &x, &err),
                      CW_EIO);
     assert_null(x);
     assert_non_null(strstr(err.msg, "/nonexistent/x.csv"));
-    assert_int_equal(cw_inspect(root(), scratch(), &x, &err), CW_EIO);
+    assert_int_equal(cw_inspect_new(root(), scratch(), &x, &err), CW_EIO);
     assert_null(x);
-    assert_int_equal(cw_inspect(root(), putstr("empty.csv", ""), &x, &err),
+    assert_int_equal(cw_inspect_new(root(), putstr("empty.csv", ""), &x, &err),
                      CW_EPARSE);
     assert_null(x);
     assert_non_null(strstr(err.msg, "no header"));
-    assert_int_equal(
-        cw_inspect(root(), putstr("q.csv", "a,b\n1,\"open\n2,3\n"), &x, &err),
-        CW_EPARSE);
+    assert_int_equal(cw_inspect_new(root(),
+                                    putstr("q.csv", "a,b\n1,\"open\n2,3\n"), &x,
+                                    &err),
+                     CW_EPARSE);
     assert_null(x);
     assert_non_null(strstr(err.msg, "quote"));
     assert_int_equal(
-        cw_inspect(root(), putstr("dup.csv", "a,A\n1,2\n"), &x, &err),
+        cw_inspect_new(root(), putstr("dup.csv", "a,A\n1,2\n"), &x, &err),
         CW_EPARSE);
     assert_null(x);
     assert_int_equal(
-        cw_inspect(scratch(), putstr("ok.csv", "a\n1\n"), &x, &err), CW_EUSAGE);
+        cw_inspect_new(scratch(), putstr("ok.csv", "a\n1\n"), &x, &err),
+        CW_EUSAGE);
     assert_null(x);
     assert_non_null(strstr(err.msg, "schemas"));
     cw_inspect_free(NULL);
@@ -587,7 +591,7 @@ static void test_inspect_schemaset(void **state)
     cw_err err;
 
     (void)state;
-    assert_int_equal(cw_schemaset_open(root(), NULL, &set, &err), CW_OK);
+    assert_int_equal(cw_schemaset_new(root(), NULL, &set, &err), CW_OK);
     assert_true(cw_schemaset_count(set) >= 24);
     for (size_t i = 0; i < cw_schemaset_count(set); i++) {
         assert_int_equal(cw_schemaset_info(set, i, &in), CW_OK);
@@ -599,10 +603,10 @@ static void test_inspect_schemaset(void **state)
     }
     assert_int_equal(cw_schemaset_info(set, cw_schemaset_count(set), &in),
                      CW_EUSAGE);
-    cw_schemaset_close(set);
+    cw_schemaset_free(set);
 
     assert_int_equal(
-        cw_schemaset_open(root(), "organizer/text_interactions", &set, &err),
+        cw_schemaset_new(root(), "organizer/text_interactions", &set, &err),
         CW_OK);
     assert_int_equal(cw_schemaset_count(set), 1);
     assert_int_equal(cw_schemaset_info(set, 0, &in), CW_OK);
@@ -622,13 +626,13 @@ static void test_inspect_schemaset(void **state)
     assert_non_null(c.doc);
     assert_non_null(strstr(c.doc, "profile"));
     assert_int_equal(cw_schemaset_column(set, 0, in.ncolumns, &c), CW_EUSAGE);
-    cw_schemaset_close(set);
+    cw_schemaset_free(set);
 
-    assert_int_equal(cw_schemaset_open(root(), "nope/nothing", &set, &err),
+    assert_int_equal(cw_schemaset_new(root(), "nope/nothing", &set, &err),
                      CW_EUSAGE);
     assert_null(set);
     assert_non_null(strstr(err.msg, "unknown schema 'nope/nothing'"));
-    cw_schemaset_close(NULL);
+    cw_schemaset_free(NULL);
 }
 
 /* A broken schema is listed with its error and skipped by inspect. */
@@ -640,7 +644,7 @@ static void test_inspect_schemaset_broken(void **state)
     int seen = 0;
 
     (void)state;
-    assert_int_equal(cw_schemaset_open(demo_home(), NULL, &set, NULL), CW_OK);
+    assert_int_equal(cw_schemaset_new(demo_home(), NULL, &set, NULL), CW_OK);
     assert_int_equal(cw_schemaset_count(set), 4);
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(cw_schemaset_info(set, i, &in), CW_OK);
@@ -652,15 +656,15 @@ static void test_inspect_schemaset_broken(void **state)
         assert_int_equal(cw_schemaset_column(set, i, 0, &c), CW_EUSAGE);
     }
     assert_true(seen);
-    cw_schemaset_close(set);
-    assert_int_equal(cw_schemaset_open(demo_home(), "demo/broken", &set, NULL),
+    cw_schemaset_free(set);
+    assert_int_equal(cw_schemaset_new(demo_home(), "demo/broken", &set, NULL),
                      CW_EUSAGE);
     assert_null(set);
 }
 
 /* ==== Out of memory ==== */
 
-/* Every allocation of cw_inspect() fails in turn: CW_ENOMEM and nothing
+/* Every allocation of cw_inspect_new() fails in turn: CW_ENOMEM and nothing
 ** out, until the budget is enough and the answer is the right one. */
 static void test_inspect_oom(void **state)
 {
@@ -677,7 +681,7 @@ static void test_inspect_oom(void **state)
         int rc;
 
         cw_set_allocator(budget_alloc, &b);
-        rc = cw_inspect(demo_home(), path, &x, &err);
+        rc = cw_inspect_new(demo_home(), path, &x, &err);
         cw_set_allocator(NULL, NULL);
         if (rc == CW_ENOMEM) {
             assert_null(x);
@@ -696,7 +700,7 @@ static void test_inspect_oom(void **state)
     assert_true(n > 10);
 }
 
-/* The same for cw_schemaset_open() on every demo schema. */
+/* The same for cw_schemaset_new() on every demo schema. */
 static void test_inspect_schemaset_oom(void **state)
 {
     long n;
@@ -711,7 +715,7 @@ static void test_inspect_schemaset_oom(void **state)
         int rc;
 
         cw_set_allocator(budget_alloc, &b);
-        rc = cw_schemaset_open(demo_home(), NULL, &set, &err);
+        rc = cw_schemaset_new(demo_home(), NULL, &set, &err);
         cw_set_allocator(NULL, NULL);
         if (rc == CW_ENOMEM) {
             assert_null(set);
@@ -725,7 +729,7 @@ static void test_inspect_schemaset_oom(void **state)
         assert_null(in.error);
         assert_int_equal(cw_schemaset_column(set, 2, 0, &c), CW_OK);
         assert_string_equal(c.doc, "the person");
-        cw_schemaset_close(set);
+        cw_schemaset_free(set);
         break;
     }
     assert_true(n > 10);

@@ -307,8 +307,8 @@ static void test_pipeline_run_simple(void **state)
     /* A run executes once. */
     assert_int_equal(cw_run_exec(r), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "a run executes once");
-    cw_run_close(r);
-    cw_run_close(NULL);
+    cw_run_free(r);
+    cw_run_free(NULL);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -341,7 +341,7 @@ static void test_pipeline_params(void **state)
     file_is(dir, "out.csv",
             "Profile ID,Effort Name,Date/Time,Service\n"
             "P1,GOTV,2024-10-01 14:30,Mobilize\n");
-    cw_run_close(r);
+    cw_run_free(r);
 
     r = newrun();
     assert_int_equal(cw_run_param(r, "servce", "x"), CW_OK);
@@ -349,14 +349,14 @@ static void test_pipeline_params(void **state)
     assert_non_null(strstr(cw_run_errmsg(r), "simple.lua: unknown parameter "
                                              "'servce' (the recipe takes: "
                                              "other, service)"));
-    cw_run_close(r);
+    cw_run_free(r);
 
     r = newrun();
     assert_int_equal(cw_run_param(r, "tz", "UTC"), CW_OK);
     assert_int_equal(cw_run_load(r, recipe("loop.lua")), CW_EUSAGE);
     assert_non_null(strstr(cw_run_errmsg(r), "unknown parameter 'tz' (the "
                                              "recipe takes: no parameters)"));
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(dir);
 }
 
@@ -376,13 +376,13 @@ static void test_pipeline_recipe_errors(void **state)
                            "outputs)"));
     assert_int_equal(cw_run_load(r, recipe("simple.lua")), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "a run loads one recipe");
-    cw_run_close(r);
+    cw_run_free(r);
 
     r = newrun();
     rc = cw_run_load(r, recipe("nonexistent.lua"));
     assert_true(rc < 0);
     assert_non_null(strstr(cw_run_errmsg(r), "nonexistent.lua"));
-    cw_run_close(r);
+    cw_run_free(r);
 
     {
         cw_err err = {0};
@@ -390,7 +390,7 @@ static void test_pipeline_recipe_errors(void **state)
         assert_int_equal(cw_run_new(&r, &err), CW_OK);
         /* no home set: the library finds one (here the source tree) */
         assert_int_equal(cw_run_load(r, recipe("simple.lua")), CW_OK);
-        cw_run_close(r);
+        cw_run_free(r);
     }
 
     r = newrun();
@@ -398,7 +398,7 @@ static void test_pipeline_recipe_errors(void **state)
     assert_string_equal(cw_run_errmsg(r), "load the recipe first");
     assert_int_equal(cw_run_exec(r), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "load the recipe first");
-    cw_run_close(r);
+    cw_run_free(r);
 
     r = newrun();
     load(r, "lookup.lua");
@@ -409,7 +409,7 @@ static void test_pipeline_recipe_errors(void **state)
     assert_int_equal(cw_run_input(r, "rows", "x.csv"), CW_OK);
     assert_int_equal(cw_run_input(r, NULL, "y.csv"), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "input 'rows' is given twice");
-    cw_run_close(r);
+    cw_run_free(r);
 }
 
 /* A lookup input left unbound stops the run before anything is read;
@@ -438,7 +438,7 @@ static void test_pipeline_missing_binding(void **state)
     assert_int_equal(s.noutputs, 0);
     assert_null(s.stopped_at);
     assert_string_equal(listing(out), "(none)"); /* not even created */
-    cw_run_close(r);
+    cw_run_free(r);
 
     r = newrun();
     load(r, "simple.lua");
@@ -448,7 +448,7 @@ static void test_pipeline_missing_binding(void **state)
     /* pipeline.c prints "(use --input [messages=PATH)". */
     assert_string_equal(cw_run_errmsg(r), "input 'messages' is not given "
                                           "(use --input [messages=]PATH)");
-    cw_run_close(r);
+    cw_run_free(r);
 
     r = newrun();
     load(r, "lookup.lua");
@@ -458,7 +458,7 @@ static void test_pipeline_missing_binding(void **state)
     assert_int_equal(cw_run_exec(r), CW_OK);
     file_is(out, "joined.csv", "id,name\n1,Al\n2,Bo\n");
     assert_string_equal(listing(out), "joined.csv");
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -489,7 +489,7 @@ static void test_pipeline_missing_column(void **state)
     assert_int_equal(s.read, 0);
     assert_int_equal(s.noutputs, 0);
     assert_string_equal(listing(out), "");
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -542,7 +542,7 @@ static void test_pipeline_parse_error_rolls_back(void **state)
     got = readfile(prev);
     assert_string_equal(got, previous);
     free(got);
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -578,7 +578,7 @@ static void test_pipeline_unterminated_quote(void **state)
     assert_string_equal(s.stopped_at, want);
     assert_int_equal(s.read, 2);
     assert_string_equal(listing(out), "");
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -611,7 +611,7 @@ static void test_pipeline_input_nonblank(void **state)
     assert_int_equal(s.rejected, 2);
     has_problem(&pr, "2:2:note:E_REQUIRED: ");
     file_is(out, "out.csv", "id,note\n2,x\n");
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -648,7 +648,7 @@ static void test_pipeline_reject_after_group(void **state)
              "1,a,x,%s,2,,E_RECIPE,key a is shared\n",
              in);
     file_is(out, "rejects.csv", want);
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -676,7 +676,7 @@ static void test_pipeline_dry_run(void **state)
     assert_int_equal(s.filtered, 1);
     /* pipeline.c leaves the temp files of a dry run until close. */
     assert_string_equal(listing(out), "");
-    cw_run_close(r);
+    cw_run_free(r);
     assert_string_equal(listing(out), "");
     assert_string_equal(listing(dir), "messages.csv out");
     rmdir_all(out);
@@ -709,7 +709,7 @@ static void test_pipeline_instruction_limit(void **state)
     assert_int_equal(s.unprocessed, 1);
     assert_int_equal(s.noutputs, 0);
     assert_string_equal(listing(out), "");
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -736,7 +736,7 @@ static void test_pipeline_interrupt(void **state)
     assert_int_equal(s.read, 0);
     assert_int_equal(s.noutputs, 0);
     assert_string_equal(listing(out), "");
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -799,7 +799,7 @@ static void test_pipeline_output_names(void **state)
         r = load_text(dir, text, &rc);
         assert_int_equal(rc, CW_EUSAGE);
         ends_with(cw_run_errmsg(r), bad[i].error);
-        cw_run_close(r);
+        cw_run_free(r);
     }
     /* Splitting without a clash, and x-01.csv is no part name. */
     snprintf(text, sizeof text,
@@ -810,7 +810,7 @@ static void test_pipeline_output_names(void **state)
     r = load_text(dir, text, &rc);
     assert_int_equal(rc, CW_OK);
     assert_int_equal(cw_run_check_files(r), CW_OK);
-    cw_run_close(r);
+    cw_run_free(r);
 
     /* rejects.csv is the default rejects file; --rejects moves it. */
     snprintf(text, sizeof text,
@@ -833,7 +833,7 @@ static void test_pipeline_output_names(void **state)
     cw_run_summary(r, &s);
     assert_int_equal(s.read, 0);
     assert_string_equal(listing(out), "(none)"); /* not even made */
-    cw_run_close(r);
+    cw_run_free(r);
 
     r = load_text(dir, text, &rc);
     snprintf(want, sizeof want, "%s/elsewhere.csv", dir);
@@ -847,14 +847,14 @@ static void test_pipeline_output_names(void **state)
     snprintf(text, sizeof text,
              "outputs.a and the summary would both write '%s'", want);
     ends_with(cw_run_errmsg(r), text);
-    cw_run_close(r);
+    cw_run_free(r);
 
     /* crosswalk.db: the default database, only beside a table output. */
     snprintf(text, sizeof text,
              "%sa = { path = 'crosswalk.db', columns = { 'id' } } } }", head);
     r = load_text(dir, text, &rc);
     assert_int_equal(cw_run_check_files(r), CW_OK);
-    cw_run_close(r);
+    cw_run_free(r);
     snprintf(text, sizeof text,
              "%sa = { path = 'crosswalk.db', columns = { 'id' } }, t = { "
              "table = 't', columns = { 'id' } } } }",
@@ -874,7 +874,7 @@ static void test_pipeline_output_names(void **state)
     ends_with(cw_run_errmsg(r), want);
     assert_int_equal(cw_run_database(r, "postgres:dbname=x"), CW_OK);
     assert_int_equal(cw_run_check_files(r), CW_OK);
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(dir);
 }
 
@@ -904,7 +904,7 @@ static void test_pipeline_stale_temp(void **state)
     cw_run_on_problem(r, on_problem, &pr);
     assert_int_equal(cw_run_exec(r), CW_OK);
     assert_int_equal(pr.nwarn, 0);
-    cw_run_close(r);
+    cw_run_free(r);
     assert_string_equal(listing(out), ".out.csv.crosswalk-99999999.Ab3dEf "
                                       ".rejects.csv.crosswalk-99999998.Ab3dEf");
 
@@ -920,7 +920,7 @@ static void test_pipeline_stale_temp(void **state)
                                             "temp files left by crosswalk "
                                             "processes that no longer exist ("),
                            ", ...)"));
-    cw_run_close(r);
+    cw_run_free(r);
     assert_string_equal(listing(out), "out.csv rejects.csv");
     rmdir_all(out);
     rmdir_all(dir);
@@ -943,7 +943,7 @@ static void test_pipeline_new_out_of_memory(void **state)
         cw_set_allocator(NULL, NULL);
         if (rc == CW_OK) {
             assert_non_null(r);
-            cw_run_close(r);
+            cw_run_free(r);
             break;
         }
         assert_int_equal(rc, CW_ENOMEM);
@@ -989,7 +989,7 @@ static void test_pipeline_run_out_of_memory(void **state)
                     "Profile ID,Effort Name,Date/Time,Service\n"
                     "P1,GOTV,2024-10-01 14:30,Impactive\n"
                     "P5,\"Persuasion, wave 2\",2024-10-02 09:05,Impactive\n");
-            cw_run_close(r);
+            cw_run_free(r);
             break;
         }
         failures++;
@@ -998,7 +998,7 @@ static void test_pipeline_run_out_of_memory(void **state)
                      r ? cw_run_errmsg(r) : err.msg);
         if (strcmp(listing(out), "") != 0 && strcmp(listing(out), "(none)"))
             fail_msg("budget %ld: left %s", n, listing(out));
-        cw_run_close(r);
+        cw_run_free(r);
         if (n > 2000)
             step = 7; /* the Lua state's many small allocations */
     }

@@ -857,7 +857,7 @@ static int load(const char *target, const char *const *files, const opts *o,
     s->stopped_at = NULL;
     if (msg != NULL)
         snprintf(msg, msglen, "%s", cw_load_errmsg(l));
-    cw_load_close(l);
+    cw_load_free(l);
     return rc;
 }
 
@@ -1077,7 +1077,7 @@ static void test_sqlite_load_agrees_with_inspect(void **state)
             if (strstr(e->d_name, ".csv") == NULL)
                 continue;
             snprintf(csv, sizeof csv, "%s/%s", samples, e->d_name);
-            assert_int_equal(cw_inspect(home(), csv, &x, &err), CW_OK);
+            assert_int_equal(cw_inspect_new(home(), csv, &x, &err), CW_OK);
             cw_inspect_info(x, &ii);
             assert_int_equal(cw_load_new(&l, &err), CW_OK);
             assert_int_equal(cw_load_home(l, home()), CW_OK);
@@ -1095,7 +1095,7 @@ static void test_sqlite_load_agrees_with_inspect(void **state)
             else if (li.schema == NULL || strcmp(ii.schema, li.schema) != 0)
                 fail_msg("%s: inspect says %s, load %s", e->d_name, ii.schema,
                          li.schema ? li.schema : "none");
-            cw_load_close(l);
+            cw_load_free(l);
             cw_inspect_free(x);
             checked++;
         }
@@ -1193,7 +1193,7 @@ static void test_sqlite_load_out_of_memory(void **state)
             rc = cw_load_exec(l);
         if (l != NULL)
             cw_load_summary(l, &s);
-        cw_load_close(l);
+        cw_load_free(l);
         cw_set_allocator(NULL, NULL);
         if (rc == CW_EPARSE)
             break; /* the unterminated quote at the end, reached */
@@ -1269,7 +1269,7 @@ static void test_sqlite_recipe_upsert_twice(void **state)
         assert_int_equal(s.noutputs, 1);
         assert_string_equal(cw_run_output(r, 0, &rows), "sqlite table people");
         assert_int_equal(rows, 3);
-        cw_run_close(r);
+        cw_run_free(r);
         if (pass == 0)
             snprintf(first, sizeof first, "%s", dump(db, sql, 0));
         else

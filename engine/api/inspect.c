@@ -654,8 +654,8 @@ done:
     return rc;
 }
 
-int cw_inspect(const char *home, const char *path, cw_inspection **out,
-               cw_err *err)
+int cw_inspect_new(const char *home, const char *path, cw_inspection **out,
+                   cw_err *err)
 {
     cw_inspection *x;
     strvec names = {0};
@@ -790,7 +790,7 @@ struct cw_schemaset {
     size_t n; /* used */
 };
 
-void cw_schemaset_close(cw_schemaset *set)
+void cw_schemaset_free(cw_schemaset *set)
 {
     if (set == NULL)
         return;
@@ -849,8 +849,8 @@ static int load_docs(const char *home, entry *e, cw_err *err)
     return CW_OK;
 }
 
-int cw_schemaset_open(const char *home, const char *name, cw_schemaset **out,
-                      cw_err *err)
+int cw_schemaset_new(const char *home, const char *name, cw_schemaset **out,
+                     cw_err *err)
 {
     cw_schemaset *set;
     strvec names = {0};
@@ -896,7 +896,7 @@ int cw_schemaset_open(const char *home, const char *name, cw_schemaset **out,
     }
     strvec_free(&names);
     if (rc != CW_OK) {
-        cw_schemaset_close(set);
+        cw_schemaset_free(set);
         return rc;
     }
     *out = set;

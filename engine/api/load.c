@@ -327,8 +327,8 @@ static long findcol(const cw_schema *s, const char *name)
 ** alone: of the schemas whose required columns are all present and that
 ** know at least half the header, the one that knows the most columns,
 ** then misses the fewest of its own, then comes first by name.  NULL when
-** none qualifies.  (cw_inspect() itself is not called: it reads the whole
-** file to count rows, a second pass over every input.)
+** none qualifies.  (cw_inspect_new() itself is not called: it reads the
+** whole file to count rows, a second pass over every input.)
 */
 static int recognise(cw_load *l, lfile *f)
 {
@@ -964,7 +964,7 @@ static void freestrs(char **v, size_t n)
     cw__free(v);
 }
 
-void cw_load_close(cw_load *l)
+void cw_load_free(cw_load *l)
 {
     if (l == NULL)
         return;

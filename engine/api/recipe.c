@@ -160,7 +160,7 @@ static void output_free(output *o)
     freestrs(o->efforts, o->nefforts);
 }
 
-void cw_run_close(cw_run *r)
+void cw_run_free(cw_run *r)
 {
     if (r == NULL)
         return;

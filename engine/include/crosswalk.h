@@ -4,6 +4,17 @@
 ** The library never prints, exits or aborts: every function returns a
 ** status and keeps a message on its handle (or in a caller's cw_err).
 **
+** Handles: each opaque handle type has one prefix for its functions
+** (cw_run_, cw_load_, cw_inspect_ for a cw_inspection, cw_schemaset_).
+** cw_X_new() creates one, stores it in '*out' (NULL there on failure) and
+** returns CW_OK or a negative status; cw_X_free() frees it and all it
+** owns, a NULL handle being a harmless no-op.  Every other function takes
+** a valid handle, and output pointers not said to be optional, never
+** NULL; a cw_err pointer may always be NULL.  Each declaration says what
+** it returns.  The message of a run or load (cw_run_errmsg(),
+** cw_load_errmsg()) explains each error status its functions return,
+** but the CW_EUSAGE of an index out of range, which sets none.
+**
 ** Threads: a handle is used by one thread at a time.  While a run reads a
 ** regular CSV file, the engine parses it one batch ahead in a thread of
 ** its own, with every signal blocked, joined before the call that reads
@@ -15,6 +26,19 @@
 #define CW_H
 
 #include <stddef.h>
+
+/*
+** The version of this header.  cw_version() is the version of the library
+** linked, the same in a build of this project (a unit test checks both
+** against the project's version); a program can compare the two.
+** CW_VERSION_NUMBER is MAJOR * 10000 + MINOR * 100 + PATCH, for #if.
+*/
+#define CW_VERSION_MAJOR 0
+#define CW_VERSION_MINOR 1
+#define CW_VERSION_PATCH 0
+#define CW_VERSION_STRING "0.1.0"
+#define CW_VERSION_NUMBER                                                      \
+    (CW_VERSION_MAJOR * 10000 + CW_VERSION_MINOR * 100 + CW_VERSION_PATCH)
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,7 +69,8 @@ enum cw_status {
 #undef CW_ENUM
 };
 
-/* English text for 'status'.  Static storage: never NULL, never freed. */
+/* English text for 'status', "unknown status" for a value not listed.
+** Static storage: never NULL, never freed. */
 const char *cw_strstatus(int status);
 
 /* The library's version, "MAJOR.MINOR.PATCH".  Static storage. */
@@ -66,7 +91,8 @@ const char *cw_version(void);
 **                 (quoted or not, sslpassword too) and the password of a
 **                 URI ("postgresql://user:***@host/db").  Cut to 'size' - 1
 **                 bytes.
-** Both write a NUL-terminated string to 'out' and return its length.
+** Both write a NUL-terminated string to 'out' and return its length;
+** with 'size' 0 they write nothing and return 0.
 */
 #define CW_MSG_MAX 1024 /* bytes of a message, the cut mark included */
 size_t cw_safe_text(char *out, size_t size, const char *s, size_t len);
@@ -80,7 +106,7 @@ typedef struct cw_err {
 
 /*
 ** The one allocation hook, realloc-shaped: 'size' 0 frees 'ptr' and
-** returns NULL.  cw_set_allocator(NULL, NULL) restores malloc/free.
+** returns NULL.  An 'alloc' of NULL restores malloc/free ('ud' ignored).
 ** Set it before creating any handle; it is process-wide.
 */
 typedef void *(*cw_alloc_fn)(void *ud, void *ptr, size_t size);
@@ -113,7 +139,7 @@ typedef void (*cw_problem_fn)(void *ud, const cw_problem *p);
 /*
 ** The home: the directory holding schemas/ and lua/.  Setting one is
 ** optional: a run or load with no home set (or set to NULL), and
-** cw_validate(), cw_inspect() and cw_schemaset_open() given a NULL 'home',
+** cw_validate(), cw_inspect_new() and cw_schemaset_new() given a NULL 'home',
 ** use the default home, the first of:
 **   1. $CROSSWALK_HOME, when set and not empty;
 **   2. PREFIX/share/crosswalk, when it holds schemas/, PREFIX being the
@@ -132,8 +158,8 @@ typedef void (*cw_problem_fn)(void *ud, const cw_problem *p);
 typedef struct cw_run cw_run; /* one recipe run (opaque) */
 
 /*
-** Create an empty run.  On failure store NULL in '*out', describe the
-** problem in 'err' (when not NULL) and return a negative status.
+** Create an empty run.  Returns CW_OK, or CW_ENOMEM with NULL in '*out'
+** and the problem in 'err' (when not NULL).
 */
 int cw_run_new(cw_run **out, cw_err *err);
 
@@ -153,6 +179,11 @@ int cw_run_new(cw_run **out, cw_err *err);
 **                     CW_ELIMIT; nothing is committed.  No signal or
 **                     thread is used.  CW_EUSAGE for a negative value or
 **                     one above 1e9.
+** A second call replaces the value (cw_run_param: of the same KEY).
+** Returns: cw_run_param CW_OK, CW_ENOMEM, or CW_EUSAGE after
+** cw_run_load(); cw_run_home CW_OK or CW_ENOMEM; cw_run_limits always
+** CW_OK; cw_run_max_seconds CW_OK or CW_EUSAGE (NaN too).  After
+** cw_run_load() the last three still return so but change nothing.
 */
 int cw_run_param(cw_run *r, const char *key, const char *value);
 int cw_run_home(cw_run *r, const char *dir);
@@ -161,13 +192,17 @@ int cw_run_max_seconds(cw_run *r, double seconds);
 
 /*
 ** Load and compile the recipe at 'path' with the parameters given.  No
-** data is read.  Returns CW_OK, CW_EUSAGE for a broken recipe, CW_ELUA
-** for a Lua error, CW_ELIMIT when the recipe hit a sandbox limit.
+** data is read.  Returns CW_OK, CW_EUSAGE for a broken recipe (or a
+** broken or unknown schema it names, an unknown parameter, a file too
+** large for the Lua memory limit), without cw_run_home() or on a second
+** call, CW_EIO when the file cannot be read, CW_ELUA for a Lua error,
+** CW_ELIMIT when the recipe hit a sandbox limit, CW_ENOMEM.
 */
 int cw_run_load(cw_run *r, const char *path);
 
-/* The recipe's inputs, after cw_run_load(): count, and the name of input
-** 'i' ('*ismain' set to 1 for the streamed one).  Owned by 'r'. */
+/* The recipe's inputs, after cw_run_load(): count (0 before), and the
+** name of input 'i' ('*ismain' set to 1 for the streamed one, when
+** 'ismain' is not NULL), NULL for 'i' out of range.  Owned by 'r'. */
 size_t cw_run_ninputs(const cw_run *r);
 const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain);
 
@@ -186,7 +221,14 @@ const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain);
 **   cw_run_strict:  when 'on', a malformed CSV record (E_QUOTE: a stray
 **                   quote, text after a closing quote) stops the run
 **                   (CW_EPARSE) instead of going to the rejects file.
-**   cw_run_on_problem: called for every warning (and every rejection).
+**   cw_run_on_problem: called for every warning (and every rejection);
+**                   a NULL 'fn' (the default) reports to nobody.
+** Returns: cw_run_input CW_OK, CW_ENOMEM, or CW_EUSAGE before
+** cw_run_load(), for a name the recipe does not declare or an input bound
+** twice; cw_run_outdir, cw_run_rejects and cw_run_database CW_OK or
+** CW_ENOMEM (a second call replaces the value; cw_run_exec() checks the
+** values, and the paths cw_run_input() binds); cw_run_dryrun and
+** cw_run_strict always CW_OK.
 */
 int cw_run_input(cw_run *r, const char *name, const char *path);
 int cw_run_outdir(cw_run *r, const char *dir);
@@ -199,7 +241,8 @@ void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud);
 /*
 ** A file the caller writes itself (a summary file, ...), called 'what' in
 ** messages ("--summary-json"): no output, rejects file or database of the
-** run may be it.  After cw_run_load() and before cw_run_exec().
+** run may be it.  After cw_run_load() and before cw_run_exec().  Returns
+** CW_OK or CW_ENOMEM; cw_run_check_files() and cw_run_exec() find a clash.
 */
 int cw_run_reserve(cw_run *r, const char *path, const char *what);
 
@@ -208,7 +251,8 @@ int cw_run_reserve(cw_run *r, const char *path, const char *what);
 ** path a plain file name (not "." or ".."), no two outputs the same file
 ** or a part name ("a-001.csv") of a split one, and none of them the
 ** rejects file, the SQLite database of its tables or a reserved file, nor
-** those each other.  Returns CW_OK or CW_EUSAGE naming both files.
+** those each other.  Returns CW_OK, CW_EUSAGE naming both files (or
+** before cw_run_load()), CW_ENOMEM.
 ** cw_run_load() checks the outputs among themselves; cw_run_exec() does
 ** all of this before it writes anything.
 */
@@ -217,7 +261,13 @@ int cw_run_check_files(cw_run *r);
 /*
 ** Execute the run.  Returns CW_OK when every record read was accounted
 ** for and the outputs were committed (rejects may exist: see the
-** summary), or a negative status, outputs then rolled back.  Call once.
+** summary), or a negative status, outputs then rolled back: CW_EUSAGE
+** (before cw_run_load(), on a second call, an input not bound, the run's
+** files not distinct, a bad database target), CW_EIO (reading an input,
+** writing an output), CW_EPARSE (malformed input that cannot be read on:
+** a broken header, or a malformed record in strict mode), CW_ELUA and
+** CW_ELIMIT (recipe code), CW_ESINK (a database refused), CW_EINTR (see
+** cw_run_interrupt()), CW_ENOMEM.  Call once.
 ** Temp files are named ".NAME.crosswalk-PID.XXXXXX"; those that dead
 ** processes left in the output directory are removed first, reported as
 ** one W_STALE_TEMP warning (not in a dry run).
@@ -226,7 +276,8 @@ int cw_run_exec(cw_run *r);
 
 /*
 ** Ask a running cw_run_exec() to stop at the next record; it then
-** returns CW_EINTR.  Safe to call from a signal handler.
+** returns CW_EINTR.  Safe to call from a signal handler.  Before
+** cw_run_exec() it makes that call stop before its first record.
 */
 void cw_run_interrupt(cw_run *r);
 
@@ -250,17 +301,20 @@ typedef struct cw_summary {
                                        are in is unknown */
 } cw_summary;
 
-/* Fill '*out' with the run's accounting.  Strings are owned by 'r'. */
+/* Fill '*out' with the run's accounting (all 0 before cw_run_exec()).
+** Strings are owned by 'r'. */
 void cw_run_summary(const cw_run *r, cw_summary *out);
 
-/* Output file 'i' (< noutputs): its path and rows.  Owned by 'r'. */
+/* Output file 'i' (< noutputs): its path and, when 'rows' is not NULL,
+** its rows; NULL for 'i' out of range.  Owned by 'r'. */
 const char *cw_run_output(const cw_run *r, size_t i, unsigned long long *rows);
 
-/* Message for the last error on 'r'.  Owned by 'r'; never NULL. */
+/* Message for the last error on 'r', "" before any.  Owned by 'r'; never
+** NULL. */
 const char *cw_run_errmsg(const cw_run *r);
 
 /* Free 'r' and everything it owns.  Passing NULL is a harmless no-op. */
-void cw_run_close(cw_run *r);
+void cw_run_free(cw_run *r);
 
 /* ==== One-shot tools ==== */
 
@@ -269,7 +323,9 @@ void cw_run_close(cw_run *r);
 ** found under 'home'/schemas, reporting every problem through 'fn'.
 ** Store the number of errors (not warnings) in '*nerrors'.  Returns CW_OK
 ** when the file could be checked (even with errors), or a negative
-** status when it could not (missing file, unknown schema).
+** status when it could not: CW_EUSAGE (a bad name, an unknown or broken
+** schema), CW_EIO (the file cannot be read), CW_ELUA or CW_ELIMIT (the
+** schema's Lua), CW_ENOMEM.  'fn' may be NULL.
 */
 int cw_validate(const char *home, const char *name, const char *path,
                 cw_problem_fn fn, void *ud, unsigned long *nerrors,
@@ -279,6 +335,7 @@ int cw_validate(const char *home, const char *name, const char *path,
 ** cw_validate() with 'flags': CW_VALIDATE_STRICT stops at the first
 ** malformed CSV record (E_QUOTE), reported as the last problem; without
 ** it (and in cw_validate()) each one is reported and checking goes on.
+** Returns as cw_validate() does.
 */
 #define CW_VALIDATE_STRICT 1
 int cw_validate_flags(const char *home, const char *name, const char *path,
@@ -288,7 +345,10 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
 /*
 ** Convert between CSV and NDJSON, chosen by the extensions of 'in' and
 ** 'out' (".csv", ".ndjson" or ".jsonl").  'out' is written atomically.
-** Store the number of records in '*rows' when not NULL.
+** Store the number of records in '*rows' when not NULL (0 on failure).
+** Returns CW_OK, CW_EUSAGE (a NULL name, a pair of kinds it does not
+** convert), CW_EIO, CW_EPARSE (malformed input), CW_ESINK (a database
+** target refused), CW_ENOMEM.
 */
 int cw_convert(const char *in, const char *out, unsigned long long *rows,
                cw_err *err);
@@ -296,8 +356,9 @@ int cw_convert(const char *in, const char *out, unsigned long long *rows,
 /*
 ** Write the 'len' bytes at 'data' to the file 'path' atomically: a temp
 ** file beside it, fsynced and renamed over it.  A symbolic link at 'path'
-** is replaced by the file, its target left alone.  On failure 'path' is
-** unchanged and no temp file stays.
+** is replaced by the file, its target left alone.  Returns CW_OK, CW_EIO
+** (the message names 'path' and the system's reason) or CW_ENOMEM; on
+** failure 'path' is unchanged and no temp file stays.
 */
 int cw_write_file(const char *path, const void *data, size_t len, cw_err *err);
 
@@ -313,17 +374,21 @@ int cw_write_file(const char *path, const void *data, size_t len, cw_err *err);
 */
 typedef struct cw_load cw_load; /* one load (opaque) */
 
-/* Create an empty load.  On failure store NULL in '*out', describe the
-** problem in 'err' (when not NULL) and return a negative status. */
+/* Create an empty load.  Returns CW_OK, or CW_ENOMEM with NULL in '*out'
+** and the problem in 'err' (when not NULL). */
 int cw_load_new(cw_load **out, cw_err *err);
 
 /*
 ** Configuration, all before cw_load_exec().  Strings are copied; each
-** returns CW_OK, CW_ENOMEM or CW_EUSAGE (a bad value; see the message).
+** returns CW_OK or CW_ENOMEM, or CW_EUSAGE for a bad value where noted
+** (see the message); a second call replaces the value but for
+** cw_load_file and cw_load_key, which add one.
 **   cw_load_home:    the directory holding schemas/ (NULL, or not
 **                    called: the default home, above).
 **   cw_load_into:    the target: "sqlite:PATH" or "postgres:CONNINFO",
 **                    optionally followed by "#TABLE" (required).
+**                    CW_EUSAGE for another form (a postgresql:// URI is
+**                    accepted as well) or an empty TABLE.
 **   cw_load_file:    add an input: a CSV path ("-" is standard input) or
 **                    any source cw_run_input() accepts.  Call once a file.
 **   cw_load_schema:  use schema 'name' ("impactive/messages") for every
@@ -332,18 +397,21 @@ int cw_load_new(cw_load **out, cw_err *err);
 **   cw_load_table:   the table for every file (default: "#TABLE" of the
 **                    target, else the schema's format, "messages" for
 **                    impactive/messages, else the file's base name
-**                    without its extension).
+**                    without its extension).  CW_EUSAGE when empty.
 **   cw_load_mode:    "create" (fail when the table exists), "append",
 **                    "replace" or "upsert"; default upsert when the table
-**                    has a key, else create.
+**                    has a key, else create.  CW_EUSAGE for another.
 **   cw_load_key:     add a key column (instead of the schema's key).
+**                    CW_EUSAGE when empty.
 **   cw_load_rejects: path of the rejects CSV (default
 **                    ./rejects-TABLE.csv; with several tables, "-TABLE"
 **                    is added before the extension).
 **   cw_load_strict:  when 'on', a malformed CSV record (E_QUOTE) stops
 **                    the load (CW_EPARSE, nothing committed) instead of
-**                    going to the rejects file.
-**   cw_load_on_problem: called for every rejected row.
+**                    going to the rejects file.  Always CW_OK.
+**   cw_load_on_problem: called for every rejected row; a NULL 'fn' (the
+**                    default) reports to nobody.
+** cw_load_exec() checks the rest: the schema's name, the files.
 */
 int cw_load_home(cw_load *l, const char *dir);
 int cw_load_into(cw_load *l, const char *target);
@@ -360,19 +428,24 @@ void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud);
 ** Run the load.  Returns CW_OK when every row read was written or
 ** rejected and everything was committed (see the summary for rejects), or
 ** a negative status with nothing committed: CW_EUSAGE before any row was
-** read (unknown schema, a table that exists in create mode, ...),
+** read (unknown schema, a table that exists in create mode, a missing
+** cw_load_home(), cw_load_into() or cw_load_file(), a second call, ...),
 ** CW_EINTR after cw_load_interrupt(), CW_ESINK when the database refused
-** a row (the message names its file:line), CW_EIO, CW_ENOMEM.  Call once.
+** a row (the message names its file:line), CW_EPARSE (malformed input: a
+** broken header, or a malformed record in strict mode), CW_ELUA or
+** CW_ELIMIT (a schema given by cw_load_schema() failing in Lua), CW_EIO,
+** CW_ENOMEM.  Call once.
 */
 int cw_load_exec(cw_load *l);
 
 /* Ask a running cw_load_exec() to stop at the next row; it then returns
-** CW_EINTR.  Safe to call from a signal handler. */
+** CW_EINTR.  Safe to call from a signal handler.  Before cw_load_exec()
+** it makes that call stop before its first row. */
 void cw_load_interrupt(cw_load *l);
 
 /* The accounting, as for a run (filtered and merged are 0; noutputs is
-** the number of tables; rejects is the first rejects file).  Strings are
-** owned by 'l'. */
+** the number of tables; rejects is the first rejects file; all 0 before
+** cw_load_exec()).  Strings are owned by 'l'. */
 void cw_load_summary(const cw_load *l, cw_summary *out);
 
 /* One table of the load, after cw_load_exec().  Strings owned by 'l'. */
@@ -389,15 +462,17 @@ typedef struct cw_loadinfo {
                                     connection was lost during COMMIT) */
 } cw_loadinfo;
 
-/* Number of tables, and table 'i' (< that number) in '*out'. */
+/* Number of tables (0 before cw_load_exec()), and table 'i' (< that
+** number) in '*out': CW_OK, or CW_EUSAGE ('*out' untouched). */
 size_t cw_load_ntables(const cw_load *l);
 int cw_load_info(const cw_load *l, size_t i, cw_loadinfo *out);
 
-/* Message for the last error on 'l'.  Owned by 'l'; never NULL. */
+/* Message for the last error on 'l', "" before any.  Owned by 'l'; never
+** NULL. */
 const char *cw_load_errmsg(const cw_load *l);
 
 /* Free 'l' (rolling back anything not committed).  NULL is a no-op. */
-void cw_load_close(cw_load *l);
+void cw_load_free(cw_load *l);
 
 /* ==== End load ==== */
 
@@ -414,7 +489,7 @@ typedef struct cw_inspection cw_inspection; /* one inspected file (opaque) */
 ** Inspect the file at 'path' ("-" is standard input) against every schema
 ** under 'home'/schemas/<tool>/<format>.lua (a schema that fails to load is
 ** skipped, but one that hits a sandbox limit fails the call: CW_ELIMIT).  The
-*delimiter is sniffed among , ; TAB | and the quote among
+** delimiter is sniffed among , ; TAB | and the quote among
 ** " and ' from the first lines; rows are counted by the CSV parser.
 ** Returns CW_OK when the file was inspected (even when no schema matches
 ** or some rows are bad), CW_EIO when it cannot be read, CW_EPARSE when it
@@ -423,8 +498,8 @@ typedef struct cw_inspection cw_inspection; /* one inspected file (opaque) */
 ** holds no schemas directory, CW_ELIMIT, CW_ENOMEM.  On failure '*out' is
 ** NULL and 'err' (when not NULL) says why.
 */
-int cw_inspect(const char *home, const char *path, cw_inspection **out,
-               cw_err *err);
+int cw_inspect_new(const char *home, const char *path, cw_inspection **out,
+                   cw_err *err);
 
 /* The findings.  Strings are owned by the inspection (static for the
 ** constant ones); NULL where noted. */
@@ -454,6 +529,7 @@ typedef struct cw_inspectinfo {
     size_t ncandidates;          /* ranked candidates kept, at most 3 */
 } cw_inspectinfo;
 
+/* Fill '*out' with the findings of 'x'. */
 void cw_inspect_info(const cw_inspection *x, cw_inspectinfo *out);
 
 /* Header name 'i' (< ncolumns), or NULL. */
@@ -482,7 +558,8 @@ typedef struct cw_inspectcand {
     double score;            /* recognised / file columns, 0 to 1 */
 } cw_inspectcand;
 
-/* Candidate 'i' (< ncandidates) into '*out': CW_OK, or CW_EUSAGE. */
+/* Candidate 'i' (< ncandidates) into '*out': CW_OK, or CW_EUSAGE ('*out'
+** zeroed). */
 int cw_inspect_candidate(const cw_inspection *x, size_t i, cw_inspectcand *out);
 
 /* Free 'x'.  NULL is a harmless no-op. */
@@ -499,10 +576,11 @@ typedef struct cw_schemaset cw_schemaset; /* loaded schemas (opaque) */
 ** schema under 'home'/schemas sorted by name; then a schema that fails to
 ** load is kept with its error message (see cw_schemainfo.error).
 ** Returns CW_OK, CW_EUSAGE (an unknown or broken 'name', or no schemas
-** directory; the message says which), CW_ELUA, CW_ENOMEM.
+** directory; the message says which), CW_ELUA or CW_ELIMIT (a 'name'
+** failing in Lua), CW_EIO (a 'name' that cannot be read), CW_ENOMEM.
 */
-int cw_schemaset_open(const char *home, const char *name, cw_schemaset **out,
-                      cw_err *err);
+int cw_schemaset_new(const char *home, const char *name, cw_schemaset **out,
+                     cw_err *err);
 
 /* Number of schemas in 's'. */
 size_t cw_schemaset_count(const cw_schemaset *s);
@@ -526,7 +604,7 @@ typedef struct cw_schemainfo {
     size_t distinct_max;          /* that cap, 0 = none */
 } cw_schemainfo;
 
-/* Schema 'i' (< count) into '*out': CW_OK, or CW_EUSAGE. */
+/* Schema 'i' (< count) into '*out': CW_OK, or CW_EUSAGE ('*out' zeroed). */
 int cw_schemaset_info(const cw_schemaset *s, size_t i, cw_schemainfo *out);
 
 /* One column of a schema. */
@@ -544,14 +622,28 @@ typedef struct cw_columninfo {
     const char *doc;            /* one line, or NULL */
 } cw_columninfo;
 
-/* Column 'c' of schema 'i' into '*out': CW_OK, or CW_EUSAGE. */
+/* Column 'c' of schema 'i' into '*out': CW_OK, or CW_EUSAGE ('*out'
+** zeroed) for 'i' or 'c' out of range or a schema that did not load. */
 int cw_schemaset_column(const cw_schemaset *s, size_t i, size_t c,
                         cw_columninfo *out);
 
 /* Free 's'.  NULL is a harmless no-op. */
-void cw_schemaset_close(cw_schemaset *s);
+void cw_schemaset_free(cw_schemaset *s);
 
 /* ==== End inspect ==== */
+
+/*
+** ==== Deprecated names, removed in 0.2 ====
+** The names of the create and free functions before the rule above
+** (docs/decisions.md, "One name pattern for creating and freeing"), kept
+** for one release: each is the function on its right.
+*/
+#define cw_run_close cw_run_free
+#define cw_load_close cw_load_free
+#define cw_inspect cw_inspect_new
+#define cw_schemaset_open cw_schemaset_new
+#define cw_schemaset_close cw_schemaset_free
+/* ==== End deprecated names ==== */
 
 #ifdef __cplusplus
 }

@@ -33,7 +33,7 @@ int main(int argc, char **argv)
         rc = cw_run_exec(r);
     if (rc != CW_OK) {
         fprintf(stderr, "embed: %s (%s)\n", cw_run_errmsg(r), cw_strstatus(rc));
-        cw_run_close(r);
+        cw_run_free(r);
         return 1;
     }
     cw_run_summary(r, &s);
@@ -46,6 +46,6 @@ int main(int argc, char **argv)
 
         printf("%s: %llu rows\n", path, rows);
     }
-    cw_run_close(r);
+    cw_run_free(r);
     return 0;
 }

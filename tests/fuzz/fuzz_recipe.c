@@ -35,6 +35,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_report(cw_run_load(r, path), cw_run_errmsg(r));
     for (size_t i = 0; i < cw_run_ninputs(r); i++)
         cw_run_input_name(r, i, NULL);
-    cw_run_close(r);
+    cw_run_free(r);
     return 0;
 }

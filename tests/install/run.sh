@@ -6,7 +6,8 @@
 # Installs BUILD_DIR into a temp prefix, then checks that the installed
 # files are exactly bin/crosswalk, share/crosswalk/schemas/... and
 # share/crosswalk/lua/... (the source tree's schemas/ and lua/ *.lua
-# files, each folder under its own name), that lua/crosswalk/ is there,
+# files, each folder under its own name) and the Lua module
+# LIBDIR/lua/5.4/crosswalk.so, that lua/crosswalk/ is there,
 # that the installed binary lists every schema with
 # CROSSWALK_HOME=PREFIX/share/crosswalk, and that a recipe can require a
 # module placed in the installed lua/crosswalk/.  Prints PASS or FAIL
@@ -51,6 +52,8 @@ do_install() {
 installed_files() {
     {
         echo bin/crosswalk
+        sed -n 's|^CMAKE_INSTALL_LIBDIR:[A-Z]*=\(.*\)|\1/lua/5.4/crosswalk.so|p' \
+            "$BUILD/CMakeCache.txt"
         (cd "$SRC" && find schemas lua -type f -name '*.lua') |
             sed 's|^|share/crosswalk/|'
     } | sort >"$WORK/want"

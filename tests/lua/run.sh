@@ -15,9 +15,11 @@
 #              77 (skipped) while the library answers "no home directory
 #              set", as it does until it can find its installed data
 # MODULE is the built crosswalk.so; LIBDIR is $CW_LUA_LIBDIR (CMake's
-# CMAKE_INSTALL_LIBDIR).  LUA_CPATH names only the module under test, so
-# another installed copy is never loaded.  Exit status 0 passed, 1
-# failed, 2 usage error, 77 skipped.
+# CMAKE_INSTALL_LIBDIR); $CW_LUA_PRELOAD, when set, is LD_PRELOAD for the
+# interpreter only (the sanitizer runtimes for a CW_SANITIZE module).
+# LUA_CPATH names only the module under test, so another installed copy
+# is never loaded.  Exit status 0 passed, 1 failed, 2 usage error, 77
+# skipped.
 set -euo pipefail
 
 [ "$#" -eq 3 ] && [ -f "$2" ] && [ -d "$3" ] || {
@@ -36,6 +38,15 @@ command -v "$LUA" >/dev/null || {
     exit 1
 }
 
+# lua ARG...: the interpreter, with CW_LUA_PRELOAD preloaded.
+lua() {
+    if [ -n "${CW_LUA_PRELOAD:-}" ]; then
+        LD_PRELOAD=$CW_LUA_PRELOAD "$LUA" "$@"
+    else
+        "$LUA" "$@"
+    fi
+}
+
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cw-lua.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
@@ -43,7 +54,7 @@ trap 'rm -rf "$WORK"' EXIT
 # in out/; compare with tests/lua/example.out.
 example() {
     mkdir "$WORK/run"
-    (cd "$WORK/run" && LUA_CPATH=$1 "$LUA" "$SRC/examples/lua/run.lua" out) \
+    (cd "$WORK/run" && LUA_CPATH=$1 lua "$SRC/examples/lua/run.lua" out) \
         >"$WORK/got"
     diff -u --label expected --label "examples/lua/run.lua" \
         "$SRC/tests/lua/example.out" "$WORK/got"
@@ -62,7 +73,7 @@ api)
     (cd "$WORK" && LUA_CPATH="$(dirname "$MODULE")/?.so" \
         CW_SOURCE_DIR=$SRC CW_TMP=$WORK/api \
         CW_VERSION=${CW_VERSION:?CW_VERSION is not set} \
-        "$LUA" "$SRC/tests/lua/test_module.lua")
+        lua "$SRC/tests/lua/test_module.lua")
     ;;
 example)
     example "$(dirname "$MODULE")/?.so"
@@ -81,7 +92,7 @@ installed)
         echo "$syms" | head >&2
         exit 1
     }
-    where=$(LUA_CPATH="$(dirname "$so")/?.so" "$LUA" -e \
+    where=$(LUA_CPATH="$(dirname "$so")/?.so" lua -e \
         'print(package.searchpath("crosswalk", package.cpath))')
     [ "$where" = "$so" ] || {
         echo "FAIL: require would load $where, not $so" >&2
@@ -92,7 +103,7 @@ installed)
     ;;
 nohome)
     so=$(install_prefix)
-    LUA_CPATH="$(dirname "$so")/?.so" CW_SOURCE_DIR=$SRC "$LUA" - \
+    LUA_CPATH="$(dirname "$so")/?.so" CW_SOURCE_DIR=$SRC lua - \
         "$WORK/out" <<'LUA'
 local crosswalk = require("crosswalk")
 local src = os.getenv("CW_SOURCE_DIR")

@@ -9,6 +9,7 @@ PACKAGES=(
     cmake
     pkg-config
     liblua5.4-dev     # recipe sandbox
+    lua5.4            # stock interpreter: the Lua module's tests (tests/lua)
     libcsv-dev        # CSV tokenizer: the reference the tests check our parser against
     libsqlite3-dev    # SQLite sink and source
     sqlite3

@@ -9,7 +9,8 @@
 # (libcrosswalk.so.0.1.0 with its links, libcrosswalk.a), crosswalk.h,
 # crosswalk.pc, the CMake package files, share/crosswalk/schemas/... and
 # share/crosswalk/lua/... (the source tree's schemas/ and lua/ *.lua
-# files, each folder under its own name) and share/crosswalk/pipelines/
+# files, each folder under its own name), the Lua module
+# LIBDIR/lua/5.4/crosswalk.so and share/crosswalk/pipelines/
 # (the source tree's pipelines/, every file); that lua/crosswalk/ is
 # there; that libcrosswalk.so exports cw_ functions only, none cw__; that
 # the installed binary lists every schema with
@@ -68,6 +69,8 @@ installed_files() {
             crosswalkStaticTargets-CONFIG; do
             echo "lib/cmake/crosswalk/$f.cmake"
         done
+        sed -n 's|^CMAKE_INSTALL_LIBDIR:[A-Z]*=\(.*\)|\1/lua/5.4/crosswalk.so|p' \
+            "$BUILD/CMakeCache.txt"
         { (cd "$SRC" && find schemas lua -type f -name '*.lua') &&
             (cd "$SRC" && find pipelines -type f); } |
             sed 's|^|share/crosswalk/|'

@@ -2,7 +2,8 @@
 ** test_pipeline.c -- end-to-end tests of the public API: cw_run_* on
 ** small recipes (tests/data/pipeline) and data written to a temporary
 ** directory, checking exact output and rejects files, the accounting,
-** all-or-nothing commits, sandbox limits and interrupts; then
+** all-or-nothing commits, sandbox limits and interrupts, inputs fed by
+** readers and outputs delivered to callbacks; then
 ** cw_validate on Organizer text-interaction files.  The run's home is
 ** $CW_SOURCE_DIR, so the real schemas/ and lua/ are used.
 */
@@ -1010,6 +1011,519 @@ static void test_pipeline_run_out_of_memory(void **state)
     rmdir_all(dir);
 }
 
+/* ==== Streaming in and out ==== */
+
+/* A cw_read_fn over 'len' bytes at 'text', 'chunk' at a time; with
+** 'failat' > 0, it fails once that many bytes are given, storing 'code'
+** and 'msg'. */
+typedef struct memsrc {
+    const char *text; /* the bytes */
+    size_t len;       /* their count */
+    size_t chunk;     /* most bytes a call gives */
+    size_t failat;    /* fail from this offset on, 0: never */
+    int code;         /* the code a failure stores */
+    const char *msg;  /* and its message */
+    size_t pos;       /* bytes given so far */
+    size_t calls;     /* calls made */
+} memsrc;
+
+static memsrc mem(const char *text, size_t chunk)
+{
+    return (memsrc){text, strlen(text), chunk, 0, CW_OK, NULL, 0, 0};
+}
+
+static const char *memread(void *ud, size_t *len, cw_err *err)
+{
+    memsrc *m = ud;
+    size_t n = m->len - m->pos;
+
+    m->calls++;
+    if (m->failat > 0 && m->pos >= m->failat) {
+        err->code = m->code;
+        snprintf(err->msg, sizeof err->msg, "%s", m->msg);
+        return NULL;
+    }
+    if (n > m->chunk)
+        n = m->chunk;
+    *len = n;
+    m->pos += n;
+    return m->text + m->pos - n;
+}
+
+/* Rows received by a cw_row_fn, written as a CSV file would hold them;
+** the callback stops the run at row 'stop_at' (1-based, 0: never). */
+typedef struct rowsink {
+    char csv[8192];       /* header and rows */
+    size_t len;           /* bytes in 'csv' */
+    size_t nrows;         /* rows received */
+    size_t nulls;         /* NULL values received */
+    char where[128];      /* "OUTPUT FILE:LINE" of the last row */
+    size_t stop_at;       /* the row to stop at */
+    int stop_rc;          /* what the callback then returns */
+    const char *stop_msg; /* and the message it gives, or NULL */
+} rowsink;
+
+/* Append 'n' bytes at 's' to 'k' as one CSV field. */
+static void csvfield(rowsink *k, const char *s, size_t n)
+{
+    int quote = 0;
+
+    for (size_t i = 0; i < n; i++)
+        quote |= s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    assert_true(k->len + 2 * n + 3 < sizeof k->csv);
+    if (quote)
+        k->csv[k->len++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            k->csv[k->len++] = '"';
+        k->csv[k->len++] = s[i];
+    }
+    if (quote)
+        k->csv[k->len++] = '"';
+    k->csv[k->len] = '\0';
+}
+
+static int on_row(void *ud, const cw_row *row, cw_err *err)
+{
+    rowsink *k = ud;
+
+    assert_non_null(row->output);
+    assert_non_null(row->file);
+    for (size_t i = 0; k->nrows == 0 && i < row->ncols; i++) {
+        csvfield(k, row->names[i], strlen(row->names[i]));
+        k->csv[k->len++] = i + 1 < row->ncols ? ',' : '\n';
+    }
+    for (size_t i = 0; i < row->ncols; i++) {
+        if (row->values[i] == NULL) {
+            assert_int_equal(row->lens[i], 0);
+            k->nulls++;
+        } else {
+            /* NUL-terminated, and as long as 'lens' says. */
+            assert_int_equal(strlen(row->values[i]), row->lens[i]);
+            csvfield(k, row->values[i], row->lens[i]);
+        }
+        k->csv[k->len++] = i + 1 < row->ncols ? ',' : '\n';
+    }
+    k->csv[k->len] = '\0';
+    k->nrows++;
+    snprintf(k->where, sizeof k->where, "%s %s:%lu", row->output, row->file,
+             row->line);
+    if (k->nrows != k->stop_at)
+        return 0;
+    if (k->stop_msg != NULL)
+        snprintf(err->msg, sizeof err->msg, "%s", k->stop_msg);
+    return k->stop_rc;
+}
+
+/* 'text' with every 'from' replaced by 'to' (static storage). */
+static const char *replace(const char *text, const char *from, const char *to)
+{
+    static char out[8192];
+    size_t n = 0, k = strlen(from);
+
+    for (const char *p = text; *p;) {
+        if (strncmp(p, from, k) == 0) {
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s", to);
+            p += k;
+        } else if (n + 1 < sizeof out) {
+            out[n++] = *p++;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* The main input fed from memory in chunks of several sizes, down to one
+** byte, and the output delivered to a callback: the rows are exactly
+** those of the file the same recipe writes, the rejects those of the run
+** from the file, the input named "<reader:messages>". */
+static void test_pipeline_stream_chunks(void **state)
+{
+    static const size_t chunks[] = {1, 2, 3, 5, 64, 100000};
+    char dir[200], fileout[256], cbout[256], in[256], path[300];
+    char *wantcsv, *wantrej;
+    cw_run *r = newrun();
+    unsigned long long rows = 0;
+    cw_summary s;
+
+    (void)state;
+    newdir("stream", dir, sizeof dir);
+    writefile(dir, "messages.csv", messages_csv, in, sizeof in);
+    snprintf(fileout, sizeof fileout, "%s/file", dir);
+    snprintf(cbout, sizeof cbout, "%s/cb", dir);
+    load(r, "simple.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, fileout), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    cw_run_close(r);
+    snprintf(path, sizeof path, "%s/out.csv", fileout);
+    wantcsv = readfile(path);
+    snprintf(path, sizeof path, "%s/rejects.csv", fileout);
+    wantrej = readfile(path);
+    assert_non_null(wantcsv);
+    assert_non_null(wantrej);
+
+    for (size_t c = 0; c < N(chunks); c++) {
+        memsrc m = mem(messages_csv, chunks[c]);
+        rowsink k = {0};
+        probs pr = {0};
+
+        r = newrun();
+        load(r, "simple.lua");
+        assert_int_equal(cw_run_input_reader(r, NULL, memread, &m), CW_OK);
+        assert_int_equal(cw_run_output_callback(r, "text", on_row, &k), CW_OK);
+        assert_int_equal(cw_run_outdir(r, cbout), CW_OK);
+        cw_run_on_problem(r, on_problem, &pr);
+        if (cw_run_exec(r) != CW_OK)
+            fail_msg("chunk %zu: %s", chunks[c], cw_run_errmsg(r));
+        assert_string_equal(k.csv, wantcsv);
+        assert_int_equal(k.nrows, 2);
+        assert_int_equal(k.nulls, 0);
+        /* P5's record spans lines 6 and 7. */
+        assert_string_equal(k.where, "text <reader:messages>:6");
+        assert_int_equal(m.pos, m.len);
+        assert_true(m.calls > m.len / chunks[c]);
+        cw_run_summary(r, &s);
+        assert_int_equal(s.read, 7);
+        assert_int_equal(s.written, 2);
+        assert_int_equal(s.rejected, 4);
+        assert_int_equal(s.filtered, 1);
+        assert_int_equal(s.noutputs, 1);
+        assert_string_equal(cw_run_output(r, 0, &rows), "<callback:text>");
+        assert_int_equal(rows, 2);
+        /* No out.csv: only the rejects file, naming the reader. */
+        assert_string_equal(listing(cbout), "rejects.csv");
+        file_is(cbout, "rejects.csv",
+                replace(wantrej, in, "<reader:messages>"));
+        has_problem(&pr, "4:6:twilio_segments:E_INTEGER: ");
+        cw_run_close(r);
+        rmdir_all(cbout);
+    }
+    free(wantcsv);
+    free(wantrej);
+    rmdir_all(fileout);
+    rmdir_all(dir);
+}
+
+/* A recipe joining the input 'people' to the main input 'rows'. */
+static const char lookup_recipe[] =
+    "return { inputs = { rows = { main = true }, people = {} },\n"
+    "  steps = { { lookup = { input = 'people', key = 'id', on = 'id',\n"
+    "              columns = { name = 'name' }, missing = 'null' } } },\n"
+    "  outputs = { out = { path = 'joined.csv', columns = { 'id', 'name' } "
+    "} } }\n";
+
+/* A lookup input read from a reader (one byte at a time) joins as its
+** file does; binding mistakes are refused, and a reader read by two
+** lookup steps too. */
+static void test_pipeline_stream_lookup(void **state)
+{
+    static const char people_csv[] = "id,name\n2,Bo\n1,\"A,l\"\n";
+    char dir[200], out[256], rows[256], people[256], path[300];
+    memsrc m = mem(people_csv, 1);
+    rowsink k = {0};
+    char *want;
+    cw_run *r;
+    int rc;
+
+    (void)state;
+    newdir("streamlookup", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "rows.csv", "id\n1\n2\n3\n", rows, sizeof rows);
+    writefile(dir, "people.csv", people_csv, people, sizeof people);
+
+    r = load_text(dir, lookup_recipe, &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_input(r, "people", people), CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    cw_run_close(r);
+    snprintf(path, sizeof path, "%s/joined.csv", out);
+    want = readfile(path);
+    assert_string_equal(want, "id,name\n1,\"A,l\"\n2,Bo\n3,\n");
+    rmdir_all(out);
+
+    r = load_text(dir, lookup_recipe, &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_input_reader(r, "people", memread, &m), CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
+    assert_int_equal(cw_run_output_callback(r, "out", on_row, &k), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    assert_string_equal(k.csv, want);
+    assert_int_equal(k.nulls, 1); /* 3 has no name: null, not "" */
+    assert_int_equal(m.pos, m.len);
+    assert_string_equal(listing(out), "");
+    cw_run_close(r);
+    free(want);
+
+    /* Binding mistakes. */
+    r = newrun();
+    assert_int_equal(cw_run_input_reader(r, NULL, memread, &m), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "load the recipe first");
+    assert_int_equal(cw_run_output_callback(r, "out", on_row, &k), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "load the recipe first");
+    cw_run_close(r);
+    r = load_text(dir, lookup_recipe, &rc);
+    assert_int_equal(cw_run_input_reader(r, "nope", memread, &m), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "the recipe has no input 'nope' (its "
+                                          "inputs: people, rows)");
+    assert_int_equal(cw_run_input_reader(r, NULL, NULL, NULL), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "input 'rows': no reader function");
+    assert_int_equal(cw_run_input(r, "people", people), CW_OK);
+    assert_int_equal(cw_run_input_reader(r, "people", memread, &m), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "input 'people' is given twice");
+    assert_int_equal(cw_run_input_reader(r, NULL, memread, &m), CW_OK);
+    assert_int_equal(cw_run_input(r, "rows", rows), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "input 'rows' is given twice");
+    assert_int_equal(cw_run_output_callback(r, "nope", on_row, &k), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "the recipe has no output 'nope' "
+                                          "(its outputs: out)");
+    assert_int_equal(cw_run_output_callback(r, "out", NULL, &k), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "outputs.out: no row callback "
+                                          "function");
+    assert_int_equal(cw_run_output_callback(r, "out", on_row, &k), CW_OK);
+    assert_int_equal(cw_run_output_callback(r, "out", on_row, &k), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "outputs.out is given a callback "
+                                          "twice");
+    cw_run_close(r);
+
+    /* Two lookup steps on one input: a reader is read once. */
+    r = load_text(dir,
+                  "return { inputs = { rows = { main = true }, p = {} },\n"
+                  "  steps = { { lookup = { input = 'p', key = 'id', on = "
+                  "'id', columns = { name = 'name' } } },\n"
+                  "            { lookup = { input = 'p', key = 'name', on = "
+                  "'name', columns = { id = 'pid' } } } },\n"
+                  "  outputs = { out = { path = 'o.csv', columns = { 'id' } "
+                  "} } }\n",
+                  &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_input_reader(r, "p", memread, &m), CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r),
+                        "input 'p' is read by 2 lookup steps: a reader can "
+                        "feed only one (give a path)");
+    cw_run_close(r);
+
+    /* A lookup reader that fails stops the run before any row. */
+    m = mem(people_csv, 4);
+    m.failat = 12;
+    m.msg = "peer went away";
+    r = load_text(dir, lookup_recipe, &rc);
+    assert_int_equal(cw_run_input_reader(r, "people", memread, &m), CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_exec(r), CW_EIO);
+    assert_string_equal(cw_run_errmsg(r),
+                        "lookup input <reader:people>:2:0: peer went away");
+    assert_string_equal(listing(out), "");
+    cw_run_close(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* A reader that fails: the run fails with its code (CW_EIO when it gives
+** none) and its message, made safe; nothing is committed. */
+static void test_pipeline_stream_read_error(void **state)
+{
+    static const struct {
+        int code;        /* the code the reader stores */
+        const char *msg; /* its message */
+        int want;        /* the run's status */
+        const char *shown;
+    } cases[] = {
+        {CW_OK, "socket closed", CW_EIO, "socket closed"},
+        {CW_EINTR, "cancelled\x1b[2J", CW_EINTR, "cancelled\\x1b[2J"},
+        {CW_EIO, "", CW_EIO, "read error"},
+    };
+    char dir[200], out[256], want[600];
+
+    (void)state;
+    newdir("streamerr", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    for (size_t i = 0; i < N(cases); i++) {
+        memsrc m = mem(messages_csv, 16);
+        cw_run *r = newrun();
+        cw_summary s;
+
+        m.failat = 160; /* in the second record, line 3 */
+        m.code = cases[i].code;
+        m.msg = cases[i].msg;
+        load(r, "simple.lua");
+        assert_int_equal(cw_run_input_reader(r, NULL, memread, &m), CW_OK);
+        assert_int_equal(cw_run_outdir(r, out), CW_OK);
+        assert_int_equal(cw_run_exec(r), cases[i].want);
+        snprintf(want, sizeof want, "<reader:messages>:3:0: %s",
+                 cases[i].shown);
+        assert_string_equal(cw_run_errmsg(r), want);
+        cw_run_summary(r, &s);
+        assert_int_equal(s.noutputs, 0);
+        assert_non_null(s.stopped_at);
+        assert_string_equal(s.stopped_at, "<reader:messages>:3");
+        assert_string_equal(listing(out), ""); /* nothing committed */
+        cw_run_close(r);
+    }
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* A recipe with a file output and two outputs that may go to callbacks:
+** 'b' (whose path is the rejects file's name) and the table 't'. */
+static const char three_outputs[] =
+    "return { inputs = { m = {} }, outputs = {\n"
+    "  a = { path = 'a.csv', columns = { 'id', 'v' } },\n"
+    "  b = { path = 'rejects.csv', columns = { 'v', 'id' } },\n"
+    "  t = { table = 't', columns = { 'id' } } } }\n";
+
+/* A callback that stops the run: its status and message, nothing
+** committed to the other outputs.  A callback output writes no file
+** (so its name clashes with none) and a table one needs no database. */
+static void test_pipeline_callback_stop(void **state)
+{
+    char dir[200], out[256], in[256], want[600];
+    unsigned long long rows = 0;
+    cw_summary s;
+    cw_run *r;
+    int rc;
+
+    (void)state;
+    newdir("cbstop", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "m.csv", "id,v\n1,x\n2,y\n3,z\n", in, sizeof in);
+
+    /* Bound to nothing, 'b' would overwrite the rejects file. */
+    r = load_text(dir, three_outputs, &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    assert_int_equal(cw_run_check_files(r), CW_EUSAGE);
+    assert_non_null(strstr(cw_run_errmsg(r), "outputs.b and the rejects file"));
+    cw_run_close(r);
+
+    /* Stopped at the second row: CW_EUSAGE for a status of its own. */
+    {
+        rowsink kb = {.stop_at = 2, .stop_rc = 1, .stop_msg = "enough"};
+        rowsink kt = {0};
+
+        r = load_text(dir, three_outputs, &rc);
+        assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+        assert_int_equal(cw_run_output_callback(r, "b", on_row, &kb), CW_OK);
+        assert_int_equal(cw_run_output_callback(r, "t", on_row, &kt), CW_OK);
+        assert_int_equal(cw_run_outdir(r, out), CW_OK);
+        assert_int_equal(cw_run_check_files(r), CW_OK);
+        assert_int_equal(cw_run_exec(r), CW_EUSAGE);
+        assert_string_equal(cw_run_errmsg(r), "outputs.b: enough");
+        assert_int_equal(kb.nrows, 2);
+        assert_int_equal(kt.nrows, 1); /* 't' comes after 'b' */
+        cw_run_summary(r, &s);
+        assert_int_equal(s.noutputs, 0);
+        assert_int_equal(s.written, 1);
+        assert_int_equal(s.unprocessed, 1);
+        snprintf(want, sizeof want, "%s:3", in);
+        assert_string_equal(s.stopped_at, want);
+        assert_string_equal(listing(out), ""); /* no a.csv, no database */
+        cw_run_close(r);
+    }
+
+    /* A negative status is the run's; without a message, a default one. */
+    {
+        rowsink kb = {.stop_at = 1, .stop_rc = CW_EINTR};
+
+        r = load_text(dir, three_outputs, &rc);
+        assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+        assert_int_equal(cw_run_output_callback(r, "b", on_row, &kb), CW_OK);
+        assert_int_equal(cw_run_outdir(r, out), CW_OK);
+        assert_int_equal(cw_run_exec(r), CW_EINTR);
+        assert_string_equal(cw_run_errmsg(r),
+                            "outputs.b: the row callback stopped the run");
+        assert_string_equal(listing(out), "");
+        cw_run_close(r);
+    }
+
+    /* Run to the end: the file and the two callbacks, no database. */
+    for (int dry = 1; dry >= 0; dry--) {
+        rowsink kb = {0}, kt = {0};
+
+        r = load_text(dir, three_outputs, &rc);
+        assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+        assert_int_equal(cw_run_output_callback(r, "b", on_row, &kb), CW_OK);
+        assert_int_equal(cw_run_output_callback(r, "t", on_row, &kt), CW_OK);
+        assert_int_equal(cw_run_outdir(r, out), CW_OK);
+        assert_int_equal(cw_run_dryrun(r, dry), CW_OK);
+        assert_int_equal(cw_run_exec(r), CW_OK);
+        /* A dry run delivers the rows too. */
+        assert_string_equal(kb.csv, "v,id\nx,1\ny,2\nz,3\n");
+        assert_string_equal(kt.csv, "id\n1\n2\n3\n");
+        cw_run_summary(r, &s);
+        assert_int_equal(s.noutputs, 3);
+        snprintf(want, sizeof want, "%s/a.csv", out);
+        assert_string_equal(cw_run_output(r, 0, &rows), want);
+        assert_int_equal(rows, 3);
+        assert_string_equal(cw_run_output(r, 1, &rows), "<callback:b>");
+        assert_int_equal(rows, 3);
+        assert_string_equal(cw_run_output(r, 2, &rows), "<callback:t>");
+        assert_int_equal(rows, 3);
+        assert_string_equal(listing(out), dry ? "" : "a.csv");
+        cw_run_close(r);
+    }
+    file_is(out, "a.csv", "id,v\n1,x\n2,y\n3,z\n");
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* The n-th allocation fails while a reader feeds the run and a callback
+** takes its rows: CW_ENOMEM (or the Lua error it became), nothing left
+** in the output directory.  The recipe is loaded first, with malloc:
+** budget_alloc is realloc and free, so it frees that memory too. */
+static void test_pipeline_stream_out_of_memory(void **state)
+{
+    char dir[200], out[256];
+    long n, failures = 0;
+
+    (void)state;
+    newdir("streamoom", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    for (n = 0;; n++) {
+        struct budget b = {n, 0};
+        memsrc m = mem(messages_csv, 7);
+        rowsink k = {0};
+        cw_run *r = newrun();
+        int rc;
+
+        load(r, "simple.lua");
+        cw_set_allocator(budget_alloc, &b);
+        rc = cw_run_input_reader(r, NULL, memread, &m);
+        if (rc == CW_OK)
+            rc = cw_run_output_callback(r, "text", on_row, &k);
+        if (rc == CW_OK)
+            rc = cw_run_outdir(r, out);
+        if (rc == CW_OK)
+            rc = cw_run_exec(r);
+        cw_set_allocator(NULL, NULL);
+        if (rc == CW_OK) {
+            assert_string_equal(k.csv,
+                                "Profile ID,Effort Name,Date/Time,Service\n"
+                                "P1,GOTV,2024-10-01 14:30,Impactive\n"
+                                "P5,\"Persuasion, wave 2\",2024-10-02 "
+                                "09:05,Impactive\n");
+            cw_run_close(r);
+            break;
+        }
+        failures++;
+        if (rc != CW_ENOMEM && rc != CW_ELUA && rc != CW_ELIMIT)
+            fail_msg("budget %ld: %d %s", n, rc, cw_run_errmsg(r));
+        if (strcmp(listing(out), "") != 0 && strcmp(listing(out), "(none)"))
+            fail_msg("budget %ld: left %s", n, listing(out));
+        cw_run_close(r);
+    }
+    print_message("streamed run succeeded with %ld allocations allowed\n", n);
+    assert_true(failures > 20);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
 /* ==== cw_validate ==== */
 
 /* Validate the text 'csv' (written to a file) against organizer
@@ -1212,6 +1726,11 @@ int main(void)
         cmocka_unit_test(test_pipeline_stale_temp),
         cmocka_unit_test(test_pipeline_new_out_of_memory),
         cmocka_unit_test(test_pipeline_run_out_of_memory),
+        cmocka_unit_test(test_pipeline_stream_chunks),
+        cmocka_unit_test(test_pipeline_stream_lookup),
+        cmocka_unit_test(test_pipeline_stream_read_error),
+        cmocka_unit_test(test_pipeline_callback_stop),
+        cmocka_unit_test(test_pipeline_stream_out_of_memory),
         cmocka_unit_test(test_pipeline_validate_ok),
         cmocka_unit_test(test_pipeline_validate_distinct_cap),
         cmocka_unit_test(test_pipeline_validate_spelling),

@@ -15,6 +15,7 @@
 
 #include "testutil.h"
 
+#include "io/source.h"
 #include "steps/group.h"
 #include "steps/lookup.h"
 #include "steps/plan.h"
@@ -1400,19 +1401,20 @@ static int ppush(pfix *f, unsigned long line, const char *const *vals)
 }
 
 /* Bind lookup inputs: "people" to the people file. */
-static const char *paths(void *ud, const char *name)
+static const cw_inputspec *paths(void *ud, const char *name)
 {
     (void)ud;
     if (strcmp(name, "people") == 0) {
         static char path[256];
+        static cw_inputspec src = {path, NULL, NULL};
 
         snprintf(path, sizeof path, "%s/people.csv", tmpdir());
-        return path;
+        return &src;
     }
     return NULL;
 }
 
-static const char *nopaths(void *ud, const char *name)
+static const cw_inputspec *nopaths(void *ud, const char *name)
 {
     (void)ud;
     (void)name;

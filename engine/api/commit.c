@@ -12,6 +12,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* 1 when output 'o' is written to a file (not a table or a callback). */
+static int isfile(const output *o)
+{
+    return o->table == NULL && o->rowfn == NULL;
+}
+
+/* 1 when output 'o' is written to a database table. */
+static int istable(const output *o)
+{
+    return o->table != NULL && o->rowfn == NULL;
+}
+
 /* ==== Checking the names of the run's files ==== */
 
 /* One file a run writes, for the collision checks. */
@@ -96,9 +108,10 @@ static int add_claim(claim **c, size_t *n, const char *what, const char *path,
 }
 
 /*
-** Claim the files of the run: its output files, and with 'all' the
-** rejects file, the SQLite database of its tables and the reserved
-** files.  Without an output directory (a recipe being loaded or
+** Claim the files of the run: its output files (not those bound to a
+** callback), and with 'all' the rejects file, the SQLite database of its
+** tables and the reserved files.  Without an output directory (a recipe being
+*loaded or
 ** checked), outputs and the default rejects file and database share the
 ** directory "".
 */
@@ -113,8 +126,8 @@ static int claim_all(cw_run *r, int all, claim **c, size_t *n)
     for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
         output *o = &r->out[k];
 
-        tables |= o->table != NULL;
-        if (o->path == NULL)
+        tables |= istable(o);
+        if (!isfile(o))
             continue;
         b.len = path.len = 0;
         if (cw__buf_printf(&b, "outputs.%s", o->name) != CW_OK ||
@@ -339,8 +352,8 @@ static int open_table(cw_run *r, output *o, cw_buf *scratch)
     return rc;
 }
 
-/* Open every declared output: a file in the output directory, or a
-** database table. */
+/* Open every declared output: a file in the output directory, a
+** database table, or the room a callback output's rows need. */
 int cw__run_open_outputs(cw_run *r)
 {
     cw_buf path = {0};
@@ -349,6 +362,15 @@ int cw__run_open_outputs(cw_run *r)
     for (size_t k = 0; k < r->nout; k++) {
         output *o = &r->out[k];
 
+        if (o->rowfn != NULL) {
+            o->rowvals = cw__alloc(o->ncols * sizeof *o->rowvals);
+            o->rowlens = cw__alloc(o->ncols * sizeof *o->rowlens);
+            if (o->rowvals == NULL || o->rowlens == NULL) {
+                cw__buf_free(&path);
+                return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+            }
+            continue;
+        }
         if (o->table != NULL) {
             if ((rc = open_table(r, o, &path)) != CW_OK) {
                 cw__buf_free(&path);
@@ -459,26 +481,27 @@ int cw__run_commit(cw_run *r)
     for (size_t k = 0; k < r->nout; k++) {
         cw_writer *o = r->out[k].out;
 
-        if (r->out[k].table == NULL && (rc = cw__writer_prepare(o)) != CW_OK)
+        if (isfile(&r->out[k]) && (rc = cw__writer_prepare(o)) != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(o));
     }
     if (r->rej != NULL && (rc = cw__writer_prepare(r->rej)) != CW_OK)
         return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(r->rej));
-    /* Note every table and file now, while running out of memory still
-    ** commits nothing; what then fails to commit is dropped from the list,
-    ** so nothing needs memory once something is in. */
+    /* Note every table, file and callback output now, while running out
+    ** of memory still commits nothing; what then fails to commit is
+    ** dropped from the list, so nothing needs memory once something is
+    ** in. */
     for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
         output *o = &r->out[k];
         char name[300];
 
-        if (o->table == NULL)
+        if (!istable(o))
             continue;
         snprintf(name, sizeof name, "%s table %s", o->db.type->name, o->table);
         rc = record_part(r, name, o->db.type->rows(o->db.s));
     }
     for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
         cw_writer *o = r->out[k].out;
-        size_t n = r->out[k].table == NULL ? cw__writer_nparts(o) : 0;
+        size_t n = isfile(&r->out[k]) ? cw__writer_nparts(o) : 0;
 
         for (size_t i = 0; i < n && rc == CW_OK; i++) {
             unsigned long long rows;
@@ -487,6 +510,15 @@ int cw__run_commit(cw_run *r)
             rc = record_part(r, path, rows);
         }
     }
+    for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
+        output *o = &r->out[k];
+        char name[300];
+
+        if (o->rowfn == NULL)
+            continue;
+        snprintf(name, sizeof name, "<callback:%s>", o->name);
+        rc = record_part(r, name, o->rows);
+    }
     if (rc != CW_OK) {
         drop_parts(r, first, first);
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
@@ -494,7 +526,7 @@ int cw__run_commit(cw_run *r)
     for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
         output *o = &r->out[k];
 
-        if (o->table != NULL && !r->dryrun &&
+        if (istable(o) && !r->dryrun &&
             (rc = o->db.type->commit(o->db.s)) != CW_OK)
             failed = k;
     }
@@ -505,7 +537,7 @@ int cw__run_commit(cw_run *r)
         output *o = &r->out[k];
         int in;
 
-        if (o->table == NULL)
+        if (!istable(o))
             continue;
         in = r->dryrun ? 1 : o->db.type->committed(o->db.s);
         if (in < 0)
@@ -522,7 +554,7 @@ int cw__run_commit(cw_run *r)
         cw_writer *o = r->out[k].out;
         size_t n, in;
 
-        if (r->out[k].table != NULL)
+        if (!isfile(&r->out[k]))
             continue;
         rc = r->dryrun ? CW_OK : cw__writer_commit(o);
         /* After a failed rename, the parts renamed before it are in. */
@@ -535,6 +567,10 @@ int cw__run_commit(cw_run *r)
             return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(o));
         }
     }
+    /* A callback output's rows were delivered as they passed. */
+    for (size_t k = 0; k < r->nout; k++)
+        if (r->out[k].rowfn != NULL)
+            keep_part(r, j++, &w, 1);
     r->nparts = w;
     if (r->rej != NULL && !r->dryrun) {
         rc = cw__writer_commit(r->rej);

@@ -158,6 +158,9 @@ static void output_free(output *o)
     cw__table_close(&o->db);
     cw__free(o->table);
     freestrs(o->efforts, o->nefforts);
+    cw__free(o->rowvals);
+    cw__free(o->rowlens);
+    cw__buf_free(&o->rowbuf);
 }
 
 void cw_run_free(cw_run *r)
@@ -539,8 +542,13 @@ int cw_run_load(cw_run *r, const char *path)
     return CW_OK;
 }
 
-int cw_run_input(cw_run *r, const char *name, const char *path)
+/* Find the input called 'name' (NULL: the main input), not bound yet, to
+** bind it to a path or a reader. */
+static int bindable_input(cw_run *r, const char *name, input **out)
 {
+    cw_buf valid = {0};
+    int rc;
+
     if (!r->loaded)
         return cw__fail(&r->err, CW_EUSAGE, "load the recipe first");
     for (size_t i = 0; i < r->nin; i++) {
@@ -551,21 +559,87 @@ int cw_run_input(cw_run *r, const char *name, const char *path)
             if (in->path != NULL)
                 return cw__fail(&r->err, CW_EUSAGE, "input '%s' is given twice",
                                 in->name);
-            return setstr(r, &in->path, path);
+            *out = in;
+            return CW_OK;
         }
     }
-    {
-        cw_buf valid = {0};
-        int rc;
+    for (size_t i = 0; i < r->nin; i++)
+        cw__buf_printf(&valid, "%s%s", i ? ", " : "", r->in[i].name);
+    rc = cw__fail(&r->err, CW_EUSAGE,
+                  "the recipe has no input '%s' (its inputs: %s)", name,
+                  valid.p ? valid.p : "");
+    cw__buf_free(&valid);
+    return rc;
+}
 
-        for (size_t i = 0; i < r->nin; i++)
-            cw__buf_printf(&valid, "%s%s", i ? ", " : "", r->in[i].name);
-        rc = cw__fail(&r->err, CW_EUSAGE,
-                      "the recipe has no input '%s' (its inputs: %s)", name,
-                      valid.p ? valid.p : "");
-        cw__buf_free(&valid);
+int cw_run_input(cw_run *r, const char *name, const char *path)
+{
+    input *in;
+    int rc;
+
+    if ((rc = bindable_input(r, name, &in)) != CW_OK ||
+        (rc = setstr(r, &in->path, path)) != CW_OK)
         return rc;
+    in->spec = (cw_inputspec){in->path, NULL, NULL};
+    return CW_OK;
+}
+
+int cw_run_input_reader(cw_run *r, const char *name, cw_read_fn fn, void *ud)
+{
+    size_t nread = 0;
+    cw_buf shown = {0};
+    input *in;
+    int rc;
+
+    if ((rc = bindable_input(r, name, &in)) != CW_OK)
+        return rc;
+    if (fn == NULL)
+        return cw__fail(&r->err, CW_EUSAGE, "input '%s': no reader function",
+                        in->name);
+    /* A reader is read once: by the main loop or by one lookup step. */
+    for (size_t i = 0; i < cw__plan_ninputs(r->plan); i++)
+        nread += strcmp(cw__plan_input(r->plan, i), in->name) == 0;
+    if (nread > 1)
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "input '%s' is read by %zu lookup steps: a reader can "
+                        "feed only one (give a path)",
+                        in->name, nread);
+    if (cw__buf_printf(&shown, "<reader:%s>", in->name) != CW_OK)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    in->path = shown.p;
+    in->spec = (cw_inputspec){in->path, fn, ud};
+    return CW_OK;
+}
+
+int cw_run_output_callback(cw_run *r, const char *name, cw_row_fn fn, void *ud)
+{
+    cw_buf valid = {0};
+    int rc;
+
+    if (!r->loaded)
+        return cw__fail(&r->err, CW_EUSAGE, "load the recipe first");
+    for (size_t k = 0; k < r->nout; k++) {
+        output *o = &r->out[k];
+
+        if (name == NULL || strcmp(o->name, name) != 0)
+            continue;
+        if (fn == NULL)
+            return cw__fail(&r->err, CW_EUSAGE,
+                            "outputs.%s: no row callback function", o->name);
+        if (o->rowfn != NULL)
+            return cw__fail(&r->err, CW_EUSAGE,
+                            "outputs.%s is given a callback twice", o->name);
+        o->rowfn = fn;
+        o->rowud = ud;
+        return CW_OK;
     }
+    for (size_t k = 0; k < r->nout; k++)
+        cw__buf_printf(&valid, "%s%s", k ? ", " : "", r->out[k].name);
+    rc = cw__fail(&r->err, CW_EUSAGE,
+                  "the recipe has no output '%s' (its outputs: %s)",
+                  name ? name : "(null)", valid.p ? valid.p : "");
+    cw__buf_free(&valid);
+    return rc;
 }
 
 size_t cw_run_ninputs(const cw_run *r)

@@ -24,13 +24,13 @@ static void problem(cw_run *r, const char *file, unsigned long line,
         r->onproblem(r->onproblem_ud, &p);
 }
 
-static const char *inputpath(void *ud, const char *name)
+static const cw_inputspec *inputpath(void *ud, const char *name)
 {
     cw_run *r = ud;
 
     for (size_t i = 0; i < r->nin; i++)
         if (strcmp(r->in[i].name, name) == 0)
-            return r->in[i].path;
+            return r->in[i].path != NULL ? &r->in[i].spec : NULL;
     return NULL;
 }
 
@@ -138,6 +138,55 @@ static int formula(cw_run *r, output *o, size_t i, cw_rec *rec,
     return CW_OK;
 }
 
+/* 1 when 'st' is an error status of enum cw_status. */
+static int is_error(int st)
+{
+    switch (st) {
+#define CW_CASE(name, value, text)                                             \
+    case CW_##name:                                                            \
+        return st < 0;
+        CW_STATUS_MAP(CW_CASE)
+#undef CW_CASE
+    }
+    return 0;
+}
+
+/* Deliver the values of callback output 'o' (of record 'rec') to its
+** callback, each NUL-terminated. */
+static int deliver(cw_run *r, output *o, const cw_rec *rec)
+{
+    cw_err e = {CW_OK, ""};
+    cw_row row = {.output = o->name,
+                  .ncols = o->ncols,
+                  .names = (const char *const *)o->cols,
+                  .values = o->rowvals,
+                  .lens = o->rowlens,
+                  .file = rec->file,
+                  .line = rec->line};
+    size_t off = 0;
+    int rc;
+
+    o->rowbuf.len = 0;
+    for (size_t i = 0; i < o->ncols; i++)
+        if (o->vals[i].p != NULL &&
+            (cw__buf_add(&o->rowbuf, o->vals[i].p, o->vals[i].len) != CW_OK ||
+             cw__buf_addc(&o->rowbuf, '\0') != CW_OK))
+            return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < o->ncols; i++) {
+        o->rowvals[i] = o->vals[i].p != NULL ? o->rowbuf.p + off : NULL;
+        o->rowlens[i] = o->vals[i].p != NULL ? o->vals[i].len : 0;
+        off += o->vals[i].p != NULL ? o->vals[i].len + 1 : 0;
+    }
+    if ((rc = o->rowfn(o->rowud, &row, &e)) == 0) {
+        o->rows++;
+        return CW_OK;
+    }
+    e.msg[sizeof e.msg - 1] = '\0';
+    return cw__fail(&r->err, is_error(rc) ? rc : CW_EUSAGE, "outputs.%s: %s",
+                    o->name,
+                    e.msg[0] ? e.msg : "the row callback stopped the run");
+}
+
 /* A record passed every step: check it against each output's schema,
 ** then write it to every output. */
 static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
@@ -178,6 +227,11 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
             (rc = effort_spelling(r, o, rec, o->vals[o->opts.split_col])) !=
                 CW_OK)
             return rc;
+        if (o->rowfn != NULL) {
+            if ((rc = deliver(r, o, rec)) != CW_OK)
+                return rc;
+            continue;
+        }
         if (o->table != NULL) {
             rc = o->db.type->write(o->db.s, o->vals, rec->file, rec->line);
             if (rc != CW_OK)
@@ -202,12 +256,14 @@ static int open_main(cw_run *r, size_t **hidx)
 
     /* A database input is named by its kind and query: the connection
     ** string may hold a password and must not reach messages or files. */
-    if ((r->mainname = cw__input_name(in->path)) == NULL)
+    r->mainname =
+        in->spec.read != NULL ? cw__strdup(in->path) : cw__input_name(in->path);
+    if (r->mainname == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     /* A malformed CSV record is rejected like a ragged one (E_QUOTE), or
     ** with --strict stops the run. */
-    rc = cw__input_openf(in->path, r->strict ? 0 : CW_INPUT_RESYNC, &r->src,
-                         &r->err);
+    rc = cw__input_openspec(&in->spec, r->strict ? 0 : CW_INPUT_RESYNC, &r->src,
+                            &r->err);
     if (rc != CW_OK)
         return rc;
     r->src_open = 1;

@@ -24,7 +24,9 @@ typedef struct input {
     char *name;        /* as in the recipe */
     char *schema_name; /* "impactive/messages", or NULL */
     cw_schema *schema; /* loaded schema, or NULL */
-    char *path;        /* bound path, or NULL */
+    char *path;        /* bound path (for a reader, "<reader:NAME>"), or
+                          NULL */
+    cw_inputspec spec; /* 'path' and the reader, if bound to one */
     int main;          /* 1 for the streamed input */
 } input;
 
@@ -48,6 +50,12 @@ typedef struct output {
     int formulas;            /* enum cw_formulas: formula-like values */
     char **efforts;          /* distinct-column spellings seen (for warnings) */
     size_t nefforts;         /* count of 'efforts' */
+    cw_row_fn rowfn;         /* or NULL: the callback its rows go to */
+    void *rowud;             /* its argument */
+    unsigned long long rows; /* rows delivered to 'rowfn' */
+    const char **rowvals;    /* the row being delivered: its values */
+    size_t *rowlens;         /* and their lengths */
+    cw_buf rowbuf;           /* those values, each NUL-terminated */
 } output;
 
 struct cw_run {
@@ -108,8 +116,8 @@ int cw__run_check_names(cw_run *r, int all);
 ** creating it if missing and removing the temp files of dead runs. */
 int cw__run_outdir(cw_run *r);
 
-/* Open every declared output: a file in the output directory, or a
-** database table. */
+/* Open every declared output: a file in the output directory, a
+** database table, or the room a callback output's rows need. */
 int cw__run_open_outputs(cw_run *r);
 
 /* Open the rejects file (default OUTDIR/rejects.csv). */

@@ -238,6 +238,68 @@ int cw_run_dryrun(cw_run *r, int on);
 int cw_run_strict(cw_run *r, int on);
 void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud);
 
+/* ==== Streaming in and out (docs/embedding-api.md) ==== */
+
+/*
+** cw_run_input() for bytes the caller gives: the input called 'name'
+** (NULL: the main input) is CSV read from 'fn' (see cw_read_fn), called
+** with 'ud' from the caller's thread, as the run needs bytes, until it
+** gives a chunk of length 0.  It may be the main input or a lookup input
+** (read whole while cw_run_exec() starts).  Messages, problems and the
+** rejects file name it "<reader:NAME>", NAME being the input's name in the
+** recipe.  When 'fn' fails, cw_run_exec() fails with the code 'fn' stored
+** in 'err' when negative, else CW_EIO, and a message ending with the one
+** 'fn' stored ("<reader:NAME>:LINE:0: MESSAGE"); nothing is committed.
+** After cw_run_load() and before cw_run_exec().  Returns CW_OK; CW_EUSAGE
+** before cw_run_load(), for 'fn' NULL, an input the recipe does not have
+** (the message lists its inputs), one already given (by path or reader),
+** or one that two lookup steps read (a reader is read once); CW_ENOMEM.
+*/
+int cw_run_input_reader(cw_run *r, const char *name, cw_read_fn fn, void *ud);
+
+/* One row of a callback output.  Borrowed for the call only. */
+typedef struct cw_row {
+    const char *output;        /* the output's name in the recipe */
+    size_t ncols;              /* its columns */
+    const char *const *names;  /* their names, in the recipe's order */
+    const char *const *values; /* the values, each NUL-terminated, as the
+                                  file would get them (checked against the
+                                  output's schema, formulas policy applied);
+                                  NULL for a missing value, which a CSV
+                                  file writes as an empty field */
+    const size_t *lens;        /* their lengths in bytes (0 for NULL) */
+    const char *file;          /* the main input, as messages name it */
+    unsigned long line;        /* the line of the record it came from */
+} cw_row;
+
+/*
+** A row callback: return 0 to go on.  Anything else stops the run:
+** cw_run_exec() returns the value returned when it is a negative status
+** (CW_EINTR, CW_EIO, ...), else CW_EUSAGE, with the message the callback
+** wrote in 'err->msg' (or "the row callback stopped the run"), after
+** "outputs.NAME: ".  Nothing is committed.
+*/
+typedef int (*cw_row_fn)(void *ud, const cw_row *row, cw_err *err);
+
+/*
+** Deliver the rows of the recipe's output called 'output' to 'fn', with
+** 'ud', instead of writing its file or table.  Rows are delivered as
+** they pass, in the order a file would get them, before the run knows
+** whether it will succeed: when cw_run_exec() then fails, the outputs
+** that are files and tables are rolled back but the rows delivered
+** cannot be: the status tells the caller to drop them.  A dry run
+** delivers them too.  Such an output writes no file: its 'path' is not
+** checked against the run's other files, it is not split (neither its
+** 'split' nor its schema's size and distinct caps apply), and a 'table'
+** output needs no database.  After a successful run the summary lists it
+** as "<callback:NAME>" with the number of rows delivered (cw_run_output).
+** After cw_run_load() and before cw_run_exec().  Returns CW_OK; CW_EUSAGE
+** before cw_run_load(), for 'fn' NULL, an output the recipe does not
+** have (the message lists its outputs) or one already given a callback.
+*/
+int cw_run_output_callback(cw_run *r, const char *output, cw_row_fn fn,
+                           void *ud);
+
 /*
 ** A file the caller writes itself (a summary file, ...), called 'what' in
 ** messages ("--summary-json"): no output, rejects file or database of the

@@ -19,18 +19,18 @@ static cw_csv *csv(const cw_source *s)
     return (cw_csv *)(void *)(uintptr_t)s;
 }
 
-/* Open the CSV file 'location', with resync when 'flags' has
-** CW_INPUT_RESYNC, and read its header. */
-static int csv_openf(const char *location, int flags, cw_source **out,
-                     cw_err *err)
+/* The options of a CSV source opened with 'flags': resync when they
+** have CW_INPUT_RESYNC. */
+static void csv_opts(int flags, cw_csvopts *o)
 {
-    cw_csvopts o;
-    cw_csv *r;
-    int rc;
+    cw__csvopts_default(o);
+    o->resync = (flags & CW_INPUT_RESYNC) != 0;
+}
 
-    cw__csvopts_default(&o);
-    o.resync = (flags & CW_INPUT_RESYNC) != 0;
-    rc = cw__csv_openfile(location, &o, &r, err);
+/* Make the reader 'r', just opened with status 'rc', the source at
+** '*out' once its header is read; close it on failure. */
+static int csv_start(int rc, cw_csv *r, cw_source **out, cw_err *err)
+{
     *out = NULL;
     if (rc != CW_OK)
         return rc;
@@ -41,6 +41,20 @@ static int csv_openf(const char *location, int flags, cw_source **out,
     }
     *out = (cw_source *)(void *)r;
     return CW_OK;
+}
+
+/* Open the CSV file 'location', with resync when 'flags' has
+** CW_INPUT_RESYNC, and read its header. */
+static int csv_openf(const char *location, int flags, cw_source **out,
+                     cw_err *err)
+{
+    cw_csvopts o;
+    cw_csv *r = NULL;
+    int rc;
+
+    csv_opts(flags, &o);
+    rc = cw__csv_openfile(location, &o, &r, err);
+    return csv_start(rc, r, out, err);
 }
 
 static int csv_open(const char *location, cw_source **out, cw_err *err)
@@ -159,6 +173,21 @@ int cw__input_openf(const char *spec, int flags, cw_input *in, cw_err *err)
                                  "postgres:CONNINFO#TABLE_OR_QUERY or "
                                  "postgresql://...#TABLE_OR_QUERY");
     return rc;
+}
+
+int cw__input_openspec(const cw_inputspec *spec, int flags, cw_input *in,
+                       cw_err *err)
+{
+    cw_csvopts o;
+    cw_csv *r = NULL;
+    int rc;
+
+    if (spec->read == NULL)
+        return cw__input_openf(spec->path, flags, in, err);
+    *in = (cw_input){&cw_source_csv, NULL};
+    csv_opts(flags, &o);
+    rc = cw__csv_open(spec->path, spec->read, spec->ud, &o, &r, err);
+    return csv_start(rc, r, &in->s, err);
 }
 
 char *cw__input_name(const char *spec)

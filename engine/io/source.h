@@ -8,7 +8,8 @@
 **                               be empty: the PG* environment is used)
 **   postgresql://URI#TABLE_OR_QUERY  the same (postgres:// too)
 ** After '#', a bare identifier (letters, digits, _ and .) is a table;
-** anything else is a query.
+** anything else is a query.  An input may instead be bound to a reader
+** of CSV bytes (cw_run_input_reader()): see cw_inputspec.
 */
 #ifndef CW_SOURCE_H
 #define CW_SOURCE_H
@@ -61,6 +62,17 @@ void cw__input_close(cw_input *in);
 ** Free it with cw__free(); NULL when out of memory. */
 char *cw__input_name(const char *spec);
 
+/*
+** What an input is bound to: a source named by 'path' (see above), or,
+** when 'read' is not NULL, the CSV bytes that 'read' gives, 'path' then
+** being the name shown in messages ("<reader:NAME>").
+*/
+typedef struct cw_inputspec {
+    const char *path; /* a source spec, or a reader's name in messages */
+    cw_read_fn read;  /* NULL, or the byte source of a CSV input */
+    void *ud;         /* its argument */
+} cw_inputspec;
+
 /* Flags of cw__input_openf(). */
 #define CW_INPUT_RESYNC                                                        \
     1 /* csv: a malformed record (E_QUOTE) is a bad                            \
@@ -69,6 +81,14 @@ char *cw__input_name(const char *spec);
 
 /* cw__input_open() with 'flags' (0 or CW_INPUT_RESYNC). */
 int cw__input_openf(const char *spec, int flags, cw_input *in, cw_err *err);
+
+/*
+** Open the input 'spec' is bound to, with 'flags': a source by its path
+** as cw__input_openf() does, or a CSV reader over 'spec->read' (parsed
+** in the caller's thread, as it asks for bytes).
+*/
+int cw__input_openspec(const cw_inputspec *spec, int flags, cw_input *in,
+                       cw_err *err);
 
 /*
 ** The problem message of the current record of 'in', without its

@@ -152,6 +152,18 @@ int cw__lookup_read(const char *path, const char *key, const cw_rule *keyrule,
                     const char *const *cols, size_t ncols, const cw_pred *where,
                     size_t nwhere, cw_lookup **out, cw_err *err)
 {
+    cw_inputspec src = {path, NULL, NULL};
+
+    return cw__lookup_readspec(&src, key, keyrule, cols, ncols, where, nwhere,
+                               out, err);
+}
+
+int cw__lookup_readspec(const cw_inputspec *src, const char *key,
+                        const cw_rule *keyrule, const char *const *cols,
+                        size_t ncols, const cw_pred *where, size_t nwhere,
+                        cw_lookup **out, cw_err *err)
+{
+    const char *path = src->path;
     cw_lookup *t;
     cw_input in = {NULL, NULL};
     long kcol = -1;
@@ -172,7 +184,7 @@ int cw__lookup_read(const char *path, const char *key, const cw_rule *keyrule,
         rc = cw__fail(err, CW_ENOMEM, "out of memory");
         goto fail;
     }
-    rc = cw__input_open(path, &in, err);
+    rc = cw__input_openspec(src, 0, &in, err);
     if (rc != CW_OK)
         goto fail;
     for (size_t i = 0; i < in.type->ncols(in.s); i++) {

@@ -37,6 +37,14 @@ typedef struct cw_lookup cw_lookup;
 int cw__lookup_read(const char *path, const char *key, const cw_rule *keyrule,
                     const char *const *cols, size_t ncols, const cw_pred *where,
                     size_t nwhere, cw_lookup **out, cw_err *err);
+
+/* cw__lookup_read() from what 'src' is bound to: a path, or a reader
+** (io/source.h), which is read whole once. */
+struct cw_inputspec;
+int cw__lookup_readspec(const struct cw_inputspec *src, const char *key,
+                        const cw_rule *keyrule, const char *const *cols,
+                        size_t ncols, const cw_pred *where, size_t nwhere,
+                        cw_lookup **out, cw_err *err);
 void cw__lookup_free(cw_lookup *t);
 
 /* Rows loaded. */

@@ -707,20 +707,20 @@ int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err)
 {
     for (size_t i = 0; i < p->n; i++) {
         step *st = &p->s[i];
-        const char *path;
+        const struct cw_inputspec *src;
         int rc;
 
         if (st->kind != S_LOOKUP || st->tab != NULL)
             continue;
-        path = paths(ud, st->input);
-        if (path == NULL)
+        src = paths(ud, st->input);
+        if (src == NULL)
             return cw__fail(
                 err, CW_EUSAGE,
                 "%s: input '%s' is not bound (give --input %s=PATH)", st->label,
                 st->input, st->input);
-        rc = cw__lookup_read(path, st->key, st->keyrule,
-                             (const char *const *)st->lcols, st->nl, st->where,
-                             st->nwhere, &st->tab, err);
+        rc = cw__lookup_readspec(src, st->key, st->keyrule,
+                                 (const char *const *)st->lcols, st->nl,
+                                 st->where, st->nwhere, &st->tab, err);
         if (rc != CW_OK)
             return rc;
     }

@@ -25,8 +25,10 @@ typedef struct cw_plan_cb {
     void (*merged)(void *ud);
 } cw_plan_cb;
 
-/* Returns the path bound to input 'name', or NULL when unbound. */
-typedef const char *(*cw_input_fn)(void *ud, const char *name);
+/* Returns what input 'name' is bound to (a path or a reader, see
+** io/source.h), or NULL when unbound. */
+struct cw_inputspec;
+typedef const struct cw_inputspec *(*cw_input_fn)(void *ud, const char *name);
 
 typedef struct cw_plan cw_plan;
 
@@ -48,7 +50,7 @@ const char *cw__plan_input(const cw_plan *p, size_t i);
 ** by group steps for the rejects file; call before the first push. */
 void cw__plan_setwidth(cw_plan *p, size_t norig);
 
-/* Load every lookup table, finding input paths through 'paths'. */
+/* Load every lookup table, finding inputs through 'paths'. */
 int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err);
 
 /*

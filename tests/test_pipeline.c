@@ -1155,7 +1155,7 @@ static void test_pipeline_stream_chunks(void **state)
     assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
     assert_int_equal(cw_run_outdir(r, fileout), CW_OK);
     assert_int_equal(cw_run_exec(r), CW_OK);
-    cw_run_close(r);
+    cw_run_free(r);
     snprintf(path, sizeof path, "%s/out.csv", fileout);
     wantcsv = readfile(path);
     snprintf(path, sizeof path, "%s/rejects.csv", fileout);
@@ -1196,7 +1196,7 @@ static void test_pipeline_stream_chunks(void **state)
         file_is(cbout, "rejects.csv",
                 replace(wantrej, in, "<reader:messages>"));
         has_problem(&pr, "4:6:twilio_segments:E_INTEGER: ");
-        cw_run_close(r);
+        cw_run_free(r);
         rmdir_all(cbout);
     }
     free(wantcsv);
@@ -1238,7 +1238,7 @@ static void test_pipeline_stream_lookup(void **state)
     assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
     assert_int_equal(cw_run_outdir(r, out), CW_OK);
     assert_int_equal(cw_run_exec(r), CW_OK);
-    cw_run_close(r);
+    cw_run_free(r);
     snprintf(path, sizeof path, "%s/joined.csv", out);
     want = readfile(path);
     assert_string_equal(want, "id,name\n1,\"A,l\"\n2,Bo\n3,\n");
@@ -1256,7 +1256,7 @@ static void test_pipeline_stream_lookup(void **state)
     assert_int_equal(k.nulls, 1); /* 3 has no name: null, not "" */
     assert_int_equal(m.pos, m.len);
     assert_string_equal(listing(out), "");
-    cw_run_close(r);
+    cw_run_free(r);
     free(want);
 
     /* Binding mistakes. */
@@ -1265,7 +1265,7 @@ static void test_pipeline_stream_lookup(void **state)
     assert_string_equal(cw_run_errmsg(r), "load the recipe first");
     assert_int_equal(cw_run_output_callback(r, "out", on_row, &k), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "load the recipe first");
-    cw_run_close(r);
+    cw_run_free(r);
     r = load_text(dir, lookup_recipe, &rc);
     assert_int_equal(cw_run_input_reader(r, "nope", memread, &m), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "the recipe has no input 'nope' (its "
@@ -1288,7 +1288,7 @@ static void test_pipeline_stream_lookup(void **state)
     assert_int_equal(cw_run_output_callback(r, "out", on_row, &k), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "outputs.out is given a callback "
                                           "twice");
-    cw_run_close(r);
+    cw_run_free(r);
 
     /* Two lookup steps on one input: a reader is read once. */
     r = load_text(dir,
@@ -1305,7 +1305,7 @@ static void test_pipeline_stream_lookup(void **state)
     assert_string_equal(cw_run_errmsg(r),
                         "input 'p' is read by 2 lookup steps: a reader can "
                         "feed only one (give a path)");
-    cw_run_close(r);
+    cw_run_free(r);
 
     /* A lookup reader that fails stops the run before any row. */
     m = mem(people_csv, 4);
@@ -1319,7 +1319,7 @@ static void test_pipeline_stream_lookup(void **state)
     assert_string_equal(cw_run_errmsg(r),
                         "lookup input <reader:people>:2:0: peer went away");
     assert_string_equal(listing(out), "");
-    cw_run_close(r);
+    cw_run_free(r);
     rmdir_all(out);
     rmdir_all(dir);
 }
@@ -1363,7 +1363,7 @@ static void test_pipeline_stream_read_error(void **state)
         assert_non_null(s.stopped_at);
         assert_string_equal(s.stopped_at, "<reader:messages>:3");
         assert_string_equal(listing(out), ""); /* nothing committed */
-        cw_run_close(r);
+        cw_run_free(r);
     }
     rmdir_all(out);
     rmdir_all(dir);
@@ -1400,7 +1400,7 @@ static void test_pipeline_callback_stop(void **state)
     assert_int_equal(cw_run_outdir(r, out), CW_OK);
     assert_int_equal(cw_run_check_files(r), CW_EUSAGE);
     assert_non_null(strstr(cw_run_errmsg(r), "outputs.b and the rejects file"));
-    cw_run_close(r);
+    cw_run_free(r);
 
     /* Stopped at the second row: CW_EUSAGE for a status of its own. */
     {
@@ -1424,7 +1424,7 @@ static void test_pipeline_callback_stop(void **state)
         snprintf(want, sizeof want, "%s:3", in);
         assert_string_equal(s.stopped_at, want);
         assert_string_equal(listing(out), ""); /* no a.csv, no database */
-        cw_run_close(r);
+        cw_run_free(r);
     }
 
     /* A negative status is the run's; without a message, a default one. */
@@ -1439,7 +1439,7 @@ static void test_pipeline_callback_stop(void **state)
         assert_string_equal(cw_run_errmsg(r),
                             "outputs.b: the row callback stopped the run");
         assert_string_equal(listing(out), "");
-        cw_run_close(r);
+        cw_run_free(r);
     }
 
     /* Run to the end: the file and the two callbacks, no database. */
@@ -1466,7 +1466,7 @@ static void test_pipeline_callback_stop(void **state)
         assert_string_equal(cw_run_output(r, 2, &rows), "<callback:t>");
         assert_int_equal(rows, 3);
         assert_string_equal(listing(out), dry ? "" : "a.csv");
-        cw_run_close(r);
+        cw_run_free(r);
     }
     file_is(out, "a.csv", "id,v\n1,x\n2,y\n3,z\n");
     rmdir_all(out);
@@ -1508,7 +1508,7 @@ static void test_pipeline_stream_out_of_memory(void **state)
                                 "P1,GOTV,2024-10-01 14:30,Impactive\n"
                                 "P5,\"Persuasion, wave 2\",2024-10-02 "
                                 "09:05,Impactive\n");
-            cw_run_close(r);
+            cw_run_free(r);
             break;
         }
         failures++;
@@ -1516,7 +1516,7 @@ static void test_pipeline_stream_out_of_memory(void **state)
             fail_msg("budget %ld: %d %s", n, rc, cw_run_errmsg(r));
         if (strcmp(listing(out), "") != 0 && strcmp(listing(out), "(none)"))
             fail_msg("budget %ld: left %s", n, listing(out));
-        cw_run_close(r);
+        cw_run_free(r);
     }
     print_message("streamed run succeeded with %ld allocations allowed\n", n);
     assert_true(failures > 20);

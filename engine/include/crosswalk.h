@@ -238,7 +238,7 @@ int cw_run_dryrun(cw_run *r, int on);
 int cw_run_strict(cw_run *r, int on);
 void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud);
 
-/* ==== Streaming in and out (docs/embedding-api.md) ==== */
+/* ==== Streaming in and out (docs/embedding.md) ==== */
 
 /*
 ** cw_run_input() for bytes the caller gives: the input called 'name'

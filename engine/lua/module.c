@@ -75,7 +75,7 @@ static int run_box_free(lua_State *L)
 {
     cw_run **box = luaL_checkudata(L, 1, RUN_BOX);
 
-    cw_run_close(*box);
+    cw_run_free(*box);
     *box = NULL;
     return 0;
 }
@@ -500,7 +500,7 @@ static int l_inspect(lua_State *L)
     path = lua_tostring(L, 1);
     lua_settop(L, 2);
     box = newbox(L, INSPECTION_BOX, sizeof *box);
-    if ((rc = cw_inspect(home, path, box, &err)) != CW_OK)
+    if ((rc = cw_inspect_new(home, path, box, &err)) != CW_OK)
         return fail(L, err.msg, rc);
     cw_inspect_info(*box, &in);
     lua_createtable(L, 0, 20);

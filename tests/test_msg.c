@@ -155,6 +155,9 @@ static void test_msg_redact_every_form(void **state)
     redact("mysql://u:s3cr3tpw@h/db", "mysql://u:***@h/db");
     /* Nothing to hide. */
     redact("postgresql://u@db/x", "postgresql://u@db/x");
+    /* An empty password (found by fuzz_ndjson: it looped for ever). */
+    redact("postgresql://u:@db/x", "postgresql://u:@db/x");
+    redact("{\"://]:@\"1:\\[:", "{\"://]:@\"1:\\[:");
     redact("sqlite:out/crosswalk.db#people", "sqlite:out/crosswalk.db#people");
     redact("people.csv", "people.csv");
     redact("", "");

@@ -107,8 +107,8 @@ static const char *uri_password(const char *s, const char **start)
     if (at == NULL)
         return NULL;
     colon = memchr(a, ':', (size_t)(at - a));
-    if (colon == NULL)
-        return NULL;
+    if (colon == NULL || colon + 1 == at)
+        return NULL; /* no password, or an empty one: nothing to hide */
     *start = colon + 1;
     return at;
 }
@@ -170,7 +170,7 @@ size_t cw_redact(char *out, size_t size, const char *target)
     for (const char *s = target; *s != '\0';) {
         size_t k;
 
-        if (s == pw) {
+        if (s == pw && pwend > pw) {
             put(out, size, &o, "***", 3);
             s = pwend;
         } else if (kwstart(target, s) && (k = password_key(s)) > 0) {

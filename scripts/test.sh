@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LABELS=(unit recipe e2e db install lint fuzz-regress)
+LABELS=(unit recipe e2e db install lua lint fuzz-regress)
 PASSED=0
 SUMMARY=()
 

@@ -2,7 +2,7 @@
 # scripts/test.sh: the one command that runs every test. Installs what is
 # missing, builds the release (build/) and sanitizer (build-asan/) builds,
 # runs every ctest test in build/ (labels unit, recipe, e2e, db, install,
-# lint: tests/CMakeLists.txt; fuzz-regress: tests/fuzz/CMakeLists.txt),
+# lua, lint: tests/CMakeLists.txt; fuzz-regress: tests/fuzz/CMakeLists.txt),
 # the unit tests and the fuzz regression inputs again in build-asan/
 # under ASan and UBSan, the clang-format check, then every fuzz target
 # for CW_FUZZ_SECONDS (default 60) seconds with scripts/fuzz.sh (clang

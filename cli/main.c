@@ -35,7 +35,8 @@ static const char usage_main[] =
     "130 interrupted.\n"
     "\n"
     "environment: CROSSWALK_HOME names the directory holding schemas/ and\n"
-    "lua/ (default: found next to the executable).\n";
+    "lua/ (default: the build tree's source, or PREFIX/share/crosswalk of\n"
+    "the install this program is in, wherever it was moved).\n";
 
 /* The commands, by name. */
 static const struct command {

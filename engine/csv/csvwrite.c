@@ -127,8 +127,10 @@ static int werr_nomem(cw_writer *w)
 
 /*
 ** 1 when the CSV field 's' of 'len' bytes must be quoted: it holds the
-** delimiter, a quote, CR or LF, or begins or ends with a space or tab.
-** One pass over the bytes with a lookup table.
+** delimiter, a quote, CR or LF, or begins or ends with a space or tab, or
+** begins with U+FEFF (unquoted at the start of a file, readers would take
+** it for a byte order mark and drop it).  One pass over the bytes with a
+** lookup table.
 */
 static int csv_needs_quotes(const cw_writer *w, const char *s, size_t len)
 {
@@ -137,6 +139,8 @@ static int csv_needs_quotes(const cw_writer *w, const char *s, size_t len)
     if (len == 0)
         return 0;
     if (*p == ' ' || *p == '\t' || e[-1] == ' ' || e[-1] == '\t')
+        return 1;
+    if (*p == 0xEF && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
         return 1;
     while (e - p >= 4) {
         if (w->special[p[0]] | w->special[p[1]] | w->special[p[2]] |

@@ -5,6 +5,7 @@
 ** final path until cw__writer_commit() fsyncs them and renames them.
 */
 #include "csv/csvwrite.h"
+#include "csv/tempfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +21,6 @@
 
 #define BUF_SIZE (128u * 1024u) /* write buffer of one open part */
 #define MAX_OPEN 64             /* parts holding a descriptor at once */
-#define TMP_TAG ".crosswalk-"   /* in temp names, before the pid */
 
 /*
 ** A part is one output file.  It is open (a descriptor and a buffer), or
@@ -563,63 +563,7 @@ int cw__writer_is_part(const char *name, const char *base)
 }
 
 /*
-** The process's file-creation mask, read from /proc/self/status so that
-** the process-wide umask is never changed (umask() cannot be read without
-** setting it, which would race with other threads).  022 when unknown.
-** mkstemp creates files 0600; outputs get 0666 minus this mask, as a file
-** made by open(2) would.
-*/
-static mode_t process_umask(void)
-{
-    char line[128];
-    unsigned mask = 022;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    if (f == NULL)
-        return (mode_t)mask;
-    while (fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "Umask: %o", &mask) == 1)
-            break;
-    fclose(f);
-    return (mode_t)(mask & 0777);
-}
-
-/*
-** Create the temp file of the final path 'path' beside it, named
-** ".<basename>.crosswalk-<pid>.XXXXXX" so that a later run can tell the
-** files of a process that died (see cw__writer_sweep()); close-on-exec,
-** mode 0666 minus the umask.  Store its path (owned by the caller) in
-** '*tmp' and return its descriptor, or -1 with errno set and '*tmp' NULL.
-*/
-static int make_temp(const char *path, char **tmp)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash != NULL ? (size_t)(slash + 1 - path) : 0;
-    size_t len = strlen(path) + sizeof TMP_TAG + 32;
-    int fd, e;
-
-    *tmp = cw__alloc(len);
-    if (*tmp == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    snprintf(*tmp, len, "%.*s.%s" TMP_TAG "%ld.XXXXXX", (int)dirlen, path,
-             path + dirlen, (long)getpid());
-    fd = mkstemp(*tmp);
-    if (fd < 0) {
-        e = errno;
-        cw__free(*tmp);
-        *tmp = NULL;
-        errno = e;
-        return -1;
-    }
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    (void)fchmod(fd, 0666 & ~process_umask());
-    return fd;
-}
-
-/*
-** Start a new part: a temp file beside the final path (see make_temp()),
+** Start a new part: a temp file beside the final path (see cw__temp_make()),
 ** holding the header.  Store its index in '*idx'.
 */
 static int new_part(cw_writer *w, size_t *idx)
@@ -639,7 +583,7 @@ static int new_part(cw_writer *w, size_t *idx)
     p.buf = cw__alloc(BUF_SIZE);
     if (p.name == NULL || p.buf == NULL)
         goto nomem;
-    p.fd = make_temp(w->path, &p.tmp);
+    p.fd = cw__temp_make(w->path, &p.tmp);
     if (p.fd < 0) {
         rc = errno == ENOMEM ? werr_nomem(w) : werr_io(w, w->path);
         goto fail;
@@ -908,28 +852,10 @@ int cw__writer_write(cw_writer *w, const cw_field *f)
     return CW_OK;
 }
 
-/* Fsync the directory 'dir', so that renames in it are durable: 0, or -1
-** with errno set.  EINVAL (a file system that cannot sync directories)
-** is not an error. */
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r, e;
-
-    if (fd < 0)
-        return -1;
-    do {
-        r = fsync(fd);
-    } while (r != 0 && errno == EINTR);
-    e = errno;
-    close(fd);
-    errno = e;
-    return r != 0 && e != EINVAL ? -1 : 0;
-}
-
 /* Fsync the directory of the output. */
 static int sync_dir(cw_writer *w)
 {
-    return fsync_dir(w->dir) == 0 ? CW_OK : werr_io(w, w->dir);
+    return cw__fsync_dir(w->dir) == 0 ? CW_OK : werr_io(w, w->dir);
 }
 
 /*
@@ -1054,129 +980,4 @@ void cw__writer_close(cw_writer *w)
     cw__free(w->dir);
     cw__free(w->path);
     cw__free(w);
-}
-
-/* ==== Whole files and stale temp files ==== */
-
-/*
-** Write the 'len' bytes at 'data' to 'path' atomically: a temp file beside
-** it, fsynced, renamed over 'path' (a symbolic link there is replaced, its
-** target left alone), then the directory fsynced.  On failure nothing
-** changes at 'path' and no temp file stays.
-*/
-int cw_write_file(const char *path, const void *data, size_t len, cw_err *err)
-{
-    const char *p = data, *slash = strrchr(path, '/');
-    char *tmp = NULL, *dir;
-    int fd = make_temp(path, &tmp), r;
-
-    if (fd < 0)
-        return cw__fail(err, errno == ENOMEM ? CW_ENOMEM : CW_EIO, "%s: %s",
-                        path, strerror(errno));
-    while (len > 0) {
-        ssize_t k = write(fd, p, len);
-
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            if (k == 0)
-                errno = EIO;
-            goto fail;
-        }
-        p += k;
-        len -= (size_t)k;
-    }
-    do {
-        r = fsync(fd);
-    } while (r != 0 && errno == EINTR);
-    if (r != 0)
-        goto fail;
-    r = close(fd);
-    fd = -1;
-    if ((r != 0 && errno != EINTR) || rename(tmp, path) != 0)
-        goto fail;
-    cw__free(tmp);
-    if (slash == NULL)
-        dir = cw__strdup(".");
-    else
-        dir = cw__strndup(path, slash == path ? 1 : (size_t)(slash - path));
-    if (dir == NULL)
-        return cw__fail(err, CW_ENOMEM, "%s: out of memory", path);
-    r = fsync_dir(dir);
-    cw__free(dir);
-    if (r != 0)
-        return cw__fail(err, CW_EIO, "%s: %s", path, strerror(errno));
-    return CW_OK;
-
-fail:
-    r = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    cw__free(tmp);
-    return cw__fail(err, CW_EIO, "%s: %s", path, strerror(r));
-}
-
-/*
-** The pid in the temp file name 'name' (".NAME.crosswalk-PID.XXXXXX", as
-** make_temp() creates them), or 0 when it is not such a name.
-*/
-static long temp_pid(const char *name)
-{
-    const char *tag = NULL, *p, *q;
-    long pid = 0;
-
-    if (name[0] != '.')
-        return 0;
-    for (p = strstr(name + 1, TMP_TAG); p != NULL; p = strstr(p + 1, TMP_TAG))
-        tag = p;
-    if (tag == NULL || tag == name + 1)
-        return 0;
-    for (q = tag + strlen(TMP_TAG); *q >= '0' && *q <= '9'; q++) {
-        if (pid > 99999999)
-            return 0;
-        pid = pid * 10 + (*q - '0');
-    }
-    if (q == tag + strlen(TMP_TAG) || *q != '.' || strlen(q + 1) != 6)
-        return 0;
-    return pid;
-}
-
-/*
-** Remove the temp files left in 'dir' by processes that no longer exist:
-** regular files named as make_temp() names them whose pid is not this
-** process's and answers kill(pid, 0) with ESRCH.  Returns the number
-** removed (0 when 'dir' cannot be read) and copies the first one's name
-** to 'first' ('cap' bytes; "" when none).
-*/
-size_t cw__writer_sweep(const char *dir, char *first, size_t cap)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    struct stat st;
-    cw_buf path = {0};
-    size_t n = 0;
-
-    if (cap > 0)
-        first[0] = '\0';
-    if (d == NULL)
-        return 0;
-    while ((e = readdir(d)) != NULL) {
-        long pid = temp_pid(e->d_name);
-
-        if (pid <= 0 || pid == (long)getpid() ||
-            !(kill((pid_t)pid, 0) == -1 && errno == ESRCH))
-            continue;
-        path.len = 0;
-        if (cw__buf_printf(&path, "%s/%s", dir, e->d_name) != CW_OK)
-            break;
-        if (lstat(path.p, &st) != 0 || !S_ISREG(st.st_mode) ||
-            unlink(path.p) != 0)
-            continue;
-        if (n++ == 0 && cap > 0)
-            snprintf(first, cap, "%s", e->d_name);
-    }
-    closedir(d);
-    cw__buf_free(&path);
-    return n;
 }

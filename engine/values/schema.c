@@ -317,8 +317,14 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
     s->organizer = flag(n, "organizer");
     s->spreadsheet = flag(n, "spreadsheet");
     mb = cw__node_get(n, "max_bytes");
-    if (mb != NULL && mb->type == CW_NODE_NUM && mb->num > 0)
+    if (mb != NULL && mb->type == CW_NODE_NUM && mb->num > 0) {
+        if (!(mb->num < 9e18)) { /* inf and NaN too (found by fuzzing) */
+            rc = cw__fail(err, CW_EUSAGE, "%s: 'max_bytes' must be below 9e18",
+                          where);
+            goto fail;
+        }
         s->max_bytes = (unsigned long long)mb->num;
+    }
     d = cw__node_get(n, "distinct");
     if (d != NULL) {
         const cw_node *mx = cw__node_get(d, "max");
@@ -333,6 +339,12 @@ int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
             rc =
                 cw__fail(err, CW_EUSAGE,
                          "%s: 'distinct' needs a column and a max >= 1", where);
+            goto fail;
+        }
+        if (!(mx->num <= 1e9)) {
+            rc = cw__fail(err, CW_EUSAGE,
+                          "%s: 'distinct' max must be at most 1000000000",
+                          where);
             goto fail;
         }
         s->distinct_col = cw__strdup(col);

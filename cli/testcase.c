@@ -412,8 +412,11 @@ static int run(const struct tc_case *c, const char *verdict, struct ran *out,
         return -1;
     }
     snprintf(path, sizeof path, "%s/params", dir);
-    if ((c->home != NULL && cw_run_home(r, c->home) != CW_OK) ||
-        load_params(r, path, verdict, c->label) != 0)
+    if (c->home != NULL && cw_run_home(r, c->home) != CW_OK) {
+        say(verdict, c->label, "out of memory");
+        goto fail;
+    }
+    if (load_params(r, path, verdict, c->label) != 0)
         goto fail;
     /* The recipe by its absolute path: whatever it finds beside itself
     ** is found from the case directory too. */

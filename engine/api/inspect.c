@@ -647,7 +647,10 @@ static int parse(cw_inspection *x, src *s, cw_err *err)
                 rc = cw__fail(err, CW_ENOMEM, "%s: out of memory", x->file);
             continue;
         }
-        rc = cw__fail(err, st, "%s", cw__csv_errmsg(r));
+        /* A wrong delimiter given makes quotes stray: say so. */
+        rc = cw__fail(err, st, "%s%s%s", cw__csv_errmsg(r),
+                      x->hint != NULL ? "; " : "",
+                      x->hint != NULL ? x->hint : "");
     }
     cw__csv_close(r);
     return rc;

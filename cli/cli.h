@@ -66,6 +66,17 @@ int cw_cli_usage(const char *usage, const char *fmt, ...)
 ** EXIT_USAGE. */
 int cw_cli_misuse(const char *cmd, const char *what, const char *arg);
 
+/*
+** The dialect options of run, validate, inspect, load and convert: when
+** 'opt' is --delimiter, --quote or --encoding, set that field of 'd' from
+** 'val' and return 0, or print a usage error with 'usage' and return
+** EXIT_USAGE ('val' NULL, or not a character); return -1 for any other
+** option.  A delimiter or quote is one character or a name: tab (or \t),
+** comma, semicolon, pipe, space.  'val' stays borrowed.
+*/
+int cw_cli_dialect(const char *opt, const char *val, cw_dialect *d,
+                   const char *usage);
+
 /* The exit code for the status of a library call: 0 for CW_OK, 2 for a
 ** usage or Lua error, 4 for a sandbox limit (CW_ELIMIT, wherever it was
 ** hit), 130 for an interruption, else 3. */

@@ -9,23 +9,34 @@
 #include <string.h>
 
 static const char usage_inspect[] =
-    "usage: crosswalk inspect [--json] FILE\n"
+    "usage: crosswalk inspect [--json] [--delimiter C] [--quote C]\n"
+    "                         [--encoding NAME] FILE\n"
     "\n"
     "Tell what FILE is before writing anything: its delimiter (sniffed\n"
     "among , ; TAB |) and quote character, its encoding (UTF-8, with or\n"
-    "without a byte order mark; UTF-16 and UTF-32 are refused; the first\n"
-    "line with invalid UTF-8 is named), its line endings (LF, CRLF, CR or\n"
+    "without a byte order mark; the first line with invalid UTF-8 is\n"
+    "named; UTF-16, UTF-32 and Excel workbooks are refused, naming what to\n"
+    "do), its line endings (LF, CRLF, CR or\n"
     "mixed), its row count (records, as the CSV parser reads them), and\n"
     "which schema its header matches: exactly, or the closest one with the\n"
     "columns missing from the file and the ones the schema does not know.\n"
     "A schema matches when all its required columns are there and it knows\n"
     "at least half of the file's columns; the best is the one that knows\n"
     "the most (ties: fewest missing, fewest unexpected, then by name).\n"
-    "FILE may be '-' for standard input.\n"
+    "FILE may be '-' for standard input.  When the findings look wrong\n"
+    "(a header that is one column holding another delimiter, bytes that\n"
+    "are not UTF-8), a last line, 'hint', says what to try.\n"
     "\n"
-    "  --json     print one JSON object: file, delimiter, quote, encoding,\n"
-    "             bom, line_endings, rows, columns, schema (null when none\n"
-    "             matches), exact, missing, unexpected, candidates, ...\n"
+    "  --json           print one JSON object: file, delimiter, quote,\n"
+    "                   encoding, bom, line_endings, rows, columns, schema\n"
+    "                   (null when none matches), exact, missing,\n"
+    "                   unexpected, candidates, hint, ...\n"
+    "  --delimiter C    read FILE with this delimiter instead of the\n"
+    "                   sniffed one: one character, or tab, comma,\n"
+    "                   semicolon, pipe\n"
+    "  --quote C        the same for the quote character\n"
+    "  --encoding NAME  read FILE in this encoding, any name iconv knows\n"
+    "                   (latin1, windows-1252, UTF-16, ...; default UTF-8)\n"
     "\n"
     "exit: 0 inspected (even when no schema matches), 2 usage error,\n"
     "3 the file is unreadable, malformed or not UTF-8, 4 a schema file hit\n"
@@ -171,14 +182,19 @@ static void print_json(const cw_inspection *x)
                c.score, c.matches ? "true" : "false", c.recognised, c.missing,
                c.missing_required, c.unexpected);
     }
-    fputs("]}\n", stdout);
+    fputs("],\"hint\":", stdout);
+    json_str(cw_inspect_hint(x));
+    fputs("}\n", stdout);
 }
 
 /* ==== Text ==== */
 
-/* A printable name for delimiter or quote 'c'. */
+/* A printable name for delimiter or quote 'c'.  One static buffer for
+** a character without a name: one use per printf. */
 static const char *charname(char c)
 {
+    static char buf[16];
+
     switch (c) {
     case ',':
         return "',' (comma)";
@@ -190,8 +206,14 @@ static const char *charname(char c)
         return "'|' (pipe)";
     case '"':
         return "'\"' (double quote)";
-    default:
+    case '\'':
         return "'\\'' (single quote)";
+    default:
+        if (c > ' ' && c < 0x7F)
+            snprintf(buf, sizeof buf, "'%c'", c);
+        else
+            snprintf(buf, sizeof buf, "'\\x%02X'", (unsigned char)c);
+        return buf;
     }
 }
 
@@ -229,6 +251,15 @@ static void print_diff(const cw_inspection *x, const cw_inspectinfo *in)
     }
 }
 
+/* Print what to try, when the inspection 'x' has a hint. */
+static void print_hint(const cw_inspection *x)
+{
+    const char *hint = cw_inspect_hint(x);
+
+    if (hint != NULL)
+        printf("%-14s%s\n", "hint", shown(hint));
+}
+
 /* Print the inspection 'x' for people. */
 static void print_text(const cw_inspection *x)
 {
@@ -256,6 +287,7 @@ static void print_text(const cw_inspection *x)
     putchar('\n');
     if (in.closest == NULL) {
         printf("%-14s%s\n", "schema", "no schemas to compare with");
+        print_hint(x);
         return;
     }
     cw_inspect_candidate(x, 0, &c);
@@ -281,12 +313,14 @@ static void print_text(const cw_inspection *x)
         }
         putchar('\n');
     }
+    print_hint(x);
 }
 
 int cw_cli_inspect(int argc, char **argv, const char *home)
 {
     const char *file = NULL;
     int json = 0, rc;
+    cw_dialect d = {0, 0, NULL};
     cw_inspection *x;
     cw_err err;
 
@@ -295,7 +329,14 @@ int cw_cli_inspect(int argc, char **argv, const char *home)
         return 0;
     }
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+        int k = cw_cli_dialect(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &d,
+                               usage_inspect);
+
+        if (k > 0)
+            return k;
+        if (k == 0)
+            i++;
+        else if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
             return cw_cli_misuse("inspect", "unknown option ", argv[i]);
@@ -307,7 +348,7 @@ int cw_cli_inspect(int argc, char **argv, const char *home)
     }
     if (file == NULL)
         return cw_cli_misuse("inspect", "no FILE given", "");
-    rc = cw_inspect_new(home, file, &x, &err);
+    rc = cw_inspect_new_dialect(home, file, &d, &x, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return exit_for(rc);

@@ -10,7 +10,8 @@
 static const char usage_load[] =
     "usage: crosswalk load FILE... --into TARGET [--schema NAME|none]\n"
     "                      [--table NAME] [--mode MODE] [--key COLUMN]...\n"
-    "                      [--rejects PATH] [--strict]\n"
+    "                      [--rejects PATH] [--strict] [--delimiter C]\n"
+    "                      [--quote C] [--encoding NAME]\n"
     "\n"
     "Load CSV files into typed database tables, all in one transaction per\n"
     "database: a failed or interrupted load leaves the database as it was.\n"
@@ -33,6 +34,12 @@ static const char usage_load[] =
     "  --strict          a malformed CSV record (E_QUOTE: a stray quote,\n"
     "                    text after a closing quote) stops the load; by\n"
     "                    default it goes to the rejects file\n"
+    "  --delimiter C     the files' delimiter: one character, or tab,\n"
+    "                    comma, semicolon, pipe (default ,)\n"
+    "  --quote C         their quote character (default \")\n"
+    "  --encoding NAME   their encoding, any name iconv knows (latin1,\n"
+    "                    windows-1252, UTF-16, ...; default UTF-8); text is\n"
+    "                    stored as UTF-8\n"
     "\n"
     "Columns get the schema's types: id/text TEXT, integer INTEGER, number\n"
     "REAL, boolean INTEGER 0/1, dates TEXT in ISO 8601; columns the schema\n"
@@ -93,8 +100,10 @@ static void print_summary(const cw_load *l, int status)
 int cw_cli_load(int argc, char **argv, const char *home)
 {
     static const char *const takes[] = {
-        "--into", "--schema", "--table", "--mode", "--key", "--rejects", NULL};
+        "--into",    "--schema",    "--table", "--mode",     "--key",
+        "--rejects", "--delimiter", "--quote", "--encoding", NULL};
     int nfiles = 0, into = 0, code, status = CW_OK;
+    cw_dialect d = {0, 0, NULL};
     cw_cli_view v = {0, 20};
     cw_summary s;
     cw_load *l;
@@ -145,10 +154,15 @@ int cw_cli_load(int argc, char **argv, const char *home)
             status = cw_load_mode(l, val);
         } else if (strcmp(a, "--key") == 0) {
             status = cw_load_key(l, val);
-        } else {
+        } else if (strcmp(a, "--rejects") == 0) {
             status = cw_load_rejects(l, val);
+        } else if ((code = cw_cli_dialect(a, val, &d, usage_load)) != 0) {
+            cw_load_free(l);
+            return code;
         }
     }
+    if (status == CW_OK)
+        status = cw_load_dialect(l, &d);
     if (status != CW_OK) {
         code = cw_cli_misuse("load", cw_load_errmsg(l), "");
         cw_load_free(l);

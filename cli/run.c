@@ -13,6 +13,8 @@ static const char usage_run[] =
     "usage: crosswalk run RECIPE --input [NAME=]PATH... --out-dir DIR\n"
     "                     [--set KEY=VALUE]... [--rejects PATH]\n"
     "                     [--summary-json PATH] [--dry-run] [--strict]\n"
+    "                     [--delimiter [NAME=]C] [--quote [NAME=]C]\n"
+    "                     [--encoding [NAME=]ENC]\n"
     "\n"
     "Run the recipe RECIPE (a Lua file returning one table).\n"
     "\n"
@@ -36,6 +38,15 @@ static const char usage_run[] =
     "  --strict             a malformed CSV record (E_QUOTE: a stray quote,\n"
     "                       text after a closing quote) stops the run;\n"
     "                       by default it goes to the rejects file\n"
+    "  --delimiter [NAME=]C the delimiter of the CSV input NAME, or without\n"
+    "                       NAME of every CSV input: one character, or tab,\n"
+    "                       comma, semicolon, pipe (default , or what the\n"
+    "                       recipe's input declares); repeatable\n"
+    "  --quote [NAME=]C     the same for the quote character (default \")\n"
+    "  --encoding [NAME=]ENC\n"
+    "                       the same for the encoding, any name iconv\n"
+    "                       knows (latin1, windows-1252, UTF-16, ...;\n"
+    "                       default UTF-8); outputs are always UTF-8\n"
     "  --max-instructions N Lua instructions per recipe call (default 50M)\n"
     "  --max-memory MB      Lua memory for the recipe (default 64)\n"
     "  --max-seconds N      deadline of each call into recipe code: loading\n"
@@ -245,6 +256,43 @@ static int set_max_seconds(cw_run *r, const char *val, const char *usage)
     return 0;
 }
 
+/*
+** A dialect option's value, [NAME=]VALUE: the VALUE, with NAME copied to
+** 'name' (of 'cap' bytes) when there is one, else 'name' empty.
+*/
+static const char *dialect_value(const char *val, char *name, size_t cap)
+{
+    name[0] = '\0';
+    if (input_name(val, name, cap) && val[strlen(name) + 1] != '\0')
+        return val + strlen(name) + 1;
+    name[0] = '\0';
+    return val;
+}
+
+/*
+** Give the run the 'n' dialect options at the indices 'at' of 'argv'
+** (--delimiter, --quote, --encoding, each [NAME=]VALUE), in their order,
+** once the recipe is loaded.  0, or an exit code after printing why.
+*/
+static int set_dialects(cw_run *r, char **argv, const int *at, int n,
+                        const char *usage)
+{
+    for (int i = 0; i < n; i++) {
+        cw_dialect d = {0, 0, NULL};
+        char name[256];
+        const char *val = dialect_value(argv[at[i] + 1], name, sizeof name);
+        int k = cw_cli_dialect(argv[at[i]], val, &d, usage);
+
+        if (k != 0)
+            return k;
+        if (cw_run_input_dialect(r, name[0] ? name : NULL, &d) != CW_OK) {
+            fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
 /* 'crosswalk run', or 'crosswalk check' when 'checkonly'. */
 static int run_or_check(int argc, char **argv, const char *home, int checkonly)
 {
@@ -252,7 +300,8 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
     const char *recipe = NULL, *outdir = NULL, *rejects = NULL;
     const char *summary = NULL, *db = NULL;
     const char **inputs = NULL;
-    int ninputs = 0, dryrun = 0, strict = 0, code, status;
+    int *dialects = NULL; /* indices of --delimiter, --quote, --encoding */
+    int ninputs = 0, ndialects = 0, dryrun = 0, strict = 0, code, status;
     unsigned long long maxinstr = 0;
     size_t maxmem = 0;
     cw_cli_view view = {0, 20};
@@ -268,7 +317,10 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         return EXIT_ABORTED;
     }
     inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    if (inputs == NULL) {
+    dialects = calloc((size_t)argc + 1, sizeof *dialects);
+    if (inputs == NULL || dialects == NULL) {
+        free(inputs);
+        free(dialects);
         cw_run_free(r);
         return EXIT_ABORTED;
     }
@@ -280,7 +332,9 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
             strcmp(a, "--set") == 0 || strcmp(a, "--rejects") == 0 ||
             strcmp(a, "--db") == 0 || strcmp(a, "--summary-json") == 0 ||
             strcmp(a, "--max-instructions") == 0 ||
-            strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-seconds") == 0;
+            strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-seconds") == 0 ||
+            strcmp(a, "--delimiter") == 0 || strcmp(a, "--quote") == 0 ||
+            strcmp(a, "--encoding") == 0;
 
         if (takes && val == NULL) {
             code = cw_cli_usage(usage, "%s needs a value", a);
@@ -311,6 +365,16 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         } else if (strcmp(a, "--max-seconds") == 0) {
             if ((code = set_max_seconds(r, val, usage)) != 0)
                 goto out;
+        } else if (strcmp(a, "--delimiter") == 0 || strcmp(a, "--quote") == 0 ||
+                   strcmp(a, "--encoding") == 0) {
+            cw_dialect d = {0, 0, NULL};
+            char name[256];
+
+            /* checked now, set once the recipe is loaded (set_dialects) */
+            if ((code = cw_cli_dialect(a, dialect_value(val, name, sizeof name),
+                                       &d, usage)) != 0)
+                goto out;
+            dialects[ndialects++] = i;
         } else if (strcmp(a, "--dry-run") == 0 && !checkonly) {
             dryrun = 1;
             continue;
@@ -371,6 +435,8 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
             goto out;
         }
     }
+    if ((code = set_dialects(r, argv, dialects, ndialects, usage)) != 0)
+        goto out;
     cw_run_outdir(r, outdir);
     if (rejects != NULL)
         cw_run_rejects(r, rejects);
@@ -406,6 +472,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         print_summary(r, status, dryrun);
 out:
     free(inputs);
+    free(dialects);
     cw_run_free(r);
     return code;
 }

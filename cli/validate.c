@@ -8,7 +8,9 @@
 #include <string.h>
 
 static const char usage_validate[] =
-    "usage: crosswalk validate --schema TOOL/FORMAT [--strict] FILE...\n"
+    "usage: crosswalk validate --schema TOOL/FORMAT [--strict]\n"
+    "                          [--delimiter C] [--quote C] [--encoding NAME]\n"
+    "                          FILE...\n"
     "\n"
     "Check every FILE against the schema (e.g. organizer/text_interactions)\n"
     "and print every problem, one per line:\n"
@@ -22,6 +24,13 @@ static const char usage_validate[] =
     "A malformed record (E_QUOTE: a stray quote, text after a closing\n"
     "quote) is reported and checking goes on at the next line; with\n"
     "--strict it is the last problem reported for its file.\n"
+    "\n"
+    "  --delimiter C    the files' delimiter: one character, or tab,\n"
+    "                   comma, semicolon, pipe (default ,)\n"
+    "  --quote C        their quote character (default \")\n"
+    "  --encoding NAME  their encoding, any name iconv knows (latin1,\n"
+    "                   windows-1252, UTF-16, ...; default UTF-8)\n"
+    "\n"
     "exit: 0 every file is valid, 1 problems found, 2 usage error,\n"
     "4 the schema file hit a sandbox limit.\n";
 
@@ -39,7 +48,8 @@ static void on_validate_problem(void *ud, const cw_problem *p)
 int cw_cli_validate(int argc, char **argv, const char *home)
 {
     const char *schema = NULL;
-    int nfiles = 0, code = EXIT_CLEAN, flags = 0;
+    int nfiles = 0, code = EXIT_CLEAN, flags = 0, k;
+    cw_dialect d = {0, 0, NULL};
 
     if (cw_cli_wants_help(argc, argv)) {
         fputs(usage_validate, stdout);
@@ -53,6 +63,12 @@ int cw_cli_validate(int argc, char **argv, const char *home)
             schema = argv[++i];
         } else if (strcmp(argv[i], "--strict") == 0) {
             flags = CW_VALIDATE_STRICT;
+        } else if ((k = cw_cli_dialect(argv[i],
+                                       i + 1 < argc ? argv[i + 1] : NULL, &d,
+                                       usage_validate)) >= 0) {
+            if (k != 0)
+                return k;
+            i++;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return cw_cli_usage(usage_validate, "unknown option '%s'", argv[i]);
         } else {
@@ -68,14 +84,17 @@ int cw_cli_validate(int argc, char **argv, const char *home)
         cw_err err;
         int rc;
 
-        if (strcmp(argv[i], "--schema") == 0) {
+        if (strcmp(argv[i], "--schema") == 0 ||
+            strcmp(argv[i], "--delimiter") == 0 ||
+            strcmp(argv[i], "--quote") == 0 ||
+            strcmp(argv[i], "--encoding") == 0) {
             i++;
             continue;
         }
         if (strcmp(argv[i], "--strict") == 0)
             continue;
-        rc = cw_validate_flags(home, schema, argv[i], flags,
-                               on_validate_problem, NULL, &nerr, &err);
+        rc = cw_validate_dialect(home, schema, argv[i], flags, &d,
+                                 on_validate_problem, NULL, &nerr, &err);
         if (rc != CW_OK) {
             fprintf(stderr, "crosswalk: %s\n", err.msg);
             if (rc == CW_ELIMIT)

@@ -1406,7 +1406,7 @@ static const cw_inputspec *paths(void *ud, const char *name)
     (void)ud;
     if (strcmp(name, "people") == 0) {
         static char path[256];
-        static cw_inputspec src = {path, NULL, NULL};
+        static cw_inputspec src = {path, NULL, NULL, NULL};
 
         snprintf(path, sizeof path, "%s/people.csv", tmpdir());
         return &src;

@@ -7,6 +7,7 @@
 #include "api/home.h"
 
 #include "core/check.h"
+#include "csv/decode.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -175,8 +176,11 @@ void cw_run_free(cw_run *r)
         cw__free(r->in[i].schema_name);
         cw__schema_free(r->in[i].schema);
         cw__free(r->in[i].path);
+        cw__free(r->in[i].enc_decl);
+        cw__free(r->in[i].enc_set);
     }
     cw__free(r->in);
+    cw__free(r->enc_all);
     for (size_t i = 0; i < r->nout; i++)
         output_free(&r->out[i]);
     cw__free(r->out);
@@ -219,9 +223,55 @@ static int onlykeys(cw_run *r, const cw_node *n, const char *where,
                           where);
 }
 
+/* The one-character value of key 'key' of 'd' in '*c' (0 when absent). */
+static int load_char(cw_run *r, const cw_node *d, const char *key,
+                     const char *where, char *c)
+{
+    const cw_node *n = cw__node_get(d, key);
+
+    *c = 0;
+    if (n == NULL)
+        return CW_OK;
+    if (n->type != CW_NODE_STR || strlen(n->str) != 1)
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s: '%s' must be one character (\"\\t\" for a "
+                        "tab)",
+                        r->recipe, where, key);
+    *c = n->str[0];
+    return CW_OK;
+}
+
+/* The dialect of input 'in' declared in 'd' (delimiter, quote, encoding). */
+static int load_dialect(cw_run *r, input *in, const char *where,
+                        const cw_node *d)
+{
+    const char *enc = cw__node_str(d, "encoding", NULL);
+    cw_err e;
+    int rc;
+
+    if ((rc = load_char(r, d, "delimiter", where, &in->decl.delimiter)) !=
+            CW_OK ||
+        (rc = load_char(r, d, "quote", where, &in->decl.quote)) != CW_OK)
+        return rc;
+    if (cw__node_get(d, "encoding") != NULL && enc == NULL)
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s: 'encoding' must be a string", r->recipe,
+                        where);
+    if (enc != NULL && (in->enc_decl = cw__strdup(enc)) == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    in->decl.encoding = in->enc_decl;
+    if (cw__dialect_check(&in->decl, &e) != CW_OK)
+        return cw__fail(&r->err, CW_EUSAGE, "%s: %s: %s", r->recipe, where,
+                        e.msg);
+    in->use = in->decl;
+    in->spec.dialect = &in->use;
+    return CW_OK;
+}
+
 static int load_inputs(cw_run *r, const cw_node *ins)
 {
-    static const char *const keys[] = {"schema", "main", "doc", NULL};
+    static const char *const keys[] = {"schema", "main",     "doc", "delimiter",
+                                       "quote",  "encoding", NULL};
     size_t nmain = 0;
 
     if (ins == NULL || ins->type != CW_NODE_TABLE || ins->nkeys == 0)
@@ -247,6 +297,8 @@ static int load_inputs(cw_run *r, const cw_node *ins)
         in->name = cw__strdup(ins->keys[i]);
         if (in->name == NULL)
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+        if ((rc = load_dialect(r, in, where, d)) != CW_OK)
+            return rc;
         m = cw__node_get(d, "main");
         in->main = m != NULL && m->type == CW_NODE_BOOL && m->b;
         nmain += in->main;
@@ -307,9 +359,10 @@ static int load_formulas(cw_run *r, output *o, const char *where,
 /* Fill 'o' from the output declaration 'd'. */
 static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
 {
-    static const char *const keys[] = {"path",    "table",  "mode",  "schema",
-                                       "columns", "format", "split", "formulas",
-                                       "doc",     NULL};
+    static const char *const keys[] = {
+        "path",  "table",    "mode", "schema",    "columns", "format",
+        "split", "formulas", "doc",  "delimiter", NULL};
+    cw_dialect dl = {0};
     const char *path, *table, *sname, *fmt, *mode;
     const cw_node *cols, *split;
     char where[200];
@@ -350,6 +403,15 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
         o->opts.format = CW_FMT_NDJSON;
     else if (strcmp(fmt, "csv") != 0)
         return recipe_error(r, "format must be csv or ndjson in", where);
+    if ((rc = load_char(r, d, "delimiter", where, &dl.delimiter)) != CW_OK)
+        return rc;
+    if (dl.delimiter != 0 && o->opts.format != CW_FMT_CSV)
+        return recipe_error(r, "'delimiter' is for csv outputs:", where);
+    if (cw__dialect_check(&dl, &r->err) != CW_OK)
+        return cw__fail(&r->err, CW_EUSAGE, "%s: %s: %s", r->recipe, where,
+                        cw_run_errmsg(r));
+    if (dl.delimiter != 0)
+        o->opts.delim = dl.delimiter;
     sname = cw__node_str(d, "schema", NULL);
     if (sname != NULL) {
         if ((o->schema_name = cw__strdup(sname)) == NULL)
@@ -572,6 +634,8 @@ static int bindable_input(cw_run *r, const char *name, input **out)
     return rc;
 }
 
+static int settle(cw_run *r, input *in);
+
 int cw_run_input(cw_run *r, const char *name, const char *path)
 {
     input *in;
@@ -580,8 +644,8 @@ int cw_run_input(cw_run *r, const char *name, const char *path)
     if ((rc = bindable_input(r, name, &in)) != CW_OK ||
         (rc = setstr(r, &in->path, path)) != CW_OK)
         return rc;
-    in->spec = (cw_inputspec){in->path, NULL, NULL};
-    return CW_OK;
+    in->spec = (cw_inputspec){in->path, NULL, NULL, &in->use};
+    return settle(r, in);
 }
 
 int cw_run_input_reader(cw_run *r, const char *name, cw_read_fn fn, void *ud)
@@ -607,7 +671,79 @@ int cw_run_input_reader(cw_run *r, const char *name, cw_read_fn fn, void *ud)
     if (cw__buf_printf(&shown, "<reader:%s>", in->name) != CW_OK)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     in->path = shown.p;
-    in->spec = (cw_inputspec){in->path, fn, ud};
+    in->spec = (cw_inputspec){in->path, fn, ud, &in->use};
+    return settle(r, in);
+}
+
+/* Copy the set fields of 'from' over 'to'. */
+static void overlay(cw_dialect *to, const cw_dialect *from)
+{
+    if (from->delimiter != 0)
+        to->delimiter = from->delimiter;
+    if (from->quote != 0)
+        to->quote = from->quote;
+    if (from->encoding != NULL)
+        to->encoding = from->encoding;
+}
+
+/*
+** Merge the dialect input 'in' is read in: the recipe's, then the one
+** given for every CSV input (not for a database input), then the one
+** given for it.  CW_OK, or CW_EUSAGE when the merge cannot work.
+*/
+static int settle(cw_run *r, input *in)
+{
+    cw_err e;
+
+    in->use = in->decl;
+    if (in->path == NULL || in->spec.read != NULL || cw__input_iscsv(in->path))
+        overlay(&in->use, &r->dialect_all);
+    overlay(&in->use, &in->set);
+    if (cw__dialect_check(&in->use, &e) != CW_OK)
+        return cw__fail(&r->err, CW_EUSAGE, "input '%s': %s", in->name, e.msg);
+    return CW_OK;
+}
+
+int cw_run_input_dialect(cw_run *r, const char *name, const cw_dialect *d)
+{
+    cw_dialect *to = &r->dialect_all, was;
+    char **enc = &r->enc_all, *old, *copy = NULL;
+    int rc = CW_OK;
+
+    if (!r->loaded)
+        return cw__fail(&r->err, CW_EUSAGE, "load the recipe first");
+    if (d == NULL)
+        return CW_OK;
+    if (name != NULL) {
+        size_t i;
+
+        for (i = 0; i < r->nin && strcmp(r->in[i].name, name) != 0; i++)
+            ;
+        if (i == r->nin)
+            return bindable_input(r, name, &(input *){NULL});
+        to = &r->in[i].set;
+        enc = &r->in[i].enc_set;
+    }
+    if (d->encoding != NULL && (copy = cw__strdup(d->encoding)) == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    was = *to;
+    old = *enc;
+    overlay(to, d);
+    if (copy != NULL)
+        to->encoding = *enc = copy;
+    for (size_t i = 0; i < r->nin && rc == CW_OK; i++)
+        if (name == NULL || strcmp(r->in[i].name, name) == 0)
+            rc = settle(r, &r->in[i]);
+    if (rc != CW_OK) { /* as it was */
+        *to = was;
+        *enc = old;
+        cw__free(copy);
+        for (size_t i = 0; i < r->nin; i++)
+            settle(r, &r->in[i]);
+        return rc;
+    }
+    if (copy != NULL)
+        cw__free(old);
     return CW_OK;
 }
 

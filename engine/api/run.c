@@ -328,9 +328,14 @@ static int open_main(cw_run *r, size_t **hidx)
                 cw__buf_printf(&missing, "%s'%s'", missing.len ? ", " : "", cn);
         }
         if (missing.len > 0) {
+            char hint[200];
+
+            cw__input_hint(&r->src, hint, sizeof hint);
             rc = cw__fail(&r->err, CW_EINVALID,
-                          "%s:1: missing required column(s) %s of schema %s",
-                          r->mainname, missing.p, in->schema_name);
+                          "%s:1: missing required column(s) %s of schema "
+                          "%s%s%s",
+                          r->mainname, missing.p, in->schema_name,
+                          hint[0] != '\0' ? "; " : "", hint);
             cw__buf_free(&missing);
             return rc;
         }

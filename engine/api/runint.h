@@ -28,6 +28,11 @@ typedef struct input {
                           NULL */
     cw_inputspec spec; /* 'path' and the reader, if bound to one */
     int main;          /* 1 for the streamed input */
+    cw_dialect decl;   /* its dialect in the recipe ('enc_decl') */
+    cw_dialect set;    /* cw_run_input_dialect() for it ('enc_set') */
+    cw_dialect use;    /* what it is read in: the three merged */
+    char *enc_decl;    /* owned encodings of 'decl' and 'set' */
+    char *enc_set;
 } input;
 
 /* An output the recipe declares. */
@@ -78,6 +83,9 @@ struct cw_run {
     char *rejects;              /* rejects path (explicit or default) */
     int dryrun;                 /* commit nothing */
     int strict;                 /* a malformed record stops the run */
+    cw_dialect dialect_all;     /* cw_run_input_dialect() for every CSV
+                                   input ('enc_all') */
+    char *enc_all;              /* its owned encoding */
     char **reserved;            /* path0, what0, ...: cw_run_reserve() */
     size_t nreserved;           /* pairs * 2 */
     cw_problem_fn onproblem;    /* problem callback */

@@ -10,6 +10,7 @@
 #include "api/home.h"
 
 #include "csv/csvread.h"
+#include "csv/decode.h"
 #include "values/formula.h"
 #include "values/schema.h"
 
@@ -100,16 +101,27 @@ static void formula(vctx *v, const cw_schema *s, const char *column,
 static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
                          long *distcol)
 {
-    size_t n = cw__csv_ncols(r);
+    size_t n = cw__csv_ncols(r), nreq = 0;
+    const char *sep;
+    char hint[200];
 
+    /* A header that looks written with another delimiter says so once:
+    ** in the first missing column, or in the unknown one when the schema
+    ** requires none. */
+    cw__csv_hint(r, hint, sizeof hint);
+    for (size_t c = 0; c < s->ncols; c++)
+        nreq += s->cols[c].required != 0;
+    sep = hint[0] != '\0' && nreq == 0 ? "; " : "";
     *distcol = -1;
     for (size_t i = 0; i < n; i++) {
         const char *name = cw__csv_colname(r, i);
 
         map[i] = cw__schema_find(s, name, strlen(name));
         if (map[i] < 0 && !cw__schema_prefixed(s, name, strlen(name))) {
-            snprintf(v->msg, sizeof v->msg, "column '%s' is not in schema %s",
-                     name, s->name);
+            snprintf(v->msg, sizeof v->msg,
+                     "column '%.*s' is not in schema %s%s%s",
+                     sep[0] != '\0' ? 200 : (int)sizeof v->msg, name, s->name,
+                     sep, sep[0] != '\0' ? hint : "");
             report(v, 1, i + 1, name, "W_UNKNOWN_COLUMN", v->msg, 1);
         }
         if (map[i] >= 0 && s->distinct_col != NULL &&
@@ -126,9 +138,11 @@ static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
                 break;
         if (i == n) {
             snprintf(v->msg, sizeof v->msg,
-                     "required column '%s' is missing (schema %s)",
-                     s->cols[c].name, s->name);
+                     "required column '%s' is missing (schema %s)%s%s",
+                     s->cols[c].name, s->name, hint[0] != '\0' ? "; " : "",
+                     hint);
             report(v, 1, 0, s->cols[c].name, "E_MISSING_COLUMN", v->msg, 0);
+            hint[0] = '\0';
         }
     }
 }
@@ -204,6 +218,14 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
                       int flags, cw_problem_fn fn, void *ud,
                       unsigned long *nerrors, cw_err *err)
 {
+    return cw_validate_dialect(home, name, path, flags, NULL, fn, ud, nerrors,
+                               err);
+}
+
+int cw_validate_dialect(const char *home, const char *name, const char *path,
+                        int flags, const cw_dialect *d, cw_problem_fn fn,
+                        void *ud, unsigned long *nerrors, cw_err *err)
+{
     vctx v = {.path = path, .fn = fn, .ud = ud};
     cw_csvopts o;
     cw_schema *s = NULL;
@@ -214,12 +236,15 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
     int rc;
 
     *nerrors = 0;
+    if ((rc = cw__dialect_check(d, err)) != CW_OK)
+        return rc;
     rc = cw__schema_load(home != NULL ? home : cw__home(), name, &s, err);
     if (rc != CW_OK)
         return rc;
     /* A malformed record is reported and checking goes on, unless strict. */
     cw__csvopts_default(&o);
     o.resync = (flags & CW_VALIDATE_STRICT) == 0;
+    cw__csvopts_dialect(&o, d);
     rc = cw__csv_openfile(path, &o, &r, err);
     if (rc != CW_OK)
         goto done;

@@ -152,7 +152,7 @@ int cw__lookup_read(const char *path, const char *key, const cw_rule *keyrule,
                     const char *const *cols, size_t ncols, const cw_pred *where,
                     size_t nwhere, cw_lookup **out, cw_err *err)
 {
-    cw_inputspec src = {path, NULL, NULL};
+    cw_inputspec src = {path, NULL, NULL, NULL};
 
     return cw__lookup_readspec(&src, key, keyrule, cols, ncols, where, nwhere,
                                out, err);

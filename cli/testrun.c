@@ -23,7 +23,8 @@ static const char usage_test[] =
     "usage: crosswalk test [RECIPE|DIR]\n"
     "\n"
     "Run the test cases of a recipe, or of every recipe in DIR (default\n"
-    "pipelines).  The cases of NAME.lua live in NAME/cases/CASE/: one CSV\n"
+    "pipelines).  The cases of a recipe folder NAME/ live in\n"
+    "NAME/cases/CASE/, those of NAME.lua in NAME/cases/CASE/: one CSV\n"
     "per recipe input (named after it), an optional 'params' file of\n"
     "KEY=VALUE lines, and expected/ with the exact output files, the\n"
     "rejects.csv when rows are rejected, and summary.txt holding the run's\n"
@@ -306,18 +307,31 @@ done:
     return ok;
 }
 
-/* Run every case of 'recipe' (a path ending in .lua). */
+/* 1 when 'path' is a recipe folder: a directory holding recipe.lua. */
+static int isfolder(const char *path)
+{
+    char p[8300];
+    struct stat st;
+
+    if ((size_t)snprintf(p, sizeof p, "%s/recipe.lua", path) >= sizeof p)
+        return 0;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Run every case of 'recipe' (a path ending in .lua, or a recipe folder,
+** whose cases are in its cases/). */
 static void run_recipe(const char *home, const char *recipe, unsigned *pass,
                        unsigned *fail)
 {
     char cases[4096], cdir[4096 + 256], label[512];
-    size_t len = strlen(recipe);
+    int folder = isfolder(recipe);
+    size_t len = strlen(recipe) - (folder ? 0 : 4);
     char **names;
     size_t n;
     const char *base = strrchr(recipe, '/');
 
     base = base ? base + 1 : recipe;
-    snprintf(cases, sizeof cases, "%.*s/cases", (int)(len - 4), recipe);
+    snprintf(cases, sizeof cases, "%.*s/cases", (int)len, recipe);
     n = listdir(cases, "", 1, &names);
     if (n == 0) {
         printf("FAIL %s: no test cases in %s\n", base, cases);
@@ -326,8 +340,8 @@ static void run_recipe(const char *home, const char *recipe, unsigned *pass,
     }
     for (size_t i = 0; i < n; i++) {
         snprintf(cdir, sizeof cdir, "%s/%s", cases, names[i]);
-        snprintf(label, sizeof label, "%.*s/%s", (int)strlen(base) - 4, base,
-                 names[i]);
+        snprintf(label, sizeof label, "%.*s/%s",
+                 (int)strlen(base) - (folder ? 0 : 4), base, names[i]);
         if (run_case(home, recipe, cdir, label))
             (*pass)++;
         else
@@ -358,13 +372,25 @@ int cw_cli_test(int argc, char **argv, const char *home)
         fprintf(stderr, "crosswalk: %s: %s\n", target, strerror(errno));
         return EXIT_USAGE;
     }
-    if (S_ISDIR(st.st_mode)) {
-        char **names;
+    if (S_ISDIR(st.st_mode) && !isfolder(target)) {
+        char **names, **dirs;
         size_t n = listdir(target, ".lua", 0, &names);
+        size_t nd = listdir(target, "", 1, &dirs), found = n;
         char path[8192];
 
-        if (n == 0) {
-            fprintf(stderr, "crosswalk: no recipes (*.lua) in %s\n", target);
+        for (size_t i = 0; i < nd; i++) { /* recipe folders */
+            snprintf(path, sizeof path, "%s/%s", target, dirs[i]);
+            if (isfolder(path)) {
+                run_recipe(home, path, &pass, &fail);
+                found++;
+            }
+        }
+        freelist(dirs, nd);
+        if (found == 0) {
+            fprintf(stderr,
+                    "crosswalk: no recipes (*.lua, or folders holding "
+                    "recipe.lua) in %s\n",
+                    target);
             return EXIT_USAGE;
         }
         for (size_t i = 0; i < n; i++) {

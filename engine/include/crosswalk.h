@@ -191,12 +191,19 @@ int cw_run_limits(cw_run *r, unsigned long long instructions, size_t memory);
 int cw_run_max_seconds(cw_run *r, double seconds);
 
 /*
-** Load and compile the recipe at 'path' with the parameters given.  No
-** data is read.  Returns CW_OK, CW_EUSAGE for a broken recipe (or a
-** broken or unknown schema it names, an unknown parameter, a file too
-** large for the Lua memory limit), without cw_run_home() or on a second
-** call, CW_EIO when the file cannot be read, CW_ELUA for a Lua error,
-** CW_ELIMIT when the recipe hit a sandbox limit, CW_ENOMEM.
+** Load and compile the recipe 'path' names with the parameters given.  No
+** data is read.  'path' is a recipe file; or a recipe folder, holding
+** recipe.lua and optionally schemas/ and lua/, which are searched before
+** the home's for the schemas it names and the modules it requires (a
+** file named recipe.lua is its folder's recipe too); or, when no such
+** file or folder exists, a bare name (letters, digits, '_', '-') of a
+** recipe in the home: pipelines/NAME/recipe.lua, else pipelines/NAME.lua.
+** Returns CW_OK, CW_EUSAGE for a broken recipe (or a broken or unknown
+** schema it names, an unknown parameter, a file too large for the Lua
+** memory limit, a folder without recipe.lua, a name found nowhere),
+** without cw_run_home() or on a second call, CW_EIO when the file cannot
+** be read, CW_ELUA for a Lua error (a module refused or not found
+** too), CW_ELIMIT when the recipe hit a sandbox limit, CW_ENOMEM.
 */
 int cw_run_load(cw_run *r, const char *path);
 

@@ -214,6 +214,34 @@ size_t cw_run_ninputs(const cw_run *r);
 const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain);
 
 /*
+** What the recipe declares, after cw_run_load() (before it, or past the
+** end of a list, NULL).  Strings are owned by 'r'.
+**   cw_run_recipe_name, cw_run_recipe_description: its 'name' and
+**                   'description', or NULL when it sets none.
+**   cw_run_recipe_file: the recipe file loaded (for a folder,
+**                   FOLDER/recipe.lua; for a name, the home's file).
+**   cw_run_recipe_folder: its recipe folder, or NULL for a plain file.
+**   cw_run_param_decl: the name of parameter 'i' of its 'params' table
+**                   (sorted by name), with '*doc' (when 'doc' is not
+**                   NULL) set to its description, or NULL when that is
+**                   not a string.
+**   cw_run_input_schema: the schema named by input 'i' (the order of
+**                   cw_run_input_name), or NULL for any header.
+**   cw_run_output_decl: the name of output 'i' (sorted by name), with
+**                   '*path' (its file name) or '*table' (its table) set
+**                   and the other NULL, and '*schema' its schema or NULL;
+**                   each pointer may be NULL.
+*/
+const char *cw_run_recipe_name(const cw_run *r);
+const char *cw_run_recipe_description(const cw_run *r);
+const char *cw_run_recipe_file(const cw_run *r);
+const char *cw_run_recipe_folder(const cw_run *r);
+const char *cw_run_param_decl(const cw_run *r, size_t i, const char **doc);
+const char *cw_run_input_schema(const cw_run *r, size_t i);
+const char *cw_run_output_decl(const cw_run *r, size_t i, const char **path,
+                               const char **table, const char **schema);
+
+/*
 ** Bind inputs and outputs, after cw_run_load() and before cw_run_exec().
 **   cw_run_input:   the input called 'name' (NULL: the recipe's main
 **                   input) reads from 'path': a CSV file ("-" is standard

@@ -18,35 +18,8 @@
 -- Phone Number Called, Call Result, Service, Caller; split into parts of
 -- at most 5 Effort Names and under 500 MB (phone_interactions-001.csv, ...).
 --
--- Parameters (--set KEY=VALUE):
---   tz                organization's IANA time zone (default
---                     America/New_York); the zone Organizer reads dates
---                     in is not documented
---   input_tz          zone of Impactive's naive timestamps (default UTC;
---                     the zone is not documented)
---   effort_prefix     text put before every Effort Name (default none)
---   service           value of the Service column (default Impactive)
---   results           changes to the call-result map, "Impactive value=
---                     Organizer value" pairs separated by ";"; "X=" removes
---                     X (then X is rejected).  Neither tool documents its
---                     full list of values, so the map is closed and editable
---   precedence        Organizer values, best first, ";"-separated: which
---                     result a profile's several calls in one effort
---                     collapse to (default below)
---   outcome_field     custom_field_name of the outcome (default
---                     "Call Outcome", the field Impactive fills in)
---   contact_key       customizations column holding the called contact's
---                     id (default reportable_id, the report's subject;
---                     which column links a value to a call is not
---                     documented)
---   activity_id       only calls of this phone-bank action give the
---                     effort, and outcomes of contacts not called in it
---                     are filtered (default: all calls)
---   calls_multiple    "reject" (default) or "first": a contact called in
---                     phone banks with different titles
---   dialer_caller     Caller written when no volunteer reported the
---                     outcome, e.g. a Dropped call (default "Impactive
---                     dialer")
+-- Parameters: `crosswalk recipe info impactive_phone_to_organizer_phone`
+-- lists them, from the params table below.
 --
 -- Policy on the edge cases:
 --   * Only customizations rows whose custom_field_name is outcome_field
@@ -89,6 +62,9 @@
 --   * Caller: reported_by_fullname; dialer_caller when blank, because
 --     Organizer wants a value in every row.
 
+local text = require("crosswalk.text")
+local P = require("crosswalk.params")
+
 local tz = params.tz or "America/New_York"
 local input_tz = params.input_tz or "UTC"
 local prefix = params.effort_prefix or ""
@@ -96,7 +72,7 @@ local service = params.service or "Impactive"
 local outcome_field = params.outcome_field or "Call Outcome"
 local contact_key = params.contact_key or "reportable_id"
 local activity_id = params.activity_id or ""
-local calls_multiple = params.calls_multiple or "reject"
+local calls_multiple = P.choice("calls_multiple", { "reject", "first" })
 local dialer_caller = params.dialer_caller or "Impactive dialer"
 
 -- Impactive Call Outcome -> Organizer call result.  Organizer documents
@@ -126,29 +102,16 @@ local PRECEDENCE = {
   "Number Disconnected", "Left Message", "Busy", "No Answer",
 }
 
-local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
-
-local function split(s, sep)
-  local out = {}
-  for part in (s .. sep):gmatch("(.-)" .. sep) do
-    if trim(part) ~= "" then out[#out + 1] = part end
+for _, pair in ipairs(P.list("results")) do
+  local k, v = pair:match("^(.-)=(.*)$")
+  if k == nil then
+    error("results: '" .. pair .. "' is not 'Impactive value=Organizer value'")
   end
-  return out
-end
-
-if params.results then
-  for _, pair in ipairs(split(params.results, ";")) do
-    local k, v = pair:match("^(.-)=(.*)$")
-    if k == nil then
-      error("results: '" .. pair .. "' is not 'Impactive value=Organizer value'")
-    end
-    k, v = trim(k), trim(v)
-    RESULTS[k] = v ~= "" and v or nil
-  end
+  k, v = text.trim(k), text.trim(v)
+  RESULTS[k] = v ~= "" and v or nil
 end
 if params.precedence then
-  PRECEDENCE = {}
-  for _, v in ipairs(split(params.precedence, ";")) do PRECEDENCE[#PRECEDENCE + 1] = trim(v) end
+  PRECEDENCE = P.list("precedence")
 end
 local RANK = {}
 for i, v in ipairs(PRECEDENCE) do RANK[v] = i end
@@ -170,17 +133,30 @@ return {
   name = "impactive_phone_to_organizer_phone",
   description = "Impactive phone-bank calls to Organizer phone interactions",
   params = {
-    tz = "organization's IANA time zone (default America/New_York)",
-    input_tz = "zone of Impactive's naive timestamps (default UTC)",
-    effort_prefix = "text put before every Effort Name",
+    tz = "organization's IANA time zone (default America/New_York); the zone Organizer "
+      .. "reads dates in is not documented",
+    input_tz = "zone of Impactive's naive timestamps (default UTC; the zone is not "
+      .. "documented)",
+    effort_prefix = "text put before every Effort Name (default none)",
     service = "value of the Service column (default Impactive)",
-    results = "call-result map changes: 'Impactive=Organizer;X=' (X= removes X)",
-    precedence = "Organizer results, best first, ';'-separated",
-    outcome_field = "custom_field_name of the outcome (default Call Outcome)",
-    contact_key = "customizations column holding the contact id (default reportable_id)",
-    activity_id = "only calls of this phone-bank action give the effort (default all)",
-    calls_multiple = "reject (default) or first: a contact called in several phone banks",
-    dialer_caller = "Caller when no volunteer reported the outcome (default Impactive dialer)",
+    results = "changes to the closed call-result map: 'Impactive value=Organizer value' "
+      .. "pairs separated by ';'; 'X=' removes X (then X is rejected). Neither tool "
+      .. "documents its full list of values, so the map is closed and editable",
+    precedence = "Organizer results, best first, ';'-separated: which result a profile's "
+      .. "several calls in one effort collapse to (default Opt Out;Talked to Correct "
+      .. "Person;Refused;Wrong Number;Number Disconnected;Left Message;Busy;No Answer); "
+      .. "every mapped value must be listed",
+    outcome_field = "custom_field_name of the outcome (default Call Outcome, the field "
+      .. "Impactive fills in)",
+    contact_key = "customizations column holding the called contact's id (default "
+      .. "reportable_id, the report's subject; which column links a value to a call is "
+      .. "not documented)",
+    activity_id = "only calls of this phone-bank action give the effort, and outcomes of "
+      .. "contacts not called in it are filtered (default: all calls)",
+    calls_multiple = "reject (default) or first: a contact called in phone banks with "
+      .. "different titles is rejected, or takes the first call in file order",
+    dialer_caller = "Caller written when no volunteer reported the outcome, e.g. a "
+      .. "Dropped call (default Impactive dialer)",
   },
   inputs = {
     outcomes = { schema = "impactive/customizations", main = true },
@@ -199,8 +175,7 @@ return {
         end
         r["Call Result"] = result
         r.ord = string.format("%03d|%s", 999 - RANK[result], r.created_at or "")
-        local caller = trim(r.reported_by_fullname or "")
-        r.Caller = caller ~= "" and caller or dialer_caller
+        r.Caller = text.nonblank(text.trim(r.reported_by_fullname)) or dialer_caller
       end },
     { lookup = calls_lookup },
     { lookup = { input = "contacts", key = "id", on = contact_key,

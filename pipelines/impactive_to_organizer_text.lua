@@ -14,13 +14,8 @@
 -- (Profile ID, Effort Name), split into parts of at most 5 Effort Names
 -- and under 500 MB each (text_interactions-001.csv, ...).
 --
--- Parameters (--set KEY=VALUE):
---   tz             organization's IANA time zone (default America/New_York)
---   input_tz       zone of Impactive's naive timestamps (default UTC; the
---                  zone is not documented)
---   effort_prefix  text put before every Effort Name (default none)
---   service        value of the Service column (default Impactive)
---   broadcasts     "true" to include BroadcastMessage (default true)
+-- Parameters: `crosswalk recipe info impactive_to_organizer_text` lists
+-- them, from the params table below.
 --
 -- Policy on the edge cases:
 --   * Only TwilioMessage and (by default) BroadcastMessage rows count;
@@ -50,7 +45,7 @@ local input_tz = params.input_tz or "UTC"
 local prefix = params.effort_prefix or ""
 local service = params.service or "Impactive"
 local types = { "TwilioMessage", "BroadcastMessage" }
-if params.broadcasts == "false" then
+if not require("crosswalk.params").flag("broadcasts", true) then
   types = { "TwilioMessage" }
 end
 
@@ -61,10 +56,12 @@ return {
   description = "Impactive messages to Organizer text interactions",
   params = {
     tz = "organization's IANA time zone (default America/New_York)",
-    input_tz = "zone of Impactive's naive timestamps (default UTC)",
-    effort_prefix = "text put before every Effort Name",
+    input_tz = "zone of Impactive's naive timestamps (default UTC; the zone is not "
+      .. "documented)",
+    effort_prefix = "text put before every Effort Name (default none)",
     service = "value of the Service column (default Impactive)",
-    broadcasts = "include BroadcastMessage rows (default true)",
+    broadcasts = "true (default): BroadcastMessage rows count as texts too; false: "
+      .. "TwilioMessage rows only",
   },
   inputs = {
     messages = { schema = "impactive/messages", main = true },
@@ -95,8 +92,7 @@ return {
                  key_rule = "phone", columns = { profile_id = "Profile ID" } } },
     { lookup = { input = "taggings", key = "taggable_id", on = "contact_id",
                  where = { { column = "tag_name", one_of = OPT_OUT_TAGS },
-                           { column = "value", one_of = { "true", "True", "TRUE", "t", "T",
-                                                       "yes", "Yes", "YES", "y", "Y", "1" } } },
+                           { column = "value", boolean = true } },
                  exists = "opted_out" } },
     { map = { { "Effort Name", fn = function(r) return prefix .. (r.activity_title or "") end,
                 rule = "effort_name" } } },

@@ -17,21 +17,8 @@
 -- receives the same records: the contact list needs one row per phone and
 -- the map one row per profile (see docs/recipes.md).
 --
--- Parameters (--set KEY=VALUE):
---   phone_column    column holding the textable phone (default
---                   "Phone Number"); which phone the export gives, and
---                   how a textable one is marked, is not documented
---   van_id_column   column to send as van_id, e.g. "External ID" when the
---                   organization syncs with VAN (default none: no van_id)
---   state_column    column to send as state_abbrev (default "State";
---                   "" for none)
---   exclude_column  a boolean column; profiles where it is true (e.g. a
---                   phone consent already revoked) are filtered out
---                   (default none; the export's consent columns are
---                   not documented)
---   shared_phone    what one phone shared by several profiles becomes:
---                   "first" (default) one contact named after the first
---                   profile in file order; "reject" no contact at all
+-- Parameters: `crosswalk recipe info organizer_to_impactive_contacts` lists
+-- them, from the params table at the end of this file.
 --
 -- Policy on the edge cases:
 --   * Phones are normalised to E.164 (rule "phone": North America,
@@ -71,10 +58,7 @@ local van_col = params.van_id_column or ""
 local state_col = params.state_column
 if state_col == nil then state_col = "State" end
 local exclude_col = params.exclude_column or ""
-local shared = params.shared_phone or "first"
-if shared ~= "first" and shared ~= "reject" then
-  error("shared_phone must be 'first' or 'reject', not '" .. shared .. "'")
-end
+local shared = require("crosswalk.params").choice("shared_phone", { "first", "reject" })
 
 local steps = {}
 local function add(s) steps[#steps + 1] = s end
@@ -125,11 +109,16 @@ return {
   name = "organizer_to_impactive_contacts",
   description = "Organizer community export to an Impactive contact list, one row per phone",
   params = {
-    phone_column = "column holding the textable phone (default Phone Number)",
-    van_id_column = "column sent as van_id (default none)",
+    phone_column = "column holding the textable phone (default Phone Number); which phone "
+      .. "the export gives, and how a textable one is marked, is not documented",
+    van_id_column = "column sent as van_id, e.g. External ID when the organization syncs "
+      .. "with VAN (default none: no van_id column)",
     state_column = "column sent as state_abbrev (default State; empty for none)",
-    exclude_column = "boolean column; true filters the profile out (default none)",
-    shared_phone = "first (default) or reject: a phone shared by several profiles",
+    exclude_column = "a boolean column; profiles where it is true (e.g. a phone consent "
+      .. "already revoked) are filtered out, a blank counts as false, another value is "
+      .. "rejected (default none; the export's consent columns are not documented)",
+    shared_phone = "what one phone shared by several profiles becomes: first (default) one "
+      .. "contact named after the first profile in file order; reject no contact at all",
   },
   inputs = {
     community = { schema = "organizer/community_export" },

@@ -16,10 +16,8 @@
 -- export): that recipe writes one contact per phone, this one one row per
 -- profile, and an engine run writes every output at one grain.
 --
--- Parameters (--set KEY=VALUE):
---   phone_column   column holding the textable phone (default
---                  "Phone Number"); must match the contact-list run.
---                  Which phone the export gives is not documented.
+-- Parameters: `crosswalk recipe info organizer_to_profile_map` lists
+-- them, from the params table at the end of this file.
 --
 -- Policy on the edge cases:
 --   * Phones are normalised to E.164 exactly as in the contact list, so
@@ -49,7 +47,8 @@ return {
   name = "organizer_to_profile_map",
   description = "Organizer community export to the phone -> Profile ID map",
   params = {
-    phone_column = "column holding the textable phone (default Phone Number)",
+    phone_column = "column holding the textable phone (default Phone Number); use the "
+      .. "same value as for the contact list (organizer_to_impactive_contacts)",
   },
   inputs = {
     community = { schema = "organizer/community_export" },

@@ -9,13 +9,8 @@
 -- Output: contacts.csv (impactive/contact_import), one row per E.164 phone:
 -- first_name, last_name, phone, state_abbrev.
 --
--- Parameters (--set KEY=VALUE):
---   preferred_name  "true" to send mobilizer_provided_preferred_name as
---                   first_name when there is one (default false: the
---                   first name as entered)
---   shared_phone    what one phone shared by several mobilizers becomes:
---                   "first" (default) one contact named after the first
---                   mobilizer in file order; "reject" no contact at all
+-- Parameters: `crosswalk recipe info rally_to_impactive_contacts` lists
+-- them, from the params table at the end of this file.
 --
 -- Policy on the edge cases:
 --   * A mobilizer without a phone did not agree to share contact details
@@ -47,11 +42,11 @@
 --   * A UTF-8 BOM and CRLF line endings are accepted; the output is UTF-8
 --     without BOM, LF.
 
-local preferred = params.preferred_name == "true"
-local shared = params.shared_phone or "first"
-if shared ~= "first" and shared ~= "reject" then
-  error("shared_phone must be 'first' or 'reject', not '" .. shared .. "'")
-end
+local text = require("crosswalk.text")
+local P = require("crosswalk.params")
+
+local preferred = P.flag("preferred_name")
+local shared = P.choice("shared_phone", { "first", "reject" })
 
 local steps = {
   { validate = { column = "mobilizer_phone", rule = "nonblank" } },
@@ -59,13 +54,13 @@ local steps = {
       { "phone", from = "mobilizer_phone", rule = "phone" },
       { "first_name", rule = "collapse_spaces", fn = function(r)
           local p = r.mobilizer_provided_preferred_name
-          if preferred and p ~= nil and p:match("%S") then return p end
+          if preferred and text.present(p) then return p end
           return r.mobilizer_provided_first_name
         end },
       { "last_name", from = "mobilizer_provided_last_name", rule = "collapse_spaces" },
       { "state_abbrev", rule = "upper", fn = function(r)
           local v = r.voterfile_provided_state
-          if r.match_status == "CONFIRMED" and v ~= nil and v:match("%S") then return v end
+          if r.match_status == "CONFIRMED" and text.present(v) then return v end
           return r.mobilizer_provided_state
         end },
     } },
@@ -96,8 +91,11 @@ return {
   name = "rally_to_impactive_contacts",
   description = "Rally mobilizers to an Impactive contact list, one row per phone",
   params = {
-    preferred_name = "true: send the preferred name as first_name (default false)",
-    shared_phone = "first (default) or reject: a phone shared by several mobilizers",
+    preferred_name = "true: send mobilizer_provided_preferred_name as first_name when "
+      .. "there is one (default false: the first name as entered)",
+    shared_phone = "what one phone shared by several mobilizers becomes: first (default) "
+      .. "one contact named after the first mobilizer in file order; reject no contact "
+      .. "at all when their names differ",
   },
   inputs = {
     mobilizers = { schema = "rally/mobilizers" },

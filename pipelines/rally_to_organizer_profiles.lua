@@ -24,36 +24,8 @@
 -- custom attribute columns are not in organizer/profiles, so the recipe
 -- enforces Organizer's value rules itself; see docs/recipes.md.
 --
--- Parameters (--set KEY=VALUE):
---   source          contacts (default) or mobilizers
---   tz              organization's IANA time zone for Datetime dates
---                   (default America/New_York)
---   names           voterfile (default): voter-file name, city and state
---                   when match_status is CONFIRMED, else what the
---                   mobilizer entered; mobilizer: always what was entered
---   preferred_name  "true": mobilizers' preferred name as First Name
---   external_id     column sent as External ID (default
---                   canonical_voter_id); canonical_voter_id and
---                   state_file_id are sent only when CONFIRMED; "none"
---                   leaves the column out
---   prefix          text before each attribute name (default "Rally ")
---   tag_values      spelling of Tag values, "True/False" (default, as
---                   Organizer's Custom Attributes article writes them);
---                   whether Organizer ignores case is not documented
---   kq_values       the Key Question labels, ";"-separated (default the
---                   campaign-ladder defaults Definitely Not;Probably Not;
---                   Maybe;Probably;Definitely); "" accepts any
---   tasks, choices, answers
---                   action item titles, ";"-separated, each optionally
---                   "Title=Attribute name": TASK -> Tag (True when a
---                   response has task_completed true), multiple choice ->
---                   Single-Select (the option text), free response ->
---                   Text (the response text)
---   choice_values   the Single-Select options for `choices`,
---                   ";"-separated (default: any value)
---   notes           "true": the contact's note as <prefix>Note (Text)
---   multiple        reject (default) or first: a contact with several
---                   different responses to one item, or several notes
+-- Parameters: `crosswalk recipe info rally_to_organizer_profiles` lists
+-- them, from the params table at the end of this file.
 --
 -- Policy on the edge cases:
 --   * Organizer value rules: Tag values are tag_values; Datetime is
@@ -101,51 +73,39 @@
 --   * A UTF-8 BOM and CRLF line endings are accepted; the output is UTF-8
 --     without BOM, LF.
 
-local source = params.source or "contacts"
-if source ~= "contacts" and source ~= "mobilizers" then
-  error("source must be 'contacts' or 'mobilizers', not '" .. source .. "'")
-end
+local text = require("crosswalk.text")
+local zip = require("crosswalk.zip")
+local P = require("crosswalk.params")
+
+local source = P.choice("source", { "contacts", "mobilizers" })
 local tz = params.tz or "America/New_York"
-local names = params.names or "voterfile"
-if names ~= "voterfile" and names ~= "mobilizer" then
-  error("names must be 'voterfile' or 'mobilizer', not '" .. names .. "'")
-end
-local preferred = params.preferred_name == "true"
+local names = P.choice("names", { "voterfile", "mobilizer" })
+local preferred = P.flag("preferred_name")
 local external_id = params.external_id or "canonical_voter_id"
 local prefix = params.prefix or "Rally "
-local multiple = params.multiple or "reject"
-
-local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
-local function split(s)
-  local out = {}
-  for part in (s .. ";"):gmatch("(.-);") do
-    if trim(part) ~= "" then out[#out + 1] = trim(part) end
-  end
-  return out
-end
-local function present(v) return v ~= nil and v:match("%S") ~= nil end
+local multiple = P.choice("multiple", { "reject", "first" })
+local present = text.present
 
 local tag_true, tag_false = (params.tag_values or "True/False"):match("^([^/]+)/([^/]+)$")
 if tag_true == nil then
   error("tag_values must look like True/False")
 end
-local kq_values = split(params.kq_values
-  or "Definitely Not;Probably Not;Maybe;Probably;Definitely")
-local choice_values = split(params.choice_values or "")
+local kq_values = P.list("kq_values", "Definitely Not;Probably Not;Maybe;Probably;Definitely")
+local choice_values = P.list("choice_values")
 
 -- Items: { title = ..., column = ... }
-local function items(list)
+local function items(name)
   local out = {}
-  for _, s in ipairs(split(list or "")) do
+  for _, s in ipairs(P.list(name)) do
     local title, col = s:match("^(.-)=(.*)$")
     if title == nil then title, col = s, prefix .. s end
-    out[#out + 1] = { title = trim(title), column = trim(col) }
+    out[#out + 1] = { title = text.trim(title), column = text.trim(col) }
   end
   return out
 end
-local tasks, choices, answers = items(params.tasks), items(params.choices), items(params.answers)
+local tasks, choices, answers = items("tasks"), items("choices"), items("answers")
 local want_responses = #tasks + #choices + #answers > 0
-local want_notes = params.notes == "true"
+local want_notes = P.flag("notes")
 if source == "mobilizers" and (want_responses or want_notes) then
   error("tasks, choices, answers and notes are about contacts: use source=contacts")
 end
@@ -155,26 +115,6 @@ local function pick(vf, mob)
   return function(r)
     if names == "voterfile" and confirmed(r) and present(r[vf]) then return r[vf] end
     return r[mob]
-  end
-end
-local function date_of(col)
-  return function(r) if present(r[col]) then return r[col] end end
-end
-
--- Zip codes that lost a leading zero in Excel: states whose zips start
--- with 0 (00 for PR and VI).
-local ZERO_STATES = { CT = 1, MA = 1, ME = 1, NH = 1, NJ = 1, RI = 1, VT = 1, PR = 2, VI = 2 }
-local function fix_zip(r)
-  local zip = r.zip_raw
-  if not present(zip) then r["Zip Code"] = nil; return end
-  zip = trim(zip)
-  local zeros = ZERO_STATES[(r.State or ""):upper()] or 0
-  if zip:match("^%d%d%d%d%d$") or zip:match("^%d%d%d%d%d%-%d%d%d%d$") then
-    r["Zip Code"] = zip
-  elseif zeros > 0 and #zip == 5 - zeros and zip:match("^%d+$") then
-    r["Zip Code"] = string.rep("0", zeros) .. zip
-  else
-    return nil, "zip '" .. zip .. "' is not 5 digits (state " .. (r.State or "") .. ")"
   end
 end
 
@@ -210,7 +150,7 @@ local steps = {
       { "State", fn = pick("voterfile_provided_state", "mobilizer_provided_state"),
         rule = "upper" },
       { A_MATCHED, fn = function(r) return confirmed(r) and tag_true or tag_false end },
-      { A_LAST, fn = date_of("last_activity_at"), rule = "date",
+      { A_LAST, fn = text.first_of("last_activity_at"), rule = "date",
         args = { tz = tz, input_tz = "UTC", format = "date" } },
     } },
   { validate = { column = "First Name", rule = "nonblank" } },
@@ -228,16 +168,13 @@ end
 if is_mob then
   add({ map = {
     { "Email", from = "mobilizer_email", rule = "trim" },
-    { "Phone", fn = function(r)
-        if present(r.mobilizer_phone) then return r.mobilizer_phone end
-      end, rule = "phone" },
+    { "Phone", fn = text.first_of("mobilizer_phone"), rule = "phone" },
     { "zip_raw", fn = pick("voterfile_provided_zip", "mobilizer_provided_zip") },
   } })
-  add({ fn = fix_zip })
+  -- Zips that lost their leading zeros in a spreadsheet (crosswalk.zip).
+  add({ fn = zip.fixer({ from = "zip_raw", to = "Zip Code", state = "State" }) })
 else
-  add({ map = { { A_KQ, fn = function(r)
-      if present(r.key_question_response_text) then return r.key_question_response_text end
-    end, rule = "trim" } } })
+  add({ map = { { A_KQ, fn = text.first_of("key_question_response_text"), rule = "trim" } } })
   add({ validate = { column = A_KQ, rule = "max_length", args = { n = 50 } } })
   if #kq_values > 0 then
     add({ map = { { A_KQ, from = A_KQ, rule = "enum",
@@ -245,14 +182,13 @@ else
   end
 end
 
-local TRUE_SPELLINGS = { "true", "True", "TRUE", "t", "T", "yes", "Yes", "YES", "y", "Y", "1" }
 local key = "rally__campaign_target_id"
 for i, t in ipairs(tasks) do
   local tmp = "_task" .. i
   add({ lookup = { input = "responses", key = key, on = key, exists = tmp,
                    where = { { column = "action_item_title", equals = t.title },
                              { column = "action_item_type", equals = "TASK" },
-                             { column = "task_completed", one_of = TRUE_SPELLINGS } } } })
+                             { column = "task_completed", boolean = true } } } })
   add({ map = { { t.column, fn = function(r)
       return r[tmp] == "true" and tag_true or tag_false
     end } } })
@@ -312,20 +248,33 @@ return {
   name = "rally_to_organizer_profiles",
   description = "Rally contacts or mobilizers to Organizer profiles with custom attributes",
   params = {
-    source = "contacts (default) or mobilizers",
-    tz = "IANA time zone for Datetime attributes (default America/New_York)",
-    names = "voterfile (default, when CONFIRMED) or mobilizer",
-    preferred_name = "true: mobilizers' preferred name as First Name",
-    external_id = "column sent as External ID (default canonical_voter_id; none to omit)",
+    source = "contacts (default) or mobilizers: which Rally export is the main input",
+    tz = "organization's IANA time zone for Datetime attributes (default America/New_York)",
+    names = "voterfile (default): the voter-file name, city and state when match_status is "
+      .. "CONFIRMED, else what the mobilizer entered; mobilizer: always what was entered",
+    preferred_name = "true: mobilizers' preferred name as First Name when they gave one "
+      .. "(default false)",
+    external_id = "column sent as External ID (default canonical_voter_id); "
+      .. "canonical_voter_id and state_file_id are sent only when CONFIRMED; none leaves "
+      .. "the column out",
     prefix = "text before each attribute name (default 'Rally ')",
-    tag_values = "Tag spelling (default True/False)",
-    kq_values = "Key Question labels, ';'-separated (default the ladder defaults)",
-    tasks = "TASK action item titles -> Tag attributes, ';'-separated",
-    choices = "multiple-choice titles -> Single-Select attributes",
-    answers = "free-response titles -> Text attributes",
-    choice_values = "Single-Select options for choices, ';'-separated",
-    notes = "true: the contact's note as a Text attribute",
-    multiple = "reject (default) or first: several responses or notes for one attribute",
+    tag_values = "spelling of Tag values, True/False (default, as Organizer's Custom "
+      .. "Attributes article writes them); whether Organizer ignores case is not documented",
+    kq_values = "the Key Question labels, ';'-separated (default the campaign-ladder "
+      .. "defaults Definitely Not;Probably Not;Maybe;Probably;Definitely); a value matching "
+      .. "one but for case takes its spelling, others are rejected (E_ENUM); empty accepts "
+      .. "any",
+    tasks = "TASK action item titles, ';'-separated, each optionally 'Title=Attribute "
+      .. "name': one Tag attribute each, True when a response has task_completed true",
+    choices = "multiple-choice action item titles (as tasks): one Single-Select attribute "
+      .. "each, the option text",
+    answers = "free-response action item titles (as tasks): one Text attribute each, the "
+      .. "response text",
+    choice_values = "the Single-Select options for choices, ';'-separated (default: any "
+      .. "value)",
+    notes = "true: the contact's note as <prefix>Note, a Text attribute (default false)",
+    multiple = "reject (default) or first: a contact with several different responses to "
+      .. "one item, or several notes, is rejected, or takes the first in file order",
   },
   inputs = inputs,
   steps = steps,

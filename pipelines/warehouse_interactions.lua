@@ -34,15 +34,8 @@
 --                    Rally exports do not name the mobilizer
 -- Append the sources' files (same header) to build the table.
 --
--- Parameters (--set KEY=VALUE):
---   source       rally_notes (default), rally_responses,
---                impactive_messages, impactive_calls or
---                impactive_custom_fields
---   tz           zone occurred_at is written in (default UTC)
---   input_tz     zone of Impactive's naive timestamps (default UTC; the
---                zone is not documented)
---   contact_key  impactive_custom_fields: the column holding the contact
---                id (default reportable_id; not documented)
+-- Parameters: `crosswalk recipe info warehouse_interactions` lists them,
+-- from the params table at the end of this file.
 --
 -- Policy on the edge cases:
 --   * Nothing is aggregated: one row per note, response, message, call
@@ -69,18 +62,16 @@
 --   * A UTF-8 BOM and CRLF line endings are accepted; the output is UTF-8
 --     without BOM, LF.
 
-local source = params.source or "rally_notes"
+local text = require("crosswalk.text")
+local P = require("crosswalk.params")
+
+local source = P.choice("source", { "rally_notes", "rally_responses", "impactive_messages",
+  "impactive_calls", "impactive_custom_fields" })
 local tz = params.tz or "UTC"
 local input_tz = params.input_tz or "UTC"
 local contact_key = params.contact_key or "reportable_id"
 
-local function present(v) return v ~= nil and v:match("%S") ~= nil end
-local function first_of(...)
-  local cols = { ... }
-  return function(r)
-    for _, c in ipairs(cols) do if present(r[c]) then return r[c] end end
-  end
-end
+local present, first_of = text.present, text.first_of
 local function key(prefix, colname)
   return function(r) if present(r[colname]) then return prefix .. r[colname] end end
 end
@@ -154,9 +145,8 @@ local SOURCES = {
       { "activity", from = "activity_title" },
       { "result", from = "twilio_answered_by" },
       { "actor", fn = function(r)
-          local n = (r.user_first_name or "") .. " " .. (r.user_last_name or "")
-          n = n:match("^%s*(.-)%s*$")
-          if n ~= "" then return n end
+          return text.nonblank(text.trim((r.user_first_name or "") .. " "
+            .. (r.user_last_name or "")))
         end },
     },
   },
@@ -175,10 +165,6 @@ local SOURCES = {
   },
 }
 local S = SOURCES[source]
-if S == nil then
-  error("source must be rally_notes, rally_responses, impactive_messages, impactive_calls"
-    .. " or impactive_custom_fields, not '" .. source .. "'")
-end
 
 local steps = {}
 for _, s in ipairs(S.pre or {}) do steps[#steps + 1] = s end
@@ -194,10 +180,12 @@ return {
   description = "Rally and Impactive touchpoints to one tidy interactions table",
   params = {
     source = "rally_notes (default), rally_responses, impactive_messages, impactive_calls"
-      .. " or impactive_custom_fields",
+      .. " or impactive_custom_fields: the export the main input is",
     tz = "zone occurred_at is written in (default UTC)",
-    input_tz = "zone of Impactive's naive timestamps (default UTC)",
-    contact_key = "impactive_custom_fields: column holding the contact id (default reportable_id)",
+    input_tz = "zone of Impactive's naive timestamps (default UTC; the zone is not "
+      .. "documented)",
+    contact_key = "impactive_custom_fields: the column holding the contact id (default "
+      .. "reportable_id; not documented)",
   },
   inputs = {
     interactions = { schema = S.schema },

@@ -30,13 +30,8 @@
 -- Append the four sources' files (same header) to build the table, or load
 -- them with `crosswalk load`.
 --
--- Parameters (--set KEY=VALUE):
---   source    rally_mobilizers (default), rally_contacts,
---             impactive_contacts or impactive_users
---   tz        zone the timestamps are written in (default UTC)
---   input_tz  zone of Impactive's naive timestamps (default UTC; the zone
---             is not documented); Rally's carry Z or an offset (naive ones
---             read as UTC)
+-- Parameters: `crosswalk recipe info warehouse_people` lists them, from
+-- the params table at the end of this file.
 --
 -- Policy on the edge cases:
 --   * Phones are normalised to E.164 so Impactive users and Rally
@@ -68,12 +63,16 @@
 --   * A UTF-8 BOM and CRLF line endings are accepted; the output is UTF-8
 --     without BOM, LF.
 
-local source = params.source or "rally_mobilizers"
+local text = require("crosswalk.text")
+local zip = require("crosswalk.zip")
+local P = require("crosswalk.params")
+
+local source = P.choice("source",
+  { "rally_mobilizers", "rally_contacts", "impactive_contacts", "impactive_users" })
 local tz = params.tz or "UTC"
 local input_tz = params.input_tz or "UTC"
 
-local function present(v) return v ~= nil and v:match("%S") ~= nil end
-local function col(name) return function(r) if present(r[name]) then return r[name] end end end
+local col = text.first_of -- col(name): the column's value, nil when blank
 
 local SOURCES = {
   rally_mobilizers = {
@@ -128,10 +127,6 @@ local SOURCES = {
   },
 }
 local S = SOURCES[source]
-if S == nil then
-  error("source must be rally_mobilizers, rally_contacts, impactive_contacts or"
-    .. " impactive_users, not '" .. source .. "'")
-end
 
 local COLUMNS = {
   "person_key", "source", "source_id", "person_id", "campaign_id", "first_name", "last_name",
@@ -150,30 +145,15 @@ end
 local function when(c) return S.cols[c] and col(S.cols[c]) or function() end end
 local date_args = { tz = tz, input_tz = S.naive_tz, format = "iso_full" }
 
--- Zip codes that lost a leading zero in Excel: states whose zips start
--- with 0 (00 for PR and VI).
-local ZERO_STATES = { CT = 1, MA = 1, ME = 1, NH = 1, NJ = 1, RI = 1, VT = 1, PR = 2, VI = 2 }
-local function fix_zip(r)
-  local zip = r.zip
-  if zip == nil then return end
-  zip = zip:match("^%s*(.-)%s*$")
-  local zeros = ZERO_STATES[r.state or ""] or 0
-  if zip:match("^%d%d%d%d%d$") or zip:match("^%d%d%d%d%d%-%d%d%d%d$") then
-    r.zip = zip
-  elseif zeros > 0 and #zip == 5 - zeros and zip:match("^%d+$") then
-    r.zip = string.rep("0", zeros) .. zip
-  else
-    return nil, "zip '" .. zip .. "' is not 5 digits (state " .. (r.state or "") .. ")"
-  end
-end
-
 return {
   name = "warehouse_people",
   description = "Rally and Impactive people to one tidy people table",
   params = {
-    source = "rally_mobilizers (default), rally_contacts, impactive_contacts or impactive_users",
-    tz = "zone the timestamps are written in (default UTC)",
-    input_tz = "zone of Impactive's naive timestamps (default UTC)",
+    source = "rally_mobilizers (default), rally_contacts, impactive_contacts or "
+      .. "impactive_users: the export the main input is",
+    tz = "zone the timestamps are written in (default UTC), without offset",
+    input_tz = "zone of Impactive's naive timestamps (default UTC; the zone is not "
+      .. "documented); Rally's carry Z or an offset (naive ones read as UTC)",
   },
   inputs = {
     people = { schema = S.schema },
@@ -191,7 +171,8 @@ return {
         { "last_activity_at", fn = when("last_activity_at"), rule = "date", args = date_args },
       } },
     { map = { { "email", from = "email", rule = "trim" } } },
-    { fn = fix_zip },
+    -- Zips that lost their leading zeros in a spreadsheet (crosswalk.zip).
+    { fn = zip.fixer({ from = "zip", state = "state" }) },
   },
   outputs = {
     people = { path = "people.csv", columns = COLUMNS },

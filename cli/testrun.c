@@ -1,6 +1,7 @@
 /*
 ** testrun.c -- 'crosswalk test': runs each recipe's cases, which are data.
-** A recipe pipelines/NAME.lua has cases in pipelines/NAME/cases/CASE/:
+** A recipe folder pipelines/NAME/ (or a file pipelines/NAME.lua) has cases
+** in pipelines/NAME/cases/CASE/:
 **   <input>.csv       one file per recipe input, named after the input
 **   params            optional KEY=VALUE lines, as --set
 **   expected/         the exact files the run must write (outputs and

@@ -117,7 +117,7 @@ local crosswalk = require("crosswalk")
 local src = os.getenv("CW_SOURCE_DIR")
 local samples = src .. "/pipelines/samples/impactive/"
 local s, msg, status = crosswalk.run {
-  recipe = src .. "/pipelines/impactive_to_organizer_text.lua",
+  recipe = src .. "/pipelines/impactive_to_organizer_text",
   inputs = {
     samples .. "messages.csv",
     contacts = samples .. "contacts.csv",

@@ -1,4 +1,4 @@
--- rally_to_organizer_profiles.lua
+-- rally_to_organizer_profiles/recipe.lua
 --
 -- Rally contacts (or mobilizers) -> Organizer profile import with custom
 -- attributes carrying the relational touchpoints (Organizer's outreach

@@ -1,4 +1,4 @@
--- organizer_to_impactive_contacts.lua
+-- organizer_to_impactive_contacts/recipe.lua
 --
 -- Organizer community export -> Impactive contact-list import
 -- (the first step of texting or calling an Organizer community).
@@ -10,9 +10,9 @@
 -- phone: first_name, last_name, phone, state_abbrev, organizer_profile_id,
 -- plus van_id when van_id_column is set.
 --
--- Companion: organizer_to_profile_map.lua writes profiles.csv, the
--- phone -> Profile ID map that impactive_to_organizer_text.lua and
--- impactive_phone_to_organizer_phone.lua read on the way back.  Run both
+-- Companion: organizer_to_profile_map writes profiles.csv, the
+-- phone -> Profile ID map that impactive_to_organizer_text and
+-- impactive_phone_to_organizer_phone read on the way back.  Run both
 -- on the same export.  They are two recipes because every output of a run
 -- receives the same records: the contact list needs one row per phone and
 -- the map one row per profile (see docs/recipes.md).
@@ -34,7 +34,7 @@
 --     first, the row takes each column's first value in file order (the
 --     first profile's name), and organizer_profile_id lists every Profile
 --     ID of the phone joined by ";" so the sharing stays visible.  The map
---     (organizer_to_profile_map.lua) keeps one row per profile, so the
+--     (organizer_to_profile_map) keeps one row per profile, so the
 --     return trip sees the phone as ambiguous and rejects it rather than
 --     guessing whose result it was.  With shared_phone = reject the phone
 --     is rejected (E_RECIPE) naming the profiles.

@@ -1,4 +1,4 @@
--- organizer_to_profile_map.lua
+-- organizer_to_profile_map/recipe.lua
 --
 -- Organizer community export -> the phone -> Profile ID side table
 -- (kept so that results for a phone shared by several profiles are
@@ -8,11 +8,11 @@
 --   community  (main)  organizer/community_export: one row per profile
 --
 -- Output: profiles.csv with columns phone,profile_id: one row per
--- (phone, Profile ID).  impactive_to_organizer_text.lua and
--- impactive_phone_to_organizer_phone.lua read it as their `profiles`
+-- (phone, Profile ID).  impactive_to_organizer_text and
+-- impactive_phone_to_organizer_phone read it as their `profiles`
 -- input to bring Impactive results back to Organizer profiles.
 --
--- Companion of organizer_to_impactive_contacts.lua (run both on the same
+-- Companion of organizer_to_impactive_contacts (run both on the same
 -- export): that recipe writes one contact per phone, this one one row per
 -- profile, and an engine run writes every output at one grain.
 --

@@ -1,4 +1,4 @@
--- warehouse_people.lua
+-- warehouse_people/recipe.lua
 --
 -- Rally and Impactive people -> one tidy `people` table for analysis
 -- (Rally documents no import of any kind, so the tools meet in a
@@ -10,7 +10,7 @@
 --
 -- Output: people.csv, one row per person record of the source, columns:
 --   person_key        "<source>:<source_id>", unique across sources; the
---                     key warehouse_interactions.lua writes in person_key
+--                     key warehouse_interactions writes in person_key
 --   source            rally_mobilizer | rally_contact | impactive_contact |
 --                     impactive_user
 --   source_id         the export's key (rally__user_campaign_membership_id,

@@ -1,4 +1,4 @@
--- impactive_phone_to_organizer_phone.lua
+-- impactive_phone_to_organizer_phone/recipe.lua
 --
 -- Impactive phone-bank results -> Organizer phone-interaction import files
 -- (the way back of an Organizer community called in Impactive).
@@ -11,7 +11,7 @@
 --                     phone bank (activity_title) a contact was called in
 --   contacts          impactive/contacts: gives each contact's phone
 --   profiles          phone,profile_id: the phone -> Organizer Profile ID
---                     map written by organizer_to_profile_map.lua
+--                     map written by organizer_to_profile_map
 --
 -- Output: phone_interactions.csv (organizer/phone_interactions), one row
 -- per (Profile ID, Effort Name) with Profile ID, Effort Name, Date/Time,

@@ -1,4 +1,4 @@
--- impactive_to_organizer_text.lua
+-- impactive_to_organizer_text/recipe.lua
 --
 -- Impactive texting results -> Organizer text-interaction import files
 -- (the way back of an Organizer community texted in Impactive).

@@ -1,7 +1,7 @@
--- warehouse_interactions.lua
+-- warehouse_interactions/recipe.lua
 --
 -- Rally and Impactive touchpoints -> one tidy `interactions` table for
--- analysis, keyed to warehouse_people.lua.
+-- analysis, keyed to warehouse_people.
 --
 -- Input (one per run, chosen by `source`):
 --   interactions  (main)  rally/notes, rally/action_item_responses,

@@ -1,4 +1,4 @@
--- rally_to_impactive_contacts.lua
+-- rally_to_impactive_contacts/recipe.lua
 --
 -- Rally mobilizers -> Impactive contact-list import, e.g. to text
 -- mobilizers an Impactive join link.

@@ -43,6 +43,9 @@ int cw_cli_convert(int argc, char **argv, const char *home);
 /* 'crosswalk test [RECIPE|DIR]': run recipe cases (cli/testrun.c). */
 int cw_cli_test(int argc, char **argv, const char *home);
 
+/* 'crosswalk recipe info RECIPE': describe a recipe (cli/recipe.c). */
+int cw_cli_recipe(int argc, char **argv, const char *home);
+
 /* 'crosswalk inspect', 'crosswalk schemas' and 'crosswalk schema show'
 ** (cli/inspect.c). */
 int cw_cli_inspect(int argc, char **argv, const char *home);

@@ -1054,7 +1054,17 @@ static void test_plan_compile_errors(void **state)
         "steps[2] (filter): 'column' must be a string (quote numbers");
     bad_step(tab("filter", tab("column", str("a"), NULL), NULL),
              "steps[2] (filter): a condition needs equals, one_of, "
-             "not_one_of, blank or present");
+             "not_one_of, blank, present or boolean");
+    bad_step(
+        tab("filter", tab("column", str("a"), "boolean", str("true"), NULL),
+            NULL),
+        "steps[2] (filter): condition on 'a': boolean takes true or false");
+    bad_step(tab("filter",
+                 tab("column", str("a"), "equals", str("x"), "present", num(1),
+                     NULL),
+                 NULL),
+             "steps[2] (filter): condition on 'a': 'equals' and 'present' in "
+             "one condition (a condition has one test");
     bad_step(
         tab("filter", tab("column", str("a"), "equals", num(1), NULL), NULL),
         "steps[2] (filter): condition on 'a' needs a string or a list "
@@ -1334,6 +1344,62 @@ static void test_plan_filter_false_flags(void **state)
     cw__rec_free(&rec);
     cw__node_free(steps);
     cw__layout_free(l);
+}
+
+/* { boolean = true } keeps the values the boolean rule reads as true,
+** { boolean = false } those it reads as false; blank, null and other
+** values pass neither. */
+static void test_plan_filter_boolean(void **state)
+{
+    static const char *const vals[][1] = {
+        {"true"}, {"TRUE"}, {" Yes "}, {"y"}, {"T"}, {"1"}, {"false"},
+        {"No"},   {"n"},    {"F"},     {"0"}, {""},  {NUL}, {"maybe"}};
+    static const int want[2] = {5, 6}; /* kept with false, with true */
+    cw_pred lk = {.col = -1, .op = CW_P_TRUE};
+
+    (void)state;
+    /* The same test in a lookup's 'where'. */
+    assert_true(cw__pred_test(&lk, (cw_field){"Yes", 3}));
+    assert_false(cw__pred_test(&lk, (cw_field){"no", 2}));
+    assert_false(cw__pred_test(&lk, (cw_field){NULL, 0}));
+    lk.op = CW_P_FALSE;
+    assert_true(cw__pred_test(&lk, (cw_field){"0", 1}));
+    assert_false(cw__pred_test(&lk, (cw_field){"", 0}));
+    assert_false(cw__pred_test(&lk, (cw_field){"nope", 4}));
+    for (int flag = 0; flag < 2; flag++) {
+        cw_node *b = cw__node_new(CW_NODE_BOOL), *steps;
+        cw_layout *l;
+        cw_plan *p;
+        cw_rec rec;
+        cw_err err = {0};
+        sink s = {0};
+        cw_plan_cb cb = {&s, emit_cb, reject_cb, filtered_cb, merged_cb};
+        size_t cols[1];
+
+        assert_non_null(b);
+        b->b = flag;
+        steps = arr(
+            tab("filter", tab("column", str("a"), "boolean", b, NULL), NULL),
+            NULL);
+        assert_int_equal(cw__layout_new(&l), CW_OK);
+        cols[0] = col(l, "a");
+        assert_int_equal(cw__plan_compile(steps, "r.lua", l, NULL, 1, &p, &err),
+                         CW_OK);
+        cw__rec_init(&rec, l);
+        s.l = l;
+        for (size_t i = 0; i < N(vals); i++) {
+            cw_field orig[1];
+
+            fill(&rec, cols, vals[i], 1, orig);
+            assert_int_equal(cw__plan_push(p, &rec, orig, &cb, &err), CW_OK);
+        }
+        assert_int_equal(s.nout, want[flag]);
+        assert_int_equal(s.filtered, N(vals) - (size_t)want[flag]);
+        cw__plan_free(p);
+        cw__rec_free(&rec);
+        cw__node_free(steps);
+        cw__layout_free(l);
+    }
 }
 
 /* A plan under test with its Lua state, layout and sink. */
@@ -1665,6 +1731,7 @@ int main(void)
         cmocka_unit_test(test_plan_compile_errors),
         cmocka_unit_test(test_plan_compile_unknown_keys),
         cmocka_unit_test(test_plan_filter_false_flags),
+        cmocka_unit_test(test_plan_filter_boolean),
         cmocka_unit_test(test_plan_declarative_chain),
         cmocka_unit_test(test_plan_lookup_policies),
         cmocka_unit_test(test_plan_functions),

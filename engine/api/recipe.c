@@ -199,6 +199,8 @@ void cw_run_free(cw_run *r)
     cw__buf_free(&r->checkbuf);
     cw__free(r->home);
     cw__free(r->recipe);
+    cw__free(r->recipefile);
+    cw__free(r->recipedir);
     cw__free(r->outdir);
     cw__free(r->mainname);
     cw__free(r->database);
@@ -306,7 +308,8 @@ static int load_inputs(cw_run *r, const cw_node *ins)
         if (sname != NULL) {
             if ((in->schema_name = cw__strdup(sname)) == NULL)
                 return cw__fail(&r->err, CW_ENOMEM, "out of memory");
-            rc = cw__schema_load(r->home, sname, &in->schema, &r->err);
+            rc = cw__schema_load_in(r->recipedir, r->home, sname, &in->schema,
+                                    &r->err);
             if (rc != CW_OK)
                 return rc;
         }
@@ -416,8 +419,8 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
     if (sname != NULL) {
         if ((o->schema_name = cw__strdup(sname)) == NULL)
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
-        if ((rc = cw__schema_load(r->home, sname, &o->schema, &r->err)) !=
-            CW_OK)
+        if ((rc = cw__schema_load_in(r->recipedir, r->home, sname, &o->schema,
+                                     &r->err)) != CW_OK)
             return rc;
     }
     if ((rc = load_formulas(r, o, where, cw__node_get(d, "formulas"))) != CW_OK)
@@ -543,6 +546,7 @@ int cw_run_load(cw_run *r, const char *path)
     static const char *const keys[] = {
         "name", "description", "params", "inputs", "steps", "outputs", NULL};
     cw_buf luadir = {0};
+    cw_recipeloc loc;
     const cw_node *outs;
     int rc;
 
@@ -552,13 +556,23 @@ int cw_run_load(cw_run *r, const char *path)
         return rc;
     if ((rc = setstr(r, &r->recipe, path)) != CW_OK)
         return rc;
-    if (cw__buf_printf(&luadir, "%s/lua", r->home) != CW_OK)
-        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
-    rc = cw__lua_open(&r->limits, luadir.p, &r->lua, &r->err);
+    /* A file, a recipe folder, or a name in the home (home.c). */
+    rc = cw__recipe_find(r->home, path, &loc, &r->err);
+    if (rc == CW_OK)
+        rc = setstr(r, &r->recipefile, loc.file.p);
+    if (rc == CW_OK && loc.folder.p != NULL)
+        rc = setstr(r, &r->recipedir, loc.folder.p);
+    if (rc == CW_OK && cw__buf_printf(&luadir, "%s/lua", r->home) != CW_OK)
+        rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    if (rc == CW_OK)
+        rc = cw__lua_open(&r->limits, luadir.p, &r->lua, &r->err);
+    if (rc == CW_OK && r->recipedir != NULL)
+        rc = cw__lua_recipedir(r->lua, r->recipedir, loc.shown.p, &r->err);
     cw__buf_free(&luadir);
+    cw__recipeloc_free(&loc);
     if (rc != CW_OK)
         return rc;
-    rc = cw__lua_loadfile(r->lua, path, (const char *const *)r->params,
+    rc = cw__lua_loadfile(r->lua, r->recipefile, (const char *const *)r->params,
                           r->nparams / 2, &r->tree, &r->err);
     if (rc != CW_OK)
         return rc;

@@ -69,7 +69,9 @@ struct cw_run {
     size_t nparams;             /* pairs * 2 */
     char *home;                 /* directory with schemas/ and lua/ */
     cw_lua_limits limits;       /* sandbox limits */
-    char *recipe;               /* recipe path */
+    char *recipe;               /* recipe path, as given */
+    char *recipefile;           /* the file loaded (home.c, recipe_find) */
+    char *recipedir;            /* its recipe folder, or NULL */
     cw_lua *lua;                /* recipe's state */
     cw_node *tree;              /* the recipe table */
     cw_layout *layout;          /* column names of the run */

@@ -235,12 +235,19 @@ int cw_run_limits(cw_run *r, unsigned long long instructions, size_t memory);
 int cw_run_max_seconds(cw_run *r, double seconds);
 
 /*
-** Load and compile the recipe at 'path' with the parameters given.  No
-** data is read.  Returns CW_OK, CW_EUSAGE for a broken recipe (or a
-** broken or unknown schema it names, an unknown parameter, a file too
-** large for the Lua memory limit), without cw_run_home() or on a second
-** call, CW_EIO when the file cannot be read, CW_ELUA for a Lua error,
-** CW_ELIMIT when the recipe hit a sandbox limit, CW_ENOMEM.
+** Load and compile the recipe 'path' names with the parameters given.  No
+** data is read.  'path' is a recipe file; or a recipe folder, holding
+** recipe.lua and optionally schemas/ and lua/, which are searched before
+** the home's for the schemas it names and the modules it requires (a
+** file named recipe.lua is its folder's recipe too); or, when no such
+** file or folder exists, a bare name (letters, digits, '_', '-') of a
+** recipe in the home: pipelines/NAME/recipe.lua, else pipelines/NAME.lua.
+** Returns CW_OK, CW_EUSAGE for a broken recipe (or a broken or unknown
+** schema it names, an unknown parameter, a file too large for the Lua
+** memory limit, a folder without recipe.lua, a name found nowhere),
+** without cw_run_home() or on a second call, CW_EIO when the file cannot
+** be read, CW_ELUA for a Lua error (a module refused or not found
+** too), CW_ELIMIT when the recipe hit a sandbox limit, CW_ENOMEM.
 */
 int cw_run_load(cw_run *r, const char *path);
 
@@ -249,6 +256,34 @@ int cw_run_load(cw_run *r, const char *path);
 ** 'ismain' is not NULL), NULL for 'i' out of range.  Owned by 'r'. */
 size_t cw_run_ninputs(const cw_run *r);
 const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain);
+
+/*
+** What the recipe declares, after cw_run_load() (before it, or past the
+** end of a list, NULL).  Strings are owned by 'r'.
+**   cw_run_recipe_name, cw_run_recipe_description: its 'name' and
+**                   'description', or NULL when it sets none.
+**   cw_run_recipe_file: the recipe file loaded (for a folder,
+**                   FOLDER/recipe.lua; for a name, the home's file).
+**   cw_run_recipe_folder: its recipe folder, or NULL for a plain file.
+**   cw_run_param_decl: the name of parameter 'i' of its 'params' table
+**                   (sorted by name), with '*doc' (when 'doc' is not
+**                   NULL) set to its description, or NULL when that is
+**                   not a string.
+**   cw_run_input_schema: the schema named by input 'i' (the order of
+**                   cw_run_input_name), or NULL for any header.
+**   cw_run_output_decl: the name of output 'i' (sorted by name), with
+**                   '*path' (its file name) or '*table' (its table) set
+**                   and the other NULL, and '*schema' its schema or NULL;
+**                   each pointer may be NULL.
+*/
+const char *cw_run_recipe_name(const cw_run *r);
+const char *cw_run_recipe_description(const cw_run *r);
+const char *cw_run_recipe_file(const cw_run *r);
+const char *cw_run_recipe_folder(const cw_run *r);
+const char *cw_run_param_decl(const cw_run *r, size_t i, const char **doc);
+const char *cw_run_input_schema(const cw_run *r, size_t i);
+const char *cw_run_output_decl(const cw_run *r, size_t i, const char **path,
+                               const char **table, const char **schema);
 
 /*
 ** Bind inputs and outputs, after cw_run_load() and before cw_run_exec().

@@ -48,7 +48,9 @@ enum { ALIVE, DEAD_CPU, DEAD_MEM, DEAD_TIME, DEAD_CLOSING };
 
 struct cw_lua {
     lua_State *L;             /* the state, NULL until created */
-    char *luadir;             /* directory holding crosswalk/, or NULL */
+    char *luadir;             /* the home's lua/ directory, or NULL */
+    char *owndir;             /* the recipe's folder, or NULL */
+    char *ownshown;           /* its name in messages ("NAME") */
     size_t used;              /* bytes the state holds */
     size_t cap;               /* memory limit in bytes */
     unsigned long long limit; /* instructions per load or call */

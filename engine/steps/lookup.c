@@ -10,9 +10,16 @@
 
 int cw__pred_test(const cw_pred *p, cw_field f)
 {
-    int blank = f.p == NULL || cw__blank(f.p, f.len);
+    int blank = f.p == NULL || cw__blank(f.p, f.len), b;
+    cw_verdict v;
 
     switch (p->op) {
+    case CW_P_TRUE:
+    case CW_P_FALSE:
+        /* The boolean rule's spellings; blank and others pass neither. */
+        if (blank || cw__rule_bool(f.p, f.len, &b, &v) != 0)
+            return 0;
+        return b == (p->op == CW_P_TRUE);
     case CW_P_BLANK:
         return blank;
     case CW_P_PRESENT:

@@ -294,16 +294,17 @@ static int compile_map(cctx *c, const cw_node *n)
 }
 
 /* Predicate { column = "c", equals = "v" | one_of = {..} | not_one_of =
-** {..} | blank = true | present = true }. */
+** {..} | blank = true | present = true | boolean = true|false }. */
 static int compile_pred(cctx *c, const cw_node *n, cw_pred *p, int resolve)
 {
-    const char *col;
+    const char *col, *seen = NULL;
     const cw_node *v;
     size_t idx;
     int rc;
 
-    static const char *const keys[] = {
-        "column", "equals", "one_of", "not_one_of", "blank", "present", NULL};
+    static const char *const keys[] = {"column",     "equals", "one_of",
+                                       "not_one_of", "blank",  "present",
+                                       "boolean",    NULL};
 
     *p = (cw_pred){.col = -1};
     if (n->type != CW_NODE_TABLE)
@@ -317,6 +318,17 @@ static int compile_pred(cctx *c, const cw_node *n, cw_pred *p, int resolve)
         if ((rc = intern(c, col, &idx)) != CW_OK)
             return rc;
         p->col = (long)idx;
+    }
+    /* One test per condition: a second one would be ignored. */
+    for (size_t i = 1; keys[i] != NULL; i++) {
+        if (cw__node_get(n, keys[i]) == NULL)
+            continue;
+        if (seen != NULL)
+            return bad(c,
+                       "condition on '%s': '%s' and '%s' in one condition "
+                       "(a condition has one test; list several conditions)",
+                       col, seen, keys[i]);
+        seen = keys[i];
     }
     if ((v = cw__node_get(n, "equals")) != NULL) {
         p->op = CW_P_EQ;
@@ -334,9 +346,18 @@ static int compile_pred(cctx *c, const cw_node *n, cw_pred *p, int resolve)
         /* blank = false is present = true, and the other way round. */
         p->op = (isblank == v->b) ? CW_P_BLANK : CW_P_PRESENT;
         return CW_OK;
+    } else if ((v = cw__node_get(n, "boolean")) != NULL) {
+        if (v->type != CW_NODE_BOOL)
+            return bad(c,
+                       "condition on '%s': boolean takes true or false (the "
+                       "value read as a boolean: true/false, yes/no, 1/0, "
+                       "t/f, y/n in any case)",
+                       col);
+        p->op = v->b ? CW_P_TRUE : CW_P_FALSE;
+        return CW_OK;
     } else {
-        return bad(c, "a condition needs equals, one_of, not_one_of, blank or "
-                      "present");
+        return bad(c, "a condition needs equals, one_of, not_one_of, blank, "
+                      "present or boolean");
     }
     if (v->type == CW_NODE_STR) {
         p->vals = cw__alloc(sizeof *p->vals);

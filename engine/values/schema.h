@@ -65,6 +65,11 @@ const char *cw__coltype_name(enum cw_coltype t);
 */
 int cw__schema_load(const char *home, const char *name, cw_schema **out,
                     cw_err *err);
+/* The same, looking first in the recipe folder 'folder' (when not NULL):
+** 'folder'/schemas/<name>.lua, refused when a symbolic link leads it
+** outside 'folder'/schemas. */
+int cw__schema_load_in(const char *folder, const char *home, const char *name,
+                       cw_schema **out, cw_err *err);
 /* Build a schema from an already loaded tree ('where' names it in
 ** messages). */
 int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,

@@ -209,13 +209,13 @@ case_same_answer() {
         return 1
     }
     expect_eq "messages in the database" 18 "$(q 'SELECT count(*) FROM messages')" || return 1
-    cw run "$SRC/pipelines/impactive_to_organizer_text.lua" \
+    cw run "$SRC/pipelines/impactive_to_organizer_text" \
         --input "$SAMPLES/messages.csv" --input "contacts=$SAMPLES/contacts.csv" \
         --input "taggings=$SAMPLES/taggings.csv" \
         --input "profiles=$SAMPLES/profiles.csv" --out-dir "$WORK/a-csv"
     expect_rc 1 || return 1 # the samples hold one ambiguous phone
     grep '^read ' "$WORK/err" >"$WORK/a-csv.summary"
-    cw run "$SRC/pipelines/impactive_to_organizer_text.lua" \
+    cw run "$SRC/pipelines/impactive_to_organizer_text" \
         --input "postgres:$DB#SELECT * FROM messages ORDER BY id" \
         --input "contacts=postgres:$DB#contacts" \
         --input "taggings=postgres:$DB#taggings" \

@@ -135,7 +135,7 @@ EOF
 
 # The embed example, run on a shipped recipe and sample (argument: the
 # program); it must print exactly this.
-RECIPE=$DATA/pipelines/rally_to_impactive_contacts.lua
+RECIPE=$DATA/pipelines/rally_to_impactive_contacts
 SAMPLE=$DATA/pipelines/samples/rally/mobilizers.csv
 run_embed() {
     rm -rf "$WORK/eout" && mkdir "$WORK/eout" &&

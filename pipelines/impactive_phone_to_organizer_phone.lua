@@ -201,7 +201,7 @@ return {
         r.ord = string.format("%03d|%s", 999 - RANK[result], r.created_at or "")
         local caller = trim(r.reported_by_fullname or "")
         r.Caller = caller ~= "" and caller or dialer_caller
-      end },
+      end, sets = { "Call Result", "ord", "Caller" } },
     { lookup = calls_lookup },
     { lookup = { input = "contacts", key = "id", on = contact_key,
                  columns = { phone = "contact_phone" } } },

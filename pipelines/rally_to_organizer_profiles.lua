@@ -233,7 +233,7 @@ if is_mob then
       end, rule = "phone" },
     { "zip_raw", fn = pick("voterfile_provided_zip", "mobilizer_provided_zip") },
   } })
-  add({ fn = fix_zip })
+  add({ fn = fix_zip, sets = { "Zip Code" } })
 else
   add({ map = { { A_KQ, fn = function(r)
       if present(r.key_question_response_text) then return r.key_question_response_text end

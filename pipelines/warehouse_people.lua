@@ -140,12 +140,13 @@ local COLUMNS = {
   "created_at", "last_activity_at",
 }
 
--- Plain copies, then the columns that need a rule.
+-- Plain copies (blank where the source has no such column), then the
+-- columns that need a rule.
 local copies, special = {}, { email = 1, phone = 1, state = 1, zip = 1, created_at = 1,
                               last_activity_at = 1 }
 for _, c in ipairs(COLUMNS) do
   local from = S.cols[c]
-  if from ~= nil and not special[c] then copies[#copies + 1] = { c, fn = col(from) } end
+  if not special[c] then copies[#copies + 1] = from and { c, fn = col(from) } or { c, const = "" } end
 end
 local function when(c) return S.cols[c] and col(S.cols[c]) or function() end end
 local date_args = { tz = tz, input_tz = S.naive_tz, format = "iso_full" }
@@ -191,7 +192,7 @@ return {
         { "last_activity_at", fn = when("last_activity_at"), rule = "date", args = date_args },
       } },
     { map = { { "email", from = "email", rule = "trim" } } },
-    { fn = fix_zip },
+    { fn = fix_zip, sets = { "zip" } },
   },
   outputs = {
     people = { path = "people.csv", columns = COLUMNS },

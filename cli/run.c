@@ -68,9 +68,11 @@ static const char usage_check[] =
     "                       [--max-seconds N]\n"
     "\n"
     "Load and compile RECIPE and its schemas without reading data, under\n"
-    "the sandbox limits of 'crosswalk run' (see its --help), and check that\n"
-    "its output paths are distinct plain file names, none of them the\n"
-    "default rejects.csv or crosswalk.db.\n"
+    "the sandbox limits of 'crosswalk run' (see its --help); check the\n"
+    "column names it reads against its main input's schema (a name close\n"
+    "to one of its columns is a misspelling; 'run' checks every name\n"
+    "against the header), and that its output paths are distinct plain\n"
+    "file names, none of them the default rejects.csv or crosswalk.db.\n"
     "exit: 0 the recipe is sound, 2 it is not (the message says why),\n"
     "4 it hit a sandbox limit while loading.\n";
 
@@ -414,7 +416,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         code = status == CW_ELIMIT ? EXIT_SANDBOX : EXIT_USAGE;
         goto out;
     }
-    if (checkonly && cw_run_check_files(r) != CW_OK) {
+    if (checkonly && cw_run_check(r) != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
         code = EXIT_USAGE;
         goto out;

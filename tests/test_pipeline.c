@@ -484,14 +484,58 @@ static void test_pipeline_missing_column(void **state)
     assert_int_equal(cw_run_outdir(r, out), CW_OK);
     assert_int_equal(cw_run_exec(r), CW_EINVALID);
     assert_non_null(strstr(cw_run_errmsg(r),
-                           "m.csv:1: missing required column(s) 'id' of "
-                           "schema impactive/messages"));
+                           "m.csv:1: missing required column 'id' of "
+                           "schema impactive/messages (input 'messages'); "
+                           "the header has 'message_type', 'receiver_id', "
+                           "'activity_title', 'sent_at'"));
     cw_run_summary(r, &s);
     assert_int_equal(s.read, 0);
+    assert_null(s.stopped_at); /* nothing was read: exit 2 in the CLI */
     assert_int_equal(s.noutputs, 0);
     assert_string_equal(listing(out), "");
     cw_run_free(r);
     rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* An output with a schema and no 'columns' writes the schema's required
+** columns and those the recipe sets: no E_REQUIRED for Organizer's
+** optional Service, which nothing sets.  After an fn step without 'sets'
+** those are not known: the recipe is refused when checked. */
+static void test_pipeline_output_schema_columns(void **state)
+{
+    char dir[200], out[256], in[256];
+    cw_run *r = newrun();
+    cw_summary s;
+
+    (void)state;
+    newdir("nocolumns", dir, sizeof dir);
+    writefile(dir, "messages.csv", messages_csv, in, sizeof in);
+    snprintf(out, sizeof out, "%s/out", dir);
+    load(r, "nocolumns.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    cw_run_summary(r, &s);
+    assert_int_equal(s.written, 2);
+    assert_int_equal(s.rejected, 4); /* input checks, a blank Profile ID */
+    file_is(out, "out.csv",
+            "Profile ID,Effort Name,Date/Time,Replied\n"
+            "P1,GOTV,2024-10-01 14:30,false\n"
+            "P5,\"Persuasion, wave 2\",2024-10-02 09:05,false\n");
+    cw_run_free(r);
+    rmdir_all(out);
+
+    r = newrun();
+    load(r, "nocolumns_fn.lua");
+    assert_int_equal(cw_run_check(r), CW_EUSAGE);
+    assert_non_null(strstr(cw_run_errmsg(r),
+                           "nocolumns_fn.lua: outputs.text has no 'columns', "
+                           "and steps[1] (fn) has no 'sets': which of the "
+                           "columns of schema organizer/text_interactions the "
+                           "recipe sets cannot be known"));
+    cw_run_free(r);
     rmdir_all(dir);
 }
 
@@ -1667,7 +1711,19 @@ static void test_pipeline_validate_header(void **state)
     assert_int_equal(pr.n, 1);
     has_problem(&pr, "1:0:Effort Name:E_MISSING_COLUMN: required column "
                      "'Effort Name' is missing (schema "
-                     "organizer/text_interactions)");
+                     "organizer/text_interactions); the header has "
+                     "'Profile ID', 'Date/Time'");
+
+    /* A misspelt header name is named as the likely culprit. */
+    assert_int_equal(validate("Profile ID,Efort Name,Date/Time\n"
+                              "1,E,2024-10-01\n",
+                              &pr, &nerr),
+                     CW_OK);
+    assert_int_equal(nerr, 1);
+    has_problem(&pr, "1:0:Effort Name:E_MISSING_COLUMN: required column "
+                     "'Effort Name' is missing (schema "
+                     "organizer/text_interactions); the header has 'Efort "
+                     "Name': is it 'Effort Name' misspelled?");
 
     assert_int_equal(validate("Profile ID,Effort Name,Date/Time,Colour\n"
                               "1,E,2024-10-01,red\n",
@@ -2109,6 +2165,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_recipe_errors),
         cmocka_unit_test(test_pipeline_missing_binding),
         cmocka_unit_test(test_pipeline_missing_column),
+        cmocka_unit_test(test_pipeline_output_schema_columns),
         cmocka_unit_test(test_pipeline_parse_error_rolls_back),
         cmocka_unit_test(test_pipeline_unterminated_quote),
         cmocka_unit_test(test_pipeline_input_nonblank),

@@ -343,6 +343,30 @@ static long findcol(const cw_schema *s, const char *name)
     return cw__schema_find(s, name, strlen(name));
 }
 
+/* Fail: the header 'names' of file 'f' lacks the required column
+** 'missing' of schema 's'; name the close header names. */
+static int missing_column(cw_load *l, const lfile *f, const cw_schema *s,
+                          const char *missing, const char **names)
+{
+    cw_buf b = {0};
+    char hint[200];
+    int rc =
+        cw__buf_printf(&b, "%s:1: missing required column '%s' of schema %s",
+                       f->path, missing, s->name);
+
+    cw__input_hint(&f->in, hint, sizeof hint);
+    if (rc == CW_OK && hint[0] != '\0')
+        rc = cw__buf_printf(&b, "; %s", hint);
+    else if (rc == CW_OK)
+        rc = cw__schema_missing_hint(&b, s, &missing, 1, names, f->ncols);
+    if (rc == CW_OK)
+        rc = cw__fail(&l->err, CW_EUSAGE, "%s", b.p);
+    else
+        rc = cw__fail(&l->err, CW_ENOMEM, "out of memory");
+    cw__buf_free(&b);
+    return rc;
+}
+
 /*
 ** The schema of file 'f': the forced one (its required columns must be
 ** there), or the one 'crosswalk inspect' reports, found from the header
@@ -376,14 +400,7 @@ static int recognise(cw_load *l, lfile *f)
         if (l->schema != NULL) { /* forced: the one candidate */
             for (size_t c = 0; m.missing_required > 0 && c < s->ncols; c++)
                 if (!taken[c] && s->cols[c].required) {
-                    char hint[200];
-
-                    cw__input_hint(&f->in, hint, sizeof hint);
-                    rc = cw__fail(&l->err, CW_EUSAGE,
-                                  "%s:1: missing required column '%s' of "
-                                  "schema %s%s%s",
-                                  f->path, s->cols[c].name, s->name,
-                                  hint[0] != '\0' ? "; " : "", hint);
+                    rc = missing_column(l, f, s, s->cols[c].name, names);
                     break;
                 }
             cw__free(taken);

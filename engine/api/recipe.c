@@ -144,6 +144,8 @@ static void freestrs(char **v, size_t n)
 static void output_free(output *o)
 {
     cw__free(o->name);
+    cw__free(o->where);
+    cw__free(o->splitcol);
     cw__free(o->path);
     cw__free(o->schema_name);
     cw__schema_free(o->schema);
@@ -359,6 +361,84 @@ static int load_formulas(cw_run *r, output *o, const char *where,
     return CW_OK;
 }
 
+/* Set the column whose distinct values output 'o' caps: the schema's
+** (Organizer's Effort Name), then the recipe's split.distinct, the
+** smaller cap winning. */
+static void split_column(output *o)
+{
+    o->opts.split_col = -1;
+    o->opts.max_distinct = 0;
+    for (size_t i = 0; i < o->ncols; i++) {
+        if (o->schema != NULL && o->schema->distinct_col != NULL &&
+            strcmp(o->cols[i], o->schema->distinct_col) == 0) {
+            o->opts.split_col = (long)i;
+            o->opts.max_distinct = o->schema->distinct_max;
+        }
+    }
+    for (size_t i = 0; o->splitcol != NULL && i < o->ncols; i++) {
+        if (strcmp(o->cols[i], o->splitcol) == 0) {
+            o->opts.split_col = (long)i;
+            if (o->opts.max_distinct == 0 || o->splitmax < o->opts.max_distinct)
+                o->opts.max_distinct = o->splitmax;
+        }
+    }
+}
+
+/* 1 when column 'c' of schema 's' is one of its key columns. */
+static int iskey(const cw_schema *s, const char *c)
+{
+    for (size_t k = 0; s != NULL && k < s->nkey; k++)
+        if (strcmp(s->key[k], c) == 0)
+            return 1;
+    return 0;
+}
+
+/* An upsert updates on the schema's key: output 'o' must write it. */
+static int check_key(cw_run *r, const output *o)
+{
+    if (o->table == NULL || o->mode != CW_MODE_UPSERT || o->schema == NULL)
+        return CW_OK;
+    for (size_t k = 0; k < o->schema->nkey; k++) {
+        size_t i = 0;
+
+        while (i < o->ncols && strcmp(o->cols[i], o->schema->key[k]) != 0)
+            i++;
+        if (i == o->ncols)
+            return cw__fail(&r->err, CW_EUSAGE,
+                            "%s: %s: mode 'upsert' updates rows on the key "
+                            "of schema %s, but its column '%s' is not among "
+                            "the output's columns",
+                            r->recipe, o->where, o->schema_name,
+                            o->schema->key[k]);
+    }
+    return CW_OK;
+}
+
+/* Fail: output 'o' names column 'c', which its schema does not have. */
+static int not_in_schema(cw_run *r, const output *o, const char *c)
+{
+    const cw_schema *s = o->schema;
+    const char **names = cw__alloc((s->ncols ? s->ncols : 1) * sizeof *names);
+    cw_buf b = {0};
+    int rc;
+
+    if (names == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->ncols; i++)
+        names[i] = s->cols[i].name;
+    rc = cw__buf_printf(&b, "%s: %s: column '%s' is not in schema %s",
+                        r->recipe, o->where, c, o->schema_name);
+    if (rc == CW_OK)
+        rc = cw__names_hint(&b, names, s->ncols, c);
+    cw__free(names);
+    if (rc == CW_OK)
+        rc = cw__fail(&r->err, CW_EUSAGE, "%s", b.p);
+    else
+        rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    cw__buf_free(&b);
+    return rc;
+}
+
 /* Fill 'o' from the output declaration 'd'. */
 static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
 {
@@ -377,7 +457,8 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
     if ((rc = onlykeys(r, d, where, keys)) != CW_OK)
         return rc;
     cw__writeopts_default(&o->opts);
-    if ((o->name = cw__strdup(name)) == NULL)
+    if ((o->name = cw__strdup(name)) == NULL ||
+        (o->where = cw__strdup(where)) == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     path = cw__node_str(d, "path", NULL);
     table = cw__node_str(d, "table", NULL);
@@ -433,6 +514,7 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
         o->ncols = cols->narr;
     } else if (o->schema != NULL) {
         o->ncols = o->schema->ncols;
+        o->autocols = 1;
     } else {
         return recipe_error(r, "needs 'columns' or a 'schema':", where);
     }
@@ -471,24 +553,13 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
         if (o->schema != NULL) {
             s = cw__schema_find(o->schema, c, strlen(c));
             if (s < 0 && !cw__schema_prefixed(o->schema, c, strlen(c)))
-                return cw__fail(&r->err, CW_EUSAGE,
-                                "%s: %s: column '%s' is not in schema %s",
-                                r->recipe, where, c, o->schema_name);
+                return not_in_schema(r, o, c);
             o->spec[i] = s >= 0 ? &o->schema->cols[s] : NULL;
         }
     }
     /* Splitting: the schema's limits, then the recipe's. */
-    if (o->schema != NULL) {
-        if (o->schema->max_bytes > 0)
-            o->opts.max_bytes = o->schema->max_bytes - 1;
-        if (o->schema->distinct_col != NULL) {
-            for (size_t i = 0; i < o->ncols; i++)
-                if (strcmp(o->cols[i], o->schema->distinct_col) == 0) {
-                    o->opts.split_col = (long)i;
-                    o->opts.max_distinct = o->schema->distinct_max;
-                }
-        }
-    }
+    if (o->schema != NULL && o->schema->max_bytes > 0)
+        o->opts.max_bytes = o->schema->max_bytes - 1;
     split = cw__node_get(d, "split");
     if (split != NULL) {
         const cw_node *mb = cw__node_get(split, "max_bytes");
@@ -512,13 +583,156 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
                                     "split.distinct needs an output column "
                                     "and max >= 1 in",
                                     where);
-            o->opts.split_col = (long)i;
-            if (o->opts.max_distinct == 0 ||
-                (size_t)mx->num < o->opts.max_distinct)
-                o->opts.max_distinct = (size_t)mx->num;
+            if ((o->splitcol = cw__strdup(dc)) == NULL)
+                return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+            o->splitmax = (size_t)mx->num;
         }
     }
-    return CW_OK;
+    split_column(o);
+    return check_key(r, o);
+}
+
+/* ==== Names ==== */
+
+/* 1 when output 'o' without 'columns' writes its column 'i' whatever the
+** recipe sets: a required or key column of its schema, or the column it
+** splits on. */
+static int always(const output *o, size_t i)
+{
+    return (o->spec[i] != NULL && o->spec[i]->required) ||
+           iskey(o->schema, o->cols[i]) ||
+           (o->splitcol != NULL && strcmp(o->splitcol, o->cols[i]) == 0);
+}
+
+/* Keep the columns of output 'o' (without 'columns') that it always
+** writes or that the recipe gives a value. */
+static void prune(cw_run *r, output *o)
+{
+    size_t n = 0;
+    const char *fn;
+
+    for (size_t i = 0; i < o->ncols; i++) {
+        if (!always(o, i) && cw__plan_has(r->plan, o->idx[i], &fn) != 1) {
+            cw__free(o->cols[i]);
+            continue;
+        }
+        o->cols[n] = o->cols[i];
+        o->idx[n] = o->idx[i];
+        o->spec[n] = o->spec[i];
+        n++;
+    }
+    o->ncols = n;
+    split_column(o);
+}
+
+int cw__run_resolve(cw_run *r, const cw_namesrc *src)
+{
+    cw_nameread *reads;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    for (size_t k = 0; k < r->nout; k++)
+        cap += r->out[k].ncols;
+    reads = cw__alloc((cap ? cap : 1) * sizeof *reads);
+    if (reads == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    for (size_t k = 0; k < r->nout; k++) {
+        const output *o = &r->out[k];
+
+        for (size_t i = 0; i < o->ncols; i++)
+            if (!o->autocols || always(o, i))
+                reads[n++] = (cw_nameread){o->idx[i], o->where};
+    }
+    rc = cw__plan_resolve(r->plan, src, reads, n, &r->err);
+    cw__free(reads);
+    for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
+        output *o = &r->out[k];
+        const char *fn;
+
+        if (!o->autocols)
+            continue;
+        (void)cw__plan_has(r->plan, 0, &fn);
+        if (fn != NULL)
+            return cw__fail(&r->err, CW_EUSAGE,
+                            "%s: %s has no 'columns', and %s has no 'sets': "
+                            "which of the columns of schema %s the recipe "
+                            "sets cannot be known; list the output's "
+                            "'columns', or the columns the function sets in "
+                            "the step's 'sets'",
+                            r->recipe, o->where, fn, o->schema_name);
+        if (src->run)
+            prune(r, o);
+    }
+    return rc;
+}
+
+/* The main input's schema, for resolving names when the recipe is
+** checked: its columns by their canonical names, and the columns of a
+** family its prefixes name. */
+static int schema_has(void *ud, const char *name)
+{
+    const cw_schema *s = ((cw_run *)ud)->main->schema;
+
+    for (size_t i = 0; i < s->ncols; i++)
+        if (strcmp(s->cols[i].name, name) == 0)
+            return 1;
+    return cw__schema_prefixed(s, name, strlen(name));
+}
+
+static const char *schema_column(void *ud, size_t i)
+{
+    const cw_schema *s = ((cw_run *)ud)->main->schema;
+
+    return i < s->ncols ? s->cols[i].name : NULL;
+}
+
+static const char *schema_canonical(void *ud, const char *name)
+{
+    const cw_schema *s = ((cw_run *)ud)->main->schema;
+    long k = cw__schema_find(s, name, strlen(name));
+
+    return k >= 0 && strcmp(s->cols[k].name, name) != 0 ? s->cols[k].name
+                                                        : NULL;
+}
+
+static const cw_schema *input_schema(void *ud, const char *name)
+{
+    cw_run *r = ud;
+
+    for (size_t i = 0; i < r->nin; i++)
+        if (strcmp(r->in[i].name, name) == 0)
+            return r->in[i].schema;
+    return NULL;
+}
+
+int cw_run_check(cw_run *r)
+{
+    cw_buf what = {0};
+    cw_namesrc src = {.ud = r,
+                      .has = schema_has,
+                      .column = schema_column,
+                      .canonical = schema_canonical,
+                      .lookup_schema = input_schema,
+                      .what = "the main input",
+                      .guess = 1};
+    int rc;
+
+    if (!r->loaded)
+        return cw__fail(&r->err, CW_EUSAGE, "load the recipe first");
+    /* Without a schema any name may be the input's: only the names read
+    ** after a group are checked. */
+    src.any = r->main->schema == NULL;
+    if (!src.any) {
+        if (cw__buf_printf(&what, "schema %s (input '%s')",
+                           r->main->schema_name, r->main->name) != CW_OK)
+            return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+        src.what = what.p;
+    }
+    rc = cw__run_resolve(r, &src);
+    cw__buf_free(&what);
+    if (rc != CW_OK)
+        return rc;
+    return cw_run_check_files(r);
 }
 
 /* Check --set keys against the recipe's declared 'params'. */

@@ -44,6 +44,11 @@ typedef struct output {
     cw_table db;             /* the open database sink */
     char *schema_name;       /* or NULL */
     cw_schema *schema;       /* loaded schema, or NULL */
+    char *where;             /* "outputs.NAME", for messages */
+    int autocols;            /* no 'columns': the schema's, pruned at run
+                                time to those required or set */
+    char *splitcol;          /* the recipe's split.distinct column, or NULL */
+    size_t splitmax;         /* and its max */
     char **cols;             /* output column names */
     size_t ncols;            /* count of 'cols' */
     size_t *idx;             /* their layout indexes */
@@ -94,6 +99,8 @@ struct cw_run {
     void *onproblem_ud;         /* its argument */
     volatile sig_atomic_t stop; /* set by cw_run_interrupt() */
     int loaded;                 /* cw_run_load() succeeded */
+    int atheader;               /* the main input's header failed a check:
+                                   no record was read */
     int executed;               /* cw_run_exec() was called */
     /* during exec */
     input *main;      /* the streamed input */
@@ -115,6 +122,17 @@ struct cw_run {
     unsigned long long *partrows; /* their rows */
     size_t nparts;                /* count of 'parts' */
 };
+
+/* ==== Names (recipe.c) ==== */
+
+/*
+** Resolve the column names of the recipe's steps and outputs against
+** 'src' (cw__plan_resolve()).  An output without 'columns' after an fn
+** step without 'sets' is CW_EUSAGE.  With 'src->run', outputs without
+** 'columns' then keep only the schema's required and key columns and
+** those the main input or a step gives them.
+*/
+int cw__run_resolve(cw_run *r, const cw_namesrc *src);
 
 /* ==== Outputs (commit.c) ==== */
 

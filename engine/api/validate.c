@@ -24,6 +24,7 @@ typedef struct vctx {
     void *ud;             /* its argument */
     unsigned long errors; /* errors reported */
     char msg[700];        /* message scratch */
+    cw_buf hint;          /* a missing column's hint */
 } vctx;
 
 static void report(vctx *v, unsigned long line, unsigned long col,
@@ -96,6 +97,28 @@ static void formula(vctx *v, const cw_schema *s, const char *column,
     report(v, line, col, column, vd.code, vd.msg, 1);
 }
 
+/* Set 'v->hint' to what may explain why the header of 'r' lacks the
+** required column 'missing' of 's': a close header name, else the
+** header's names (left empty when out of memory). */
+static void header_hint(vctx *v, const cw_schema *s, cw_csv *r,
+                        const char *missing)
+{
+    size_t n = cw__csv_ncols(r);
+    const char **hdr = cw__alloc((n ? n : 1) * sizeof *hdr);
+
+    v->hint.len = 0;
+    if (hdr == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        hdr[i] = cw__csv_colname(r, i);
+    if (cw__schema_missing_hint(&v->hint, s, &missing, 1, hdr, n) != CW_OK &&
+        v->hint.p != NULL) {
+        v->hint.len = 0;
+        v->hint.p[0] = '\0';
+    }
+    cw__free(hdr);
+}
+
 /* Match the header against the schema; fill 'map' (file column -> schema
 ** column or -1) and report missing and unknown columns. */
 static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
@@ -104,11 +127,13 @@ static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
     size_t n = cw__csv_ncols(r), nreq = 0;
     const char *sep;
     char hint[200];
+    int delim;
 
     /* A header that looks written with another delimiter says so once:
     ** in the first missing column, or in the unknown one when the schema
     ** requires none. */
     cw__csv_hint(r, hint, sizeof hint);
+    delim = hint[0] != '\0';
     for (size_t c = 0; c < s->ncols; c++)
         nreq += s->cols[c].required != 0;
     sep = hint[0] != '\0' && nreq == 0 ? "; " : "";
@@ -137,11 +162,18 @@ static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
             if (map[i] == (long)c)
                 break;
         if (i == n) {
+            const char *missing = s->cols[c].name;
+
+            /* The delimiter hint replaces the close-name one, once. */
+            if (!delim)
+                header_hint(v, s, r, missing);
             snprintf(v->msg, sizeof v->msg,
                      "required column '%s' is missing (schema %s)%s%s",
-                     s->cols[c].name, s->name, hint[0] != '\0' ? "; " : "",
-                     hint);
-            report(v, 1, 0, s->cols[c].name, "E_MISSING_COLUMN", v->msg, 0);
+                     missing, s->name, delim && hint[0] != '\0' ? "; " : "",
+                     delim                 ? hint
+                     : v->hint.p != NULL ? v->hint.p
+                                         : "");
+            report(v, 1, 0, missing, "E_MISSING_COLUMN", v->msg, 0);
             hint[0] = '\0';
         }
     }
@@ -271,6 +303,7 @@ int cw_validate_dialect(const char *home, const char *name, const char *path,
         cw__fail(err, rc, "%s: %s", path, cw_strstatus(rc));
 done:
     *nerrors = v.errors;
+    cw__buf_free(&v.hint);
     cw__free(map);
     cw__csv_close(r);
     cw__schema_free(s);

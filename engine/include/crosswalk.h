@@ -242,12 +242,15 @@ int cw_run_max_seconds(cw_run *r, double seconds);
 ** file named recipe.lua is its folder's recipe too); or, when no such
 ** file or folder exists, a bare name (letters, digits, '_', '-') of a
 ** recipe in the home: pipelines/NAME/recipe.lua, else pipelines/NAME.lua.
+** The column names the recipe reads are resolved later, by
+** cw_run_check() and cw_run_exec().
 ** Returns CW_OK, CW_EUSAGE for a broken recipe (or a broken or unknown
 ** schema it names, an unknown parameter, a file too large for the Lua
-** memory limit, a folder without recipe.lua, a name found nowhere),
-** without cw_run_home() or on a second call, CW_EIO when the file cannot
-** be read, CW_ELUA for a Lua error (a module refused or not found
-** too), CW_ELIMIT when the recipe hit a sandbox limit, CW_ENOMEM.
+** memory limit, an upsert output that does not write its schema's key, a
+** folder without recipe.lua, a name found nowhere), without
+** cw_run_home() or on a second call, CW_EIO when the file cannot be read,
+** CW_ELUA for a Lua error (a module refused or not found too),
+** CW_ELIMIT when the recipe hit a sandbox limit, CW_ENOMEM.
 */
 int cw_run_load(cw_run *r, const char *path);
 
@@ -417,11 +420,32 @@ int cw_run_reserve(cw_run *r, const char *path, const char *what);
 int cw_run_check_files(cw_run *r);
 
 /*
+** Check the recipe as 'crosswalk check' does, reading no data: every
+** column name its steps and outputs read against its main input's schema
+** and the columns earlier steps create (a lookup's names against its
+** input's schema), then cw_run_check_files().  A file may hold columns
+** beyond its schema, so a name is refused only when it is close to a
+** column of the schema or an alias of one (a misspelling); cw_run_exec()
+** checks every name against the actual header.  Without a schema on the
+** main input only the names read after a group are checked.  An output
+** with a schema and no 'columns' after an fn step without 'sets' is
+** refused (which columns it writes cannot be known).  After
+** cw_run_load().  Returns CW_OK, CW_EUSAGE with a message naming the
+** recipe, the step or output, the name and the closest known names
+** ("did you mean 'message_type'?"), CW_ENOMEM.
+*/
+int cw_run_check(cw_run *r);
+
+/*
 ** Execute the run.  Returns CW_OK when every record read was accounted
 ** for and the outputs were committed (rejects may exist: see the
 ** summary), or a negative status, outputs then rolled back: CW_EUSAGE
 ** (before cw_run_load(), on a second call, an input not bound, the run's
-** files not distinct, a bad database target), CW_EIO (reading an input,
+** files not distinct, a bad database target, a column name the recipe
+** reads that is neither in the main input's header nor created by an
+** earlier step: see cw_run_check()), CW_EINVALID (the main input's
+** header lacks a required column of its schema; the summary's
+** 'stopped_at' is then NULL: no record was read), CW_EIO (reading an input,
 ** writing an output), CW_EPARSE (malformed input that cannot be read on:
 ** a broken header, or a malformed record in strict mode), CW_ELUA and
 ** CW_ELIMIT (recipe code), CW_ESINK (a database refused), CW_EINTR (see
@@ -429,6 +453,10 @@ int cw_run_check_files(cw_run *r);
 ** Temp files are named ".NAME.crosswalk-PID.XXXXXX"; those that dead
 ** processes left in the output directory are removed first, reported as
 ** one W_STALE_TEMP warning (not in a dry run).
+** A name read after an fn step without 'sets' cannot be resolved before
+** the first record: after the last one, each such name that no record
+** reaching its reader had a value in is reported as a W_NEVER_SET
+** warning (file: the recipe; column: the name).
 */
 int cw_run_exec(cw_run *r);
 

@@ -82,4 +82,16 @@ int cw__lua_call_rec(cw_lua *x, int ref, cw_rec *rec, int *verdict,
 int cw__lua_call_value(cw_lua *x, int ref, cw_rec *rec, cw_buf *out,
                        int *isnull, cw_err *err);
 
+/* Name the step whose functions the calls that follow run ("steps[3]
+** (fn)"; the string must outlive them), for cw__lua_missed(). */
+void cw__lua_step(cw_lua *x, const char *label);
+
+/*
+** Name 'i' of those a recipe function read from a record that had no
+** such column (no record had it then: it was not in the layout), with
+** the step that read it first in '*step' (may be NULL); NULL past the
+** last.  The first 32 distinct names are kept.
+*/
+const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step);
+
 #endif /* CW_LUABRIDGE_H */

@@ -461,6 +461,8 @@ void cw__lua_close(cw_lua *x)
         lua_sethook(x->L, hook, LUA_MASKCOUNT, 1);
         lua_close(x->L);
     }
+    for (size_t i = 0; i < x->nmiss; i++)
+        cw__free(x->miss[i].name);
     cw__free(x->luadir);
     cw__free(x->owndir);
     cw__free(x->ownshown);

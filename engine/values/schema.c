@@ -508,6 +508,47 @@ int cw__schema_prefixed(const cw_schema *s, const char *name, size_t len)
     return 0;
 }
 
+int cw__schema_missing_hint(cw_buf *b, const cw_schema *s,
+                            const char *const *missing, size_t nmissing,
+                            const char *const *hdr, size_t nh)
+{
+    const char **unknown = cw__alloc((nh ? nh : 1) * sizeof *unknown);
+    int rc = CW_OK, any = 0;
+
+    if (unknown == NULL)
+        return CW_ENOMEM;
+    /* Only a header name the schema does not know can be a misspelling. */
+    for (size_t i = 0; i < nh; i++) {
+        size_t len = strlen(hdr[i]);
+
+        unknown[i] = cw__schema_find(s, hdr[i], len) < 0 &&
+                             !cw__schema_prefixed(s, hdr[i], len)
+                         ? hdr[i]
+                         : NULL;
+    }
+    for (size_t m = 0; m < nmissing && rc == CW_OK; m++) {
+        const char *near[3];
+        size_t n = cw__names_near(unknown, nh, missing[m], near);
+
+        if (n == 0)
+            continue;
+        rc = cw__buf_adds(b, "; the header has ");
+        if (rc == CW_OK)
+            rc = cw__names_or(b, near, n);
+        if (rc == CW_OK)
+            rc = cw__buf_printf(b, ": is it '%s' misspelled?", missing[m]);
+        any = 1;
+    }
+    if (rc == CW_OK && !any) {
+        rc = cw__buf_adds(b, nh > 0 ? "; the header has "
+                                    : "; the header is empty");
+        if (rc == CW_OK)
+            rc = cw__names_list(b, hdr, nh, 8);
+    }
+    cw__free(unknown);
+    return rc;
+}
+
 void cw__schema_fit(const cw_schema *s, const char *const *cols, size_t ncols,
                     unsigned char *taken, unsigned char *known, cw_fit *out)
 {

@@ -82,6 +82,18 @@ long cw__schema_find(const cw_schema *s, const char *name, size_t len);
 /* 1 when 'name' matches one of the schema's prefixes. */
 int cw__schema_prefixed(const cw_schema *s, const char *name, size_t len);
 
+/*
+** Append to 'b' what may explain why the required columns 'missing'
+** ('nmissing' names) of schema 's' are not in the header 'hdr' ('nh'
+** names): the header names the schema does not know that are close to
+** one of them ("; the header has 'Profle ID': is it 'Profile ID'
+** misspelled?"), else the header's names ("; the header has 'a', 'b'").
+** Returns CW_OK or CW_ENOMEM.
+*/
+int cw__schema_missing_hint(cw_buf *b, const cw_schema *s,
+                            const char *const *missing, size_t nmissing,
+                            const char *const *hdr, size_t nh);
+
 /* How well a schema knows a header (for inspect and load). */
 typedef struct cw_fit {
     size_t recognised;       /* header columns it knows */

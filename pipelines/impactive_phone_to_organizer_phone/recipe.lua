@@ -176,7 +176,7 @@ return {
         r["Call Result"] = result
         r.ord = string.format("%03d|%s", 999 - RANK[result], r.created_at or "")
         r.Caller = text.nonblank(text.trim(r.reported_by_fullname)) or dialer_caller
-      end },
+      end, sets = { "Call Result", "ord", "Caller" } },
     { lookup = calls_lookup },
     { lookup = { input = "contacts", key = "id", on = contact_key,
                  columns = { phone = "contact_phone" } } },

@@ -85,7 +85,7 @@ return {
         r.delivered = (out and (st == "delivered" or st == "sent")) and "true" or "false"
         r.failed = (out and (st == "failed" or st == "undelivered"
           or (r.error_code or "") ~= "")) and "true" or "false"
-      end },
+      end, sets = { "contact_id", "is_out", "is_in", "is_initial", "at", "delivered", "failed" } },
     { lookup = { input = "contacts", key = "id", on = "contact_id",
                  columns = { phone = "contact_phone" } } },
     { lookup = { input = "profiles", key = "phone", on = "contact_phone",
@@ -116,7 +116,7 @@ return {
         r.Bounced = (r.any_delivered == "false" and r.any_failed == "true") and "true" or "false"
         r.Message = r.initial_body or r.out_body
         r.Sender = r.initial_sender or r.out_sender
-      end },
+      end, sets = { "Replied", "Bounced", "Message", "Sender" } },
     { map = {
         { "Date/Time", from = "first_out_at", rule = "date",
           args = { tz = tz, input_tz = input_tz, format = "iso" } },

@@ -97,7 +97,7 @@ if shared == "reject" then
         return nil, "phone " .. r.phone .. " is shared by " .. r.profiles
           .. " profiles (" .. r.organizer_profile_id .. "); shared_phone=reject"
       end
-    end })
+    end, sets = {} })
 end
 
 local columns = { "first_name", "last_name", "phone" }

@@ -84,7 +84,7 @@ if shared == "reject" then
         return nil, "phone " .. r.phone .. " is shared by several mobilizers ("
           .. r.names:gsub("\t", " ") .. "); shared_phone=reject"
       end
-    end }
+    end, sets = {} }
 end
 
 return {

@@ -172,7 +172,8 @@ if is_mob then
     { "zip_raw", fn = pick("voterfile_provided_zip", "mobilizer_provided_zip") },
   } })
   -- Zips that lost their leading zeros in a spreadsheet (crosswalk.zip).
-  add({ fn = zip.fixer({ from = "zip_raw", to = "Zip Code", state = "State" }) })
+  add({ fn = zip.fixer({ from = "zip_raw", to = "Zip Code", state = "State" }),
+        sets = { "Zip Code" } })
 else
   add({ map = { { A_KQ, fn = text.first_of("key_question_response_text"), rule = "trim" } } })
   add({ validate = { column = A_KQ, rule = "max_length", args = { n = 50 } } })

@@ -91,6 +91,8 @@ local SOURCES = {
       { "occurred_at", fn = first_of("note_created_at") },
       { "kind", const = "note" },
       { "body", from = "note_content" },
+      { "subtype", const = "" }, { "activity", const = "" }, { "result", const = "" },
+      { "actor", const = "" }, -- Rally exports do not name the mobilizer
     },
   },
   rally_responses = {
@@ -109,6 +111,7 @@ local SOURCES = {
           return first_of("response_multiple_choice_option_text")(r)
         end },
       { "body", fn = first_of("response_text") },
+      { "actor", const = "" }, -- Rally exports do not name the mobilizer
     },
   },
   impactive_messages = {
@@ -144,6 +147,7 @@ local SOURCES = {
       { "subtype", from = "type" },
       { "activity", from = "activity_title" },
       { "result", from = "twilio_answered_by" },
+      { "body", const = "" },
       { "actor", fn = function(r)
           return text.nonblank(text.trim((r.user_first_name or "") .. " "
             .. (r.user_last_name or "")))
@@ -160,6 +164,7 @@ local SOURCES = {
       { "kind", const = "custom_field" },
       { "activity", from = "custom_field_name" },
       { "result", from = "value" },
+      { "subtype", const = "" }, { "body", const = "" },
       { "actor", fn = first_of("reported_by_fullname") },
     },
   },

@@ -135,12 +135,13 @@ local COLUMNS = {
   "created_at", "last_activity_at",
 }
 
--- Plain copies, then the columns that need a rule.
+-- Plain copies (blank where the source has no such column), then the
+-- columns that need a rule.
 local copies, special = {}, { email = 1, phone = 1, state = 1, zip = 1, created_at = 1,
                               last_activity_at = 1 }
 for _, c in ipairs(COLUMNS) do
   local from = S.cols[c]
-  if from ~= nil and not special[c] then copies[#copies + 1] = { c, fn = col(from) } end
+  if not special[c] then copies[#copies + 1] = from and { c, fn = col(from) } or { c, const = "" } end
 end
 local function when(c) return S.cols[c] and col(S.cols[c]) or function() end end
 local date_args = { tz = tz, input_tz = S.naive_tz, format = "iso_full" }
@@ -172,7 +173,7 @@ return {
       } },
     { map = { { "email", from = "email", rule = "trim" } } },
     -- Zips that lost their leading zeros in a spreadsheet (crosswalk.zip).
-    { fn = zip.fixer({ from = "zip", state = "state" }) },
+    { fn = zip.fixer({ from = "zip", state = "state" }), sets = { "zip" } },
   },
   outputs = {
     people = { path = "people.csv", columns = COLUMNS },

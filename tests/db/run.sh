@@ -460,7 +460,8 @@ case_load_into() {
 
 # Connection strings are never echoed: a password in one stays secret.
 case_secrets() {
-    cw run "$RECIPES/bulk_to_table.lua" --input "$SAMPLES/taggings.csv" --out-dir "$WORK/x" \
+    printf 'id,name,n\n1,a,1\n' >"$WORK/secrets.csv"
+    cw run "$RECIPES/bulk_to_table.lua" --input "$WORK/secrets.csv" --out-dir "$WORK/x" \
         --db "postgres:host=$WORK/nosuch port=5433 password=sekrit-XYZ"
     expect_rc 2 || return 1
     expect_err "cannot connect" || return 1
@@ -468,7 +469,7 @@ case_secrets() {
         WHY="the password was printed: $(cat "$WORK/err")"
         return 1
     fi
-    cw run "$RECIPES/bulk_to_table.lua" --input "$SAMPLES/taggings.csv" --out-dir "$WORK/x" \
+    cw run "$RECIPES/bulk_to_table.lua" --input "$WORK/secrets.csv" --out-dir "$WORK/x" \
         --db "postgres:host=$WORK/nosuch password='sekrit-XYZ"
     expect_rc 2 || return 1
     expect_err "the connection string is malformed" || return 1

@@ -13,8 +13,26 @@ sender_type, receiver_type, sender_name, phone, profile_id, opted_out,
 sent_at, script_type, body. The data is made up: names are drawn from
 small lists, phone numbers use the 555 exchange, and nothing here
 describes a real person. About 250 bytes a row; 1,000,000 rows is about
-250 MB. Written as UTF-8 without BOM, RFC 4180 quoting only where needed,
-LF line endings; about 2% of bodies hold an embedded newline.
+250 MB. Written by Python's csv writer: UTF-8 without BOM, RFC 4180
+quoting only where needed (QUOTE_MINIMAL), LF line endings.
+
+What a CSV writer has to get right, and how often (of data rows):
+- embedded newlines in about 2% of bodies, CRLF in about 0.2%;
+- quotes inside fields: titles like 'Survey: "Rent Too High?"' and
+  'Tablet Raffle (10" screen)', bodies quoting a reply or ending in a
+  quoted word, replies that are a quoted word ('"ok"'); the writer quotes
+  each such field and doubles its quotes, so no quote ever stands in an
+  unquoted field;
+- leading or trailing spaces, unquoted: about 2% of sender names, 3% of
+  bodies, 1 title in 30, and about 0.05% of sender names that are only
+  spaces; a trailing TAB in about 0.3% of bodies;
+- long bodies: about 0.1% are 2-8 KB, paragraphs joined by newlines;
+- empty fields: script_type of every inbound message.
+
+Version 2 (this one) added the spaces, the quoted words, the CRLFs, the
+tabs and the long bodies; the bench scripts name the data file after the
+version (bench/data/messages-v2-ROWS.csv) so that an older file is never
+reused.
 """
 
 import argparse
@@ -52,6 +70,8 @@ PLACES = [
 ]
 EFFORTS = [
     "GOTV Text {y}-{m:02d}", "{p} GOTV, Week {w}", "Volunteer Recruit {p}",
+    'Tablet Raffle (10" screen)', '"{p}" Phone Bank',
+    'Canvass "Day of Action" {w}',
     "Survey: Housing", 'Survey: "Rent Too High?"', "Early Vote {p}",
     "Ballot Chase {p} ({w})", "Phone Bank Invite, {p}", "Canvass Follow-up {w}",
     "Voto Temprano {p}", "Registration Drive {y}", "Town Hall RSVP: {p}",
@@ -80,6 +100,8 @@ SENTENCES = [
     "Ballots must arrive by Nov 5; drop boxes close at 8pm.",
     "Über 40 neighbors signed up already, will you?",
     "Join us for the rally downtown, near the fountain.",
+    'Win a 10" screen tablet at the rally!',
+    'The sign says "Vote Here" in Spanish too.',
 ]
 REPLIES = [
     "Yes I'll be there!", "sure, what time?", "STOP", "1", "2",
@@ -88,6 +110,7 @@ REPLIES = [
     "Sí, ahí estaré con mi mamá", "what's the address again?",
     "Can I bring my kids? They're 8 and 11", "I moved to Erie, still count?",
     "lol ok", "Thank you, I appreciate the reminder", "wrong number",
+    '"ok"', '"STOP"', 'he said "maybe"', '5"', "it's a 5' walk, \"ish\"",
 ]
 EMOJI = ["🙂", "🗳️", "👍", "🎉", "❤️", "🙏", "📣", "✅"]
 TRUE_WORDS = ["true", "TRUE", "True", "t", "T", "yes", "Yes", "YES", "y",
@@ -157,11 +180,37 @@ def make_body(rng, first, sender, org, inbound):
         text = text[:160].rstrip()
     if len(text) < 40:
         text += " Thanks!"
-    if rng.random() < 0.02:
+    r = rng.random()
+    if r < 0.02:
         cut = text.find(" ", len(text) // 2)
         if cut > 0:
             text = text[:cut] + "\n" + text[cut + 1 :]
+    elif r < 0.022:
+        cut = text.find(" ", len(text) // 2)
+        if cut > 0:
+            text = text[:cut] + "\r\n" + text[cut + 1 :]
+    elif r < 0.023:
+        text = long_body(rng, text)
+    r = rng.random()
+    if r < 0.015:
+        text = " " + text
+    elif r < 0.03:
+        text = text + " "
+    elif r < 0.033:
+        text = text + "\t"
     return text
+
+
+def long_body(rng, text):
+    """Grow a body to 2-8 KB: paragraphs of sentences joined by newlines."""
+    target = 2000 + int(rng.random() * 6000)
+    paras = [text]
+    n = len(text)
+    while n < target:
+        para = " ".join(pick(rng, SENTENCES) for _ in range(4))
+        paras.append(para)
+        n += len(para) + 1
+    return "\n".join(paras)
 
 
 def build_world(rng):
@@ -172,9 +221,18 @@ def build_world(rng):
         title = pick(rng, EFFORTS).format(
             y=2024, m=9 + int(rng.random() * 3), w=1 + int(rng.random() * 6),
             p=pick(rng, PLACES))
+        if rng.random() < 0.033:
+            title += " "
         activities.append((str(campaign), str(5000 + i * 7), title))
-    users = ["%s %s" % (pick(rng, FIRST), pick(rng, LAST))
-             for _ in range(2000)]
+    users = []
+    for _ in range(2000):
+        name = "%s %s" % (pick(rng, FIRST), pick(rng, LAST))
+        r = rng.random()
+        if r < 0.01:
+            name = " " + name
+        elif r < 0.02:
+            name += " "
+        users.append(name)
     return activities, users
 
 
@@ -198,6 +256,13 @@ def generate(rows, out, seed):
         user = users[int(rnd() * len(users))]
         first = pick(rng, FIRST)
         contact = "%s %s" % (first, pick(rng, LAST))
+        r = rnd()
+        if r < 0.01:
+            contact = " " + contact
+        elif r < 0.02:
+            contact = contact + " "
+        elif r < 0.0205:
+            contact = "  "
         if inbound:
             stype, rtype, sname, script = "contact", "user", contact, ""
         else:
@@ -218,7 +283,7 @@ def generate(rows, out, seed):
         else:
             offset = -7
         org = ORGS[int(activity) % len(ORGS)]
-        body = make_body(rng, first, user.split(" ")[0], org, inbound)
+        body = make_body(rng, first, user.split()[0], org, inbound)
         w.writerow((str(90000001 + i), campaign, activity, title, mtype,
                     stype, rtype, sname, phone, pid, opted,
                     fmt_time(epoch, offset), script, body))

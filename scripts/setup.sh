@@ -24,7 +24,7 @@ PACKAGES=(
     python3           # bench/gen.py, bench/peer_python.py
     miller            # bench peer
     hyperfine         # bench timing
-    time              # /usr/bin/time for peak RSS in bench/run.sh
+    time              # /usr/bin/time for peak RSS in the bench scripts
     util-linux        # runuser, used by scripts/pg.sh as root
 )
 

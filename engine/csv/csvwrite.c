@@ -127,20 +127,19 @@ static int werr_nomem(cw_writer *w)
 
 /*
 ** 1 when the CSV field 's' of 'len' bytes must be quoted: it holds the
-** delimiter, a quote, CR or LF, or begins or ends with a space or tab, or
-** begins with U+FEFF (unquoted at the start of a file, readers would take
-** it for a byte order mark and drop it).  One pass over the bytes with a
-** lookup table.
+** delimiter, a quote, CR or LF (minimal quoting, as RFC 4180 and Python's
+** csv.QUOTE_MINIMAL; spaces and tabs are data and need no quotes).  One
+** pass over the bytes with a lookup table.  'bom' is 1 for the first
+** field of the header, the first bytes of the file: there a field that
+** begins with U+FEFF is quoted too, or readers would take it for a byte
+** order mark and drop it.
 */
-static int csv_needs_quotes(const cw_writer *w, const char *s, size_t len)
+static int csv_needs_quotes(const cw_writer *w, const char *s, size_t len,
+                            int bom)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + len;
 
-    if (len == 0)
-        return 0;
-    if (*p == ' ' || *p == '\t' || e[-1] == ' ' || e[-1] == '\t')
-        return 1;
-    if (*p == 0xEF && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+    if (bom && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
         return 1;
     while (e - p >= 4) {
         if (w->special[p[0]] | w->special[p[1]] | w->special[p[2]] |
@@ -158,12 +157,13 @@ static int csv_needs_quotes(const cw_writer *w, const char *s, size_t len)
 ** Encode the CSV field 's' of 'len' bytes at 'd', which has room for
 ** 2 * len + 2 bytes, and return the end.  'lone' is 1 when the field is
 ** the only one of its row: an empty lone field is written as "" so that
-** the row does not read back as a blank line, which readers skip.
+** the row does not read back as a blank line, which readers skip (Python's
+** csv writer does the same).  'bom': see csv_needs_quotes().
 */
 static char *csv_field(const cw_writer *w, char *d, const char *s, size_t len,
-                       int lone)
+                       int lone, int bom)
 {
-    if (!csv_needs_quotes(w, s, len)) {
+    if (!csv_needs_quotes(w, s, len, bom)) {
         if (len == 0 && lone) {
             *d++ = '"';
             *d++ = '"';
@@ -283,11 +283,12 @@ static int row_room(cw_writer *w, size_t need)
 }
 
 /*
-** Encode row 'f' into w->row and store its size in '*n'.  Returns CW_OK,
-** CW_ENOMEM, or CW_EINVALID (NDJSON: a value is not valid UTF-8; the
-** output is not spoilt and later rows may be written).
+** Encode row 'f' into w->row and store its size in '*n'; 'header' is 1
+** for the CSV header row.  Returns CW_OK, CW_ENOMEM, or CW_EINVALID
+** (NDJSON: a value is not valid UTF-8; the output is not spoilt and later
+** rows may be written).
 */
-static int encode(cw_writer *w, const cw_field *f, size_t *n)
+static int encode(cw_writer *w, const cw_field *f, int header, size_t *n)
 {
     /* Worst cases: CSV doubles every byte, JSON turns one into six. */
     size_t grow = w->o.format == CW_FMT_CSV ? 2 : 6, bound = 2, i;
@@ -315,7 +316,8 @@ static int encode(cw_writer *w, const cw_field *f, size_t *n)
             if (i > 0)
                 *d++ = w->o.delim;
             if (s != NULL || w->ncols == 1)
-                d = csv_field(w, d, s != NULL ? s : "", len, w->ncols == 1);
+                d = csv_field(w, d, s != NULL ? s : "", len, w->ncols == 1,
+                              header && i == 0);
             continue;
         }
         memcpy(d, w->hdr + w->koff[i], w->koff[i + 1] - w->koff[i]);
@@ -361,7 +363,7 @@ static int make_header(cw_writer *w, const char *const *cols)
             return werr_nomem(w);
         for (i = 0; i < w->ncols; i++)
             f[i] = (cw_field){cols[i], strlen(cols[i])};
-        rc = encode(w, f, &n);
+        rc = encode(w, f, 1, &n);
         cw__free(f);
         if (rc != CW_OK)
             return rc;
@@ -821,7 +823,7 @@ int cw__writer_write(cw_writer *w, const cw_field *f)
         return w->err.code;
     if (w->committed)
         return cw__fail(&w->err, CW_EUSAGE, "%s: write after commit", w->path);
-    rc = encode(w, f, &n);
+    rc = encode(w, f, 0, &n);
     if (rc != CW_OK)
         return rc;
     if (w->o.max_distinct > 0) {

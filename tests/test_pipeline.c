@@ -254,6 +254,14 @@ static void test_pipeline_run_simple(void **state)
     assert_string_equal(cw_run_input_name(r, 0, &ismain), "messages");
     assert_int_equal(ismain, 1); /* the only input is the main one */
     assert_null(cw_run_input_name(r, 1, &ismain));
+    assert_int_equal(cw_run_noutputs(r), 1);
+    {
+        const char *path = NULL;
+
+        assert_string_equal(cw_run_output_name(r, 0, &path), "text");
+        assert_string_equal(path, "out.csv");
+        assert_null(cw_run_output_name(r, 1, &path));
+    }
     assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
     assert_int_equal(cw_run_outdir(r, out), CW_OK);
     cw_run_on_problem(r, on_problem, &pr);
@@ -1700,6 +1708,98 @@ static void test_pipeline_validate_header(void **state)
     assert_non_null(strstr(err.msg, "/nonexistent.csv"));
 }
 
+/* ==== Progress ==== */
+
+/* The calls a run made to its progress callback. */
+typedef struct calls {
+    cw_progress p[16]; /* the first 16 */
+    size_t n;          /* how many */
+} calls;
+
+static void on_progress(void *ud, const cw_progress *p)
+{
+    calls *c = ud;
+
+    if (c->n < N(c->p))
+        c->p[c->n] = *p;
+    c->n++;
+}
+
+static const char pass_recipe[] =
+    "return { inputs = { rows = {} },\n"
+    "  outputs = { out = { path = \"out.csv\", columns = { \"v\" } } } }\n";
+
+/* Progress: a call every CW_PROGRESS_ROWS records and one at the end,
+** with the bytes read and the file's size; a reader's size is unknown.
+** A table output has no path. */
+static void test_pipeline_progress(void **state)
+{
+    char dir[200], out[256], in[256];
+    static char text[3 + 2500 * 6];
+    size_t len = 0;
+    const char *path = "x";
+    calls c = {0};
+    memsrc m;
+    cw_run *r;
+    int rc;
+
+    (void)state;
+    newdir("progress", dir, sizeof dir);
+    len += (size_t)sprintf(text, "v\n");
+    for (int i = 0; i < 2500; i++)
+        len += (size_t)sprintf(text + len, "%05d\n", i);
+    writefile(dir, "rows.csv", text, in, sizeof in);
+    snprintf(out, sizeof out, "%s/out", dir);
+    r = load_text(dir, pass_recipe, &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_progress(r, on_progress, &c);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.p[0].rows, CW_PROGRESS_ROWS);
+    assert_int_equal(c.p[1].rows, 2 * CW_PROGRESS_ROWS);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(c.p[i].done, 0);
+        assert_int_equal(c.p[i].total, len);
+        assert_true(c.p[i].bytes > 0 && c.p[i].bytes <= len);
+    }
+    assert_int_equal(c.p[2].rows, 2500);
+    assert_int_equal(c.p[2].done, 1);
+    assert_int_equal(c.p[2].bytes, len);
+    assert_int_equal(c.p[2].total, len);
+    cw_run_free(r);
+    rmdir_all(out);
+
+    /* The same bytes from a reader: read, but of unknown size. */
+    memset(&c, 0, sizeof c);
+    m = mem(text, 1000);
+    r = load_text(dir, pass_recipe, &rc);
+    assert_int_equal(cw_run_input_reader(r, NULL, memread, &m), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_progress(r, on_progress, &c);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.p[2].rows, 2500);
+    assert_int_equal(c.p[2].bytes, len);
+    assert_int_equal(c.p[2].total, 0);
+    cw_run_free(r);
+    rmdir_all(out);
+
+    /* A table output: no file name. */
+    r = load_text(dir,
+                  "return { inputs = { rows = {} }, outputs = { t = "
+                  "{ table = \"t\", columns = { \"v\" } } } }\n",
+                  &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_noutputs(r), 1);
+    assert_string_equal(cw_run_output_name(r, 0, &path), "t");
+    assert_null(path);
+    cw_run_free(r);
+    rmdir_all(dir);
+}
+
 /* Remove the base temporary directory (the last test). */
 static void test_pipeline_cleanup(void **state)
 {
@@ -1736,6 +1836,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_validate_spelling),
         cmocka_unit_test(test_pipeline_validate_values),
         cmocka_unit_test(test_pipeline_validate_header),
+        cmocka_unit_test(test_pipeline_progress),
         cmocka_unit_test(test_pipeline_cleanup),
     };
 

@@ -75,6 +75,8 @@ struct cw_load {
     size_t npaths;              /* count of 'paths' */
     cw_problem_fn fn;           /* rejected rows go here */
     void *ud;                   /* its argument */
+    cw_progress_fn onprogress;  /* progress callback, or NULL */
+    void *onprogress_ud;        /* its argument */
     volatile sig_atomic_t stop; /* set by cw_load_interrupt() */
     int executed;               /* cw_load_exec() was called */
     int strict;                 /* a malformed record stops the load */
@@ -223,6 +225,12 @@ void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud)
 {
     l->fn = fn;
     l->ud = ud;
+}
+
+void cw_load_on_progress(cw_load *l, cw_progress_fn fn, void *ud)
+{
+    l->onprogress = fn;
+    l->onprogress_ud = ud;
 }
 
 void cw_load_interrupt(cw_load *l)
@@ -779,6 +787,27 @@ static int check(cw_load *l, lfile *f, unsigned long line, int *rc)
     return 0;
 }
 
+/* Tell the progress callback how far the files are read, all of them
+** together: 'done' 1 once the last one is read to its end. */
+static void progress(cw_load *l, int done)
+{
+    cw_progress p = {l->sum.read, 0, 0, done};
+    int sized = 1;
+
+    for (size_t i = 0; i < l->npaths; i++) {
+        const cw_input *in = &l->files[i].in;
+        unsigned long long size = 0;
+
+        if (in->s != NULL && in->type->bytes != NULL)
+            p.bytes += in->type->bytes(in->s, &size);
+        p.total += size;
+        sized = sized && size > 0;
+    }
+    if (!sized)
+        p.total = 0;
+    l->onprogress(l->onprogress_ud, &p);
+}
+
 /* Stream every row of 'f' into its table. */
 static int load_file(cw_load *l, lfile *f)
 {
@@ -794,8 +823,11 @@ static int load_file(cw_load *l, lfile *f)
         if (l->stop)
             return cw__fail(&l->err, CW_EINTR, "interrupted");
         s = st->next(f->in.s);
-        if (s == CW_DONE)
+        if (s == CW_DONE) {
+            if (l->onprogress != NULL && f == &l->files[l->npaths - 1])
+                progress(l, 1);
             return CW_OK;
+        }
         line = st->line(f->in.s);
         l->cur = f;
         l->curline = line;
@@ -828,6 +860,8 @@ static int load_file(cw_load *l, lfile *f)
         }
         if (rc != CW_OK)
             return rc;
+        if (l->onprogress != NULL && l->sum.read % CW_PROGRESS_ROWS == 0)
+            progress(l, 0);
     }
 }
 

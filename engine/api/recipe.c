@@ -121,6 +121,12 @@ void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud)
     r->onproblem_ud = ud;
 }
 
+void cw_run_on_progress(cw_run *r, cw_progress_fn fn, void *ud)
+{
+    r->onprogress = fn;
+    r->onprogress_ud = ud;
+}
+
 void cw_run_interrupt(cw_run *r)
 {
     r->stop = 1;
@@ -654,4 +660,18 @@ const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain)
     if (ismain != NULL)
         *ismain = r->in[i].main;
     return r->in[i].name;
+}
+
+size_t cw_run_noutputs(const cw_run *r)
+{
+    return r->nout;
+}
+
+const char *cw_run_output_name(const cw_run *r, size_t i, const char **path)
+{
+    if (i >= r->nout)
+        return NULL;
+    if (path != NULL)
+        *path = r->out[i].path;
+    return r->out[i].name;
 }

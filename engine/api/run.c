@@ -364,6 +364,17 @@ static int check_input(cw_run *r, cw_rec *rec, const cw_field *orig,
     return 0;
 }
 
+/* Tell the progress callback how far the main input is read: 'done' 1
+** once it is read to its end. */
+static void progress(cw_run *r, int done)
+{
+    cw_progress p = {r->sum.read, 0, 0, done};
+
+    if (r->src.type->bytes != NULL)
+        p.bytes = r->src.type->bytes(r->src.s, &p.total);
+    r->onprogress(r->onprogress_ud, &p);
+}
+
 /* Check that every input is given, make the output directory, open the
 ** main input and every output.  '*spec' maps each column of the main
 ** input to its schema column, or -1. */
@@ -430,8 +441,11 @@ int cw_run_exec(cw_run *r)
             break;
         }
         st = r->src.type->next(r->src.s);
-        if (st == CW_DONE)
+        if (st == CW_DONE) {
+            if (r->onprogress != NULL)
+                progress(r, 1);
             break;
+        }
         if (st != CW_ROW && st != CW_EINVALID) {
             /* A read cut short by SIGINT is an interruption. */
             rc = cw__fail(&r->err, r->stop ? CW_EINTR : st, "%s",
@@ -475,6 +489,8 @@ int cw_run_exec(cw_run *r)
         }
         if (rc != CW_OK)
             break;
+        if (r->onprogress != NULL && r->sum.read % CW_PROGRESS_ROWS == 0)
+            progress(r, 0);
     }
     if (rc == CW_OK)
         rc = cw__plan_finish(r->plan, &rec, &cb, &r->err);

@@ -699,3 +699,13 @@ unsigned long long cw__csv_offset(const cw_csv *r)
 {
     return r->threaded ? r->rb->offset : r->offset;
 }
+
+unsigned long long cw__csv_size(const cw_csv *r)
+{
+    struct stat st;
+
+    if (r->fd < 0 || fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size < 0)
+        return 0;
+    return (unsigned long long)st.st_size;
+}

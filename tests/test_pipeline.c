@@ -1730,8 +1730,8 @@ static const char pass_recipe[] =
     "  outputs = { out = { path = \"out.csv\", columns = { \"v\" } } } }\n";
 
 /* Progress: a call every CW_PROGRESS_ROWS records and one at the end,
-** with the bytes read and the file's size; a reader's size is unknown.
-** A table output has no path. */
+** with the bytes read and the file's size; a reader's size is unknown;
+** a failed run's last call is not 'done'.  A table output has no path. */
 static void test_pipeline_progress(void **state)
 {
     char dir[200], out[256], in[256];
@@ -1784,6 +1784,24 @@ static void test_pipeline_progress(void **state)
     assert_int_equal(c.p[2].rows, 2500);
     assert_int_equal(c.p[2].bytes, len);
     assert_int_equal(c.p[2].total, 0);
+    cw_run_free(r);
+    rmdir_all(out);
+
+    /* A reader failing midway: the last call says how far it got. */
+    memset(&c, 0, sizeof c);
+    m = mem(text, 1000);
+    m.failat = 8000;
+    m.code = CW_EIO;
+    m.msg = "gone";
+    r = load_text(dir, pass_recipe, &rc);
+    assert_int_equal(cw_run_input_reader(r, NULL, memread, &m), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_progress(r, on_progress, &c);
+    assert_int_equal(cw_run_exec(r), CW_EIO);
+    assert_true(c.n >= 2);
+    assert_int_equal(c.p[c.n - 1].done, 0);
+    assert_true(c.p[c.n - 1].rows >= CW_PROGRESS_ROWS);
+    assert_true(c.p[c.n - 1].bytes <= 8000);
     cw_run_free(r);
     rmdir_all(out);
 

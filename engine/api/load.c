@@ -823,11 +823,8 @@ static int load_file(cw_load *l, lfile *f)
         if (l->stop)
             return cw__fail(&l->err, CW_EINTR, "interrupted");
         s = st->next(f->in.s);
-        if (s == CW_DONE) {
-            if (l->onprogress != NULL && f == &l->files[l->npaths - 1])
-                progress(l, 1);
+        if (s == CW_DONE)
             return CW_OK;
-        }
         line = st->line(f->in.s);
         l->cur = f;
         l->curline = line;
@@ -927,8 +924,11 @@ int cw_load_exec(cw_load *l)
     rc = plan(l);
     if (rc == CW_OK)
         rc = open_sinks(l);
-    for (size_t i = 0; rc == CW_OK && i < l->npaths; i++)
+    for (size_t i = 0; rc == CW_OK && i < l->npaths; i++) {
         rc = load_file(l, &l->files[i]);
+        if (l->onprogress != NULL && (rc != CW_OK || i + 1 == l->npaths))
+            progress(l, rc == CW_OK);
+    }
     if (rc == CW_OK && l->sum.read != l->sum.written + l->sum.rejected)
         rc = cw__fail(&l->err, CW_EUSAGE,
                       "internal error: accounting does not add up");

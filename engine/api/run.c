@@ -412,6 +412,7 @@ int cw_run_exec(cw_run *r)
 {
     cw_plan_cb cb = {r, emit_cb, reject_cb, filtered_cb, merged_cb};
     unsigned long stopline = 0;
+    int ended = 0; /* the main input was read to its end */
     size_t *hidx = NULL;
     long *spec = NULL;
     cw_field *orig = NULL;
@@ -442,8 +443,7 @@ int cw_run_exec(cw_run *r)
         }
         st = r->src.type->next(r->src.s);
         if (st == CW_DONE) {
-            if (r->onprogress != NULL)
-                progress(r, 1);
+            ended = 1;
             break;
         }
         if (st != CW_ROW && st != CW_EINVALID) {
@@ -492,6 +492,8 @@ int cw_run_exec(cw_run *r)
         if (r->onprogress != NULL && r->sum.read % CW_PROGRESS_ROWS == 0)
             progress(r, 0);
     }
+    if (r->onprogress != NULL)
+        progress(r, ended);
     if (rc == CW_OK)
         rc = cw__plan_finish(r->plan, &rec, &cb, &r->err);
     if (rc == CW_OK && r->stop)

@@ -614,8 +614,8 @@ int cw__csv_next(cw_csv *r)
         return quote_problem(r, CW_EINVALID, x);
     if (r->o.header && x->nf != r->ncols)
         return problem(r, CW_EINVALID, "E_RAGGED", x->line, 0,
-                       "record has %zu fields, header has %zu", x->nf,
-                       r->ncols);
+                       "record has %zu field%s, header has %zu", x->nf,
+                       x->nf == 1 ? "" : "s", r->ncols);
     if (x->badf != 0)
         return problem(r, CW_EINVALID, x->bad == B_NUL ? "E_NUL" : "E_UTF8",
                        x->badline, x->badf, "%s in field %zu%s at byte %zu",

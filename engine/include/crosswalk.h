@@ -264,8 +264,9 @@ typedef void (*cw_progress_fn)(void *ud, const cw_progress *p);
 
 /*
 ** Call 'fn' with 'ud' as the run reads its main input: after every
-** CW_PROGRESS_ROWS records, and once more when the input is read to its
-** end ('done' 1; not when the run stops before).  'p' is borrowed for
+** CW_PROGRESS_ROWS records, and once more when it stops reading: at the
+** end of the input ('done' 1), or when the run fails or is interrupted
+** after the input was opened ('done' 0).  'p' is borrowed for
 ** the call.  'bytes' counts the bytes of a CSV input the parser has
 ** taken in: while it parses ahead in its thread, up to the end of the
 ** batch being handed out, so it moves in steps of about a megabyte and
@@ -526,7 +527,8 @@ void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud);
 
 /* cw_run_on_progress() for a load: its files count as one input ('rows',
 ** 'bytes' and 'total' summed over them; 'total' 0 when the size of one
-** is unknown), 'done' once the last is read to its end. */
+** is unknown), 'done' once the last is read to its end; the last call
+** comes when the load stops reading, 'done' 0 when it failed before. */
 void cw_load_on_progress(cw_load *l, cw_progress_fn fn, void *ud);
 
 /*

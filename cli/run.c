@@ -174,12 +174,14 @@ static char *summary_json(const cw_run *r, int status, const report *rp,
             CW_JSON_FORMAT_VERSION, status == CW_OK ? "ok" : "aborted", s.read,
             s.written, s.rejected, s.filtered, s.merged, s.unprocessed,
             s.warnings);
-    for (size_t i = 0; i < s.noutputs; i++) {
+    for (size_t i = 0, n = 0; i < s.noutputs; i++) {
         unsigned long long rows;
-        const char *p = cw_run_output(r, i, &rows);
+        const char *p = shown_path(rp, cw_run_output(r, i, &rows));
 
-        fprintf(f, "%s{\"path\": ", i ? ", " : "");
-        cw_cli_json_str(f, shown_path(rp, p));
+        if (status != CW_OK && strcmp(p, "-") == 0)
+            continue; /* not sent: the run failed */
+        fprintf(f, "%s{\"path\": ", n++ ? ", " : "");
+        cw_cli_json_str(f, p);
         fprintf(f, ", \"rows\": %llu}", rows);
     }
     fputs("], \"rejects\": ", f);
@@ -258,17 +260,21 @@ static void print_summary(const cw_run *r, int status, int dryrun,
                 cw_cli_count(s.rejected, "rejected record", "rejected records"),
                 s.rejects);
     } else {
+        size_t n = 0;
+
         cw_cli_counts(&s, 0);
-        for (size_t i = 0; cw_cli_talk != CW_TALK_QUIET && i < s.noutputs;
-             i++) {
+        for (size_t i = 0; i < s.noutputs; i++) {
             unsigned long long rows;
             const char *p = shown_path(rp, cw_run_output(r, i, &rows));
 
-            fprintf(stderr, "committed %s (%s) before the failure\n",
-                    strcmp(p, "-") == 0 ? "standard output" : p,
-                    cw_cli_count(rows, "row", "rows"));
+            if (strcmp(p, "-") == 0)
+                continue; /* not sent: the run failed */
+            if (cw_cli_talk != CW_TALK_QUIET)
+                fprintf(stderr, "committed %s (%s) before the failure\n", p,
+                        cw_cli_count(rows, "row", "rows"));
+            n++;
         }
-        cw_cli_aborted(&s, s.noutputs);
+        cw_cli_aborted(&s, n);
     }
 }
 
@@ -398,9 +404,12 @@ static int apply_dialect(cw_run *r, const char *recipe, const cw_cli_dialect *v,
         }
         if (v[i].name != NULL && k == cw_run_ninputs(r)) {
             fprintf(stderr,
-                    "crosswalk: %s: no input '%.*s' (--delimiter, --quote "
-                    "and --encoding name an input as NAME=)\n",
-                    recipe, (int)v[i].namelen, v[i].name);
+                    "crosswalk: %s has no input '%.*s' (its inputs:", recipe,
+                    (int)v[i].namelen, v[i].name);
+            for (k = 0; k < cw_run_ninputs(r); k++)
+                fprintf(stderr, "%s %s", k ? "," : "",
+                        cw_run_input_name(r, k, NULL));
+            fputs(")\n", stderr);
             return EXIT_USAGE;
         }
     }

@@ -47,6 +47,9 @@ int cw_cli_convert(int argc, char **argv, const char *home);
 /* 'crosswalk test [RECIPE|DIR]': run recipe cases (cli/testrun.c). */
 int cw_cli_test(int argc, char **argv, const char *home);
 
+/* 'crosswalk recipe info RECIPE': describe a recipe (cli/recipe.c). */
+int cw_cli_recipe(int argc, char **argv, const char *home);
+
 /* 'crosswalk inspect', 'crosswalk schemas' and 'crosswalk schema show'
 ** (cli/inspect.c). */
 int cw_cli_inspect(int argc, char **argv, const char *home);
@@ -154,31 +157,10 @@ size_t cw_cli_distance(const char *a, size_t na, const char *b, size_t nb);
 const char *cw_cli_closest(const char *typed, size_t n,
                            const char *const *names, size_t count);
 
-/*
-** The --delimiter, --quote and --encoding given for one input ('name',
-** 'namelen' bytes; NULL for every input, or the only one), as given.
-** They are parsed here and handed to the engine by each command.
-*/
-typedef struct cw_cli_dialect {
-    const char *name;      /* the input's name, or NULL */
-    size_t namelen;        /* its length */
-    const char *delimiter; /* --delimiter, or NULL */
-    const char *quote;     /* --quote, or NULL */
-    const char *encoding;  /* --encoding, or NULL */
-} cw_cli_dialect;
-
-/* The entry of 'v' (with '*n' used, room for one more) for the input
-** 'name', added when missing. */
-cw_cli_dialect *cw_cli_dialect_for(cw_cli_dialect *v, size_t *n,
-                                   const char *name, size_t len);
-
-/* Store the value of the dialect option 'opt' (CW_OPT_DELIMITER, ...) in
-** 'd'; -1 for another option. */
-int cw_cli_dialect_set(cw_cli_dialect *d, int opt, const char *value);
-
-/* Until the engine reads dialects: 0 when 'd' sets nothing, else print
-** that the option is not supported yet and return EXIT_USAGE. */
-int cw_cli_dialect_unsupported(const char *cmd, const cw_cli_dialect *d);
+/* "--delimiter", "--quote" or "--encoding" for the option id
+** CW_OPT_DELIMITER, CW_OPT_QUOTE or CW_OPT_ENCODING, "" for another, as
+** cw_cli_dialect() takes them. */
+const char *cw_cli_dialect_option(int id);
 
 /* ==== Shared by the commands (cli/print.c) ==== */
 
@@ -203,6 +185,17 @@ int cw_cli_usage(const char *usage, const char *fmt, ...)
 /* Print "crosswalk CMD: WHAT ARG" and a pointer to CMD's help; return
 ** EXIT_USAGE. */
 int cw_cli_misuse(const char *cmd, const char *what, const char *arg);
+
+/*
+** The dialect options of run, validate, inspect, load and convert: when
+** 'opt' is --delimiter, --quote or --encoding, set that field of 'd' from
+** 'val' and return 0, or print a usage error with 'usage' and return
+** EXIT_USAGE ('val' NULL, or not a character); return -1 for any other
+** option.  A delimiter or quote is one character or a name: tab (or \t),
+** comma, semicolon, pipe, space.  'val' stays borrowed.
+*/
+int cw_cli_dialect(const char *opt, const char *val, cw_dialect *d,
+                   const char *usage);
 
 /* The exit code for the status of a library call: 0 for CW_OK, 2 for a
 ** usage or Lua error, 4 for a sandbox limit (CW_ELIMIT, wherever it was

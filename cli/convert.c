@@ -8,22 +8,26 @@
 #include <string.h>
 
 static const char usage_convert[] =
-    "usage: crosswalk convert [--to csv|ndjson] [-q|-v] IN OUT\n"
+    "usage: crosswalk convert [--to csv|ndjson] [--delimiter C] [--quote C]\n"
+    "                         [--encoding NAME] [-q|-v] IN OUT\n"
     "\n"
     "Convert between CSV (.csv) and NDJSON (.ndjson, .jsonl), chosen by\n"
     "the file extensions, or load a CSV into a table: OUT may be\n"
     "sqlite:PATH#TABLE, postgres:CONNINFO#TABLE or a bare\n"
     "postgresql://...#TABLE URI (a password is never shown).  OUT is\n"
     "written atomically (a file by rename, a table in one transaction).\n"
+    "OUT is UTF-8; a CSV OUT uses commas.\n"
     "IN '-' is standard input, read as CSV.  OUT '-' is standard output,\n"
     "in the format --to names (default: NDJSON from CSV, CSV from\n"
     "NDJSON); it is written once the whole input is converted, so a\n"
     "malformed input prints nothing there.\n"
     "\n"
     "  --to FORMAT       csv or ndjson: the format of OUT '-'\n"
-    "  --delimiter CHAR  IN's field delimiter (default ',')\n"
-    "  --quote CHAR      IN's quote character (default '\"')\n"
-    "  --encoding NAME   IN's encoding (default UTF-8)\n"
+    "  --delimiter C     the CSV input's delimiter: one character, or tab,\n"
+    "                    comma, semicolon, pipe (default ,)\n"
+    "  --quote C         its quote character (default \")\n"
+    "  --encoding NAME   its encoding, any name iconv knows (latin1,\n"
+    "                    windows-1252, UTF-16, ...; default UTF-8)\n"
     "  -q, --quiet       no 'converted N records' line on stderr\n"
     "  -v, --verbose     (accepted; says nothing more)\n"
     "  -h, --help        this help\n"
@@ -67,13 +71,6 @@ static int ends_in(const char *path, const char *ext)
     return 1;
 }
 
-/* Until the engine reads dialects, refuse them (the only place that will
-** hand them to cw_convert). */
-static int apply_dialect(const cw_cli_dialect *d)
-{
-    return cw_cli_dialect_unsupported("convert", d);
-}
-
 /* Print the message 'msg' about the temp file 'path' standing for
 ** standard output, which it names "-". */
 static void print_error(const char *msg, const char *path)
@@ -92,7 +89,8 @@ static void print_error(const char *msg, const char *path)
 
 /* Convert 'in' to standard output in the format with the extension
 ** 'ext', through a temp file. */
-static int to_stdout(const char *in, const char *ext, unsigned long long *rows)
+static int to_stdout(const char *in, const char *ext, const cw_dialect *d,
+                     unsigned long long *rows)
 {
     char dir[4096], path[4200];
     cw_err err;
@@ -101,7 +99,7 @@ static int to_stdout(const char *in, const char *ext, unsigned long long *rows)
     if (cw_cli_tmpdir(dir, sizeof dir) != 0)
         return EXIT_ABORTED;
     snprintf(path, sizeof path, "%s/stdout.%s", dir, ext);
-    rc = cw_convert(in, path, rows, &err);
+    rc = cw_convert_dialect(in, path, d, rows, &err);
     if (rc != CW_OK) {
         print_error(err.msg, path);
         rc = rc == CW_EUSAGE ? EXIT_USAGE : EXIT_ABORTED;
@@ -115,7 +113,7 @@ static int to_stdout(const char *in, const char *ext, unsigned long long *rows)
 int cw_cli_convert(int argc, char **argv, const char *home)
 {
     cw_cli_args a;
-    cw_cli_dialect dialect = {NULL, 0, NULL, NULL, NULL};
+    cw_dialect dialect = {0, 0, NULL};
     const char *operand[2] = {NULL, NULL}, *to = NULL, *ext;
     unsigned long long rows;
     char shown[CW_MSG_MAX + 1];
@@ -146,7 +144,9 @@ int cw_cli_convert(int argc, char **argv, const char *home)
             cw_cli_talk = CW_TALK_VERBOSE;
             break;
         default:
-            cw_cli_dialect_set(&dialect, c, a.arg);
+            if (cw_cli_dialect(cw_cli_dialect_option(c), a.arg, &dialect,
+                               usage_convert) > 0)
+                return EXIT_USAGE;
             break;
         }
     }
@@ -163,8 +163,6 @@ int cw_cli_convert(int argc, char **argv, const char *home)
                               "extension of a file names its format");
         return EXIT_USAGE;
     }
-    if ((rc = apply_dialect(&dialect)) != 0)
-        return rc;
     if (strcmp(operand[1], "-") == 0) {
         int from_ndjson =
             ends_in(operand[0], "ndjson") || ends_in(operand[0], "jsonl");
@@ -176,14 +174,14 @@ int cw_cli_convert(int argc, char **argv, const char *home)
                               from_ndjson ? "csv" : "ndjson");
             return EXIT_USAGE;
         }
-        if ((rc = to_stdout(operand[0], ext, &rows)) != 0)
+        if ((rc = to_stdout(operand[0], ext, &dialect, &rows)) != 0)
             return rc;
         if (cw_cli_talk != CW_TALK_QUIET)
             fprintf(stderr, "converted %s to standard output\n",
                     cw_cli_count(rows, "record", "records"));
         return EXIT_CLEAN;
     }
-    rc = cw_convert(operand[0], operand[1], &rows, &err);
+    rc = cw_convert_dialect(operand[0], operand[1], &dialect, &rows, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return rc == CW_EUSAGE ? EXIT_USAGE : EXIT_ABORTED;

@@ -9,29 +9,35 @@
 #include <string.h>
 
 static const char usage_inspect[] =
-    "usage: crosswalk inspect [--json] [--delimiter CHAR] [--quote CHAR]\n"
+    "usage: crosswalk inspect [--json] [--delimiter C] [--quote C]\n"
     "                         [--encoding NAME] FILE\n"
     "\n"
     "Tell what FILE is before writing anything: its delimiter (sniffed\n"
     "among , ; TAB |) and quote character, its encoding (UTF-8, with or\n"
-    "without a byte order mark; UTF-16 and UTF-32 are refused; the first\n"
-    "line with invalid UTF-8 is named), its line endings (LF, CRLF, CR or\n"
-    "mixed), its row count (records, as the CSV parser reads them), and\n"
+    "without a byte order mark; the first line with invalid UTF-8 is\n"
+    "named; UTF-16, UTF-32 and Excel workbooks are refused, naming what to\n"
+    "do), its line endings (LF, CRLF, CR or mixed), its row count (records, as "
+    "the CSV parser reads them), and\n"
     "which schema its header matches: exactly, or the closest one with the\n"
     "columns missing from the file and the ones the schema does not know.\n"
     "A schema matches when all its required columns are there and it knows\n"
     "at least half of the file's columns; the best is the one that knows\n"
     "the most (ties: fewest missing, fewest unexpected, then by name).\n"
-    "FILE may be '-' for standard input.\n"
+    "FILE may be '-' for standard input.  When the findings look wrong\n"
+    "(a header that is one column holding another delimiter, bytes that\n"
+    "are not UTF-8), a last line, 'hint', says what to try.\n"
     "\n"
     "  --json            print one JSON object: file, delimiter, quote,\n"
     "                    encoding, bom, line_endings, rows, columns, schema\n"
     "                    (null when none matches), exact, missing,\n"
-    "                    unexpected, candidates, ...; error when FILE cannot\n"
-    "                    be inspected (docs/json.md)\n"
-    "  --delimiter CHAR  read FILE with this delimiter instead of sniffing\n"
-    "  --quote CHAR      and this quote character\n"
-    "  --encoding NAME   and this encoding (default UTF-8)\n"
+    "                    unexpected, candidates, hint, ...; error when FILE\n"
+    "                    cannot be inspected (docs/json.md)\n"
+    "  --delimiter C     read FILE with this delimiter instead of the\n"
+    "                    sniffed one: one character, or tab, comma,\n"
+    "                    semicolon, pipe\n"
+    "  --quote C         the same for the quote character\n"
+    "  --encoding NAME   read FILE in this encoding, any name iconv knows\n"
+    "                    (latin1, windows-1252, UTF-16, ...; default UTF-8)\n"
     "  -h, --help        this help\n"
     "  -V, --version     the version\n"
     "\n"
@@ -163,7 +169,9 @@ static void print_json(const cw_inspection *x)
                c.score, c.matches ? "true" : "false", c.recognised, c.missing,
                c.missing_required, c.unexpected);
     }
-    fputs("], \"error\": null}\n", stdout);
+    fputs("], \"hint\": ", stdout);
+    cw_cli_json_str(stdout, cw_inspect_hint(x));
+    fputs(", \"error\": null}\n", stdout);
 }
 
 /* Print the JSON of a file that could not be inspected. */
@@ -178,9 +186,12 @@ static void print_json_error(const char *file, const char *msg)
 
 /* ==== Text ==== */
 
-/* A printable name for delimiter or quote 'c'. */
+/* A printable name for delimiter or quote 'c'.  One static buffer for
+** a character without a name: one use per printf. */
 static const char *charname(char c)
 {
+    static char buf[16];
+
     switch (c) {
     case ',':
         return "',' (comma)";
@@ -192,8 +203,14 @@ static const char *charname(char c)
         return "'|' (pipe)";
     case '"':
         return "'\"' (double quote)";
-    default:
+    case '\'':
         return "'\\'' (single quote)";
+    default:
+        if (c > ' ' && c < 0x7F)
+            snprintf(buf, sizeof buf, "'%c'", c);
+        else
+            snprintf(buf, sizeof buf, "'\\x%02X'", (unsigned char)c);
+        return buf;
     }
 }
 
@@ -231,6 +248,15 @@ static void print_diff(const cw_inspection *x, const cw_inspectinfo *in)
     }
 }
 
+/* Print what to try, when the inspection 'x' has a hint. */
+static void print_hint(const cw_inspection *x)
+{
+    const char *hint = cw_inspect_hint(x);
+
+    if (hint != NULL)
+        printf("%-14s%s\n", "hint", shown(hint));
+}
+
 /* Print the inspection 'x' for people. */
 static void print_text(const cw_inspection *x)
 {
@@ -258,6 +284,7 @@ static void print_text(const cw_inspection *x)
     putchar('\n');
     if (in.closest == NULL) {
         printf("%-14s%s\n", "schema", "no schemas to compare with");
+        print_hint(x);
         return;
     }
     cw_inspect_candidate(x, 0, &c);
@@ -285,6 +312,7 @@ static void print_text(const cw_inspection *x)
         }
         putchar('\n');
     }
+    print_hint(x);
 }
 
 enum { OPT_JSON = CW_OPT_OWN };
@@ -296,17 +324,10 @@ static const struct option inspect_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Until the engine reads dialects, refuse them (the only place that will
-** hand them to cw_inspect). */
-static int apply_dialect(const cw_cli_dialect *d)
-{
-    return cw_cli_dialect_unsupported("inspect", d);
-}
-
 int cw_cli_inspect(int argc, char **argv, const char *home)
 {
     cw_cli_args a;
-    cw_cli_dialect dialect = {NULL, 0, NULL, NULL, NULL};
+    cw_dialect dialect = {0, 0, NULL};
     const char *file = NULL;
     int json = 0, rc, c;
     cw_inspection *x;
@@ -332,7 +353,9 @@ int cw_cli_inspect(int argc, char **argv, const char *home)
         case 'v':
             break; /* it prints its findings and errors only */
         default:
-            cw_cli_dialect_set(&dialect, c, a.arg);
+            if (cw_cli_dialect(cw_cli_dialect_option(c), a.arg, &dialect,
+                               usage_inspect) > 0)
+                return EXIT_USAGE;
             break;
         }
     }
@@ -340,9 +363,7 @@ int cw_cli_inspect(int argc, char **argv, const char *home)
         cw_cli_args_error(&a, "no FILE given");
         return EXIT_USAGE;
     }
-    if ((rc = apply_dialect(&dialect)) != 0)
-        return rc;
-    rc = cw_inspect_new(home, file, &x, &err);
+    rc = cw_inspect_new_dialect(home, file, &dialect, &x, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         if (json)

@@ -10,7 +10,8 @@
 static const char usage_load[] =
     "usage: crosswalk load FILE... --into TARGET [--schema NAME|none]\n"
     "                      [--table NAME] [--mode MODE] [--key COLUMN]...\n"
-    "                      [--rejects PATH] [--strict] [-q|-v]\n"
+    "                      [--rejects PATH] [--strict] [--delimiter C]\n"
+    "                      [--quote C] [--encoding NAME] [-q|-v]\n"
     "                      [--[no-]progress]\n"
     "\n"
     "Load CSV files into typed database tables, all in one transaction per\n"
@@ -34,9 +35,12 @@ static const char usage_load[] =
     "  --strict          a malformed CSV record (E_QUOTE: a stray quote,\n"
     "                    text after a closing quote) stops the load; by\n"
     "                    default it goes to the rejects file\n"
-    "  --delimiter CHAR  the files' field delimiter (default ',')\n"
-    "  --quote CHAR      their quote character (default '\"')\n"
-    "  --encoding NAME   their encoding (default UTF-8)\n"
+    "  --delimiter C     the files' delimiter: one character, or tab,\n"
+    "                    comma, semicolon, pipe (default ,)\n"
+    "  --quote C         their quote character (default \")\n"
+    "  --encoding NAME   their encoding, any name iconv knows (latin1,\n"
+    "                    windows-1252, UTF-16, ...; default UTF-8); text is\n"
+    "                    stored as UTF-8\n"
     "  --progress        draw the progress line on stderr even when it is\n"
     "                    not a terminal; --no-progress: never (default:\n"
     "                    on a terminal, unless -q)\n"
@@ -132,18 +136,10 @@ static void print_summary(const cw_load *l, int status)
     }
 }
 
-/* Until the engine reads dialects, refuse them (the only place that will
-** hand them to the load). */
-static int apply_dialect(cw_load *l, const cw_cli_dialect *d)
-{
-    (void)l;
-    return cw_cli_dialect_unsupported("load", d);
-}
-
 int cw_cli_load(int argc, char **argv, const char *home)
 {
     cw_cli_args a;
-    cw_cli_dialect dialect = {NULL, 0, NULL, NULL, NULL};
+    cw_dialect dialect = {0, 0, NULL};
     int nfiles = 0, into = 0, progress = -1, code, status = CW_OK, c;
     cw_cli_view v;
     cw_summary s;
@@ -200,10 +196,16 @@ int cw_cli_load(int argc, char **argv, const char *home)
             progress = 0;
             break;
         default:
-            cw_cli_dialect_set(&dialect, c, a.arg);
+            if (cw_cli_dialect(cw_cli_dialect_option(c), a.arg, &dialect,
+                               usage_load) > 0) {
+                cw_load_free(l);
+                return EXIT_USAGE;
+            }
             break;
         }
     }
+    if (status == CW_OK)
+        status = cw_load_dialect(l, &dialect);
     if (status != CW_OK) {
         code = cw_cli_misuse("load", cw_load_errmsg(l), "");
         cw_load_free(l);
@@ -214,10 +216,6 @@ int cw_cli_load(int argc, char **argv, const char *home)
         return cw_cli_misuse(
             "load", nfiles == 0 ? "no file given" : "no --into TARGET given",
             "");
-    }
-    if ((code = apply_dialect(l, &dialect)) != 0) {
-        cw_load_free(l);
-        return code;
     }
     cw_cli_view_init(&v);
     cw_load_on_problem(l, cw_cli_on_problem, &v);

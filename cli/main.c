@@ -20,6 +20,7 @@ static const char usage_main[] =
     "  validate --schema NAME FILE...  check files against a schema\n"
     "  convert IN OUT               CSV <-> NDJSON, chosen by extension\n"
     "  test [RECIPE|DIR]            run recipes' test cases\n"
+    "  recipe info RECIPE           a recipe's inputs, outputs, parameters\n"
     "  load FILE... --into TARGET   load files into typed database tables\n"
     "  inspect FILE                 what is this file? dialect, schema\n"
     "  schemas                      list the known formats\n"
@@ -56,7 +57,7 @@ static const struct command {
     {"validate", cw_cli_validate}, {"convert", cw_cli_convert},
     {"load", cw_cli_load},         {"inspect", cw_cli_inspect},
     {"schemas", cw_cli_schemas},   {"schema", cw_cli_schema},
-    {"test", cw_cli_test},
+    {"test", cw_cli_test},         {"recipe", cw_cli_recipe},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

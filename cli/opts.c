@@ -2,8 +2,7 @@
 ** opts.c -- the options of every command, through getopt_long: --opt=value
 ** and --opt value, -h/--help and -V/--version anywhere, '--' ending the
 ** options, and usage errors that name the closest option when one is
-** mistyped.  Also the --delimiter, --quote and --encoding values, which
-** several commands take.
+** mistyped.
 */
 #include "cli.h"
 
@@ -262,44 +261,16 @@ int cw_cli_next(cw_cli_args *a)
 
 /* ==== Dialects ==== */
 
-cw_cli_dialect *cw_cli_dialect_for(cw_cli_dialect *v, size_t *n,
-                                   const char *name, size_t len)
+const char *cw_cli_dialect_option(int id)
 {
-    for (size_t i = 0; i < *n; i++)
-        if ((v[i].name == NULL && name == NULL) ||
-            (v[i].name != NULL && name != NULL && v[i].namelen == len &&
-             strncmp(v[i].name, name, len) == 0))
-            return &v[i];
-    v[*n] = (cw_cli_dialect){name, len, NULL, NULL, NULL};
-    return &v[(*n)++];
-}
-
-int cw_cli_dialect_set(cw_cli_dialect *d, int opt, const char *value)
-{
-    switch (opt) {
+    switch (id) {
     case CW_OPT_DELIMITER:
-        d->delimiter = value;
-        return 0;
+        return "--delimiter";
     case CW_OPT_QUOTE:
-        d->quote = value;
-        return 0;
+        return "--quote";
     case CW_OPT_ENCODING:
-        d->encoding = value;
-        return 0;
+        return "--encoding";
     default:
-        return -1;
+        return "";
     }
-}
-
-int cw_cli_dialect_unsupported(const char *cmd, const cw_cli_dialect *d)
-{
-    const char *opt = d->delimiter != NULL  ? "--delimiter"
-                      : d->quote != NULL    ? "--quote"
-                      : d->encoding != NULL ? "--encoding"
-                                            : NULL;
-
-    if (opt == NULL)
-        return 0;
-    fprintf(stderr, "crosswalk %s: %s is not supported yet\n", cmd, opt);
-    return EXIT_USAGE;
 }

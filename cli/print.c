@@ -56,6 +56,41 @@ int cw_cli_misuse(const char *cmd, const char *what, const char *arg)
     return EXIT_USAGE;
 }
 
+int cw_cli_dialect(const char *opt, const char *val, cw_dialect *d,
+                   const char *usage)
+{
+    static const struct {
+        const char *name;
+        char c;
+    } names[] = {{"tab", '\t'},      {"\\t", '\t'}, {"comma", ','},
+                 {"semicolon", ';'}, {"pipe", '|'}, {"space", ' '}};
+    int quote = strcmp(opt, "--quote") == 0;
+    char *c = quote ? &d->quote : &d->delimiter;
+
+    if (!quote && strcmp(opt, "--delimiter") != 0 &&
+        strcmp(opt, "--encoding") != 0)
+        return -1;
+    if (val == NULL)
+        return cw_cli_usage(usage, "%s needs a value", opt);
+    if (strcmp(opt, "--encoding") == 0) {
+        d->encoding = val;
+        return 0;
+    }
+    if (strlen(val) == 1) {
+        *c = val[0];
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(val, names[i].name) == 0) {
+            *c = names[i].c;
+            return 0;
+        }
+    return cw_cli_usage(usage,
+                        "%s needs one character, or tab, comma, semicolon, "
+                        "pipe or space; got '%s'",
+                        opt, val);
+}
+
 int cw_cli_exit_for(int status)
 {
     switch (status) {

@@ -14,9 +14,12 @@ static const char usage_run[] =
     "usage: crosswalk run RECIPE --input [NAME=]PATH... --out-dir DIR\n"
     "                     [--set KEY=VALUE]... [--rejects PATH]\n"
     "                     [--summary-json PATH] [--dry-run] [--strict]\n"
-    "                     [-q|-v] [--[no-]progress]\n"
+    "                     [--delimiter [NAME=]C] [--quote [NAME=]C]\n"
+    "                     [--encoding [NAME=]ENC] [-q|-v] [--[no-]progress]\n"
     "\n"
-    "Run the recipe RECIPE (a Lua file returning one table).\n"
+    "Run the recipe RECIPE: a Lua file returning one table, a recipe\n"
+    "folder holding recipe.lua, or the name of a recipe in the home's\n"
+    "pipelines/ (as in 'crosswalk run impactive_to_organizer_text').\n"
     "\n"
     "  --input [NAME=]PATH  bind the recipe input NAME to PATH; without\n"
     "                       NAME, the main (streamed) input; '-' is stdin;\n"
@@ -43,10 +46,15 @@ static const char usage_run[] =
     "  --strict             a malformed CSV record (E_QUOTE: a stray quote,\n"
     "                       text after a closing quote) stops the run;\n"
     "                       by default it goes to the rejects file\n"
-    "  --delimiter [NAME=]CHAR  the field delimiter of the input NAME\n"
-    "                       (without NAME, the main input; default ',')\n"
-    "  --quote [NAME=]CHAR  its quote character (default '\"')\n"
-    "  --encoding [NAME=]ENCODING  its encoding (default UTF-8)\n"
+    "  --delimiter [NAME=]C the delimiter of the CSV input NAME, or without\n"
+    "                       NAME of every CSV input: one character, or tab,\n"
+    "                       comma, semicolon, pipe (default , or what the\n"
+    "                       recipe's input declares); repeatable\n"
+    "  --quote [NAME=]C     the same for the quote character (default \")\n"
+    "  --encoding [NAME=]ENC\n"
+    "                       the same for the encoding, any name iconv\n"
+    "                       knows (latin1, windows-1252, UTF-16, ...;\n"
+    "                       default UTF-8); outputs are always UTF-8\n"
     "  --max-instructions N Lua instructions per recipe call (default 50M)\n"
     "  --max-memory MB      Lua memory for the recipe (default 64)\n"
     "  --max-seconds N      deadline of each call into recipe code: loading\n"
@@ -76,9 +84,12 @@ static const char usage_check[] =
     "                       [--max-seconds N]\n"
     "\n"
     "Load and compile RECIPE and its schemas without reading data, under\n"
-    "the sandbox limits of 'crosswalk run' (see its --help), and check that\n"
-    "its output paths are distinct plain file names, none of them the\n"
-    "default rejects.csv or crosswalk.db.  Prints 'RECIPE: ok' on stdout.\n"
+    "the sandbox limits of 'crosswalk run' (see its --help); check the\n"
+    "column names it reads against its main input's schema (a name close\n"
+    "to one of its columns is a misspelling; 'run' checks every name\n"
+    "against the header), and that its output paths are distinct plain\n"
+    "file names, none of them the default rejects.csv or crosswalk.db.\n"
+    "Prints 'RECIPE: ok' on stdout.\n"
     "-h (--help) prints this help, -V (--version) the version; -q and -v\n"
     "are accepted.\n"
     "exit: 0 the recipe is sound, 2 it is not (the message says why),\n"
@@ -371,51 +382,47 @@ static int whole_number(const char *opt, const char *val, unsigned long long *n,
     return 0;
 }
 
-/* Record the dialect option 'opt' with the value '[NAME=]VALUE'. */
-static void add_dialect(cw_cli_dialect *v, size_t *n, int opt, const char *val)
-{
-    char name[256];
-    const char *eq = strchr(val, '=');
+/* A dialect option given to a run: --delimiter, --quote or --encoding
+** (as getopt's id), and its [NAME=]VALUE. */
+typedef struct dialect_opt {
+    int opt;
+    const char *val;
+} dialect_opt;
 
-    if (input_name(val, name, sizeof name))
-        cw_cli_dialect_set(cw_cli_dialect_for(v, n, val, (size_t)(eq - val)),
-                           opt, eq + 1);
-    else
-        cw_cli_dialect_set(cw_cli_dialect_for(v, n, NULL, 0), opt, val);
+/*
+** A dialect option's value, [NAME=]VALUE: the VALUE, with NAME copied to
+** 'name' (of 'cap' bytes) when there is one, else 'name' empty.
+*/
+static const char *dialect_value(const char *val, char *name, size_t cap)
+{
+    name[0] = '\0';
+    if (input_name(val, name, cap) && val[strlen(name) + 1] != '\0')
+        return val + strlen(name) + 1;
+    name[0] = '\0';
+    return val;
 }
 
 /*
-** Until the engine reads dialects, refuse them: the place that will hand
-** the 'n' dialects 'v' to the run's inputs.  An input NAME the recipe does
-** not declare is refused already.
+** Give the run the 'n' dialect options 'v', in their order, once the
+** recipe is loaded: each for the input NAME, or without NAME for every
+** CSV input.  0, or an exit code after printing why.
 */
-static int apply_dialect(cw_run *r, const char *recipe, const cw_cli_dialect *v,
-                         size_t n)
+static int set_dialects(cw_run *r, const dialect_opt *v, size_t n,
+                        const char *usage)
 {
     for (size_t i = 0; i < n; i++) {
-        size_t k;
+        cw_dialect d = {0, 0, NULL};
+        char name[256];
+        const char *val = dialect_value(v[i].val, name, sizeof name);
+        int k = cw_cli_dialect(cw_cli_dialect_option(v[i].opt), val, &d, usage);
 
-        for (k = 0; v[i].name != NULL && k < cw_run_ninputs(r); k++) {
-            const char *in = cw_run_input_name(r, k, NULL);
-
-            if (strlen(in) == v[i].namelen &&
-                strncmp(in, v[i].name, v[i].namelen) == 0)
-                break;
-        }
-        if (v[i].name != NULL && k == cw_run_ninputs(r)) {
-            fprintf(stderr,
-                    "crosswalk: %s has no input '%.*s' (its inputs:", recipe,
-                    (int)v[i].namelen, v[i].name);
-            for (k = 0; k < cw_run_ninputs(r); k++)
-                fprintf(stderr, "%s %s", k ? "," : "",
-                        cw_run_input_name(r, k, NULL));
-            fputs(")\n", stderr);
+        if (k != 0)
+            return k;
+        if (cw_run_input_dialect(r, name[0] ? name : NULL, &d) != CW_OK) {
+            fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
             return EXIT_USAGE;
         }
     }
-    for (size_t i = 0; i < n; i++)
-        if (cw_cli_dialect_unsupported("run", &v[i]) != 0)
-            return EXIT_USAGE;
     return 0;
 }
 
@@ -437,9 +444,10 @@ static int bind_stdout(cw_run *r, const char *recipe, const char *rejects,
                         "both write to standard output\n");
         return EXIT_USAGE;
     }
-    for (size_t i = 0; i < cw_run_noutputs(r); i++) {
+    for (size_t i = 0; cw_run_output_decl(r, i, NULL, NULL, NULL) != NULL;
+         i++) {
         const char *path;
-        const char *name = cw_run_output_name(r, i, &path);
+        const char *name = cw_run_output_decl(r, i, &path, NULL, NULL);
         size_t n = strlen(list);
 
         if (path == NULL) {
@@ -510,10 +518,10 @@ static int send_stdout(const cw_run *r, int dryrun, const report *rp)
 /* The arguments of a run, as parsed. */
 typedef struct runargs {
     const char *recipe, *outdir, *rejects, *summary, *db;
-    const char **inputs;      /* --input values */
-    int ninputs;              /* count of 'inputs' */
-    cw_cli_dialect *dialects; /* --delimiter, --quote, --encoding */
-    size_t ndialects;         /* count of 'dialects' */
+    const char **inputs;   /* --input values */
+    int ninputs;           /* count of 'inputs' */
+    dialect_opt *dialects; /* --delimiter, --quote, --encoding */
+    size_t ndialects;      /* count of 'dialects' */
     int dryrun, strict, progress;
     unsigned long long maxinstr, maxmem;
 } runargs;
@@ -589,9 +597,20 @@ static int parse(int argc, char **argv, int checkonly, cw_run *r, runargs *ra)
         case 'v':
             cw_cli_talk = CW_TALK_VERBOSE;
             break;
-        default:
-            add_dialect(ra->dialects, &ra->ndialects, c, a.arg);
+        default: {
+            cw_dialect d = {0, 0, NULL};
+            char name[256];
+
+            /* checked now, set once the recipe is loaded (set_dialects) */
+            code = cw_cli_dialect(cw_cli_dialect_option(c),
+                                  dialect_value(a.arg, name, sizeof name), &d,
+                                  usage);
+            if (code > 0)
+                return code;
+            if (code == 0)
+                ra->dialects[ra->ndialects++] = (dialect_opt){c, a.arg};
             break;
+        }
         }
     }
     if (ra->recipe == NULL)
@@ -660,7 +679,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         code = status == CW_ELIMIT ? EXIT_SANDBOX : EXIT_USAGE;
         goto out;
     }
-    if (checkonly && cw_run_check_files(r) != CW_OK) {
+    if (checkonly && cw_run_check(r) != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
         code = EXIT_USAGE;
         goto out;
@@ -671,7 +690,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         goto out;
     }
     if ((code = bind_inputs(r, &ra)) != 0 ||
-        (code = apply_dialect(r, ra.recipe, ra.dialects, ra.ndialects)) != 0)
+        (code = set_dialects(r, ra.dialects, ra.ndialects, usage_run)) != 0)
         goto out;
     if (strcmp(ra.outdir, "-") == 0) {
         if ((code = bind_stdout(r, ra.recipe, ra.rejects, ra.db, ra.summary,

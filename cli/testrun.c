@@ -1,382 +1,450 @@
 /*
-** testrun.c -- 'crosswalk test': runs each recipe's cases, which are data.
-** A recipe pipelines/NAME.lua has cases in pipelines/NAME/cases/CASE/:
-**   <input>.csv       one file per recipe input, named after the input
-**   params            optional KEY=VALUE lines, as --set
-**   expected/         the exact files the run must write (outputs and
-**                     rejects.csv), plus summary.txt holding the line
-**                     "read N = written W + rejected R + filtered F + merged M"
-** A case passes when the run succeeds, the summary matches, every
-** expected file matches byte for byte, and no other file was written.
+** testrun.c -- 'crosswalk test': finds recipes and their cases from the
+** paths given, runs each case (cli/testcase.c) and adds up the verdicts.
+** A recipe is a file NAME.lua with its cases in NAME/cases/CASE/, or a
+** folder NAME/ holding recipe.lua with its cases in NAME/cases/CASE/.
 */
-#include "cli.h"
+#define _XOPEN_SOURCE 700 /* realpath */
 
-#include <dirent.h>
+#include "cli.h"
+#include "testcase.h"
+
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static const char usage_test[] =
-    "usage: crosswalk test [RECIPE|DIR]\n"
+    "usage: crosswalk test [--bless] [TARGET...]\n"
     "\n"
-    "Run the test cases of a recipe, or of every recipe in DIR (default\n"
-    "pipelines).  The cases of NAME.lua live in NAME/cases/CASE/: one CSV\n"
-    "per recipe input (named after it), an optional 'params' file of\n"
-    "KEY=VALUE lines, and expected/ with the exact output files, the\n"
-    "rejects.csv when rows are rejected, and summary.txt holding the run's\n"
-    "summary line.  A failing case prints the first differing lines.\n"
-    "exit: 0 every case passed, 1 a case failed, 2 usage error, 4 a case\n"
-    "failed because the recipe hit a sandbox limit.\n";
+    "Run recipes' test cases and compare what each run writes with the\n"
+    "case's expected files.  TARGET is a recipe file NAME.lua (its cases\n"
+    "in NAME/cases/), a recipe folder NAME/ holding recipe.lua (its cases\n"
+    "in NAME/cases/), one case (NAME/cases/CASE), or a folder of recipes:\n"
+    "every NAME.lua and NAME/recipe.lua in it (default: pipelines).\n"
+    "\n"
+    "A case is a folder holding one CSV per recipe input, named after the\n"
+    "input (INPUT.csv), an optional 'params' file of KEY=VALUE lines (as\n"
+    "--set), and expected/: the exact files the run writes (its outputs,\n"
+    "and rejects.csv when records are rejected) and summary.txt holding\n"
+    "the run's summary line.  Each case runs in its own folder, so the\n"
+    "_file column of rejects.csv names the inputs relative to the case and\n"
+    "the answer is the same from any directory.  A case passes when its\n"
+    "run succeeds, the summary line matches, every expected file matches\n"
+    "byte for byte and no other file is written; a failing case prints\n"
+    "the first differing lines.  The layout: docs/testing.md.\n"
+    "\n"
+    "  --bless   write each case's expected/ from its run instead of\n"
+    "            comparing, and list each file: new, changed (lines added\n"
+    "            and removed), unchanged, or removed (the run no longer\n"
+    "            writes it).  A case whose run fails is NOT BLESSED and\n"
+    "            its expected files are left alone.\n"
+    "\n"
+    "exit: 0 every case passed (or was blessed), 1 a case failed or was\n"
+    "not blessed, or there were no cases, 2 usage error, 4 a recipe hit a\n"
+    "sandbox limit.\n";
 
-/* Read a whole file into a malloc'd buffer; NULL on failure. */
-static char *slurp(const char *path, size_t *len)
+/* What the cases came to, and how to run them. */
+struct tally {
+    const char *home;   /* absolute, or NULL: the library's default */
+    int bless;          /* --bless */
+    unsigned pass;      /* test: passed */
+    unsigned fail;      /* test: failed */
+    unsigned differ;    /* test: failed, the run differing from expected/ */
+    unsigned changed;   /* bless: expected files written */
+    unsigned unchanged; /* bless: nothing to write */
+    unsigned refused;   /* bless: the run failed, nothing written */
+    unsigned nocases;   /* recipes found in a folder without cases */
+    int sandbox;        /* a recipe hit a sandbox limit */
+};
+
+/* Format a path into 'buf' of 'size' bytes; one that does not fit
+** stops the command. */
+static void pathf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void pathf(char *buf, size_t size, const char *fmt, ...)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
+    va_list ap;
+    int n;
 
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            char *nb = realloc(buf, cap = (n + 4096 + 1) * 2);
-
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-static int cmpstr(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The sorted names in 'dir' (files or dirs, per 'wantdir') that end in
-** 'suffix'.  Returns the count; '*out' is malloc'd. */
-static size_t listdir(const char *dir, const char *suffix, int wantdir,
-                      char ***out)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **v = NULL;
-    size_t n = 0;
-    char path[4096];
-
-    *out = NULL;
-    if (d == NULL)
-        return 0;
-    while ((e = readdir(d)) != NULL) {
-        struct stat st;
-        size_t l = strlen(e->d_name), sl = strlen(suffix);
-
-        if (e->d_name[0] == '.' || l < sl ||
-            strcmp(e->d_name + l - sl, suffix) != 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (stat(path, &st) != 0 || (S_ISDIR(st.st_mode) != 0) != wantdir)
-            continue;
-        char **nv = realloc(v, (n + 1) * sizeof *v);
-
-        if (nv == NULL)
-            break;
-        v = nv;
-        v[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (n > 0)
-        qsort(v, n, sizeof *v, cmpstr);
-    *out = v;
-    return n;
-}
-
-static void freelist(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-/* Print the first differing lines of 'a' (expected) and 'b' (actual). */
-static void showdiff(const char *name, const char *a, const char *b)
-{
-    unsigned long line = 1;
-    int shown = 0;
-
-    printf("    --- expected/%s\n    +++ actual/%s\n", name, name);
-    while ((*a || *b) && shown < 6) {
-        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
-        size_t la = ea ? (size_t)(ea - a) : strlen(a);
-        size_t lb = eb ? (size_t)(eb - b) : strlen(b);
-
-        if (la != lb || memcmp(a, b, la) != 0) {
-            printf("    line %lu:\n", line);
-            if (*a)
-                printf("    -%.*s\n", (int)la, a);
-            if (*b)
-                printf("    +%.*s\n", (int)lb, b);
-            shown++;
-        }
-        a += la + (ea != NULL);
-        b += lb + (eb != NULL);
-        line++;
+    va_start(ap, fmt);
+    n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size) {
+        fprintf(stderr, "crosswalk test: a path is too long: %s...\n", buf);
+        exit(EXIT_USAGE);
     }
 }
 
-static void rmtree(const char *dir)
+/* 1 when 'path' is a directory (or, with 'dir' 0, a regular file). */
+static int is(const char *path, int dir)
 {
-    char **names;
-    size_t n = listdir(dir, "", 0, &names);
-    char path[4096];
+    struct stat st;
 
-    for (size_t i = 0; i < n; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        unlink(path);
-    }
-    freelist(names, n);
-    rmdir(dir);
+    return stat(path, &st) == 0 &&
+           (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
 }
 
-/* Load KEY=VALUE lines of 'path' (if it exists) into the run. */
-static int load_params(cw_run *r, const char *path)
+/* 1 when 'name' ends with 'suffix'. */
+static int ends(const char *name, const char *suffix)
 {
-    size_t len;
-    char *buf = slurp(path, &len);
-    char *line, *save = NULL;
+    size_t n = strlen(name), s = strlen(suffix);
 
-    if (buf == NULL)
-        return 0;
-    for (line = strtok_r(buf, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *eq = strchr(line, '=');
-
-        if (line[0] == '#' || eq == NULL)
-            continue;
-        *eq = '\0';
-        if (cw_run_param(r, line, eq + 1) != CW_OK) {
-            free(buf);
-            return -1;
-        }
-    }
-    free(buf);
-    return 0;
+    return n >= s && strcmp(name + n - s, suffix) == 0;
 }
 
-/* 1 once a case failed because the recipe hit a sandbox limit. */
-static int sandbox_hit;
-
-/* Run one case; print PASS or FAIL with the reason.  Returns 1 on pass. */
-static int run_case(const char *home, const char *recipe, const char *cdir,
-                    const char *label)
+/* The last part of 'path' (which has no trailing '/'). */
+static const char *base(const char *path)
 {
-    char tmpl[] = "/tmp/crosswalk-test.XXXXXX";
-    char path[8192], exp[4608], line[256];
-    char *outdir = mkdtemp(tmpl);
-    cw_run *r = NULL;
-    cw_summary s;
-    cw_err err;
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
+/* Run the cases in the folder 'cases' of the recipe 'file' called
+** 'name': every one, or only the one called 'only'.  'named' is 1 when
+** the recipe was named on the command line, where having no cases is a
+** failure; in a folder of recipes it is only reported. */
+static void test_recipe(struct tally *t, const char *file, const char *cases,
+                        const char *name, const char *only, int named)
+{
+    char cdir[PATH_MAX], label[PATH_MAX];
     char **names = NULL;
-    size_t nnames = 0;
-    int ok = 0, rc = CW_OK;
+    size_t n = 0;
 
-    if (outdir == NULL) {
-        printf("FAIL %s: cannot make a temp dir: %s\n", label, strerror(errno));
-        return 0;
+    if (only != NULL) {
+        names = malloc(sizeof *names);
+        if (names != NULL && (names[0] = strdup(only)) != NULL)
+            n = 1;
+    } else {
+        n = cw_cli_listdir(cases, "", 1, &names);
     }
-    if (cw_run_new(&r, &err) != CW_OK) {
-        printf("FAIL %s: %s\n", label, err.msg);
-        goto done;
-    }
-    cw_run_home(r, home);
-    snprintf(path, sizeof path, "%s/params", cdir);
-    if (load_params(r, path) != 0 || (rc = cw_run_load(r, recipe)) != CW_OK) {
-        sandbox_hit |= rc == CW_ELIMIT;
-        printf("FAIL %s: %s\n", label, cw_run_errmsg(r));
-        goto done;
-    }
-    for (size_t i = 0; i < cw_run_ninputs(r); i++) {
-        int ismain;
-        const char *name = cw_run_input_name(r, i, &ismain);
-        struct stat st;
-
-        snprintf(path, sizeof path, "%s/%s.csv", cdir, name);
-        if (stat(path, &st) != 0) {
-            printf("FAIL %s: missing input file %s\n", label, path);
-            goto done;
-        }
-        cw_run_input(r, ismain ? NULL : name, path);
-    }
-    cw_run_outdir(r, outdir);
-    rc = cw_run_exec(r);
-    if (rc != CW_OK) {
-        sandbox_hit |= rc == CW_ELIMIT;
-        printf("FAIL %s: the run failed: %s\n", label, cw_run_errmsg(r));
-        goto done;
-    }
-    cw_run_summary(r, &s);
-    snprintf(line, sizeof line,
-             "read %llu = written %llu + rejected %llu + filtered %llu + "
-             "merged %llu",
-             s.read, s.written, s.rejected, s.filtered, s.merged);
-    snprintf(exp, sizeof exp, "%s/expected/summary.txt", cdir);
-    {
-        size_t len;
-        char *want = slurp(exp, &len);
-
-        while (want != NULL && len > 0 &&
-               (want[len - 1] == '\n' || want[len - 1] == '\r'))
-            want[--len] = '\0';
-        if (want == NULL || strcmp(want, line) != 0) {
-            printf("FAIL %s: summary differs\n    expected: %s\n    actual:   "
-                   "%s\n",
-                   label, want ? want : "(no expected/summary.txt)", line);
-            free(want);
-            goto done;
-        }
-        free(want);
-    }
-    /* Every expected file matches; no other file was written. */
-    snprintf(exp, sizeof exp, "%s/expected", cdir);
-    nnames = listdir(exp, "", 0, &names);
-    for (size_t i = 0; i < nnames; i++) {
-        size_t la, lb;
-        char *a, *b;
-
-        if (strcmp(names[i], "summary.txt") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", exp, names[i]);
-        a = slurp(path, &la);
-        snprintf(path, sizeof path, "%s/%s", outdir, names[i]);
-        b = slurp(path, &lb);
-        if (b == NULL) {
-            printf("FAIL %s: expected output %s was not written\n", label,
-                   names[i]);
-            free(a);
-            goto done;
-        }
-        if (a == NULL || la != lb || memcmp(a, b, la) != 0) {
-            printf("FAIL %s: %s differs\n", label, names[i]);
-            showdiff(names[i], a ? a : "", b);
-            free(a);
-            free(b);
-            goto done;
-        }
-        free(a);
-        free(b);
-    }
-    {
-        char **got;
-        size_t ngot = listdir(outdir, "", 0, &got);
-
-        for (size_t i = 0; i < ngot; i++) {
-            size_t k;
-
-            for (k = 0; k < nnames && strcmp(names[k], got[i]) != 0; k++)
-                ;
-            if (k == nnames) {
-                printf("FAIL %s: unexpected output file %s\n", label, got[i]);
-                freelist(got, ngot);
-                goto done;
-            }
-        }
-        freelist(got, ngot);
-    }
-    printf("PASS %s (%s)\n", label, line);
-    ok = 1;
-done:
-    freelist(names, nnames);
-    cw_run_free(r);
-    rmtree(outdir);
-    return ok;
-}
-
-/* Run every case of 'recipe' (a path ending in .lua). */
-static void run_recipe(const char *home, const char *recipe, unsigned *pass,
-                       unsigned *fail)
-{
-    char cases[4096], cdir[4096 + 256], label[512];
-    size_t len = strlen(recipe);
-    char **names;
-    size_t n;
-    const char *base = strrchr(recipe, '/');
-
-    base = base ? base + 1 : recipe;
-    snprintf(cases, sizeof cases, "%.*s/cases", (int)(len - 4), recipe);
-    n = listdir(cases, "", 1, &names);
     if (n == 0) {
-        printf("FAIL %s: no test cases in %s\n", base, cases);
-        (*fail)++;
+        if (!named) {
+            printf("SKIP %s: no test cases in %s\n", name, cases);
+            t->nocases++;
+        } else if (t->bless) {
+            printf("NOT BLESSED %s: no test cases in %s: make a folder "
+                   "there holding one CSV per recipe input first\n",
+                   name, cases);
+            t->refused++;
+        } else {
+            printf("FAIL %s: no test cases in %s: a case is a folder there "
+                   "holding one CSV per recipe input (docs/testing.md)\n",
+                   name, cases);
+            t->fail++;
+        }
+        free(names);
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        snprintf(cdir, sizeof cdir, "%s/%s", cases, names[i]);
-        snprintf(label, sizeof label, "%.*s/%s", (int)strlen(base) - 4, base,
-                 names[i]);
-        if (run_case(home, recipe, cdir, label))
-            (*pass)++;
-        else
-            (*fail)++;
+        struct tc_case c = {t->home, file, cdir, label};
+
+        pathf(cdir, sizeof cdir, "%s/%s", cases, names[i]);
+        pathf(label, sizeof label, "%s/%s", name, names[i]);
+        switch (cw_cli_case(&c, t->bless, &t->sandbox)) {
+        case TC_PASS:
+            t->pass++;
+            break;
+        case TC_DIFF:
+            t->differ++;
+            t->fail++;
+            break;
+        case TC_FAIL:
+            t->fail++;
+            break;
+        case TC_CHANGED:
+            t->changed++;
+            break;
+        case TC_UNCHANGED:
+            t->unchanged++;
+            break;
+        case TC_REFUSED:
+            t->refused++;
+            break;
+        }
     }
-    freelist(names, n);
+    cw_cli_freelist(names, n);
+}
+
+/* Test the recipe file 'file' (NAME.lua, or NAME/recipe.lua which is
+** the folder NAME). */
+static void test_file(struct tally *t, const char *file, const char *only,
+                      int named)
+{
+    char cases[PATH_MAX], name[PATH_MAX];
+    size_t len = strlen(file);
+
+    if (strcmp(base(file), "recipe.lua") == 0) {
+        /* NAME/recipe.lua: the folder's cases, the folder's name */
+        char dir[PATH_MAX], real[PATH_MAX];
+        size_t dl = (size_t)(base(file) - file);
+        const char *b;
+
+        while (dl > 1 && file[dl - 1] == '/')
+            dl--;
+        pathf(dir, sizeof dir, "%.*s", (int)dl, dl > 0 ? file : ".");
+        if (dl == 0)
+            pathf(dir, sizeof dir, ".");
+        pathf(cases, sizeof cases, "%s/cases", dir);
+        b = base(dir);
+        if ((strcmp(b, ".") == 0 || strcmp(b, "..") == 0 || b[0] == '\0') &&
+            realpath(dir, real) != NULL)
+            b = base(real);
+        pathf(name, sizeof name, "%s", b);
+    } else {
+        pathf(cases, sizeof cases, "%.*s/cases", (int)(len - 4), file);
+        pathf(name, sizeof name, "%.*s", (int)strlen(base(file)) - 4,
+              base(file));
+    }
+    test_recipe(t, file, cases, name, only, named);
+}
+
+/* Test the recipe folder 'dir' (holding recipe.lua). */
+static void test_folder(struct tally *t, const char *dir, const char *only,
+                        int named)
+{
+    char file[PATH_MAX];
+
+    /* Loaded as DIR/recipe.lua: cw_run_load() takes a file. */
+    pathf(file, sizeof file, "%s/recipe.lua", dir);
+    test_file(t, file, only, named);
+}
+
+/* The recipe that owns the folder 'dir' (absolute): 'dir' holds
+** recipe.lua, or 'dir'.lua is beside it.  Tests its cases ('only' one
+** of them when not NULL) and returns 1, or returns 0 when there is no
+** such recipe. */
+static int test_owner(struct tally *t, const char *dir, const char *only)
+{
+    char file[PATH_MAX];
+
+    pathf(file, sizeof file, "%s/recipe.lua", dir);
+    if (is(file, 0)) {
+        test_folder(t, dir, only, 1);
+        return 1;
+    }
+    pathf(file, sizeof file, "%s.lua", dir);
+    if (is(file, 0)) {
+        test_file(t, file, only, 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* An entry of a folder of recipes: NAME.lua or NAME/recipe.lua, in
+** the order of NAME. */
+struct found {
+    char *name;
+    int folder;
+};
+
+static int cmpfound(const void *a, const void *b)
+{
+    const struct found *x = a, *y = b;
+    size_t nx = strlen(x->name) - (x->folder ? 0 : 4);
+    size_t ny = strlen(y->name) - (y->folder ? 0 : 4);
+    int c = strncmp(x->name, y->name, nx < ny ? nx : ny);
+
+    if (c == 0)
+        c = (nx > ny) - (nx < ny);
+    return c != 0 ? c : x->folder - y->folder;
+}
+
+/* Test every recipe in the folder 'dir', in the order of their names:
+** 0, or EXIT_USAGE when it holds none. */
+static int test_dir(struct tally *t, const char *dir)
+{
+    char **files, **dirs, path[PATH_MAX];
+    size_t nf = cw_cli_listdir(dir, ".lua", 0, &files);
+    size_t nd = cw_cli_listdir(dir, "", 1, &dirs);
+    struct found *v = malloc((nf + nd + 1) * sizeof *v);
+    size_t n = 0;
+
+    if (v == NULL) {
+        fprintf(stderr, "crosswalk test: out of memory\n");
+        exit(EXIT_ABORTED);
+    }
+    for (size_t i = 0; i < nf; i++)
+        v[n++] = (struct found){files[i], 0};
+    for (size_t i = 0; i < nd; i++) {
+        pathf(path, sizeof path, "%s/%s/recipe.lua", dir, dirs[i]);
+        if (is(path, 0))
+            v[n++] = (struct found){dirs[i], 1};
+    }
+    if (n == 0) {
+        fprintf(stderr,
+                "crosswalk test: no recipes in %s: a recipe is a file "
+                "NAME.lua (its cases in NAME/cases/) or a folder NAME/ "
+                "holding recipe.lua (and cases/)\n",
+                dir);
+    } else {
+        qsort(v, n, sizeof *v, cmpfound);
+    }
+    for (size_t i = 0; i < n; i++) {
+        pathf(path, sizeof path, "%s/%s", dir, v[i].name);
+        if (v[i].folder)
+            test_folder(t, path, NULL, 0);
+        else
+            test_file(t, path, NULL, 0);
+    }
+    free(v);
+    cw_cli_freelist(files, nf);
+    cw_cli_freelist(dirs, nd);
+    return n == 0 ? EXIT_USAGE : 0;
+}
+
+/* Test what 'target' names (see usage_test): 0, or EXIT_USAGE after
+** saying why it names nothing to test. */
+static int test_target(struct tally *t, const char *target)
+{
+    char path[PATH_MAX], real[PATH_MAX];
+    size_t len;
+
+    /* "pipelines/" and "pipelines" name the same recipes */
+    pathf(path, sizeof path, "%s", target);
+    len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = '\0';
+    if (is(path, 0)) {
+        if (!ends(path, ".lua")) {
+            fprintf(stderr,
+                    "crosswalk test: %s: not a recipe (a NAME.lua file, or "
+                    "a folder holding recipe.lua or recipes)\n",
+                    target);
+            return EXIT_USAGE;
+        }
+        test_file(t, path, NULL, 1);
+        return 0;
+    }
+    if (!is(path, 1)) {
+        fprintf(stderr, "crosswalk test: %s: %s\n", target,
+                strerror(errno ? errno : ENOENT));
+        return EXIT_USAGE;
+    }
+    pathf(real, sizeof real, "%s/recipe.lua", path);
+    if (is(real, 0)) {
+        test_folder(t, path, NULL, 1);
+        return 0;
+    }
+    /* NAME/cases, or one case NAME/cases/CASE */
+    if (realpath(path, real) != NULL && strcmp(real, "/") != 0) {
+        char *slash = strrchr(real, '/');
+
+        if (strcmp(slash + 1, "cases") == 0) {
+            *slash = '\0';
+            if (test_owner(t, real, NULL))
+                return 0;
+        } else if (slash != real) {
+            char name[PATH_MAX], *up;
+
+            pathf(name, sizeof name, "%s", slash + 1);
+            *slash = '\0';
+            up = strrchr(real, '/');
+            if (strcmp(up + 1, "cases") == 0 && up != real) {
+                *up = '\0';
+                if (test_owner(t, real, name))
+                    return 0;
+            }
+        }
+    }
+    return test_dir(t, path);
 }
 
 int cw_cli_test(int argc, char **argv, const char *home)
 {
-    char target[4096];
-    unsigned pass = 0, fail = 0;
-    struct stat st;
-    size_t tlen;
+    static const struct option opts[] = {
+        {"bless", no_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct tally t = {0};
+    char **av = malloc((size_t)(argc + 2) * sizeof *av);
+    char homebuf[PATH_MAX];
+    const char *env = getenv("CROSSWALK_HOME");
+    int c, rc = 0;
+    unsigned cases;
 
-    if (cw_cli_wants_help(argc, argv)) {
-        fputs(usage_test, stdout);
-        return EXIT_CLEAN;
+    if (av == NULL) {
+        fprintf(stderr, "crosswalk test: out of memory\n");
+        return EXIT_ABORTED;
     }
-    /* "pipelines/" and "pipelines" name the same cases, and the paths in
-    ** expected rejects files must not depend on the spelling. */
-    snprintf(target, sizeof target, "%s", argc > 0 ? argv[0] : "pipelines");
-    tlen = strlen(target);
-    while (tlen > 1 && target[tlen - 1] == '/')
-        target[--tlen] = '\0';
-
-    if (stat(target, &st) != 0) {
-        fprintf(stderr, "crosswalk: %s: %s\n", target, strerror(errno));
-        return EXIT_USAGE;
+    av[0] = "crosswalk test";
+    memcpy(av + 1, argv, (size_t)argc * sizeof *av);
+    av[argc + 1] = NULL;
+    opterr = 0;
+    optind = 0; /* glibc: start over */
+    while ((c = getopt_long(argc + 1, av, "hb", opts, NULL)) != -1) {
+        if (c == 'h') {
+            free(av);
+            fputs(usage_test, stdout);
+            return EXIT_CLEAN;
+        }
+        if (c == 'b') {
+            t.bless = 1;
+            continue;
+        }
+        rc = cw_cli_misuse("test", "unknown option ",
+                           av[optind - 1] ? av[optind - 1] : "");
+        free(av);
+        return rc;
     }
-    if (S_ISDIR(st.st_mode)) {
-        char **names;
-        size_t n = listdir(target, ".lua", 0, &names);
-        char path[8192];
-
-        if (n == 0) {
-            fprintf(stderr, "crosswalk: no recipes (*.lua) in %s\n", target);
+    /* Each case runs in its own folder: a home named relative to this
+    ** one is made absolute first. */
+    t.home = home;
+    if (home == NULL && env != NULL && env[0] != '\0' && env[0] != '/' &&
+        realpath(env, homebuf) != NULL)
+        t.home = homebuf;
+    if (optind == argc + 1) {
+        if (!is("pipelines", 1)) {
+            free(av);
+            fprintf(stderr, "crosswalk test: no pipelines/ folder here: "
+                            "name a recipe, a recipe folder or a folder "
+                            "of recipes\n");
             return EXIT_USAGE;
         }
-        for (size_t i = 0; i < n; i++) {
-            snprintf(path, sizeof path, "%s/%s", target, names[i]);
-            run_recipe(home, path, &pass, &fail);
-        }
-        freelist(names, n);
+        rc = test_target(&t, "pipelines");
     } else {
-        run_recipe(home, target, &pass, &fail);
+        for (int i = optind; i < argc + 1 && rc == 0; i++)
+            rc = test_target(&t, av[i]);
     }
-    printf("%u cases: %u passed, %u failed\n", pass + fail, pass, fail);
-    if (sandbox_hit)
+    free(av);
+    if (rc != 0)
+        return rc;
+
+    if (t.bless) {
+        cases = t.changed + t.unchanged + t.refused;
+        printf("%u case%s: %u blessed (%u changed, %u unchanged), %u not "
+               "blessed\n",
+               cases, cases == 1 ? "" : "s", t.changed + t.unchanged, t.changed,
+               t.unchanged, t.refused);
+        if (t.refused > 0)
+            fprintf(stderr,
+                    "crosswalk test: %u case%s NOT blessed: see the NOT "
+                    "BLESSED lines above\n",
+                    t.refused, t.refused == 1 ? " was" : "s were");
+    } else {
+        cases = t.pass + t.fail;
+        printf("%u case%s: %u passed, %u failed\n", cases,
+               cases == 1 ? "" : "s", t.pass, t.fail);
+        if (t.differ > 0)
+            printf("If the new results are right, 'crosswalk test --bless' "
+                   "on the same paths\nwrites them as the expected files "
+                   "and lists what changed.\n");
+    }
+    if (t.nocases > 0)
+        printf("%u recipe%s no test cases\n", t.nocases,
+               t.nocases == 1 ? " has" : "s have");
+    if (t.sandbox)
         return EXIT_SANDBOX;
-    return fail > 0 ? EXIT_REJECTS : EXIT_CLEAN;
+    if (cases == 0) {
+        fprintf(stderr, "crosswalk test: no test cases found\n");
+        return EXIT_REJECTS;
+    }
+    return t.fail > 0 || t.refused > 0 ? EXIT_REJECTS : EXIT_CLEAN;
 }

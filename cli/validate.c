@@ -11,6 +11,7 @@
 
 static const char usage_validate[] =
     "usage: crosswalk validate --schema TOOL/FORMAT [--strict] [--json]\n"
+    "                          [--delimiter C] [--quote C] [--encoding NAME]\n"
     "                          [-q|-v] FILE...\n"
     "\n"
     "Check every FILE against the schema (e.g. organizer/text_interactions)\n"
@@ -34,9 +35,11 @@ static const char usage_validate[] =
     "                    line, col, column, code, message, warning), and\n"
     "                    error when a file could not be checked\n"
     "                    (docs/json.md)\n"
-    "  --delimiter CHAR  the files' field delimiter (default ',')\n"
-    "  --quote CHAR      their quote character (default '\"')\n"
-    "  --encoding NAME   their encoding (default UTF-8)\n"
+    "  --delimiter C     the files' delimiter: one character, or tab,\n"
+    "                    comma, semicolon, pipe (default ,)\n"
+    "  --quote C         their quote character (default \")\n"
+    "  --encoding NAME   their encoding, any name iconv knows (latin1,\n"
+    "                    windows-1252, UTF-16, ...; default UTF-8)\n"
     "  -q, --quiet       no 'FILE: valid' lines on stderr\n"
     "  -v, --verbose     count the warnings on those lines too\n"
     "  -h, --help        this help\n"
@@ -96,13 +99,6 @@ typedef struct checked {
     unsigned long warnings;
 } checked;
 
-/* Until the engine reads dialects, refuse them (the only place that will
-** hand them to cw_validate). */
-static int apply_dialect(const cw_cli_dialect *d)
-{
-    return cw_cli_dialect_unsupported("validate", d);
-}
-
 /* The exit code of a file that could not be checked (status 'rc'). */
 static int failed(int rc)
 {
@@ -117,7 +113,7 @@ int cw_cli_validate(int argc, char **argv, const char *home)
     const char *schema = NULL, *error = NULL;
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     checked *done = calloc((size_t)argc + 1, sizeof *done);
-    cw_cli_dialect dialect = {NULL, 0, NULL, NULL, NULL};
+    cw_dialect dialect = {0, 0, NULL};
     int nfiles = 0, ndone = 0, code = EXIT_CLEAN, flags = 0, c;
     unsigned long errors = 0, warnings = 0;
     checking chk = {0, 0, 0};
@@ -153,7 +149,11 @@ int cw_cli_validate(int argc, char **argv, const char *home)
             cw_cli_talk = CW_TALK_VERBOSE;
             break;
         default:
-            cw_cli_dialect_set(&dialect, c, a.arg);
+            if (cw_cli_dialect(cw_cli_dialect_option(c), a.arg, &dialect,
+                               usage_validate) > 0) {
+                code = EXIT_USAGE;
+                goto out;
+            }
             break;
         }
     }
@@ -163,8 +163,6 @@ int cw_cli_validate(int argc, char **argv, const char *home)
         code = EXIT_USAGE;
         goto out;
     }
-    if ((code = apply_dialect(&dialect)) != 0)
-        goto out;
     if (chk.json) {
         printf("{\"format_version\": %d, \"schema\": ", CW_JSON_FORMAT_VERSION);
         cw_cli_json_str(stdout, schema);
@@ -175,8 +173,8 @@ int cw_cli_validate(int argc, char **argv, const char *home)
         int rc;
 
         chk.nwarnings = 0;
-        rc = cw_validate_flags(home, schema, files[i], flags,
-                               on_validate_problem, &chk, &nerr, &err);
+        rc = cw_validate_dialect(home, schema, files[i], flags, &dialect,
+                                 on_validate_problem, &chk, &nerr, &err);
         if (rc != CW_OK) {
             fprintf(stderr, "crosswalk: %s\n", err.msg);
             error = err.msg;

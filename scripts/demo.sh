@@ -11,7 +11,7 @@ out=out/demo
 rm -rf "$out"
 echo "== crosswalk run: Impactive messages -> Organizer text interactions"
 set +e
-"$bin" run pipelines/impactive_to_organizer_text.lua \
+"$bin" run pipelines/impactive_to_organizer_text \
     --input "$s/messages.csv" --input contacts="$s/contacts.csv" \
     --input taggings="$s/taggings.csv" --input profiles="$s/profiles.csv" \
     --out-dir "$out" --set tz=America/New_York \

@@ -95,6 +95,45 @@ static void test_check_closest(void **state)
     assert_null(cw__keys_closest(none, "schema"));
 }
 
+/* Append the hint for 'key' among 'names' to an empty buffer and compare. */
+static void hint_is(const char *const *names, size_t n, const char *key,
+                    const char *want)
+{
+    cw_buf b = {0};
+
+    assert_int_equal(cw__names_hint(&b, names, n, key), CW_OK);
+    assert_string_equal(b.p != NULL ? b.p : "", want);
+    cw__buf_free(&b);
+}
+
+/* Column names: the closest, ignoring case; ties listed; else the names
+** known, at most eight. */
+static void test_check_names_hint(void **state)
+{
+    static const char *const cols[] = {"message_type", "Message", "sent_at",
+                                       NULL, "body"};
+    static const char *const ties[] = {"abd", "abe", "xyz"};
+    static const char *const many[] = {"a1", "a2", "a3", "a4", "a5",
+                                       "a6", "a7", "a8", "a9", "a10"};
+    const char *near[3];
+
+    (void)state;
+    hint_is(cols, 5, "mesage_type", "; did you mean 'message_type'?");
+    hint_is(cols, 5, "message", "; did you mean 'Message'?");
+    hint_is(cols, 5, "bdy", "; did you mean 'body'?");
+    hint_is(ties, 3, "abc", "; did you mean 'abd' or 'abe'?");
+    hint_is(cols, 5, "receiver",
+            " (known: 'message_type', 'Message', 'sent_at', 'body')");
+    hint_is(many, 10, "zzzzzz",
+            " (known: 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8' and 2 "
+            "more)");
+    hint_is(cols, 0, "x", "");
+    /* The name itself is not its own suggestion. */
+    assert_int_equal(cw__names_near(cols, 5, "body", near), 0);
+    assert_int_equal(cw__names_near(cols, 5, "Body", near), 1);
+    assert_string_equal(near[0], "body");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -102,6 +141,7 @@ int main(void)
         cmocka_unit_test(test_check_unknown_key_names_valid_and_closest),
         cmocka_unit_test(test_check_far_key_gets_no_guess),
         cmocka_unit_test(test_check_closest),
+        cmocka_unit_test(test_check_names_hint),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1976,6 +1976,602 @@ static void test_csvread_same_as_libcsv(void **state)
     }
 }
 
+/* ==== Dialects and encodings ==== */
+
+/* Write the code unit 'u' of 'width' bytes at 'o', little-endian when
+** 'le'; return the end. */
+static unsigned char *unit(unsigned char *o, uint32_t u, int width, int le)
+{
+    for (int b = 0; b < width; b++)
+        *o++ = (unsigned char)(u >> (8 * (le ? b : width - 1 - b)));
+    return o;
+}
+
+/*
+** The UTF-8 text 's' of 'n' bytes in UTF-16 ('width' 2) or UTF-32 (4),
+** little-endian when 'le', with a byte order mark first when 'bom', in a
+** malloc'd buffer; its size in '*len'.
+*/
+static char *wide(const char *s, size_t n, int width, int le, int bom,
+                  size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char *out = malloc(4 * n + 4), *o = out;
+
+    assert_non_null(out);
+    if (bom)
+        o = unit(o, 0xFEFF, width, le);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = p[i];
+        size_t k = p[i] >= 0xF0 ? 3 : p[i] >= 0xE0 ? 2 : p[i] >= 0xC0 ? 1 : 0;
+
+        if (k > 0)
+            c &= 0x3Fu >> k;
+        for (size_t j = 1; j <= k; j++)
+            c = (c << 6) | (p[i + j] & 0x3Fu);
+        i += k;
+        if (width == 2 && c >= 0x10000) {
+            o = unit(o, 0xD800 + ((c - 0x10000) >> 10), 2, le);
+            o = unit(o, 0xDC00 + ((c - 0x10000) & 0x3FF), 2, le);
+        } else {
+            o = unit(o, c, width, le);
+        }
+    }
+    *len = (size_t)(o - out);
+    return (char *)out;
+}
+
+/* Options with the delimiter 'delim', quote 'quote' and 'encoding'. */
+static cw_csvopts dialect_opts(char delim, char quote, const char *encoding)
+{
+    cw_csvopts o;
+    cw_dialect d = {delim, quote, encoding};
+
+    cw__csvopts_default(&o);
+    cw__csvopts_dialect(&o, &d);
+    return o;
+}
+
+/* 's' with every ',' replaced by 'delim' and every '"' by 'quote', in a
+** malloc'd copy. */
+static char *redialect(const char *s, char delim, char quote)
+{
+    char *c = strdup(s);
+
+    assert_non_null(c);
+    for (char *p = c; *p != '\0'; p++)
+        if (*p == ',')
+            *p = delim;
+        else if (*p == '"')
+            *p = quote;
+    return c;
+}
+
+/* Any delimiter and quote read the sweep input, at every chunk size,
+** into the same records on the same lines. */
+static void test_csvread_delimiters(void **state)
+{
+    static const char delims[] = {';', '\t', '|', ':', '#'};
+    static const char quotes[] = {'"', '\'', '~'};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof delims; i++)
+        for (size_t k = 0; k < sizeof quotes; k++) {
+            char *in = redialect(sweep_input, delims[i], quotes[k]);
+            char *want = redialect(sweep_expected, delims[i], quotes[k]);
+            cw_csvopts o = dialect_opts(delims[i], quotes[k], NULL);
+            size_t len = strlen(in);
+
+            /* The dump shows fields in brackets: only their bytes change. */
+            for (size_t step = 1; step <= len; step += step < 8 ? 1 : 13) {
+                size_t glen;
+                char *got = dump_mem(in, len, step, &o, &glen);
+
+                if (strcmp(got, want) != 0)
+                    fail_msg("delimiter %d quote %c step %zu:\n%s", delims[i],
+                             quotes[k], step, got);
+                free(got);
+            }
+            free(in);
+            free(want);
+        }
+}
+
+/*
+** UTF-16 and UTF-32, with a byte order mark or without (the name saying
+** the byte order, or the first character), read into the records of the
+** UTF-8 input, on the same lines, however the input is cut: chunks of
+** 1, 2, 3 ... bytes end inside code units and surrogate pairs.
+*/
+static void test_csvread_encodings_wide(void **state)
+{
+    static const struct {
+        const char *enc; /* the encoding named */
+        int width;       /* 2 or 4 */
+        int le;          /* written little-endian */
+        int bom;         /* with a byte order mark */
+        const char *as;  /* cw__csv_encoding() after reading */
+    } cases[] = {
+        {"UTF-16", 2, 1, 1, "UTF-16LE"},   {"UTF-16", 2, 0, 1, "UTF-16BE"},
+        {"UTF-16", 2, 1, 0, "UTF-16LE"},   {"UTF-16", 2, 0, 0, "UTF-16BE"},
+        {"UTF-16LE", 2, 1, 0, "UTF-16LE"}, {"utf-16be", 2, 0, 0, "utf-16be"},
+        {"UTF-16LE", 2, 0, 1, "UTF-16BE"}, {"UTF16LE", 2, 1, 1, "UTF-16LE"},
+        {"UTF-32", 4, 1, 1, "UTF-32LE"},   {"UTF-32", 4, 0, 1, "UTF-32BE"},
+        {"UTF-32", 4, 1, 0, "UTF-32LE"},   {"UTF-32BE", 4, 0, 0, "UTF-32BE"},
+    };
+    const char *text = sweep_input + 3; /* its UTF-8 BOM left out */
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t len;
+        char *in = wide(text, strlen(text), cases[i].width, cases[i].le,
+                        cases[i].bom, &len);
+        cw_csvopts o = dialect_opts(0, 0, cases[i].enc);
+
+        for (size_t step = 1; step <= len; step += step < 16 ? 1 : 7) {
+            size_t glen;
+            char *got = dump_mem(in, len, step, &o, &glen);
+            struct drip d;
+            cw_csv *r;
+            int bom;
+
+            if (strcmp(got, sweep_expected) != 0)
+                fail_msg("case %zu (%s) step %zu:\n%s", i, cases[i].enc, step,
+                         got);
+            free(got);
+            r = open_mem(&d, in, len, step, &o);
+            assert_int_equal(cw__csv_header(r), CW_OK);
+            assert_string_equal(cw__csv_encoding(r, &bom), cases[i].as);
+            assert_int_equal(bom, cases[i].bom);
+            cw__csv_close(r);
+        }
+        free(in);
+    }
+}
+
+/* Latin-1 and Windows-1252 read into UTF-8, every byte accounted for. */
+static void test_csvread_encodings_latin(void **state)
+{
+    static const struct {
+        const char *enc;  /* the encoding */
+        const char *in;   /* the input */
+        const char *want; /* the dump */
+    } cases[] = {
+        {"latin1", "id,name\n1,Zo\xEB\n2,\"caf\xE9,\nb\xE2t\"\n3,\xFF\n",
+         "header 0 line 1: [id] [name]\n"
+         "1 line 2 row 1: [1] [Zo\xC3\xAB]\n"
+         "1 line 3 row 2: [2] [caf\xC3\xA9,\nb\xC3\xA2t]\n"
+         "1 line 5 row 3: [3] [\xC3\xBF]\n"
+         "end 2  0:0\n"},
+        {"ISO-8859-1", "n\xE9\n\x80\n",
+         "header 0 line 1: [n\xC3\xA9]\n"
+         "1 line 2 row 1: [\xC2\x80]\n"
+         "end 2  0:0\n"},
+        {"windows-1252", "price,note\n\x80 5,\x93quoted\x94\n",
+         "header 0 line 1: [price] [note]\n"
+         "1 line 2 row 1: [\xE2\x82\xAC 5] [\xE2\x80\x9Cquoted\xE2\x80\x9D]\n"
+         "end 2  0:0\n"},
+        {"CP1252", "a\r\n\x9C\r\n",
+         "header 0 line 1: [a]\n"
+         "1 line 2 row 1: [\xC5\x93]\n"
+         "end 2  0:0\n"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cw_csvopts o = dialect_opts(0, 0, cases[i].enc);
+        size_t len = strlen(cases[i].in);
+
+        for (size_t step = 1; step <= len; step++) {
+            size_t glen;
+            char *got = dump_mem(cases[i].in, len, step, &o, &glen);
+
+            if (strcmp(got, cases[i].want) != 0)
+                fail_msg("%s step %zu:\n%s", cases[i].enc, step, got);
+            free(got);
+        }
+    }
+}
+
+/* A UTF-8 input of about 3 MB: every line holds accents, an emoji (a
+** surrogate pair in UTF-16) and a quoted field, some over two lines. */
+static char *big_text(size_t *len, int latin)
+{
+    struct text t = {NULL, 0, 0};
+
+    putf(&t, "id,name,note\n");
+    for (int i = 1; i <= 60000; i++)
+        putf(&t, "%d,\"Zo\xC3\xAB %d, caf\xC3\xA9\",\"%s%s\"\n", i, i,
+             latin ? "na\xC3\xAFve" : "\xF0\x9F\x8E\x89 party",
+             i % 5 ? " \xC3\xA0 la" : "\nsecond line");
+    *len = t.len;
+    return t.p;
+}
+
+/* Dump the file 'path' read by cw__csv_openfile() with 'o' and 'ahead'. */
+static char *dump_file_opts(const char *path, cw_csvopts o, int ahead,
+                            size_t *tlen, unsigned long long *offset)
+{
+    cw_csv *r;
+    char *text;
+
+    o.ahead = ahead;
+    assert_int_equal(cw__csv_openfile(path, &o, &r, NULL), CW_OK);
+    text = dump(r, tlen);
+    assert_int_equal(cw__csv_threaded(r), ahead);
+    *offset = cw__csv_offset(r);
+    cw__csv_close(r);
+    return text;
+}
+
+/*
+** Through the decoder's buffers (64 KiB of input, 256 KiB of UTF-8 at a
+** time) and the parser thread: a big UTF-16 file and a big Latin-1 one
+** (whose UTF-8 is larger) read into the records of their UTF-8 original,
+** threaded, inline and from memory in odd-sized chunks; the offset at
+** the end is the file's size.
+*/
+static void test_csvread_encodings_big(void **state)
+{
+    (void)state;
+    for (int latin = 0; latin <= 1; latin++) {
+        size_t ulen, len, l0, l1, l2, l3;
+        unsigned long long off;
+        char *utf8 = big_text(&ulen, latin);
+        char *in = latin ? NULL : wide(utf8, ulen, 2, 1, 1, &len);
+        cw_csvopts o = dialect_opts(0, 0, latin ? "latin1" : "UTF-16");
+        char *path, *want, *threaded, *inline_, *mem;
+
+        if (latin) { /* UTF-8 to Latin-1: two bytes to one */
+            const unsigned char *p = (const unsigned char *)utf8;
+
+            in = malloc(ulen);
+            assert_non_null(in);
+            len = 0;
+            for (size_t i = 0; i < ulen; i++)
+                in[len++] = p[i] < 0x80
+                                ? (char)p[i]
+                                : (char)(((p[i] & 3) << 6) | (p[i + 1] & 0x3F)),
+                i += p[i] >= 0x80;
+        }
+        path = tempfile(in, len);
+        want = dump_mem(utf8, ulen, 64 * 1024, NULL, &l0);
+        threaded = dump_file_opts(path, o, 1, &l1, &off);
+        assert_int_equal(off, len);
+        inline_ = dump_file_opts(path, o, 0, &l2, &off);
+        assert_int_equal(off, len);
+        mem = dump_mem(in, len, 4093, &o, &l3);
+        assert_true(len > 2 * BATCH_BYTES);
+        assert_non_null(strstr(want, "\n1 line 72000 row 60000: "));
+        assert_string_equal(threaded, want);
+        assert_string_equal(inline_, want);
+        assert_string_equal(mem, want);
+        unlink(path);
+        free(path);
+        free(utf8);
+        free(in);
+        free(want);
+        free(threaded);
+        free(inline_);
+        free(mem);
+    }
+}
+
+/*
+** Bytes that are not valid in the encoding reject their record
+** (E_ENCODING, at the line and field where they are) and reading goes
+** on; so does a UTF-16 input cut in the middle of a character.
+*/
+static void test_csvread_encodings_invalid(void **state)
+{
+    static const char cp[] = "a,b\n1,\"x\ny\"\n2,x\x81y\n3,ok\n";
+    static const char cp_want[] =
+        "header 0 line 1: [a] [b]\n"
+        "1 line 2 row 1: [1] [x\ny]\n"
+        "-4 line 4 row 2 E_ENCODING 4:2: [2] [x\xFFy]\n"
+        "1 line 5 row 3: [3] [ok]\n"
+        "end 2 E_ENCODING 4:2\n";
+    /* UTF-16LE: a lone surrogate in line 3, and a last byte alone. */
+    static const char u16[] = "a\0,\0b\0\n\0"
+                              "1\0,\0\"\0x\0\n\0y\0\"\0\n\0"
+                              "2\0,\0\x00\xD8z\0\n\0"
+                              "3\0,\0o\0k\0\n\0"
+                              "4\0,\0o";
+    static const char u16_want[] =
+        "header 0 line 1: [a] [b]\n"
+        "1 line 2 row 1: [1] [x\ny]\n"
+        "-4 line 4 row 2 E_ENCODING 4:2: [2] [\xFFz]\n"
+        "1 line 5 row 3: [3] [ok]\n"
+        "-4 line 6 row 4 E_ENCODING 6:2: [4] [\xFF]\n"
+        "end 2 E_ENCODING 6:2\n";
+    cw_csvopts o = dialect_opts(0, 0, "windows-1252");
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    for (size_t step = 1; step < sizeof cp; step++) {
+        size_t glen;
+        char *got = dump_mem(cp, sizeof cp - 1, step, &o, &glen);
+
+        if (glen != sizeof cp_want - 1 || memcmp(got, cp_want, glen) != 0)
+            fail_msg("windows-1252 step %zu:\n%s", step, got);
+        free(got);
+    }
+    o = dialect_opts(0, 0, "UTF-16LE");
+    for (size_t step = 1; step < sizeof u16; step++) {
+        size_t glen;
+        char *got = dump_mem(u16, sizeof u16 - 1, step, &o, &glen);
+
+        if (glen != sizeof u16_want - 1 || memcmp(got, u16_want, glen) != 0)
+            fail_msg("UTF-16LE step %zu:\n%s", step, got);
+        free(got);
+    }
+    r = open_mem(&d, u16, sizeof u16 - 1, 5, &o);
+    assert_int_equal(cw__csv_next(r), CW_ROW);
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    check_problem(r, "E_ENCODING", 4, 2,
+                  "input.csv:4:2: bytes not valid in UTF-16LE in field 2 "
+                  "(column 'b') at byte 1");
+    cw__csv_close(r);
+    /* A NUL character is a NUL byte, as in UTF-8. */
+    r = open_mem(&d, "a\0\n\0x\0\0\0\n\0", 10, 3, &o);
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    check_problem(r, "E_NUL", 2, 1, "NUL byte in field 1");
+    cw__csv_close(r);
+    /* Invalid in the header: the header fails. */
+    o = dialect_opts(0, 0, "windows-1252");
+    r = open_str(&d, "");
+    cw__csv_close(r);
+    r = open_mem(&d, "a,\x8D\n1,2\n", 9, 9, &o);
+    assert_int_equal(cw__csv_header(r), CW_EPARSE);
+    check_problem(r, "E_ENCODING", 1, 2,
+                  "bytes not valid in windows-1252 in header name 2 at "
+                  "byte 1");
+    cw__csv_close(r);
+}
+
+/*
+** A byte order mark that does not fit the encoding fails reading at the
+** header (E_ENCODING, naming both), and so does an Excel workbook in any
+** encoding (E_EXCEL); an encoding iconv does not know fails the open.
+*/
+static void test_csvread_encodings_refused(void **state)
+{
+    static const struct {
+        const char *enc;  /* NULL: UTF-8 */
+        const char *in;   /* the input */
+        size_t len;       /* its size */
+        const char *code; /* the problem */
+        const char *part; /* in the message */
+    } cases[] = {
+        {"latin1",
+         "\xEF\xBB\xBF"
+         "a\n",
+         5, "E_ENCODING",
+         "input.csv:1:0: the file starts with a UTF-8 byte order mark, but "
+         "its encoding is given as latin1: it is UTF-8 (leave the encoding "
+         "out)"},
+        {"windows-1252",
+         "\xFF\xFE"
+         "a\0",
+         4, "E_ENCODING",
+         "UTF-16LE byte order mark, but its encoding is given as "
+         "windows-1252: use --encoding UTF-16"},
+        {"UTF-16",
+         "\xEF\xBB\xBF"
+         "a\n",
+         5, "E_ENCODING", "UTF-8 byte order mark"},
+        {"UTF-32", "\xFE\xFF\0a", 4, "E_ENCODING",
+         "UTF-16BE byte order mark, but its encoding is given as UTF-32: use "
+         "--encoding UTF-16"},
+        {"UTF-16", "\0\0\xFE\xFF\0\0\0a", 8, "E_ENCODING",
+         "UTF-32BE byte order mark, but its encoding is given as UTF-16: use "
+         "--encoding UTF-32"},
+        {NULL, "PK\x03\x04\x14\0\x06\0", 8, "E_EXCEL",
+         "input.csv:1:0: this is an Excel workbook (.xlsx), not CSV: save it "
+         "as CSV UTF-8"},
+        {"UTF-16", "PK\x03\x04\x14\0\x06\0", 8, "E_EXCEL",
+         "this is an Excel workbook (.xlsx), not CSV"},
+        {NULL, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8, "E_EXCEL",
+         "this is an Excel workbook (.xls), not CSV: save it as CSV UTF-8"},
+        {"latin1", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8, "E_EXCEL", "(.xls)"},
+    };
+    static const char *const unknown[] = {"no-such-encoding", "latin1//IGNORE",
+                                          "UTF-8//TRANSLIT", ""};
+    cw_err err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (size_t step = 1; step <= cases[i].len; step++) {
+            cw_csvopts o = dialect_opts(0, 0, cases[i].enc);
+            struct drip d;
+            cw_csv *r = open_mem(&d, cases[i].in, cases[i].len, step, &o);
+
+            assert_int_equal(cw__csv_header(r), CW_EPARSE);
+            check_problem(r, cases[i].code, 1, 0, cases[i].part);
+            assert_int_equal(cw__csv_next(r), CW_EPARSE); /* sticky */
+            cw__csv_close(r);
+        }
+    for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
+        cw_csvopts o = dialect_opts(0, 0, unknown[i]);
+        struct drip d = {"a\n", 2, 2, 0, 0};
+        cw_csv *r = (cw_csv *)&d;
+        int rc = cw__csv_open("x.csv", drip_read, &d, &o, &r, &err);
+
+        if (unknown[i][0] == '\0' || strncmp(unknown[i], "UTF-8", 5) == 0) {
+            /* "" is UTF-8; "UTF-8//TRANSLIT" is no name of UTF-8 */
+            if (unknown[i][0] == '\0') {
+                assert_int_equal(rc, CW_OK);
+                cw__csv_close(r);
+                continue;
+            }
+        }
+        assert_int_equal(rc, CW_EUSAGE);
+        assert_null(r);
+        if (strstr(err.msg, "x.csv: unknown encoding '") == NULL)
+            fail_msg("%s: %s", unknown[i], err.msg);
+    }
+}
+
+/* The dialects cw_dialect_check() takes and those it refuses, each with a
+** message saying why. */
+static void test_csvread_dialect_check(void **state)
+{
+    static const struct {
+        cw_dialect d;     /* the dialect */
+        const char *part; /* NULL: accepted; else in the message */
+    } cases[] = {
+        {{0, 0, NULL}, NULL},
+        {{';', 0, NULL}, NULL},
+        {{'\t', '\'', "latin1"}, NULL},
+        {{'|', 0, "UTF-16"}, NULL},
+        {{0, 0, "utf8"}, NULL},
+        {{0, 0, "windows-1252"}, NULL},
+        {{'"', 0, NULL}, "the delimiter '\"' is also the quote character"},
+        {{0, ',', NULL}, "the delimiter ',' is also the quote character"},
+        {{'\n', 0, NULL}, "the delimiter '\\x0A' cannot be used"},
+        {{'\r', 0, NULL}, "the delimiter '\\x0D' cannot be used"},
+        {{(char)0xE9, 0, NULL},
+         "the delimiter '\\xE9' cannot be used: it "
+         "must be one ASCII character"},
+        {{0, '\n', NULL}, "the quote '\\x0A' cannot be used"},
+        {{';', ';', NULL}, "the delimiter ';' is also the quote character"},
+        {{0, 0, "klingon"},
+         "unknown encoding 'klingon': give a name iconv "
+         "knows, such as latin1, windows-1252 or UTF-16"},
+        {{0, 0, "latin1//IGNORE"}, "unknown encoding 'latin1//IGNORE'"},
+    };
+    cw_err err;
+
+    (void)state;
+    assert_int_equal(cw_dialect_check(NULL, &err), CW_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int rc = cw_dialect_check(&cases[i].d, &err);
+
+        if (cases[i].part == NULL) {
+            assert_int_equal(rc, CW_OK);
+            continue;
+        }
+        assert_int_equal(rc, CW_EUSAGE);
+        assert_int_equal(err.code, CW_EUSAGE);
+        if (strstr(err.msg, cases[i].part) == NULL)
+            fail_msg("case %zu: %s", i, err.msg);
+    }
+}
+
+/* Hints: a header that is one column holding another delimiter; invalid
+** UTF-8 that looks like Latin-1 (said once); a header with the NUL bytes
+** of UTF-16. */
+static void test_csvread_hints(void **state)
+{
+    static const struct {
+        char delim;       /* read with */
+        const char *in;   /* the input */
+        const char *hint; /* "" for none */
+    } cases[] = {
+        {0, "id;name;phone\n1;a;2\n",
+         "the header is one column holding ';': is the file "
+         "semicolon-separated? (--delimiter ';')"},
+        {0, "id\tname\n",
+         "the header is one column holding tabs: is the file tab-separated? "
+         "(--delimiter tab)"},
+        {0, "id|name|x;y\n",
+         "the header is one column holding '|': is the file pipe-separated? "
+         "(--delimiter '|')"},
+        {';', "id,name\n",
+         "the header is one column holding ',': is the file "
+         "comma-separated? (--delimiter ',')"},
+        {'\t', "a;b\n",
+         "the header is one column holding ';': is the file "
+         "semicolon-separated? (--delimiter ';')"},
+        {0, "id\n1\n", ""},
+        {0, "id;x,name\n", ""},
+        {';', "id;name\n", ""},
+    };
+    char buf[200];
+    struct drip d;
+    cw_csv *r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cw_csvopts o = dialect_opts(cases[i].delim, 0, NULL);
+
+        r = open_mem(&d, cases[i].in, strlen(cases[i].in), 3, &o);
+        assert_string_equal(cw__csv_hint(r, buf, sizeof buf), "");
+        assert_int_equal(cw__csv_header(r), CW_OK);
+        assert_string_equal(cw__csv_hint(r, buf, sizeof buf), cases[i].hint);
+        assert_string_equal(cw__csv_hint(r, buf, 10), /* cut, not spilled */
+                            cases[i].hint[0] ? "the heade" : "");
+        cw__csv_close(r);
+    }
+    /* Latin-1 bytes: the first problem names --encoding, later ones not. */
+    r = open_str(&d, "id,name\n1,Jos\xE9\n2,Ren\xE9"
+                     "e\n");
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    check_problem(r, "E_UTF8", 2, 2,
+                  "input.csv:2:2: invalid UTF-8 in field 2 (column 'name') at "
+                  "byte 4 (if the file is Latin-1 or Windows-1252, read it "
+                  "with --encoding windows-1252)");
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    check_problem(r, "E_UTF8", 3, 2, "at byte 4");
+    assert_null(strstr(cw__csv_errmsg(r), "--encoding"));
+    cw__csv_close(r);
+    /* Damaged UTF-8 (a whole surrogate, an overlong form) gets no hint. */
+    r = open_str(&d, "id,b\n1,x\xED\xA0\x80\n2,\xC0\xAF\n3,\xE9\n");
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    assert_null(strstr(cw__csv_errmsg(r), "--encoding"));
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    assert_null(strstr(cw__csv_errmsg(r), "--encoding"));
+    assert_int_equal(cw__csv_next(r), CW_EINVALID);
+    assert_non_null(strstr(cw__csv_errmsg(r), "--encoding windows-1252"));
+    cw__csv_close(r);
+    r = open_str(&d, "id,caf\xE9\n");
+    assert_int_equal(cw__csv_header(r), CW_EPARSE);
+    check_problem(r, "E_UTF8", 1, 2,
+                  "invalid UTF-8 in header name 2 at byte 4 (if the file is "
+                  "Latin-1 or Windows-1252, read it with --encoding "
+                  "windows-1252)");
+    cw__csv_close(r);
+    /* UTF-16 without a byte order mark, read as UTF-8. */
+    r = open_mem(&d, "a\0,\0b\0\n\0", 8, 8, NULL);
+    assert_int_equal(cw__csv_header(r), CW_EPARSE);
+    check_problem(r, "E_NUL", 1, 1,
+                  "(the file looks like UTF-16LE without a byte order mark: "
+                  "read it with --encoding UTF-16LE)");
+    cw__csv_close(r);
+    r = open_mem(&d, "\0a\0,\0b\0\n", 8, 8, NULL);
+    assert_int_equal(cw__csv_header(r), CW_EPARSE);
+    check_problem(r, "E_NUL", 1, 1, "read it with --encoding UTF-16BE)");
+    cw__csv_close(r);
+    /* With a byte order mark. */
+    r = open_mem(&d,
+                 "\xFF\xFE"
+                 "a\0",
+                 4, 4, NULL);
+    assert_int_equal(cw__csv_header(r), CW_EPARSE);
+    check_problem(r, "E_ENCODING", 1, 0,
+                  "input.csv:1:0: the file looks like UTF-16LE (it starts "
+                  "with a UTF-16LE byte order mark): read it with --encoding "
+                  "UTF-16, or save it as UTF-8");
+    cw__csv_close(r);
+}
+
+/* Out of memory at every allocation while reading through a decoder. */
+static void test_csvread_encodings_out_of_memory(void **state)
+{
+    static const char in[] = "Id,N\xE9,Note\n"
+                             "1,\"a\nb\",x\n"
+                             "2,c,\"d,\xE9\"\n";
+    static const char want[] = "header 0 line 1: [Id] [N\xC3\xA9] [Note]\n"
+                               "1 line 2 row 1: [1] [a\nb] [x]\n"
+                               "1 line 4 row 2: [2] [c] [d,\xC3\xA9]\n"
+                               "end 2  0:0\n";
+    cw_csvopts o = dialect_opts(0, 0, "latin1");
+
+    (void)state;
+    read_out_of_memory(in, sizeof in - 1, want, &o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2013,6 +2609,15 @@ int main(void)
         cmocka_unit_test(test_csvread_ahead_resync),
         cmocka_unit_test(test_csvread_ahead_close_early),
         cmocka_unit_test(test_csvread_same_as_libcsv),
+        cmocka_unit_test(test_csvread_delimiters),
+        cmocka_unit_test(test_csvread_encodings_wide),
+        cmocka_unit_test(test_csvread_encodings_latin),
+        cmocka_unit_test(test_csvread_encodings_big),
+        cmocka_unit_test(test_csvread_encodings_invalid),
+        cmocka_unit_test(test_csvread_encodings_refused),
+        cmocka_unit_test(test_csvread_dialect_check),
+        cmocka_unit_test(test_csvread_hints),
+        cmocka_unit_test(test_csvread_encodings_out_of_memory),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

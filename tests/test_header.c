@@ -86,6 +86,7 @@ static void test_header_run_returns_before_load(void **state)
     assert_null(cw_run_input_name(r, 0, &ismain));
     assert_int_equal(ismain, 7);
     assert_int_equal(cw_run_input(r, NULL, "in.csv"), CW_EUSAGE);
+    assert_int_equal(cw_run_input_dialect(r, NULL, NULL), CW_EUSAGE);
     assert_int_equal(cw_run_check_files(r), CW_EUSAGE);
     assert_int_equal(cw_run_exec(r), CW_EUSAGE);
     assert_string_not_equal(cw_run_errmsg(r), "");
@@ -127,6 +128,11 @@ static void test_header_load_returns_before_exec(void **state)
     assert_int_equal(cw_load_key(l, "id"), CW_OK);
     assert_int_equal(cw_load_rejects(l, "r.csv"), CW_OK);
     assert_int_equal(cw_load_strict(l, 5), CW_OK);
+    assert_int_equal(cw_load_dialect(l, &(cw_dialect){'\n', 0, NULL}),
+                     CW_EUSAGE);
+    assert_int_equal(cw_load_dialect(l, &(cw_dialect){';', 0, "latin1"}),
+                     CW_OK);
+    assert_int_equal(cw_load_dialect(l, NULL), CW_OK);
     cw_load_on_problem(l, NULL, NULL);
     assert_int_equal(cw_load_ntables(l), 0);
     assert_int_equal(cw_load_info(l, 0, &li), CW_EUSAGE);
@@ -157,6 +163,13 @@ static void test_header_tool_returns(void **state)
     assert_int_equal(rows, 0);
     assert_int_equal(err.code, CW_EUSAGE);
     assert_int_equal(cw_convert("a.csv", "b.txt", NULL, NULL), CW_EUSAGE);
+    rows = 7;
+    assert_int_equal(cw_convert_dialect(NULL, "b.csv", NULL, &rows, &err),
+                     CW_EUSAGE);
+    assert_int_equal(rows, 0);
+    assert_int_equal(cw_dialect_check(NULL, NULL), CW_OK);
+    assert_int_equal(cw_dialect_check(&(cw_dialect){0, 0, "nope"}, NULL),
+                     CW_EUSAGE);
     assert_int_equal(cw_write_file("/nonexistent/dir/f", "x", 1, &err), CW_EIO);
 }
 

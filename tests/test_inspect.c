@@ -438,7 +438,7 @@ static void test_inspect_rows_embedded_newlines(void **state)
 }
 
 /* UTF-16 and UTF-32, with or without a byte order mark, are refused with
-** a message that names the encoding. */
+** a message that names the encoding and the option that reads it. */
 static void test_inspect_utf16_refused(void **state)
 {
     static const struct {
@@ -467,7 +467,7 @@ static void test_inspect_utf16_refused(void **state)
             CW_EPARSE);
         assert_null(x);
         if (strstr(err.msg, cases[i].enc) == NULL ||
-            strstr(err.msg, "UTF-8 only") == NULL)
+            strstr(err.msg, "not UTF-8: read it with --encoding UTF-") == NULL)
             fail_msg("case %zu: %s", i, err.msg);
     }
 }
@@ -735,6 +735,155 @@ static void test_inspect_schemaset_oom(void **state)
     assert_true(n > 10);
 }
 
+/* ==== Dialects and encodings given ==== */
+
+/* Inspect 'path' in the dialect 'd' against the demo schemas. */
+static cw_inspection *inspect_d(const char *path, cw_dialect d,
+                                cw_inspectinfo *info)
+{
+    cw_inspection *x = NULL;
+    cw_err err = {0, ""};
+    int rc = cw_inspect_new_dialect(demo_home(), path, &d, &x, &err);
+
+    if (rc != CW_OK)
+        fail_msg("%s: %s", path, err.msg);
+    cw_inspect_info(x, info);
+    return x;
+}
+
+/*
+** A delimiter or quote given replaces the sniffed one, and a header that
+** is then one column holding another delimiter gets a hint; an encoding
+** given is read through (its name in the findings); bytes not UTF-8 read
+** as UTF-8 get a hint naming --encoding.
+*/
+static void test_inspect_dialect_given(void **state)
+{
+    static const char u16le[] = "\xFF\xFE"
+                                "e\0m\0a\0i\0l\0,\0i\0d\0,\0f\0u\0l\0l\0_\0"
+                                "n\0a\0m\0e\0\r\0\n\0"
+                                "a\0@\0x\0,\0001\0,\0Z\0o\0\xEB\0\r\0\n\0";
+    cw_inspectinfo in;
+    cw_inspection *x;
+    cw_err err;
+    const char *path;
+
+    (void)state;
+    path = putstr("semi.csv", "email;id;full_name\na@x;1;Ana\n");
+    x = inspect_d(path, (cw_dialect){0, 0, NULL}, &in);
+    assert_int_equal(in.delimiter, ';');
+    assert_string_equal(in.schema, "demo/people");
+    assert_null(cw_inspect_hint(x));
+    cw_inspect_free(x);
+    x = inspect_d(path, (cw_dialect){',', '\'', NULL}, &in);
+    assert_int_equal(in.delimiter, ',');
+    assert_int_equal(in.quote, '\'');
+    assert_int_equal(in.ncolumns, 1);
+    assert_null(in.schema);
+    assert_string_equal(cw_inspect_hint(x),
+                        "the header is one column holding ';': is the file "
+                        "semicolon-separated? (--delimiter ';')");
+    cw_inspect_free(x);
+
+    path = put("u16.csv", u16le, sizeof u16le - 1);
+    x = inspect_d(path, (cw_dialect){0, 0, "UTF-16"}, &in);
+    assert_string_equal(in.encoding, "UTF-16LE with BOM");
+    assert_int_equal(in.bom, 1);
+    assert_int_equal(in.bad_utf8_line, 0);
+    assert_string_equal(in.line_endings, "CRLF");
+    assert_int_equal(in.delimiter, ',');
+    assert_int_equal(in.rows, 1);
+    assert_string_equal(in.schema, "demo/people");
+    assert_true(in.exact);
+    assert_null(cw_inspect_hint(x));
+    cw_inspect_free(x);
+
+    path = putstr("latin.csv", "email,id,full_name\na@x,1,Zo\xEB\n");
+    x = inspect_d(path, (cw_dialect){0, 0, "latin1"}, &in);
+    assert_string_equal(in.encoding, "latin1");
+    assert_int_equal(in.bom, 0);
+    assert_int_equal(in.bad_rows, 0);
+    assert_null(cw_inspect_hint(x));
+    cw_inspect_free(x);
+    x = inspect_d(path, (cw_dialect){0, 0, NULL}, &in);
+    assert_string_equal(in.encoding, "invalid UTF-8");
+    assert_int_equal(in.bad_utf8_line, 2);
+    assert_string_equal(cw_inspect_hint(x),
+                        "some bytes are not UTF-8 (the first on line 2): if "
+                        "the file is Latin-1 or Windows-1252, read it with "
+                        "--encoding windows-1252");
+    cw_inspect_free(x);
+
+    path = putstr("cp.csv", "email,id,full_name\na@x,1,\x80\nb@x,2,\x81\n");
+    x = inspect_d(path, (cw_dialect){0, 0, "windows-1252"}, &in);
+    assert_string_equal(in.encoding, "invalid windows-1252");
+    assert_int_equal(in.bad_utf8_line, 3);
+    assert_int_equal(in.rows, 2);
+    assert_int_equal(in.bad_rows, 1);
+    assert_non_null(strstr(in.first_problem, ":3:3: bytes not valid in "
+                                             "windows-1252 in field 3"));
+    assert_null(cw_inspect_hint(x));
+    cw_inspect_free(x);
+
+    /* Refused: an Excel workbook (in any encoding), a bad dialect. */
+    path = put("book.xlsx", "PK\x03\x04\x14\0\x06\0", 8);
+    for (int enc = 0; enc <= 1; enc++) {
+        cw_dialect d = {0, 0, enc ? "UTF-16" : NULL};
+
+        x = (cw_inspection *)&err;
+        assert_int_equal(
+            cw_inspect_new_dialect(demo_home(), path, &d, &x, &err), CW_EPARSE);
+        assert_null(x);
+        assert_non_null(strstr(err.msg, "book.xlsx: this is an Excel "
+                                        "workbook (.xlsx), not CSV: save it "
+                                        "as CSV UTF-8"));
+    }
+    assert_int_equal(cw_inspect_new_dialect(demo_home(), path,
+                                            &(cw_dialect){0, 0, "nope"}, &x,
+                                            &err),
+                     CW_EUSAGE);
+    assert_null(x);
+    assert_non_null(strstr(err.msg, "unknown encoding 'nope'"));
+    assert_int_equal(cw_inspect_new_dialect(demo_home(), path,
+                                            &(cw_dialect){'"', 0, NULL}, &x,
+                                            &err),
+                     CW_EUSAGE);
+}
+
+/* Out of memory at every allocation of an inspection through a decoder. */
+static void test_inspect_dialect_oom(void **state)
+{
+    const char *path = putstr("latin_oom.csv", "email,id,full_name\n"
+                                               "a@x,1,Zo\xEB\n");
+    long n;
+
+    (void)state;
+    for (n = 0;; n++) {
+        struct budget b = {n, 0};
+        cw_dialect d = {0, 0, "latin1"};
+        cw_inspection *x = NULL;
+        cw_inspectinfo in;
+        cw_err err;
+        int rc;
+
+        cw_set_allocator(budget_alloc, &b);
+        rc = cw_inspect_new_dialect(demo_home(), path, &d, &x, &err);
+        cw_set_allocator(NULL, NULL);
+        if (rc == CW_ENOMEM) {
+            assert_null(x);
+            continue;
+        }
+        if (rc != CW_OK)
+            fail_msg("budget %ld: rc %d: %s", n, rc, err.msg);
+        cw_inspect_info(x, &in);
+        assert_string_equal(in.schema, "demo/people");
+        assert_string_equal(in.encoding, "latin1");
+        cw_inspect_free(x);
+        break;
+    }
+    assert_true(n > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -758,6 +907,8 @@ int main(void)
         cmocka_unit_test(test_inspect_schemaset_broken),
         cmocka_unit_test(test_inspect_oom),
         cmocka_unit_test(test_inspect_schemaset_oom),
+        cmocka_unit_test(test_inspect_dialect_given),
+        cmocka_unit_test(test_inspect_dialect_oom),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

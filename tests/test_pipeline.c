@@ -254,14 +254,6 @@ static void test_pipeline_run_simple(void **state)
     assert_string_equal(cw_run_input_name(r, 0, &ismain), "messages");
     assert_int_equal(ismain, 1); /* the only input is the main one */
     assert_null(cw_run_input_name(r, 1, &ismain));
-    assert_int_equal(cw_run_noutputs(r), 1);
-    {
-        const char *path = NULL;
-
-        assert_string_equal(cw_run_output_name(r, 0, &path), "text");
-        assert_string_equal(path, "out.csv");
-        assert_null(cw_run_output_name(r, 1, &path));
-    }
     assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
     assert_int_equal(cw_run_outdir(r, out), CW_OK);
     cw_run_on_problem(r, on_problem, &pr);
@@ -492,14 +484,58 @@ static void test_pipeline_missing_column(void **state)
     assert_int_equal(cw_run_outdir(r, out), CW_OK);
     assert_int_equal(cw_run_exec(r), CW_EINVALID);
     assert_non_null(strstr(cw_run_errmsg(r),
-                           "m.csv:1: missing required column(s) 'id' of "
-                           "schema impactive/messages"));
+                           "m.csv:1: missing required column 'id' of "
+                           "schema impactive/messages (input 'messages'); "
+                           "the header has 'message_type', 'receiver_id', "
+                           "'activity_title', 'sent_at'"));
     cw_run_summary(r, &s);
     assert_int_equal(s.read, 0);
+    assert_null(s.stopped_at); /* nothing was read: exit 2 in the CLI */
     assert_int_equal(s.noutputs, 0);
     assert_string_equal(listing(out), "");
     cw_run_free(r);
     rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* An output with a schema and no 'columns' writes the schema's required
+** columns and those the recipe sets: no E_REQUIRED for Organizer's
+** optional Service, which nothing sets.  After an fn step without 'sets'
+** those are not known: the recipe is refused when checked. */
+static void test_pipeline_output_schema_columns(void **state)
+{
+    char dir[200], out[256], in[256];
+    cw_run *r = newrun();
+    cw_summary s;
+
+    (void)state;
+    newdir("nocolumns", dir, sizeof dir);
+    writefile(dir, "messages.csv", messages_csv, in, sizeof in);
+    snprintf(out, sizeof out, "%s/out", dir);
+    load(r, "nocolumns.lua");
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    cw_run_summary(r, &s);
+    assert_int_equal(s.written, 2);
+    assert_int_equal(s.rejected, 4); /* input checks, a blank Profile ID */
+    file_is(out, "out.csv",
+            "Profile ID,Effort Name,Date/Time,Replied\n"
+            "P1,GOTV,2024-10-01 14:30,false\n"
+            "P5,\"Persuasion, wave 2\",2024-10-02 09:05,false\n");
+    cw_run_free(r);
+    rmdir_all(out);
+
+    r = newrun();
+    load(r, "nocolumns_fn.lua");
+    assert_int_equal(cw_run_check(r), CW_EUSAGE);
+    assert_non_null(strstr(cw_run_errmsg(r),
+                           "nocolumns_fn.lua: outputs.text has no 'columns', "
+                           "and steps[1] (fn) has no 'sets': which of the "
+                           "columns of schema organizer/text_interactions the "
+                           "recipe sets cannot be known"));
+    cw_run_free(r);
     rmdir_all(dir);
 }
 
@@ -1675,7 +1711,19 @@ static void test_pipeline_validate_header(void **state)
     assert_int_equal(pr.n, 1);
     has_problem(&pr, "1:0:Effort Name:E_MISSING_COLUMN: required column "
                      "'Effort Name' is missing (schema "
-                     "organizer/text_interactions)");
+                     "organizer/text_interactions); the header has "
+                     "'Profile ID', 'Date/Time'");
+
+    /* A misspelt header name is named as the likely culprit. */
+    assert_int_equal(validate("Profile ID,Efort Name,Date/Time\n"
+                              "1,E,2024-10-01\n",
+                              &pr, &nerr),
+                     CW_OK);
+    assert_int_equal(nerr, 1);
+    has_problem(&pr, "1:0:Effort Name:E_MISSING_COLUMN: required column "
+                     "'Effort Name' is missing (schema "
+                     "organizer/text_interactions); the header has 'Efort "
+                     "Name': is it 'Effort Name' misspelled?");
 
     assert_int_equal(validate("Profile ID,Effort Name,Date/Time,Colour\n"
                               "1,E,2024-10-01,red\n",
@@ -1708,6 +1756,400 @@ static void test_pipeline_validate_header(void **state)
     assert_non_null(strstr(err.msg, "/nonexistent.csv"));
 }
 
+/* ==== Dialects and encodings ==== */
+
+/* Write the 'len' bytes at 'p' to 'dir'/'name'; the path goes to 'out'. */
+static const char *writebytes(const char *dir, const char *name, const char *p,
+                              size_t len, char *out, size_t cap)
+{
+    FILE *f;
+
+    snprintf(out, cap, "%s/%s", dir, name);
+    f = fopen(out, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    return out;
+}
+
+/* A recipe whose inputs declare their dialects: the main input is
+** semicolon-separated, the lookup input Latin-1 with tabs, and the output
+** is written with pipes. */
+static const char dialect_recipe[] =
+    "return { inputs = { rows = { main = true, delimiter = ';' },\n"
+    "                    people = { delimiter = '\\t', encoding = 'latin1' } "
+    "},\n"
+    "  steps = { { lookup = { input = 'people', key = 'id', on = 'id',\n"
+    "              columns = { name = 'name' }, missing = 'null' } } },\n"
+    "  outputs = { out = { path = 'joined.csv', delimiter = '|',\n"
+    "                      columns = { 'id', 'name', 'note' } } } }\n";
+
+/*
+** Dialects declared by a recipe's inputs, replaced by the caller's for
+** every input or for one (the one for an input winning), the output's
+** delimiter, and the mistakes: before the load, an unknown input, a merge
+** that cannot work (nothing changed), a dialect for a database input.
+*/
+static void test_pipeline_dialects(void **state)
+{
+    char dir[200], out[256], rows[256], people[256], path[300], db[300];
+    cw_run *r;
+    cw_summary s;
+    int rc;
+
+    (void)state;
+    newdir("dialects", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "rows.csv", "id;note\n1;\"a;b\"\n2;x\n3;y\n", rows,
+              sizeof rows);
+    writefile(dir, "people.tsv", "id\tname\n1\tZo\xEB\n2\tJos\xE9|P\n", people,
+              sizeof people);
+
+    r = load_text(dir, dialect_recipe, &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_input(r, "people", people), CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    cw_run_summary(r, &s);
+    assert_int_equal(s.written, 3);
+    cw_run_free(r);
+    file_is(out, "joined.csv",
+            "id|name|note\n1|Zo\xC3\xAB|a;b\n2|\"Jos\xC3\xA9|P\"|x\n3||y\n");
+    rmdir_all(out);
+
+    /* The caller's dialect replaces the recipe's: for every CSV input,
+    ** then for one input, which wins. */
+    writefile(dir, "rows.csv", "id,note\n1,\"a;b\"\n", rows, sizeof rows);
+    writefile(dir, "people.tsv", "id|name\n1|Zo\xC3\xAB\n", people,
+              sizeof people);
+    r = load_text(dir, dialect_recipe, &rc);
+    assert_int_equal(cw_run_input_dialect(r, NULL, &(cw_dialect){',', 0, NULL}),
+                     CW_OK);
+    assert_int_equal(
+        cw_run_input_dialect(r, "people", &(cw_dialect){'|', 0, "UTF-8"}),
+        CW_OK);
+    assert_int_equal(cw_run_input_dialect(r, "people", NULL), CW_OK);
+    assert_int_equal(cw_run_input(r, "people", people), CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    cw_run_free(r);
+    file_is(out, "joined.csv", "id|name|note\n1|Zo\xC3\xAB|a;b\n");
+    rmdir_all(out);
+
+    /* Mistakes. */
+    r = newrun();
+    assert_int_equal(cw_run_input_dialect(r, NULL, &(cw_dialect){0, 0, NULL}),
+                     CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "load the recipe first");
+    cw_run_free(r);
+    r = load_text(dir, dialect_recipe, &rc);
+    assert_int_equal(
+        cw_run_input_dialect(r, "nope", &(cw_dialect){';', 0, NULL}),
+        CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r), "the recipe has no input 'nope' (its "
+                                          "inputs: people, rows)");
+    assert_int_equal(
+        cw_run_input_dialect(r, "rows", &(cw_dialect){0, ';', NULL}),
+        CW_EUSAGE);
+    assert_string_equal(cw_run_errmsg(r),
+                        "input 'rows': the delimiter ';' is also the quote "
+                        "character ';': they must differ");
+    assert_int_equal(cw_run_input_dialect(r, NULL, &(cw_dialect){0, 0, "x-y"}),
+                     CW_EUSAGE);
+    ends_with(cw_run_errmsg(r), "('iconv -l' lists them)");
+    /* Nothing changed: the recipe's dialects still read the files. */
+    writefile(dir, "rows.csv", "id;note\n1;n\n", rows, sizeof rows);
+    writefile(dir, "people.tsv", "id\tname\n1\tA\n", people, sizeof people);
+    assert_int_equal(cw_run_input(r, "people", people), CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    cw_run_free(r);
+    file_is(out, "joined.csv", "id|name|note\n1|A|n\n");
+    rmdir_all(out);
+
+    /* A database input ignores the dialect for every input, and refuses
+    ** one given to it. */
+    snprintf(db, sizeof db, "sqlite:%s/p.db#people", dir);
+    writefile(dir, "p.csv", "id,name\n1,Ann\n", path, sizeof path);
+    assert_int_equal(cw_convert(path, db, NULL, NULL), CW_OK);
+    for (int named = 0; named <= 2; named++) {
+        r = load_text(dir, named == 2 ? dialect_recipe : lookup_recipe, &rc);
+        assert_int_equal(cw_run_input(r, "people", db), CW_OK);
+        assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
+        assert_int_equal(cw_run_input_dialect(r, named == 1 ? "people" : NULL,
+                                              &(cw_dialect){';', 0, NULL}),
+                         CW_OK);
+        assert_int_equal(cw_run_outdir(r, out), CW_OK);
+        rc = cw_run_exec(r);
+        if (named == 0) {
+            if (rc != CW_OK)
+                fail_msg("exec: %s", cw_run_errmsg(r));
+            file_is(out, "joined.csv", "id,name\n1,Ann\n");
+        } else { /* given for it, or declared by the recipe */
+            assert_int_equal(rc, CW_EUSAGE);
+            ends_with(cw_run_errmsg(r), "a delimiter, quote or encoding is "
+                                        "for CSV files; this input is a "
+                                        "sqlite database");
+        }
+        cw_run_free(r);
+        rmdir_all(out);
+    }
+
+    /* The recipe's own mistakes. */
+    {
+        static const struct {
+            const char *decl; /* in inputs.m */
+            const char *tail; /* of the message */
+        } bad[] = {
+            {"delimiter = ';;'", "inputs.m: 'delimiter' must be one character "
+                                 "(\"\\t\" for a tab)"},
+            {"quote = 1", "inputs.m: 'quote' must be one character (\"\\t\" "
+                          "for a tab)"},
+            {"delimiter = '\"'", "inputs.m: the delimiter '\"' is also the "
+                                 "quote character '\"': they must differ"},
+            {"encoding = 'klingon'", "inputs.m: unknown encoding 'klingon': "
+                                     "give a name iconv knows, such as "
+                                     "latin1, windows-1252 or UTF-16 ('iconv "
+                                     "-l' lists them)"},
+            {"encoding = true", "inputs.m: 'encoding' must be a string"},
+        };
+        char text[512];
+
+        for (size_t i = 0; i < N(bad); i++) {
+            snprintf(text, sizeof text,
+                     "return { inputs = { m = { %s } }, outputs = { o = { "
+                     "path = 'o.csv', columns = { 'a' } } } }\n",
+                     bad[i].decl);
+            r = load_text(dir, text, &rc);
+            assert_int_equal(rc, CW_EUSAGE);
+            ends_with(cw_run_errmsg(r), bad[i].tail);
+            cw_run_free(r);
+        }
+        r = load_text(dir,
+                      "return { inputs = { m = {} }, outputs = { o = { "
+                      "path = 'o.ndjson', format = 'ndjson', delimiter = ';', "
+                      "columns = { 'a' } } } }\n",
+                      &rc);
+        assert_int_equal(rc, CW_EUSAGE);
+        ends_with(cw_run_errmsg(r),
+                  "'delimiter' is for csv outputs: 'outputs.o'");
+        cw_run_free(r);
+        r = load_text(dir,
+                      "return { inputs = { m = {} }, outputs = { o = { "
+                      "path = 'o.csv', delimiter = '\\n', columns = { 'a' } } "
+                      "} }\n",
+                      &rc);
+        assert_int_equal(rc, CW_EUSAGE);
+        ends_with(cw_run_errmsg(r), "outputs.o: the delimiter '\\x0A' cannot "
+                                    "be used: it must be one ASCII character "
+                                    "other than CR and LF (such as , ; TAB "
+                                    "or |)");
+        cw_run_free(r);
+    }
+    rmdir_all(dir);
+}
+
+/* A UTF-16 main input: its rejects name the lines of the file, and the
+** outputs and rejects file are UTF-8. */
+static void test_pipeline_dialect_utf16(void **state)
+{
+    /* "id,name\n1,Zoë\n2,\n" in UTF-16BE with a byte order mark */
+    static const char in16[] = "\xFE\xFF\0i\0d\0,\0n\0a\0m\0e\0\n"
+                               "\0001\0,\0Z\0o\0\xEB\0\n"
+                               "\0002\0,\0\n";
+    char dir[200], out[256], in[256], want[1024];
+    cw_run *r;
+    probs pr = {0};
+    int rc;
+
+    (void)state;
+    newdir("utf16", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writebytes(dir, "in.csv", in16, sizeof in16 - 1, in, sizeof in);
+    r = load_text(dir,
+                  "return { inputs = { m = { encoding = 'UTF-16' } },\n"
+                  "  steps = { { validate = { column = 'name', rule = "
+                  "'nonblank' } } },\n"
+                  "  outputs = { o = { path = 'o.csv', columns = { 'id', "
+                  "'name' } } } }\n",
+                  &rc);
+    if (rc != CW_OK)
+        fail_msg("%s", cw_run_errmsg(r));
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_problem(r, on_problem, &pr);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    cw_run_free(r);
+    file_is(out, "o.csv", "id,name\n1,Zo\xC3\xAB\n");
+    snprintf(want, sizeof want,
+             "id,name,_file,_line,_column,_code,_message\n"
+             "2,,%s,3,name,E_REQUIRED,column 'name': value is required\n",
+             in);
+    file_is(out, "rejects.csv", want);
+    has_problem(&pr, "3:2:name:E_REQUIRED: ");
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
+/* A header that is one column holding ';' names the delimiter in the
+** error of a missing required column (run, validate, load), and giving
+** the delimiter reads the file. */
+static void test_pipeline_dialect_hints(void **state)
+{
+    static const char semi[] = "Profile ID;Effort Name;Date/Time;Replied\n"
+                               "1;GOTV;2024-10-28 17:05;true\n";
+    static const char hint[] = "the header is one column holding ';': is "
+                               "the file semicolon-separated? (--delimiter "
+                               "';')";
+    char dir[200], out[256], in[256], db[300], msg[600];
+    unsigned long nerr = 0;
+    probs pr = {0};
+    cw_load *l;
+    cw_err err;
+    cw_run *r;
+    int rc;
+
+    (void)state;
+    newdir("hints", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "ti.csv", semi, in, sizeof in);
+    for (int given = 0; given <= 1; given++) {
+        r = load_text(dir,
+                      "return { inputs = { m = { schema = "
+                      "'organizer/text_interactions' } },\n"
+                      "  outputs = { o = { path = 'o.csv', columns = { "
+                      "'Profile ID' } } } }\n",
+                      &rc);
+        assert_int_equal(rc, CW_OK);
+        assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+        if (given)
+            assert_int_equal(
+                cw_run_input_dialect(r, "m", &(cw_dialect){';', 0, NULL}),
+                CW_OK);
+        assert_int_equal(cw_run_outdir(r, out), CW_OK);
+        rc = cw_run_exec(r);
+        if (given) {
+            assert_int_equal(rc, CW_OK);
+        } else {
+            assert_int_equal(rc, CW_EINVALID);
+            ends_with(cw_run_errmsg(r), hint);
+        }
+        cw_run_free(r);
+        rmdir_all(out);
+    }
+
+    assert_int_equal(cw_validate_dialect(home(), "organizer/text_interactions",
+                                         in, 0, NULL, on_problem, &pr, &nerr,
+                                         &err),
+                     CW_OK);
+    assert_int_equal(nerr, 3);
+    snprintf(msg, sizeof msg,
+             "1:0:Profile ID:E_MISSING_COLUMN: required column 'Profile ID' "
+             "is missing (schema organizer/text_interactions); %s",
+             hint);
+    assert_string_equal(has_problem(&pr, "1:0:Profile ID:"), msg);
+    assert_string_equal(has_problem(&pr, "1:0:Effort Name:"),
+                        "1:0:Effort Name:E_MISSING_COLUMN: required column "
+                        "'Effort Name' is missing (schema "
+                        "organizer/text_interactions)");
+    pr = (probs){0};
+    assert_int_equal(cw_validate_dialect(home(), "organizer/text_interactions",
+                                         in, 0, &(cw_dialect){';', 0, NULL},
+                                         on_problem, &pr, &nerr, &err),
+                     CW_OK);
+    assert_int_equal(nerr, 0);
+    assert_int_equal(cw_validate_dialect(home(), "organizer/text_interactions",
+                                         in, 0, &(cw_dialect){'\r', 0, NULL},
+                                         NULL, NULL, &nerr, &err),
+                     CW_EUSAGE);
+    assert_non_null(strstr(err.msg, "the delimiter '\\x0D' cannot be used"));
+
+    /* load: a one-column header holding ';' that no schema knows is
+    ** refused, unless a delimiter or a schema is given. */
+    snprintf(db, sizeof db, "sqlite:%s/l.db", dir);
+    for (int how = 0; how < 4; how++) {
+        static const char *const schemas[] = {NULL, NULL, "none",
+                                              "organizer/text_interactions"};
+
+        assert_int_equal(cw_load_new(&l, &err), CW_OK);
+        assert_int_equal(cw_load_home(l, home()), CW_OK);
+        assert_int_equal(cw_load_into(l, db), CW_OK);
+        assert_int_equal(cw_load_file(l, in), CW_OK);
+        assert_int_equal(cw_load_mode(l, "replace"), CW_OK);
+        if (schemas[how] != NULL)
+            assert_int_equal(cw_load_schema(l, schemas[how]), CW_OK);
+        if (how == 1)
+            assert_int_equal(cw_load_dialect(l, &(cw_dialect){';', 0, NULL}),
+                             CW_OK);
+        rc = cw_load_exec(l);
+        if (how == 0) {
+            assert_int_equal(rc, CW_EUSAGE);
+            snprintf(msg, sizeof msg, "%s:1: no schema knows the header; %s",
+                     in, hint);
+            assert_string_equal(cw_load_errmsg(l), msg);
+        } else if (how == 3) {
+            assert_int_equal(rc, CW_EUSAGE);
+            snprintf(msg, sizeof msg,
+                     "%s:1: missing required column 'Profile ID' of schema "
+                     "organizer/text_interactions; %s",
+                     in, hint);
+            assert_string_equal(cw_load_errmsg(l), msg);
+        } else if (rc != CW_OK) {
+            fail_msg("%d: %s", how, cw_load_errmsg(l));
+        }
+        cw_load_free(l);
+    }
+    assert_int_equal(cw_load_new(&l, &err), CW_OK);
+    assert_int_equal(cw_load_dialect(l, &(cw_dialect){0, 0, "klingon"}),
+                     CW_EUSAGE);
+    ends_with(cw_load_errmsg(l), "('iconv -l' lists them)");
+    assert_int_equal(cw_load_dialect(l, NULL), CW_OK);
+    cw_load_free(l);
+    rmdir_all(dir);
+}
+
+/* cw_convert_dialect(): a Latin-1 file with semicolons to NDJSON in UTF-8;
+** a dialect for an NDJSON input is refused. */
+static void test_pipeline_dialect_convert(void **state)
+{
+    char dir[200], in[256], outp[300], nd[256];
+    unsigned long long rows = 0;
+    cw_err err;
+
+    (void)state;
+    newdir("convert", dir, sizeof dir);
+    writefile(dir, "in.csv", "id;name\n1;Zo\xEB\n2;\"a;b\"\n", in, sizeof in);
+    snprintf(outp, sizeof outp, "%s/out.ndjson", dir);
+    assert_int_equal(cw_convert_dialect(in, outp,
+                                        &(cw_dialect){';', 0, "latin1"}, &rows,
+                                        &err),
+                     CW_OK);
+    assert_int_equal(rows, 2);
+    file_is(dir, "out.ndjson",
+            "{\"id\":\"1\",\"name\":\"Zo\xC3\xAB\"}\n"
+            "{\"id\":\"2\",\"name\":\"a;b\"}\n");
+    writefile(dir, "in.ndjson", "{\"a\":\"1\"}\n", nd, sizeof nd);
+    snprintf(outp, sizeof outp, "%s/out.csv", dir);
+    assert_int_equal(cw_convert_dialect(nd, outp, &(cw_dialect){0, 0, "latin1"},
+                                        &rows, &err),
+                     CW_EUSAGE);
+    assert_non_null(strstr(err.msg, "NDJSON is read as UTF-8"));
+    assert_int_equal(
+        cw_convert_dialect(nd, outp, &(cw_dialect){0, 0, NULL}, &rows, &err),
+        CW_OK);
+    assert_int_equal(
+        cw_convert_dialect(in, outp, &(cw_dialect){'"', 0, NULL}, &rows, &err),
+        CW_EUSAGE);
+    rmdir_all(dir);
+}
+
 /* ==== Progress ==== */
 
 /* The calls a run made to its progress callback. */
@@ -1731,13 +2173,12 @@ static const char pass_recipe[] =
 
 /* Progress: a call every CW_PROGRESS_ROWS records and one at the end,
 ** with the bytes read and the file's size; a reader's size is unknown;
-** a failed run's last call is not 'done'.  A table output has no path. */
+** a failed run's last call is not 'done'. */
 static void test_pipeline_progress(void **state)
 {
     char dir[200], out[256], in[256];
     static char text[3 + 2500 * 6];
     size_t len = 0;
-    const char *path = "x";
     calls c = {0};
     memsrc m;
     cw_run *r;
@@ -1805,16 +2246,6 @@ static void test_pipeline_progress(void **state)
     cw_run_free(r);
     rmdir_all(out);
 
-    /* A table output: no file name. */
-    r = load_text(dir,
-                  "return { inputs = { rows = {} }, outputs = { t = "
-                  "{ table = \"t\", columns = { \"v\" } } } }\n",
-                  &rc);
-    assert_int_equal(rc, CW_OK);
-    assert_int_equal(cw_run_noutputs(r), 1);
-    assert_string_equal(cw_run_output_name(r, 0, &path), "t");
-    assert_null(path);
-    cw_run_free(r);
     rmdir_all(dir);
 }
 
@@ -1833,6 +2264,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_recipe_errors),
         cmocka_unit_test(test_pipeline_missing_binding),
         cmocka_unit_test(test_pipeline_missing_column),
+        cmocka_unit_test(test_pipeline_output_schema_columns),
         cmocka_unit_test(test_pipeline_parse_error_rolls_back),
         cmocka_unit_test(test_pipeline_unterminated_quote),
         cmocka_unit_test(test_pipeline_input_nonblank),
@@ -1854,6 +2286,10 @@ int main(void)
         cmocka_unit_test(test_pipeline_validate_spelling),
         cmocka_unit_test(test_pipeline_validate_values),
         cmocka_unit_test(test_pipeline_validate_header),
+        cmocka_unit_test(test_pipeline_dialects),
+        cmocka_unit_test(test_pipeline_dialect_utf16),
+        cmocka_unit_test(test_pipeline_dialect_hints),
+        cmocka_unit_test(test_pipeline_dialect_convert),
         cmocka_unit_test(test_pipeline_progress),
         cmocka_unit_test(test_pipeline_cleanup),
     };

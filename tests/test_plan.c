@@ -1054,7 +1054,17 @@ static void test_plan_compile_errors(void **state)
         "steps[2] (filter): 'column' must be a string (quote numbers");
     bad_step(tab("filter", tab("column", str("a"), NULL), NULL),
              "steps[2] (filter): a condition needs equals, one_of, "
-             "not_one_of, blank or present");
+             "not_one_of, blank, present or boolean");
+    bad_step(
+        tab("filter", tab("column", str("a"), "boolean", str("true"), NULL),
+            NULL),
+        "steps[2] (filter): condition on 'a': boolean takes true or false");
+    bad_step(tab("filter",
+                 tab("column", str("a"), "equals", str("x"), "present", num(1),
+                     NULL),
+                 NULL),
+             "steps[2] (filter): condition on 'a': 'equals' and 'present' in "
+             "one condition (a condition has one test");
     bad_step(
         tab("filter", tab("column", str("a"), "equals", num(1), NULL), NULL),
         "steps[2] (filter): condition on 'a' needs a string or a list "
@@ -1336,6 +1346,62 @@ static void test_plan_filter_false_flags(void **state)
     cw__layout_free(l);
 }
 
+/* { boolean = true } keeps the values the boolean rule reads as true,
+** { boolean = false } those it reads as false; blank, null and other
+** values pass neither. */
+static void test_plan_filter_boolean(void **state)
+{
+    static const char *const vals[][1] = {
+        {"true"}, {"TRUE"}, {" Yes "}, {"y"}, {"T"}, {"1"}, {"false"},
+        {"No"},   {"n"},    {"F"},     {"0"}, {""},  {NUL}, {"maybe"}};
+    static const int want[2] = {5, 6}; /* kept with false, with true */
+    cw_pred lk = {.col = -1, .op = CW_P_TRUE};
+
+    (void)state;
+    /* The same test in a lookup's 'where'. */
+    assert_true(cw__pred_test(&lk, (cw_field){"Yes", 3}));
+    assert_false(cw__pred_test(&lk, (cw_field){"no", 2}));
+    assert_false(cw__pred_test(&lk, (cw_field){NULL, 0}));
+    lk.op = CW_P_FALSE;
+    assert_true(cw__pred_test(&lk, (cw_field){"0", 1}));
+    assert_false(cw__pred_test(&lk, (cw_field){"", 0}));
+    assert_false(cw__pred_test(&lk, (cw_field){"nope", 4}));
+    for (int flag = 0; flag < 2; flag++) {
+        cw_node *b = cw__node_new(CW_NODE_BOOL), *steps;
+        cw_layout *l;
+        cw_plan *p;
+        cw_rec rec;
+        cw_err err = {0};
+        sink s = {0};
+        cw_plan_cb cb = {&s, emit_cb, reject_cb, filtered_cb, merged_cb};
+        size_t cols[1];
+
+        assert_non_null(b);
+        b->b = flag;
+        steps = arr(
+            tab("filter", tab("column", str("a"), "boolean", b, NULL), NULL),
+            NULL);
+        assert_int_equal(cw__layout_new(&l), CW_OK);
+        cols[0] = col(l, "a");
+        assert_int_equal(cw__plan_compile(steps, "r.lua", l, NULL, 1, &p, &err),
+                         CW_OK);
+        cw__rec_init(&rec, l);
+        s.l = l;
+        for (size_t i = 0; i < N(vals); i++) {
+            cw_field orig[1];
+
+            fill(&rec, cols, vals[i], 1, orig);
+            assert_int_equal(cw__plan_push(p, &rec, orig, &cb, &err), CW_OK);
+        }
+        assert_int_equal(s.nout, want[flag]);
+        assert_int_equal(s.filtered, N(vals) - (size_t)want[flag]);
+        cw__plan_free(p);
+        cw__rec_free(&rec);
+        cw__node_free(steps);
+        cw__layout_free(l);
+    }
+}
+
 /* A plan under test with its Lua state, layout and sink. */
 typedef struct pfix {
     cw_lua *lua;   /* the sandbox, or NULL */
@@ -1406,7 +1472,7 @@ static const cw_inputspec *paths(void *ud, const char *name)
     (void)ud;
     if (strcmp(name, "people") == 0) {
         static char path[256];
-        static cw_inputspec src = {path, NULL, NULL};
+        static cw_inputspec src = {path, NULL, NULL, NULL};
 
         snprintf(path, sizeof path, "%s/people.csv", tmpdir());
         return &src;
@@ -1595,6 +1661,227 @@ static void test_plan_function_errors(void **state)
     pteardown(f);
 }
 
+/* ==== Names ==== */
+
+/* A fake main input for cw__plan_resolve(): its columns, and one alias
+** its schema knows. */
+typedef struct fakein {
+    const char *const *cols; /* NULL-ended */
+} fakein;
+
+static int fake_has(void *ud, const char *name)
+{
+    const fakein *in = ud;
+
+    for (size_t i = 0; in->cols[i] != NULL; i++)
+        if (strcmp(in->cols[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *fake_column(void *ud, size_t i)
+{
+    const fakein *in = ud;
+
+    for (size_t k = 0; k <= i; k++)
+        if (in->cols[k] == NULL)
+            return NULL;
+    return in->cols[i];
+}
+
+static const char *fake_canonical(void *ud, const char *name)
+{
+    (void)ud;
+    return strcmp(name, "profile_id") == 0 ? "Profile ID" : NULL;
+}
+
+/* Compile the steps under 'key' of names.lua on a layout holding the
+** input columns 'cols'. */
+static pfix *nsetup(const char *key, const char *const *cols)
+{
+    pfix *f = calloc(1, sizeof *f);
+    int rc;
+
+    assert_non_null(f);
+    assert_int_equal(cw__lua_open(NULL, NULL, &f->lua, &f->err), CW_OK);
+    rc =
+        cw__lua_loadfile(f->lua, data("names.lua"), NULL, 0, &f->tree, &f->err);
+    if (rc != CW_OK)
+        fail_msg("names.lua: %s", f->err.msg);
+    assert_int_equal(cw__layout_new(&f->l), CW_OK);
+    for (f->nin = 0; cols[f->nin] != NULL; f->nin++)
+        f->in[f->nin] = col(f->l, cols[f->nin]);
+    rc = cw__plan_compile(cw__node_get(f->tree, key), "r.lua", f->l, f->lua,
+                          f->nin, &f->p, &f->err);
+    if (rc != CW_OK)
+        fail_msg("compile %s: %s", key, f->err.msg);
+    cw__rec_init(&f->rec, f->l);
+    f->s.l = f->l;
+    f->cb = (cw_plan_cb){&f->s, emit_cb, reject_cb, filtered_cb, merged_cb};
+    return f;
+}
+
+/* Resolve the steps under 'key' against the header 'cols' (with 'reads'
+** after them), expecting 'want' and, for an error, the message 'msg'. */
+static void resolves(const char *key, const char *const *cols,
+                     const char *const *reads, int want, const char *msg)
+{
+    fakein in = {cols};
+    cw_namesrc src = {.ud = &in,
+                      .has = fake_has,
+                      .column = fake_column,
+                      .canonical = fake_canonical,
+                      .what = "the header of m.csv"};
+    cw_nameread r[4];
+    size_t nr = 0;
+    pfix *f = nsetup(key, cols);
+    int rc;
+
+    for (; reads != NULL && reads[nr] != NULL; nr++)
+        r[nr] = (cw_nameread){col(f->l, reads[nr]), "outputs.o"};
+    rc = cw__plan_resolve(f->p, &src, r, nr, &f->err);
+    if (rc != want || (msg != NULL && strcmp(f->err.msg, msg) != 0))
+        fail_msg("%s: want %d \"%s\", got %d \"%s\"", key, want, msg ? msg : "",
+                 rc, rc ? f->err.msg : "");
+    pteardown(f);
+}
+
+/* Each name a step reads resolves against the header and what earlier
+** steps create; a misspelling is refused with the closest names. */
+static void test_plan_names(void **state)
+{
+    static const char *const hdr[] = {"id",          "message_type", "sent_at",
+                                      "receiver_id", "body",         NULL};
+
+    (void)state;
+    resolves("ok", hdr, (const char *const[]){"who", "n", "phone", NULL}, CW_OK,
+             NULL);
+    /* After the group, the input's columns have no value. */
+    resolves("ok", hdr, (const char *const[]){"body", NULL}, CW_EUSAGE,
+             "r.lua: outputs.o: column 'body' has no value after steps[7] "
+             "(group): after a group a record holds only its keys and "
+             "aggregates (known: 'who', 'phone', 'n', 'first_at')");
+    resolves("ok", hdr, (const char *const[]){"nope", NULL}, CW_EUSAGE,
+             "r.lua: outputs.o: column 'nope' has no value after steps[7] "
+             "(group): after a group a record holds only its keys and "
+             "aggregates (known: 'who', 'phone', 'n', 'first_at')");
+    resolves("typo", hdr, NULL, CW_EUSAGE,
+             "r.lua: steps[1] (filter): column 'mesage_type' is not in the "
+             "header of m.csv, and no earlier step sets it; did you mean "
+             "'message_type'?");
+    resolves("ownmap", hdr, NULL, CW_EUSAGE,
+             "r.lua: steps[1] (map): map entry 'b2': column 'a2' is not in "
+             "the header of m.csv, and no earlier step sets it (known: 'id', "
+             "'message_type', 'sent_at', 'receiver_id', 'body')");
+    resolves("aftergroup", hdr, NULL, CW_EUSAGE,
+             "r.lua: steps[2] (validate): column 'body' has no value after "
+             "steps[1] (group): after a group a record holds only its keys "
+             "and aggregates (known: 'id', 'n')");
+    resolves("sets", hdr, NULL, CW_EUSAGE,
+             "r.lua: steps[2] (filter): column 'knd' is not in the header of "
+             "m.csv, and no earlier step sets it (an fn step that sets it "
+             "must list it in its 'sets'); did you mean 'kind'?");
+    /* After an fn step without 'sets' any name may exist. */
+    resolves("unset", hdr, (const char *const[]){"zzz", NULL}, CW_OK, NULL);
+    resolves("alias", (const char *const[]){"Profile ID", NULL}, NULL,
+             CW_EUSAGE,
+             "r.lua: steps[1] (validate): column 'profile_id' is not in the "
+             "header of m.csv, and no earlier step sets it; the input's "
+             "schema names it 'Profile ID'");
+    resolves("alias", (const char *const[]){"profile_id", NULL}, NULL, CW_OK,
+             NULL);
+}
+
+/* When checking against a schema (a file may have more columns), only a
+** name close to one of its columns is refused; with no schema, only the
+** names read after a group are checked. */
+static void test_plan_names_guess(void **state)
+{
+    static const char *const cols[] = {"Profile ID", "Phone Number", NULL};
+    fakein in = {cols};
+    cw_namesrc src = {.ud = &in,
+                      .has = fake_has,
+                      .column = fake_column,
+                      .what = "schema s/t (input 'p')",
+                      .guess = 1};
+    cw_namesrc any = {.what = "the main input", .any = 1};
+    pfix *f;
+
+    (void)state;
+    f = nsetup("beyond", cols);
+    assert_int_equal(cw__plan_resolve(f->p, &src, NULL, 0, &f->err), CW_OK);
+    pteardown(f);
+    f = nsetup("close", cols);
+    assert_int_equal(cw__plan_resolve(f->p, &src, NULL, 0, &f->err), CW_EUSAGE);
+    assert_string_equal(f->err.msg,
+                        "r.lua: steps[1] (validate): column 'Phone Numbr' is "
+                        "not in schema s/t (input 'p'), and no earlier step "
+                        "sets it; did you mean 'Phone Number'?");
+    assert_int_equal(cw__plan_resolve(f->p, &any, NULL, 0, &f->err), CW_OK);
+    pteardown(f);
+    f = nsetup("aftergroup", cols);
+    assert_int_equal(cw__plan_resolve(f->p, &any, NULL, 0, &f->err), CW_EUSAGE);
+    assert_non_null(strstr(f->err.msg, "steps[2] (validate): column 'body' "
+                                       "has no value after steps[1] (group)"));
+    pteardown(f);
+}
+
+static void unset_cb(void *ud, const char *column, const char *msg)
+{
+    sink *s = ud;
+
+    assert_true(s->nrej < N(s->rej));
+    snprintf(s->rej[s->nrej++], sizeof s->rej[0], "%s|%s", column, msg);
+}
+
+/* A name read after an fn step without 'sets' is watched while the run
+** goes: one no record reaching its reader had is reported (W_NEVER_SET),
+** and so is a name a function read that no record had. */
+static void test_plan_names_unset(void **state)
+{
+    static const char *const hdr[] = {"id", "message_type", NULL};
+    static const char *const rows[][2] = {{"1", "T"}, {"2", "U"}};
+    fakein in = {hdr};
+    cw_namesrc src = {.ud = &in,
+                      .has = fake_has,
+                      .column = fake_column,
+                      .what = "the header of m.csv",
+                      .run = 1};
+    const char *step = NULL;
+    pfix *f;
+
+    (void)state;
+    f = nsetup("unset", hdr);
+    assert_int_equal(cw__plan_resolve(f->p, &src, NULL, 0, &f->err), CW_OK);
+    /* Not run yet: nothing to say. */
+    assert_int_equal(cw__plan_unset(f->p, unset_cb, &f->s), CW_OK);
+    assert_int_equal(f->s.nrej, 0);
+    for (size_t i = 0; i < N(rows); i++)
+        assert_int_equal(ppush(f, i + 2, rows[i]), CW_OK);
+    assert_int_equal(f->s.filtered, 2); /* by the misspelt 'kinnd' */
+    assert_int_equal(cw__plan_unset(f->p, unset_cb, &f->s), CW_OK);
+    assert_int_equal(f->s.nrej, 1);
+    assert_string_equal(f->s.rej[0],
+                        "kinnd|steps[2] (filter): column 'kinnd' had no "
+                        "value on any of the 2 records that reached it; "
+                        "steps[1] (fn) has no 'sets', so the name could not "
+                        "be checked before the run; did you mean 'kind'?");
+    assert_string_equal(cw__lua_missed(f->lua, 0, &step), "nottes");
+    assert_string_equal(step, "steps[1] (fn)");
+    assert_null(cw__lua_missed(f->lua, 1, &step));
+    pteardown(f);
+}
+
+/* 'sets' belongs to fn steps and lists strings. */
+static void test_plan_sets_errors(void **state)
+{
+    (void)state;
+    bad_step(tab("map", arr(arr(str("x"), str("y"), NULL), NULL), "sets",
+                 arr(str("x"), NULL), NULL),
+             "r.lua: steps[2] (map): only an fn step has 'sets' (the columns "
+             "its function sets)");
+}
+
 /* The n-th allocation fails while compiling a plan: CW_ENOMEM. */
 static void test_plan_compile_out_of_memory(void **state)
 {
@@ -1665,10 +1952,15 @@ int main(void)
         cmocka_unit_test(test_plan_compile_errors),
         cmocka_unit_test(test_plan_compile_unknown_keys),
         cmocka_unit_test(test_plan_filter_false_flags),
+        cmocka_unit_test(test_plan_filter_boolean),
         cmocka_unit_test(test_plan_declarative_chain),
         cmocka_unit_test(test_plan_lookup_policies),
         cmocka_unit_test(test_plan_functions),
         cmocka_unit_test(test_plan_function_errors),
+        cmocka_unit_test(test_plan_names),
+        cmocka_unit_test(test_plan_names_guess),
+        cmocka_unit_test(test_plan_names_unset),
+        cmocka_unit_test(test_plan_sets_errors),
         cmocka_unit_test(test_plan_compile_out_of_memory),
         cmocka_unit_test(test_plan_cleanup),
     };

@@ -77,6 +77,13 @@ _crosswalk()
             COMPREPLY=($(compgen -W "$words" -- "$cur"))
         fi
         ;;
+    recipe)
+        if [ "$COMP_CWORD" -eq 2 ]; then
+            COMPREPLY=($(compgen -W "info" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -f -X '!*.lua' -- "$cur") $(compgen -d -- "$cur"))
+        fi
+        ;;
     schemas) ;;
     *)
         COMPREPLY=($(compgen -f -- "$cur"))

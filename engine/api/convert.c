@@ -8,6 +8,7 @@
 #include "core/msg.h"
 #include "csv/csvread.h"
 #include "csv/csvwrite.h"
+#include "csv/decode.h"
 #include "io/sink.h"
 #include "io/source.h"
 
@@ -48,7 +49,7 @@ static enum kind kind_of(const char *path)
 ** Read the CSV file 'in' and write its records as NDJSON to 'out'.  Any
 ** problem the reader reports, a bad record included, aborts.
 */
-static int csv_to_ndjson(const char *in, const char *out,
+static int csv_to_ndjson(const char *in, const cw_dialect *d, const char *out,
                          unsigned long long *rows, cw_err *err)
 {
     const char **cols = NULL;
@@ -57,10 +58,13 @@ static int csv_to_ndjson(const char *in, const char *out,
     cw_writer *w = NULL;
     unsigned long long n = 0;
     cw_writeopts o;
+    cw_csvopts ro;
     size_t ncols, nf, i;
     int rc;
 
-    rc = cw__csv_openfile(in, NULL, &r, err);
+    cw__csvopts_default(&ro);
+    cw__csvopts_dialect(&ro, d);
+    rc = cw__csv_openfile(in, &ro, &r, err);
     if (rc != CW_OK)
         return rc;
     rc = cw__csv_header(r);
@@ -744,7 +748,7 @@ static int is_target(const char *out)
 ** one transaction, so a failure leaves it as it was; any bad record
 ** aborts, as for NDJSON.
 */
-static int csv_to_table(const char *in, const char *out,
+static int csv_to_table(const char *in, const cw_dialect *d, const char *out,
                         unsigned long long *rows, cw_err *err)
 {
     const char *hash = strrchr(out, '#');
@@ -764,7 +768,7 @@ static int csv_to_table(const char *in, const char *out,
                         out);
     if ((target = cw__strndup(out, (size_t)(hash - out))) == NULL)
         return cw__fail(err, CW_ENOMEM, "%s: out of memory", in);
-    rc = cw__input_open(in, &src, err);
+    rc = cw__input_openspec(&(cw_inputspec){in, NULL, NULL, d}, 0, &src, err);
     if (rc != CW_OK)
         goto done;
     ncols = src.type->ncols(src.s);
@@ -824,6 +828,12 @@ done:
 int cw_convert(const char *in, const char *out, unsigned long long *rows,
                cw_err *err)
 {
+    return cw_convert_dialect(in, out, NULL, rows, err);
+}
+
+int cw_convert_dialect(const char *in, const char *out, const cw_dialect *d,
+                       unsigned long long *rows, cw_err *err)
+{
     unsigned long long n = 0;
     enum kind from, to;
     int rc;
@@ -832,9 +842,17 @@ int cw_convert(const char *in, const char *out, unsigned long long *rows,
         *rows = 0;
     if (in == NULL || out == NULL)
         return cw__fail(err, CW_EUSAGE, "convert: input and output needed");
+    if ((rc = cw__dialect_check(d, err)) != CW_OK)
+        return rc;
     from = strcmp(in, "-") == 0 ? K_CSV : kind_of(in);
+    if (from == K_NDJSON && d != NULL &&
+        (d->delimiter != 0 || d->quote != 0 || !cw__dec_isutf8(d->encoding)))
+        return cw__fail(err, CW_EUSAGE,
+                        "%s: a delimiter, quote or encoding is for a CSV "
+                        "input; NDJSON is read as UTF-8",
+                        in);
     if (is_target(out) && from == K_CSV) {
-        rc = csv_to_table(in, out, &n, err);
+        rc = csv_to_table(in, d, out, &n, err);
         if (rc == CW_OK && rows != NULL)
             *rows = n;
         return rc;
@@ -852,7 +870,7 @@ int cw_convert(const char *in, const char *out, unsigned long long *rows,
                         "postgres:CONNINFO#TABLE",
                         in, out);
     if (from == K_CSV)
-        rc = csv_to_ndjson(in, out, &n, err);
+        rc = csv_to_ndjson(in, d, out, &n, err);
     else
         rc = ndjson_to_csv(in, out, &n, err);
     if (rc == CW_OK && rows != NULL)

@@ -9,6 +9,7 @@
 
 #include "core/node.h"
 #include "csv/csvread.h"
+#include "csv/decode.h"
 #include "lua/luabridge.h"
 #include "values/schema.h"
 
@@ -231,7 +232,9 @@ static const char *endings(const bscan *s)
 }
 
 /* The file being inspected, as a cw_read_fn source for the parser: the
-** head already read, then the rest, every byte scanned on the way. */
+** head already read, then the rest, every byte scanned on the way.  In
+** another encoding, the bytes read, scanned and sniffed are those its
+** decoder gives, in UTF-8. */
 typedef struct src {
     const char *path;   /* as given, for messages */
     int fd;             /* the file, or 0 for stdin */
@@ -241,6 +244,12 @@ typedef struct src {
     int whole;          /* 1 when the head is the whole file */
     int served;         /* 1 once the head went to the parser */
     bscan scan;         /* the byte scan */
+    cw_dec *dec;        /* the decoder, for another encoding, or NULL */
+    unsigned char *raw; /* its source's read buffer, HEAD_SIZE bytes */
+    const char *dchunk; /* the decoder's last chunk, borrowed */
+    size_t dlen;        /* its size */
+    size_t dpos;        /* bytes of it used */
+    int rc;             /* the status of a failed read */
 } src;
 
 /* read(2) into 'p' until 'n' bytes or end of file: bytes read, or -1. */
@@ -262,6 +271,62 @@ static long readfull(int fd, unsigned char *p, size_t n)
     return (long)got;
 }
 
+/* cw_read_fn of the decoder's source: the file, HEAD_SIZE bytes a read. */
+static const char *raw_read(void *ud, size_t *len, cw_err *err)
+{
+    src *s = ud;
+    long n = readfull(s->fd, s->raw, HEAD_SIZE);
+
+    if (n < 0) {
+        cw__fail(err, CW_EIO, "read error: %s", strerror(errno));
+        return NULL;
+    }
+    *len = (size_t)n;
+    return (const char *)s->raw;
+}
+
+/* Up to 'n' bytes into 'p': from the file, or from its decoder until 'n'
+** or the end.  Bytes read, or -1 with the problem in 'err' (its status in
+** s->rc). */
+static long src_fill(src *s, unsigned char *p, size_t n, cw_err *err)
+{
+    size_t got = 0;
+    long k;
+
+    if (s->dec == NULL) {
+        if ((k = readfull(s->fd, p, n)) < 0) {
+            s->rc = CW_EIO;
+            cw__fail(err, CW_EIO, "%s: read error: %s", s->path,
+                     strerror(errno));
+        }
+        return k;
+    }
+    while (got < n) {
+        size_t take;
+
+        if (s->dpos == s->dlen) {
+            cw_err e;
+            const char *c = cw__dec_read(s->dec, &s->dlen, &e);
+
+            if (c == NULL) {
+                s->dlen = s->dpos = 0;
+                s->rc = e.code;
+                cw__fail(err, e.code, "%s: %s", s->path, e.msg);
+                return -1;
+            }
+            s->dchunk = c;
+            s->dpos = 0;
+            if (s->dlen == 0)
+                break;
+        }
+        take = s->dlen - s->dpos < n - got ? s->dlen - s->dpos : n - got;
+        memcpy(p + got, s->dchunk + s->dpos, take);
+        s->dpos += take;
+        got += take;
+    }
+    return (long)got;
+}
+
 /* cw_read_fn over a 'src': the head first, then chunks of HEAD_SIZE. */
 static const char *src_read(void *ud, size_t *len, cw_err *err)
 {
@@ -276,11 +341,9 @@ static const char *src_read(void *ud, size_t *len, cw_err *err)
     *len = 0;
     if (s->whole)
         return (const char *)s->buf;
-    n = readfull(s->fd, s->buf, HEAD_SIZE);
-    if (n < 0) {
-        cw__fail(err, CW_EIO, "%s: read error: %s", s->path, strerror(errno));
+    n = src_fill(s, s->buf, HEAD_SIZE, err);
+    if (n < 0)
         return NULL;
-    }
     if (n == 0)
         s->whole = 1;
     scan_bytes(&s->scan, s->buf, (size_t)n);
@@ -288,11 +351,14 @@ static const char *src_read(void *ud, size_t *len, cw_err *err)
     return (const char *)s->buf;
 }
 
-/* Open 'path' ("-": stdin) and read its head.  CW_EIO when unreadable. */
-static int src_open(src *s, const char *path, cw_err *err)
+/* Open 'path' ("-": stdin) and read its head, through a decoder from 'enc'
+** when it is not UTF-8.  CW_EIO when unreadable; the decoder's failures
+** (CW_EPARSE: an Excel workbook, a byte order mark that does not fit). */
+static int src_open(src *s, const char *path, const char *enc, cw_err *err)
 {
     struct stat st;
     long n;
+    int rc;
 
     *s = (src){.path = path, .fd = -1, .scan = {.line = 1}};
     if (strcmp(path, "-") == 0) {
@@ -308,10 +374,15 @@ static int src_open(src *s, const char *path, cw_err *err)
     s->buf = cw__alloc(HEAD_SIZE);
     if (s->buf == NULL)
         return cw__fail(err, CW_ENOMEM, "%s: out of memory", path);
-    n = readfull(s->fd, s->buf, HEAD_SIZE);
+    if (!cw__dec_isutf8(enc)) {
+        if ((s->raw = cw__alloc(HEAD_SIZE)) == NULL)
+            return cw__fail(err, CW_ENOMEM, "%s: out of memory", path);
+        if ((rc = cw__dec_new(enc, raw_read, s, &s->dec, err)) != CW_OK)
+            return rc;
+    }
+    n = src_fill(s, s->buf, HEAD_SIZE, err);
     if (n < 0)
-        return cw__fail(err, CW_EIO, "%s: read error: %s", path,
-                        strerror(errno));
+        return s->rc;
     s->nhead = (size_t)n;
     s->whole = s->nhead < HEAD_SIZE;
     return CW_OK;
@@ -321,8 +392,11 @@ static void src_close(src *s)
 {
     if (s->ownfd && s->fd >= 0)
         close(s->fd);
+    cw__dec_free(s->dec);
+    cw__free(s->raw);
     cw__free(s->buf);
-    s->buf = NULL;
+    s->buf = s->raw = NULL;
+    s->dec = NULL;
     s->fd = -1;
 }
 
@@ -332,15 +406,19 @@ static const char delims[] = {',', ';', '\t', '|'}; /* in order of priority */
 #define NDELIMS (sizeof delims)
 
 /*
-** Refuse a UTF-16 or UTF-32 file: by its byte order mark, or, without
-** one, by the NUL bytes that ASCII text has in those encodings.  CW_OK or
-** CW_EPARSE with a message saying what to do.
+** Refuse an Excel workbook, and a UTF-16 or UTF-32 file read as UTF-8: by
+** its byte order mark, or, without one, by the NUL bytes that ASCII text
+** has in those encodings.  CW_OK or CW_EPARSE with a message saying what
+** to do.
 */
 static int check_wide(const unsigned char *h, size_t n, const char *path,
                       cw_err *err)
 {
-    const char *enc = NULL;
+    const char *enc = NULL, *kind = cw__dec_workbook(h, n);
     size_t z[4] = {0}, m = n < UTF16_PROBE ? n : UTF16_PROBE, q;
+
+    if (kind != NULL)
+        return cw__fail(err, CW_EPARSE, "%s: " CW_WORKBOOK_FMT, path, kind);
 
     if (n >= 4 && h[0] == 0 && h[1] == 0 && h[2] == 0xFE && h[3] == 0xFF)
         enc = "UTF-32BE";
@@ -353,8 +431,7 @@ static int check_wide(const unsigned char *h, size_t n, const char *path,
     if (enc != NULL)
         return cw__fail(err, CW_EPARSE,
                         "%s: the file is %s (it starts with a %s byte order "
-                        "mark); crosswalk reads UTF-8 only: convert it "
-                        "first, e.g. iconv -f %.6s -t UTF-8",
+                        "mark), not UTF-8: read it with --encoding %.6s",
                         path, enc, enc, enc);
     m -= m % 4;
     for (size_t i = 0; i < m; i++)
@@ -373,9 +450,8 @@ static int check_wide(const unsigned char *h, size_t n, const char *path,
     if (enc != NULL)
         return cw__fail(err, CW_EPARSE,
                         "%s: the file looks like %s without a byte order "
-                        "mark (NUL bytes between the characters); crosswalk "
-                        "reads UTF-8 only: convert it first, e.g. iconv -f "
-                        "%s -t UTF-8",
+                        "mark (NUL bytes between the characters), not "
+                        "UTF-8: read it with --encoding %s",
                         path, enc, enc);
     return CW_OK;
 }
@@ -486,6 +562,8 @@ typedef struct kept {
 
 struct cw_inspection {
     char *file;                  /* path as given */
+    char *encoding;              /* the encoding as reported, owned */
+    char *hint;                  /* what to try, or NULL */
     char delim;                  /* sniffed delimiter */
     char quote;                  /* sniffed quote */
     int bom;                     /* a UTF-8 BOM leads */
@@ -509,6 +587,8 @@ void cw_inspect_free(cw_inspection *x)
     if (x == NULL)
         return;
     cw__free(x->file);
+    cw__free(x->encoding);
+    cw__free(x->hint);
     cw__free(x->problem);
     strvec_free(&x->cols);
     for (size_t i = 0; i < x->ncands; i++)
@@ -534,11 +614,19 @@ static int parse(cw_inspection *x, src *s, cw_err *err)
     cw__csvopts_default(&o);
     o.delim = x->delim;
     o.quote = x->quote;
+    o.decoded = s->dec != NULL ? cw__dec_name(s->dec) : NULL;
     rc = cw__csv_open(x->file, src_read, s, &o, &r, err);
     if (rc != CW_OK)
         return rc;
     if ((rc = cw__csv_header(r)) != CW_OK)
         cw__fail(err, rc, "%s", cw__csv_errmsg(r));
+    if (rc == CW_OK) {
+        char hint[200];
+
+        if (cw__csv_hint(r, hint, sizeof hint)[0] != '\0' &&
+            (x->hint = cw__strdup(hint)) == NULL)
+            rc = cw__fail(err, CW_ENOMEM, "%s: out of memory", x->file);
+    }
     for (size_t i = 0; rc == CW_OK && i < cw__csv_ncols(r); i++) {
         const char *c = cw__csv_colname(r, i);
 
@@ -559,7 +647,10 @@ static int parse(cw_inspection *x, src *s, cw_err *err)
                 rc = cw__fail(err, CW_ENOMEM, "%s: out of memory", x->file);
             continue;
         }
-        rc = cw__fail(err, st, "%s", cw__csv_errmsg(r));
+        /* A wrong delimiter given makes quotes stray: say so. */
+        rc = cw__fail(err, st, "%s%s%s", cw__csv_errmsg(r),
+                      x->hint != NULL ? "; " : "",
+                      x->hint != NULL ? x->hint : "");
     }
     cw__csv_close(r);
     return rc;
@@ -654,9 +745,42 @@ done:
     return rc;
 }
 
+/* The encoding as cw_inspectinfo reports it, and the hint for invalid
+** UTF-8 when there is none yet.  CW_OK or CW_ENOMEM. */
+static int settle_encoding(cw_inspection *x, const src *s)
+{
+    cw_buf b = {0};
+    int rc;
+
+    rc = cw__buf_printf(&b, "%s%s%s", x->badline != 0 ? "invalid " : "",
+                        s->dec != NULL ? cw__dec_name(s->dec) : "UTF-8",
+                        x->bom ? " with BOM" : "");
+    if (rc != CW_OK)
+        return rc;
+    x->encoding = b.p;
+    if (x->hint != NULL || x->badline == 0 || s->dec != NULL)
+        return CW_OK;
+    b = (cw_buf){0};
+    rc = cw__buf_printf(&b,
+                        "some bytes are not UTF-8 (the first on line %lu): "
+                        "if the file is Latin-1 or Windows-1252, read it with "
+                        "--encoding windows-1252",
+                        x->badline);
+    x->hint = b.p;
+    return rc;
+}
+
 int cw_inspect_new(const char *home, const char *path, cw_inspection **out,
                    cw_err *err)
 {
+    return cw_inspect_new_dialect(home, path, NULL, out, err);
+}
+
+int cw_inspect_new_dialect(const char *home, const char *path,
+                           const cw_dialect *d, cw_inspection **out,
+                           cw_err *err)
+{
+    static const cw_dialect none = {0};
     cw_inspection *x;
     strvec names = {0};
     cw_schema **v = NULL;
@@ -665,6 +789,10 @@ int cw_inspect_new(const char *home, const char *path, cw_inspection **out,
     int rc;
 
     *out = NULL;
+    if (d == NULL)
+        d = &none;
+    if ((rc = cw__dialect_check(d, err)) != CW_OK)
+        return rc;
     if (home == NULL)
         home = cw__home();
     x = cw__alloc(sizeof *x);
@@ -676,15 +804,19 @@ int cw_inspect_new(const char *home, const char *path, cw_inspection **out,
         goto done;
     }
     if ((rc = list_names(home, &names, err)) != CW_OK ||
-        (rc = src_open(&s, path, err)) != CW_OK ||
-        (rc = check_wide(s.buf, s.nhead, path, err)) != CW_OK)
+        (rc = src_open(&s, path, d->encoding, err)) != CW_OK ||
+        (s.dec == NULL &&
+         (rc = check_wide(s.buf, s.nhead, path, err)) != CW_OK))
         goto done;
     if (s.nhead >= 3 && s.buf[0] == 0xEF && s.buf[1] == 0xBB &&
         s.buf[2] == 0xBF)
         skip = 3;
-    x->bom = skip > 0;
-    x->quote = sniff_quote(s.buf + skip, s.nhead - skip);
-    x->delim = sniff_delim(s.buf + skip, s.nhead - skip, s.whole, x->quote);
+    x->bom = skip > 0 || (s.dec != NULL && cw__dec_bom(s.dec));
+    x->quote =
+        d->quote != 0 ? d->quote : sniff_quote(s.buf + skip, s.nhead - skip);
+    x->delim = d->delimiter != 0 ? d->delimiter
+                                 : sniff_delim(s.buf + skip, s.nhead - skip,
+                                               s.whole, x->quote);
     s.scan.quote = (unsigned char)x->quote;
     scan_bytes(&s.scan, s.buf + skip, s.nhead - skip);
     if ((rc = parse(x, &s, err)) != CW_OK)
@@ -692,6 +824,10 @@ int cw_inspect_new(const char *home, const char *path, cw_inspection **out,
     scan_end(&s.scan);
     x->badline = s.scan.badline;
     x->endings = endings(&s.scan);
+    if ((rc = settle_encoding(x, &s)) != CW_OK) {
+        cw__fail(err, rc, "%s: out of memory", path);
+        goto done;
+    }
     src_close(&s);
     if ((rc = load_all(home, &names, &v, &nv, err)) != CW_OK)
         goto done;
@@ -713,14 +849,11 @@ done:
 
 void cw_inspect_info(const cw_inspection *x, cw_inspectinfo *out)
 {
-    const char *enc[2][2] = {{"UTF-8", "UTF-8 with BOM"},
-                             {"invalid UTF-8", "invalid UTF-8 with BOM"}};
-
     *out = (cw_inspectinfo){0};
     out->file = x->file;
     out->delimiter = x->delim;
     out->quote = x->quote;
-    out->encoding = enc[x->badline != 0][x->bom != 0];
+    out->encoding = x->encoding;
     out->bad_utf8_line = x->badline;
     out->bom = x->bom;
     out->line_endings = x->endings;
@@ -740,6 +873,11 @@ void cw_inspect_info(const cw_inspection *x, cw_inspectinfo *out)
 const char *cw_inspect_column(const cw_inspection *x, size_t i)
 {
     return i < x->cols.n ? x->cols.v[i] : NULL;
+}
+
+const char *cw_inspect_hint(const cw_inspection *x)
+{
+    return x->hint;
 }
 
 const char *cw_inspect_missing(const cw_inspection *x, size_t i, int *required)

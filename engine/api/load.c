@@ -10,6 +10,7 @@
 #include "api/home.h"
 #include "core/msg.h"
 #include "csv/csvwrite.h"
+#include "csv/decode.h"
 #include "io/sink.h"
 #include "io/source.h"
 #include "values/schema.h"
@@ -80,6 +81,8 @@ struct cw_load {
     volatile sig_atomic_t stop; /* set by cw_load_interrupt() */
     int executed;               /* cw_load_exec() was called */
     int strict;                 /* a malformed record stops the load */
+    cw_dialect dialect;         /* of every CSV file ('enc' owned) */
+    char *enc;                  /* its encoding, or NULL */
     cw_schema **cands;          /* schemas loaded for recognition */
     size_t ncands;              /* count of 'cands' */
     lfile *files;               /* one per path */
@@ -221,6 +224,25 @@ int cw_load_strict(cw_load *l, int on)
     return CW_OK;
 }
 
+int cw_load_dialect(cw_load *l, const cw_dialect *d)
+{
+    cw_dialect none = {0};
+    char *enc = NULL;
+    int rc;
+
+    if (d == NULL)
+        d = &none;
+    if ((rc = cw__dialect_check(d, &l->err)) != CW_OK)
+        return rc;
+    if (d->encoding != NULL && (enc = cw__strdup(d->encoding)) == NULL)
+        return cw__fail(&l->err, CW_ENOMEM, "out of memory");
+    cw__free(l->enc);
+    l->enc = enc;
+    l->dialect = *d;
+    l->dialect.encoding = enc;
+    return CW_OK;
+}
+
 void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud)
 {
     l->fn = fn;
@@ -329,6 +351,30 @@ static long findcol(const cw_schema *s, const char *name)
     return cw__schema_find(s, name, strlen(name));
 }
 
+/* Fail: the header 'names' of file 'f' lacks the required column
+** 'missing' of schema 's'; name the close header names. */
+static int missing_column(cw_load *l, const lfile *f, const cw_schema *s,
+                          const char *missing, const char **names)
+{
+    cw_buf b = {0};
+    char hint[200];
+    int rc =
+        cw__buf_printf(&b, "%s:1: missing required column '%s' of schema %s",
+                       f->path, missing, s->name);
+
+    cw__input_hint(&f->in, hint, sizeof hint);
+    if (rc == CW_OK && hint[0] != '\0')
+        rc = cw__buf_printf(&b, "; %s", hint);
+    else if (rc == CW_OK)
+        rc = cw__schema_missing_hint(&b, s, &missing, 1, names, f->ncols);
+    if (rc == CW_OK)
+        rc = cw__fail(&l->err, CW_EUSAGE, "%s", b.p);
+    else
+        rc = cw__fail(&l->err, CW_ENOMEM, "out of memory");
+    cw__buf_free(&b);
+    return rc;
+}
+
 /*
 ** The schema of file 'f': the forced one (its required columns must be
 ** there), or the one 'crosswalk inspect' reports, found from the header
@@ -362,10 +408,7 @@ static int recognise(cw_load *l, lfile *f)
         if (l->schema != NULL) { /* forced: the one candidate */
             for (size_t c = 0; m.missing_required > 0 && c < s->ncols; c++)
                 if (!taken[c] && s->cols[c].required) {
-                    rc = cw__fail(&l->err, CW_EUSAGE,
-                                  "%s:1: missing required column '%s' of "
-                                  "schema %s",
-                                  f->path, s->cols[c].name, s->name);
+                    rc = missing_column(l, f, s, s->cols[c].name, names);
                     break;
                 }
             cw__free(taken);
@@ -382,6 +425,22 @@ static int recognise(cw_load *l, lfile *f)
     cw__free(names);
     f->schema = rc == CW_OK ? best : NULL;
     return rc;
+}
+
+/*
+** Refuse to load as one text column a file that no schema knows and
+** whose header is one column holding another delimiter, when none was
+** given: surely a delimiter to give.
+*/
+static int one_column(cw_load *l, const lfile *f)
+{
+    char hint[200];
+
+    if (l->schema != NULL || f->schema != NULL || l->dialect.delimiter != 0 ||
+        cw__input_hint(&f->in, hint, sizeof hint)[0] == '\0')
+        return CW_OK;
+    return cw__fail(&l->err, CW_EUSAGE, "%s:1: no schema knows the header; %s",
+                    f->path, hint);
 }
 
 /* ==== Tables ==== */
@@ -606,8 +665,9 @@ static int plan(cw_load *l)
 
         if ((f->path = cw__input_name(l->paths[i])) == NULL)
             return cw__fail(&l->err, CW_ENOMEM, "out of memory");
-        if ((rc = cw__input_openf(l->paths[i], l->strict ? 0 : CW_INPUT_RESYNC,
-                                  &f->in, &l->err)) != CW_OK)
+        if ((rc = cw__input_openspec(
+                 &(cw_inputspec){l->paths[i], NULL, NULL, &l->dialect},
+                 l->strict ? 0 : CW_INPUT_RESYNC, &f->in, &l->err)) != CW_OK)
             return rc;
         f->ncols = f->in.type->ncols(f->in.s);
         if (f->ncols == 0)
@@ -618,6 +678,7 @@ static int plan(cw_load *l)
         for (size_t j = 0; j < f->ncols; j++)
             f->map[j] = j;
         if ((rc = recognise(l, f)) != CW_OK ||
+            (rc = one_column(l, f)) != CW_OK ||
             (rc = default_table(l, f, &name)) != CW_OK)
             return rc;
         for (size_t k = 0; k < l->ntables; k++) /* as SQL compares names */
@@ -1028,6 +1089,7 @@ void cw_load_free(cw_load *l)
     for (size_t k = 0; k < l->ncands; k++)
         cw__schema_free(l->cands[k]);
     cw__free(l->cands);
+    cw__free(l->enc);
     cw__free(l->files);
     cw__free(l->tables);
     freestrs(l->paths, l->npaths);

@@ -7,6 +7,7 @@
 #include "api/home.h"
 
 #include "core/check.h"
+#include "csv/decode.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -149,6 +150,8 @@ static void freestrs(char **v, size_t n)
 static void output_free(output *o)
 {
     cw__free(o->name);
+    cw__free(o->where);
+    cw__free(o->splitcol);
     cw__free(o->path);
     cw__free(o->schema_name);
     cw__schema_free(o->schema);
@@ -181,8 +184,11 @@ void cw_run_free(cw_run *r)
         cw__free(r->in[i].schema_name);
         cw__schema_free(r->in[i].schema);
         cw__free(r->in[i].path);
+        cw__free(r->in[i].enc_decl);
+        cw__free(r->in[i].enc_set);
     }
     cw__free(r->in);
+    cw__free(r->enc_all);
     for (size_t i = 0; i < r->nout; i++)
         output_free(&r->out[i]);
     cw__free(r->out);
@@ -201,6 +207,8 @@ void cw_run_free(cw_run *r)
     cw__buf_free(&r->checkbuf);
     cw__free(r->home);
     cw__free(r->recipe);
+    cw__free(r->recipefile);
+    cw__free(r->recipedir);
     cw__free(r->outdir);
     cw__free(r->mainname);
     cw__free(r->database);
@@ -225,9 +233,55 @@ static int onlykeys(cw_run *r, const cw_node *n, const char *where,
                           where);
 }
 
+/* The one-character value of key 'key' of 'd' in '*c' (0 when absent). */
+static int load_char(cw_run *r, const cw_node *d, const char *key,
+                     const char *where, char *c)
+{
+    const cw_node *n = cw__node_get(d, key);
+
+    *c = 0;
+    if (n == NULL)
+        return CW_OK;
+    if (n->type != CW_NODE_STR || strlen(n->str) != 1)
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s: '%s' must be one character (\"\\t\" for a "
+                        "tab)",
+                        r->recipe, where, key);
+    *c = n->str[0];
+    return CW_OK;
+}
+
+/* The dialect of input 'in' declared in 'd' (delimiter, quote, encoding). */
+static int load_dialect(cw_run *r, input *in, const char *where,
+                        const cw_node *d)
+{
+    const char *enc = cw__node_str(d, "encoding", NULL);
+    cw_err e;
+    int rc;
+
+    if ((rc = load_char(r, d, "delimiter", where, &in->decl.delimiter)) !=
+            CW_OK ||
+        (rc = load_char(r, d, "quote", where, &in->decl.quote)) != CW_OK)
+        return rc;
+    if (cw__node_get(d, "encoding") != NULL && enc == NULL)
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s: 'encoding' must be a string", r->recipe,
+                        where);
+    if (enc != NULL && (in->enc_decl = cw__strdup(enc)) == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    in->decl.encoding = in->enc_decl;
+    if (cw__dialect_check(&in->decl, &e) != CW_OK)
+        return cw__fail(&r->err, CW_EUSAGE, "%s: %s: %s", r->recipe, where,
+                        e.msg);
+    in->use = in->decl;
+    in->spec.dialect = &in->use;
+    return CW_OK;
+}
+
 static int load_inputs(cw_run *r, const cw_node *ins)
 {
-    static const char *const keys[] = {"schema", "main", "doc", NULL};
+    static const char *const keys[] = {"schema", "main",     "doc", "delimiter",
+                                       "quote",  "encoding", NULL};
     size_t nmain = 0;
 
     if (ins == NULL || ins->type != CW_NODE_TABLE || ins->nkeys == 0)
@@ -253,6 +307,8 @@ static int load_inputs(cw_run *r, const cw_node *ins)
         in->name = cw__strdup(ins->keys[i]);
         if (in->name == NULL)
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+        if ((rc = load_dialect(r, in, where, d)) != CW_OK)
+            return rc;
         m = cw__node_get(d, "main");
         in->main = m != NULL && m->type == CW_NODE_BOOL && m->b;
         nmain += in->main;
@@ -260,7 +316,8 @@ static int load_inputs(cw_run *r, const cw_node *ins)
         if (sname != NULL) {
             if ((in->schema_name = cw__strdup(sname)) == NULL)
                 return cw__fail(&r->err, CW_ENOMEM, "out of memory");
-            rc = cw__schema_load(r->home, sname, &in->schema, &r->err);
+            rc = cw__schema_load_in(r->recipedir, r->home, sname, &in->schema,
+                                    &r->err);
             if (rc != CW_OK)
                 return rc;
         }
@@ -310,12 +367,91 @@ static int load_formulas(cw_run *r, output *o, const char *where,
     return CW_OK;
 }
 
+/* Set the column whose distinct values output 'o' caps: the schema's
+** (Organizer's Effort Name), then the recipe's split.distinct, the
+** smaller cap winning. */
+static void split_column(output *o)
+{
+    o->opts.split_col = -1;
+    o->opts.max_distinct = 0;
+    for (size_t i = 0; i < o->ncols; i++) {
+        if (o->schema != NULL && o->schema->distinct_col != NULL &&
+            strcmp(o->cols[i], o->schema->distinct_col) == 0) {
+            o->opts.split_col = (long)i;
+            o->opts.max_distinct = o->schema->distinct_max;
+        }
+    }
+    for (size_t i = 0; o->splitcol != NULL && i < o->ncols; i++) {
+        if (strcmp(o->cols[i], o->splitcol) == 0) {
+            o->opts.split_col = (long)i;
+            if (o->opts.max_distinct == 0 || o->splitmax < o->opts.max_distinct)
+                o->opts.max_distinct = o->splitmax;
+        }
+    }
+}
+
+/* 1 when column 'c' of schema 's' is one of its key columns. */
+static int iskey(const cw_schema *s, const char *c)
+{
+    for (size_t k = 0; s != NULL && k < s->nkey; k++)
+        if (strcmp(s->key[k], c) == 0)
+            return 1;
+    return 0;
+}
+
+/* An upsert updates on the schema's key: output 'o' must write it. */
+static int check_key(cw_run *r, const output *o)
+{
+    if (o->table == NULL || o->mode != CW_MODE_UPSERT || o->schema == NULL)
+        return CW_OK;
+    for (size_t k = 0; k < o->schema->nkey; k++) {
+        size_t i = 0;
+
+        while (i < o->ncols && strcmp(o->cols[i], o->schema->key[k]) != 0)
+            i++;
+        if (i == o->ncols)
+            return cw__fail(&r->err, CW_EUSAGE,
+                            "%s: %s: mode 'upsert' updates rows on the key "
+                            "of schema %s, but its column '%s' is not among "
+                            "the output's columns",
+                            r->recipe, o->where, o->schema_name,
+                            o->schema->key[k]);
+    }
+    return CW_OK;
+}
+
+/* Fail: output 'o' names column 'c', which its schema does not have. */
+static int not_in_schema(cw_run *r, const output *o, const char *c)
+{
+    const cw_schema *s = o->schema;
+    const char **names = cw__alloc((s->ncols ? s->ncols : 1) * sizeof *names);
+    cw_buf b = {0};
+    int rc;
+
+    if (names == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->ncols; i++)
+        names[i] = s->cols[i].name;
+    rc = cw__buf_printf(&b, "%s: %s: column '%s' is not in schema %s",
+                        r->recipe, o->where, c, o->schema_name);
+    if (rc == CW_OK)
+        rc = cw__names_hint(&b, names, s->ncols, c);
+    cw__free(names);
+    if (rc == CW_OK)
+        rc = cw__fail(&r->err, CW_EUSAGE, "%s", b.p);
+    else
+        rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    cw__buf_free(&b);
+    return rc;
+}
+
 /* Fill 'o' from the output declaration 'd'. */
 static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
 {
-    static const char *const keys[] = {"path",    "table",  "mode",  "schema",
-                                       "columns", "format", "split", "formulas",
-                                       "doc",     NULL};
+    static const char *const keys[] = {
+        "path",  "table",    "mode", "schema",    "columns", "format",
+        "split", "formulas", "doc",  "delimiter", NULL};
+    cw_dialect dl = {0};
     const char *path, *table, *sname, *fmt, *mode;
     const cw_node *cols, *split;
     char where[200];
@@ -327,7 +463,8 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
     if ((rc = onlykeys(r, d, where, keys)) != CW_OK)
         return rc;
     cw__writeopts_default(&o->opts);
-    if ((o->name = cw__strdup(name)) == NULL)
+    if ((o->name = cw__strdup(name)) == NULL ||
+        (o->where = cw__strdup(where)) == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     path = cw__node_str(d, "path", NULL);
     table = cw__node_str(d, "table", NULL);
@@ -356,12 +493,21 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
         o->opts.format = CW_FMT_NDJSON;
     else if (strcmp(fmt, "csv") != 0)
         return recipe_error(r, "format must be csv or ndjson in", where);
+    if ((rc = load_char(r, d, "delimiter", where, &dl.delimiter)) != CW_OK)
+        return rc;
+    if (dl.delimiter != 0 && o->opts.format != CW_FMT_CSV)
+        return recipe_error(r, "'delimiter' is for csv outputs:", where);
+    if (cw__dialect_check(&dl, &r->err) != CW_OK)
+        return cw__fail(&r->err, CW_EUSAGE, "%s: %s: %s", r->recipe, where,
+                        cw_run_errmsg(r));
+    if (dl.delimiter != 0)
+        o->opts.delim = dl.delimiter;
     sname = cw__node_str(d, "schema", NULL);
     if (sname != NULL) {
         if ((o->schema_name = cw__strdup(sname)) == NULL)
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
-        if ((rc = cw__schema_load(r->home, sname, &o->schema, &r->err)) !=
-            CW_OK)
+        if ((rc = cw__schema_load_in(r->recipedir, r->home, sname, &o->schema,
+                                     &r->err)) != CW_OK)
             return rc;
     }
     if ((rc = load_formulas(r, o, where, cw__node_get(d, "formulas"))) != CW_OK)
@@ -374,6 +520,7 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
         o->ncols = cols->narr;
     } else if (o->schema != NULL) {
         o->ncols = o->schema->ncols;
+        o->autocols = 1;
     } else {
         return recipe_error(r, "needs 'columns' or a 'schema':", where);
     }
@@ -412,24 +559,13 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
         if (o->schema != NULL) {
             s = cw__schema_find(o->schema, c, strlen(c));
             if (s < 0 && !cw__schema_prefixed(o->schema, c, strlen(c)))
-                return cw__fail(&r->err, CW_EUSAGE,
-                                "%s: %s: column '%s' is not in schema %s",
-                                r->recipe, where, c, o->schema_name);
+                return not_in_schema(r, o, c);
             o->spec[i] = s >= 0 ? &o->schema->cols[s] : NULL;
         }
     }
     /* Splitting: the schema's limits, then the recipe's. */
-    if (o->schema != NULL) {
-        if (o->schema->max_bytes > 0)
-            o->opts.max_bytes = o->schema->max_bytes - 1;
-        if (o->schema->distinct_col != NULL) {
-            for (size_t i = 0; i < o->ncols; i++)
-                if (strcmp(o->cols[i], o->schema->distinct_col) == 0) {
-                    o->opts.split_col = (long)i;
-                    o->opts.max_distinct = o->schema->distinct_max;
-                }
-        }
-    }
+    if (o->schema != NULL && o->schema->max_bytes > 0)
+        o->opts.max_bytes = o->schema->max_bytes - 1;
     split = cw__node_get(d, "split");
     if (split != NULL) {
         const cw_node *mb = cw__node_get(split, "max_bytes");
@@ -453,13 +589,156 @@ static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
                                     "split.distinct needs an output column "
                                     "and max >= 1 in",
                                     where);
-            o->opts.split_col = (long)i;
-            if (o->opts.max_distinct == 0 ||
-                (size_t)mx->num < o->opts.max_distinct)
-                o->opts.max_distinct = (size_t)mx->num;
+            if ((o->splitcol = cw__strdup(dc)) == NULL)
+                return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+            o->splitmax = (size_t)mx->num;
         }
     }
-    return CW_OK;
+    split_column(o);
+    return check_key(r, o);
+}
+
+/* ==== Names ==== */
+
+/* 1 when output 'o' without 'columns' writes its column 'i' whatever the
+** recipe sets: a required or key column of its schema, or the column it
+** splits on. */
+static int always(const output *o, size_t i)
+{
+    return (o->spec[i] != NULL && o->spec[i]->required) ||
+           iskey(o->schema, o->cols[i]) ||
+           (o->splitcol != NULL && strcmp(o->splitcol, o->cols[i]) == 0);
+}
+
+/* Keep the columns of output 'o' (without 'columns') that it always
+** writes or that the recipe gives a value. */
+static void prune(cw_run *r, output *o)
+{
+    size_t n = 0;
+    const char *fn;
+
+    for (size_t i = 0; i < o->ncols; i++) {
+        if (!always(o, i) && cw__plan_has(r->plan, o->idx[i], &fn) != 1) {
+            cw__free(o->cols[i]);
+            continue;
+        }
+        o->cols[n] = o->cols[i];
+        o->idx[n] = o->idx[i];
+        o->spec[n] = o->spec[i];
+        n++;
+    }
+    o->ncols = n;
+    split_column(o);
+}
+
+int cw__run_resolve(cw_run *r, const cw_namesrc *src)
+{
+    cw_nameread *reads;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    for (size_t k = 0; k < r->nout; k++)
+        cap += r->out[k].ncols;
+    reads = cw__alloc((cap ? cap : 1) * sizeof *reads);
+    if (reads == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    for (size_t k = 0; k < r->nout; k++) {
+        const output *o = &r->out[k];
+
+        for (size_t i = 0; i < o->ncols; i++)
+            if (!o->autocols || always(o, i))
+                reads[n++] = (cw_nameread){o->idx[i], o->where};
+    }
+    rc = cw__plan_resolve(r->plan, src, reads, n, &r->err);
+    cw__free(reads);
+    for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
+        output *o = &r->out[k];
+        const char *fn;
+
+        if (!o->autocols)
+            continue;
+        (void)cw__plan_has(r->plan, 0, &fn);
+        if (fn != NULL)
+            return cw__fail(&r->err, CW_EUSAGE,
+                            "%s: %s has no 'columns', and %s has no 'sets': "
+                            "which of the columns of schema %s the recipe "
+                            "sets cannot be known; list the output's "
+                            "'columns', or the columns the function sets in "
+                            "the step's 'sets'",
+                            r->recipe, o->where, fn, o->schema_name);
+        if (src->run)
+            prune(r, o);
+    }
+    return rc;
+}
+
+/* The main input's schema, for resolving names when the recipe is
+** checked: its columns by their canonical names, and the columns of a
+** family its prefixes name. */
+static int schema_has(void *ud, const char *name)
+{
+    const cw_schema *s = ((cw_run *)ud)->main->schema;
+
+    for (size_t i = 0; i < s->ncols; i++)
+        if (strcmp(s->cols[i].name, name) == 0)
+            return 1;
+    return cw__schema_prefixed(s, name, strlen(name));
+}
+
+static const char *schema_column(void *ud, size_t i)
+{
+    const cw_schema *s = ((cw_run *)ud)->main->schema;
+
+    return i < s->ncols ? s->cols[i].name : NULL;
+}
+
+static const char *schema_canonical(void *ud, const char *name)
+{
+    const cw_schema *s = ((cw_run *)ud)->main->schema;
+    long k = cw__schema_find(s, name, strlen(name));
+
+    return k >= 0 && strcmp(s->cols[k].name, name) != 0 ? s->cols[k].name
+                                                        : NULL;
+}
+
+static const cw_schema *input_schema(void *ud, const char *name)
+{
+    cw_run *r = ud;
+
+    for (size_t i = 0; i < r->nin; i++)
+        if (strcmp(r->in[i].name, name) == 0)
+            return r->in[i].schema;
+    return NULL;
+}
+
+int cw_run_check(cw_run *r)
+{
+    cw_buf what = {0};
+    cw_namesrc src = {.ud = r,
+                      .has = schema_has,
+                      .column = schema_column,
+                      .canonical = schema_canonical,
+                      .lookup_schema = input_schema,
+                      .what = "the main input",
+                      .guess = 1};
+    int rc;
+
+    if (!r->loaded)
+        return cw__fail(&r->err, CW_EUSAGE, "load the recipe first");
+    /* Without a schema any name may be the input's: only the names read
+    ** after a group are checked. */
+    src.any = r->main->schema == NULL;
+    if (!src.any) {
+        if (cw__buf_printf(&what, "schema %s (input '%s')",
+                           r->main->schema_name, r->main->name) != CW_OK)
+            return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+        src.what = what.p;
+    }
+    rc = cw__run_resolve(r, &src);
+    cw__buf_free(&what);
+    if (rc != CW_OK)
+        return rc;
+    return cw_run_check_files(r);
 }
 
 /* Check --set keys against the recipe's declared 'params'. */
@@ -487,6 +766,7 @@ int cw_run_load(cw_run *r, const char *path)
     static const char *const keys[] = {
         "name", "description", "params", "inputs", "steps", "outputs", NULL};
     cw_buf luadir = {0};
+    cw_recipeloc loc;
     const cw_node *outs;
     int rc;
 
@@ -496,13 +776,23 @@ int cw_run_load(cw_run *r, const char *path)
         return rc;
     if ((rc = setstr(r, &r->recipe, path)) != CW_OK)
         return rc;
-    if (cw__buf_printf(&luadir, "%s/lua", r->home) != CW_OK)
-        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
-    rc = cw__lua_open(&r->limits, luadir.p, &r->lua, &r->err);
+    /* A file, a recipe folder, or a name in the home (home.c). */
+    rc = cw__recipe_find(r->home, path, &loc, &r->err);
+    if (rc == CW_OK)
+        rc = setstr(r, &r->recipefile, loc.file.p);
+    if (rc == CW_OK && loc.folder.p != NULL)
+        rc = setstr(r, &r->recipedir, loc.folder.p);
+    if (rc == CW_OK && cw__buf_printf(&luadir, "%s/lua", r->home) != CW_OK)
+        rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    if (rc == CW_OK)
+        rc = cw__lua_open(&r->limits, luadir.p, &r->lua, &r->err);
+    if (rc == CW_OK && r->recipedir != NULL)
+        rc = cw__lua_recipedir(r->lua, r->recipedir, loc.shown.p, &r->err);
     cw__buf_free(&luadir);
+    cw__recipeloc_free(&loc);
     if (rc != CW_OK)
         return rc;
-    rc = cw__lua_loadfile(r->lua, path, (const char *const *)r->params,
+    rc = cw__lua_loadfile(r->lua, r->recipefile, (const char *const *)r->params,
                           r->nparams / 2, &r->tree, &r->err);
     if (rc != CW_OK)
         return rc;
@@ -578,6 +868,8 @@ static int bindable_input(cw_run *r, const char *name, input **out)
     return rc;
 }
 
+static int settle(cw_run *r, input *in);
+
 int cw_run_input(cw_run *r, const char *name, const char *path)
 {
     input *in;
@@ -586,8 +878,8 @@ int cw_run_input(cw_run *r, const char *name, const char *path)
     if ((rc = bindable_input(r, name, &in)) != CW_OK ||
         (rc = setstr(r, &in->path, path)) != CW_OK)
         return rc;
-    in->spec = (cw_inputspec){in->path, NULL, NULL};
-    return CW_OK;
+    in->spec = (cw_inputspec){in->path, NULL, NULL, &in->use};
+    return settle(r, in);
 }
 
 int cw_run_input_reader(cw_run *r, const char *name, cw_read_fn fn, void *ud)
@@ -613,7 +905,79 @@ int cw_run_input_reader(cw_run *r, const char *name, cw_read_fn fn, void *ud)
     if (cw__buf_printf(&shown, "<reader:%s>", in->name) != CW_OK)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     in->path = shown.p;
-    in->spec = (cw_inputspec){in->path, fn, ud};
+    in->spec = (cw_inputspec){in->path, fn, ud, &in->use};
+    return settle(r, in);
+}
+
+/* Copy the set fields of 'from' over 'to'. */
+static void overlay(cw_dialect *to, const cw_dialect *from)
+{
+    if (from->delimiter != 0)
+        to->delimiter = from->delimiter;
+    if (from->quote != 0)
+        to->quote = from->quote;
+    if (from->encoding != NULL)
+        to->encoding = from->encoding;
+}
+
+/*
+** Merge the dialect input 'in' is read in: the recipe's, then the one
+** given for every CSV input (not for a database input), then the one
+** given for it.  CW_OK, or CW_EUSAGE when the merge cannot work.
+*/
+static int settle(cw_run *r, input *in)
+{
+    cw_err e;
+
+    in->use = in->decl;
+    if (in->path == NULL || in->spec.read != NULL || cw__input_iscsv(in->path))
+        overlay(&in->use, &r->dialect_all);
+    overlay(&in->use, &in->set);
+    if (cw__dialect_check(&in->use, &e) != CW_OK)
+        return cw__fail(&r->err, CW_EUSAGE, "input '%s': %s", in->name, e.msg);
+    return CW_OK;
+}
+
+int cw_run_input_dialect(cw_run *r, const char *name, const cw_dialect *d)
+{
+    cw_dialect *to = &r->dialect_all, was;
+    char **enc = &r->enc_all, *old, *copy = NULL;
+    int rc = CW_OK;
+
+    if (!r->loaded)
+        return cw__fail(&r->err, CW_EUSAGE, "load the recipe first");
+    if (d == NULL)
+        return CW_OK;
+    if (name != NULL) {
+        size_t i;
+
+        for (i = 0; i < r->nin && strcmp(r->in[i].name, name) != 0; i++)
+            ;
+        if (i == r->nin)
+            return bindable_input(r, name, &(input *){NULL});
+        to = &r->in[i].set;
+        enc = &r->in[i].enc_set;
+    }
+    if (d->encoding != NULL && (copy = cw__strdup(d->encoding)) == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    was = *to;
+    old = *enc;
+    overlay(to, d);
+    if (copy != NULL)
+        to->encoding = *enc = copy;
+    for (size_t i = 0; i < r->nin && rc == CW_OK; i++)
+        if (name == NULL || strcmp(r->in[i].name, name) == 0)
+            rc = settle(r, &r->in[i]);
+    if (rc != CW_OK) { /* as it was */
+        *to = was;
+        *enc = old;
+        cw__free(copy);
+        for (size_t i = 0; i < r->nin; i++)
+            settle(r, &r->in[i]);
+        return rc;
+    }
+    if (copy != NULL)
+        cw__free(old);
     return CW_OK;
 }
 
@@ -660,18 +1024,4 @@ const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain)
     if (ismain != NULL)
         *ismain = r->in[i].main;
     return r->in[i].name;
-}
-
-size_t cw_run_noutputs(const cw_run *r)
-{
-    return r->nout;
-}
-
-const char *cw_run_output_name(const cw_run *r, size_t i, const char **path)
-{
-    if (i >= r->nout)
-        return NULL;
-    if (path != NULL)
-        *path = r->out[i].path;
-    return r->out[i].name;
 }

@@ -4,6 +4,8 @@
 */
 #include "api/runint.h"
 
+#include "core/check.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -246,6 +248,61 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
     return CW_OK;
 }
 
+/* Check that the main input's header ('hidx': the layout index of each
+** of its 'n' columns) has every required column of its schema: one
+** error at the header, naming them and the header names close to them.
+** Nothing is read then: the run fails before its first record. */
+static int required_columns(cw_run *r, const size_t *hidx, size_t n)
+{
+    const cw_schema *s = r->main->schema;
+    const char **missing =
+        cw__alloc((s->ncols ? s->ncols : 1) * sizeof *missing);
+    cw_buf msg = {0};
+    char hint[200];
+    size_t nm = 0;
+    int rc;
+
+    if (missing == NULL)
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    for (size_t c = 0; c < s->ncols; c++) {
+        const char *cn = s->cols[c].name;
+        long idx = cw__layout_find(r->layout, cn, strlen(cn));
+        size_t i = 0;
+
+        if (!s->cols[c].required)
+            continue;
+        while (idx >= 0 && i < n && hidx[i] != (size_t)idx)
+            i++;
+        if (idx < 0 || i == n)
+            missing[nm++] = cn;
+    }
+    if (nm == 0) {
+        cw__free(missing);
+        return CW_OK;
+    }
+    rc = cw__buf_printf(&msg, "%s:1: missing required column%s ", r->mainname,
+                        nm > 1 ? "s" : "");
+    for (size_t k = 0; k < nm && rc == CW_OK; k++)
+        rc = cw__buf_printf(&msg, "%s'%s'", k ? ", " : "", missing[k]);
+    if (rc == CW_OK)
+        rc = cw__buf_printf(&msg, " of schema %s (input '%s')",
+                            r->main->schema_name, r->main->name);
+    cw__input_hint(&r->src, hint, sizeof hint);
+    if (rc == CW_OK && hint[0] != '\0')
+        rc = cw__buf_printf(&msg, "; %s", hint);
+    else if (rc == CW_OK)
+        rc = cw__schema_missing_hint(&msg, s, missing, nm,
+                                     (const char *const *)r->rejcols, n);
+    cw__free(missing);
+    r->atheader = 1;
+    if (rc != CW_OK)
+        rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    else
+        rc = cw__fail(&r->err, CW_EINVALID, "%s", msg.p);
+    cw__buf_free(&msg);
+    return rc;
+}
+
 /* Read the main input's header, map it through the input schema, and
 ** prepare the rejects header. */
 static int open_main(cw_run *r, size_t **hidx)
@@ -299,42 +356,8 @@ static int open_main(cw_run *r, size_t **hidx)
             if ((r->rejcols[n + i] = cw__strdup(meta[i])) == NULL)
                 return cw__fail(&r->err, CW_ENOMEM, "out of memory");
     }
-    if (in->schema != NULL) {
-        cw_buf missing = {0};
-
-        for (size_t c = 0; c < in->schema->ncols; c++) {
-            const char *cn = in->schema->cols[c].name;
-
-            if (in->schema->cols[c].required &&
-                cw__layout_find(r->layout, cn, strlen(cn)) < 0)
-                continue; /* not even interned: surely missing */
-            if (in->schema->cols[c].required) {
-                size_t i;
-
-                for (i = 0; i < n; i++)
-                    if ((*hidx)[i] ==
-                        (size_t)cw__layout_find(r->layout, cn, strlen(cn)))
-                        break;
-                if (i == n)
-                    cw__buf_printf(&missing, "%s'%s'", missing.len ? ", " : "",
-                                   cn);
-            }
-        }
-        for (size_t c = 0; c < in->schema->ncols; c++) {
-            const char *cn = in->schema->cols[c].name;
-
-            if (in->schema->cols[c].required &&
-                cw__layout_find(r->layout, cn, strlen(cn)) < 0)
-                cw__buf_printf(&missing, "%s'%s'", missing.len ? ", " : "", cn);
-        }
-        if (missing.len > 0) {
-            rc = cw__fail(&r->err, CW_EINVALID,
-                          "%s:1: missing required column(s) %s of schema %s",
-                          r->mainname, missing.p, in->schema_name);
-            cw__buf_free(&missing);
-            return rc;
-        }
-    }
+    if (in->schema != NULL)
+        return required_columns(r, *hidx, n);
     return CW_OK;
 }
 
@@ -375,6 +398,145 @@ static void progress(cw_run *r, int done)
     r->onprogress(r->onprogress_ud, &p);
 }
 
+/* The main input's header, for resolving the recipe's names. */
+typedef struct header {
+    cw_run *r;
+    const size_t *hidx; /* layout index of each header column */
+    unsigned char *in;  /* per layout column: 1 when in the header */
+    size_t nin;         /* count of 'in' */
+} header;
+
+static int header_has(void *ud, const char *name)
+{
+    header *h = ud;
+    long i = cw__layout_find(h->r->layout, name, strlen(name));
+
+    return i >= 0 && (size_t)i < h->nin && h->in[i];
+}
+
+static const char *header_column(void *ud, size_t i)
+{
+    header *h = ud;
+
+    return i < h->r->norig ? cw__layout_name(h->r->layout, h->hidx[i]) : NULL;
+}
+
+/* The header's name for 'name' when the input's schema renamed a column
+** spelled 'name' (an alias, another case) to it. */
+static const char *header_canonical(void *ud, const char *name)
+{
+    header *h = ud;
+    const cw_schema *s = h->r->main->schema;
+    long k = s != NULL ? cw__schema_find(s, name, strlen(name)) : -1;
+
+    if (k < 0 || strcmp(s->cols[k].name, name) == 0 ||
+        !header_has(ud, s->cols[k].name))
+        return NULL;
+    return s->cols[k].name;
+}
+
+/* 1 when the input's schema has the column 'name' (or a family its
+** prefixes name) that the header lacks. */
+static int header_optional(void *ud, const char *name)
+{
+    header *h = ud;
+    const cw_schema *s = h->r->main->schema;
+
+    if (s == NULL || header_has(ud, name))
+        return 0;
+    for (size_t i = 0; i < s->ncols; i++)
+        if (strcmp(s->cols[i].name, name) == 0)
+            return 1;
+    return cw__schema_prefixed(s, name, strlen(name));
+}
+
+/* Resolve the recipe's names against the main input's header ('hidx':
+** the layout index of each of its columns), before any record is read. */
+static int resolve_header(cw_run *r, const size_t *hidx)
+{
+    size_t n = cw__layout_count(r->layout);
+    header h = {r, hidx, cw__alloc(n ? n : 1), n};
+    cw_buf what = {0};
+    cw_namesrc src = {.ud = &h,
+                      .has = header_has,
+                      .column = header_column,
+                      .canonical = header_canonical,
+                      .optional = header_optional,
+                      .run = 1};
+    int rc;
+
+    if (h.in == NULL ||
+        cw__buf_printf(&what, "the header of %s", r->mainname) != CW_OK) {
+        cw__free(h.in);
+        return cw__fail(&r->err, CW_ENOMEM, "out of memory");
+    }
+    memset(h.in, 0, n ? n : 1);
+    for (size_t i = 0; i < r->norig; i++)
+        h.in[hidx[i]] = 1;
+    src.what = what.p;
+    rc = cw__run_resolve(r, &src);
+    if (rc != CW_OK)
+        r->atheader = 1;
+    cw__free(h.in);
+    cw__buf_free(&what);
+    return rc;
+}
+
+/* Report a name no record had (W_NEVER_SET). */
+static void never_set(void *ud, const char *column, const char *msg)
+{
+    cw_run *r = ud;
+
+    problem(r, r->recipe, 0, 0, column, "W_NEVER_SET", msg, 1);
+}
+
+/* Report each name a recipe function read that no record ever had and
+** that the main input's schema does not know (W_NEVER_SET): a
+** misspelling in Lua ('r.mesage_type') reads as nil. */
+static int never_read(cw_run *r)
+{
+    size_t n = cw__layout_count(r->layout);
+    const char **names = cw__alloc((n ? n : 1) * sizeof *names);
+    const char *name, *step;
+    cw_buf b = {0};
+    int rc = CW_OK;
+
+    if (names == NULL)
+        return CW_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        names[i] = cw__layout_name(r->layout, i);
+    for (size_t i = 0;
+         rc == CW_OK && (name = cw__lua_missed(r->lua, i, &step)) != NULL;
+         i++) {
+        const cw_schema *s = r->main->schema;
+        size_t len = strlen(name);
+        const char *near[3];
+        size_t nnear;
+
+        if (cw__layout_find(r->layout, name, len) >= 0 ||
+            (s != NULL && (cw__schema_find(s, name, len) >= 0 ||
+                           cw__schema_prefixed(s, name, len))))
+            continue;
+        b.len = 0;
+        rc = cw__buf_printf(&b,
+                            "%s: a function read column '%s', which no "
+                            "record had",
+                            step != NULL ? step : "a step", name);
+        nnear = cw__names_near(names, n, name, near);
+        if (rc == CW_OK && nnear > 0)
+            rc = cw__buf_adds(&b, "; did you mean ");
+        if (rc == CW_OK && nnear > 0)
+            rc = cw__names_or(&b, near, nnear);
+        if (rc == CW_OK && nnear > 0)
+            rc = cw__buf_adds(&b, "?");
+        if (rc == CW_OK)
+            problem(r, r->recipe, 0, 0, name, "W_NEVER_SET", b.p, 1);
+    }
+    cw__buf_free(&b);
+    cw__free(names);
+    return rc;
+}
+
 /* Check that every input is given, make the output directory, open the
 ** main input and every output.  '*spec' maps each column of the main
 ** input to its schema column, or -1. */
@@ -392,7 +554,8 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
         return rc;
     if ((rc = cw__plan_bind(r->plan, inputpath, r, &r->err)) != CW_OK)
         return rc;
-    if ((rc = open_main(r, hidx)) != CW_OK)
+    if ((rc = open_main(r, hidx)) != CW_OK ||
+        (rc = resolve_header(r, *hidx)) != CW_OK)
         return rc;
     cw__plan_setwidth(r->plan, r->norig);
     *spec = cw__alloc((r->norig ? r->norig : 1) * sizeof **spec);
@@ -496,6 +659,9 @@ int cw_run_exec(cw_run *r)
         progress(r, ended);
     if (rc == CW_OK)
         rc = cw__plan_finish(r->plan, &rec, &cb, &r->err);
+    if (rc == CW_OK && (cw__plan_unset(r->plan, never_set, r) != CW_OK ||
+                        never_read(r) != CW_OK))
+        rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
     if (rc == CW_OK && r->stop)
         rc = cw__fail(&r->err, CW_EINTR, "interrupted");
     if (rc == CW_OK) {
@@ -514,7 +680,7 @@ done:
             s->written + s->rejected + s->filtered + s->merged;
 
         s->unprocessed = s->read > done ? s->read - done : 0;
-        if (r->src_open)
+        if (r->src_open && !r->atheader)
             snprintf(r->stopped_at, sizeof r->stopped_at, "%s:%lu", r->mainname,
                      stopline ? stopline : SRC(r, line));
         cw__run_close_outputs(r); /* roll back what was not committed */

@@ -28,6 +28,11 @@ typedef struct input {
                           NULL */
     cw_inputspec spec; /* 'path' and the reader, if bound to one */
     int main;          /* 1 for the streamed input */
+    cw_dialect decl;   /* its dialect in the recipe ('enc_decl') */
+    cw_dialect set;    /* cw_run_input_dialect() for it ('enc_set') */
+    cw_dialect use;    /* what it is read in: the three merged */
+    char *enc_decl;    /* owned encodings of 'decl' and 'set' */
+    char *enc_set;
 } input;
 
 /* An output the recipe declares. */
@@ -39,6 +44,11 @@ typedef struct output {
     cw_table db;             /* the open database sink */
     char *schema_name;       /* or NULL */
     cw_schema *schema;       /* loaded schema, or NULL */
+    char *where;             /* "outputs.NAME", for messages */
+    int autocols;            /* no 'columns': the schema's, pruned at run
+                                time to those required or set */
+    char *splitcol;          /* the recipe's split.distinct column, or NULL */
+    size_t splitmax;         /* and its max */
     char **cols;             /* output column names */
     size_t ncols;            /* count of 'cols' */
     size_t *idx;             /* their layout indexes */
@@ -64,7 +74,9 @@ struct cw_run {
     size_t nparams;             /* pairs * 2 */
     char *home;                 /* directory with schemas/ and lua/ */
     cw_lua_limits limits;       /* sandbox limits */
-    char *recipe;               /* recipe path */
+    char *recipe;               /* recipe path, as given */
+    char *recipefile;           /* the file loaded (home.c, recipe_find) */
+    char *recipedir;            /* its recipe folder, or NULL */
     cw_lua *lua;                /* recipe's state */
     cw_node *tree;              /* the recipe table */
     cw_layout *layout;          /* column names of the run */
@@ -78,6 +90,9 @@ struct cw_run {
     char *rejects;              /* rejects path (explicit or default) */
     int dryrun;                 /* commit nothing */
     int strict;                 /* a malformed record stops the run */
+    cw_dialect dialect_all;     /* cw_run_input_dialect() for every CSV
+                                   input ('enc_all') */
+    char *enc_all;              /* its owned encoding */
     char **reserved;            /* path0, what0, ...: cw_run_reserve() */
     size_t nreserved;           /* pairs * 2 */
     cw_problem_fn onproblem;    /* problem callback */
@@ -86,6 +101,8 @@ struct cw_run {
     void *onprogress_ud;        /* its argument */
     volatile sig_atomic_t stop; /* set by cw_run_interrupt() */
     int loaded;                 /* cw_run_load() succeeded */
+    int atheader;               /* the main input's header failed a check:
+                                   no record was read */
     int executed;               /* cw_run_exec() was called */
     /* during exec */
     input *main;      /* the streamed input */
@@ -107,6 +124,17 @@ struct cw_run {
     unsigned long long *partrows; /* their rows */
     size_t nparts;                /* count of 'parts' */
 };
+
+/* ==== Names (recipe.c) ==== */
+
+/*
+** Resolve the column names of the recipe's steps and outputs against
+** 'src' (cw__plan_resolve()).  An output without 'columns' after an fn
+** step without 'sets' is CW_EUSAGE.  With 'src->run', outputs without
+** 'columns' then keep only the schema's required and key columns and
+** those the main input or a step gives them.
+*/
+int cw__run_resolve(cw_run *r, const cw_namesrc *src);
 
 /* ==== Outputs (commit.c) ==== */
 

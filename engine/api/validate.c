@@ -10,6 +10,7 @@
 #include "api/home.h"
 
 #include "csv/csvread.h"
+#include "csv/decode.h"
 #include "values/formula.h"
 #include "values/schema.h"
 
@@ -23,6 +24,7 @@ typedef struct vctx {
     void *ud;             /* its argument */
     unsigned long errors; /* errors reported */
     char msg[700];        /* message scratch */
+    cw_buf hint;          /* a missing column's hint */
 } vctx;
 
 static void report(vctx *v, unsigned long line, unsigned long col,
@@ -95,21 +97,56 @@ static void formula(vctx *v, const cw_schema *s, const char *column,
     report(v, line, col, column, vd.code, vd.msg, 1);
 }
 
+/* Set 'v->hint' to what may explain why the header of 'r' lacks the
+** required column 'missing' of 's': a close header name, else the
+** header's names (left empty when out of memory). */
+static void header_hint(vctx *v, const cw_schema *s, cw_csv *r,
+                        const char *missing)
+{
+    size_t n = cw__csv_ncols(r);
+    const char **hdr = cw__alloc((n ? n : 1) * sizeof *hdr);
+
+    v->hint.len = 0;
+    if (hdr == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        hdr[i] = cw__csv_colname(r, i);
+    if (cw__schema_missing_hint(&v->hint, s, &missing, 1, hdr, n) != CW_OK &&
+        v->hint.p != NULL) {
+        v->hint.len = 0;
+        v->hint.p[0] = '\0';
+    }
+    cw__free(hdr);
+}
+
 /* Match the header against the schema; fill 'map' (file column -> schema
 ** column or -1) and report missing and unknown columns. */
 static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
                          long *distcol)
 {
-    size_t n = cw__csv_ncols(r);
+    size_t n = cw__csv_ncols(r), nreq = 0;
+    const char *sep;
+    char hint[200];
+    int delim;
 
+    /* A header that looks written with another delimiter says so once:
+    ** in the first missing column, or in the unknown one when the schema
+    ** requires none. */
+    cw__csv_hint(r, hint, sizeof hint);
+    delim = hint[0] != '\0';
+    for (size_t c = 0; c < s->ncols; c++)
+        nreq += s->cols[c].required != 0;
+    sep = hint[0] != '\0' && nreq == 0 ? "; " : "";
     *distcol = -1;
     for (size_t i = 0; i < n; i++) {
         const char *name = cw__csv_colname(r, i);
 
         map[i] = cw__schema_find(s, name, strlen(name));
         if (map[i] < 0 && !cw__schema_prefixed(s, name, strlen(name))) {
-            snprintf(v->msg, sizeof v->msg, "column '%s' is not in schema %s",
-                     name, s->name);
+            snprintf(v->msg, sizeof v->msg,
+                     "column '%.*s' is not in schema %s%s%s",
+                     sep[0] != '\0' ? 200 : (int)sizeof v->msg, name, s->name,
+                     sep, sep[0] != '\0' ? hint : "");
             report(v, 1, i + 1, name, "W_UNKNOWN_COLUMN", v->msg, 1);
         }
         if (map[i] >= 0 && s->distinct_col != NULL &&
@@ -125,10 +162,19 @@ static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
             if (map[i] == (long)c)
                 break;
         if (i == n) {
+            const char *missing = s->cols[c].name;
+
+            /* The delimiter hint replaces the close-name one, once. */
+            if (!delim)
+                header_hint(v, s, r, missing);
             snprintf(v->msg, sizeof v->msg,
-                     "required column '%s' is missing (schema %s)",
-                     s->cols[c].name, s->name);
-            report(v, 1, 0, s->cols[c].name, "E_MISSING_COLUMN", v->msg, 0);
+                     "required column '%s' is missing (schema %s)%s%s",
+                     missing, s->name, delim && hint[0] != '\0' ? "; " : "",
+                     delim                 ? hint
+                     : v->hint.p != NULL ? v->hint.p
+                                         : "");
+            report(v, 1, 0, missing, "E_MISSING_COLUMN", v->msg, 0);
+            hint[0] = '\0';
         }
     }
 }
@@ -204,6 +250,14 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
                       int flags, cw_problem_fn fn, void *ud,
                       unsigned long *nerrors, cw_err *err)
 {
+    return cw_validate_dialect(home, name, path, flags, NULL, fn, ud, nerrors,
+                               err);
+}
+
+int cw_validate_dialect(const char *home, const char *name, const char *path,
+                        int flags, const cw_dialect *d, cw_problem_fn fn,
+                        void *ud, unsigned long *nerrors, cw_err *err)
+{
     vctx v = {.path = path, .fn = fn, .ud = ud};
     cw_csvopts o;
     cw_schema *s = NULL;
@@ -214,12 +268,15 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
     int rc;
 
     *nerrors = 0;
+    if ((rc = cw__dialect_check(d, err)) != CW_OK)
+        return rc;
     rc = cw__schema_load(home != NULL ? home : cw__home(), name, &s, err);
     if (rc != CW_OK)
         return rc;
     /* A malformed record is reported and checking goes on, unless strict. */
     cw__csvopts_default(&o);
     o.resync = (flags & CW_VALIDATE_STRICT) == 0;
+    cw__csvopts_dialect(&o, d);
     rc = cw__csv_openfile(path, &o, &r, err);
     if (rc != CW_OK)
         goto done;
@@ -246,6 +303,7 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
         cw__fail(err, rc, "%s: %s", path, cw_strstatus(rc));
 done:
     *nerrors = v.errors;
+    cw__buf_free(&v.hint);
     cw__free(map);
     cw__csv_close(r);
     cw__schema_free(s);

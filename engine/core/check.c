@@ -21,9 +21,23 @@ int cw__keys_list(cw_buf *b, const char *const *valid)
     return rc;
 }
 
+/* 'c' in lower case when it is an ASCII letter. */
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* 1 when 'a' and 'b' are the same character ('nocase': ignoring ASCII
+** case). */
+static int same(char a, char b, int nocase)
+{
+    return a == b || (nocase && lower(a) == lower(b));
+}
+
 /* Edit distance of 'a' and 'b' (insertions, deletions, substitutions and
-** swaps of neighbours), or more than 'most' when it exceeds 'most'. */
-static size_t distance(const char *a, const char *b, size_t most)
+** swaps of neighbours; 'nocase': letters compared ignoring case), or more
+** than 'most' when it exceeds 'most'. */
+static size_t distance(const char *a, const char *b, size_t most, int nocase)
 {
     size_t la = strlen(a), lb = strlen(b);
     size_t d[KEYSHOW + 1][KEYSHOW + 1];
@@ -38,14 +52,14 @@ static size_t distance(const char *a, const char *b, size_t most)
         d[0][j] = j;
     for (size_t i = 1; i <= la; i++) {
         for (size_t j = 1; j <= lb; j++) {
-            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            size_t best = d[i - 1][j - 1] + !same(a[i - 1], b[j - 1], nocase);
 
             if (d[i - 1][j] + 1 < best)
                 best = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < best)
                 best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-                a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+            if (i > 1 && j > 1 && same(a[i - 1], b[j - 2], nocase) &&
+                same(a[i - 2], b[j - 1], nocase) && d[i - 2][j - 2] + 1 < best)
                 best = d[i - 2][j - 2] + 1;
             d[i][j] = best;
         }
@@ -59,7 +73,7 @@ const char *cw__keys_closest(const char *const *valid, const char *key)
     size_t bestd = 3, len = strlen(key);
 
     for (size_t k = 0; valid[k] != NULL; k++) {
-        size_t d = distance(key, valid[k], 2);
+        size_t d = distance(key, valid[k], 2, 0);
 
         if (d < bestd && 2 * d < len) {
             best = valid[k];
@@ -67,6 +81,87 @@ const char *cw__keys_closest(const char *const *valid, const char *key)
         }
     }
     return best;
+}
+
+size_t cw__names_near(const char *const *names, size_t n, const char *key,
+                      const char **near)
+{
+    size_t nnear = 0, bestd = 3, len = strlen(key);
+
+    for (size_t k = 0; k < n; k++) {
+        size_t d;
+
+        if (names[k] == NULL || strcmp(names[k], key) == 0)
+            continue;
+        d = distance(key, names[k], 2, 1);
+        if (d > 2 || 2 * d >= len)
+            continue;
+        if (d < bestd) {
+            bestd = d;
+            nnear = 0;
+        }
+        if (d == bestd && nnear < 3)
+            near[nnear++] = names[k];
+    }
+    return nnear;
+}
+
+int cw__names_list(cw_buf *b, const char *const *names, size_t n, size_t most)
+{
+    size_t shown = 0;
+    int rc = CW_OK;
+
+    for (size_t k = 0; k < n && rc == CW_OK; k++) {
+        if (names[k] == NULL)
+            continue;
+        if (shown == most) {
+            size_t more = 0;
+
+            for (; k < n; k++)
+                more += names[k] != NULL;
+            return cw__buf_printf(b, " and %zu more", more);
+        }
+        rc =
+            cw__buf_printf(b, "%s'%.*s'", shown ? ", " : "", KEYSHOW, names[k]);
+        shown++;
+    }
+    return rc;
+}
+
+int cw__names_or(cw_buf *b, const char *const *names, size_t n)
+{
+    int rc = CW_OK;
+
+    for (size_t k = 0; k < n && rc == CW_OK; k++)
+        rc = cw__buf_printf(b, "%s'%s'",
+                            k == 0      ? ""
+                            : k + 1 < n ? ", "
+                                        : " or ",
+                            names[k]);
+    return rc;
+}
+
+int cw__names_hint(cw_buf *b, const char *const *names, size_t n,
+                   const char *key)
+{
+    const char *near[3];
+    size_t nnear = cw__names_near(names, n, key, near), shown = 0;
+    int rc;
+
+    if (nnear > 0) {
+        rc = cw__buf_adds(b, "; did you mean ");
+        if (rc == CW_OK)
+            rc = cw__names_or(b, near, nnear);
+        return rc == CW_OK ? cw__buf_adds(b, "?") : rc;
+    }
+    for (size_t k = 0; k < n; k++)
+        shown += names[k] != NULL;
+    if (shown == 0)
+        return CW_OK;
+    rc = cw__buf_adds(b, " (known: ");
+    if (rc == CW_OK)
+        rc = cw__names_list(b, names, n, 8);
+    return rc == CW_OK ? cw__buf_adds(b, ")") : rc;
 }
 
 int cw__check_keys(const cw_node *n, const char *const *valid, const char *noun,

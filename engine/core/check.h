@@ -27,4 +27,32 @@ int cw__keys_list(cw_buf *b, const char *const *valid);
 ** half its length), or NULL. */
 const char *cw__keys_closest(const char *const *valid, const char *key);
 
+/*
+** The names of 'names' ('n' of them; NULL entries are skipped) closest
+** to 'key', other than 'key' itself: at most two edits away, letters
+** compared ignoring case, and fewer edits than half the length of 'key'.
+** Stores up to three, the closest first found, in 'near' and returns
+** their count.
+*/
+size_t cw__names_near(const char *const *names, size_t n, const char *key,
+                      const char **near);
+
+/* Append the 'n' names of 'names' to 'b' quoted and joined: "'a', 'b' or
+** 'c'". */
+int cw__names_or(cw_buf *b, const char *const *names, size_t n);
+
+/* Append the names of 'names' (NULL entries skipped) to 'b', quoted and
+** ", "-separated, at most 'most', then " and N more". */
+int cw__names_list(cw_buf *b, const char *const *names, size_t n, size_t most);
+
+/*
+** Append to 'b' what helps someone who named 'key' where only the 'n'
+** names 'names' exist: "; did you mean 'x'?" (or "'x' or 'y'") for the
+** names cw__names_near() finds; else " (known: 'a', 'b', ... and N
+** more)" listing up to eight; nothing when 'names' is empty.  Returns
+** CW_OK or CW_ENOMEM.
+*/
+int cw__names_hint(cw_buf *b, const char *const *names, size_t n,
+                   const char *key);
+
 #endif /* CW_CHECK_H */

@@ -1,6 +1,7 @@
 /*
 ** cw.h -- internals shared by every engine file: the allocation point,
-** error filling, and a growable byte buffer.  Private to engine/.
+** error filling, a growable byte buffer, and files kept inside a folder.
+*Private to engine/.
 */
 #ifndef CW_CW_H
 #define CW_CW_H
@@ -69,5 +70,24 @@ int cw__eqi(const char *a, size_t alen, const char *b, size_t blen);
 /* 'msg' without a leading "file:line:col: " (which reports give apart), or
 ** 'msg' itself when it has none. */
 const char *cw__msg_nopos(const char *msg);
+
+/* What cw__path_inside() found (path.c). */
+enum {
+    CW_PATH_OK,      /* a regular file inside the folder */
+    CW_PATH_MISSING, /* no such file (or a part of the path is no folder) */
+    CW_PATH_OUTSIDE, /* a symbolic link leads outside the folder */
+    CW_PATH_ERROR    /* not a regular file, or unreadable: see errno */
+};
+
+/* Room for a resolved path (PATH_MAX on Linux). */
+#define CW_PATH_MAX 4096
+
+/*
+** Resolve 'path' (every symbolic link followed) and check that it is a
+** regular file inside the folder 'root' (resolved too).  On CW_PATH_OK,
+** 'real' holds the resolved path, to be opened rather than 'path' (so a
+** link changed meanwhile is not followed again); otherwise "".
+*/
+int cw__path_inside(const char *root, const char *path, char real[CW_PATH_MAX]);
 
 #endif /* CW_CW_H */

@@ -8,6 +8,7 @@
 #define CW_CSVINT_H
 
 #include "csv/csvread.h"
+#include "csv/decode.h"
 
 #include <pthread.h>
 
@@ -81,6 +82,7 @@ enum pending {
     P_TOOBIG,   /* a field larger than max_field */
     P_TOOBIGQ,  /* the same, in a quoted field still open */
     P_ENCODING, /* a UTF-16/32 byte order mark: name in 'pend_enc' */
+    P_EXCEL,    /* an Excel workbook: "xlsx" or "xls" in 'pend_enc' */
 };
 
 /*
@@ -94,6 +96,7 @@ struct cw_csv {
     char *name;      /* input name for messages, owned */
     cw_read_fn read; /* byte source ... */
     void *ud;        /* ... and its argument */
+    cw_dec *dec;     /* the decoder 'read' is, for another encoding */
     cw_csvopts o;    /* options, copied */
     int fd;          /* file read by cw__csv_openfile, or -1 */
     int ownfd;       /* 1 when 'fd' must be closed */
@@ -141,6 +144,7 @@ struct cw_csv {
     size_t qhead;              /* next record of 'rb' to hand out */
     rec now;                   /* the record handed out last */
     int fatal;                 /* sticky status once reading cannot go on */
+    int hinted;                /* 1 once an E_UTF8 named --encoding */
     int hdrdone;               /* 1 once the header question is settled */
     int hdrrc;                 /* what cw__csv_header() returned then */
     char **cols;               /* header names, NUL-terminated, 'ncols' */

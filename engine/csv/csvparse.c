@@ -623,7 +623,8 @@ static void feed(cw_csv *r, const char *s, size_t len)
 
 /*
 ** Settle the BOM question with the first bytes of input in 'head': drop
-** a UTF-8 BOM, refuse a UTF-16 or UTF-32 one, and parse the rest.
+** a UTF-8 BOM, refuse a UTF-16 or UTF-32 one and an Excel workbook, and
+** parse the rest.
 */
 static void sniff(cw_csv *r)
 {
@@ -631,6 +632,10 @@ static void sniff(cw_csv *r)
     size_t n = r->nhead, skip = 0;
 
     r->sniffed = 1;
+    if ((r->pend_enc = cw__dec_workbook(h, n)) != NULL) {
+        pend(r, P_EXCEL, 1, 0);
+        return;
+    }
     if (n >= 4 && h[0] == 0 && h[1] == 0 && h[2] == 0xFE && h[3] == 0xFF)
         r->pend_enc = "UTF-32BE";
     else if (n >= 4 && h[0] == 0xFF && h[1] == 0xFE && h[2] == 0 && h[3] == 0)

@@ -86,6 +86,75 @@ static const char *colnote(const cw_csv *r, unsigned long col, char *buf,
     return buf;
 }
 
+/* The encoding the input was converted from, or NULL for UTF-8: then
+** invalid UTF-8 is a decoder's CW_DEC_BAD. */
+static const char *decname(const cw_csv *r)
+{
+    return r->dec != NULL ? cw__dec_name(r->dec) : r->o.decoded;
+}
+
+/*
+** 1 when the invalid UTF-8 at byte 'at' of the 'len' bytes at 'f' looks
+** like the text of a single-byte encoding (é is E9 in Latin-1) rather
+** than damaged UTF-8: a byte that leads no sequence, or a lead byte
+** without all its continuation bytes.
+*/
+static int looks_latin(const unsigned char *f, size_t len, size_t at)
+{
+    unsigned c = f[at];
+    size_t want = c >= 0xC0 && c <= 0xDF   ? 2
+                  : c >= 0xE0 && c <= 0xEF ? 3
+                  : c >= 0xF0 && c <= 0xF7 ? 4
+                                           : 0;
+    size_t k = 1;
+
+    if (want == 0)
+        return 1;
+    while (k < want && at + k < len && (f[at + k] & 0xC0) == 0x80)
+        k++;
+    return k < want;
+}
+
+/*
+** The hint for invalid UTF-8 at byte 'at' of the 'len' bytes at 'f':
+** read the file as Windows-1252, when the bytes look like it; given once
+** per reader, and never for a decoded input.  "" when none.
+*/
+static const char *utf8_hint(cw_csv *r, const char *f, size_t len, size_t at)
+{
+    if (r->hinted || decname(r) != NULL ||
+        !looks_latin((const unsigned char *)f, len, at))
+        return "";
+    r->hinted = 1;
+    return " (if the file is Latin-1 or Windows-1252, read it with "
+           "--encoding windows-1252)";
+}
+
+/* The hint for a NUL byte in the header: the NUL bytes of ASCII text in
+** UTF-16, by the first two bytes of the input.  "" when none. */
+static const char *nul_hint(const cw_csv *r)
+{
+    if (decname(r) != NULL)
+        return "";
+    if (r->nhead >= 2 && r->head[0] != 0 && r->head[1] == 0)
+        return " (the file looks like UTF-16LE without a byte order mark: "
+               "read it with --encoding UTF-16LE)";
+    if (r->nhead >= 2 && r->head[0] == 0 && r->head[1] != 0)
+        return " (the file looks like UTF-16BE without a byte order mark: "
+               "read it with --encoding UTF-16BE)";
+    return " (is the file UTF-16 without a byte order mark? then read it "
+           "with --encoding UTF-16LE or UTF-16BE)";
+}
+
+/* The bytes of field 'f' (1-based) of the current record. */
+static const char *nowfield(const cw_csv *r, size_t f, size_t *len)
+{
+    const span *sp = &r->rb->fields[r->now.f0 + f - 1];
+
+    *len = sp->len;
+    return r->rb->bytes + sp->off;
+}
+
 /*
 ** Record the problem of the malformed record 'x' (rec.bad B_STRAY, B_AFTER
 ** or B_CUT) as E_QUOTE with 'status'.  Return 'status'.
@@ -119,9 +188,10 @@ static int report(cw_csv *r)
 
     colnote(r, col, note, sizeof note);
     switch (r->pend) {
-    case P_IO:
+    case P_IO: /* the byte source failed, or the decoder refused */
         rc = problem(r, r->pend_err.code < 0 ? r->pend_err.code : CW_EIO,
-                     "E_IO", line, 0, "%s", r->pend_err.msg);
+                     r->dec != NULL ? cw__dec_code(r->dec) : "E_IO", line, 0,
+                     "%s", r->pend_err.msg);
         break;
     case P_STRAY:
         rc = problem(r, CW_EPARSE, "E_QUOTE", line, col,
@@ -147,8 +217,13 @@ static int report(cw_csv *r)
     case P_ENCODING:
         rc = problem(r, CW_EPARSE, "E_ENCODING", 1, 0,
                      "the file looks like %s (it starts with a %s byte "
-                     "order mark); save it as UTF-8",
-                     r->pend_enc, r->pend_enc);
+                     "order mark): read it with --encoding %.6s, or save it "
+                     "as UTF-8",
+                     r->pend_enc, r->pend_enc, r->pend_enc);
+        break;
+    case P_EXCEL:
+        rc = problem(r, CW_EPARSE, "E_EXCEL", 1, 0, CW_WORKBOOK_FMT,
+                     r->pend_enc);
         break;
     case P_NOMEM:
     default:
@@ -191,7 +266,7 @@ static void *parser_main(void *ud)
         if (!last && cw__csvparse_carry(r, next) != CW_OK)
             last = 1;
         r->fb->last = last;
-        r->fb->offset = r->offset;
+        r->fb->offset = r->dec != NULL ? cw__dec_consumed(r->dec) : r->offset;
         pthread_mutex_lock(&r->mu);
         r->ready = r->fb;
         pthread_cond_broadcast(&r->cv);
@@ -310,15 +385,55 @@ void cw__csvopts_default(cw_csvopts *o)
     o->resync = 0;
     o->header = 1;
     o->ahead = 1;
+    o->encoding = NULL;
+    o->decoded = NULL;
+}
+
+/* Take the delimiter, quote and encoding of 'd' that are set. */
+void cw__csvopts_dialect(cw_csvopts *o, const cw_dialect *d)
+{
+    if (d == NULL)
+        return;
+    if (d->delimiter != 0)
+        o->delim = d->delimiter;
+    if (d->quote != 0)
+        o->quote = d->quote;
+    if (d->encoding != NULL && d->encoding[0] != '\0')
+        o->encoding = d->encoding;
+}
+
+/*
+** Put a decoder between 'r' and its byte source when its options name
+** another encoding than UTF-8.  CW_OK, or the decoder's failure (then
+** 'r' is closed).
+*/
+static int attach_decoder(cw_csv *r, cw_err *err)
+{
+    const char *enc = r->o.encoding;
+    cw_err e;
+    int rc;
+
+    r->o.encoding = NULL; /* borrowed: the decoder keeps its own copy */
+    if (cw__dec_isutf8(enc))
+        return CW_OK;
+    rc = cw__dec_new(enc, r->read, r->ud, &r->dec, &e);
+    if (rc != CW_OK) {
+        cw__fail(err, rc, "%s: %s", r->name, e.msg);
+        cw__csv_close(r);
+        return rc;
+    }
+    r->read = cw__dec_read;
+    r->ud = r->dec;
+    return CW_OK;
 }
 
 /*
 ** Create a reader named 'name' on the byte source 'read'/'ud' with options
-** 'o' (NULL for the defaults).  Nothing is read yet.  Options that cannot
-** work give CW_EUSAGE; *out is NULL on any failure.
+** 'o' (NULL for the defaults), without its decoder.  Nothing is read yet.
+** Options that cannot work give CW_EUSAGE; *out is NULL on any failure.
 */
-int cw__csv_open(const char *name, cw_read_fn read, void *ud,
-                 const cw_csvopts *o, cw_csv **out, cw_err *err)
+static int open_reader(const char *name, cw_read_fn read, void *ud,
+                       const cw_csvopts *o, cw_csv **out, cw_err *err)
 {
     cw_csv *r;
 
@@ -361,6 +476,17 @@ nomem:
     return cw__fail(err, CW_ENOMEM, "%s: out of memory", name);
 }
 
+/* Create a reader on 'read'/'ud' (csvread.h), with its decoder. */
+int cw__csv_open(const char *name, cw_read_fn read, void *ud,
+                 const cw_csvopts *o, cw_csv **out, cw_err *err)
+{
+    int rc = open_reader(name, read, ud, o, out, err);
+
+    if (rc == CW_OK && (rc = attach_decoder(*out, err)) != CW_OK)
+        *out = NULL;
+    return rc;
+}
+
 /* cw_read_fn for files: one read(2) of up to FILE_BUF bytes. */
 static const char *file_read(void *ud, size_t *len, cw_err *err)
 {
@@ -401,7 +527,7 @@ int cw__csv_openfile(const char *path, const cw_csvopts *o, cw_csv **out,
             return cw__fail(err, CW_EIO, "%s: %s", path, strerror(EISDIR));
         }
     }
-    rc = cw__csv_open(path, file_read, NULL, o, &r, err);
+    rc = open_reader(path, file_read, NULL, o, &r, err);
     if (rc != CW_OK) {
         if (own)
             close(fd);
@@ -410,6 +536,8 @@ int cw__csv_openfile(const char *path, const cw_csvopts *o, cw_csv **out,
     r->ud = r;
     r->fd = fd;
     r->ownfd = own;
+    if ((rc = attach_decoder(r, err)) != CW_OK)
+        return rc;
     r->ahead = r->o.ahead && !cw__alloc_custom() && own &&
                fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     r->fbuf = cw__alloc(FILE_BUF);
@@ -430,6 +558,7 @@ void cw__csv_close(cw_csv *r)
     if (r == NULL)
         return;
     join_parser(r);
+    cw__dec_free(r->dec);
     cw__free(r->ent);
     if (r->ownfd && r->fd >= 0)
         close(r->fd);
@@ -553,14 +682,20 @@ int cw__csv_header(cw_csv *r)
         rc = quote_problem(r, CW_EPARSE, h);
     else if (rc == CW_ROW && h->badf != 0 && h->bad == B_NUL)
         rc = problem(r, CW_EPARSE, "E_NUL", h->badline, h->badf,
-                     "NUL byte in header name %zu at byte %zu (is the file "
-                     "UTF-16 without a byte order mark?)",
-                     h->badf, h->badat + 1);
-    else if (rc == CW_ROW && h->badf != 0)
+                     "NUL byte in header name %zu at byte %zu%s", h->badf,
+                     h->badat + 1, nul_hint(r));
+    else if (rc == CW_ROW && h->badf != 0 && decname(r) != NULL)
+        rc = problem(r, CW_EPARSE, "E_ENCODING", h->badline, h->badf,
+                     "bytes not valid in %s in header name %zu at byte %zu",
+                     decname(r), h->badf, h->badat + 1);
+    else if (rc == CW_ROW && h->badf != 0) {
+        size_t len;
+        const char *f = nowfield(r, h->badf, &len);
+
         rc = problem(r, CW_EPARSE, "E_UTF8", h->badline, h->badf,
-                     "invalid UTF-8 in header name %zu at byte %zu", h->badf,
-                     h->badat + 1);
-    else if (rc == CW_ROW)
+                     "invalid UTF-8 in header name %zu at byte %zu%s", h->badf,
+                     h->badat + 1, utf8_hint(r, f, len, h->badat));
+    } else if (rc == CW_ROW)
         rc = keep_names(r);
     if (rc == CW_OK)
         rc = check_names(r, h->line);
@@ -574,6 +709,50 @@ int cw__csv_header(cw_csv *r)
     }
     r->hdrrc = rc;
     return rc;
+}
+
+/* The hint for a header that is one column holding another delimiter
+** (csvread.h). */
+const char *cw__csv_hint(const cw_csv *r, char *buf, size_t size)
+{
+    static const char cands[] = {';', '\t', '|', ','};
+    static const char *const names[] = {"semicolon", "tab", "pipe", "comma"};
+    static const char *const held[] = {"';'", "tabs", "'|'", "','"};
+    static const char *const opts[] = {"';'", "tab", "'|'", "','"};
+    size_t most = 0, best = 0;
+
+    if (size > 0)
+        buf[0] = '\0';
+    if (r->ncols != 1 || size == 0)
+        return buf;
+    for (size_t k = 0; k < sizeof cands; k++) {
+        size_t n = 0;
+
+        if (cands[k] == r->o.delim)
+            continue;
+        for (const char *p = r->cols[0]; *p != '\0'; p++)
+            n += *p == cands[k];
+        if (n > most) {
+            most = n;
+            best = k;
+        }
+    }
+    if (most > 0)
+        snprintf(buf, size,
+                 "the header is one column holding %s: is the file "
+                 "%s-separated? (--delimiter %s)",
+                 held[best], names[best], opts[best]);
+    return buf;
+}
+
+/* The encoding read, and whether a byte order mark was dropped. */
+const char *cw__csv_encoding(const cw_csv *r, int *bom)
+{
+    if (bom != NULL)
+        *bom = r->dec != NULL ? cw__dec_bom(r->dec)
+                              : r->nhead >= 3 && r->head[0] == 0xEF &&
+                                    r->head[1] == 0xBB && r->head[2] == 0xBF;
+    return r->dec != NULL ? cw__dec_name(r->dec) : "UTF-8";
 }
 
 /* Number of header names; 0 before the header or without one. */
@@ -590,6 +769,29 @@ const char *cw__csv_colname(const cw_csv *r, size_t i)
 
 /* ==== Records ==== */
 
+/* Record the problem of the record 'x' with a NUL byte or bytes that are
+** not UTF-8 (or not valid in the input's encoding) as CW_EINVALID. */
+static int bad_bytes(cw_csv *r, const rec *x)
+{
+    char note[NAME_SHOWN + 16];
+    size_t len;
+    const char *f;
+
+    colnote(r, x->badf, note, sizeof note);
+    if (x->bad == B_NUL)
+        return problem(r, CW_EINVALID, "E_NUL", x->badline, x->badf,
+                       "NUL byte in field %zu%s at byte %zu", x->badf, note,
+                       x->badat + 1);
+    if (decname(r) != NULL) /* a decoder's CW_DEC_BAD */
+        return problem(r, CW_EINVALID, "E_ENCODING", x->badline, x->badf,
+                       "bytes not valid in %s in field %zu%s at byte %zu",
+                       decname(r), x->badf, note, x->badat + 1);
+    f = nowfield(r, x->badf, &len);
+    return problem(r, CW_EINVALID, "E_UTF8", x->badline, x->badf,
+                   "invalid UTF-8 in field %zu%s at byte %zu%s", x->badf, note,
+                   x->badat + 1, utf8_hint(r, f, len, x->badat));
+}
+
 /*
 ** Hand out the next record: CW_ROW, CW_EINVALID for a malformed record,
 ** a ragged one or one with a NUL or bad UTF-8 (its fields readable; in
@@ -598,7 +800,6 @@ const char *cw__csv_colname(const cw_csv *r, size_t i)
 int cw__csv_next(cw_csv *r)
 {
     const rec *x = &r->now;
-    char note[NAME_SHOWN + 16];
     int rc;
 
     if (!r->hdrdone) {
@@ -617,10 +818,7 @@ int cw__csv_next(cw_csv *r)
                        "record has %zu field%s, header has %zu", x->nf,
                        x->nf == 1 ? "" : "s", r->ncols);
     if (x->badf != 0)
-        return problem(r, CW_EINVALID, x->bad == B_NUL ? "E_NUL" : "E_UTF8",
-                       x->badline, x->badf, "%s in field %zu%s at byte %zu",
-                       x->bad == B_NUL ? "NUL byte" : "invalid UTF-8", x->badf,
-                       colnote(r, x->badf, note, sizeof note), x->badat + 1);
+        return bad_bytes(r, x);
     return CW_ROW;
 }
 
@@ -692,12 +890,15 @@ int cw__csv_threaded(const cw_csv *r)
 }
 
 /*
-** Input bytes consumed so far, a UTF-8 BOM included: with a parser thread,
-** up to the end of the batch the current record is in.
+** Input bytes consumed so far, a BOM included, counted in the source's
+** own encoding: with a parser thread, up to the end of the batch the
+** current record is in.
 */
 unsigned long long cw__csv_offset(const cw_csv *r)
 {
-    return r->threaded ? r->rb->offset : r->offset;
+    if (r->threaded)
+        return r->rb->offset;
+    return r->dec != NULL ? cw__dec_consumed(r->dec) : r->offset;
 }
 
 unsigned long long cw__csv_size(const cw_csv *r)

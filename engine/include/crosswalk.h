@@ -153,6 +153,50 @@ typedef void (*cw_problem_fn)(void *ud, const cw_problem *p);
 ** Steps 2 to 4 are looked up once per process.
 */
 
+/* ==== Dialects: how a CSV input is written ==== */
+
+/*
+** The dialect of a CSV input.  A zero field is the default, so that
+** (cw_dialect){0} is UTF-8 CSV with commas and double quotes:
+**   delimiter: the field delimiter, one ASCII character other than CR,
+**              LF and the quote (',', ';', '\t', '|', ...); 0 = ','.
+**   quote:     the quote character, one ASCII character other than CR,
+**              LF and the delimiter; 0 = '"'.
+**   encoding:  the encoding of the input, any name glibc's iconv knows
+**              ("latin1", "ISO-8859-1", "windows-1252", "UTF-16",
+**              "UTF-16LE", "UTF-16BE", "UTF-32", ...); NULL, "" or "UTF-8"
+**              = UTF-8.  Borrowed: the functions taking a dialect copy it.
+** Another encoding is converted to UTF-8 as the input is read, in bounded
+** memory; lines and fields are counted in the converted text, which has
+** the same line ends, so positions in messages are those of the file.  A
+** UTF-16 or UTF-32 byte order mark picks the byte order and is dropped;
+** without one, "UTF-16" and "UTF-32" are read little-endian when the
+** first character's bytes say so (a NUL after an ASCII byte), else
+** big-endian.  A byte order mark that does not fit the encoding (a UTF-8
+** one for "latin1", a UTF-16 one for "windows-1252") fails reading with
+** the code E_ENCODING, at the header.  Bytes that are not valid in the
+** encoding reject their record (E_ENCODING, with its line and field) and
+** reading goes on.  Outputs are always UTF-8.
+** Whatever the dialect, a file that is an Excel workbook (.xlsx or .xls
+** bytes) fails reading at the header with the code E_EXCEL.
+** Hints: when a header is one column holding another delimiter (';' TAB
+** '|' ','), the error of a missing or unknown column says so and names
+** the command line option ("--delimiter ';'"); so does the first
+** E_UTF8 of an input whose bytes look like Latin-1 or Windows-1252
+** ("--encoding windows-1252"), and the error for a UTF-16 or UTF-32 file
+** read as UTF-8 ("--encoding UTF-16").
+*/
+typedef struct cw_dialect {
+    char delimiter;       /* 0: ',' */
+    char quote;           /* 0: '"' */
+    const char *encoding; /* NULL: UTF-8 */
+} cw_dialect;
+
+/* Check a dialect, NULL being the default one.  Returns CW_OK, or
+** CW_EUSAGE with a message in 'err' saying what is wrong (a delimiter or
+** quote not allowed above, or an encoding iconv does not know). */
+int cw_dialect_check(const cw_dialect *d, cw_err *err);
+
 /* ==== Runs: load a recipe, bind inputs and outputs, execute ==== */
 
 typedef struct cw_run cw_run; /* one recipe run (opaque) */
@@ -191,11 +235,21 @@ int cw_run_limits(cw_run *r, unsigned long long instructions, size_t memory);
 int cw_run_max_seconds(cw_run *r, double seconds);
 
 /*
-** Load and compile the recipe at 'path' with the parameters given.  No
-** data is read.  Returns CW_OK, CW_EUSAGE for a broken recipe (or a
-** broken or unknown schema it names, an unknown parameter, a file too
-** large for the Lua memory limit), without cw_run_home() or on a second
-** call, CW_EIO when the file cannot be read, CW_ELUA for a Lua error,
+** Load and compile the recipe 'path' names with the parameters given.  No
+** data is read.  'path' is a recipe file; or a recipe folder, holding
+** recipe.lua and optionally schemas/ and lua/, which are searched before
+** the home's for the schemas it names and the modules it requires (a
+** file named recipe.lua is its folder's recipe too); or, when no such
+** file or folder exists, a bare name (letters, digits, '_', '-') of a
+** recipe in the home: pipelines/NAME/recipe.lua, else pipelines/NAME.lua.
+** The column names the recipe reads are resolved later, by
+** cw_run_check() and cw_run_exec().
+** Returns CW_OK, CW_EUSAGE for a broken recipe (or a broken or unknown
+** schema it names, an unknown parameter, a file too large for the Lua
+** memory limit, an upsert output that does not write its schema's key, a
+** folder without recipe.lua, a name found nowhere), without
+** cw_run_home() or on a second call, CW_EIO when the file cannot be read,
+** CW_ELUA for a Lua error (a module refused or not found too),
 ** CW_ELIMIT when the recipe hit a sandbox limit, CW_ENOMEM.
 */
 int cw_run_load(cw_run *r, const char *path);
@@ -205,6 +259,34 @@ int cw_run_load(cw_run *r, const char *path);
 ** 'ismain' is not NULL), NULL for 'i' out of range.  Owned by 'r'. */
 size_t cw_run_ninputs(const cw_run *r);
 const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain);
+
+/*
+** What the recipe declares, after cw_run_load() (before it, or past the
+** end of a list, NULL).  Strings are owned by 'r'.
+**   cw_run_recipe_name, cw_run_recipe_description: its 'name' and
+**                   'description', or NULL when it sets none.
+**   cw_run_recipe_file: the recipe file loaded (for a folder,
+**                   FOLDER/recipe.lua; for a name, the home's file).
+**   cw_run_recipe_folder: its recipe folder, or NULL for a plain file.
+**   cw_run_param_decl: the name of parameter 'i' of its 'params' table
+**                   (sorted by name), with '*doc' (when 'doc' is not
+**                   NULL) set to its description, or NULL when that is
+**                   not a string.
+**   cw_run_input_schema: the schema named by input 'i' (the order of
+**                   cw_run_input_name), or NULL for any header.
+**   cw_run_output_decl: the name of output 'i' (sorted by name), with
+**                   '*path' (its file name) or '*table' (its table) set
+**                   and the other NULL, and '*schema' its schema or NULL;
+**                   each pointer may be NULL.
+*/
+const char *cw_run_recipe_name(const cw_run *r);
+const char *cw_run_recipe_description(const cw_run *r);
+const char *cw_run_recipe_file(const cw_run *r);
+const char *cw_run_recipe_folder(const cw_run *r);
+const char *cw_run_param_decl(const cw_run *r, size_t i, const char **doc);
+const char *cw_run_input_schema(const cw_run *r, size_t i);
+const char *cw_run_output_decl(const cw_run *r, size_t i, const char **path,
+                               const char **table, const char **schema);
 
 /*
 ** Bind inputs and outputs, after cw_run_load() and before cw_run_exec().
@@ -238,12 +320,22 @@ int cw_run_dryrun(cw_run *r, int on);
 int cw_run_strict(cw_run *r, int on);
 void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud);
 
-/* The recipe's outputs, after cw_run_load(): count (0 before), and the
-** name of output 'i', its file name (inside the output directory) stored
-** in '*path' when 'path' is not NULL, NULL there for an output declared
-** with a 'table'; NULL for 'i' out of range.  Owned by 'r'. */
-size_t cw_run_noutputs(const cw_run *r);
-const char *cw_run_output_name(const cw_run *r, size_t i, const char **path);
+/*
+** The dialect (see cw_dialect) of the input called 'name', or, when
+** 'name' is NULL, of every CSV input (NULL here means every input, not
+** the main one; a database input keeps the default).  The fields of 'd'
+** that are set replace those of an earlier call and those the recipe
+** declares for the input ('delimiter', 'quote', 'encoding'); those a call
+** for 'name' sets win over those of a call for every input.  'd' is
+** copied; NULL changes nothing.  After cw_run_load() and before
+** cw_run_exec(), before or after the input is bound.  Returns CW_OK;
+** CW_EUSAGE before cw_run_load(), for a name the recipe does not declare
+** (the message lists its inputs), or for a dialect that cannot work once
+** merged (the message names the input and why; nothing is changed);
+** CW_ENOMEM.  A dialect set for an input bound to a database fails
+** cw_run_exec() with CW_EUSAGE.
+*/
+int cw_run_input_dialect(cw_run *r, const char *name, const cw_dialect *d);
 
 /* ==== Progress ==== */
 
@@ -360,11 +452,32 @@ int cw_run_reserve(cw_run *r, const char *path, const char *what);
 int cw_run_check_files(cw_run *r);
 
 /*
+** Check the recipe as 'crosswalk check' does, reading no data: every
+** column name its steps and outputs read against its main input's schema
+** and the columns earlier steps create (a lookup's names against its
+** input's schema), then cw_run_check_files().  A file may hold columns
+** beyond its schema, so a name is refused only when it is close to a
+** column of the schema or an alias of one (a misspelling); cw_run_exec()
+** checks every name against the actual header.  Without a schema on the
+** main input only the names read after a group are checked.  An output
+** with a schema and no 'columns' after an fn step without 'sets' is
+** refused (which columns it writes cannot be known).  After
+** cw_run_load().  Returns CW_OK, CW_EUSAGE with a message naming the
+** recipe, the step or output, the name and the closest known names
+** ("did you mean 'message_type'?"), CW_ENOMEM.
+*/
+int cw_run_check(cw_run *r);
+
+/*
 ** Execute the run.  Returns CW_OK when every record read was accounted
 ** for and the outputs were committed (rejects may exist: see the
 ** summary), or a negative status, outputs then rolled back: CW_EUSAGE
 ** (before cw_run_load(), on a second call, an input not bound, the run's
-** files not distinct, a bad database target), CW_EIO (reading an input,
+** files not distinct, a bad database target, a column name the recipe
+** reads that is neither in the main input's header nor created by an
+** earlier step: see cw_run_check()), CW_EINVALID (the main input's
+** header lacks a required column of its schema; the summary's
+** 'stopped_at' is then NULL: no record was read), CW_EIO (reading an input,
 ** writing an output), CW_EPARSE (malformed input that cannot be read on:
 ** a broken header, or a malformed record in strict mode), CW_ELUA and
 ** CW_ELIMIT (recipe code), CW_ESINK (a database refused), CW_EINTR (see
@@ -372,6 +485,10 @@ int cw_run_check_files(cw_run *r);
 ** Temp files are named ".NAME.crosswalk-PID.XXXXXX"; those that dead
 ** processes left in the output directory are removed first, reported as
 ** one W_STALE_TEMP warning (not in a dry run).
+** A name read after an fn step without 'sets' cannot be resolved before
+** the first record: after the last one, each such name that no record
+** reaching its reader had a value in is reported as a W_NEVER_SET
+** warning (file: the recipe; column: the name).
 */
 int cw_run_exec(cw_run *r);
 
@@ -444,6 +561,15 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
                       unsigned long *nerrors, cw_err *err);
 
 /*
+** cw_validate_flags() reading 'path' in the dialect 'd' (NULL: the
+** default, as cw_validate_flags() does).  Returns as cw_validate() does,
+** and CW_EUSAGE for a dialect that cannot work (see cw_dialect_check()).
+*/
+int cw_validate_dialect(const char *home, const char *name, const char *path,
+                        int flags, const cw_dialect *d, cw_problem_fn fn,
+                        void *ud, unsigned long *nerrors, cw_err *err);
+
+/*
 ** Convert between CSV and NDJSON, chosen by the extensions of 'in' and
 ** 'out' (".csv", ".ndjson" or ".jsonl").  'out' is written atomically.
 ** Store the number of records in '*rows' when not NULL (0 on failure).
@@ -453,6 +579,16 @@ int cw_validate_flags(const char *home, const char *name, const char *path,
 */
 int cw_convert(const char *in, const char *out, unsigned long long *rows,
                cw_err *err);
+
+/*
+** cw_convert() reading the CSV input 'in' in the dialect 'd' (NULL: the
+** default, as cw_convert() does); what is written is UTF-8 as always.
+** Returns as cw_convert() does, and CW_EUSAGE for a dialect that cannot
+** work (see cw_dialect_check()) or one other than the default given for
+** an input that is not CSV.
+*/
+int cw_convert_dialect(const char *in, const char *out, const cw_dialect *d,
+                       unsigned long long *rows, cw_err *err);
 
 /*
 ** Write the 'len' bytes at 'data' to the file 'path' atomically: a temp
@@ -510,6 +646,15 @@ int cw_load_new(cw_load **out, cw_err *err);
 **   cw_load_strict:  when 'on', a malformed CSV record (E_QUOTE) stops
 **                    the load (CW_EPARSE, nothing committed) instead of
 **                    going to the rejects file.  Always CW_OK.
+**   cw_load_dialect: the dialect (see cw_dialect) of every CSV file; NULL
+**                    for the default.  Copied.  CW_EUSAGE for one that
+**                    cannot work (see cw_dialect_check()).  A database
+**                    input given with a dialect other than the default
+**                    fails cw_load_exec() with CW_EUSAGE.  Without a
+**                    delimiter given, a file whose header is one column
+**                    holding ';', TAB or '|', and that no schema knows,
+**                    fails cw_load_exec() with CW_EUSAGE and a hint
+**                    (rather than loading a one-column table).
 **   cw_load_on_problem: called for every rejected row; a NULL 'fn' (the
 **                    default) reports to nobody.
 ** cw_load_exec() checks the rest: the schema's name, the files.
@@ -523,6 +668,7 @@ int cw_load_mode(cw_load *l, const char *mode);
 int cw_load_key(cw_load *l, const char *column);
 int cw_load_rejects(cw_load *l, const char *path);
 int cw_load_strict(cw_load *l, int on);
+int cw_load_dialect(cw_load *l, const cw_dialect *d);
 void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud);
 
 /* cw_run_on_progress() for a load: its files count as one input ('rows',
@@ -608,6 +754,18 @@ typedef struct cw_inspection cw_inspection; /* one inspected file (opaque) */
 int cw_inspect_new(const char *home, const char *path, cw_inspection **out,
                    cw_err *err);
 
+/*
+** cw_inspect_new() reading 'path' in the dialect 'd' (NULL: all sniffed,
+** as cw_inspect_new() does): a delimiter or quote set in 'd' is used
+** instead of the sniffed one, and an encoding set is converted from (the
+** findings then name it, "UTF-16LE" or "windows-1252"; see
+** cw_inspectinfo.encoding).  Returns as cw_inspect_new() does, and
+** CW_EUSAGE for a dialect that cannot work (see cw_dialect_check()).
+*/
+int cw_inspect_new_dialect(const char *home, const char *path,
+                           const cw_dialect *d, cw_inspection **out,
+                           cw_err *err);
+
 /* The findings.  Strings are owned by the inspection (static for the
 ** constant ones); NULL where noted. */
 typedef struct cw_inspectinfo {
@@ -616,9 +774,11 @@ typedef struct cw_inspectinfo {
     char quote;                  /* '"' or '\'' */
     const char *encoding;        /* "UTF-8", "UTF-8 with BOM", or, when
                                     some bytes are not UTF-8, "invalid
-                                    UTF-8" / "invalid UTF-8 with BOM" */
+                                    UTF-8" / "invalid UTF-8 with BOM"; for
+                                    an encoding given, its name as read
+                                    ("UTF-16LE with BOM", "latin1") */
     unsigned long bad_utf8_line; /* first line with invalid UTF-8, 0 none */
-    int bom;                     /* 1 when a UTF-8 byte order mark leads */
+    int bom;                     /* 1 when a byte order mark leads */
     const char *line_endings;    /* "LF", "CRLF", "CR", "mixed" or "none"
                                     (line ends inside quotes not counted) */
     unsigned long long rows;     /* data records read by the parser */
@@ -641,6 +801,15 @@ void cw_inspect_info(const cw_inspection *x, cw_inspectinfo *out);
 
 /* Header name 'i' (< ncolumns), or NULL. */
 const char *cw_inspect_column(const cw_inspection *x, size_t i);
+
+/*
+** What to try when the findings look wrong, or NULL: the header is one
+** column holding another delimiter than the one read with ("the header
+** is one column holding ';': is the file semicolon-separated?
+** (--delimiter ';')"), or some bytes are not UTF-8 (naming --encoding
+** windows-1252).  Owned by the inspection.
+*/
+const char *cw_inspect_hint(const cw_inspection *x);
 
 /* Missing column 'i' (< nmissing) of the closest schema, in schema order,
 ** with '*required' (when not NULL) set to 1 for a required one; or NULL. */

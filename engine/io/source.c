@@ -7,6 +7,7 @@
 
 #include "core/msg.h"
 #include "csv/csvread.h"
+#include "csv/decode.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -19,12 +20,13 @@ static cw_csv *csv(const cw_source *s)
     return (cw_csv *)(void *)(uintptr_t)s;
 }
 
-/* The options of a CSV source opened with 'flags': resync when they
-** have CW_INPUT_RESYNC. */
-static void csv_opts(int flags, cw_csvopts *o)
+/* The options of a CSV source opened with 'flags' and the dialect 'd'
+** (NULL: the default): resync when they have CW_INPUT_RESYNC. */
+static void csv_opts(int flags, const cw_dialect *d, cw_csvopts *o)
 {
     cw__csvopts_default(o);
     o->resync = (flags & CW_INPUT_RESYNC) != 0;
+    cw__csvopts_dialect(o, d);
 }
 
 /* Make the reader 'r', just opened with status 'rc', the source at
@@ -43,23 +45,23 @@ static int csv_start(int rc, cw_csv *r, cw_source **out, cw_err *err)
     return CW_OK;
 }
 
-/* Open the CSV file 'location', with resync when 'flags' has
-** CW_INPUT_RESYNC, and read its header. */
-static int csv_openf(const char *location, int flags, cw_source **out,
-                     cw_err *err)
+/* Open the CSV file 'location' in the dialect 'd', with resync when
+** 'flags' has CW_INPUT_RESYNC, and read its header. */
+static int csv_openf(const char *location, int flags, const cw_dialect *d,
+                     cw_source **out, cw_err *err)
 {
     cw_csvopts o;
     cw_csv *r = NULL;
     int rc;
 
-    csv_opts(flags, &o);
+    csv_opts(flags, d, &o);
     rc = cw__csv_openfile(location, &o, &r, err);
     return csv_start(rc, r, out, err);
 }
 
 static int csv_open(const char *location, cw_source **out, cw_err *err)
 {
-    return csv_openf(location, 0, out, err);
+    return csv_openf(location, 0, NULL, out, err);
 }
 
 static size_t csv_ncols(const cw_source *s)
@@ -146,41 +148,78 @@ const struct cw_source_type cw_source_csv = {
 static const struct cw_source_type *const kinds[] = {
     &cw_source_csv, &cw_source_sqlite, &cw_source_postgres, NULL};
 
-int cw__input_open(const char *spec, cw_input *in, cw_err *err)
-{
-    return cw__input_openf(spec, 0, in, err);
-}
 
-int cw__input_openf(const char *spec, int flags, cw_input *in, cw_err *err)
+/* The kind of source 'spec' names, and where its location starts. */
+static const struct cw_source_type *kind_of(const char *spec,
+                                            const char **location)
 {
     const char *colon = strchr(spec, ':');
-    int rc;
 
-    *in = (cw_input){&cw_source_csv, NULL};
-    if (cw__target_pguri(spec)) {
-        in->type = &cw_source_postgres;
-        return in->type->open(spec, &in->s, err);
-    }
+    *location = spec;
+    if (cw__target_pguri(spec))
+        return &cw_source_postgres;
     if (colon != NULL) {
         size_t n = (size_t)(colon - spec);
 
         for (size_t i = 0; kinds[i] != NULL; i++)
             if (strlen(kinds[i]->name) == n &&
                 memcmp(kinds[i]->name, spec, n) == 0) {
-                in->type = kinds[i];
-                if (in->type == &cw_source_csv)
-                    return csv_openf(colon + 1, flags, &in->s, err);
-                return in->type->open(colon + 1, &in->s, err);
+                *location = colon + 1;
+                return kinds[i];
             }
     }
+    return &cw_source_csv;
+}
+
+int cw__input_iscsv(const char *spec)
+{
+    const char *location;
+
+    return kind_of(spec, &location) == &cw_source_csv;
+}
+
+/* 1 when 'd' is the default dialect. */
+static int plain_dialect(const cw_dialect *d)
+{
+    return d == NULL ||
+           (d->delimiter == 0 && d->quote == 0 && cw__dec_isutf8(d->encoding));
+}
+
+/* cw__input_openf() in the dialect 'd' (NULL: the default). */
+static int open_named(const char *spec, int flags, const cw_dialect *d,
+                      cw_input *in, cw_err *err)
+{
+    const char *location;
+    int rc;
+
+    *in = (cw_input){kind_of(spec, &location), NULL};
+    if (in->type != &cw_source_csv && !plain_dialect(d))
+        return cw__fail(err, CW_EUSAGE,
+                        "a delimiter, quote or encoding is for CSV files; "
+                        "this input is a %s database",
+                        in->type->name);
+    if (in->type != &cw_source_csv)
+        return in->type->open(location, &in->s, err);
+    if (location != spec)
+        return csv_openf(location, flags, d, &in->s, err);
     /* Not a file: a connection string without its prefix is not shown. */
-    if ((rc = csv_openf(spec, flags, &in->s, err)) != CW_OK &&
+    if ((rc = csv_openf(spec, flags, d, &in->s, err)) != CW_OK &&
         cw__target_conninfo(spec))
         return cw__target_refuse(err, spec,
                                  "a CSV path, sqlite:PATH#TABLE_OR_QUERY, "
                                  "postgres:CONNINFO#TABLE_OR_QUERY or "
                                  "postgresql://...#TABLE_OR_QUERY");
     return rc;
+}
+
+int cw__input_open(const char *spec, cw_input *in, cw_err *err)
+{
+    return open_named(spec, 0, NULL, in, err);
+}
+
+int cw__input_openf(const char *spec, int flags, cw_input *in, cw_err *err)
+{
+    return open_named(spec, flags, NULL, in, err);
 }
 
 int cw__input_openspec(const cw_inputspec *spec, int flags, cw_input *in,
@@ -191,11 +230,21 @@ int cw__input_openspec(const cw_inputspec *spec, int flags, cw_input *in,
     int rc;
 
     if (spec->read == NULL)
-        return cw__input_openf(spec->path, flags, in, err);
+        return open_named(spec->path, flags, spec->dialect, in, err);
     *in = (cw_input){&cw_source_csv, NULL};
-    csv_opts(flags, &o);
+    csv_opts(flags, spec->dialect, &o);
     rc = cw__csv_open(spec->path, spec->read, spec->ud, &o, &r, err);
     return csv_start(rc, r, &in->s, err);
+}
+
+const char *cw__input_hint(const cw_input *in, char *buf, size_t size)
+{
+    if (in->type != &cw_source_csv || in->s == NULL) {
+        if (size > 0)
+            buf[0] = '\0';
+        return buf;
+    }
+    return cw__csv_hint(csv(in->s), buf, size);
 }
 
 char *cw__input_name(const char *spec)

@@ -60,6 +60,15 @@ typedef struct cw_input {
 int cw__input_open(const char *spec, cw_input *in, cw_err *err);
 void cw__input_close(cw_input *in);
 
+/* 1 when 'spec' names a CSV file (a path, "csv:PATH" or "-"), 0 for a
+** database source. */
+int cw__input_iscsv(const char *spec);
+
+/* For the message of a missing or unknown column of 'in': the hint of a
+** CSV header that is one column holding another delimiter
+** (cw__csv_hint()), in 'buf' of 'size' bytes; "" for none. */
+const char *cw__input_hint(const cw_input *in, char *buf, size_t size);
+
 /* The name of the source 'spec' in messages, rejects files and summaries:
 ** 'spec' itself, but a PostgreSQL source only as its kind and what follows
 ** '#' ("postgres:#people"): its connection string may hold a password.
@@ -72,9 +81,11 @@ char *cw__input_name(const char *spec);
 ** being the name shown in messages ("<reader:NAME>").
 */
 typedef struct cw_inputspec {
-    const char *path; /* a source spec, or a reader's name in messages */
-    cw_read_fn read;  /* NULL, or the byte source of a CSV input */
-    void *ud;         /* its argument */
+    const char *path;          /* a source spec, or a reader's name in
+                                  messages */
+    cw_read_fn read;           /* NULL, or the byte source of a CSV input */
+    void *ud;                  /* its argument */
+    const cw_dialect *dialect; /* a CSV input's dialect, NULL: default */
 } cw_inputspec;
 
 /* Flags of cw__input_openf(). */
@@ -87,9 +98,10 @@ typedef struct cw_inputspec {
 int cw__input_openf(const char *spec, int flags, cw_input *in, cw_err *err);
 
 /*
-** Open the input 'spec' is bound to, with 'flags': a source by its path
-** as cw__input_openf() does, or a CSV reader over 'spec->read' (parsed
-** in the caller's thread, as it asks for bytes).
+** Open the input 'spec' is bound to, with 'flags' and its dialect: a
+** source by its path as cw__input_openf() does, or a CSV reader over
+** 'spec->read' (parsed in the caller's thread, as it asks for bytes).  A
+** dialect other than the default for a database source is CW_EUSAGE.
 */
 int cw__input_openspec(const cw_inputspec *spec, int flags, cw_input *in,
                        cw_err *err);

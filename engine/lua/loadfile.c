@@ -357,13 +357,18 @@ int cw__lua_loadfile(cw_lua *x, const char *path, const char *const *params,
     lua_State *L = x->L;
     const char *name =
         strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
-    char chunkname[128];
+    char chunkname[140], folder[128];
     cw_buf src = {0};
     struct loadctx lc;
     struct conv *c = NULL;
     int base = lua_gettop(L), status, nres, rc;
 
     *out = NULL;
+    /* A recipe folder's recipe.lua is named after its folder. */
+    if (x->ownshown != NULL && strcmp(name, "recipe.lua") == 0) {
+        snprintf(folder, sizeof folder, "%s/%s", x->ownshown, name);
+        name = folder;
+    }
     rc = cw__lua_begin(x, err);
     if (rc != CW_OK)
         return rc;

@@ -22,11 +22,23 @@ typedef struct cw_lua_limits {
 ** Create a sandboxed state: base (without dofile, loadfile, collectgarbage
 ** beyond "count", print), string (without dump), table, math, utf8; no
 ** io, os, debug, package or C loaders.  Reading or writing an undefined
-** global raises.  'luadir' is the directory holding lua/crosswalk/ for
-** require("crosswalk.x"); NULL means no require at all.
+** global raises.  'luadir' is the home's lua/ directory, where
+** require("crosswalk.x") finds lua/crosswalk/x.lua; NULL (and no
+** cw__lua_recipedir) means no require at all.
 */
 int cw__lua_open(const cw_lua_limits *lim, const char *luadir, cw_lua **out,
                  cw_err *err);
+
+/*
+** Make 'dir', a recipe folder, the first place require looks: a module
+** a.b is 'dir'/lua/a/b.lua, named 'shown'/lua/a/b.lua in messages, and
+** the home's lua/ comes second.  CW_OK or CW_ENOMEM.
+*/
+int cw__lua_recipedir(cw_lua *x, const char *dir, const char *shown,
+                      cw_err *err);
+
+/* The name of the recipe folder set by cw__lua_recipedir, or NULL. */
+const char *cw__lua_recipeshown(const cw_lua *x);
 void cw__lua_close(cw_lua *x);
 
 /*
@@ -69,5 +81,17 @@ int cw__lua_call_rec(cw_lua *x, int ref, cw_rec *rec, int *verdict,
 */
 int cw__lua_call_value(cw_lua *x, int ref, cw_rec *rec, cw_buf *out,
                        int *isnull, cw_err *err);
+
+/* Name the step whose functions the calls that follow run ("steps[3]
+** (fn)"; the string must outlive them), for cw__lua_missed(). */
+void cw__lua_step(cw_lua *x, const char *label);
+
+/*
+** Name 'i' of those a recipe function read from a record that had no
+** such column (no record had it then: it was not in the layout), with
+** the step that read it first in '*step' (may be NULL); NULL past the
+** last.  The first 32 distinct names are kept.
+*/
+const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step);
 
 #endif /* CW_LUABRIDGE_H */

@@ -41,6 +41,14 @@
 #define STEPS_PER_SECOND 1e8            /* match steps assumed per second */
 #define MAX_MOVE ((lua_Integer)1 << 24) /* elements table.* may shift */
 #define MAX_DEPTH 64                    /* nesting of a returned table */
+#define MAX_MISS 32                     /* names read that no record had */
+
+/* A column name a recipe function read that no record had then, and the
+** step that read it (recproxy.c). */
+typedef struct cw_miss {
+    char *name;       /* owned */
+    const char *step; /* a step's label, or NULL */
+} cw_miss;
 
 /* The life of a state (cw_lua.dead): alive, stopped for good by the
 ** instruction limit, the memory limit or the deadline, or being closed. */
@@ -48,7 +56,9 @@ enum { ALIVE, DEAD_CPU, DEAD_MEM, DEAD_TIME, DEAD_CLOSING };
 
 struct cw_lua {
     lua_State *L;             /* the state, NULL until created */
-    char *luadir;             /* directory holding crosswalk/, or NULL */
+    char *luadir;             /* the home's lua/ directory, or NULL */
+    char *owndir;             /* the recipe's folder, or NULL */
+    char *ownshown;           /* its name in messages ("NAME") */
     size_t used;              /* bytes the state holds */
     size_t cap;               /* memory limit in bytes */
     unsigned long long limit; /* instructions per load or call */
@@ -73,6 +83,9 @@ struct cw_lua {
     char where[96];           /* "file:line" where a limit was hit */
     char limmsg[96];          /* text of the limit that stopped the state */
     cw_err limerr;            /* what every call returns once dead */
+    const char *step;         /* label of the step calling, or NULL */
+    cw_miss miss[MAX_MISS];   /* names read that no record had */
+    size_t nmiss;             /* count of 'miss' */
 };
 
 /* ---- state.c ---- */

@@ -29,6 +29,36 @@ static cw_rec *torec(lua_State *L, cw_lua *x)
     return x->rec;
 }
 
+/* Note that a recipe function read 'name', a column no record has had
+** (W_NEVER_SET when none gets it by the end of the run). */
+static void missed(cw_lua *x, const char *name, size_t len)
+{
+    char *copy;
+
+    if (x->nmiss == MAX_MISS || len > 200 || memchr(name, '\0', len))
+        return;
+    for (size_t i = 0; i < x->nmiss; i++)
+        if (strlen(x->miss[i].name) == len &&
+            memcmp(x->miss[i].name, name, len) == 0)
+            return;
+    if ((copy = cw__strndup(name, len)) == NULL)
+        return; /* only a warning is lost */
+    x->miss[x->nmiss++] = (cw_miss){copy, x->step};
+}
+
+void cw__lua_step(cw_lua *x, const char *label)
+{
+    x->step = label;
+}
+
+const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step)
+{
+    if (i >= x->nmiss)
+        return NULL;
+    *step = x->miss[i].step;
+    return x->miss[i].name;
+}
+
 /* rec.name: the field as a string, nil when null or no such column. */
 static int rec_index(lua_State *L)
 {
@@ -45,6 +75,8 @@ static int rec_index(lua_State *L)
     }
     name = lua_tolstring(L, 2, &len);
     i = cw__layout_find(rec->layout, name, len);
+    if (i < 0)
+        missed(x, name, len);
     f = i >= 0 ? cw__rec_get(rec, (size_t)i) : (cw_field){NULL, 0};
     if (f.p == NULL)
         lua_pushnil(L);

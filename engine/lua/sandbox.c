@@ -3,8 +3,8 @@
 ** opened and the functions removed, the sandboxed base functions
 ** (load, collectgarbage, setmetatable), strict globals, the guards that
 ** meter or bound string, utf8 and table functions running unmetered in
-** C, and require limited to lua/crosswalk/.  cw__lua_psetup builds it
-** all.
+** C, and require, which loads modules from the recipe folder's lua/ and
+** the home's lua/ only.  cw__lua_psetup builds it all.
 */
 #include "lua/luaint.h"
 
@@ -374,17 +374,16 @@ static void wrap(lua_State *L, int idx, const char *name, lua_CFunction fn)
 
 /* ==== require ==== */
 
-/* 1 when 'name' is "crosswalk." followed by dot-separated words of
-** letters, digits and '_'. */
+/* 1 when 'name' is dot-separated words of letters, digits and '_', at
+** most 128 characters: it can name no parent folder, no absolute path
+** and no file outside a lua/ folder. */
 static int modname_ok(const char *name, size_t len)
 {
-    static const char pre[] = "crosswalk.";
     size_t word = 0;
 
-    if (len <= sizeof pre - 1 || len > 128 ||
-        memcmp(name, pre, sizeof pre - 1) != 0)
+    if (len == 0 || len > 128)
         return 0;
-    for (size_t i = sizeof pre - 1; i < len; i++) {
+    for (size_t i = 0; i < len; i++) {
         char c = name[i];
 
         if (c == '.' && word > 0)
@@ -400,73 +399,174 @@ static int modname_ok(const char *name, size_t len)
 
 struct freader {
     FILE *f;        /* the module file */
+    size_t total;   /* bytes read so far */
+    int binary;     /* its first byte starts a precompiled chunk */
     char buf[1024]; /* its bytes, a block at a time */
 };
 
-/* lua_Reader over a FILE. */
+/* lua_Reader over a FILE, noting a precompiled chunk. */
 static const char *readf(lua_State *L, void *ud, size_t *size)
 {
     struct freader *r = ud;
 
     (void)L;
     *size = fread(r->buf, 1, sizeof r->buf, r->f);
+    if (r->total == 0 && *size > 0 && r->buf[0] == LUA_SIGNATURE[0])
+        r->binary = 1;
+    r->total += *size;
     return *size > 0 ? r->buf : NULL;
 }
 
-/*
-** require(name): only modules under luadir/crosswalk/, loaded as text
-** with the sandbox as environment, run once and cached in upvalue 1.
-*/
-static int sb_require(lua_State *L)
-{
-    cw_lua *x = cw__lua_getx(L);
-    size_t len;
-    const char *name = luaL_checklstring(L, 1, &len);
-    char path[1024], chunk[160];
-    struct freader r;
-    int n, status;
+/* Lua's libraries that the sandbox withholds, and those it opens: the
+** names are never looked up as files. */
+static const char *const withheld[] = {"io", "os", "debug", "package", NULL};
+static const char *const builtin[] = {"string", "table",     "math",
+                                      "utf8",   "coroutine", NULL};
 
-    if (x->luadir == NULL || !modname_ok(name, len))
-        return luaL_error(L, "module '%s' not allowed in recipes", name);
-    lua_settop(L, 1);
-    lua_pushvalue(L, 1);
-    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
-        return 1; /* cached */
-    lua_pop(L, 1);
-    n = snprintf(path, sizeof path, "%s/%s.lua", x->luadir, name);
-    if (n < 0 || (size_t)n >= sizeof path)
-        return luaL_error(L, "module '%s': path too long", name);
-    snprintf(chunk, sizeof chunk, "=%s.lua", name);
-    for (char *c = path + strlen(x->luadir) + 1; *c != '\0'; c++)
-        if (*c == '.' && strcmp(c, ".lua") != 0)
-            *c = '/';
-    for (char *c = chunk; *c != '\0'; c++)
-        if (*c == '.' && strcmp(c, ".lua") != 0)
-            *c = '/';
-    r.f = fopen(path, "rb");
+/* The cache value of a module that is loading. */
+static char loading;
+
+/*
+** Load module 'name' from the file 'real' as text, with the sandbox as
+** its environment, and call it with its name: the value it returns is
+** left on the stack ('shown' names the file in messages).
+*/
+static int loadmodule(lua_State *L, const char *name, const char *real,
+                      const char *shown)
+{
+    struct freader r = {0};
+    char chunk[420];
+    int status;
+
+    snprintf(chunk, sizeof chunk, "=%s", shown);
+    r.f = fopen(real, "rb");
     if (r.f == NULL)
-        return luaL_error(L, "module '%s' not found (%s: %s)", name, path,
+        return luaL_error(L, "module '%s': %s: %s", name, shown,
                           strerror(errno));
     status = lua_load(L, readf, &r, chunk, "t");
-    if (ferror(r.f) && status == LUA_OK) {
+    if (ferror(r.f)) {
         fclose(r.f);
-        return luaL_error(L, "module '%s': read error on %s", name, path);
+        return luaL_error(L, "module '%s': read error on %s", name, shown);
     }
     fclose(r.f);
+    if (r.binary)
+        return luaL_error(L,
+                          "module '%s': %s is a precompiled (binary) chunk; "
+                          "modules load as text only",
+                          name, shown);
     if (status != LUA_OK)
         return lua_error(L);
+    /* Compiling is C work: charge its bytes as load() does. */
+    cw__lua_charge(L, cw__lua_getx(L),
+                   (double)r.total / BYTES_PER_INSTRUCTION *
+                       STEPS_PER_INSTRUCTION);
     lua_pushglobaltable(L);
     (void)lua_setupvalue(L, -2, 1);
     lua_pushstring(L, name);
     lua_call(L, 1, 1);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        lua_pushboolean(L, 1);
-    }
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, -2);
-    lua_rawset(L, lua_upvalueindex(1));
     return 1;
+}
+
+/*
+** require(name): the module file NAME/with/dots/as/slashes.lua in the
+** recipe folder's lua/, then in the home's lua/; text only, run once in
+** the sandbox and cached in upvalue 1.  A file reached through a symbolic
+** link that leads outside its lua/ folder is refused.
+*/
+static int sb_require(lua_State *L)
+{
+    cw_lua *x = cw__lua_getx(L);
+    size_t len, nlooked = 0;
+    const char *name = luaL_checklstring(L, 1, &len);
+    char rel[140], root[1200], path[1400], shown[400], real[CW_PATH_MAX];
+    char looked[2900];
+
+    if (x->luadir == NULL && x->owndir == NULL)
+        return luaL_error(L, "require('%s'): modules load only in recipes",
+                          name);
+    if (!modname_ok(name, len))
+        return luaL_error(L,
+                          "module name '%s' refused: a module name is words "
+                          "of letters, digits and '_' joined by dots, such "
+                          "as 'crosswalk.text' or 'mylib.zip'",
+                          name);
+    for (const char *const *w = withheld; *w != NULL; w++)
+        if (strcmp(name, *w) == 0)
+            return luaL_error(L,
+                              "module '%s' is not available in recipes (the "
+                              "sandbox has no io, os, debug or package)",
+                              name);
+    for (const char *const *b = builtin; *b != NULL; b++)
+        if (strcmp(name, *b) == 0) {
+            lua_getglobal(L, name); /* as stock Lua's require gives it */
+            return 1;
+        }
+    lua_settop(L, 1);
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) {
+        if (lua_touserdata(L, -1) == &loading)
+            return luaL_error(L,
+                              "module '%s' is required again while it loads "
+                              "(modules that require each other), or its "
+                              "first load failed",
+                              name);
+        return 1; /* cached */
+    }
+    lua_pop(L, 1);
+    snprintf(rel, sizeof rel, "%s.lua", name);
+    for (char *c = rel; *c != '\0'; c++)
+        if (*c == '.' && strcmp(c, ".lua") != 0)
+            *c = '/';
+    looked[0] = '\0';
+    /* The recipe folder's lua/ first, then the home's. */
+    for (int i = 0; i < 2; i++) {
+        const char *dir = i == 0 ? x->owndir : x->luadir;
+        int n, found;
+
+        if (dir == NULL)
+            continue;
+        n = i == 0 ? snprintf(root, sizeof root, "%s/lua", dir)
+                   : snprintf(root, sizeof root, "%s", dir);
+        if (n < 0 || (size_t)n >= sizeof root ||
+            (size_t)snprintf(path, sizeof path, "%s/%s", root, rel) >=
+                sizeof path)
+            return luaL_error(L, "module '%s': path too long", name);
+        if (i == 0)
+            snprintf(shown, sizeof shown, "%s/lua/%s", x->ownshown, rel);
+        else
+            snprintf(shown, sizeof shown, "%s", rel);
+        found = cw__path_inside(root, path, real);
+        if (found == CW_PATH_MISSING) {
+            n = snprintf(looked + nlooked, sizeof looked - nlooked, "%s%s",
+                         nlooked > 0 ? ", nor " : "", path);
+            if (n > 0)
+                nlooked += (size_t)n < sizeof looked - nlooked
+                               ? (size_t)n
+                               : sizeof looked - nlooked - 1;
+            continue;
+        }
+        if (found == CW_PATH_OUTSIDE)
+            return luaL_error(L,
+                              "module '%s' refused: %s is a symbolic link "
+                              "to a file outside %s",
+                              name, path, root);
+        if (found == CW_PATH_ERROR)
+            return luaL_error(L, "module '%s': %s: %s", name, path,
+                              strerror(errno));
+        lua_pushvalue(L, 1);
+        lua_pushlightuserdata(L, &loading);
+        lua_rawset(L, lua_upvalueindex(1));
+        loadmodule(L, name, real, shown);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushboolean(L, 1);
+        }
+        lua_pushvalue(L, 1);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, lua_upvalueindex(1));
+        return 1;
+    }
+    return luaL_error(L, "module '%s' not found (no file %s)", name, looked);
 }
 
 /* ==== Building the sandbox ==== */

@@ -461,6 +461,32 @@ void cw__lua_close(cw_lua *x)
         lua_sethook(x->L, hook, LUA_MASKCOUNT, 1);
         lua_close(x->L);
     }
+    for (size_t i = 0; i < x->nmiss; i++)
+        cw__free(x->miss[i].name);
     cw__free(x->luadir);
+    cw__free(x->owndir);
+    cw__free(x->ownshown);
     cw__free(x);
+}
+
+int cw__lua_recipedir(cw_lua *x, const char *dir, const char *shown,
+                      cw_err *err)
+{
+    char *d = cw__strdup(dir), *s = cw__strdup(shown);
+
+    if (d == NULL || s == NULL) {
+        cw__free(d);
+        cw__free(s);
+        return cw__fail(err, CW_ENOMEM, "lua: out of memory");
+    }
+    cw__free(x->owndir);
+    cw__free(x->ownshown);
+    x->owndir = d;
+    x->ownshown = s;
+    return CW_OK;
+}
+
+const char *cw__lua_recipeshown(const cw_lua *x)
+{
+    return x->ownshown;
 }

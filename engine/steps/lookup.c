@@ -4,15 +4,24 @@
 */
 #include "steps/lookup.h"
 
+#include "core/check.h"
+
 #include "io/source.h"
 
 #include <string.h>
 
 int cw__pred_test(const cw_pred *p, cw_field f)
 {
-    int blank = f.p == NULL || cw__blank(f.p, f.len);
+    int blank = f.p == NULL || cw__blank(f.p, f.len), b;
+    cw_verdict v;
 
     switch (p->op) {
+    case CW_P_TRUE:
+    case CW_P_FALSE:
+        /* The boolean rule's spellings; blank and others pass neither. */
+        if (blank || cw__rule_bool(f.p, f.len, &b, &v) != 0)
+            return 0;
+        return b == (p->op == CW_P_TRUE);
     case CW_P_BLANK:
         return blank;
     case CW_P_PRESENT:
@@ -152,10 +161,36 @@ int cw__lookup_read(const char *path, const char *key, const cw_rule *keyrule,
                     const char *const *cols, size_t ncols, const cw_pred *where,
                     size_t nwhere, cw_lookup **out, cw_err *err)
 {
-    cw_inputspec src = {path, NULL, NULL};
+    cw_inputspec src = {path, NULL, NULL, NULL};
 
     return cw__lookup_readspec(&src, key, keyrule, cols, ncols, where, nwhere,
                                out, err);
+}
+
+/* Fail: the header of the lookup input 'in' (read from 'path') has no
+** column 'name' ('what': "lookup column"); name the close ones. */
+static int not_found(const cw_input *in, const char *path, const char *what,
+                     const char *name, cw_err *err)
+{
+    size_t n = in->type->ncols(in->s);
+    const char **names = cw__alloc((n ? n : 1) * sizeof *names);
+    cw_buf b = {0};
+    int rc;
+
+    if (names == NULL)
+        return cw__fail(err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        names[i] = in->type->colname(in->s, i);
+    rc = cw__buf_printf(&b, "%s: %s '%s' not found", path, what, name);
+    if (rc == CW_OK)
+        rc = cw__names_hint(&b, names, n, name);
+    cw__free(names);
+    if (rc == CW_OK)
+        rc = cw__fail(err, CW_EUSAGE, "%s", b.p);
+    else
+        rc = cw__fail(err, CW_ENOMEM, "out of memory");
+    cw__buf_free(&b);
+    return rc;
 }
 
 int cw__lookup_readspec(const cw_inputspec *src, const char *key,
@@ -203,14 +238,12 @@ int cw__lookup_readspec(const cw_inputspec *src, const char *key,
             if (strcmp(in.type->colname(in.s, i), cols[c]) == 0)
                 break;
         if (i == in.type->ncols(in.s)) {
-            rc = cw__fail(err, CW_EUSAGE, "%s: lookup column '%s' not found",
-                          path, cols[c]);
+            rc = not_found(&in, path, "lookup column", cols[c], err);
             goto fail;
         }
     }
     if (kcol < 0) {
-        rc = cw__fail(err, CW_EUSAGE, "%s: lookup key column '%s' not found",
-                      path, key);
+        rc = not_found(&in, path, "lookup key column", key, err);
         goto fail;
     }
     for (size_t w = 0; w < nwhere; w++) {
@@ -219,8 +252,7 @@ int cw__lookup_readspec(const cw_inputspec *src, const char *key,
             if (strcmp(in.type->colname(in.s, i), where[w].column) == 0)
                 wcol[w] = (long)i;
         if (wcol[w] < 0) {
-            rc = cw__fail(err, CW_EUSAGE, "%s: lookup column '%s' not found",
-                          path, where[w].column);
+            rc = not_found(&in, path, "lookup column", where[w].column, err);
             goto fail;
         }
     }

@@ -9,8 +9,18 @@
 #include "core/record.h"
 #include "values/rules.h"
 
-/* A simple predicate on one column, used by filter steps and lookups. */
-enum cw_predop { CW_P_EQ, CW_P_IN, CW_P_NOTIN, CW_P_BLANK, CW_P_PRESENT };
+/* A simple predicate on one column, used by filter steps and lookups:
+** equals, one_of, not_one_of, blank, present, and boolean = true (a value
+** the boolean rule reads as true) or false (one it reads as false). */
+enum cw_predop {
+    CW_P_EQ,
+    CW_P_IN,
+    CW_P_NOTIN,
+    CW_P_BLANK,
+    CW_P_PRESENT,
+    CW_P_TRUE,
+    CW_P_FALSE
+};
 
 typedef struct cw_pred {
     char *column;      /* column name, owned */

@@ -10,6 +10,7 @@
 #include "steps/group.h"
 #include "steps/lookup.h"
 #include "values/rules.h"
+#include "values/schema.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,7 +74,28 @@ typedef struct step {
     cw_group *group; /* state */
     char **seps;     /* concat separators, owned */
     size_t nseps;    /* count of 'seps' */
+    size_t *by;      /* key columns */
+    size_t nby;      /* count of 'by' */
+    cw_aggspec *ag;  /* aggregates */
+    size_t nag;      /* count of 'ag' */
+    /* fn: the columns it declares it sets */
+    size_t *sets; /* their layout indexes */
+    size_t nsets; /* count of 'sets' */
+    int hassets;  /* 1 when it has 'sets' (even empty) */
+    /* names read here that only an fn step without 'sets' may set */
+    size_t d0; /* first in the plan's 'defer' */
+    size_t nd; /* count */
 } step;
+
+/* A name read after an fn step without 'sets': unknown before the run,
+** so it is watched for a value while it runs (W_NEVER_SET). */
+typedef struct defer {
+    size_t col;                 /* column read */
+    char label[80];             /* its reader, for messages */
+    char why[200];              /* why it was accepted, for messages */
+    unsigned long long reached; /* records that reached the reader */
+    int seen;                   /* one of them had a value */
+} defer;
 
 struct cw_plan {
     step *s;           /* steps in order */
@@ -82,6 +104,15 @@ struct cw_plan {
     cw_lua *lua;       /* borrowed */
     cw_buf reason;     /* reason of a Lua reject */
     char msg[600];     /* message being built */
+    char *where;       /* the recipe, for messages */
+    /* names, after cw__plan_resolve() */
+    signed char *final; /* per column: cw__plan_has() */
+    size_t nfinal;      /* count of 'final' */
+    const char *openfn; /* the fn without 'sets' after the last group */
+    defer *defer;       /* watched names */
+    size_t ndefer;      /* count of 'defer' */
+    size_t capdefer;    /* room in 'defer' */
+    size_t fd0, fnd;    /* those the outputs read */
 };
 
 /* ==== Compile ==== */
@@ -115,6 +146,9 @@ static void step_free(step *st)
     for (size_t i = 0; i < st->nseps; i++)
         cw__free(st->seps[i]);
     cw__free(st->seps);
+    cw__free(st->by);
+    cw__free(st->ag);
+    cw__free(st->sets);
 }
 
 void cw__plan_free(cw_plan *p)
@@ -125,6 +159,9 @@ void cw__plan_free(cw_plan *p)
         step_free(&p->s[i]);
     cw__free(p->s);
     cw__buf_free(&p->reason);
+    cw__free(p->where);
+    cw__free(p->final);
+    cw__free(p->defer);
     cw__free(p);
 }
 
@@ -294,16 +331,17 @@ static int compile_map(cctx *c, const cw_node *n)
 }
 
 /* Predicate { column = "c", equals = "v" | one_of = {..} | not_one_of =
-** {..} | blank = true | present = true }. */
+** {..} | blank = true | present = true | boolean = true|false }. */
 static int compile_pred(cctx *c, const cw_node *n, cw_pred *p, int resolve)
 {
-    const char *col;
+    const char *col, *seen = NULL;
     const cw_node *v;
     size_t idx;
     int rc;
 
-    static const char *const keys[] = {
-        "column", "equals", "one_of", "not_one_of", "blank", "present", NULL};
+    static const char *const keys[] = {"column",     "equals", "one_of",
+                                       "not_one_of", "blank",  "present",
+                                       "boolean",    NULL};
 
     *p = (cw_pred){.col = -1};
     if (n->type != CW_NODE_TABLE)
@@ -317,6 +355,17 @@ static int compile_pred(cctx *c, const cw_node *n, cw_pred *p, int resolve)
         if ((rc = intern(c, col, &idx)) != CW_OK)
             return rc;
         p->col = (long)idx;
+    }
+    /* One test per condition: a second one would be ignored. */
+    for (size_t i = 1; keys[i] != NULL; i++) {
+        if (cw__node_get(n, keys[i]) == NULL)
+            continue;
+        if (seen != NULL)
+            return bad(c,
+                       "condition on '%s': '%s' and '%s' in one condition "
+                       "(a condition has one test; list several conditions)",
+                       col, seen, keys[i]);
+        seen = keys[i];
     }
     if ((v = cw__node_get(n, "equals")) != NULL) {
         p->op = CW_P_EQ;
@@ -334,9 +383,18 @@ static int compile_pred(cctx *c, const cw_node *n, cw_pred *p, int resolve)
         /* blank = false is present = true, and the other way round. */
         p->op = (isblank == v->b) ? CW_P_BLANK : CW_P_PRESENT;
         return CW_OK;
+    } else if ((v = cw__node_get(n, "boolean")) != NULL) {
+        if (v->type != CW_NODE_BOOL)
+            return bad(c,
+                       "condition on '%s': boolean takes true or false (the "
+                       "value read as a boolean: true/false, yes/no, 1/0, "
+                       "t/f, y/n in any case)",
+                       col);
+        p->op = v->b ? CW_P_TRUE : CW_P_FALSE;
+        return CW_OK;
     } else {
-        return bad(c, "a condition needs equals, one_of, not_one_of, blank or "
-                      "present");
+        return bad(c, "a condition needs equals, one_of, not_one_of, blank, "
+                      "present or boolean");
     }
     if (v->type == CW_NODE_STR) {
         p->vals = cw__alloc(sizeof *p->vals);
@@ -562,10 +620,45 @@ static int compile_group(cctx *c, const cw_node *n, size_t norig)
         sp->sep = st->seps[i];
     }
     rc = cw__group_new(bycols, by->narr, specs, nag, norig, &st->group, c->err);
+    if (rc == CW_OK) {
+        /* Kept for cw__plan_resolve(). */
+        st->by = bycols;
+        st->nby = by->narr;
+        st->ag = specs;
+        st->nag = nag;
+        return CW_OK;
+    }
 done:
     cw__free(bycols);
     cw__free(specs);
     return rc;
+}
+
+/* sets = { "a", "b" }: the columns an fn step's function sets, so that
+** later steps may name them (NULL: not declared). */
+static int compile_sets(cctx *c, const cw_node *n)
+{
+    step *st = c->st;
+
+    if (n == NULL)
+        return CW_OK;
+    if (n->type != CW_NODE_TABLE || n->nkeys > 0)
+        return bad(c, "'sets' must list the column names the function sets, "
+                      "as in sets = { \"a\", \"b\" }");
+    st->hassets = 1;
+    st->sets = cw__alloc((n->narr ? n->narr : 1) * sizeof *st->sets);
+    if (st->sets == NULL)
+        return cw__fail(c->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n->narr; i++) {
+        int rc;
+
+        if (n->arr[i]->type != CW_NODE_STR)
+            return bad(c, "'sets' must list column names (strings)");
+        if ((rc = intern(c, n->arr[i]->str, &st->sets[i])) != CW_OK)
+            return rc;
+        st->nsets = i + 1;
+    }
+    return CW_OK;
 }
 
 static int compile_step(cctx *c, const cw_node *n, size_t norig)
@@ -584,14 +677,16 @@ static int compile_step(cctx *c, const cw_node *n, size_t norig)
         }
     }
     for (size_t i = 0; n->type == CW_NODE_TABLE && i < n->nkeys; i++) {
-        int known = strcmp(n->keys[i], "doc") == 0;
+        int known =
+            strcmp(n->keys[i], "doc") == 0 || strcmp(n->keys[i], "sets") == 0;
 
         for (int k = 0; k <= S_GROUP; k++)
             known |= strcmp(n->keys[i], kindnames[k]) == 0;
         if (!known)
             return bad(c,
                        "unknown key '%s' (a step has one of map, filter, fn, "
-                       "validate, lookup, group, and may have a doc)",
+                       "validate, lookup, group, and may have a doc; an fn "
+                       "step may have sets)",
                        n->keys[i]);
     }
     if (n->type != CW_NODE_TABLE || found != 1)
@@ -600,6 +695,9 @@ static int compile_step(cctx *c, const cw_node *n, size_t norig)
     snprintf(st->label + strlen(st->label),
              sizeof st->label - strlen(st->label), " (%s)",
              kindnames[st->kind]);
+    if (st->kind != S_FN && cw__node_get(n, "sets") != NULL)
+        return bad(c, "only an fn step has 'sets' (the columns its function "
+                      "sets)");
     switch (st->kind) {
     case S_MAP:
         return compile_map(c, body);
@@ -613,7 +711,7 @@ static int compile_step(cctx *c, const cw_node *n, size_t norig)
         if (body->type != CW_NODE_FUNC)
             return bad(c, "'fn' must be a function");
         st->ref = body->ref;
-        return CW_OK;
+        return compile_sets(c, cw__node_get(n, "sets"));
     case S_VALIDATE: {
         static const char *const keys[] = {"column", "rule", "args", NULL};
         const char *col;
@@ -654,6 +752,10 @@ int cw__plan_compile(const cw_node *steps, const char *where, cw_layout *layout,
         return cw__fail(err, CW_ENOMEM, "out of memory");
     *p = (cw_plan){.layout = layout, .lua = lua};
     c.p = p;
+    if ((p->where = cw__strdup(where)) == NULL) {
+        cw__plan_free(p);
+        return cw__fail(err, CW_ENOMEM, "out of memory");
+    }
     if (n > 0) {
         p->s = cw__alloc(n * sizeof *p->s);
         if (p->s == NULL) {
@@ -721,10 +823,450 @@ int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err)
         rc = cw__lookup_readspec(src, st->key, st->keyrule,
                                  (const char *const *)st->lcols, st->nl,
                                  st->where, st->nwhere, &st->tab, err);
+        if (rc == CW_EUSAGE) {
+            /* A column the lookup names: say which recipe and step. */
+            char msg[sizeof err->msg];
+
+            memcpy(msg, err->msg, sizeof msg);
+            return cw__fail(err, rc, "%s: %s: %s", p->where, st->label, msg);
+        }
         if (rc != CW_OK)
             return rc;
     }
     return CW_OK;
+}
+
+/* ==== Names ==== */
+
+/* State of cw__plan_resolve() while it walks the steps. */
+typedef struct rctx {
+    cw_plan *p;
+    const cw_namesrc *src;
+    cw_err *err;
+    unsigned char *set; /* per column: a step before creates it */
+    size_t nset;        /* count of 'set' (the layout's columns) */
+    const char *group;  /* the last group step so far, or NULL */
+    const char *openfn; /* an fn step without 'sets' since, or NULL */
+    int anysets;        /* an fn step with 'sets' came before */
+    size_t step;        /* the reader (p->n: the outputs) */
+    const char *label;  /* its label */
+    cw_buf msg;         /* message being built */
+} rctx;
+
+/* 1 when column 'col' has a value at the reader: the main input has it
+** (and no group came since) or an earlier step creates it. */
+static int known(const rctx *x, size_t col)
+{
+    const char *name = cw__layout_name(x->p->layout, col);
+
+    if (col < x->nset && x->set[col])
+        return 1;
+    if (x->group != NULL)
+        return 0;
+    return x->src->any || x->src->has(x->src->ud, name);
+}
+
+/* The names known at the reader: the input's (unless a group came) and
+** those earlier steps create, in '*out' (caller frees).  Returns their
+** count, or (size_t)-1 when out of memory. */
+static size_t known_names(const rctx *x, const char ***out)
+{
+    size_t n = 0, cap = 0;
+    const char **names = NULL;
+    const char *c;
+
+    for (size_t i = 0; x->group == NULL && !x->src->any &&
+                       (c = x->src->column(x->src->ud, i)) != NULL;
+         i++) {
+        const char **g = cw__grow(names, &cap, n + 1, sizeof *g);
+
+        if (g == NULL) {
+            cw__free(names);
+            return (size_t)-1;
+        }
+        names = g;
+        names[n++] = c;
+    }
+    for (size_t i = 0; i < x->nset; i++) {
+        const char **g;
+
+        c = cw__layout_name(x->p->layout, i);
+        if (!x->set[i] ||
+            (x->group == NULL && !x->src->any && x->src->has(x->src->ud, c)))
+            continue;
+        if ((g = cw__grow(names, &cap, n + 1, sizeof *g)) == NULL) {
+            cw__free(names);
+            return (size_t)-1;
+        }
+        names = g;
+        names[n++] = c;
+    }
+    *out = names;
+    return n;
+}
+
+/* Append the names known at the reader, with the hint for 'name'. */
+static int hint(rctx *x, const char *name)
+{
+    const char **names = NULL;
+    size_t n = known_names(x, &names);
+    int rc;
+
+    if (n == (size_t)-1)
+        return CW_ENOMEM;
+    rc = cw__names_hint(&x->msg, names, n, name);
+    cw__free(names);
+    return rc;
+}
+
+/* 1 when 'name' looks like a misspelling of a known column: the input's
+** schema knows it by another spelling, or it is close to a known name. */
+static int misspelt(const rctx *x, const char *name)
+{
+    const char **names = NULL, *near[3];
+    size_t n, found;
+
+    if (x->src->canonical != NULL && x->src->canonical(x->src->ud, name))
+        return 1;
+    if ((n = known_names(x, &names)) == (size_t)-1)
+        return 1; /* out of memory: refuse, the message follows */
+    found = cw__names_near(names, n, name, near);
+    cw__free(names);
+    return found > 0;
+}
+
+/* Watch column 'col', accepted at the reader for the reason 'why', for a
+** value while the run goes (W_NEVER_SET). */
+static int watch_name(rctx *x, size_t col, const char *why)
+{
+    cw_plan *p = x->p;
+    defer *d;
+
+    if (!x->src->run)
+        return CW_OK;
+    for (size_t i = x->step < p->n ? p->s[x->step].d0 : p->fd0; i < p->ndefer;
+         i++)
+        if (p->defer[i].col == col)
+            return CW_OK;
+    d = cw__grow(p->defer, &p->capdefer, p->ndefer + 1, sizeof *d);
+    if (d == NULL)
+        return cw__fail(x->err, CW_ENOMEM, "out of memory");
+    p->defer = d;
+    d = &p->defer[p->ndefer++];
+    *d = (defer){.col = col};
+    snprintf(d->label, sizeof d->label, "%s", x->label);
+    snprintf(d->why, sizeof d->why, "%s", why);
+    return CW_OK;
+}
+
+static int need(rctx *x, size_t col, const char *fmt, ...) CW_PRINTF(3, 4);
+
+/*
+** The reader reads column 'col' ('fmt' says how, "map entry 'x': "):
+** fine when it is known there; remembered when an fn step without 'sets'
+** may set it; else CW_EUSAGE.
+*/
+static int need(rctx *x, size_t col, const char *fmt, ...)
+{
+    cw_plan *p = x->p;
+    const char *name = cw__layout_name(p->layout, col);
+    const char *canon = NULL;
+    va_list ap;
+    int rc;
+
+    if (known(x, col))
+        return CW_OK;
+    if (x->group == NULL && x->src->optional != NULL &&
+        x->src->optional(x->src->ud, name)) {
+        char why[200];
+
+        snprintf(why, sizeof why,
+                 "it is a column of the input's schema that %s does not have",
+                 x->src->what);
+        return watch_name(x, col, why);
+    }
+    if (x->openfn != NULL) {
+        char why[200];
+
+        if (!x->src->run)
+            return CW_OK;
+        snprintf(why, sizeof why,
+                 "%s has no 'sets', so the name could not be checked before "
+                 "the run",
+                 x->openfn);
+        return watch_name(x, col, why);
+    }
+    /* A column beyond the schema, the run checks the header. */
+    if (x->src->guess && x->group == NULL && !misspelt(x, name))
+        return CW_OK;
+    x->msg.len = 0;
+    rc = cw__buf_printf(&x->msg, "%s: %s: ", p->where, x->label);
+    va_start(ap, fmt);
+    if (rc == CW_OK)
+        rc = cw__buf_vprintf(&x->msg, fmt, ap);
+    va_end(ap);
+    if (rc == CW_OK && x->group != NULL)
+        rc = cw__buf_printf(&x->msg,
+                            "column '%s' has no value after %s: after a group "
+                            "a record holds only its keys and aggregates",
+                            name, x->group);
+    else if (rc == CW_OK)
+        rc = cw__buf_printf(
+            &x->msg, "column '%s' is not in %s, and no %sstep sets it", name,
+            x->src->what, x->step < p->n ? "earlier " : "");
+    if (rc == CW_OK && x->anysets)
+        rc = cw__buf_adds(&x->msg, " (an fn step that sets it must list it in "
+                                   "its 'sets')");
+    if (x->group == NULL && x->src->canonical != NULL)
+        canon = x->src->canonical(x->src->ud, name);
+    if (rc == CW_OK && canon != NULL)
+        rc = cw__buf_printf(&x->msg, "; the input's schema names it '%s'",
+                            canon);
+    else if (rc == CW_OK)
+        rc = hint(x, name);
+    if (rc != CW_OK)
+        return cw__fail(x->err, CW_ENOMEM, "out of memory");
+    return cw__fail(x->err, CW_EUSAGE, "%s", x->msg.p);
+}
+
+/* A step creates column 'col'. */
+static void create(rctx *x, size_t col)
+{
+    if (col < x->nset)
+        x->set[col] = 1;
+}
+
+/* Check the column 'name' of lookup step 'st' ('what': "key", ...)
+** against the schema of its input, when it has one. */
+static int lookup_col(rctx *x, const step *st, const char *what,
+                      const char *name)
+{
+    const cw_schema *s;
+    const char **names;
+    int rc;
+
+    if (x->src->lookup_schema == NULL ||
+        (s = x->src->lookup_schema(x->src->ud, st->input)) == NULL ||
+        cw__schema_find(s, name, strlen(name)) >= 0 ||
+        cw__schema_prefixed(s, name, strlen(name)))
+        return CW_OK;
+    names = cw__alloc((s->ncols ? s->ncols : 1) * sizeof *names);
+    if (names == NULL)
+        return cw__fail(x->err, CW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->ncols; i++)
+        names[i] = s->cols[i].name;
+    if (x->src->guess) {
+        const char *near[3];
+
+        /* The lookup's file may have columns beyond its schema: only a
+        ** name close to one of the schema's is taken for a typo. */
+        if (cw__names_near(names, s->ncols, name, near) == 0) {
+            cw__free(names);
+            return CW_OK;
+        }
+    }
+    x->msg.len = 0;
+    rc = cw__buf_printf(&x->msg,
+                        "%s: %s: %s '%s' is not a column of schema %s (input "
+                        "'%s')",
+                        x->p->where, x->label, what, name, s->name, st->input);
+    if (rc == CW_OK)
+        rc = cw__names_hint(&x->msg, names, s->ncols, name);
+    cw__free(names);
+    if (rc != CW_OK)
+        return cw__fail(x->err, CW_ENOMEM, "out of memory");
+    return cw__fail(x->err, CW_EUSAGE, "%s", x->msg.p);
+}
+
+/* The names step 'st' reads and creates. */
+static int resolve_step(rctx *x, step *st)
+{
+    int rc = CW_OK;
+
+    switch (st->kind) {
+    case S_MAP:
+        /* Every value is computed before any is stored: a map's own
+        ** targets are not there yet for its sources. */
+        for (size_t i = 0; i < st->nas && rc == CW_OK; i++)
+            if (st->as[i].kind == A_FROM)
+                rc = need(x, st->as[i].src,
+                          "map entry '%s': ", st->as[i].outname);
+        for (size_t i = 0; i < st->nas && rc == CW_OK; i++)
+            create(x, st->as[i].out);
+        break;
+    case S_FILTER:
+        if (st->pred.col >= 0)
+            rc = need(x, (size_t)st->pred.col, "%s", "");
+        break;
+    case S_FN:
+        if (!st->hassets) {
+            x->openfn = st->label;
+            break;
+        }
+        x->anysets = 1;
+        for (size_t i = 0; i < st->nsets; i++)
+            create(x, st->sets[i]);
+        break;
+    case S_VALIDATE:
+        rc = need(x, st->col, "%s", "");
+        break;
+    case S_LOOKUP:
+        rc = need(x, st->on, "%s", "on: ");
+        if (rc == CW_OK)
+            rc = lookup_col(x, st, "key", st->key);
+        for (size_t i = 0; i < st->nl && rc == CW_OK; i++)
+            rc = lookup_col(x, st, "columns: key", st->lcols[i]);
+        for (size_t i = 0; i < st->nwhere && rc == CW_OK; i++)
+            rc = lookup_col(x, st, "where: column", st->where[i].column);
+        for (size_t i = 0; i < st->nl; i++)
+            create(x, st->outcols[i]);
+        if (st->exists >= 0)
+            create(x, (size_t)st->exists);
+        break;
+    case S_GROUP:
+        for (size_t i = 0; i < st->nby && rc == CW_OK; i++)
+            rc = need(x, st->by[i], "%s", "by: ");
+        for (size_t i = 0; i < st->nag && rc == CW_OK; i++) {
+            const cw_aggspec *a = &st->ag[i];
+            const char *out = cw__layout_name(x->p->layout, a->out);
+
+            if (a->src >= 0)
+                rc = need(x, (size_t)a->src, "aggregate '%s': ", out);
+            if (rc == CW_OK && a->where >= 0)
+                rc = need(x, (size_t)a->where, "aggregate '%s': where: ", out);
+            if (rc == CW_OK && a->order >= 0)
+                rc = need(x, (size_t)a->order,
+                          "aggregate '%s': order_by: ", out);
+        }
+        /* After a group a record holds its keys and aggregates only. */
+        memset(x->set, 0, x->nset);
+        x->group = st->label;
+        x->openfn = NULL;
+        x->anysets = 0;
+        for (size_t i = 0; i < st->nby; i++)
+            create(x, st->by[i]);
+        for (size_t i = 0; i < st->nag; i++)
+            create(x, st->ag[i].out);
+        break;
+    }
+    return rc;
+}
+
+int cw__plan_resolve(cw_plan *p, const cw_namesrc *src,
+                     const cw_nameread *reads, size_t nreads, cw_err *err)
+{
+    size_t ncols = cw__layout_count(p->layout);
+    rctx x = {.p = p, .src = src, .err = err, .nset = ncols};
+    int rc = CW_OK;
+
+    p->ndefer = 0;
+    p->openfn = NULL;
+    x.set = cw__alloc(ncols ? ncols : 1);
+    if (x.set == NULL)
+        return cw__fail(err, CW_ENOMEM, "out of memory");
+    memset(x.set, 0, ncols ? ncols : 1);
+    for (size_t i = 0; i < p->n && rc == CW_OK; i++) {
+        step *st = &p->s[i];
+
+        x.step = i;
+        x.label = st->label;
+        st->d0 = p->ndefer;
+        rc = resolve_step(&x, st);
+        st->nd = p->ndefer - st->d0;
+    }
+    p->fd0 = p->ndefer;
+    x.step = p->n;
+    for (size_t i = 0; i < nreads && rc == CW_OK; i++) {
+        x.label = reads[i].label;
+        rc = need(&x, reads[i].col, "%s", "");
+    }
+    p->fnd = p->ndefer - p->fd0;
+    if (rc == CW_OK) {
+        signed char *f = cw__alloc(ncols ? ncols : 1);
+
+        if (f == NULL) {
+            rc = cw__fail(err, CW_ENOMEM, "out of memory");
+        } else {
+            for (size_t i = 0; i < ncols; i++)
+                f[i] = known(&x, i) ? 1 : x.openfn != NULL ? -1 : 0;
+            cw__free(p->final);
+            p->final = f;
+            p->nfinal = ncols;
+            p->openfn = x.openfn;
+        }
+    }
+    if (rc != CW_OK)
+        p->ndefer = p->fd0 = p->fnd = 0;
+    if (rc != CW_OK)
+        for (size_t i = 0; i < p->n; i++)
+            p->s[i].nd = 0;
+    cw__free(x.set);
+    cw__buf_free(&x.msg);
+    return rc;
+}
+
+int cw__plan_has(const cw_plan *p, size_t col, const char **fn)
+{
+    *fn = p->openfn;
+    if (col < p->nfinal)
+        return p->final[col];
+    return p->openfn != NULL ? -1 : 0;
+}
+
+int cw__plan_unset(const cw_plan *p,
+                   void (*fn)(void *ud, const char *column, const char *msg),
+                   void *ud)
+{
+    size_t n = cw__layout_count(p->layout);
+    const char **names = cw__alloc((n ? n : 1) * sizeof *names);
+    cw_buf b = {0};
+    int rc = CW_OK;
+
+    if (names == NULL)
+        return CW_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        names[i] = cw__layout_name(p->layout, i);
+    for (size_t i = 0; i < p->ndefer && rc == CW_OK; i++) {
+        const defer *d = &p->defer[i];
+        const char *name = cw__layout_name(p->layout, d->col);
+        const char *near[3];
+        size_t nnear;
+
+        if (d->seen || d->reached == 0)
+            continue;
+        b.len = 0;
+        rc = cw__buf_printf(&b,
+                            "%s: column '%s' had no value on any of the %llu "
+                            "record%s that reached it; %s",
+                            d->label, name, d->reached,
+                            d->reached == 1 ? "" : "s", d->why);
+        nnear = cw__names_near(names, n, name, near);
+        if (rc == CW_OK && nnear > 0)
+            rc = cw__buf_adds(&b, "; did you mean ");
+        if (rc == CW_OK && nnear > 0)
+            rc = cw__names_or(&b, near, nnear);
+        if (rc == CW_OK && nnear > 0)
+            rc = cw__buf_adds(&b, "?");
+        if (rc == CW_OK)
+            fn(ud, name, b.p);
+    }
+    cw__buf_free(&b);
+    cw__free(names);
+    return rc;
+}
+
+/* Note for the watched names 'd' of a reader whether record 'rec',
+** which reached it, has a value in them. */
+static void watch(cw_plan *p, size_t d0, size_t nd, const cw_rec *rec)
+{
+    for (size_t i = d0; i < d0 + nd; i++) {
+        defer *d = &p->defer[i];
+
+        if (d->seen)
+            continue;
+        d->reached++;
+        d->seen = cw__rec_get(rec, d->col).p != NULL;
+    }
 }
 
 /* ==== Run ==== */
@@ -752,6 +1294,7 @@ static int run_map(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
         case A_FN: {
             int isnull;
 
+            cw__lua_step(p->lua, st->label);
             rc = cw__lua_call_value(p->lua, a->ref, rec, &a->fnbuf, &isnull,
                                     err);
             if (rc != CW_OK)
@@ -848,6 +1391,8 @@ static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
         step *st = &p->s[i];
         int stopped = 0, rc = CW_OK;
 
+        if (st->nd > 0)
+            watch(p, st->d0, st->nd, rec);
         switch (st->kind) {
         case S_MAP:
             rc = run_map(p, st, rec, orig, cb, err, &stopped);
@@ -856,6 +1401,7 @@ static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
             if (st->ref >= 0) {
                 int verdict;
 
+                cw__lua_step(p->lua, st->label);
                 rc = cw__lua_call_rec(p->lua, st->ref, rec, &verdict,
                                       &p->reason, err);
                 if (rc == CW_OK && verdict == CW_FN_REJECT) {
@@ -875,6 +1421,7 @@ static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
         case S_FN: {
             int verdict;
 
+            cw__lua_step(p->lua, st->label);
             rc = cw__lua_call_rec(p->lua, st->ref, rec, &verdict, &p->reason,
                                   err);
             if (rc == CW_OK && verdict == CW_FN_DROP) {
@@ -922,6 +1469,8 @@ static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
         if (stopped)
             return CW_OK;
     }
+    if (p->fnd > 0)
+        watch(p, p->fd0, p->fnd, rec);
     return cb->emit(cb->ud, rec, orig);
 }
 

@@ -67,6 +67,81 @@ int cw__plan_push(cw_plan *p, cw_rec *rec, const cw_field *orig,
 ** following steps; 'rec' is scratch space on the same layout. */
 int cw__plan_finish(cw_plan *p, cw_rec *rec, const cw_plan_cb *cb, cw_err *err);
 
+/*
+** What the main input holds, for cw__plan_resolve(): its schema (when
+** the recipe is checked) or its actual header (when it runs).
+*/
+struct cw_schema;
+typedef struct cw_namesrc {
+    void *ud; /* passed to each function */
+    /* 1 when the main input has the column 'name'. */
+    int (*has)(void *ud, const char *name);
+    /* The input's column 'i' (for suggestions), NULL past the last. */
+    const char *(*column)(void *ud, size_t i);
+    /* The input's own name for 'name' when its schema knows 'name' as
+    ** another spelling (an alias, another case), or NULL. */
+    const char *(*canonical)(void *ud, const char *name);
+    /* 1 when the input's schema has the column 'name' but the header does
+    ** not: it reads as null, and is watched for cw__plan_unset().  May be
+    ** NULL. */
+    int (*optional)(void *ud, const char *name);
+    /* The schema of the lookup input 'input', or NULL: its columns are
+    ** then not checked (at run time the lookup's header is). May be NULL. */
+    const struct cw_schema *(*lookup_schema)(void *ud, const char *input);
+    const char *what; /* "schema impactive/messages (input 'messages')",
+                         "the header of messages.csv" */
+    int any;          /* 1: the input's columns are not known: any name
+                         may be one */
+    int guess;        /* 1: the input's columns are its schema's, but a
+                         file may have more: a name is refused only when
+                         it is close to one of them (a misspelling) */
+    int run;          /* 1: a run follows: remember the names an fn step
+                         may set, for cw__plan_unset() */
+} cw_namesrc;
+
+/* A column read after the last step (an output's), named 'label'
+** ("outputs.text") in messages. */
+typedef struct cw_nameread {
+    size_t col;        /* layout index */
+    const char *label; /* who reads it */
+} cw_nameread;
+
+/*
+** Resolve every column name the steps read, in step order, then the
+** 'nreads' names in 'reads', against what 'src' says the main input
+** holds and the columns earlier steps create (map targets, lookup
+** 'columns' and 'exists', an fn step's 'sets', a group's keys and
+** aggregates; after a group only those).  A name that is none of these
+** is CW_EUSAGE, with a message naming the recipe, the step, the name and
+** the closest known names; except after an fn step without 'sets',
+** which may create any column: such names are accepted, and with
+** 'src->run' remembered for cw__plan_unset().  Call again to resolve
+** against another source (the last call's state is kept).
+*/
+int cw__plan_resolve(cw_plan *p, const cw_namesrc *src,
+                     const cw_nameread *reads, size_t nreads, cw_err *err);
+
+/*
+** After cw__plan_resolve(): 1 when column 'col' holds a value after the
+** last step (it is in the main input, and no group came after, or a
+** step creates it), 0 when not, -1 when an fn step without 'sets' came
+** after the last group, so that it may.  '*fn' then names that step.
+*/
+int cw__plan_has(const cw_plan *p, size_t col, const char **fn);
+
+/*
+** After a run: for every name that was accepted only because an fn step
+** without 'sets' came before it or because it is an optional column of
+** the input's schema missing from the header, and that no record
+** reaching its reader had a value in, call 'fn' with the column and a
+** message ("steps[4]
+** (filter): column 'x' had no value ...; did you mean 'y'?", the W_NEVER_SET
+** warning).  Returns CW_OK or CW_ENOMEM.
+*/
+int cw__plan_unset(const cw_plan *p,
+                   void (*fn)(void *ud, const char *column, const char *msg),
+                   void *ud);
+
 void cw__plan_free(cw_plan *p);
 
 #endif /* CW_PLAN_H */

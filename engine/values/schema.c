@@ -8,6 +8,7 @@
 #include "lua/luabridge.h"
 #include "values/rulekit.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -380,12 +381,35 @@ static int goodname(const char *name)
     return slashes == 1;
 }
 
-int cw__schema_load(const char *home, const char *name, cw_schema **out,
+/* Load the schema file 'path' as schema 'name'. */
+static int loadpath(const char *path, const char *name, cw_schema **out,
                     cw_err *err)
 {
     cw_lua *x = NULL;
     cw_node *n = NULL;
-    cw_buf path = {0};
+    int rc;
+
+    rc = cw__lua_open(NULL, NULL, &x, err);
+    if (rc == CW_OK)
+        rc = cw__lua_loadfile(x, path, NULL, 0, &n, err);
+    if (rc == CW_OK)
+        rc = cw__schema_from_node(n, path, out, err);
+    if (rc == CW_OK && strcmp((*out)->name, name) != 0) {
+        rc = cw__fail(err, CW_EUSAGE, "%s: name '%s' does not match the path",
+                      path, (*out)->name);
+        cw__schema_free(*out);
+        *out = NULL;
+    }
+    cw__node_free(n);
+    cw__lua_close(x);
+    return rc;
+}
+
+int cw__schema_load_in(const char *folder, const char *home, const char *name,
+                       cw_schema **out, cw_err *err)
+{
+    char real[CW_PATH_MAX];
+    cw_buf dir = {0}, path = {0};
     FILE *f;
     int rc;
 
@@ -395,33 +419,62 @@ int cw__schema_load(const char *home, const char *name, cw_schema **out,
                         "bad schema name '%s' (expected tool/format, such as "
                         "organizer/text_interactions)",
                         name);
-    if (cw__buf_printf(&path, "%s/schemas/%s.lua", home, name) != CW_OK)
-        return cw__fail(err, CW_ENOMEM, "out of memory");
+    if (folder != NULL) {
+        if (cw__buf_printf(&dir, "%s/schemas", folder) != CW_OK ||
+            cw__buf_printf(&path, "%s/%s.lua", dir.p, name) != CW_OK) {
+            rc = cw__fail(err, CW_ENOMEM, "out of memory");
+            goto done;
+        }
+        switch (cw__path_inside(dir.p, path.p, real)) {
+        case CW_PATH_OK:
+            rc = loadpath(path.p, name, out, err);
+            goto done;
+        case CW_PATH_OUTSIDE:
+            rc = cw__fail(err, CW_EUSAGE,
+                          "schema '%s' refused: %s is a symbolic link to a "
+                          "file outside %s",
+                          name, path.p, dir.p);
+            goto done;
+        case CW_PATH_ERROR:
+            rc = cw__fail(err, CW_EUSAGE, "schema '%s': %s: %s", name, path.p,
+                          strerror(errno));
+            goto done;
+        default: /* missing: the home's */
+            break;
+        }
+    }
+    path.len = 0;
+    if (cw__buf_printf(&path, "%s/schemas/%s.lua", home, name) != CW_OK) {
+        rc = cw__fail(err, CW_ENOMEM, "out of memory");
+        goto done;
+    }
     f = fopen(path.p, "r");
     if (f == NULL) {
-        rc = cw__fail(err, CW_EUSAGE,
-                      "unknown schema '%s' (no file %s; 'crosswalk schemas' "
-                      "lists them)",
-                      name, path.p);
+        if (folder != NULL)
+            rc = cw__fail(err, CW_EUSAGE,
+                          "unknown schema '%s' (no file %s/%s.lua in the "
+                          "recipe folder, nor %s; 'crosswalk schemas' lists "
+                          "the home's)",
+                          name, dir.p, name, path.p);
+        else
+            rc = cw__fail(err, CW_EUSAGE,
+                          "unknown schema '%s' (no file %s; 'crosswalk "
+                          "schemas' lists them)",
+                          name, path.p);
         goto done;
     }
     fclose(f);
-    rc = cw__lua_open(NULL, NULL, &x, err);
-    if (rc == CW_OK)
-        rc = cw__lua_loadfile(x, path.p, NULL, 0, &n, err);
-    if (rc == CW_OK)
-        rc = cw__schema_from_node(n, path.p, out, err);
-    if (rc == CW_OK && strcmp((*out)->name, name) != 0) {
-        rc = cw__fail(err, CW_EUSAGE, "%s: name '%s' does not match the path",
-                      path.p, (*out)->name);
-        cw__schema_free(*out);
-        *out = NULL;
-    }
+    rc = loadpath(path.p, name, out, err);
 done:
-    cw__node_free(n);
-    cw__lua_close(x);
+    cw__buf_free(&dir);
     cw__buf_free(&path);
     return rc;
+}
+
+int cw__schema_load(const char *home, const char *name, cw_schema **out,
+                    cw_err *err)
+{
+    return cw__schema_load_in(NULL, home, name, out, err);
 }
 
 long cw__schema_find(const cw_schema *s, const char *name, size_t len)
@@ -453,6 +506,47 @@ int cw__schema_prefixed(const cw_schema *s, const char *name, size_t len)
             return 1;
     }
     return 0;
+}
+
+int cw__schema_missing_hint(cw_buf *b, const cw_schema *s,
+                            const char *const *missing, size_t nmissing,
+                            const char *const *hdr, size_t nh)
+{
+    const char **unknown = cw__alloc((nh ? nh : 1) * sizeof *unknown);
+    int rc = CW_OK, any = 0;
+
+    if (unknown == NULL)
+        return CW_ENOMEM;
+    /* Only a header name the schema does not know can be a misspelling. */
+    for (size_t i = 0; i < nh; i++) {
+        size_t len = strlen(hdr[i]);
+
+        unknown[i] = cw__schema_find(s, hdr[i], len) < 0 &&
+                             !cw__schema_prefixed(s, hdr[i], len)
+                         ? hdr[i]
+                         : NULL;
+    }
+    for (size_t m = 0; m < nmissing && rc == CW_OK; m++) {
+        const char *near[3];
+        size_t n = cw__names_near(unknown, nh, missing[m], near);
+
+        if (n == 0)
+            continue;
+        rc = cw__buf_adds(b, "; the header has ");
+        if (rc == CW_OK)
+            rc = cw__names_or(b, near, n);
+        if (rc == CW_OK)
+            rc = cw__buf_printf(b, ": is it '%s' misspelled?", missing[m]);
+        any = 1;
+    }
+    if (rc == CW_OK && !any) {
+        rc = cw__buf_adds(b, nh > 0 ? "; the header has "
+                                    : "; the header is empty");
+        if (rc == CW_OK)
+            rc = cw__names_list(b, hdr, nh, 8);
+    }
+    cw__free(unknown);
+    return rc;
 }
 
 void cw__schema_fit(const cw_schema *s, const char *const *cols, size_t ncols,

@@ -65,6 +65,11 @@ const char *cw__coltype_name(enum cw_coltype t);
 */
 int cw__schema_load(const char *home, const char *name, cw_schema **out,
                     cw_err *err);
+/* The same, looking first in the recipe folder 'folder' (when not NULL):
+** 'folder'/schemas/<name>.lua, refused when a symbolic link leads it
+** outside 'folder'/schemas. */
+int cw__schema_load_in(const char *folder, const char *home, const char *name,
+                       cw_schema **out, cw_err *err);
 /* Build a schema from an already loaded tree ('where' names it in
 ** messages). */
 int cw__schema_from_node(const cw_node *n, const char *where, cw_schema **out,
@@ -76,6 +81,18 @@ void cw__schema_free(cw_schema *s);
 long cw__schema_find(const cw_schema *s, const char *name, size_t len);
 /* 1 when 'name' matches one of the schema's prefixes. */
 int cw__schema_prefixed(const cw_schema *s, const char *name, size_t len);
+
+/*
+** Append to 'b' what may explain why the required columns 'missing'
+** ('nmissing' names) of schema 's' are not in the header 'hdr' ('nh'
+** names): the header names the schema does not know that are close to
+** one of them ("; the header has 'Profle ID': is it 'Profile ID'
+** misspelled?"), else the header's names ("; the header has 'a', 'b'").
+** Returns CW_OK or CW_ENOMEM.
+*/
+int cw__schema_missing_hint(cw_buf *b, const cw_schema *s,
+                            const char *const *missing, size_t nmissing,
+                            const char *const *hdr, size_t nh);
 
 /* How well a schema knows a header (for inspect and load). */
 typedef struct cw_fit {

@@ -5,7 +5,7 @@
 **
 **   usage: embed RECIPE INPUT OUT_DIR
 **   with P=PREFIX/share/crosswalk/pipelines, for instance:
-**   embed $P/rally_to_impactive_contacts.lua \
+**   embed $P/rally_to_impactive_contacts \
 **         $P/samples/rally/mobilizers.csv /tmp/out
 */
 #include <crosswalk.h>

@@ -1,5 +1,5 @@
 -- examples/lua/run.lua: the demo's run, from Lua.  Runs the shipped
--- recipe pipelines/impactive_to_organizer_text.lua on the bundled
+-- recipe pipelines/impactive_to_organizer_text on the bundled
 -- Impactive sample export with the crosswalk module, prints the summary,
 -- then checks the output against Organizer's import rules.
 --
@@ -16,7 +16,7 @@ local samples = root .. "/pipelines/samples/impactive/"
 local home = os.getenv("CROSSWALK_HOME") or root
 
 local summary, msg, status = crosswalk.run {
-  recipe = root .. "/pipelines/impactive_to_organizer_text.lua",
+  recipe = root .. "/pipelines/impactive_to_organizer_text",
   inputs = {
     samples .. "messages.csv", -- the main input, streamed
     contacts = samples .. "contacts.csv",

@@ -209,13 +209,13 @@ case_same_answer() {
         return 1
     }
     expect_eq "messages in the database" 18 "$(q 'SELECT count(*) FROM messages')" || return 1
-    cw run "$SRC/pipelines/impactive_to_organizer_text.lua" \
+    cw run "$SRC/pipelines/impactive_to_organizer_text" \
         --input "$SAMPLES/messages.csv" --input "contacts=$SAMPLES/contacts.csv" \
         --input "taggings=$SAMPLES/taggings.csv" \
         --input "profiles=$SAMPLES/profiles.csv" --out-dir "$WORK/a-csv"
     expect_rc 1 || return 1 # the samples hold one ambiguous phone
     grep '^read ' "$WORK/err" >"$WORK/a-csv.summary"
-    cw run "$SRC/pipelines/impactive_to_organizer_text.lua" \
+    cw run "$SRC/pipelines/impactive_to_organizer_text" \
         --input "postgres:$DB#SELECT * FROM messages ORDER BY id" \
         --input "contacts=postgres:$DB#contacts" \
         --input "taggings=postgres:$DB#taggings" \
@@ -460,7 +460,8 @@ case_load_into() {
 
 # Connection strings are never echoed: a password in one stays secret.
 case_secrets() {
-    cw run "$RECIPES/bulk_to_table.lua" --input "$SAMPLES/taggings.csv" --out-dir "$WORK/x" \
+    printf 'id,name,n\n1,a,1\n' >"$WORK/secrets.csv"
+    cw run "$RECIPES/bulk_to_table.lua" --input "$WORK/secrets.csv" --out-dir "$WORK/x" \
         --db "postgres:host=$WORK/nosuch port=5433 password=sekrit-XYZ"
     expect_rc 2 || return 1
     expect_err "cannot connect" || return 1
@@ -468,7 +469,7 @@ case_secrets() {
         WHY="the password was printed: $(cat "$WORK/err")"
         return 1
     fi
-    cw run "$RECIPES/bulk_to_table.lua" --input "$SAMPLES/taggings.csv" --out-dir "$WORK/x" \
+    cw run "$RECIPES/bulk_to_table.lua" --input "$WORK/secrets.csv" --out-dir "$WORK/x" \
         --db "postgres:host=$WORK/nosuch password='sekrit-XYZ"
     expect_rc 2 || return 1
     expect_err "the connection string is malformed" || return 1

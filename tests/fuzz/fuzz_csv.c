@@ -8,6 +8,10 @@
 ** everything the reader reports (statuses, codes, lines, columns,
 ** messages, fields) must be the same both times.  The first byte's top
 ** bit reads malformed records with resync (rejected, reading goes on).
+** The top two bits of the second byte choose the encoding the input is
+** read in: UTF-8, latin1, UTF-16 (a byte order mark or the first
+** character picks the byte order) or windows-1252 (through the decoder,
+** csv/decode.c).
 ** regress/csv/too_large_* are two inputs where the chunks once decided
 ** whether a field over the cap or its later stray quote was reported.
 */
@@ -125,6 +129,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char delims[] = {',', ';', '\t', '|'};
+    static const char *const encodings[] = {NULL, "latin1", "UTF-16",
+                                            "windows-1252"};
     struct src whole, chunked;
     cw_csvopts o;
     unsigned long long a, b;
@@ -140,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.max_field = 16;
     o.resync = (data[0] >> 7) & 1;
     o.ahead = 0;
+    o.encoding = encodings[data[1] >> 6];
     whole = (struct src){.data = (const char *)data + 1 + NSIZES,
                          .size = size - 1 - NSIZES,
                          .ioerror = (data[0] >> 6) & 1};

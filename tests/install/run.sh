@@ -146,7 +146,7 @@ EOF
 
 # The embed example, run on a shipped recipe and sample (argument: the
 # program); it must print exactly this.
-RECIPE=$DATA/pipelines/rally_to_impactive_contacts.lua
+RECIPE=$DATA/pipelines/rally_to_impactive_contacts
 SAMPLE=$DATA/pipelines/samples/rally/mobilizers.csv
 run_embed() {
     rm -rf "$WORK/eout" && mkdir "$WORK/eout" &&
@@ -310,7 +310,8 @@ completion() {
         offers "$sh" organizer/text_interactions \
             crosswalk validate --schema organizer/t &&
         offers "$sh" ndjson crosswalk convert a.csv - --to n &&
-        offers "$sh" show crosswalk schema "")
+        offers "$sh" show crosswalk schema "" &&
+        offers "$sh" info crosswalk recipe "")
 }
 
 check "cmake --install $BUILD --prefix A; mv A B" do_install

@@ -10,6 +10,10 @@
 #              is PREFIX/LIBDIR/lua/5.4/crosswalk.so, exports only
 #              luaopen_crosswalk, and the example gives the same output
 #              with it (and the installed schemas as its home)
+#   library    tests/lua/test_library.lua: the recipe helper library
+#              lua/crosswalk/*.lua (text, boolean, zip, phone, params),
+#              with LUA_PATH naming the source tree's lua/ only (MODULE
+#              is not used)
 #   nohome     the installed module runs the example's recipe without a
 #              'home', finding its data from where it is installed; exits
 #              77 (skipped) while the library answers "no home directory
@@ -75,6 +79,10 @@ api)
         CW_VERSION=${CW_VERSION:?CW_VERSION is not set} \
         lua "$SRC/tests/lua/test_module.lua")
     ;;
+library)
+    (cd "$WORK" && LUA_PATH="$SRC/lua/?.lua" LUA_CPATH="" \
+        lua "$SRC/tests/lua/test_library.lua")
+    ;;
 example)
     example "$(dirname "$MODULE")/?.so"
     echo "lua example: 1 passed, 0 failed"
@@ -109,7 +117,7 @@ local crosswalk = require("crosswalk")
 local src = os.getenv("CW_SOURCE_DIR")
 local samples = src .. "/pipelines/samples/impactive/"
 local s, msg, status = crosswalk.run {
-  recipe = src .. "/pipelines/impactive_to_organizer_text.lua",
+  recipe = src .. "/pipelines/impactive_to_organizer_text",
   inputs = {
     samples .. "messages.csv",
     contacts = samples .. "contacts.csv",

@@ -73,7 +73,7 @@ end
 -- The demo's run (scripts/demo.sh), with 'extra' keys added.
 local function demo(out, extra)
   local args = {
-    recipe = SRC .. "/pipelines/impactive_to_organizer_text.lua",
+    recipe = SRC .. "/pipelines/impactive_to_organizer_text",
     inputs = {
       SAMPLES .. "messages.csv",
       contacts = SAMPLES .. "contacts.csv",
@@ -217,7 +217,7 @@ test("run: a failed run returns nil, message, status name and number",
     eq(num, -2, "status number")
 
     r, msg, name, num = crosswalk.run {
-      recipe = SRC .. "/pipelines/impactive_to_organizer_text.lua",
+      recipe = SRC .. "/pipelines/impactive_to_organizer_text",
       params = { nope = "1" }, home = SRC }
     eq(r, nil, "result")
     eq(msg:find("nope", 1, true) ~= nil, true, "message names the param")

@@ -37,7 +37,7 @@ return {
     error("another error")
   end,
   require_dots = function() return require("crosswalk/../x") end,
-  require_other = function() return require("string") end,
+  require_builtin = function() return require("string") == string end,
   require_missing = function() return require("crosswalk.nosuch") end,
 
   -- Allowed.

@@ -1,6 +1,6 @@
 -- tests/data/pg/impactive_export.sql: a small Impactive export database
 -- for tests/db/run.sh.  The tables are the export tables the main recipe
--- (pipelines/impactive_to_organizer_text.lua) reads, with the columns of
+-- (pipelines/impactive_to_organizer_text) reads, with the columns of
 -- pipelines/samples/impactive/*.csv typed as in schemas/impactive/*.lua
 -- (id: bigint, datetime: timestamp, boolean: boolean, else text), plus
 -- the profiles side table (phone -> Organizer Profile ID).

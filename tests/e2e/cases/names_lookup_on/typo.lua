@@ -1,0 +1,10 @@
+-- A lookup keyed on a misspelt record column: refused before any record is
+-- read.
+return {
+  inputs = { messages = { schema = "impactive/messages", main = true },
+             contacts = { schema = "impactive/contacts" } },
+  steps = {
+    { lookup = { input = "contacts", key = "id", on = "recevier_id", columns = { phone = "phone" } } },
+  },
+  outputs = { texts = { path = "texts.csv", columns = { "id", "phone" } } },
+}

@@ -1,0 +1,1 @@
+return { secret = "outside the recipe folder" }

@@ -510,8 +510,7 @@ static int never_read(cw_run *r)
          i++) {
         const cw_schema *s = r->main->schema;
         size_t len = strlen(name);
-        const char *near[3];
-        size_t nnear;
+        int found;
 
         if (cw__layout_find(r->layout, name, len) >= 0 ||
             (s != NULL && (cw__schema_find(s, name, len) >= 0 ||
@@ -522,13 +521,8 @@ static int never_read(cw_run *r)
                             "%s: a function read column '%s', which no "
                             "record had",
                             step != NULL ? step : "a step", name);
-        nnear = cw__names_near(names, n, name, near);
-        if (rc == CW_OK && nnear > 0)
-            rc = cw__buf_adds(&b, "; did you mean ");
-        if (rc == CW_OK && nnear > 0)
-            rc = cw__names_or(&b, near, nnear);
-        if (rc == CW_OK && nnear > 0)
-            rc = cw__buf_adds(&b, "?");
+        if (rc == CW_OK)
+            rc = cw__names_suggest(&b, names, n, name, &found);
         if (rc == CW_OK)
             problem(r, r->recipe, 0, 0, name, "W_NEVER_SET", b.p, 1);
     }

@@ -168,9 +168,9 @@ static void check_header(vctx *v, const cw_schema *s, cw_csv *r, long *map,
             if (!delim)
                 header_hint(v, s, r, missing);
             snprintf(v->msg, sizeof v->msg,
-                     "required column '%s' is missing (schema %s)%s%s",
-                     missing, s->name, delim && hint[0] != '\0' ? "; " : "",
-                     delim                 ? hint
+                     "required column '%s' is missing (schema %s)%s%s", missing,
+                     s->name, delim && hint[0] != '\0' ? "; " : "",
+                     delim               ? hint
                      : v->hint.p != NULL ? v->hint.p
                                          : "");
             report(v, 1, 0, missing, "E_MISSING_COLUMN", v->msg, 0);

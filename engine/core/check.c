@@ -141,19 +141,30 @@ int cw__names_or(cw_buf *b, const char *const *names, size_t n)
     return rc;
 }
 
+int cw__names_suggest(cw_buf *b, const char *const *names, size_t n,
+                      const char *key, int *found)
+{
+    const char *near[3];
+    size_t nnear = cw__names_near(names, n, key, near);
+    int rc;
+
+    *found = nnear > 0;
+    if (nnear == 0)
+        return CW_OK;
+    rc = cw__buf_adds(b, "; did you mean ");
+    if (rc == CW_OK)
+        rc = cw__names_or(b, near, nnear);
+    return rc == CW_OK ? cw__buf_adds(b, "?") : rc;
+}
+
 int cw__names_hint(cw_buf *b, const char *const *names, size_t n,
                    const char *key)
 {
-    const char *near[3];
-    size_t nnear = cw__names_near(names, n, key, near), shown = 0;
-    int rc;
+    size_t shown = 0;
+    int found, rc = cw__names_suggest(b, names, n, key, &found);
 
-    if (nnear > 0) {
-        rc = cw__buf_adds(b, "; did you mean ");
-        if (rc == CW_OK)
-            rc = cw__names_or(b, near, nnear);
-        return rc == CW_OK ? cw__buf_adds(b, "?") : rc;
-    }
+    if (rc != CW_OK || found)
+        return rc;
     for (size_t k = 0; k < n; k++)
         shown += names[k] != NULL;
     if (shown == 0)

@@ -45,6 +45,12 @@ int cw__names_or(cw_buf *b, const char *const *names, size_t n);
 ** ", "-separated, at most 'most', then " and N more". */
 int cw__names_list(cw_buf *b, const char *const *names, size_t n, size_t most);
 
+/* Append "; did you mean 'x'?" (or "'x' or 'y'") to 'b' for the names
+** cw__names_near() finds close to 'key', nothing when none is; '*found'
+** says which.  Returns CW_OK or CW_ENOMEM. */
+int cw__names_suggest(cw_buf *b, const char *const *names, size_t n,
+                      const char *key, int *found);
+
 /*
 ** Append to 'b' what helps someone who named 'key' where only the 'n'
 ** names 'names' exist: "; did you mean 'x'?" (or "'x' or 'y'") for the

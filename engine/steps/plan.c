@@ -1229,8 +1229,7 @@ int cw__plan_unset(const cw_plan *p,
     for (size_t i = 0; i < p->ndefer && rc == CW_OK; i++) {
         const defer *d = &p->defer[i];
         const char *name = cw__layout_name(p->layout, d->col);
-        const char *near[3];
-        size_t nnear;
+        int found;
 
         if (d->seen || d->reached == 0)
             continue;
@@ -1240,13 +1239,8 @@ int cw__plan_unset(const cw_plan *p,
                             "record%s that reached it; %s",
                             d->label, name, d->reached,
                             d->reached == 1 ? "" : "s", d->why);
-        nnear = cw__names_near(names, n, name, near);
-        if (rc == CW_OK && nnear > 0)
-            rc = cw__buf_adds(&b, "; did you mean ");
-        if (rc == CW_OK && nnear > 0)
-            rc = cw__names_or(&b, near, nnear);
-        if (rc == CW_OK && nnear > 0)
-            rc = cw__buf_adds(&b, "?");
+        if (rc == CW_OK)
+            rc = cw__names_suggest(&b, names, n, name, &found);
         if (rc == CW_OK)
             fn(ud, name, b.p);
     }

@@ -16,8 +16,8 @@ static const char usage_inspect[] =
     "among , ; TAB |) and quote character, its encoding (UTF-8, with or\n"
     "without a byte order mark; the first line with invalid UTF-8 is\n"
     "named; UTF-16, UTF-32 and Excel workbooks are refused, naming what to\n"
-    "do), its line endings (LF, CRLF, CR or\n"
-    "mixed), its row count (records, as the CSV parser reads them), and\n"
+    "do), its line endings (LF, CRLF, CR or mixed), its row count (records, as "
+    "the CSV parser reads them), and\n"
     "which schema its header matches: exactly, or the closest one with the\n"
     "columns missing from the file and the ones the schema does not know.\n"
     "A schema matches when all its required columns are there and it knows\n"
@@ -27,16 +27,19 @@ static const char usage_inspect[] =
     "(a header that is one column holding another delimiter, bytes that\n"
     "are not UTF-8), a last line, 'hint', says what to try.\n"
     "\n"
-    "  --json           print one JSON object: file, delimiter, quote,\n"
-    "                   encoding, bom, line_endings, rows, columns, schema\n"
-    "                   (null when none matches), exact, missing,\n"
-    "                   unexpected, candidates, hint, ...\n"
-    "  --delimiter C    read FILE with this delimiter instead of the\n"
-    "                   sniffed one: one character, or tab, comma,\n"
-    "                   semicolon, pipe\n"
-    "  --quote C        the same for the quote character\n"
-    "  --encoding NAME  read FILE in this encoding, any name iconv knows\n"
-    "                   (latin1, windows-1252, UTF-16, ...; default UTF-8)\n"
+    "  --json            print one JSON object: file, delimiter, quote,\n"
+    "                    encoding, bom, line_endings, rows, columns, schema\n"
+    "                    (null when none matches), exact, missing,\n"
+    "                    unexpected, candidates, hint, ...; error when FILE\n"
+    "                    cannot be inspected (docs/json.md)\n"
+    "  --delimiter C     read FILE with this delimiter instead of the\n"
+    "                    sniffed one: one character, or tab, comma,\n"
+    "                    semicolon, pipe\n"
+    "  --quote C         the same for the quote character\n"
+    "  --encoding NAME   read FILE in this encoding, any name iconv knows\n"
+    "                    (latin1, windows-1252, UTF-16, ...; default UTF-8)\n"
+    "  -h, --help        this help\n"
+    "  -V, --version     the version\n"
     "\n"
     "exit: 0 inspected (even when no schema matches), 2 usage error,\n"
     "3 the file is unreadable, malformed or not UTF-8, 4 a schema file hit\n"
@@ -48,6 +51,9 @@ static const char usage_schemas[] =
     "List the known formats (HOME/schemas/TOOL/FORMAT.lua), one a line:\n"
     "name, number of columns, title.  'crosswalk schema show NAME' shows\n"
     "one of them.\n"
+    "\n"
+    "  -h, --help     this help\n"
+    "  -V, --version  the version\n"
     "\n"
     "exit: 0 listed, 1 some schema files are broken (named on stderr),\n"
     "2 usage error or no schemas directory, 4 a schema file hit a sandbox\n"
@@ -62,6 +68,9 @@ static const char usage_schema[] =
     "aliases, allowed values for enums, and what the column holds.\n"
     "'crosswalk schemas' lists the names.\n"
     "\n"
+    "  -h, --help     this help\n"
+    "  -V, --version  the version\n"
+    "\n"
     "exit: 0 shown, 2 usage error or unknown schema, 4 the schema file hit\n"
     "a sandbox limit.\n";
 
@@ -74,37 +83,29 @@ static int exit_for(int status)
 
 /* ==== JSON ==== */
 
-/* Print 's' as a JSON string (NULL as null). */
-static void json_str(const char *s)
-{
-    if (s == NULL) {
-        fputs("null", stdout);
-        return;
-    }
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", stdout);
-        else if (*p == '\r')
-            fputs("\\r", stdout);
-        else if (*p == '\t')
-            fputs("\\t", stdout);
-        else if (*p < 0x20 || *p == 0x7F)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
 /* Print one character as a JSON string. */
 static void json_chr(char c)
 {
     char s[2] = {c, '\0'};
 
-    json_str(s);
+    cw_cli_json_str(stdout, s);
+}
+
+/* Print the 'n' strings that 'at'('x', i) gives as a JSON array. */
+static void json_list(const cw_inspection *x, size_t n,
+                      const char *(*at)(const cw_inspection *, size_t))
+{
+    putchar('[');
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ", " : "", stdout);
+        cw_cli_json_str(stdout, at(x, i));
+    }
+    putchar(']');
+}
+
+static const char *missing_at(const cw_inspection *x, size_t i)
+{
+    return cw_inspect_missing(x, i, NULL);
 }
 
 /* Print the inspection 'x' as one JSON object on one line. */
@@ -115,75 +116,71 @@ static void print_json(const cw_inspection *x)
     int req;
 
     cw_inspect_info(x, &in);
-    fputs("{\"file\":", stdout);
-    json_str(in.file);
-    fputs(",\"delimiter\":", stdout);
+    printf("{\"format_version\": %d, \"file\": ", CW_JSON_FORMAT_VERSION);
+    cw_cli_json_str(stdout, in.file);
+    fputs(", \"delimiter\": ", stdout);
     json_chr(in.delimiter);
-    fputs(",\"quote\":", stdout);
+    fputs(", \"quote\": ", stdout);
     json_chr(in.quote);
-    fputs(",\"encoding\":", stdout);
-    json_str(in.encoding);
-    fputs(",\"invalid_utf8_line\":", stdout);
+    fputs(", \"encoding\": ", stdout);
+    cw_cli_json_str(stdout, in.encoding);
+    fputs(", \"invalid_utf8_line\": ", stdout);
     if (in.bad_utf8_line != 0)
         printf("%lu", in.bad_utf8_line);
     else
         fputs("null", stdout);
-    printf(",\"bom\":%s,\"line_endings\":", in.bom ? "true" : "false");
-    json_str(in.line_endings);
-    printf(",\"rows\":%llu,\"bad_rows\":%llu,\"first_problem\":", in.rows,
+    printf(", \"bom\": %s, \"line_endings\": ", in.bom ? "true" : "false");
+    cw_cli_json_str(stdout, in.line_endings);
+    printf(", \"rows\": %llu, \"bad_rows\": %llu, \"first_problem\": ", in.rows,
            in.bad_rows);
-    json_str(in.first_problem);
-    fputs(",\"columns\":[", stdout);
-    for (size_t i = 0; i < in.ncolumns; i++, sep = ",") {
-        fputs(sep, stdout);
-        json_str(cw_inspect_column(x, i));
-    }
-    fputs("],\"schema\":", stdout);
-    json_str(in.schema);
-    fputs(",\"title\":", stdout);
-    json_str(in.title);
-    fputs(",\"closest\":", stdout);
-    json_str(in.closest);
-    printf(",\"exact\":%s,\"missing\":[", in.exact ? "true" : "false");
-    sep = "";
-    for (size_t i = 0; i < in.nmissing; i++, sep = ",") {
-        fputs(sep, stdout);
-        json_str(cw_inspect_missing(x, i, NULL));
-    }
-    fputs("],\"missing_required\":[", stdout);
-    sep = "";
+    cw_cli_json_str(stdout, in.first_problem);
+    fputs(", \"columns\": ", stdout);
+    json_list(x, in.ncolumns, cw_inspect_column);
+    fputs(", \"schema\": ", stdout);
+    cw_cli_json_str(stdout, in.schema);
+    fputs(", \"title\": ", stdout);
+    cw_cli_json_str(stdout, in.title);
+    fputs(", \"closest\": ", stdout);
+    cw_cli_json_str(stdout, in.closest);
+    printf(", \"exact\": %s, \"missing\": ", in.exact ? "true" : "false");
+    json_list(x, in.nmissing, missing_at);
+    fputs(", \"missing_required\": [", stdout);
     for (size_t i = 0; i < in.nmissing; i++) {
         const char *m = cw_inspect_missing(x, i, &req);
 
         if (!req)
             continue;
         fputs(sep, stdout);
-        json_str(m);
-        sep = ",";
+        cw_cli_json_str(stdout, m);
+        sep = ", ";
     }
-    fputs("],\"unexpected\":[", stdout);
-    sep = "";
-    for (size_t i = 0; i < in.nunexpected; i++, sep = ",") {
-        fputs(sep, stdout);
-        json_str(cw_inspect_unexpected(x, i));
-    }
-    fputs("],\"candidates\":[", stdout);
-    sep = "";
-    for (size_t i = 0; i < in.ncandidates; i++, sep = ",") {
+    fputs("], \"unexpected\": ", stdout);
+    json_list(x, in.nunexpected, cw_inspect_unexpected);
+    fputs(", \"candidates\": [", stdout);
+    for (size_t i = 0; i < in.ncandidates; i++) {
         cw_inspectcand c;
 
         cw_inspect_candidate(x, i, &c);
-        fputs(sep, stdout);
-        fputs("{\"schema\":", stdout);
-        json_str(c.schema);
-        printf(",\"score\":%.3f,\"matches\":%s,\"recognised\":%zu,"
-               "\"missing\":%zu,\"missing_required\":%zu,"
-               "\"unexpected\":%zu}",
+        fputs(i ? ", {\"schema\": " : "{\"schema\": ", stdout);
+        cw_cli_json_str(stdout, c.schema);
+        printf(", \"score\": %.3f, \"matches\": %s, \"recognised\": %zu, "
+               "\"missing\": %zu, \"missing_required\": %zu, "
+               "\"unexpected\": %zu}",
                c.score, c.matches ? "true" : "false", c.recognised, c.missing,
                c.missing_required, c.unexpected);
     }
-    fputs("],\"hint\":", stdout);
-    json_str(cw_inspect_hint(x));
+    fputs("], \"hint\": ", stdout);
+    cw_cli_json_str(stdout, cw_inspect_hint(x));
+    fputs(", \"error\": null}\n", stdout);
+}
+
+/* Print the JSON of a file that could not be inspected. */
+static void print_json_error(const char *file, const char *msg)
+{
+    printf("{\"format_version\": %d, \"file\": ", CW_JSON_FORMAT_VERSION);
+    cw_cli_json_str(stdout, file);
+    fputs(", \"error\": ", stdout);
+    cw_cli_json_str(stdout, msg);
     fputs("}\n", stdout);
 }
 
@@ -294,12 +291,14 @@ static void print_text(const cw_inspection *x)
     if (in.schema != NULL && in.exact)
         printf("%-14s%s (exact match)\n", "schema", in.schema);
     else if (in.schema != NULL)
-        printf("%-14s%s (best match: %zu of %zu columns recognised)\n",
-               "schema", in.schema, c.recognised, in.ncolumns);
+        printf("%-14s%s (best match: %zu of %s recognised)\n", "schema",
+               in.schema, c.recognised,
+               cw_cli_count(in.ncolumns, "column", "columns"));
     else
-        printf("%-14sno schema matches; closest: %s (%zu of %zu columns "
+        printf("%-14sno schema matches; closest: %s (%zu of %s "
                "recognised, %zu required missing)\n",
-               "schema", in.closest, c.recognised, in.ncolumns,
+               "schema", in.closest, c.recognised,
+               cw_cli_count(in.ncolumns, "column", "columns"),
                c.missing_required);
     if (in.title != NULL && in.title[0] != '\0')
         printf("%-14s%s\n", "", in.title);
@@ -316,41 +315,59 @@ static void print_text(const cw_inspection *x)
     print_hint(x);
 }
 
+enum { OPT_JSON = CW_OPT_OWN };
+
+static const struct option inspect_opts[] = {
+    CW_OPTS_COMMON,
+    CW_OPTS_DIALECT,
+    {"json", no_argument, NULL, OPT_JSON},
+    {NULL, 0, NULL, 0},
+};
+
 int cw_cli_inspect(int argc, char **argv, const char *home)
 {
+    cw_cli_args a;
+    cw_dialect dialect = {0, 0, NULL};
     const char *file = NULL;
-    int json = 0, rc;
-    cw_dialect d = {0, 0, NULL};
+    int json = 0, rc, c;
     cw_inspection *x;
     cw_err err;
 
-    if (cw_cli_wants_help(argc, argv)) {
-        fputs(usage_inspect, stdout);
-        return 0;
-    }
-    for (int i = 0; i < argc; i++) {
-        int k = cw_cli_dialect(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &d,
-                               usage_inspect);
-
-        if (k > 0)
-            return k;
-        if (k == 0)
-            i++;
-        else if (strcmp(argv[i], "--json") == 0)
+    cw_cli_args_start(&a, "inspect", usage_inspect, inspect_opts, 0, argc,
+                      argv);
+    while ((c = cw_cli_next(&a)) != CW_OPT_END) {
+        switch (c) {
+        case CW_OPT_EXIT:
+            return a.status;
+        case CW_OPT_OPERAND:
+            if (file != NULL) {
+                cw_cli_args_error(&a, "one FILE at a time; extra: %s", a.arg);
+                return EXIT_USAGE;
+            }
+            file = a.arg;
+            break;
+        case OPT_JSON:
             json = 1;
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cw_cli_misuse("inspect", "unknown option ", argv[i]);
-        else if (file != NULL)
-            return cw_cli_misuse("inspect",
-                                 "one FILE at a time; extra: ", argv[i]);
-        else
-            file = argv[i];
+            break;
+        case 'q':
+        case 'v':
+            break; /* it prints its findings and errors only */
+        default:
+            if (cw_cli_dialect(cw_cli_dialect_option(c), a.arg, &dialect,
+                               usage_inspect) > 0)
+                return EXIT_USAGE;
+            break;
+        }
     }
-    if (file == NULL)
-        return cw_cli_misuse("inspect", "no FILE given", "");
-    rc = cw_inspect_new_dialect(home, file, &d, &x, &err);
+    if (file == NULL) {
+        cw_cli_args_error(&a, "no FILE given");
+        return EXIT_USAGE;
+    }
+    rc = cw_inspect_new_dialect(home, file, &dialect, &x, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
+        if (json)
+            print_json_error(file, err.msg);
         return exit_for(rc);
     }
     if (json)
@@ -361,6 +378,11 @@ int cw_cli_inspect(int argc, char **argv, const char *home)
     return 0;
 }
 
+static const struct option plain_opts[] = {
+    CW_OPTS_COMMON,
+    {NULL, 0, NULL, 0},
+};
+
 int cw_cli_schemas(int argc, char **argv, const char *home)
 {
     size_t wname = 4, wcount = 1;
@@ -369,12 +391,18 @@ int cw_cli_schemas(int argc, char **argv, const char *home)
     int broken = 0, rc;
     cw_err err;
 
-    if (cw_cli_wants_help(argc, argv)) {
-        fputs(usage_schemas, stdout);
-        return 0;
+    cw_cli_args a;
+    int c;
+
+    cw_cli_args_start(&a, "schemas", usage_schemas, plain_opts, 0, argc, argv);
+    while ((c = cw_cli_next(&a)) != CW_OPT_END) {
+        if (c == CW_OPT_EXIT)
+            return a.status;
+        if (c == CW_OPT_OPERAND) {
+            cw_cli_args_error(&a, "unexpected argument %s", a.arg);
+            return EXIT_USAGE;
+        }
     }
-    if (argc > 0)
-        return cw_cli_misuse("schemas", "unexpected argument ", argv[0]);
     rc = cw_schemaset_new(home, NULL, &set, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
@@ -433,8 +461,9 @@ static void print_schema(const cw_schemaset *set)
         if (in.max_bytes > 0)
             printf("; max_bytes %llu", in.max_bytes);
         if (in.distinct_column != NULL && in.distinct_max > 0)
-            printf("; distinct: at most %zu values of '%s' per file",
-                   in.distinct_max, in.distinct_column);
+            printf("; distinct: at most %s of '%s' per file",
+                   cw_cli_count(in.distinct_max, "value", "values"),
+                   in.distinct_column);
         putchar('\n');
     } else if (in.max_bytes > 0 ||
                (in.distinct_column != NULL && in.distinct_max > 0)) {
@@ -443,8 +472,9 @@ static void print_schema(const cw_schemaset *set)
             printf("max_bytes %llu%s", in.max_bytes,
                    in.distinct_max > 0 ? "; " : "");
         if (in.distinct_column != NULL && in.distinct_max > 0)
-            printf("distinct: at most %zu values of '%s' per file",
-                   in.distinct_max, in.distinct_column);
+            printf("distinct: at most %s of '%s' per file",
+                   cw_cli_count(in.distinct_max, "value", "values"),
+                   in.distinct_column);
         putchar('\n');
     }
     if (in.nprefixes > 0) {
@@ -490,24 +520,40 @@ static void print_schema(const cw_schemaset *set)
 
 int cw_cli_schema(int argc, char **argv, const char *home)
 {
+    cw_cli_args a;
+    const char *sub = NULL, *name = NULL;
     cw_schemaset *set;
     cw_err err;
-    int rc;
+    int rc, c;
 
-    if (cw_cli_wants_help(argc, argv)) {
-        fputs(usage_schema, stdout);
-        return 0;
+    cw_cli_args_start(&a, "schema", usage_schema, plain_opts, 0, argc, argv);
+    while ((c = cw_cli_next(&a)) != CW_OPT_END) {
+        if (c == CW_OPT_EXIT)
+            return a.status;
+        if (c != CW_OPT_OPERAND)
+            continue;
+        if (sub == NULL && strcmp(a.arg, "show") != 0) {
+            cw_cli_args_error(&a, "unknown subcommand %s", a.arg);
+            return EXIT_USAGE;
+        }
+        if (sub == NULL) {
+            sub = a.arg;
+        } else if (name == NULL) {
+            name = a.arg;
+        } else {
+            cw_cli_args_error(&a, "one NAME at a time; extra: %s", a.arg);
+            return EXIT_USAGE;
+        }
     }
-    if (argc == 0)
-        return cw_cli_misuse("schema", "no subcommand (use: schema show NAME)",
-                             "");
-    if (strcmp(argv[0], "show") != 0)
-        return cw_cli_misuse("schema", "unknown subcommand ", argv[0]);
-    if (argc < 2)
-        return cw_cli_misuse("schema", "no NAME given", "");
-    if (argc > 2)
-        return cw_cli_misuse("schema", "one NAME at a time; extra: ", argv[2]);
-    rc = cw_schemaset_new(home, argv[1], &set, &err);
+    if (sub == NULL) {
+        cw_cli_args_error(&a, "no subcommand (use: schema show NAME)");
+        return EXIT_USAGE;
+    }
+    if (name == NULL) {
+        cw_cli_args_error(&a, "no NAME given");
+        return EXIT_USAGE;
+    }
+    rc = cw_schemaset_new(home, name, &set, &err);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return exit_for(rc);

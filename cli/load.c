@@ -11,7 +11,8 @@ static const char usage_load[] =
     "usage: crosswalk load FILE... --into TARGET [--schema NAME|none]\n"
     "                      [--table NAME] [--mode MODE] [--key COLUMN]...\n"
     "                      [--rejects PATH] [--strict] [--delimiter C]\n"
-    "                      [--quote C] [--encoding NAME]\n"
+    "                      [--quote C] [--encoding NAME] [-q|-v]\n"
+    "                      [--[no-]progress]\n"
     "\n"
     "Load CSV files into typed database tables, all in one transaction per\n"
     "database: a failed or interrupted load leaves the database as it was.\n"
@@ -40,6 +41,15 @@ static const char usage_load[] =
     "  --encoding NAME   their encoding, any name iconv knows (latin1,\n"
     "                    windows-1252, UTF-16, ...; default UTF-8); text is\n"
     "                    stored as UTF-8\n"
+    "  --progress        draw the progress line on stderr even when it is\n"
+    "                    not a terminal; --no-progress: never (default:\n"
+    "                    on a terminal, unless -q)\n"
+    "  -q, --quiet       print errors only: no rejections, warnings or\n"
+    "                    summary on stderr\n"
+    "  -v, --verbose     print every rejection (not only the first 20)\n"
+    "                    and the time taken\n"
+    "  -h, --help        this help\n"
+    "  -V, --version     the version\n"
     "\n"
     "Columns get the schema's types: id/text TEXT, integer INTEGER, number\n"
     "REAL, boolean INTEGER 0/1, dates TEXT in ISO 8601; columns the schema\n"
@@ -59,6 +69,30 @@ static void stop_load(void *ud)
     cw_load_interrupt(ud);
 }
 
+enum {
+    OPT_INTO = CW_OPT_OWN,
+    OPT_SCHEMA,
+    OPT_TABLE,
+    OPT_MODE,
+    OPT_KEY,
+    OPT_REJECTS,
+    OPT_STRICT
+};
+
+static const struct option opts[] = {
+    CW_OPTS_COMMON,
+    CW_OPTS_PROGRESS,
+    CW_OPTS_DIALECT,
+    {"into", required_argument, NULL, OPT_INTO},
+    {"schema", required_argument, NULL, OPT_SCHEMA},
+    {"table", required_argument, NULL, OPT_TABLE},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"rejects", required_argument, NULL, OPT_REJECTS},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {NULL, 0, NULL, 0},
+};
+
 /* Print the summary of a finished or aborted load. */
 static void print_summary(const cw_load *l, int status)
 {
@@ -72,9 +106,10 @@ static void print_summary(const cw_load *l, int status)
             cw_loadinfo t;
 
             if (cw_load_info(l, i, &t) == CW_OK && t.committed == 1) {
-                fprintf(stderr,
-                        "committed table %s (%llu rows) before the failure\n",
-                        t.table, t.rows);
+                if (cw_cli_talk != CW_TALK_QUIET)
+                    fprintf(stderr,
+                            "committed table %s (%s) before the failure\n",
+                            t.table, cw_cli_count(t.rows, "row", "rows"));
                 n++;
             }
         }
@@ -82,87 +117,95 @@ static void print_summary(const cw_load *l, int status)
         return;
     }
     cw_cli_counts(&s, 1);
-    for (size_t i = 0; i < cw_load_ntables(l); i++) {
+    for (size_t i = 0; cw_cli_talk != CW_TALK_QUIET && i < cw_load_ntables(l);
+         i++) {
         cw_loadinfo t;
 
         if (cw_load_info(l, i, &t) != CW_OK)
             continue;
-        fprintf(stderr, "wrote table %s (%llu rows; %s%s, %s%s%s)\n", t.table,
-                t.rows, t.schema ? "schema " : "no schema, all text",
+        fprintf(stderr, "wrote table %s (%s; %s%s, %s%s%s)\n", t.table,
+                cw_cli_count(t.rows, "row", "rows"),
+                t.schema ? "schema " : "no schema, all text",
                 t.schema ? t.schema : "", t.mode, t.key ? ", key " : "",
                 t.key ? t.key : "");
         if (t.rejects != NULL)
-            fprintf(stderr, "wrote %llu rejected records to %s\n", t.rejected,
-                    t.rejects);
+            fprintf(
+                stderr, "wrote %s to %s\n",
+                cw_cli_count(t.rejected, "rejected record", "rejected records"),
+                t.rejects);
     }
 }
 
 int cw_cli_load(int argc, char **argv, const char *home)
 {
-    static const char *const takes[] = {
-        "--into",    "--schema",    "--table", "--mode",     "--key",
-        "--rejects", "--delimiter", "--quote", "--encoding", NULL};
-    int nfiles = 0, into = 0, code, status = CW_OK;
-    cw_dialect d = {0, 0, NULL};
-    cw_cli_view v = {0, 20};
+    cw_cli_args a;
+    cw_dialect dialect = {0, 0, NULL};
+    int nfiles = 0, into = 0, progress = -1, code, status = CW_OK, c;
+    cw_cli_view v;
     cw_summary s;
     cw_load *l;
     cw_err err;
 
-    if (cw_cli_wants_help(argc, argv)) {
-        fputs(usage_load, stdout);
-        return EXIT_CLEAN;
-    }
     if (cw_load_new(&l, &err) != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return EXIT_ABORTED;
     }
     status = cw_load_home(l, home);
-    for (int i = 0; status == CW_OK && i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        int k;
-
-        for (k = 0; takes[k] != NULL; k++)
-            if (strcmp(a, takes[k]) == 0)
-                break;
-        if (takes[k] != NULL && val == NULL) {
+    cw_cli_args_start(&a, "load", usage_load, opts, 0, argc, argv);
+    while (status == CW_OK && (c = cw_cli_next(&a)) != CW_OPT_END) {
+        switch (c) {
+        case CW_OPT_EXIT:
             cw_load_free(l);
-            return cw_cli_misuse("load", a, " needs a value");
-        }
-        if (takes[k] == NULL && strcmp(a, "--strict") == 0) {
-            status = cw_load_strict(l, 1);
-            continue;
-        }
-        if (takes[k] == NULL && a[0] == '-' && a[1] != '\0') {
-            cw_load_free(l);
-            return cw_cli_misuse("load", "unknown option ", a);
-        }
-        if (takes[k] == NULL) {
-            status = cw_load_file(l, a);
+            return a.status;
+        case CW_OPT_OPERAND:
+            status = cw_load_file(l, a.arg);
             nfiles++;
-            continue;
-        }
-        i++;
-        if (strcmp(a, "--into") == 0) {
-            status = cw_load_into(l, val);
+            break;
+        case OPT_INTO:
+            status = cw_load_into(l, a.arg);
             into = 1;
-        } else if (strcmp(a, "--schema") == 0) {
-            status = cw_load_schema(l, val);
-        } else if (strcmp(a, "--table") == 0) {
-            status = cw_load_table(l, val);
-        } else if (strcmp(a, "--mode") == 0) {
-            status = cw_load_mode(l, val);
-        } else if (strcmp(a, "--key") == 0) {
-            status = cw_load_key(l, val);
-        } else if (strcmp(a, "--rejects") == 0) {
-            status = cw_load_rejects(l, val);
-        } else if ((code = cw_cli_dialect(a, val, &d, usage_load)) != 0) {
-            cw_load_free(l);
-            return code;
+            break;
+        case OPT_SCHEMA:
+            status = cw_load_schema(l, a.arg);
+            break;
+        case OPT_TABLE:
+            status = cw_load_table(l, a.arg);
+            break;
+        case OPT_MODE:
+            status = cw_load_mode(l, a.arg);
+            break;
+        case OPT_KEY:
+            status = cw_load_key(l, a.arg);
+            break;
+        case OPT_REJECTS:
+            status = cw_load_rejects(l, a.arg);
+            break;
+        case OPT_STRICT:
+            status = cw_load_strict(l, 1);
+            break;
+        case 'q':
+            cw_cli_talk = CW_TALK_QUIET;
+            break;
+        case 'v':
+            cw_cli_talk = CW_TALK_VERBOSE;
+            break;
+        case CW_OPT_PROGRESS:
+            progress = 1;
+            break;
+        case CW_OPT_NO_PROGRESS:
+            progress = 0;
+            break;
+        default:
+            if (cw_cli_dialect(cw_cli_dialect_option(c), a.arg, &dialect,
+                               usage_load) > 0) {
+                cw_load_free(l);
+                return EXIT_USAGE;
+            }
+            break;
         }
     }
     if (status == CW_OK)
-        status = cw_load_dialect(l, &d);
+        status = cw_load_dialect(l, &dialect);
     if (status != CW_OK) {
         code = cw_cli_misuse("load", cw_load_errmsg(l), "");
         cw_load_free(l);
@@ -174,15 +217,20 @@ int cw_cli_load(int argc, char **argv, const char *home)
             "load", nfiles == 0 ? "no file given" : "no --into TARGET given",
             "");
     }
+    cw_cli_view_init(&v);
     cw_load_on_problem(l, cw_cli_on_problem, &v);
+    cw_load_on_progress(l, cw_cli_on_progress, NULL);
+    cw_cli_progress_start(progress);
     cw_cli_catch(stop_load, l);
     status = cw_load_exec(l);
     cw_cli_release();
+    cw_cli_progress_end();
     cw_cli_more(&v);
     if (status != CW_OK)
         fprintf(stderr, "crosswalk: %s\n", cw_load_errmsg(l));
     print_summary(l, status);
     cw_load_summary(l, &s);
+    cw_cli_timing(s.read);
     if (status == CW_OK)
         code = s.rejected > 0 ? EXIT_REJECTS : EXIT_CLEAN;
     else if (status == CW_EINTR)
@@ -193,6 +241,7 @@ int cw_cli_load(int argc, char **argv, const char *home)
         code = EXIT_USAGE;
     else
         code = EXIT_ABORTED;
+    cw_cli_view_free(&v);
     cw_load_free(l);
     return code;
 }

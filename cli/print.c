@@ -1,14 +1,33 @@
 /*
 ** print.c -- what the commands of the CLI share: help and usage errors,
 ** the exit code of a status, problems and the summary lines of a run or
-** load, and the signals that stop one.
+** load, the signals that stop one, and output bound for standard output.
 */
 #include "cli.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+int cw_cli_talk = CW_TALK_NORMAL;
+
+const char *cw_cli_count(unsigned long long n, const char *one,
+                         const char *many)
+{
+    static char buf[4][96];
+    static int next;
+    char *b = buf[next++ % 4];
+
+    snprintf(b, sizeof buf[0], "%llu %s", n, n == 1 ? one : many);
+    return b;
+}
 
 int cw_cli_wants_help(int argc, char **argv)
 {
@@ -103,28 +122,86 @@ static void print_problem(const cw_problem *p)
     fprintf(stderr, "%s:%lu:%lu: %s: %s\n", f, p->line, p->col, c, m);
 }
 
+void cw_cli_view_init(cw_cli_view *v)
+{
+    v->shown = 0;
+    v->limit = cw_cli_talk == CW_TALK_QUIET     ? 0
+               : cw_cli_talk == CW_TALK_VERBOSE ? ULONG_MAX
+                                                : 20;
+    v->codes = NULL;
+    v->ncodes = 0;
+}
+
+void cw_cli_view_free(cw_cli_view *v)
+{
+    for (size_t i = 0; i < v->ncodes; i++)
+        free(v->codes[i].code);
+    free(v->codes);
+    v->codes = NULL;
+    v->ncodes = 0;
+}
+
+/* Count one problem of 'code' in 'v' (kept in order of the codes' names;
+** out of memory, it goes uncounted). */
+static void tally(cw_cli_view *v, const char *code, int warning)
+{
+    size_t at = v->ncodes;
+    cw_cli_code *nv;
+    char *copy;
+
+    for (size_t i = 0; i < v->ncodes; i++) {
+        int cmp = strcmp(v->codes[i].code, code);
+
+        if (v->codes[i].warning != warning)
+            continue;
+        if (cmp == 0) {
+            v->codes[i].n++;
+            return;
+        }
+        if (cmp > 0 && at == v->ncodes)
+            at = i;
+    }
+    if ((nv = realloc(v->codes, (v->ncodes + 1) * sizeof *nv)) == NULL)
+        return;
+    v->codes = nv;
+    if ((copy = strdup(code)) == NULL)
+        return;
+    memmove(nv + at + 1, nv + at, (v->ncodes - at) * sizeof *nv);
+    nv[at] = (cw_cli_code){copy, 1, warning};
+    v->ncodes++;
+}
+
 void cw_cli_on_problem(void *ud, const cw_problem *p)
 {
     cw_cli_view *v = ud;
 
+    tally(v, p->code, p->warning);
     if (p->warning) {
+        if (cw_cli_talk == CW_TALK_QUIET)
+            return;
+        cw_cli_progress_clear();
         fprintf(stderr, "warning: ");
         print_problem(p);
         return;
     }
-    if (v->shown++ < v->limit)
+    if (v->shown++ < v->limit) {
+        cw_cli_progress_clear();
         print_problem(p);
+    }
 }
 
 void cw_cli_more(const cw_cli_view *v)
 {
-    if (v->shown > v->limit)
-        fprintf(stderr, "... and %lu more rejected records\n",
-                v->shown - v->limit);
+    if (v->shown > v->limit && cw_cli_talk != CW_TALK_QUIET)
+        fprintf(stderr, "... and %s\n",
+                cw_cli_count(v->shown - v->limit, "more rejected record",
+                             "more rejected records"));
 }
 
 void cw_cli_counts(const cw_summary *s, int ok)
 {
+    if (cw_cli_talk == CW_TALK_QUIET)
+        return;
     if (ok)
         fprintf(stderr,
                 "read %llu = written %llu + rejected %llu + filtered %llu "
@@ -194,4 +271,141 @@ int cw_cli_stop_exit(void)
     if (received == SIGHUP)
         return EXIT_HANGUP;
     return EXIT_INTERRUPT;
+}
+
+/* ==== Standard output ==== */
+
+int cw_cli_tmpdir(char *out, size_t cap)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    if (tmp == NULL || tmp[0] == '\0')
+        tmp = "/tmp";
+    if ((size_t)snprintf(out, cap, "%s/crosswalk-stdout.XXXXXX", tmp) >= cap) {
+        fprintf(stderr, "crosswalk: $TMPDIR is too long\n");
+        return -1;
+    }
+    if (mkdtemp(out) == NULL) {
+        fprintf(stderr,
+                "crosswalk: cannot make a temp directory in %s (for "
+                "standard output): %s\n",
+                tmp, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Write 'len' bytes at 'p' to standard output: 0, or the errno. */
+static int put_stdout(const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(STDOUT_FILENO, p, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The exit code after a failed write to standard output with 'e'. */
+static int stdout_failed(int e)
+{
+    if (e == EPIPE)
+        return EXIT_PIPE;
+    fprintf(stderr, "crosswalk: standard output: %s\n", strerror(e));
+    return EXIT_ABORTED;
+}
+
+/*
+** Write to standard output with SIGPIPE ignored, so that a reader gone
+** away is an EPIPE the command can clean up after.
+*/
+static int write_stdout_with(int (*fn)(void *ud), void *ud)
+{
+    struct sigaction ign, old;
+    int e;
+
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    ign.sa_flags = 0;
+    fflush(stdout);
+    sigaction(SIGPIPE, &ign, &old);
+    e = fn(ud);
+    sigaction(SIGPIPE, &old, NULL);
+    return e == 0 ? 0 : stdout_failed(e);
+}
+
+typedef struct span {
+    const char *p;
+    size_t len;
+} span;
+
+static int put_span(void *ud)
+{
+    const span *s = ud;
+
+    return put_stdout(s->p, s->len);
+}
+
+int cw_cli_write_stdout(const char *text, size_t len)
+{
+    span s = {text, len};
+
+    return write_stdout_with(put_span, &s);
+}
+
+/* Copy the open file 'ud' (an int *) to standard output: 0 or errno. */
+static int put_file(void *ud)
+{
+    int fd = *(int *)ud;
+    char buf[65536];
+
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        int e;
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno;
+        if (n == 0)
+            return 0;
+        if ((e = put_stdout(buf, (size_t)n)) != 0)
+            return e;
+    }
+}
+
+int cw_cli_cat(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+    if (fd < 0) {
+        fprintf(stderr, "crosswalk: %s: %s\n", path, strerror(errno));
+        return EXIT_ABORTED;
+    }
+    rc = write_stdout_with(put_file, &fd);
+    close(fd);
+    return rc;
+}
+
+void cw_cli_rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[PATH_MAX];
+
+    if (d != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
 }

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@ static const char usage_run[] =
     "                     [--set KEY=VALUE]... [--rejects PATH]\n"
     "                     [--summary-json PATH] [--dry-run] [--strict]\n"
     "                     [--delimiter [NAME=]C] [--quote [NAME=]C]\n"
-    "                     [--encoding [NAME=]ENC]\n"
+    "                     [--encoding [NAME=]ENC] [-q|-v] [--[no-]progress]\n"
     "\n"
     "Run the recipe RECIPE: a Lua file returning one table, a recipe\n"
     "folder holding recipe.lua, or the name of a recipe in the home's\n"
@@ -25,12 +26,17 @@ static const char usage_run[] =
     "                       PATH may also be sqlite:FILE#TABLE_OR_QUERY or\n"
     "                       postgres:CONNINFO#TABLE_OR_QUERY\n"
     "  --out-dir DIR        write outputs here (created if missing); files\n"
-    "                       appear only when the run succeeds\n"
+    "                       appear only when the run succeeds; '-' writes\n"
+    "                       the recipe's one file output to stdout once the\n"
+    "                       run has succeeded (rejects still go to a file:\n"
+    "                       --rejects, default ./rejects.csv; outputs to\n"
+    "                       tables need --db)\n"
     "  --set KEY=VALUE      recipe parameter, read as params.KEY\n"
     "  --rejects PATH       rejects CSV (default DIR/rejects.csv): the\n"
     "                       original columns plus _file, _line, _column,\n"
     "                       _code, _message\n"
-    "  --summary-json PATH  write the run's accounting as JSON\n"
+    "  --summary-json PATH  write the run's accounting as JSON ('-': to\n"
+    "                       stdout; docs/json.md)\n"
     "  --db TARGET          database for outputs declared with a 'table':\n"
     "                       sqlite:PATH or postgres:CONNINFO (default\n"
     "                       sqlite:DIR/crosswalk.db); the connection may\n"
@@ -53,6 +59,15 @@ static const char usage_run[] =
     "  --max-memory MB      Lua memory for the recipe (default 64)\n"
     "  --max-seconds N      deadline of each call into recipe code: loading\n"
     "                       it, each fn, predicate and map (default 5)\n"
+    "  --progress           draw the progress line on stderr even when it\n"
+    "                       is not a terminal; --no-progress: never\n"
+    "                       (default: on a terminal, unless -q)\n"
+    "  -q, --quiet          print errors only: no rejections, warnings or\n"
+    "                       summary on stderr\n"
+    "  -v, --verbose        print every rejection (not only the first 20)\n"
+    "                       and the time taken\n"
+    "  -h, --help           this help\n"
+    "  -V, --version        the version\n"
     "\n"
     "The summary on stderr reads\n"
     "  read N = written W + rejected R + filtered F + merged M\n"
@@ -60,7 +75,8 @@ static const char usage_run[] =
     "+ unprocessed U and says what was committed: nothing, unless the\n"
     "connection was lost during COMMIT or a rename failed after it.\n"
     "exit: 0 clean, 1 with rejects, 2 usage/recipe error, 3 aborted,\n"
-    "4 sandbox limit, 130 interrupted (SIGINT; 143 SIGTERM, 129 SIGHUP).\n";
+    "4 sandbox limit, 130 interrupted (SIGINT; 143 SIGTERM, 129 SIGHUP),\n"
+    "141 stdout closed before the end.\n";
 
 static const char usage_check[] =
     "usage: crosswalk check RECIPE [--set KEY=VALUE]...\n"
@@ -73,8 +89,53 @@ static const char usage_check[] =
     "to one of its columns is a misspelling; 'run' checks every name\n"
     "against the header), and that its output paths are distinct plain\n"
     "file names, none of them the default rejects.csv or crosswalk.db.\n"
+    "Prints 'RECIPE: ok' on stdout.\n"
+    "-h (--help) prints this help, -V (--version) the version; -q and -v\n"
+    "are accepted.\n"
     "exit: 0 the recipe is sound, 2 it is not (the message says why),\n"
     "4 it hit a sandbox limit while loading.\n";
+
+enum {
+    OPT_INPUT = CW_OPT_OWN,
+    OPT_OUTDIR,
+    OPT_SET,
+    OPT_REJECTS,
+    OPT_SUMMARY,
+    OPT_DB,
+    OPT_DRYRUN,
+    OPT_STRICT,
+    OPT_MAXINSTR,
+    OPT_MAXMEM,
+    OPT_MAXSEC
+};
+
+/* The options of 'crosswalk check', then those only 'run' takes. */
+#define CHECK_OPTS                                                             \
+    CW_OPTS_COMMON, {"set", required_argument, NULL, OPT_SET},                 \
+        {"max-instructions", required_argument, NULL, OPT_MAXINSTR},           \
+        {"max-memory", required_argument, NULL, OPT_MAXMEM},                   \
+    {                                                                          \
+        "max-seconds", required_argument, NULL, OPT_MAXSEC                     \
+    }
+
+static const struct option check_opts[] = {
+    CHECK_OPTS,
+    {NULL, 0, NULL, 0},
+};
+
+static const struct option run_opts[] = {
+    CHECK_OPTS,
+    CW_OPTS_PROGRESS,
+    CW_OPTS_DIALECT,
+    {"input", required_argument, NULL, OPT_INPUT},
+    {"out-dir", required_argument, NULL, OPT_OUTDIR},
+    {"rejects", required_argument, NULL, OPT_REJECTS},
+    {"summary-json", required_argument, NULL, OPT_SUMMARY},
+    {"db", required_argument, NULL, OPT_DB},
+    {"dry-run", no_argument, NULL, OPT_DRYRUN},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {NULL, 0, NULL, 0},
+};
 
 /* Stop the run 'ud' (called from a signal handler). */
 static void stop_run(void *ud)
@@ -82,103 +143,149 @@ static void stop_run(void *ud)
     cw_run_interrupt(ud);
 }
 
-/* JSON string escaping for the summary file. */
-static void json_str(FILE *f, const char *s)
-{
-    if (s == NULL) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+/* What a run prints its summaries with. */
+typedef struct report {
+    const char *stdout_dir; /* --out-dir -: the temp directory standing for
+                               stdout, else NULL */
+    cw_cli_view view;       /* the problems, counted by code */
+} report;
 
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
+/* Output path 'p' as the summaries name it: "-" for the file bound for
+** stdout. */
+static const char *shown_path(const report *rp, const char *p)
+{
+    size_t n = rp->stdout_dir != NULL ? strlen(rp->stdout_dir) : 0;
+
+    if (n > 0 && strncmp(p, rp->stdout_dir, n) == 0 && p[n] == '/')
+        return "-";
+    return p;
 }
 
-/* Write the summary file at 'path', atomically. */
-static int write_summary_json(const char *path, const cw_run *r, int status)
+/* The summary JSON of the run 'r' that ended with 'status', in a
+** malloc'd string ('*len' bytes), or NULL after printing why. */
+static char *summary_json(const cw_run *r, int status, const report *rp,
+                          size_t *len)
 {
-    cw_summary s;
+    double t = cw_cli_elapsed();
+    unsigned long long bytes = cw_cli_input_bytes();
     char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    cw_err err;
-    int rc;
+    FILE *f = open_memstream(&text, len);
+    cw_summary s;
 
     if (f == NULL) {
-        fprintf(stderr, "crosswalk: %s: %s\n", path, strerror(errno));
-        return -1;
+        fprintf(stderr, "crosswalk: --summary-json: %s\n", strerror(errno));
+        return NULL;
     }
     cw_run_summary(r, &s);
     fprintf(f,
-            "{\"status\": \"%s\", \"read\": %llu, \"written\": %llu, "
-            "\"rejected\": %llu, \"filtered\": %llu, \"merged\": %llu, "
-            "\"unprocessed\": %llu, \"warnings\": %llu, \"outputs\": [",
-            status == CW_OK ? "ok" : "aborted", s.read, s.written, s.rejected,
-            s.filtered, s.merged, s.unprocessed, s.warnings);
-    for (size_t i = 0; i < s.noutputs; i++) {
+            "{\"format_version\": %d, \"status\": \"%s\", \"read\": %llu, "
+            "\"written\": %llu, \"rejected\": %llu, \"filtered\": %llu, "
+            "\"merged\": %llu, \"unprocessed\": %llu, \"warnings\": %llu, "
+            "\"outputs\": [",
+            CW_JSON_FORMAT_VERSION, status == CW_OK ? "ok" : "aborted", s.read,
+            s.written, s.rejected, s.filtered, s.merged, s.unprocessed,
+            s.warnings);
+    for (size_t i = 0, n = 0; i < s.noutputs; i++) {
         unsigned long long rows;
-        const char *p = cw_run_output(r, i, &rows);
+        const char *p = shown_path(rp, cw_run_output(r, i, &rows));
 
-        fprintf(f, "%s{\"path\": ", i ? ", " : "");
-        json_str(f, p);
+        if (status != CW_OK && strcmp(p, "-") == 0)
+            continue; /* not sent: the run failed */
+        fprintf(f, "%s{\"path\": ", n++ ? ", " : "");
+        cw_cli_json_str(f, p);
         fprintf(f, ", \"rows\": %llu}", rows);
     }
     fputs("], \"rejects\": ", f);
-    json_str(f, s.rejects);
+    cw_cli_json_str(f, s.rejects);
     fputs(", \"stopped_at\": ", f);
-    json_str(f, s.stopped_at);
-    fprintf(f, ", \"commit_unknown\": %s}\n",
-            s.commit_unknown ? "true" : "false");
+    cw_cli_json_str(f, s.stopped_at);
+    fprintf(f, ", \"commit_unknown\": %s", s.commit_unknown ? "true" : "false");
+    cw_cli_json_codes(f, &rp->view, ", ");
+    fputs(", \"error\": ", f);
+    cw_cli_json_str(f, status == CW_OK ? NULL : cw_run_errmsg(r));
+    fprintf(f, ", \"elapsed_seconds\": %.3f, \"input_bytes\": ", t);
+    if (bytes > 0)
+        fprintf(f, "%llu", bytes);
+    else
+        fputs("null", f);
+    fputs(", \"rows_per_second\": ", f);
+    if (t > 0)
+        fprintf(f, "%.0f}\n", (double)s.read / t);
+    else
+        fputs("null}\n", f);
     if (fclose(f) != 0) {
-        fprintf(stderr, "crosswalk: %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "crosswalk: --summary-json: %s\n", strerror(errno));
         free(text);
-        return -1;
+        return NULL;
+    }
+    return text;
+}
+
+/* Write the summary file at 'path' atomically, or to stdout for "-":
+** 0, or an exit code after printing why not. */
+static int write_summary_json(const char *path, const cw_run *r, int status,
+                              const report *rp)
+{
+    size_t len = 0;
+    char *text = summary_json(r, status, rp, &len);
+    cw_err err;
+    int rc;
+
+    if (text == NULL)
+        return EXIT_ABORTED;
+    if (strcmp(path, "-") == 0) {
+        rc = cw_cli_write_stdout(text, len);
+        free(text);
+        return rc;
     }
     rc = cw_write_file(path, text, len, &err);
     free(text);
     if (rc != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
-        return -1;
+        return EXIT_ABORTED;
     }
     return 0;
 }
 
-static void print_summary(const cw_run *r, int status, int dryrun)
+static void print_summary(const cw_run *r, int status, int dryrun,
+                          const report *rp)
 {
     cw_summary s;
 
     cw_run_summary(r, &s);
     if (status == CW_OK) {
         cw_cli_counts(&s, 1);
+        if (cw_cli_talk == CW_TALK_QUIET)
+            return;
         for (size_t i = 0; i < s.noutputs; i++) {
             unsigned long long rows;
-            const char *p = cw_run_output(r, i, &rows);
+            const char *p = shown_path(rp, cw_run_output(r, i, &rows));
 
-            fprintf(stderr, "%s %s (%llu rows)\n",
-                    dryrun ? "would write" : "wrote", p, rows);
+            fprintf(stderr, "%s %s (%s)\n", dryrun ? "would write" : "wrote",
+                    strcmp(p, "-") == 0 ? "standard output" : p,
+                    cw_cli_count(rows, "row", "rows"));
         }
         if (s.rejects != NULL)
-            fprintf(stderr, "%s %llu rejected records to %s\n",
-                    dryrun ? "would write" : "wrote", s.rejected, s.rejects);
+            fprintf(
+                stderr, "%s %s to %s\n", dryrun ? "would write" : "wrote",
+                cw_cli_count(s.rejected, "rejected record", "rejected records"),
+                s.rejects);
     } else {
+        size_t n = 0;
+
         cw_cli_counts(&s, 0);
         for (size_t i = 0; i < s.noutputs; i++) {
             unsigned long long rows;
-            const char *p = cw_run_output(r, i, &rows);
+            const char *p = shown_path(rp, cw_run_output(r, i, &rows));
 
-            fprintf(stderr, "committed %s (%llu rows) before the failure\n", p,
-                    rows);
+            if (strcmp(p, "-") == 0)
+                continue; /* not sent: the run failed */
+            if (cw_cli_talk != CW_TALK_QUIET)
+                fprintf(stderr, "committed %s (%s) before the failure\n", p,
+                        cw_cli_count(rows, "row", "rows"));
+            n++;
         }
-        cw_cli_aborted(&s, s.noutputs);
+        cw_cli_aborted(&s, n);
     }
 }
 
@@ -260,6 +367,28 @@ static int set_max_seconds(cw_run *r, const char *val, const char *usage)
     return 0;
 }
 
+/* Parse the whole number 'val' of option 'opt' into '*n': 0, or
+** EXIT_USAGE after saying why not. */
+static int whole_number(const char *opt, const char *val, unsigned long long *n,
+                        const char *usage)
+{
+    char *end;
+
+    errno = 0;
+    *n = strtoull(val, &end, 10);
+    if (val[0] < '0' || val[0] > '9' || *end != '\0' || errno != 0)
+        return cw_cli_usage(usage, "%s needs a whole number, got '%s'", opt,
+                            val);
+    return 0;
+}
+
+/* A dialect option given to a run: --delimiter, --quote or --encoding
+** (as getopt's id), and its [NAME=]VALUE. */
+typedef struct dialect_opt {
+    int opt;
+    const char *val;
+} dialect_opt;
+
 /*
 ** A dialect option's value, [NAME=]VALUE: the VALUE, with NAME copied to
 ** 'name' (of 'cap' bytes) when there is one, else 'name' empty.
@@ -274,18 +403,18 @@ static const char *dialect_value(const char *val, char *name, size_t cap)
 }
 
 /*
-** Give the run the 'n' dialect options at the indices 'at' of 'argv'
-** (--delimiter, --quote, --encoding, each [NAME=]VALUE), in their order,
-** once the recipe is loaded.  0, or an exit code after printing why.
+** Give the run the 'n' dialect options 'v', in their order, once the
+** recipe is loaded: each for the input NAME, or without NAME for every
+** CSV input.  0, or an exit code after printing why.
 */
-static int set_dialects(cw_run *r, char **argv, const int *at, int n,
+static int set_dialects(cw_run *r, const dialect_opt *v, size_t n,
                         const char *usage)
 {
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         cw_dialect d = {0, 0, NULL};
         char name[256];
-        const char *val = dialect_value(argv[at[i] + 1], name, sizeof name);
-        int k = cw_cli_dialect(argv[at[i]], val, &d, usage);
+        const char *val = dialect_value(v[i].val, name, sizeof name);
+        int k = cw_cli_dialect(cw_cli_dialect_option(v[i].opt), val, &d, usage);
 
         if (k != 0)
             return k;
@@ -297,119 +426,253 @@ static int set_dialects(cw_run *r, char **argv, const int *at, int n,
     return 0;
 }
 
-/* 'crosswalk run', or 'crosswalk check' when 'checkonly'. */
-static int run_or_check(int argc, char **argv, const char *home, int checkonly)
+/*
+** For --out-dir -: check that the recipe has one file output (and tables
+** only with --db), make the temp directory standing for stdout, and send
+** the rejects to ./rejects.csv unless --rejects names a file.  0, or an
+** exit code after saying why not.
+*/
+static int bind_stdout(cw_run *r, const char *recipe, const char *rejects,
+                       const char *db, const char *summary, char *dir,
+                       size_t cap)
+{
+    size_t files = 0, tables = 0;
+    char list[512] = "", tlist[512] = "";
+
+    if (summary != NULL && strcmp(summary, "-") == 0) {
+        fprintf(stderr, "crosswalk: --out-dir - and --summary-json - would "
+                        "both write to standard output\n");
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; cw_run_output_decl(r, i, NULL, NULL, NULL) != NULL;
+         i++) {
+        const char *path;
+        const char *name = cw_run_output_decl(r, i, &path, NULL, NULL);
+        size_t n = strlen(list);
+
+        if (path == NULL) {
+            n = strlen(tlist);
+            snprintf(tlist + n, sizeof tlist - n, "%soutputs.%s",
+                     tables ? ", " : "", name);
+            tables++;
+            continue;
+        }
+        snprintf(list + n, sizeof list - n, "%soutputs.%s", files ? ", " : "",
+                 name);
+        files++;
+    }
+    if (files != 1) {
+        fprintf(stderr,
+                "crosswalk: --out-dir - writes a recipe's one file output to "
+                "standard output; %s has %zu%s%s%s\n",
+                recipe, files, files ? " (" : "", list, files ? ")" : "");
+        return EXIT_USAGE;
+    }
+    if (tables > 0 && db == NULL) {
+        fprintf(stderr,
+                "crosswalk: %s also writes %s (%s): with --out-dir -, --db "
+                "must name the database\n",
+                recipe, tables == 1 ? "a table" : "tables", tlist);
+        return EXIT_USAGE;
+    }
+    if (cw_cli_tmpdir(dir, cap) != 0)
+        return EXIT_ABORTED;
+    if (cw_run_outdir(r, dir) != CW_OK ||
+        (rejects == NULL && cw_run_rejects(r, "rejects.csv") != CW_OK)) {
+        fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
+        return EXIT_ABORTED;
+    }
+    return 0;
+}
+
+/* After a successful run with --out-dir -: copy its one output file
+** (in the directory 'rp' names) to stdout.  0, or an exit code after
+** saying why not. */
+static int send_stdout(const cw_run *r, int dryrun, const report *rp)
+{
+    const char *file = NULL;
+    size_t nfiles = 0;
+    cw_summary s;
+
+    if (dryrun)
+        return 0;
+    cw_run_summary(r, &s);
+    for (size_t i = 0; i < s.noutputs; i++) {
+        const char *p = cw_run_output(r, i, NULL);
+
+        if (strcmp(shown_path(rp, p), "-") == 0) {
+            file = p;
+            nfiles++;
+        }
+    }
+    if (nfiles != 1) {
+        fprintf(stderr,
+                "crosswalk: the output was split into %zu files (a cap on "
+                "its size or distinct values); --out-dir - writes one\n",
+                nfiles);
+        return EXIT_ABORTED;
+    }
+    return cw_cli_cat(file);
+}
+
+/* The arguments of a run, as parsed. */
+typedef struct runargs {
+    const char *recipe, *outdir, *rejects, *summary, *db;
+    const char **inputs;   /* --input values */
+    int ninputs;           /* count of 'inputs' */
+    dialect_opt *dialects; /* --delimiter, --quote, --encoding */
+    size_t ndialects;      /* count of 'dialects' */
+    int dryrun, strict, progress;
+    unsigned long long maxinstr, maxmem;
+} runargs;
+
+/* Parse the arguments of 'run' ('check' when 'checkonly') into 'ra',
+** applying --set and --max-seconds to 'r' as they come.  -1 to go on, or
+** the exit code to return (0 after --help or --version). */
+static int parse(int argc, char **argv, int checkonly, cw_run *r, runargs *ra)
 {
     const char *usage = checkonly ? usage_check : usage_run;
-    const char *recipe = NULL, *outdir = NULL, *rejects = NULL;
-    const char *summary = NULL, *db = NULL;
-    const char **inputs = NULL;
-    int *dialects = NULL; /* indices of --delimiter, --quote, --encoding */
-    int ninputs = 0, ndialects = 0, dryrun = 0, strict = 0, code, status;
-    unsigned long long maxinstr = 0;
-    size_t maxmem = 0;
-    cw_cli_view view = {0, 20};
-    cw_run *r = NULL;
-    cw_err err;
+    cw_cli_args a;
+    int c, code;
 
-    if (cw_cli_wants_help(argc, argv)) {
-        fputs(usage, stdout);
-        return EXIT_CLEAN;
-    }
-    if (cw_run_new(&r, &err) != CW_OK) {
-        fprintf(stderr, "crosswalk: %s\n", err.msg);
-        return EXIT_ABORTED;
-    }
-    inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    dialects = calloc((size_t)argc + 1, sizeof *dialects);
-    if (inputs == NULL || dialects == NULL) {
-        free(inputs);
-        free(dialects);
-        cw_run_free(r);
-        return EXIT_ABORTED;
-    }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes =
-            strcmp(a, "--input") == 0 || strcmp(a, "--out-dir") == 0 ||
-            strcmp(a, "--set") == 0 || strcmp(a, "--rejects") == 0 ||
-            strcmp(a, "--db") == 0 || strcmp(a, "--summary-json") == 0 ||
-            strcmp(a, "--max-instructions") == 0 ||
-            strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-seconds") == 0 ||
-            strcmp(a, "--delimiter") == 0 || strcmp(a, "--quote") == 0 ||
-            strcmp(a, "--encoding") == 0;
-
-        if (takes && val == NULL) {
-            code = cw_cli_usage(usage, "%s needs a value", a);
-            goto out;
-        }
-        if (checkonly && takes && strcmp(a, "--set") != 0 &&
-            strncmp(a, "--max-", 6) != 0) {
-            code = cw_cli_usage(usage, "unknown option '%s'", a);
-            goto out;
-        }
-        if (strcmp(a, "--input") == 0) {
-            inputs[ninputs++] = val;
-        } else if (strcmp(a, "--out-dir") == 0) {
-            outdir = val;
-        } else if (strcmp(a, "--set") == 0) {
-            if ((code = add_param(r, val, usage)) != 0)
-                goto out;
-        } else if (strcmp(a, "--rejects") == 0) {
-            rejects = val;
-        } else if (strcmp(a, "--db") == 0) {
-            db = val;
-        } else if (strcmp(a, "--summary-json") == 0) {
-            summary = val;
-        } else if (strcmp(a, "--max-instructions") == 0) {
-            maxinstr = strtoull(val, NULL, 10);
-        } else if (strcmp(a, "--max-memory") == 0) {
-            maxmem = (size_t)strtoull(val, NULL, 10) * 1024 * 1024;
-        } else if (strcmp(a, "--max-seconds") == 0) {
-            if ((code = set_max_seconds(r, val, usage)) != 0)
-                goto out;
-        } else if (strcmp(a, "--delimiter") == 0 || strcmp(a, "--quote") == 0 ||
-                   strcmp(a, "--encoding") == 0) {
+    cw_cli_args_start(&a, checkonly ? "check" : "run", usage,
+                      checkonly ? check_opts : run_opts, 1, argc, argv);
+    while ((c = cw_cli_next(&a)) != CW_OPT_END) {
+        switch (c) {
+        case CW_OPT_EXIT:
+            return a.status;
+        case CW_OPT_OPERAND:
+            if (ra->recipe != NULL)
+                return cw_cli_usage(usage, "unexpected argument '%s'", a.arg);
+            ra->recipe = a.arg;
+            break;
+        case OPT_INPUT:
+            ra->inputs[ra->ninputs++] = a.arg;
+            break;
+        case OPT_OUTDIR:
+            ra->outdir = a.arg;
+            break;
+        case OPT_SET:
+            if ((code = add_param(r, a.arg, usage)) != 0)
+                return code;
+            break;
+        case OPT_REJECTS:
+            ra->rejects = a.arg;
+            break;
+        case OPT_DB:
+            ra->db = a.arg;
+            break;
+        case OPT_SUMMARY:
+            ra->summary = a.arg;
+            break;
+        case OPT_MAXINSTR:
+            if ((code = whole_number("--max-instructions", a.arg, &ra->maxinstr,
+                                     usage)) != 0)
+                return code;
+            break;
+        case OPT_MAXMEM:
+            if ((code = whole_number("--max-memory", a.arg, &ra->maxmem,
+                                     usage)) != 0)
+                return code;
+            break;
+        case OPT_MAXSEC:
+            if ((code = set_max_seconds(r, a.arg, usage)) != 0)
+                return code;
+            break;
+        case OPT_DRYRUN:
+            ra->dryrun = 1;
+            break;
+        case OPT_STRICT:
+            ra->strict = 1;
+            break;
+        case CW_OPT_PROGRESS:
+            ra->progress = 1;
+            break;
+        case CW_OPT_NO_PROGRESS:
+            ra->progress = 0;
+            break;
+        case 'q':
+            cw_cli_talk = CW_TALK_QUIET;
+            break;
+        case 'v':
+            cw_cli_talk = CW_TALK_VERBOSE;
+            break;
+        default: {
             cw_dialect d = {0, 0, NULL};
             char name[256];
 
             /* checked now, set once the recipe is loaded (set_dialects) */
-            if ((code = cw_cli_dialect(a, dialect_value(val, name, sizeof name),
-                                       &d, usage)) != 0)
-                goto out;
-            dialects[ndialects++] = i;
-        } else if (strcmp(a, "--dry-run") == 0 && !checkonly) {
-            dryrun = 1;
-            continue;
-        } else if (strcmp(a, "--strict") == 0 && !checkonly) {
-            strict = 1;
-            continue;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            code = cw_cli_usage(usage, "unknown option '%s'", a);
-            goto out;
-        } else if (recipe == NULL) {
-            recipe = a;
-            continue;
-        } else {
-            code = cw_cli_usage(usage, "unexpected argument '%s'", a);
-            goto out;
+            code = cw_cli_dialect(cw_cli_dialect_option(c),
+                                  dialect_value(a.arg, name, sizeof name), &d,
+                                  usage);
+            if (code > 0)
+                return code;
+            if (code == 0)
+                ra->dialects[ra->ndialects++] = (dialect_opt){c, a.arg};
+            break;
         }
-        i++;
+        }
     }
-    if (recipe == NULL) {
-        code = cw_cli_usage(usage, "%s", "no recipe given");
+    if (ra->recipe == NULL)
+        return cw_cli_usage(usage, "%s", "no recipe given");
+    if (!checkonly && (ra->ninputs == 0 || ra->outdir == NULL))
+        return cw_cli_usage(usage, "%s",
+                            ra->ninputs == 0 ? "no --input given"
+                                             : "no --out-dir given");
+    if (ra->maxmem > (unsigned long long)SIZE_MAX / (1024 * 1024))
+        return cw_cli_usage(usage, "--max-memory is too large: %llu MB",
+                            ra->maxmem);
+    return -1;
+}
+
+/* Bind the inputs of 'ra' to the loaded run.  0, or an exit code. */
+static int bind_inputs(cw_run *r, const runargs *ra)
+{
+    for (int i = 0; i < ra->ninputs; i++) {
+        const char *in = ra->inputs[i];
+        char name[256];
+        int status;
+
+        if (input_name(in, name, sizeof name))
+            status = cw_run_input(r, name, strchr(in, '=') + 1);
+        else
+            status = cw_run_input(r, NULL, in);
+        if (status != CW_OK) {
+            fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* 'crosswalk run', or 'crosswalk check' when 'checkonly'. */
+static int run_or_check(int argc, char **argv, const char *home, int checkonly)
+{
+    runargs ra = {0};
+    report rp = {NULL, {0, 0, NULL, 0}};
+    char tmpdir[4096];
+    int code, status, out_rc = 0, sum_rc = 0;
+    cw_run *r = NULL;
+    cw_err err;
+
+    ra.progress = -1;
+    if (cw_run_new(&r, &err) != CW_OK) {
+        fprintf(stderr, "crosswalk: %s\n", err.msg);
+        return EXIT_ABORTED;
+    }
+    ra.inputs = calloc((size_t)argc + 1, sizeof *ra.inputs);
+    ra.dialects = calloc((size_t)argc + 1, sizeof *ra.dialects);
+    if (ra.inputs == NULL || ra.dialects == NULL) {
+        fprintf(stderr, "crosswalk: out of memory\n");
+        code = EXIT_ABORTED;
         goto out;
     }
-    if (!checkonly && (ninputs == 0 || outdir == NULL)) {
-        code = cw_cli_usage(usage, "%s",
-                            ninputs == 0 ? "no --input given"
-                                         : "no --out-dir given");
+    if ((code = parse(argc, argv, checkonly, r, &ra)) >= 0)
         goto out;
-    }
+    cw_cli_view_init(&rp.view);
     cw_run_home(r, home);
-    cw_run_limits(r, maxinstr, maxmem);
-    status = cw_run_load(r, recipe);
+    cw_run_limits(r, ra.maxinstr, (size_t)ra.maxmem * 1024 * 1024);
+    status = cw_run_load(r, ra.recipe);
     if (status != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
         /* Nothing was read: a missing recipe is a usage error too. */
@@ -422,61 +685,74 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         goto out;
     }
     if (checkonly) {
-        printf("%s: ok\n", recipe);
+        printf("%s: ok\n", ra.recipe);
         code = EXIT_CLEAN;
         goto out;
     }
-    for (int i = 0; i < ninputs; i++) {
-        char name[256];
-
-        if (input_name(inputs[i], name, sizeof name))
-            status = cw_run_input(r, name, strchr(inputs[i], '=') + 1);
-        else
-            status = cw_run_input(r, NULL, inputs[i]);
-        if (status != CW_OK) {
-            fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
-            code = EXIT_USAGE;
-            goto out;
-        }
-    }
-    if ((code = set_dialects(r, argv, dialects, ndialects, usage)) != 0)
+    if ((code = bind_inputs(r, &ra)) != 0 ||
+        (code = set_dialects(r, ra.dialects, ra.ndialects, usage_run)) != 0)
         goto out;
-    cw_run_outdir(r, outdir);
-    if (rejects != NULL)
-        cw_run_rejects(r, rejects);
-    if (db != NULL)
-        cw_run_database(r, db);
-    cw_run_dryrun(r, dryrun);
-    cw_run_strict(r, strict);
-    cw_run_on_problem(r, cw_cli_on_problem, &view);
+    if (strcmp(ra.outdir, "-") == 0) {
+        if ((code = bind_stdout(r, ra.recipe, ra.rejects, ra.db, ra.summary,
+                                tmpdir, sizeof tmpdir)) != 0)
+            goto out;
+        rp.stdout_dir = tmpdir;
+    } else {
+        cw_run_outdir(r, ra.outdir);
+    }
+    if (ra.rejects != NULL)
+        cw_run_rejects(r, ra.rejects);
+    if (ra.db != NULL)
+        cw_run_database(r, ra.db);
+    cw_run_dryrun(r, ra.dryrun);
+    cw_run_strict(r, ra.strict);
+    cw_run_on_problem(r, cw_cli_on_problem, &rp.view);
+    cw_run_on_progress(r, cw_cli_on_progress, NULL);
     /* Files that clash stop the run before anything is written, the
     ** summary file included. */
-    if ((summary != NULL &&
-         cw_run_reserve(r, summary, "--summary-json") != CW_OK) ||
+    if ((ra.summary != NULL && strcmp(ra.summary, "-") != 0 &&
+         cw_run_reserve(r, ra.summary, "--summary-json") != CW_OK) ||
         cw_run_check_files(r) != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
         code = EXIT_USAGE;
         goto out;
     }
+    cw_cli_progress_start(ra.progress);
     cw_cli_catch(stop_run, r);
     status = cw_run_exec(r);
     cw_cli_release();
-    cw_cli_more(&view);
+    cw_cli_progress_end();
+    cw_cli_more(&rp.view);
     if (status != CW_OK)
         fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
+    /* The output bound for stdout goes there once the run succeeded. */
+    if (status == CW_OK && rp.stdout_dir != NULL)
+        out_rc = send_stdout(r, ra.dryrun, &rp);
     /* A summary file that cannot be written fails the command, but the
     ** run itself is done: its own status picks the summary's words. */
-    code = status;
-    if (summary != NULL && write_summary_json(summary, r, status) != 0 &&
-        code == CW_OK)
-        code = CW_EIO;
-    code = run_exit_code(r, code);
-    /* A run that read nothing has nothing to account for. */
-    if (code != EXIT_USAGE)
-        print_summary(r, status, dryrun);
+    if (ra.summary != NULL)
+        sum_rc = write_summary_json(ra.summary, r, status, &rp);
+    if (status != CW_OK)
+        code = run_exit_code(r, status);
+    else if (out_rc != 0 || sum_rc == EXIT_PIPE)
+        code = out_rc != 0 ? out_rc : sum_rc;
+    else
+        code = run_exit_code(r, sum_rc != 0 ? CW_EIO : CW_OK);
+    /* A run that read nothing has nothing to account for; stdout that
+    ** failed was not written. */
+    if (code != EXIT_USAGE && out_rc == 0 && code != EXIT_PIPE) {
+        cw_summary s;
+
+        print_summary(r, status, ra.dryrun, &rp);
+        cw_run_summary(r, &s);
+        cw_cli_timing(s.read);
+    }
 out:
-    free(inputs);
-    free(dialects);
+    if (rp.stdout_dir != NULL)
+        cw_cli_rmtree(rp.stdout_dir);
+    cw_cli_view_free(&rp.view);
+    free(ra.inputs);
+    free(ra.dialects);
     cw_run_free(r);
     return code;
 }

@@ -26,6 +26,10 @@ PACKAGES=(
     hyperfine         # bench timing
     time              # /usr/bin/time for peak RSS in the bench scripts
     util-linux        # runuser, used by scripts/pg.sh as root
+    bsdutils          # script(1): the progress tests run crosswalk on a terminal
+    man-db            # man(1): the install test renders crosswalk(1)
+    groff-base        # groff(1): the install test checks crosswalk(1) for warnings
+    zsh               # the install test runs the zsh completion
 )
 
 die() {

@@ -895,7 +895,7 @@ static void test_csvread_ragged(void **state)
     assert_int_equal(cw__csv_nfields(r), 3);
     assert_string_equal(cw__csv_field(r, 2, &len), "3");
     assert_int_equal(cw__csv_next(r), CW_EINVALID);
-    check_problem(r, "E_RAGGED", 5, 0, "record has 1 fields");
+    check_problem(r, "E_RAGGED", 5, 0, "record has 1 field,");
     assert_int_equal(cw__csv_next(r), CW_EINVALID);
     check_problem(r, "E_RAGGED", 6, 0, "record has 3 fields");
     assert_string_equal(cw__csv_field(r, 2, &len), "");

@@ -2150,6 +2150,105 @@ static void test_pipeline_dialect_convert(void **state)
     rmdir_all(dir);
 }
 
+/* ==== Progress ==== */
+
+/* The calls a run made to its progress callback. */
+typedef struct calls {
+    cw_progress p[16]; /* the first 16 */
+    size_t n;          /* how many */
+} calls;
+
+static void on_progress(void *ud, const cw_progress *p)
+{
+    calls *c = ud;
+
+    if (c->n < N(c->p))
+        c->p[c->n] = *p;
+    c->n++;
+}
+
+static const char pass_recipe[] =
+    "return { inputs = { rows = {} },\n"
+    "  outputs = { out = { path = \"out.csv\", columns = { \"v\" } } } }\n";
+
+/* Progress: a call every CW_PROGRESS_ROWS records and one at the end,
+** with the bytes read and the file's size; a reader's size is unknown;
+** a failed run's last call is not 'done'. */
+static void test_pipeline_progress(void **state)
+{
+    char dir[200], out[256], in[256];
+    static char text[3 + 2500 * 6];
+    size_t len = 0;
+    calls c = {0};
+    memsrc m;
+    cw_run *r;
+    int rc;
+
+    (void)state;
+    newdir("progress", dir, sizeof dir);
+    len += (size_t)sprintf(text, "v\n");
+    for (int i = 0; i < 2500; i++)
+        len += (size_t)sprintf(text + len, "%05d\n", i);
+    writefile(dir, "rows.csv", text, in, sizeof in);
+    snprintf(out, sizeof out, "%s/out", dir);
+    r = load_text(dir, pass_recipe, &rc);
+    assert_int_equal(rc, CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_progress(r, on_progress, &c);
+    if (cw_run_exec(r) != CW_OK)
+        fail_msg("exec: %s", cw_run_errmsg(r));
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.p[0].rows, CW_PROGRESS_ROWS);
+    assert_int_equal(c.p[1].rows, 2 * CW_PROGRESS_ROWS);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(c.p[i].done, 0);
+        assert_int_equal(c.p[i].total, len);
+        assert_true(c.p[i].bytes > 0 && c.p[i].bytes <= len);
+    }
+    assert_int_equal(c.p[2].rows, 2500);
+    assert_int_equal(c.p[2].done, 1);
+    assert_int_equal(c.p[2].bytes, len);
+    assert_int_equal(c.p[2].total, len);
+    cw_run_free(r);
+    rmdir_all(out);
+
+    /* The same bytes from a reader: read, but of unknown size. */
+    memset(&c, 0, sizeof c);
+    m = mem(text, 1000);
+    r = load_text(dir, pass_recipe, &rc);
+    assert_int_equal(cw_run_input_reader(r, NULL, memread, &m), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_progress(r, on_progress, &c);
+    assert_int_equal(cw_run_exec(r), CW_OK);
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.p[2].rows, 2500);
+    assert_int_equal(c.p[2].bytes, len);
+    assert_int_equal(c.p[2].total, 0);
+    cw_run_free(r);
+    rmdir_all(out);
+
+    /* A reader failing midway: the last call says how far it got. */
+    memset(&c, 0, sizeof c);
+    m = mem(text, 1000);
+    m.failat = 8000;
+    m.code = CW_EIO;
+    m.msg = "gone";
+    r = load_text(dir, pass_recipe, &rc);
+    assert_int_equal(cw_run_input_reader(r, NULL, memread, &m), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_progress(r, on_progress, &c);
+    assert_int_equal(cw_run_exec(r), CW_EIO);
+    assert_true(c.n >= 2);
+    assert_int_equal(c.p[c.n - 1].done, 0);
+    assert_true(c.p[c.n - 1].rows >= CW_PROGRESS_ROWS);
+    assert_true(c.p[c.n - 1].bytes <= 8000);
+    cw_run_free(r);
+    rmdir_all(out);
+
+    rmdir_all(dir);
+}
+
 /* Remove the base temporary directory (the last test). */
 static void test_pipeline_cleanup(void **state)
 {
@@ -2191,6 +2290,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_dialect_utf16),
         cmocka_unit_test(test_pipeline_dialect_hints),
         cmocka_unit_test(test_pipeline_dialect_convert),
+        cmocka_unit_test(test_pipeline_progress),
         cmocka_unit_test(test_pipeline_cleanup),
     };
 

@@ -1156,6 +1156,58 @@ static void test_sqlite_load_several_files(void **state)
     rmscratch(dir);
 }
 
+/* The calls a load made to its progress callback: the count and the
+** last one. */
+typedef struct calls {
+    size_t n;
+    cw_progress last;
+} calls;
+
+static void on_progress(void *ud, const cw_progress *p)
+{
+    calls *c = ud;
+
+    c->n++;
+    c->last = *p;
+}
+
+/* Progress of a load: its files count as one input, their sizes summed;
+** a file of 1500 rows gives one call on the way and one at the end. */
+static void test_sqlite_load_progress(void **state)
+{
+    const char *dir = mkscratch(), *db = pathof(dir, "t.db", 0);
+    const char *a = pathof(dir, "a.csv", 1), *b = pathof(dir, "b.csv", 2);
+    static char text[3 + 1500 * 6];
+    size_t len = 0;
+    calls c = {0};
+    cw_load *l;
+    cw_err err;
+
+    (void)state;
+    len += (size_t)sprintf(text, "x\n");
+    for (int i = 0; i < 1500; i++)
+        len += (size_t)sprintf(text + len, "%05d\n", i);
+    writefile(a, "x\n1\n");
+    writefile(b, text);
+    assert_int_equal(cw_load_new(&l, &err), CW_OK);
+    assert_int_equal(cw_load_home(l, home()), CW_OK);
+    assert_int_equal(cw_load_into(l, spec(db, NULL, 0)), CW_OK);
+    assert_int_equal(cw_load_file(l, a), CW_OK);
+    assert_int_equal(cw_load_file(l, b), CW_OK);
+    assert_int_equal(cw_load_schema(l, "none"), CW_OK);
+    assert_int_equal(cw_load_table(l, "t"), CW_OK);
+    cw_load_on_progress(l, on_progress, &c);
+    if (cw_load_exec(l) != CW_OK)
+        fail_msg("load: %s", cw_load_errmsg(l));
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.last.done, 1);
+    assert_int_equal(c.last.rows, 1501);
+    assert_int_equal(c.last.bytes, 4 + len);
+    assert_int_equal(c.last.total, 4 + len);
+    cw_load_free(l);
+    rmscratch(dir);
+}
+
 /* Out of memory anywhere in a load: a clean CW_ENOMEM, the table as it
 ** was, no leak. */
 static void test_sqlite_load_out_of_memory(void **state)
@@ -1305,6 +1357,7 @@ int main(void)
         cmocka_unit_test(test_sqlite_load_fails_midway),
         cmocka_unit_test(test_sqlite_load_agrees_with_inspect),
         cmocka_unit_test(test_sqlite_load_several_files),
+        cmocka_unit_test(test_sqlite_load_progress),
         cmocka_unit_test(test_sqlite_load_out_of_memory),
         cmocka_unit_test(test_sqlite_convert_to_table),
         cmocka_unit_test(test_sqlite_recipe_upsert_twice),

@@ -76,6 +76,8 @@ struct cw_load {
     size_t npaths;              /* count of 'paths' */
     cw_problem_fn fn;           /* rejected rows go here */
     void *ud;                   /* its argument */
+    cw_progress_fn onprogress;  /* progress callback, or NULL */
+    void *onprogress_ud;        /* its argument */
     volatile sig_atomic_t stop; /* set by cw_load_interrupt() */
     int executed;               /* cw_load_exec() was called */
     int strict;                 /* a malformed record stops the load */
@@ -245,6 +247,12 @@ void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud)
 {
     l->fn = fn;
     l->ud = ud;
+}
+
+void cw_load_on_progress(cw_load *l, cw_progress_fn fn, void *ud)
+{
+    l->onprogress = fn;
+    l->onprogress_ud = ud;
 }
 
 void cw_load_interrupt(cw_load *l)
@@ -840,6 +848,27 @@ static int check(cw_load *l, lfile *f, unsigned long line, int *rc)
     return 0;
 }
 
+/* Tell the progress callback how far the files are read, all of them
+** together: 'done' 1 once the last one is read to its end. */
+static void progress(cw_load *l, int done)
+{
+    cw_progress p = {l->sum.read, 0, 0, done};
+    int sized = 1;
+
+    for (size_t i = 0; i < l->npaths; i++) {
+        const cw_input *in = &l->files[i].in;
+        unsigned long long size = 0;
+
+        if (in->s != NULL && in->type->bytes != NULL)
+            p.bytes += in->type->bytes(in->s, &size);
+        p.total += size;
+        sized = sized && size > 0;
+    }
+    if (!sized)
+        p.total = 0;
+    l->onprogress(l->onprogress_ud, &p);
+}
+
 /* Stream every row of 'f' into its table. */
 static int load_file(cw_load *l, lfile *f)
 {
@@ -889,6 +918,8 @@ static int load_file(cw_load *l, lfile *f)
         }
         if (rc != CW_OK)
             return rc;
+        if (l->onprogress != NULL && l->sum.read % CW_PROGRESS_ROWS == 0)
+            progress(l, 0);
     }
 }
 
@@ -954,8 +985,11 @@ int cw_load_exec(cw_load *l)
     rc = plan(l);
     if (rc == CW_OK)
         rc = open_sinks(l);
-    for (size_t i = 0; rc == CW_OK && i < l->npaths; i++)
+    for (size_t i = 0; rc == CW_OK && i < l->npaths; i++) {
         rc = load_file(l, &l->files[i]);
+        if (l->onprogress != NULL && (rc != CW_OK || i + 1 == l->npaths))
+            progress(l, rc == CW_OK);
+    }
     if (rc == CW_OK && l->sum.read != l->sum.written + l->sum.rejected)
         rc = cw__fail(&l->err, CW_EUSAGE,
                       "internal error: accounting does not add up");

@@ -122,6 +122,12 @@ void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud)
     r->onproblem_ud = ud;
 }
 
+void cw_run_on_progress(cw_run *r, cw_progress_fn fn, void *ud)
+{
+    r->onprogress = fn;
+    r->onprogress_ud = ud;
+}
+
 void cw_run_interrupt(cw_run *r)
 {
     r->stop = 1;

@@ -387,6 +387,17 @@ static int check_input(cw_run *r, cw_rec *rec, const cw_field *orig,
     return 0;
 }
 
+/* Tell the progress callback how far the main input is read: 'done' 1
+** once it is read to its end. */
+static void progress(cw_run *r, int done)
+{
+    cw_progress p = {r->sum.read, 0, 0, done};
+
+    if (r->src.type->bytes != NULL)
+        p.bytes = r->src.type->bytes(r->src.s, &p.total);
+    r->onprogress(r->onprogress_ud, &p);
+}
+
 /* The main input's header, for resolving the recipe's names. */
 typedef struct header {
     cw_run *r;
@@ -558,6 +569,7 @@ int cw_run_exec(cw_run *r)
 {
     cw_plan_cb cb = {r, emit_cb, reject_cb, filtered_cb, merged_cb};
     unsigned long stopline = 0;
+    int ended = 0; /* the main input was read to its end */
     size_t *hidx = NULL;
     long *spec = NULL;
     cw_field *orig = NULL;
@@ -587,8 +599,10 @@ int cw_run_exec(cw_run *r)
             break;
         }
         st = r->src.type->next(r->src.s);
-        if (st == CW_DONE)
+        if (st == CW_DONE) {
+            ended = 1;
             break;
+        }
         if (st != CW_ROW && st != CW_EINVALID) {
             /* A read cut short by SIGINT is an interruption. */
             rc = cw__fail(&r->err, r->stop ? CW_EINTR : st, "%s",
@@ -632,7 +646,11 @@ int cw_run_exec(cw_run *r)
         }
         if (rc != CW_OK)
             break;
+        if (r->onprogress != NULL && r->sum.read % CW_PROGRESS_ROWS == 0)
+            progress(r, 0);
     }
+    if (r->onprogress != NULL)
+        progress(r, ended);
     if (rc == CW_OK)
         rc = cw__plan_finish(r->plan, &rec, &cb, &r->err);
     if (rc == CW_OK && (cw__plan_unset(r->plan, never_set, r) != CW_OK ||

@@ -97,6 +97,8 @@ struct cw_run {
     size_t nreserved;           /* pairs * 2 */
     cw_problem_fn onproblem;    /* problem callback */
     void *onproblem_ud;         /* its argument */
+    cw_progress_fn onprogress;  /* progress callback, or NULL */
+    void *onprogress_ud;        /* its argument */
     volatile sig_atomic_t stop; /* set by cw_run_interrupt() */
     int loaded;                 /* cw_run_load() succeeded */
     int atheader;               /* the main input's header failed a check:

@@ -815,8 +815,8 @@ int cw__csv_next(cw_csv *r)
         return quote_problem(r, CW_EINVALID, x);
     if (r->o.header && x->nf != r->ncols)
         return problem(r, CW_EINVALID, "E_RAGGED", x->line, 0,
-                       "record has %zu fields, header has %zu", x->nf,
-                       r->ncols);
+                       "record has %zu field%s, header has %zu", x->nf,
+                       x->nf == 1 ? "" : "s", r->ncols);
     if (x->badf != 0)
         return bad_bytes(r, x);
     return CW_ROW;
@@ -899,4 +899,14 @@ unsigned long long cw__csv_offset(const cw_csv *r)
     if (r->threaded)
         return r->rb->offset;
     return r->dec != NULL ? cw__dec_consumed(r->dec) : r->offset;
+}
+
+unsigned long long cw__csv_size(const cw_csv *r)
+{
+    struct stat st;
+
+    if (r->fd < 0 || fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size < 0)
+        return 0;
+    return (unsigned long long)st.st_size;
 }

@@ -136,6 +136,11 @@ int cw__csv_threaded(const cw_csv *r);
 ** batch the current record is in. */
 unsigned long long cw__csv_offset(const cw_csv *r);
 
+/* The size in bytes of the file 'r' reads when it is a regular file
+** (standard input redirected from one included), else 0 (a pipe, a
+** reader). */
+unsigned long long cw__csv_size(const cw_csv *r);
+
 /* Free 'r' and everything it owns.  NULL is a harmless no-op. */
 void cw__csv_close(cw_csv *r);
 

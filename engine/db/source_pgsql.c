@@ -355,8 +355,9 @@ static int pg_next(cw_source *s)
     if (n != s->r.ncols) {
         s->done = 1;
         return cw__fail(&s->r.err, CW_EIO,
-                        "postgres:%s: row %lu: %zu fields for %zu columns",
-                        dbname(s), s->r.nrow, n, s->r.ncols);
+                        "postgres:%s: row %lu: %zu field%s for %zu column%s",
+                        dbname(s), s->r.nrow, n, n == 1 ? "" : "s", s->r.ncols,
+                        s->r.ncols == 1 ? "" : "s");
     }
     s->r.have = 1;
     return CW_ROW;

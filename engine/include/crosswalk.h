@@ -337,6 +337,38 @@ void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud);
 */
 int cw_run_input_dialect(cw_run *r, const char *name, const cw_dialect *d);
 
+/* ==== Progress ==== */
+
+/* How far a run or load has read its input. */
+typedef struct cw_progress {
+    unsigned long long rows;  /* records read so far */
+    unsigned long long bytes; /* input bytes read so far; 0 when unknown
+                                 (a database input) */
+    unsigned long long total; /* the input's size in bytes; 0 when unknown
+                                 (a pipe, a reader, a database) */
+    int done;                 /* 1 on the last call: the input is read to
+                                 its end */
+} cw_progress;
+
+typedef void (*cw_progress_fn)(void *ud, const cw_progress *p);
+
+#define CW_PROGRESS_ROWS 1024 /* records between two progress calls */
+
+/*
+** Call 'fn' with 'ud' as the run reads its main input: after every
+** CW_PROGRESS_ROWS records, and once more when it stops reading: at the
+** end of the input ('done' 1), or when the run fails or is interrupted
+** after the input was opened ('done' 0).  'p' is borrowed for
+** the call.  'bytes' counts the bytes of a CSV input the parser has
+** taken in: while it parses ahead in its thread, up to the end of the
+** batch being handed out, so it moves in steps of about a megabyte and
+** is the input's size when 'done'.  A NULL 'fn' (the default) reports to
+** nobody.  'fn' is called from cw_run_exec(), in the caller's thread,
+** and must not call the run's functions.  The library never prints: a
+** progress display is the caller's.
+*/
+void cw_run_on_progress(cw_run *r, cw_progress_fn fn, void *ud);
+
 /* ==== Streaming in and out (docs/embedding.md) ==== */
 
 /*
@@ -638,6 +670,12 @@ int cw_load_rejects(cw_load *l, const char *path);
 int cw_load_strict(cw_load *l, int on);
 int cw_load_dialect(cw_load *l, const cw_dialect *d);
 void cw_load_on_problem(cw_load *l, cw_problem_fn fn, void *ud);
+
+/* cw_run_on_progress() for a load: its files count as one input ('rows',
+** 'bytes' and 'total' summed over them; 'total' 0 when the size of one
+** is unknown), 'done' once the last is read to its end; the last call
+** comes when the load stops reading, 'done' 0 when it failed before. */
+void cw_load_on_progress(cw_load *l, cw_progress_fn fn, void *ud);
 
 /*
 ** Run the load.  Returns CW_OK when every row read was written or

@@ -114,6 +114,13 @@ static unsigned long csv_errline(const cw_source *s)
     return cw__csv_errline(csv(s));
 }
 
+static unsigned long long csv_bytes(const cw_source *s,
+                                    unsigned long long *size)
+{
+    *size = cw__csv_size(csv(s));
+    return cw__csv_offset(csv(s));
+}
+
 static void csv_close(cw_source *s)
 {
     cw__csv_close(csv(s));
@@ -133,6 +140,7 @@ const struct cw_source_type cw_source_csv = {
     .errmsg = csv_errmsg,
     .close = csv_close,
     .errline = csv_errline,
+    .bytes = csv_bytes,
 };
 
 /* ==== Opening by name ==== */

@@ -41,6 +41,10 @@ struct cw_source_type {
     /* Optional (may be NULL): the line of the last problem, when it differs
     ** from the current row's (an unterminated quote, a stray quote). */
     unsigned long (*errline)(const cw_source *s);
+    /* Optional (may be NULL: a database): the input bytes read so far,
+    ** and in '*size' the input's size in bytes when it is known (a
+    ** regular file), else 0.  For progress reports. */
+    unsigned long long (*bytes)(const cw_source *s, unsigned long long *size);
 };
 
 /* An open source of any kind. */

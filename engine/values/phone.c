@@ -108,9 +108,9 @@ static int parse_phone(const char *s, size_t len, char *out, size_t *outlen,
         return -1;
     } else {
         snprintf(why, 80,
-                 "%zu digits; a North American number needs 10 (with the "
+                 "%zu digit%s; a North American number needs 10 (with the "
                  "area code)",
-                 nd);
+                 nd, nd == 1 ? "" : "s");
         return -1;
     }
     out[0] = '+';

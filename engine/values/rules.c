@@ -336,8 +336,8 @@ static int apply_maxlen(const void *data, const char *s, size_t len,
         n += ((unsigned char)s[i] & 0xC0) != 0x80;
     if (n > most)
         return cw__reject(v, "E_MAXLEN",
-                          "value has %zu characters; at most %zu allowed", n,
-                          most);
+                          "value has %zu character%s; at most %zu allowed", n,
+                          n == 1 ? "" : "s", most);
     return 0;
 }
 

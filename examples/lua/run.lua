@@ -35,11 +35,17 @@ end
 print(("read %d = written %d + rejected %d + filtered %d + merged %d"):format(
   summary.read, summary.written, summary.rejected, summary.filtered,
   summary.merged))
+-- "1 row", "2 rows"
+local function count(n, one, many)
+  return ("%d %s"):format(n, n == 1 and one or many)
+end
+
 for _, out in ipairs(summary.outputs) do
-  print(("wrote %s (%d rows)"):format(out.path, out.rows))
+  print(("wrote %s (%s)"):format(out.path, count(out.rows, "row", "rows")))
 end
 if summary.rejects then
-  print(("wrote %d rejected records to %s"):format(summary.rejected,
+  print(("wrote %s to %s"):format(
+    count(summary.rejected, "rejected record", "rejected records"),
     summary.rejects))
 end
 
@@ -51,8 +57,8 @@ for _, out in ipairs(summary.outputs) do
     io.stderr:write("run.lua: ", problems, "\n")
     os.exit(1)
   end
-  print(("%s: %s (%d problems)"):format(out.path, ok and "valid" or "invalid",
-    #problems))
+  print(("%s: %s (%s)"):format(out.path, ok and "valid" or "invalid",
+    count(#problems, "problem", "problems")))
   for _, p in ipairs(problems) do
     print(("  %s:%d:%d: %s: %s"):format(p.file, p.line, p.col, p.code,
       p.message))

@@ -667,8 +667,8 @@ case_commit_lost() {
         --db "postgres:$DB" --set table=lost --summary-json "$WORK/n.json"
     expect_rc 3 || return 1
     expect_err "whether a database commit went through is unknown" || return 1
-    expect_eq "summary" '"outputs": [], "rejects": null, "stopped_at": "'"$WORK"'/n.csv:1001", "commit_unknown": true}' \
-        "$(grep -o '"outputs".*' "$WORK/n.json")" || return 1
+    expect_eq "summary" '"outputs": [], "rejects": null, "stopped_at": "'"$WORK"'/n.csv:1001", "commit_unknown": true' \
+        "$(grep -o '"outputs".*"commit_unknown": [a-z]*' "$WORK/n.json")" || return 1
     expect_eq "table after both" 0 "$(q 'SELECT count(*) FROM lost')"
 }
 

@@ -7,7 +7,10 @@
 # relocatable: nothing below names A), then checks in B: that the
 # installed files are exactly bin/crosswalk, the libraries
 # (libcrosswalk.so.0.1.0 with its links, libcrosswalk.a), crosswalk.h,
-# crosswalk.pc, the CMake package files, share/crosswalk/schemas/... and
+# crosswalk.pc, the CMake package files, the man page
+# share/man/man1/crosswalk.1, the bash and zsh completion files
+# share/bash-completion/completions/crosswalk and
+# share/zsh/site-functions/_crosswalk, share/crosswalk/schemas/... and
 # share/crosswalk/lua/... (the source tree's schemas/ and lua/ *.lua
 # files, each folder under its own name), the Lua module
 # LIBDIR/lua/5.4/crosswalk.so and share/crosswalk/pipelines/
@@ -16,7 +19,12 @@
 # the installed binary lists every schema with
 # CROSSWALK_HOME=B/share/crosswalk, and without it (it finds B's data
 # from where it is: a schema only B has is listed); that a recipe can
-# require a module placed in the installed lua/crosswalk/; and that
+# require a module placed in the installed lua/crosswalk/; that 'man'
+# renders the man page without a warning, with a section for every
+# command, and finds it as 'man crosswalk' in B; that the bash completion
+# offers the commands, a command's options and the schema names, and the
+# zsh one the same (its completion functions stubbed, in a zsh without
+# any setup); and that
 # examples/embed, built against B with pkg-config, with CMake's
 # find_package (shared) and with find_package COMPONENTS static, runs a
 # shipped recipe on its sample with no home set and prints the expected
@@ -63,7 +71,10 @@ installed_files() {
     {
         printf '%s\n' bin/crosswalk include/crosswalk.h lib/libcrosswalk.a \
             lib/libcrosswalk.so lib/libcrosswalk.so.0 \
-            lib/libcrosswalk.so.0.1.0 lib/pkgconfig/crosswalk.pc
+            lib/libcrosswalk.so.0.1.0 lib/pkgconfig/crosswalk.pc \
+            share/man/man1/crosswalk.1 \
+            share/bash-completion/completions/crosswalk \
+            share/zsh/site-functions/_crosswalk
         for f in crosswalkConfig crosswalkConfigVersion crosswalkTargets \
             crosswalkTargets-CONFIG crosswalkStaticTargets \
             crosswalkStaticTargets-CONFIG; do
@@ -202,6 +213,107 @@ EOF
     printf 'v\nabab\n' | cmp - "$WORK/out/out.csv"
 }
 
+# man_page: 'man' renders B's crosswalk(1) cleanly, every command of
+# 'crosswalk --help' has its section, and 'man crosswalk' finds it in B.
+man_page() {
+    local page=$PREFIX/share/man/man1/crosswalk.1 c
+    MANWIDTH=80 man -l "$page" >"$WORK/man" 2>"$WORK/man.err" || return 1
+    groff -man -Tutf8 -ww -z "$page" 2>>"$WORK/man.err" || return 1
+    if [ -s "$WORK/man.err" ]; then
+        echo "warnings:"
+        cat "$WORK/man.err"
+        return 1
+    fi
+    grep -q '^CROSSWALK(1) ' "$WORK/man" || {
+        echo "no CROSSWALK(1) heading:"
+        head -n 5 "$WORK/man"
+        return 1
+    }
+    for c in $("$PREFIX/bin/crosswalk" --help |
+        sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\).*/\1/p'); do
+        grep -q "^   crosswalk $c\$" "$WORK/man" || {
+            echo "no section for 'crosswalk $c'"
+            return 1
+        }
+        "$PREFIX/bin/crosswalk" "$c" --help | sed -n 1p >"$WORK/first"
+        grep -qF -- "$(cat "$WORK/first")" "$WORK/man" || {
+            echo "the page lacks: $(cat "$WORK/first")"
+            return 1
+        }
+    done
+    grep -q -- '--out-dir' "$WORK/man" &&
+        MANWIDTH=80 man -M "$PREFIX/share/man" crosswalk 2>&1 |
+        grep -q '^CROSSWALK(1) '
+}
+
+# complete SHELL WORD...: what B's completion for SHELL offers for the
+# command line 'WORD...' (the last word being completed), one a line.
+complete() {
+    local sh=$1
+    shift
+    if [ "$sh" = bash ]; then
+        PATH=$PREFIX/bin:$PATH bash -c '
+            source "$0"
+            COMP_WORDS=("$@")
+            COMP_CWORD=$(($# - 1))
+            _crosswalk
+            printf "%s\n" "${COMPREPLY[@]}"' \
+            "$PREFIX/share/bash-completion/completions/crosswalk" "$@"
+    else
+        # compadd and _files stubbed: print what would be offered
+        PATH=$PREFIX/bin:$PATH zsh -f -c '
+            compadd() {
+                while [[ $1 == -* && $1 != -- ]]; do
+                    [[ $1 == -S ]] && shift
+                    shift
+                done
+                [[ $1 == -- ]] && shift
+                print -rl -- "$@"
+            }
+            _files() { print -r -- "_files $*"; }
+            words=("$@")
+            CURRENT=$#
+            PREFIX=${words[CURRENT]}
+            source "$0"' \
+            "$PREFIX/share/zsh/site-functions/_crosswalk" "$@"
+    fi
+}
+
+# offers SHELL WANT WORD...: the completion of 'WORD...' offers WANT.
+offers() {
+    local sh=$1 want=$2
+    shift 2
+    complete "$sh" "$@" >"$WORK/offered" || return 1
+    grep -qxF -- "$want" "$WORK/offered" || {
+        echo "$sh: '$*' does not offer '$want'; it offers:"
+        cat "$WORK/offered"
+        return 1
+    }
+}
+
+# completion SHELL: the commands, run's options, the schema names and
+# recipe files are offered.
+completion() {
+    local sh=$1
+    command -v "$sh" >/dev/null || {
+        echo "$sh is not installed (scripts/setup.sh installs it)"
+        return 1
+    }
+    if [ "$sh" = zsh ]; then
+        zsh -n "$PREFIX/share/zsh/site-functions/_crosswalk" || return 1
+    fi
+    (cd "$WORK" && CROSSWALK_HOME=$DATA && export CROSSWALK_HOME &&
+        offers "$sh" run crosswalk r &&
+        offers "$sh" validate crosswalk "" &&
+        offers "$sh" --out-dir crosswalk run --out &&
+        offers "$sh" --summary-json crosswalk run x.lua --su &&
+        offers "$sh" organizer/text_interactions \
+            crosswalk validate --schema organizer/t &&
+        offers "$sh" ndjson crosswalk convert a.csv - --to n &&
+        offers "$sh" show crosswalk schema "" &&
+        offers "$sh" info crosswalk recipe "")
+}
+
 check "cmake --install $BUILD --prefix A; mv A B" do_install
 if [ "$failed" -eq 0 ]; then
     check "installed files" installed_files
@@ -211,6 +323,9 @@ if [ "$failed" -eq 0 ]; then
     check "B/bin/crosswalk schemas, no CROSSWALK_HOME: B's data" relocated
     check "require(\"crosswalk.install_probe\") from PREFIX/share/crosswalk/lua" \
         requires_module
+    check "man -l share/man/man1/crosswalk.1; man crosswalk" man_page
+    check "bash completion" completion bash
+    check "zsh completion" completion zsh
     # a sanitized library needs its runtime first in a program: not here
     if grep -Eq '^CW_(SANITIZE|FUZZ):BOOL=ON' "$BUILD/CMakeCache.txt"; then
         echo "SKIP examples/embed: $BUILD is built with sanitizers"

@@ -19,7 +19,7 @@ static const char usage_main[] =
     "  check RECIPE                 load and compile a recipe; read no data\n"
     "  validate --schema NAME FILE...  check files against a schema\n"
     "  convert IN OUT               CSV <-> NDJSON, chosen by extension\n"
-    "  test [RECIPE|DIR]            run recipes' test cases\n"
+    "  test [--bless] [TARGET...]   run recipes' test cases\n"
     "  recipe info RECIPE           a recipe's inputs, outputs, parameters\n"
     "  load FILE... --into TARGET   load files into typed database tables\n"
     "  inspect FILE                 what is this file? dialect, schema\n"

@@ -196,46 +196,50 @@ static void describe(const cw_run *r, const char *given)
 /* 'crosswalk recipe info RECIPE [--set KEY=VALUE]...'. */
 static int info(int argc, char **argv, const char *home)
 {
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"set", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
     const char *given = NULL;
     cw_run *r = NULL;
+    cw_cli_args a;
     cw_err err;
-    int code = EXIT_CLEAN, status;
+    int c, code = EXIT_CLEAN, status;
 
     if (cw_run_new(&r, &err) != CW_OK) {
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return EXIT_ABORTED;
     }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-
-        if (strcmp(a, "--set") == 0) {
-            const char *kv = i + 1 < argc ? argv[++i] : NULL;
-            const char *eq = kv != NULL ? strchr(kv, '=') : NULL;
+    cw_cli_args_start(&a, "recipe info", usage_recipe, opts, 0, argc, argv);
+    while ((c = cw_cli_next(&a)) != CW_OPT_END) {
+        if (c == CW_OPT_EXIT) {
+            code = a.status;
+            goto out;
+        }
+        if (c == 's') {
+            const char *eq = strchr(a.arg, '=');
             char key[256];
 
-            if (kv == NULL) {
-                code = cw_cli_usage(usage_recipe, "%s", "--set needs a value");
+            if (eq == NULL || eq == a.arg ||
+                (size_t)(eq - a.arg) >= sizeof key) {
+                cw_cli_args_error(&a, "--set needs KEY=VALUE, got '%s'", a.arg);
+                code = EXIT_USAGE;
                 goto out;
             }
-            if (eq == NULL || eq == kv || (size_t)(eq - kv) >= sizeof key) {
-                code = cw_cli_usage(usage_recipe,
-                                    "--set needs KEY=VALUE, got '%s'", kv);
-                goto out;
-            }
-            memcpy(key, kv, (size_t)(eq - kv));
-            key[eq - kv] = '\0';
+            memcpy(key, a.arg, (size_t)(eq - a.arg));
+            key[eq - a.arg] = '\0';
             if (cw_run_param(r, key, eq + 1) != CW_OK) {
                 fprintf(stderr, "crosswalk: %s\n", cw_run_errmsg(r));
                 code = EXIT_USAGE;
                 goto out;
             }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            code = cw_cli_usage(usage_recipe, "unknown option '%s'", a);
-            goto out;
-        } else if (given == NULL) {
-            given = a;
-        } else {
-            code = cw_cli_usage(usage_recipe, "unexpected argument '%s'", a);
+        } else if (c == CW_OPT_OPERAND && given == NULL) {
+            given = a.arg;
+        } else if (c == CW_OPT_OPERAND) {
+            cw_cli_args_error(&a, "unexpected argument '%s'", a.arg);
+            code = EXIT_USAGE;
             goto out;
         }
     }

@@ -10,7 +10,6 @@
 #include "testcase.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -359,40 +358,33 @@ static int test_target(struct tally *t, const char *target)
 int cw_cli_test(int argc, char **argv, const char *home)
 {
     static const struct option opts[] = {
-        {"bless", no_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"bless", no_argument, NULL, 'b'},
         {NULL, 0, NULL, 0},
     };
     struct tally t = {0};
-    char **av = malloc((size_t)(argc + 2) * sizeof *av);
+    const char **targets = malloc((size_t)(argc + 1) * sizeof *targets);
     char homebuf[PATH_MAX];
     const char *env = getenv("CROSSWALK_HOME");
-    int c, rc = 0;
+    cw_cli_args a;
+    int c, rc = 0, n = 0;
     unsigned cases;
 
-    if (av == NULL) {
+    if (targets == NULL) {
         fprintf(stderr, "crosswalk test: out of memory\n");
         return EXIT_ABORTED;
     }
-    av[0] = "crosswalk test";
-    memcpy(av + 1, argv, (size_t)argc * sizeof *av);
-    av[argc + 1] = NULL;
-    opterr = 0;
-    optind = 0; /* glibc: start over */
-    while ((c = getopt_long(argc + 1, av, "hb", opts, NULL)) != -1) {
-        if (c == 'h') {
-            free(av);
-            fputs(usage_test, stdout);
-            return EXIT_CLEAN;
+    cw_cli_args_start(&a, "test", usage_test, opts, 0, argc, argv);
+    while ((c = cw_cli_next(&a)) != CW_OPT_END) {
+        if (c == CW_OPT_EXIT) {
+            free(targets);
+            return a.status;
         }
-        if (c == 'b') {
+        if (c == 'b')
             t.bless = 1;
-            continue;
-        }
-        rc = cw_cli_misuse("test", "unknown option ",
-                           av[optind - 1] ? av[optind - 1] : "");
-        free(av);
-        return rc;
+        else if (c == CW_OPT_OPERAND)
+            targets[n++] = a.arg;
     }
     /* Each case runs in its own folder: a home named relative to this
     ** one is made absolute first. */
@@ -400,9 +392,9 @@ int cw_cli_test(int argc, char **argv, const char *home)
     if (home == NULL && env != NULL && env[0] != '\0' && env[0] != '/' &&
         realpath(env, homebuf) != NULL)
         t.home = homebuf;
-    if (optind == argc + 1) {
+    if (n == 0) {
         if (!is("pipelines", 1)) {
-            free(av);
+            free(targets);
             fprintf(stderr, "crosswalk test: no pipelines/ folder here: "
                             "name a recipe, a recipe folder or a folder "
                             "of recipes\n");
@@ -410,10 +402,10 @@ int cw_cli_test(int argc, char **argv, const char *home)
         }
         rc = test_target(&t, "pipelines");
     } else {
-        for (int i = optind; i < argc + 1 && rc == 0; i++)
-            rc = test_target(&t, av[i]);
+        for (int i = 0; i < n && rc == 0; i++)
+            rc = test_target(&t, targets[i]);
     }
-    free(av);
+    free(targets);
     if (rc != 0)
         return rc;
 

@@ -18,6 +18,9 @@
 #   disabled    optional: skip the case; the first line says why (a case
 #               that shows a known bug, to enable once it is fixed);
 #               CW_E2E_RUN_DISABLED=1 runs these cases too
+#               CW_E2E_BLESS=1 rewrites the expected stdout, stderr, exit
+#               and expected/ files a failing case already has, from its
+#               run (review the diff before committing)
 # Before comparing, the actual stdout, stderr and files have the temp dir
 # path replaced by the literal text $OUT, then the case directory by
 # $CASE, then the source tree by $SRC.  A failing case prints the reason
@@ -72,6 +75,10 @@ compare() {
         if [ -s "$want" ] && [ "$(tail -c 1 "$want" | od -An -c | tr -d ' ')" != '\n' ]; then
             echo "    (expected $label has no final newline)"
         fi
+        if [ -n "${CW_E2E_BLESS:-}" ]; then
+            cp "$WORK/subst" "$want"
+            echo "    (CW_E2E_BLESS: $want rewritten)"
+        fi
         return 1
     fi
     return 0
@@ -101,6 +108,7 @@ run_case() {
     if [ "$rc" != "$want" ]; then
         report+=("  exit code: expected $want, got $rc")
         ok=0
+        [ -z "${CW_E2E_BLESS:-}" ] || echo "$rc" >"$dir/exit"
     fi
     {
         if [ -f "$dir/stdout" ]; then

@@ -11,6 +11,7 @@
 #include "crosswalk.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Exit codes, documented in --help and the README. */
 enum {
@@ -54,6 +55,17 @@ int cw_cli_schema(int argc, char **argv, const char *home);
 
 /* 'crosswalk load FILE... --into TARGET' (cli/load.c). */
 int cw_cli_load(int argc, char **argv, const char *home);
+
+/* 'crosswalk ledger status|confirm|release' (cli/ledger.c), and what
+** 'crosswalk run' does with --ledger and --full: set them on the run (0,
+** or an exit code after printing why), print its lines after the summary's
+*counts,
+** and add its fields to the summary JSON object being written to 'f'
+** (nothing when the run used no ledger). */
+int cw_cli_ledger(int argc, char **argv, const char *home);
+int cw_cli_run_ledger(cw_run *r, const char *target, int full);
+void cw_cli_ledger_report(const cw_run *r, int dryrun);
+void cw_cli_ledger_json(FILE *f, const cw_run *r);
 
 /* ==== Shared by the commands (cli/print.c) ==== */
 

@@ -14,7 +14,7 @@ static const char usage_run[] =
     "                     [--set KEY=VALUE]... [--rejects PATH]\n"
     "                     [--summary-json PATH] [--dry-run] [--strict]\n"
     "                     [--delimiter [NAME=]C] [--quote [NAME=]C]\n"
-    "                     [--encoding [NAME=]ENC]\n"
+    "                     [--encoding [NAME=]ENC] [--ledger TARGET [--full]]\n"
     "\n"
     "Run the recipe RECIPE: a Lua file returning one table, a recipe\n"
     "folder holding recipe.lua, or the name of a recipe in the home's\n"
@@ -36,6 +36,13 @@ static const char usage_run[] =
     "                       sqlite:DIR/crosswalk.db); the connection may\n"
     "                       also come from PGHOST, PGDATABASE, ... and\n"
     "                       ~/.pgpass\n"
+    "  --ledger TARGET      remember what each output delivered, and\n"
+    "                       write no row twice: sqlite:PATH (or a path) or\n"
+    "                       postgres:CONNINFO[#TABLE]; replaces the\n"
+    "                       recipe's 'ledger' ('none': no ledger); see\n"
+    "                       'crosswalk ledger --help'\n"
+    "  --full               with a ledger: read every row of the main input,\n"
+    "                       not only those past its watermark ('since')\n"
     "  --dry-run            process everything, commit nothing\n"
     "  --strict             a malformed CSV record (E_QUOTE: a stray quote,\n"
     "                       text after a closing quote) stops the run;\n"
@@ -56,7 +63,9 @@ static const char usage_run[] =
     "\n"
     "The summary on stderr reads\n"
     "  read N = written W + rejected R + filtered F + merged M\n"
-    "(merged: records folded into a group).  A failed run adds\n"
+    "(merged: records folded into a group), with a ledger\n"
+    "+ sent_before S (records delivered before, or waiting in a file not\n"
+    "confirmed yet: not written again).  A failed run adds\n"
     "+ unprocessed U and says what was committed: nothing, unless the\n"
     "connection was lost during COMMIT or a rename failed after it.\n"
     "exit: 0 clean, 1 with rejects, 2 usage/recipe error, 3 aborted,\n"
@@ -136,8 +145,9 @@ static int write_summary_json(const char *path, const cw_run *r, int status)
     json_str(f, s.rejects);
     fputs(", \"stopped_at\": ", f);
     json_str(f, s.stopped_at);
-    fprintf(f, ", \"commit_unknown\": %s}\n",
-            s.commit_unknown ? "true" : "false");
+    fprintf(f, ", \"commit_unknown\": %s", s.commit_unknown ? "true" : "false");
+    cw_cli_ledger_json(f, r);
+    fputs("}\n", f);
     if (fclose(f) != 0) {
         fprintf(stderr, "crosswalk: %s: %s\n", path, strerror(errno));
         free(text);
@@ -159,6 +169,7 @@ static void print_summary(const cw_run *r, int status, int dryrun)
     cw_run_summary(r, &s);
     if (status == CW_OK) {
         cw_cli_counts(&s, 1);
+        cw_cli_ledger_report(r, dryrun);
         for (size_t i = 0; i < s.noutputs; i++) {
             unsigned long long rows;
             const char *p = cw_run_output(r, i, &rows);
@@ -302,10 +313,11 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
 {
     const char *usage = checkonly ? usage_check : usage_run;
     const char *recipe = NULL, *outdir = NULL, *rejects = NULL;
-    const char *summary = NULL, *db = NULL;
+    const char *summary = NULL, *db = NULL, *ledger = NULL;
     const char **inputs = NULL;
     int *dialects = NULL; /* indices of --delimiter, --quote, --encoding */
     int ninputs = 0, ndialects = 0, dryrun = 0, strict = 0, code, status;
+    int full = 0;
     unsigned long long maxinstr = 0;
     size_t maxmem = 0;
     cw_cli_view view = {0, 20};
@@ -338,7 +350,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
             strcmp(a, "--max-instructions") == 0 ||
             strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-seconds") == 0 ||
             strcmp(a, "--delimiter") == 0 || strcmp(a, "--quote") == 0 ||
-            strcmp(a, "--encoding") == 0;
+            strcmp(a, "--encoding") == 0 || strcmp(a, "--ledger") == 0;
 
         if (takes && val == NULL) {
             code = cw_cli_usage(usage, "%s needs a value", a);
@@ -362,6 +374,8 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
             db = val;
         } else if (strcmp(a, "--summary-json") == 0) {
             summary = val;
+        } else if (strcmp(a, "--ledger") == 0) {
+            ledger = val;
         } else if (strcmp(a, "--max-instructions") == 0) {
             maxinstr = strtoull(val, NULL, 10);
         } else if (strcmp(a, "--max-memory") == 0) {
@@ -384,6 +398,9 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
             continue;
         } else if (strcmp(a, "--strict") == 0 && !checkonly) {
             strict = 1;
+            continue;
+        } else if (strcmp(a, "--full") == 0 && !checkonly) {
+            full = 1;
             continue;
         } else if (a[0] == '-' && a[1] != '\0') {
             code = cw_cli_usage(usage, "unknown option '%s'", a);
@@ -439,7 +456,8 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
             goto out;
         }
     }
-    if ((code = set_dialects(r, argv, dialects, ndialects, usage)) != 0)
+    if ((code = set_dialects(r, argv, dialects, ndialects, usage)) != 0 ||
+        (code = cw_cli_run_ledger(r, ledger, full)) != 0)
         goto out;
     cw_run_outdir(r, outdir);
     if (rejects != NULL)

@@ -102,11 +102,11 @@ static int settle(cw_ledger *l, char **files, int n, int release)
             continue;
         }
         if (release)
-            printf("released %s: the next run writes its %llu rows again\n",
-                   f.path, f.rows);
+            printf("released %s: the next run writes its %llu row%s again\n",
+                   f.path, f.rows, f.rows == 1 ? "" : "s");
         else
-            printf("confirmed %s: %llu rows of run %llu imported\n", f.path,
-                   f.rows, f.run);
+            printf("confirmed %s: %llu row%s of run %llu imported\n", f.path,
+                   f.rows, f.rows == 1 ? "" : "s", f.run);
     }
     return code;
 }

@@ -721,11 +721,12 @@ static int start(cw_run *r, const char *target)
     if (kept + dropped > 0) {
         l->msg.len = 0;
         if (cw__buf_printf(&l->msg,
-                           "a run that stopped before it finished had "
-                           "recorded its rows: %llu of its files were in "
-                           "place and are pending; %llu were not, and their "
-                           "rows were dropped",
-                           kept, dropped) != CW_OK)
+                           "settled what a run stopped between recording "
+                           "its rows and finishing left: %llu of its files "
+                           "%s in place, now pending; %llu %s not, their "
+                           "rows dropped",
+                           kept, kept == 1 ? "was" : "were", dropped,
+                           dropped == 1 ? "was" : "were") != CW_OK)
             return nomem(r);
         warn(r, cw__lstore_shown(l->st), 0, "W_LEDGER_RECOVERED", l->msg.p);
     }
@@ -976,10 +977,11 @@ static int changed_msg(cw_run *r, size_t k, const entry *e)
         rc = cw__buf_adds(b, "(the earlier row is not in the ledger yet)");
     }
     if (rc == CW_OK)
-        rc = cw__buf_printf(b, " (%s; Organizer keeps every row it imports)",
-                            f != NULL && f->state == FILE_CONFIRMED ? "imported"
+        rc = cw__buf_printf(b, " (%s)",
+                            f != NULL && f->state == FILE_CONFIRMED
+                                ? "a file imported"
                             : f != NULL && f->state == FILE_PENDING
-                                ? "not confirmed as imported yet"
+                                ? "a file not confirmed as imported yet"
                                 : "written by this run");
     return rc == CW_OK ? CW_OK : nomem(r);
 }
@@ -1022,8 +1024,10 @@ int cw__lrun_emit(cw_run *r, cw_rec *rec, const cw_field *orig,
             warn(r, rec->file, rec->line, "W_ALREADY_SENT", l->msg.p);
             continue;
         }
-        if (cw__buf_adds(&l->msg, "; not written again (changed = \"reject\"; "
-                                  "\"send\" would write it)") != CW_OK)
+        if (cw__buf_adds(&l->msg,
+                         "; not written again: an import keeps both rows "
+                         "(changed = \"reject\"; \"warn\" or \"send\" "
+                         "writes it)") != CW_OK)
             return nomem(r);
         rc = reject(r, rec, orig, NULL, "E_ALREADY_SENT", l->msg.p);
         return rc == CW_OK ? CW_LRUN_DONE : rc;

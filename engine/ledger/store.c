@@ -1055,8 +1055,8 @@ int cw__lstore_settle(cw_lstore *s, const char *path, int release, cw_lfile *f)
                         "%s is %s%s; only a pending file can be %s", f->path,
                         f->state,
                         strcmp(f->state, "confirmed") == 0
-                            ? " (imported: its rows are in Organizer, and "
-                              "would be sent twice)"
+                            ? " (imported: released, its rows would go "
+                              "out twice)"
                             : "",
                         want);
     if (!release && access(f->path, F_OK) == 0 &&

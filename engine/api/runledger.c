@@ -27,8 +27,8 @@ enum { CHANGED_REJECT, CHANGED_WARN, CHANGED_SEND };
 typedef struct entry {
     unsigned char key[16];   /* digest of its key text */
     unsigned char hash[16];  /* digest of its content text */
-    unsigned long long file; /* the file it went into */
-    int used;                /* 1: a row; 0: an empty slot */
+    unsigned long long file; /* the file it went into; 0: an empty slot
+                                (files are numbered from 1) */
 } entry;
 
 /* A file the run knows of: one holding rows of its outputs. */
@@ -330,10 +330,10 @@ static int index_add(lout *o, const unsigned char *kd, const unsigned char *hd,
             return CW_ENOMEM;
         memset(t, 0, cap * sizeof *t);
         for (size_t k = 0; k < o->cap; k++) {
-            if (!o->tab[k].used)
+            if (o->tab[k].file == 0)
                 continue;
             i = slot_of(o->tab[k].key, cap);
-            while (t[i].used)
+            while (t[i].file != 0)
                 i = (i + 1) & (cap - 1);
             t[i] = o->tab[k];
         }
@@ -342,12 +342,11 @@ static int index_add(lout *o, const unsigned char *kd, const unsigned char *hd,
         o->cap = cap;
     }
     i = slot_of(kd, o->cap);
-    while (o->tab[i].used)
+    while (o->tab[i].file != 0)
         i = (i + 1) & (o->cap - 1);
     memcpy(o->tab[i].key, kd, 16);
     memcpy(o->tab[i].hash, hd, 16);
     o->tab[i].file = file;
-    o->tab[i].used = 1;
     o->n++;
     return CW_OK;
 }
@@ -361,7 +360,7 @@ static void index_find(const lout *o, const unsigned char *kd,
     *same = *latest = NULL;
     if (o->cap == 0)
         return;
-    for (size_t i = slot_of(kd, o->cap); o->tab[i].used;
+    for (size_t i = slot_of(kd, o->cap); o->tab[i].file != 0;
          i = (i + 1) & (o->cap - 1)) {
         const entry *e = &o->tab[i];
 
@@ -436,7 +435,7 @@ static int load_row(void *ud, const char *key, const char *hash,
     unsigned char kd[32], hd[16];
 
     cw__sha256(key, strlen(key), kd);
-    if (strlen(hash) != 64 || hexbytes(hash, hd, 16) != 0)
+    if (file == 0 || strlen(hash) != 64 || hexbytes(hash, hd, 16) != 0)
         return CW_OK; /* not ours: left alone */
     return index_add(o, kd, hd, file);
 }

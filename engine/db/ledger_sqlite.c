@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -31,6 +32,8 @@ struct cw_ldb {
     int intx;                 /* a transaction is open */
     char *sql[NCACHE];        /* the text of each cached statement */
     sqlite3_stmt *st[NCACHE]; /* and the statement */
+    unsigned *map[NCACHE];    /* for each of its parameters, N of its name
+                                 $N (0: another name); [0]: how many */
     size_t next;              /* the cache slot to reuse next */
     cw_err err;               /* the last error */
 };
@@ -113,23 +116,28 @@ static int sq_lock(cw_ldb *l, const char *name)
     return CW_OK;
 }
 
-/* The prepared statement for 'sql', from the cache or new. */
-static int stmt(cw_ldb *l, const char *sql, sqlite3_stmt **out)
+/* The prepared statement for 'sql', from the cache or new, and the
+** numbers of its parameters ('*map'[0] of them). */
+static int stmt(cw_ldb *l, const char *sql, sqlite3_stmt **out,
+                const unsigned **map)
 {
-    size_t i;
+    size_t i, n;
     char *copy;
 
     for (i = 0; i < NCACHE; i++)
         if (l->sql[i] != NULL && strcmp(l->sql[i], sql) == 0) {
             *out = l->st[i];
+            *map = l->map[i];
             return CW_OK;
         }
     i = l->next;
     l->next = (l->next + 1) % NCACHE;
     sqlite3_finalize(l->st[i]);
     cw__free(l->sql[i]);
+    cw__free(l->map[i]);
     l->st[i] = NULL;
     l->sql[i] = NULL;
+    l->map[i] = NULL;
     if ((copy = cw__strdup(sql)) == NULL)
         return cw__fail(&l->err, CW_ENOMEM, "out of memory");
     if (sqlite3_prepare_v2(l->db, sql, -1, &l->st[i], NULL) != SQLITE_OK) {
@@ -137,7 +145,20 @@ static int stmt(cw_ldb *l, const char *sql, sqlite3_stmt **out)
         return fail_db(l, "");
     }
     l->sql[i] = copy;
+    /* Name to number once: SQLite looks names up one by one. */
+    n = (size_t)sqlite3_bind_parameter_count(l->st[i]);
+    if ((l->map[i] = cw__alloc((n + 1) * sizeof *l->map[i])) == NULL)
+        return cw__fail(&l->err, CW_ENOMEM, "out of memory");
+    for (size_t at = 1; at <= n; at++) {
+        const char *name = sqlite3_bind_parameter_name(l->st[i], (int)at);
+
+        l->map[i][at] = name != NULL && name[0] == '$'
+                            ? (unsigned)strtoul(name + 1, NULL, 10)
+                            : 0;
+    }
+    l->map[i][0] = (unsigned)n;
     *out = l->st[i];
+    *map = l->map[i];
     return CW_OK;
 }
 
@@ -179,24 +200,24 @@ static int sq_query(cw_ldb *l, const char *sql, const char *const *params,
 {
     const char *vals[32];
     sqlite3_stmt *st = NULL;
+    const unsigned *map = NULL;
     int rc, k;
 
-    if ((rc = stmt(l, sql, &st)) != CW_OK)
+    if ((rc = stmt(l, sql, &st, &map)) != CW_OK)
         return rc;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    for (size_t i = 0; i < n; i++) {
-        char name[24];
-        int at;
+    /* Each of the statement's parameters by its name, $1 ... $n. */
+    for (unsigned at = 1; at <= map[0]; at++) {
+        unsigned i = map[at];
 
-        snprintf(name, sizeof name, "$%zu", i + 1);
-        at = sqlite3_bind_parameter_index(st, name);
-        if (at == 0)
+        if (i == 0 || i > n)
             continue;
-        if (params[i] == NULL)
-            k = sqlite3_bind_null(st, at);
+        if (params[i - 1] == NULL)
+            k = sqlite3_bind_null(st, (int)at);
         else
-            k = sqlite3_bind_text(st, at, params[i], -1, SQLITE_TRANSIENT);
+            k = sqlite3_bind_text(st, (int)at, params[i - 1], -1,
+                                  SQLITE_TRANSIENT);
         if (k != SQLITE_OK)
             return fail_db(l, "");
     }
@@ -239,6 +260,7 @@ static void sq_close(cw_ldb *l)
     for (size_t i = 0; i < NCACHE; i++) {
         sqlite3_finalize(l->st[i]);
         cw__free(l->sql[i]);
+        cw__free(l->map[i]);
     }
     sqlite3_close(l->db);
     if (l->fd >= 0)

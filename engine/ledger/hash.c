@@ -29,7 +29,7 @@ static uint32_t ror(uint32_t x, unsigned n)
 /* Fold the 64-byte block 'p' into the state. */
 static void block(cw_sha256 *c, const unsigned char *p)
 {
-    uint32_t w[64], s[8];
+    uint32_t w[64], a, b, d, e, f, g, h, cc;
 
     for (int i = 0; i < 16; i++)
         w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
@@ -40,21 +40,37 @@ static void block(cw_sha256 *c, const unsigned char *p)
 
         w[i] = w[i - 16] + s0 + w[i - 7] + s1;
     }
-    memcpy(s, c->h, sizeof s);
+    a = c->h[0];
+    b = c->h[1];
+    cc = c->h[2];
+    d = c->h[3];
+    e = c->h[4];
+    f = c->h[5];
+    g = c->h[6];
+    h = c->h[7];
     for (int i = 0; i < 64; i++) {
-        uint32_t e1 = ror(s[4], 6) ^ ror(s[4], 11) ^ ror(s[4], 25);
-        uint32_t ch = (s[4] & s[5]) ^ (~s[4] & s[6]);
-        uint32_t t1 = s[7] + e1 + ch + K[i] + w[i];
-        uint32_t a0 = ror(s[0], 2) ^ ror(s[0], 13) ^ ror(s[0], 22);
-        uint32_t mj = (s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]);
-        uint32_t t2 = a0 + mj;
+        uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) +
+                      ((e & f) ^ (~e & g)) + K[i] + w[i];
+        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) +
+                      ((a & b) ^ (a & cc) ^ (b & cc));
 
-        memmove(s + 1, s, 7 * sizeof *s);
-        s[4] += t1;
-        s[0] = t1 + t2;
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = cc;
+        cc = b;
+        b = a;
+        a = t1 + t2;
     }
-    for (int i = 0; i < 8; i++)
-        c->h[i] += s[i];
+    c->h[0] += a;
+    c->h[1] += b;
+    c->h[2] += cc;
+    c->h[3] += d;
+    c->h[4] += e;
+    c->h[5] += f;
+    c->h[6] += g;
+    c->h[7] += h;
 }
 
 void cw__sha256_init(cw_sha256 *c)
@@ -100,10 +116,15 @@ void cw__sha256_end(cw_sha256 *c, unsigned char out[32])
 
     for (int i = 0; i < 8; i++)
         len[i] = (unsigned char)(bits >> (56 - 8 * i));
-    cw__sha256_add(c, "\x80", 1);
-    while (c->nbuf != 56)
-        cw__sha256_add(c, "", 1);
-    cw__sha256_add(c, len, 8);
+    c->buf[c->nbuf++] = 0x80;
+    if (c->nbuf > 56) {
+        memset(c->buf + c->nbuf, 0, 64 - c->nbuf);
+        block(c, c->buf);
+        c->nbuf = 0;
+    }
+    memset(c->buf + c->nbuf, 0, 56 - c->nbuf);
+    memcpy(c->buf + 56, len, 8);
+    block(c, c->buf);
     for (int i = 0; i < 8; i++) {
         out[4 * i] = (unsigned char)(c->h[i] >> 24);
         out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);

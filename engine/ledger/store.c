@@ -28,7 +28,8 @@ struct cw_lstore {
     char *shown;                    /* the target, password hidden */
     char *base;                     /* the table's own name, unquoted */
     char *t[T_N];                   /* the tables' names, quoted */
-    char *ix[2];                    /* the index statements */
+    char *ix;                       /* the index statement */
+    char *batchsql;                 /* the INSERT of BATCH rows */
     int intx;                       /* the run's transaction is open */
     unsigned long long nextfile;    /* the last file number given */
     cw_buf sql;                     /* SQL being built */
@@ -182,17 +183,18 @@ static int name_tables(cw_lstore *s, const char *name)
         }
         s->t[i] = b.p;
     }
-    for (int i = 0; i < 2; i++) {
-        b = (cw_buf){0};
-        if (cw__buf_printf(&b,
-                           "CREATE INDEX IF NOT EXISTS \"%s_%s\" ON %s (%s)",
-                           s->base, i == 0 ? "key" : "file", s->t[T_ROWS],
-                           i == 0 ? "scope, key_text" : "file") != CW_OK) {
-            cw__buf_free(&b);
-            return CW_ENOMEM;
-        }
-        s->ix[i] = b.p;
+    /* The rows are looked up by scope and key; by file only when a run
+    ** fails or is settled, rarely enough to scan (an index costs every
+    ** insert). */
+    b = (cw_buf){0};
+    if (cw__buf_printf(&b,
+                       "CREATE INDEX IF NOT EXISTS \"%s_key\" ON %s "
+                       "(scope, key_text)",
+                       s->base, s->t[T_ROWS]) != CW_OK) {
+        cw__buf_free(&b);
+        return CW_ENOMEM;
     }
+    s->ix = b.p;
     return CW_OK;
 }
 
@@ -262,8 +264,8 @@ static int create(cw_lstore *s)
         return dberr(s, rc);
     for (size_t i = 0; rc == CW_OK && i < sizeof ddl / sizeof *ddl; i++)
         rc = qf(s, ddl[i], NULL, 0, NULL, NULL);
-    for (int i = 0; rc == CW_OK && i < 2; i++)
-        rc = q(s, s->ix[i], NULL, 0, NULL, NULL);
+    if (rc == CW_OK)
+        rc = q(s, s->ix, NULL, 0, NULL, NULL);
     if (rc != CW_OK) {
         s->type->rollback(s->db);
         return rc;
@@ -350,8 +352,8 @@ void cw__lstore_close(cw_lstore *s)
         s->type->close(s->db);
     for (int i = 0; i < T_N; i++)
         cw__free(s->t[i]);
-    cw__free(s->ix[0]);
-    cw__free(s->ix[1]);
+    cw__free(s->ix);
+    cw__free(s->batchsql);
     cw__free(s->base);
     cw__free(s->shown);
     cw__buf_free(&s->sql);
@@ -780,11 +782,26 @@ int cw__lstore_file_new(cw_lstore *s, unsigned long long run, const char *scope,
               p, 4, NULL, NULL);
 }
 
+/* Append the INSERT of 'n' rows to 'b'. */
+static int insert_sql(const cw_lstore *s, cw_buf *b, size_t n)
+{
+    int rc = cw__buf_printf(b,
+                            "INSERT INTO %s (scope, key_text, hash, content, "
+                            "file) VALUES ",
+                            s->t[T_ROWS]);
+
+    for (size_t i = 0; rc == CW_OK && i < n; i++)
+        rc = cw__buf_printf(b, "%s($%zu, $%zu, $%zu, $%zu, $%zu)",
+                            i ? ", " : "", 5 * i + 1, 5 * i + 2, 5 * i + 3,
+                            5 * i + 4, 5 * i + 5);
+    return rc;
+}
+
 /* Send the queued rows in one INSERT. */
 static int flush_rows(cw_lstore *s)
 {
     const char **p;
-    const char *at;
+    const char *at, *sql;
     int rc = CW_OK;
 
     if (s->nq == 0)
@@ -797,19 +814,23 @@ static int flush_rows(cw_lstore *s)
         p[i] = at;
         at += strlen(at) + 1;
     }
+    /* The full batch's text is made once (and its statement kept). */
+    if (s->nq == BATCH && s->batchsql == NULL) {
+        cw_buf b = {0};
+
+        if (insert_sql(s, &b, BATCH) != CW_OK) {
+            cw__buf_free(&b);
+            cw__free(p);
+            return nomem(s);
+        }
+        s->batchsql = b.p;
+    }
     s->sql.len = 0;
-    rc = cw__buf_printf(&s->sql,
-                        "INSERT INTO %s (scope, key_text, hash, content, "
-                        "file) VALUES ",
-                        s->t[T_ROWS]);
-    for (size_t i = 0; rc == CW_OK && i < s->nq; i++)
-        rc = cw__buf_printf(&s->sql, "%s($%zu, $%zu, $%zu, $%zu, $%zu)",
-                            i ? ", " : "", 5 * i + 1, 5 * i + 2, 5 * i + 3,
-                            5 * i + 4, 5 * i + 5);
-    if (rc != CW_OK)
-        rc = nomem(s);
+    if (s->nq == BATCH)
+        sql = s->batchsql;
     else
-        rc = q(s, s->sql.p, p, 5 * s->nq, NULL, NULL);
+        sql = insert_sql(s, &s->sql, s->nq) == CW_OK ? s->sql.p : NULL;
+    rc = sql != NULL ? q(s, sql, p, 5 * s->nq, NULL, NULL) : nomem(s);
     cw__free(p);
     s->nq = 0;
     s->qrows.len = 0;

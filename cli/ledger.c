@@ -10,7 +10,7 @@
 
 static const char usage_ledger[] =
     "usage: crosswalk ledger status --ledger TARGET\n"
-    "       crosswalk ledger confirm FILE... --ledger TARGET\n"
+    "       crosswalk ledger confirm FILE... --ledger TARGET [--force]\n"
     "       crosswalk ledger release FILE... --ledger TARGET\n"
     "\n"
     "The delivery ledger of 'crosswalk run --ledger TARGET': what each\n"
@@ -25,6 +25,9 @@ static const char usage_ledger[] =
     "                  (the watermark)\n"
     "  release FILE... FILE will not be imported: the next run writes its\n"
     "                  rows again\n"
+    "  --force         confirm FILE even when it changed since the run\n"
+    "                  wrote it (saved by a spreadsheet): the ledger keeps\n"
+    "                  the rows the run wrote\n"
     "  --ledger TARGET sqlite:PATH (or a path), postgres:CONNINFO[#TABLE] or\n"
     "                  a postgresql:// URI (#TABLE: crosswalk_ledger by\n"
     "                  default); the password is never shown\n"
@@ -115,7 +118,7 @@ int cw_cli_ledger(int argc, char **argv, const char *home)
 {
     const char *target = NULL, *cmd = NULL;
     char **files;
-    int nfiles = 0, code;
+    int nfiles = 0, code, force = 0;
     cw_ledger *l = NULL;
     cw_err err;
 
@@ -132,6 +135,8 @@ int cw_cli_ledger(int argc, char **argv, const char *home)
             if (i + 1 >= argc)
                 return cw_cli_usage(usage_ledger, "--ledger needs a value");
             target = argv[++i];
+        } else if (strcmp(a, "--force") == 0) {
+            force = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             return cw_cli_usage(usage_ledger, "unknown option '%s'", a);
         } else if (cmd == NULL) {
@@ -159,6 +164,7 @@ int cw_cli_ledger(int argc, char **argv, const char *home)
         fprintf(stderr, "crosswalk: %s\n", err.msg);
         return cw_cli_exit_for(code);
     }
+    cw_ledger_force(l, force);
     if (strcmp(cmd, "status") == 0)
         code = status(l);
     else

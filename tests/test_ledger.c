@@ -393,15 +393,15 @@ static void test_store_run_confirm_release(void **state)
     assert_int_equal(count("SELECT count(*) FROM crosswalk_ledger_files"), 1);
 
     /* Confirmed: the watermark is the run's. */
-    assert_int_equal(cw__lstore_settle(s, f1, 0, &f), CW_OK);
+    assert_int_equal(cw__lstore_settle(s, f1, 0, 0, &f), CW_OK);
     assert_string_equal(f.state, "confirmed");
     assert_int_equal(f.rows, 3);
     assert_int_equal(cw__lstore_mark(s, "r/in", "at", &mark), CW_OK);
     assert_non_null(mark);
     assert_string_equal(mark, "2024-10-01");
     /* Again: nothing changes.  Released: refused, the rows are in. */
-    assert_int_equal(cw__lstore_settle(s, f1, 0, &f), CW_OK);
-    assert_int_equal(cw__lstore_settle(s, f1, 1, &f), CW_EUSAGE);
+    assert_int_equal(cw__lstore_settle(s, f1, 0, 0, &f), CW_OK);
+    assert_int_equal(cw__lstore_settle(s, f1, 1, 0, &f), CW_EUSAGE);
     assert_non_null(strstr(cw__lstore_errmsg(s), "is confirmed (imported"));
 
     /* A run whose file is released: its rows are no longer live, and its
@@ -411,16 +411,16 @@ static void test_store_run_confirm_release(void **state)
     n = 0;
     assert_int_equal(cw__lstore_live(s, "r/out", 0, live_count, &n), CW_OK);
     assert_int_equal(n, 5);
-    assert_int_equal(cw__lstore_settle(s, f2, 1, &f), CW_OK);
+    assert_int_equal(cw__lstore_settle(s, f2, 1, 0, &f), CW_OK);
     assert_string_equal(f.state, "released");
     n = 0;
     assert_int_equal(cw__lstore_live(s, "r/out", 0, live_count, &n), CW_OK);
     assert_int_equal(n, 3);
     assert_int_equal(cw__lstore_mark(s, "r/in", "at", &mark), CW_OK);
     assert_string_equal(mark, "2024-10-01");
-    assert_int_equal(cw__lstore_settle(s, f2, 0, &f), CW_EUSAGE);
+    assert_int_equal(cw__lstore_settle(s, f2, 0, 0, &f), CW_EUSAGE);
     /* A path with no file of the ledger. */
-    assert_int_equal(cw__lstore_settle(s, "/nonexistent/x.csv", 0, &f),
+    assert_int_equal(cw__lstore_settle(s, "/nonexistent/x.csv", 0, 0, &f),
                      CW_EUSAGE);
     assert_non_null(strstr(cw__lstore_errmsg(s), "no file of the ledger"));
     cw__lstore_close(s);

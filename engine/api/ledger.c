@@ -19,6 +19,7 @@ struct cw_ledger {
     size_t nmarks, mcap;
     char **strs; /* the strings of both */
     size_t nstrs, scap;
+    int force;  /* cw_ledger_force() */
     cw_err err; /* the last error */
 };
 
@@ -156,7 +157,7 @@ static int settle(cw_ledger *l, const char *path, int release,
                   cw_ledgerfile *out)
 {
     cw_lfile f;
-    int rc = cw__lstore_settle(l->st, path, release, &f);
+    int rc = cw__lstore_settle(l->st, path, release, l->force, &f);
 
     memset(out, 0, sizeof *out);
     if (rc != CW_OK)
@@ -179,6 +180,11 @@ int cw_ledger_confirm(cw_ledger *l, const char *path, cw_ledgerfile *out)
 int cw_ledger_release(cw_ledger *l, const char *path, cw_ledgerfile *out)
 {
     return settle(l, path, 1, out);
+}
+
+void cw_ledger_force(cw_ledger *l, int on)
+{
+    l->force = on != 0;
 }
 
 const char *cw_ledger_target(const cw_ledger *l)

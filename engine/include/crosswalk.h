@@ -637,12 +637,18 @@ int cw_ledger_file(const cw_ledger *l, size_t i, cw_ledgerfile *out);
 ** directory) or, moved since, by the file itself.  Confirming a
 ** confirmed file, or releasing a released one, changes nothing.  Returns
 ** CW_OK, or CW_EUSAGE (no file of the ledger there; a file not pending;
-** a confirmed file cannot be released, its rows being in Organizer; a
-** file replaced since its run wrote it cannot be confirmed), CW_EIO,
-** CW_ESINK, CW_ENOMEM.  Call cw_ledger_errmsg() for why.
+** a confirmed file cannot be released, its rows having gone out; a file
+** replaced or changed since its run wrote it cannot be confirmed, unless
+** cw_ledger_force()), CW_EIO, CW_ESINK, CW_ENOMEM.  Call
+** cw_ledger_errmsg() for why.
 */
 int cw_ledger_confirm(cw_ledger *l, const char *path, cw_ledgerfile *out);
 int cw_ledger_release(cw_ledger *l, const char *path, cw_ledgerfile *out);
+
+/* When 'on', cw_ledger_confirm() confirms a file that changed since its
+** run wrote it (edited and saved, as a spreadsheet does): the ledger
+** records the rows the run wrote. */
+void cw_ledger_force(cw_ledger *l, int on);
 
 /* One watermark of a ledger.  Strings owned by the ledger. */
 typedef struct cw_ledgermark {

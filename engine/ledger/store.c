@@ -1037,7 +1037,8 @@ char *cw__lstore_abspath(const char *path)
     return rc == CW_OK ? b.p : NULL;
 }
 
-int cw__lstore_settle(cw_lstore *s, const char *path, int release, cw_lfile *f)
+int cw__lstore_settle(cw_lstore *s, const char *path, int release, int force,
+                      cw_lfile *f)
 {
     static const char by_path[] =
         "SELECT " FILECOLS " FROM @2 WHERE path = $1 AND state <> 'failed' "
@@ -1080,13 +1081,16 @@ int cw__lstore_settle(cw_lstore *s, const char *path, int release, cw_lfile *f)
                               "out twice)"
                             : "",
                         want);
-    if (!release && access(f->path, F_OK) == 0 &&
+    if (!release && !force && access(f->path, F_OK) == 0 &&
         !same_file(f->path, f->dev, f->ino, f->size, f->mtime))
         return cw__fail(&s->err, CW_EUSAGE,
-                        "%s is not the file run %llu wrote (it was replaced "
-                        "or changed since); confirm the file that was "
-                        "imported",
-                        f->path, f->run);
+                        "%s is not the file run %llu wrote: it was replaced "
+                        "or changed since (by another run, or saved by a "
+                        "spreadsheet); the ledger would record the %llu rows "
+                        "the run wrote, not what the file holds now; when "
+                        "the file imported is the run's, edited, confirm "
+                        "with --force",
+                        f->path, f->run, f->rows);
     u64(id, f->id);
     now(at);
     {

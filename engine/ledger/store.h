@@ -174,10 +174,11 @@ void cw__lstore_run_abort(cw_lstore *s);
 ** may be written again).  '*f' describes the file after the change
 ** (strings owned by the store).  CW_EUSAGE when no file of the ledger is
 ** at 'path', when it is not pending (a confirmed file cannot be released:
-** its rows are in Organizer), or when the file at 'path' is not the one
-** the run wrote.
+** its rows went out), or, unless 'force', when the file at 'path' is not
+** the one the run wrote.
 */
-int cw__lstore_settle(cw_lstore *s, const char *path, int release, cw_lfile *f);
+int cw__lstore_settle(cw_lstore *s, const char *path, int release, int force,
+                      cw_lfile *f);
 
 /* 'path' made absolute, as the ledger names files: resolved when it
 ** exists, else its directory resolved and its name appended, else after

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define CW_LRUN_MAXKEY 16 /* columns of a key */
+
 /* What an output does with a row whose key went out with other values. */
 enum { CHANGED_REJECT, CHANGED_WARN, CHANGED_SEND };
 
@@ -510,6 +512,11 @@ static int track(cw_run *r, size_t k)
         names = (const char *const *)o->schema->key;
         n = o->schema->nkey;
     }
+    if (n > CW_LRUN_MAXKEY)
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s: a key of %zu columns; the ledger takes at "
+                        "most %d",
+                        r->recipe, o->where, n, CW_LRUN_MAXKEY);
     lo->key = cw__alloc(n * sizeof *lo->key);
     if (lo->key == NULL)
         return nomem(r);
@@ -834,8 +841,8 @@ static int texts(cw_run *r, size_t k)
 {
     output *o = &r->out[k];
     lout *lo = &r->lg->o[k];
-    cw_field key[16];
-    size_t nk = lo->nkey < 16 ? lo->nkey : 16;
+    cw_field key[CW_LRUN_MAXKEY];
+    size_t nk = lo->nkey;
 
     for (size_t i = 0; i < nk; i++)
         key[i] = o->vals[lo->key[i]];

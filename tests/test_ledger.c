@@ -16,6 +16,7 @@
 
 #include "testutil.h"
 
+#include "crosswalk.h"
 #include "ledger/hash.h"
 #include "ledger/store.h"
 
@@ -207,22 +208,32 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
+/* Remove 'path' and, when it is a directory, what it holds. */
+static int rmtree(const char *path)
 {
-    DIR *d = opendir(dir);
+    struct stat st;
+    DIR *d;
     struct dirent *e;
-    char path[512];
+    char sub[512];
 
-    (void)state;
-    while (d != NULL && (e = readdir(d)) != NULL) {
+    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return unlink(path);
+    if ((d = opendir(path)) == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        rmtree(sub);
     }
-    if (d != NULL)
-        closedir(d);
-    return rmdir(dir);
+    closedir(d);
+    return rmdir(path);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return rmtree(dir);
 }
 
 /* One number from the ledger's file, by SQL. */
@@ -505,6 +516,106 @@ static void test_store_targets(void **state)
     assert_int_equal(count("SELECT count(*) FROM weekly_runs"), 0);
 }
 
+/* ==== Through the public API ==== */
+
+/* A run of people.lua over DIR/in.csv into DIR/OUT with the ledger. */
+static int api_run(const char *out, cw_summary *sum, cw_ledgerrun *info)
+{
+    char path[256];
+    cw_run *r;
+    int rc;
+
+    assert_int_equal(cw_run_new(&r, NULL), CW_OK);
+    assert_int_equal(cw_run_ledger(r, db), CW_OK); /* before the load */
+    assert_int_equal(cw_run_home(r, home()), CW_OK);
+    snprintf(path, sizeof path, "%s/people.lua", dir);
+    assert_int_equal(cw_run_load(r, path), CW_OK);
+    snprintf(path, sizeof path, "%s/in.csv", dir);
+    assert_int_equal(cw_run_input(r, NULL, path), CW_OK);
+    snprintf(path, sizeof path, "%s/%s", dir, out);
+    assert_int_equal(cw_run_outdir(r, path), CW_OK);
+    cw_run_ledger_info(r, info); /* before the run: nothing */
+    assert_null(info->target);
+    rc = cw_run_exec(r);
+    cw_run_summary(r, sum);
+    cw_run_ledger_info(r, info);
+    assert_int_equal(cw_run_ledger(r, "other.db"), CW_EUSAGE);
+    /* The strings of 'info' are the run's: keep what is checked. */
+    assert_non_null(info->target);
+    assert_string_equal(info->target, db);
+    info->target = NULL;
+    cw_run_free(r);
+    return rc;
+}
+
+static void test_api(void **state)
+{
+    char path[256], outfile[256];
+    cw_summary sum;
+    cw_ledgerrun info;
+    cw_ledgerfile f;
+    cw_ledgermark m;
+    cw_ledger *l;
+    cw_err err;
+
+    (void)state;
+    put("people.lua",
+        "return { inputs = { people = { since = 'at' } }, steps = {},\n"
+        "  outputs = { out = { path = 'p.csv', columns = { 'id', 'at' },\n"
+        "                      key = { 'id' } } } }\n",
+        path, sizeof path);
+    put("in.csv", "id,at\n1,5\n2,7\n", path, sizeof path);
+    cw_ledger_free(NULL);
+    assert_int_equal(cw_ledger_new(db, &l, &err), CW_EUSAGE);
+    assert_null(l);
+    assert_non_null(strstr(err.msg, "no ledger here"));
+
+    assert_int_equal(api_run("a", &sum, &info), CW_OK);
+    assert_true(sum.ledger);
+    assert_int_equal(sum.written, 2);
+    assert_int_equal(sum.sent_before, 0);
+    assert_int_equal(info.run, 1);
+    assert_int_equal(info.recorded, 2);
+    assert_null(info.from);
+    assert_int_equal(api_run("b", &sum, &info), CW_OK);
+    assert_int_equal(sum.written, 0);
+    assert_int_equal(sum.sent_before, 2);
+    assert_int_equal(sum.noutputs, 0); /* nothing new: no file */
+    assert_int_equal(info.waiting, 2);
+
+    assert_int_equal(cw_ledger_new(db, &l, &err), CW_OK);
+    assert_string_equal(cw_ledger_target(l), db);
+    assert_int_equal(cw_ledger_nfiles(l), 1);
+    assert_int_equal(cw_ledger_file(l, 0, &f), CW_OK);
+    assert_string_equal(f.state, "pending");
+    assert_string_equal(f.output, "people/out");
+    assert_int_equal(f.rows, 2);
+    assert_int_equal(cw_ledger_file(l, 1, &f), CW_EUSAGE);
+    assert_int_equal(cw_ledger_nmarks(l), 2);
+    assert_int_equal(cw_ledger_mark(l, 1, &m), CW_OK);
+    assert_string_equal(m.input, "people/people");
+    assert_string_equal(m.value, "7");
+    assert_false(m.usable);
+    snprintf(outfile, sizeof outfile, "%s/a/p.csv", dir);
+    assert_int_equal(cw_ledger_confirm(l, outfile, &f), CW_OK);
+    assert_string_equal(f.state, "confirmed");
+    assert_int_equal(cw_ledger_mark(l, 1, &m), CW_OK);
+    assert_true(m.usable);
+    assert_int_equal(cw_ledger_release(l, outfile, &f), CW_EUSAGE);
+    assert_non_null(strstr(cw_ledger_errmsg(l), "only a pending file"));
+    cw_ledger_free(l);
+
+    /* Past the watermark: the older rows are filtered. */
+    put("in.csv", "id,at\n1,5\n2,7\n3,9\n", path, sizeof path);
+    assert_int_equal(api_run("c", &sum, &info), CW_OK);
+    assert_int_equal(sum.read, 3);
+    assert_int_equal(sum.filtered, 2);
+    assert_int_equal(sum.written, 1);
+    assert_int_equal(info.before, 2);
+    /* Those strings are gone with the run; the numbers stay. */
+    assert_int_equal(info.recorded, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +628,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_failed_and_crashed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_targets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

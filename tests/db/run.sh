@@ -34,6 +34,8 @@ SAMPLES=$SRC/pipelines/samples/impactive
 ALL_CASES=(same_answer upsert_twice create_twice append_duplicate
     check_violation two_tables roundtrip source_nulls_and_queries load_into
     secrets kill_mid_copy sigint sqlite_sigint commit_lost upsert_repeated_key)
+# The delivery ledger's cases (they add themselves to ALL_CASES).
+. "$HERE/ledger_cases.sh"
 if [ "${1:-}" = --list ]; then
     printf '%s\n' "${ALL_CASES[@]}"
     exit 0

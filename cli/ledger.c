@@ -220,27 +220,6 @@ void cw_cli_ledger_report(const cw_run *r, int dryrun)
                 g.input, g.since, g.from, g.before, g.before == 1 ? "" : "s");
 }
 
-/* Write 's' as a JSON string, or null. */
-static void json_str(FILE *f, const char *s)
-{
-    if (s == NULL) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 void cw_cli_ledger_json(FILE *f, const cw_run *r)
 {
     cw_summary s;
@@ -252,15 +231,15 @@ void cw_cli_ledger_json(FILE *f, const cw_run *r)
         return;
     fprintf(
         f, ", \"sent_before\": %llu, \"ledger\": {\"target\": ", s.sent_before);
-    json_str(f, g.target);
+    cw_cli_json_str(f, g.target);
     fprintf(f, ", \"run\": %llu, \"recorded\": %llu, \"waiting\": %llu", g.run,
             g.recorded, g.waiting);
     fputs(", \"since\": ", f);
-    json_str(f, g.since);
+    cw_cli_json_str(f, g.since);
     fputs(", \"from\": ", f);
-    json_str(f, g.from);
+    cw_cli_json_str(f, g.from);
     fputs(", \"to\": ", f);
-    json_str(f, g.to);
+    cw_cli_json_str(f, g.to);
     fprintf(f,
             ", \"before_watermark\": %llu, \"pushed_down\": %s, "
             "\"full\": %s}",

@@ -42,6 +42,7 @@
 #define MAX_MOVE ((lua_Integer)1 << 24) /* elements table.* may shift */
 #define MAX_DEPTH 64                    /* nesting of a returned table */
 #define MAX_MISS 32                     /* names read that no record had */
+#define NAME_SLOTS 128                  /* slots of the name cache */
 
 /* A column name a recipe function read that no record had then, and the
 ** step that read it (recproxy.c). */
@@ -49,6 +50,14 @@ typedef struct cw_miss {
     char *name;       /* owned */
     const char *step; /* a step's label, or NULL */
 } cw_miss;
+
+/* A column name as Lua handed it to a record proxy (the address of a
+** string kept alive in the anchors table) and its column in the layout
+** whose id is 'cw_lua.ncid' (recproxy.c). */
+typedef struct cw_name {
+    const void *p; /* the string (lua_topointer), or NULL: an empty slot */
+    size_t col;    /* its column */
+} cw_name;
 
 /* The life of a state (cw_lua.dead): alive, stopped for good by the
 ** instruction limit, the memory limit or the deadline, or being closed. */
@@ -86,6 +95,13 @@ struct cw_lua {
     const char *step;         /* label of the step calling, or NULL */
     cw_miss miss[MAX_MISS];   /* names read that no record had */
     size_t nmiss;             /* count of 'miss' */
+
+    /* The record proxy's name cache (recproxy.c). */
+    size_t ncid;               /* id of the layout it is for */
+    cw_name names[NAME_SLOTS]; /* string address -> column */
+    size_t nnames;             /* names in it */
+    size_t slot;               /* where the name last missed would go */
+    int anchors;               /* registry ref: the cached strings */
 };
 
 /* ---- state.c ---- */
@@ -132,7 +148,7 @@ int cw__lua_psetup(lua_State *L);
 /* ---- recproxy.c ---- */
 
 /* Register the record proxy type: the metatable of every light
-** userdata.  [-0, +0] */
+** userdata; make the anchors of the name cache.  [-0, +0] */
 void cw__lua_openrecord(lua_State *L);
 
 /* Push a proxy for 'rec', valid until 'x->rec' is cleared after the

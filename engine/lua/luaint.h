@@ -106,8 +106,12 @@ struct cw_lua {
 
 /* ---- state.c ---- */
 
-/* The cw_lua owning 'L': it is the allocator's user data. */
-cw_lua *cw__lua_getx(lua_State *L);
+/* The cw_lua owning 'L', kept in the extra space of every thread (a new
+** thread copies the main thread's). */
+static inline cw_lua *cw__lua_getx(lua_State *L)
+{
+    return *(cw_lua **)lua_getextraspace(L);
+}
 
 /* Charge 'steps' of unmetered C work (STEPS_PER_INSTRUCTION to an
 ** instruction) to the budget; when that spends it, the state dies and

@@ -23,8 +23,9 @@
 */
 static cw_rec *torec(lua_State *L, cw_lua *x)
 {
-    if (x->rec == NULL || lua_type(L, 1) != LUA_TLIGHTUSERDATA ||
-        (uintptr_t)lua_touserdata(L, 1) != x->gen)
+    /* Only a light userdata has a small number as its address: x->gen
+    ** counts calls. */
+    if (x->rec == NULL || (uintptr_t)lua_touserdata(L, 1) != x->gen)
         luaL_error(L, "record used after its callback returned");
     return x->rec;
 }

@@ -15,15 +15,6 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-/* The cw_lua owning 'L': it is the allocator's user data. */
-cw_lua *cw__lua_getx(lua_State *L)
-{
-    void *ud;
-
-    (void)lua_getallocf(L, &ud);
-    return ud;
-}
-
 /* ==== Memory ==== */
 
 static void die(cw_lua *x, int kind);
@@ -428,6 +419,8 @@ int cw__lua_open(const cw_lua_limits *lim, const char *luadir, cw_lua **out,
         goto fail;
     }
     x->L = lua_newstate(capalloc, x);
+    if (x->L != NULL)
+        *(cw_lua **)lua_getextraspace(x->L) = x;
     if (x->L == NULL) {
         if (x->nmemhit > 0 && x->nsysfail == 0)
             die(x, DEAD_MEM);

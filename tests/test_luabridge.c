@@ -848,6 +848,22 @@ static void test_luabridge_record_no_leak(void **state)
     cw__lua_close(x);
 }
 
+/* The state recycles small blocks: making and dropping far more than
+** its memory limit, in every size around the recycled ones, works call
+** after call, and the limit still stops growth. */
+static void test_luabridge_small_blocks(void **state)
+{
+    cw_lua *x = open_state(1ULL << 40, 4 << 20);
+    cw_node *tree = load_ok(x, "churn.lua");
+
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        value_is(x, tree, "churn", NULL, "3501");
+    cw__node_free(tree);
+    cw__lua_close(x);
+    limit_hit("grow", 0, 4 << 20, "memory limit of 4 MiB reached");
+}
+
 /* A runtime error arrives with its position and a traceback. */
 static void test_luabridge_runtime_error(void **state)
 {
@@ -1031,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_luabridge_record_write_read),
         cmocka_unit_test(test_luabridge_record_names),
         cmocka_unit_test(test_luabridge_record_no_leak),
+        cmocka_unit_test(test_luabridge_small_blocks),
         cmocka_unit_test(test_luabridge_runtime_error),
         cmocka_unit_test(test_luabridge_stale_proxy),
         cmocka_unit_test(test_luabridge_open_out_of_memory),

@@ -43,6 +43,9 @@
 #define MAX_DEPTH 64                    /* nesting of a returned table */
 #define MAX_MISS 32                     /* names read that no record had */
 #define NAME_SLOTS 128                  /* slots of the name cache */
+#define POOL_MAX 128                    /* largest block recycled by state.c */
+#define POOL_GRAIN 16                   /* size step of its free lists */
+#define POOL_KEEP ((size_t)1 << 20)     /* bytes the free lists may hold */
 
 /* A column name a recipe function read that no record had then, and the
 ** step that read it (recproxy.c). */
@@ -102,6 +105,10 @@ struct cw_lua {
     size_t nnames;             /* names in it */
     size_t slot;               /* where the name last missed would go */
     int anchors;               /* registry ref: the cached strings */
+
+    /* Small blocks freed by Lua, for reuse (state.c). */
+    void *pool[POOL_MAX / POOL_GRAIN]; /* a free list per size class */
+    size_t pooled;                     /* bytes in them */
 };
 
 /* ---- state.c ---- */

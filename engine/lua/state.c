@@ -17,6 +17,90 @@
 
 /* ==== Memory ==== */
 
+/*
+** Small blocks.  Lua makes and frees a string or two for each field a
+** recipe reads, so blocks of up to POOL_MAX bytes are recycled through
+** free lists, one per POOL_GRAIN bytes of size, instead of going back to
+** mem.c.  Every block Lua holds of up to POOL_MAX bytes has room for the
+** whole size class of what Lua thinks it holds (blocks are made with the
+** class size, and a block is only kept on a shrink or a growth within its
+** class), so any block freed to a list may serve any later request of
+** that class.  The lists hold at most POOL_KEEP bytes, and they are used
+** only with the default allocator: one set by cw_set_allocator() sees
+** every allocation, as before.  The limit counts what Lua asks for, as
+** before; the lists are freed when the state is closed.
+*/
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* The size class of 'n' bytes (1 to POOL_MAX): 1, 2, ... */
+static size_t sizeclass(size_t n)
+{
+    return (n + POOL_GRAIN - 1) / POOL_GRAIN;
+}
+
+/* A block for 'n' bytes (1 to POOL_MAX), from its free list when it has
+** one, else new from mem.c with the size of its class; NULL when mem.c
+** fails. */
+static void *blknew(cw_lua *x, size_t n)
+{
+    size_t c = sizeclass(n);
+    void *p = x->pool[c - 1];
+
+    if (p != NULL && !cw__alloc_custom()) {
+        UNPOISON(p, c * POOL_GRAIN);
+        x->pool[c - 1] = *(void **)p;
+        x->pooled -= c * POOL_GRAIN;
+        return p;
+    }
+    return cw__alloc(c * POOL_GRAIN);
+}
+
+/* Free block 'p' that Lua held as 'n' bytes: to the free list of its
+** class if it has room, else to mem.c. */
+static void blkfree(cw_lua *x, void *p, size_t n)
+{
+    size_t c = sizeclass(n);
+
+    if (p == NULL)
+        return;
+    if (n > POOL_MAX || x->pooled + c * POOL_GRAIN > POOL_KEEP ||
+        cw__alloc_custom()) {
+        cw__free(p);
+        return;
+    }
+    *(void **)p = x->pool[c - 1];
+    x->pool[c - 1] = p;
+    x->pooled += c * POOL_GRAIN;
+    POISON(p, c * POOL_GRAIN);
+}
+
+/* Resize block 'p' from 'osize' to 'nsize' bytes (0 < nsize, osize 0
+** when 'p' is NULL).  A shrink never fails (the old block is kept when
+** mem.c cannot shrink it); NULL when a growth fails. */
+static void *blkresize(cw_lua *x, void *p, size_t osize, size_t nsize)
+{
+    void *q;
+
+    if (nsize > POOL_MAX)
+        q = cw__realloc(p, nsize); /* a small block is a mem.c block too */
+    else if (p != NULL && osize > POOL_MAX)
+        q = cw__realloc(p, sizeclass(nsize) * POOL_GRAIN);
+    else if (p != NULL && sizeclass(nsize) <= sizeclass(osize))
+        return p;
+    else if ((q = blknew(x, nsize)) != NULL && p != NULL) {
+        memcpy(q, p, osize);
+        blkfree(x, p, osize);
+    }
+    return q == NULL && nsize <= osize ? p : q;
+}
+
 static void die(cw_lua *x, int kind);
 static int pastdeadline(const cw_lua *x);
 static void dieinalloc(cw_lua *x);
@@ -57,14 +141,13 @@ static void *capalloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (ptr == NULL)
         osize = 0;
     if (nsize == 0) {
-        cw__free(ptr);
+        blkfree(x, ptr, osize);
         x->used -= osize;
         return NULL;
     }
     if (nsize <= osize) {
-        p = cw__realloc(ptr, nsize);
         x->used -= osize - nsize;
-        return p != NULL ? p : ptr;
+        return blkresize(x, ptr, osize, nsize);
     }
     if (x->dead == DEAD_CPU || x->dead == DEAD_MEM || x->dead == DEAD_TIME)
         return NULL;
@@ -77,7 +160,7 @@ static void *capalloc(void *ud, void *ptr, size_t osize, size_t nsize)
             die(x, DEAD_MEM);
         return NULL;
     }
-    p = cw__realloc(ptr, nsize);
+    p = blkresize(x, ptr, osize, nsize);
     if (p == NULL) {
         refuse(x, ptr, nsize, 2);
         return NULL;
@@ -453,6 +536,15 @@ void cw__lua_close(cw_lua *x)
         snprintf(x->limmsg, sizeof x->limmsg, "the Lua state is closing");
         lua_sethook(x->L, hook, LUA_MASKCOUNT, 1);
         lua_close(x->L);
+    }
+    for (size_t c = 0; c < POOL_MAX / POOL_GRAIN; c++) {
+        while (x->pool[c] != NULL) {
+            void *p = x->pool[c];
+
+            UNPOISON(p, (c + 1) * POOL_GRAIN);
+            x->pool[c] = *(void **)p;
+            cw__free(p);
+        }
     }
     for (size_t i = 0; i < x->nmiss; i++)
         cw__free(x->miss[i].name);

@@ -78,6 +78,7 @@ struct cw_lua {
     long long budget;         /* instructions left in this load or call */
     double seconds;           /* deadline of a load or call, in seconds */
     long long deadline;       /* its end, CLOCK_MONOTONIC ns; none: max */
+    long tick;                /* coarse clock resolution, ns, or 0 */
     int fnref;                /* function being called, or LUA_NOREF */
     int refused;              /* a guard refused a call, this call */
     char refmsg[192];         /* "file:line: text" of that refusal */

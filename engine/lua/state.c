@@ -189,6 +189,26 @@ static long long nowns(void)
     return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/*
+** Nanoseconds on a cheaper monotonic clock at the start of a load or call,
+** plus its resolution: never less than the time on nowns(), and at most
+** one tick (4 ms on Linux) more.  A deadline counted from it is never
+** shorter than asked for.  A Lua map starts a call for every row;
+** reading CLOCK_MONOTONIC took about 40 ns here, the coarse clock 10.
+*/
+static long long startns(const cw_lua *x)
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+    struct timespec ts;
+
+    if (x->tick > 0 && clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0)
+        return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec + x->tick;
+#else
+    (void)x;
+#endif
+    return nowns();
+}
+
 /* 1 when a load or call is running past its deadline. */
 static int pastdeadline(const cw_lua *x)
 {
@@ -403,7 +423,7 @@ int cw__lua_begin(cw_lua *x, cw_err *err)
     x->where[0] = '\0';
     x->refused = 0;
     x->fnref = LUA_NOREF;
-    x->deadline = nowns();
+    x->deadline = startns(x);
     if (x->seconds * 1e9 < (double)(LLONG_MAX - x->deadline))
         x->deadline += (long long)(x->seconds * 1e9);
     else
@@ -494,6 +514,15 @@ int cw__lua_open(const cw_lua_limits *lim, const char *luadir, cw_lua **out,
     x->cap = lim != NULL && lim->memory != 0 ? lim->memory : DEF_MEMORY;
     x->seconds = lim != NULL && lim->seconds > 0 ? lim->seconds : DEF_SECONDS;
     x->deadline = LLONG_MAX; /* nor timed */
+#ifdef CLOCK_MONOTONIC_COARSE
+    {
+        struct timespec res;
+
+        if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 &&
+            res.tv_sec == 0 && res.tv_nsec <= 10000000)
+            x->tick = res.tv_nsec; /* else 0: the fine clock */
+    }
+#endif
     x->fnref = LUA_NOREF;
     x->every = x->limit < HOOK_EVERY ? (int)x->limit : HOOK_EVERY;
     x->budget = LLONG_MAX; /* setup is not metered */

@@ -62,7 +62,8 @@ const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step)
 
 /*
 ** The column of the field named by the key at stack index 2 of a
-** metamethod, from the cache of names: Lua keeps one copy of each short
+** metamethod, in the layout of the record lent, from the cache of names: Lua
+*keeps one copy of each short
 ** string, so a recipe reading r.phone hands over the same string object
 ** on every row, and its address (lua_topointer) leads to the column
 ** without reading, hashing or comparing the name.  -1 when the key is
@@ -73,16 +74,15 @@ const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step)
 ** its id); the columns of a layout never change, so entries stay right
 ** while it grows.
 */
-static long cached(cw_lua *x, const cw_layout *l, const void *key)
+static long cached(cw_lua *x, const void *key)
 {
     uint64_t h = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15u;
     size_t slot = (size_t)(h >> 32) & (NAME_SLOTS - 1);
-    size_t id = cw__layout_id(l);
 
-    if (x->ncid != id || x->nnames == NAME_SLOTS / 2) {
+    if (x->ncid != x->recid || x->nnames == NAME_SLOTS / 2) {
         memset(x->names, 0, sizeof x->names);
         x->nnames = 0;
-        x->ncid = id;
+        x->ncid = x->recid;
     }
     for (; x->names[slot].p != NULL; slot = (slot + 1) & (NAME_SLOTS - 1))
         if (x->names[slot].p == key)
@@ -117,7 +117,7 @@ static int rec_index(lua_State *L)
     cw_lua *x = cw__lua_getx(L);
     cw_rec *rec = torec(L, x);
     const void *key = lua_topointer(L, 2);
-    long i = cached(x, rec->layout, key);
+    long i = cached(x, key);
     cw_field f;
 
     if (i < 0) {
@@ -156,7 +156,7 @@ static int rec_newindex(lua_State *L)
     cw_lua *x = cw__lua_getx(L);
     cw_rec *rec = torec(L, x);
     const void *key = lua_topointer(L, 2);
-    long i = cached(x, rec->layout, key);
+    long i = cached(x, key);
     size_t len = 0, vlen = 0;
     const char *name = NULL, *v = NULL;
     size_t cost;
@@ -284,6 +284,7 @@ void cw__lua_openrecord(lua_State *L)
 void cw__lua_lend(lua_State *L, cw_lua *x, cw_rec *rec)
 {
     x->rec = rec;
+    x->recid = rec != NULL ? cw__layout_id(rec->layout) : 0;
     x->gen++;
     lua_pushlightuserdata(L, (void *)x->gen);
 }

@@ -32,7 +32,7 @@
 **   typed columns NULL, and a PRIMARY KEY on the key columns.  Text keeps
 **   empty strings as empty strings.
 ** - Upsert into a table that is empty when the run starts (or new): the
-**   rows are copied straight into it, DIRECT_BYTES (1 MiB) at a time, each
+**   rows are copied straight into it, DIRECT_BYTES (2 MiB) at a time, each
 **   such batch in a savepoint and kept in memory.  A key already there
 **   (given twice in the input, or written meanwhile by someone else)
 **   fails the COPY with a unique violation: the savepoint is rolled back
@@ -87,7 +87,7 @@
 #define BATCH_BYTES (8u << 20) /* or bytes, and most bytes kept back */
 #endif
 #ifndef DIRECT_BYTES
-#define DIRECT_BYTES (1u << 20) /* a direct upsert batch, kept to redo */
+#define DIRECT_BYTES (2u << 20) /* a direct upsert batch, kept to redo */
 #endif
 #ifndef SEND_BYTES
 #define SEND_BYTES (32u << 10) /* hand data to libpq in chunks this big */

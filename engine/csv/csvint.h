@@ -17,7 +17,7 @@
 
 /* ==== Classifying blocks of input (classify.c) ==== */
 
-#define CLS_BYTES 4096u            /* most bytes classified at once */
+#define CLS_BYTES 1024u            /* most bytes classified at once */
 #define CLS_WORDS (CLS_BYTES / 64) /* their words of bits */
 
 /*

@@ -300,7 +300,7 @@ static void on_field(cw_csv *r, const char *s, size_t len)
 ** the record being built, or count the empty line; a LF right after a CR
 ** that ended a line is the second half of a CRLF.
 */
-static void on_record(cw_csv *r, int c)
+static inline void on_record(cw_csv *r, int c)
 {
     batch *b = r->fb;
 
@@ -549,7 +549,7 @@ static inline uint64_t word_bits(const uint64_t *m, size_t a, size_t b)
 }
 
 /* 1 when one of the bits 'a' to 'b' - 1 of the words 'm' is set. */
-static int any_bits(const uint64_t *m, size_t a, size_t b)
+static inline int any_bits(const uint64_t *m, size_t a, size_t b)
 {
     size_t wa, wb;
 
@@ -589,12 +589,12 @@ static unsigned long scan_bits(const unsigned char *s, size_t len,
         if ((w + 1) * 64 > end)
             bits &= ~(uint64_t)0 >> (64 - (end & 63));
         for (; bits != 0; bits &= bits - 1) {
-            size_t i = w * 64 + (size_t)__builtin_ctzll(bits) - from, n;
+            unsigned k = (unsigned)__builtin_ctzll(bits);
+            size_t i = w * 64 + k - from, n;
             unsigned char c = s[i];
 
             if (i < next)
-                continue; /* inside a UTF-8 sequence */
-            next = i + 1;
+                continue; /* in a UTF-8 sequence from the word before */
             if (c >= 0x80) {
                 n = *bad == len ? u8seq(s + i, len - i) : 1;
                 if (n == 0) {
@@ -602,6 +602,8 @@ static unsigned long scan_bits(const unsigned char *s, size_t len,
                     n = 1;
                 }
                 next = i + n;
+                if (k < 63) /* the rest of the sequence in this word */
+                    bits &= ~((((uint64_t)1 << (n - 1)) - 1) << (k + 1));
             } else if (c == '\r' ||
                        (c == '\n' && (i == 0 || s[i - 1] != '\r'))) {
                 lines++;

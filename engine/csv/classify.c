@@ -58,24 +58,36 @@ static unsigned count_bits(uint64_t x)
 }
 
 /*
-** Finish word 'w' of 'out', a block of bytes: 'q' its quotes, 'sep' its
-** delimiters and line ends, 'odd' its odd bytes, 'in' the prefix XOR of
-** 'q', 'valid' the bits of the bytes it has (all but those of the
-** padding of a partial last block).  '*carry' is all ones when the
-** block starts inside quotes, and is updated for the next.
+** Finish word 'w' of 'out', a block of bytes: 'q' its quotes, 'd' its
+** delimiters, 'le' its line ends, 'odd' its odd bytes, 'in' the prefix
+** XOR of 'q', 'valid' the bits of the bytes it has (all but those of the
+** padding of a partial last block).  '*carry' is all ones when the block
+** starts inside quotes, and is updated for the next.
 */
-static void finish_block(cls *out, size_t w, uint64_t q, uint64_t sep,
-                         uint64_t odd, uint64_t in, uint64_t *carry,
-                         uint64_t valid)
+static void finish_block(cls *out, size_t w, uint64_t q, uint64_t d,
+                         uint64_t le, uint64_t odd, uint64_t in,
+                         uint64_t *carry, uint64_t valid)
 {
+    uint64_t outside;
+
     in ^= *carry;
     *carry = (uint64_t)0 - (in >> 63);
-    sep &= ~in & valid;
+    outside = valid & ~in;
     out->quote[w] = q & valid;
-    out->sep[w] = sep;
+    out->sep[w] = (d | le) & outside;
+    out->lend[w] = le & outside;
     out->odd[w] = odd & valid;
     out->flag[w] = (q | odd) & valid;
-    out->nsep += count_bits(sep);
+}
+
+/* Count the separators of the 'n' bytes classified in 'out'. */
+static void count_seps(cls *out, size_t n)
+{
+    size_t k = 0;
+
+    for (size_t w = 0; w * 64 < n; w++)
+        k += count_bits(out->sep[w]);
+    out->nsep = k;
 }
 
 /* The bits of a block of 'n' < 64 bytes are zero from bit 'n' up. */
@@ -124,21 +136,22 @@ static unsigned pack8(uint64_t h)
 static void block_swar(const unsigned char *s, uint64_t dpat, uint64_t qpat,
                        cls *out, size_t w, uint64_t *carry, uint64_t valid)
 {
-    uint64_t q = 0, sep = 0, odd = 0;
+    uint64_t q = 0, d = 0, le = 0, odd = 0;
 
     for (int i = 0; i < 8; i++) {
         uint64_t x = load8(s + 8 * i);
-        uint64_t hq = zero_bytes(x ^ qpat);
-        uint64_t hs = zero_bytes(x ^ dpat) | zero_bytes(x ^ (ONES * '\r')) |
-                      zero_bytes(x ^ (ONES * '\n'));
+        uint64_t hq = zero_bytes(x ^ qpat), hd = zero_bytes(x ^ dpat);
+        uint64_t hl =
+            zero_bytes(x ^ (ONES * '\r')) | zero_bytes(x ^ (ONES * '\n'));
         /* below 0x0E: adding 0x72 to the low 7 bits sets no top bit */
         uint64_t ho = (x | ~((x & LOW7) + ONES * 0x72)) & HIGHS;
 
         q |= (uint64_t)pack8(hq) << (8 * i);
-        sep |= (uint64_t)pack8(hs) << (8 * i);
+        d |= (uint64_t)pack8(hd) << (8 * i);
+        le |= (uint64_t)pack8(hl) << (8 * i);
         odd |= (uint64_t)pack8(ho) << (8 * i);
     }
-    finish_block(out, w, q, sep, odd, prefix_xor(q), carry, valid);
+    finish_block(out, w, q, d, le, odd, prefix_xor(q), carry, valid);
 }
 
 static void classify_scalar(const unsigned char *s, size_t n,
@@ -146,9 +159,8 @@ static void classify_scalar(const unsigned char *s, size_t n,
 {
     uint64_t dpat = ONES * delim, qpat = ONES * quote, carry = 0;
     unsigned char tail[64];
-    size_t w = 0;
+    size_t w = 0, size = n;
 
-    out->nsep = 0;
     for (; n >= 64; n -= 64, s += 64)
         block_swar(s, dpat, qpat, out, w++, &carry, ~(uint64_t)0);
     if (n > 0) {
@@ -156,6 +168,7 @@ static void classify_scalar(const unsigned char *s, size_t n,
         memset(tail + n, 0, 64 - n);
         block_swar(tail, dpat, qpat, out, w, &carry, low_bits(n));
     }
+    count_seps(out, size);
 }
 
 #if CW_X86
@@ -167,23 +180,23 @@ static void block_sse2(const unsigned char *s, __m128i d, __m128i qv, cls *out,
 {
     const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
     const __m128i lim = _mm_set1_epi8(0x0E);
-    uint64_t q = 0, sep = 0, odd = 0;
+    uint64_t q = 0, dm = 0, le = 0, odd = 0;
 
     for (int i = 0; i < 4; i++) {
         __m128i x =
             _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * i));
-        __m128i hs = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(x, d), _mm_cmpeq_epi8(x, cr)),
-            _mm_cmpeq_epi8(x, lf));
+        __m128i hl = _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf));
 
         q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, qv))
              << (16 * i);
-        sep |= (uint64_t)(unsigned)_mm_movemask_epi8(hs) << (16 * i);
+        dm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, d))
+              << (16 * i);
+        le |= (uint64_t)(unsigned)_mm_movemask_epi8(hl) << (16 * i);
         /* signed: 0x80-0xFF are negative, so below 0x0E too */
         odd |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, lim))
                << (16 * i);
     }
-    finish_block(out, w, q, sep, odd, prefix_xor(q), carry, valid);
+    finish_block(out, w, q, dm, le, odd, prefix_xor(q), carry, valid);
 }
 
 static void classify_sse2(const unsigned char *s, size_t n, unsigned char delim,
@@ -192,9 +205,8 @@ static void classify_sse2(const unsigned char *s, size_t n, unsigned char delim,
     __m128i d = _mm_set1_epi8((char)delim), qv = _mm_set1_epi8((char)quote);
     unsigned char tail[64];
     uint64_t carry = 0;
-    size_t w = 0;
+    size_t w = 0, size = n;
 
-    out->nsep = 0;
     for (; n >= 64; n -= 64, s += 64)
         block_sse2(s, d, qv, out, w++, &carry, ~(uint64_t)0);
     if (n > 0) {
@@ -202,42 +214,44 @@ static void classify_sse2(const unsigned char *s, size_t n, unsigned char delim,
         memset(tail + n, 0, 64 - n);
         block_sse2(tail, d, qv, out, w, &carry, low_bits(n));
     }
+    count_seps(out, size);
 }
 
 /* ==== AVX2, with a carry-less multiply for the prefix XOR ==== */
 
-#define AVX2 __attribute__((target("avx2,pclmul")))
+#define AVX2 __attribute__((target("avx2,pclmul,popcnt")))
 
-/* 32 bytes at 's': which equal one of 'a', 'b', 'c' (in 'sep'), 'qv' (in
-** 'q') and which are odd, as 32-bit masks. */
+/* The 32 bytes at 's' as 32-bit masks: which are the quote 'qv', the
+** delimiter 'd', CR or LF, and odd. */
 AVX2 static void half_avx2(const unsigned char *s, __m256i d, __m256i qv,
-                           uint32_t *q, uint32_t *sep, uint32_t *odd)
+                           uint32_t m[4])
 {
     const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
     const __m256i lim = _mm256_set1_epi8(0x0E);
     __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)s);
-    __m256i hs = _mm256_or_si256(
-        _mm256_or_si256(_mm256_cmpeq_epi8(x, d), _mm256_cmpeq_epi8(x, cr)),
-        _mm256_cmpeq_epi8(x, lf));
+    __m256i hl =
+        _mm256_or_si256(_mm256_cmpeq_epi8(x, cr), _mm256_cmpeq_epi8(x, lf));
 
-    *q = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, qv));
-    *sep = (uint32_t)_mm256_movemask_epi8(hs);
-    *odd = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(lim, x));
+    m[0] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, qv));
+    m[1] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, d));
+    m[2] = (uint32_t)_mm256_movemask_epi8(hl);
+    m[3] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(lim, x));
 }
 
 AVX2 static void block_avx2(const unsigned char *s, __m256i d, __m256i qv,
                             cls *out, size_t w, uint64_t *carry, uint64_t valid)
 {
-    uint32_t q0, q1, s0, s1, o0, o1;
+    uint32_t lo[4], hi[4];
     uint64_t q;
     __m128i in;
 
-    half_avx2(s, d, qv, &q0, &s0, &o0);
-    half_avx2(s + 32, d, qv, &q1, &s1, &o1);
-    q = (uint64_t)q1 << 32 | q0;
+    half_avx2(s, d, qv, lo);
+    half_avx2(s + 32, d, qv, hi);
+    q = (uint64_t)hi[0] << 32 | lo[0];
     in = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)q),
                               _mm_set1_epi8((char)0xFF), 0);
-    finish_block(out, w, q, (uint64_t)s1 << 32 | s0, (uint64_t)o1 << 32 | o0,
+    finish_block(out, w, q, (uint64_t)hi[1] << 32 | lo[1],
+                 (uint64_t)hi[2] << 32 | lo[2], (uint64_t)hi[3] << 32 | lo[3],
                  (uint64_t)_mm_cvtsi128_si64(in), carry, valid);
 }
 
@@ -249,9 +263,8 @@ AVX2 static void classify_avx2(const unsigned char *s, size_t n,
     __m256i qv = _mm256_set1_epi8((char)quote);
     unsigned char tail[64];
     uint64_t carry = 0;
-    size_t w = 0;
+    size_t w = 0, size = n;
 
-    out->nsep = 0;
     for (; n >= 64; n -= 64, s += 64)
         block_avx2(s, d, qv, out, w++, &carry, ~(uint64_t)0);
     if (n > 0) {
@@ -259,6 +272,9 @@ AVX2 static void classify_avx2(const unsigned char *s, size_t n,
         memset(tail + n, 0, 64 - n);
         block_avx2(tail, d, qv, out, w, &carry, low_bits(n));
     }
+    out->nsep = 0;
+    for (w = 0; w * 64 < size; w++)
+        out->nsep += (size_t)_mm_popcnt_u64(out->sep[w]);
 }
 
 #endif /* CW_X86 */
@@ -278,7 +294,8 @@ classify_fn *cw__classify_pick(int *level)
     }
 #if CW_X86
     if ((want == SIMD_AUTO || want == SIMD_AVX2) &&
-        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul")) {
+        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") &&
+        __builtin_cpu_supports("popcnt")) {
         *level = SIMD_AVX2;
         return classify_avx2;
     }
@@ -304,7 +321,8 @@ int cw__classify_has(int level)
         return 1;
     case SIMD_AVX2:
         return __builtin_cpu_supports("avx2") &&
-               __builtin_cpu_supports("pclmul");
+               __builtin_cpu_supports("pclmul") &&
+               __builtin_cpu_supports("popcnt");
 #endif
     default:
         return 0;

@@ -28,6 +28,7 @@
 */
 #include "csv/csvint.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -749,34 +750,64 @@ static int other_field(cw_csv *r, const unsigned char *p, size_t f, size_t at,
     return 0;
 }
 
-/* The fast path's copy of what it changes in the batch and the record
-** being built, kept in registers between calls. */
+/*
+** The fast path's copy of where the batch is filled, kept in registers
+** between calls: the next byte and the next field.  The record being
+** built has the fields from r->cur.f0 on (start_record()).
+*/
 struct out {
     char *bytes;  /* r->fb->bytes */
+    char *dp;     /* r->fb->bytes + r->fb->nbytes */
     span *fields; /* r->fb->fields */
-    size_t nb;    /* r->fb->nbytes */
-    size_t nf;    /* r->fb->nfields */
-    size_t bcap;  /* r->fb->bytescap */
-    size_t fcap;  /* r->fb->fieldscap */
-    size_t cnf;   /* r->cur.nf */
+    span *sp;     /* r->fb->fields + r->fb->nfields */
 };
 
 static inline void out_load(const cw_csv *r, struct out *o)
 {
     o->bytes = r->fb->bytes;
+    o->dp = o->bytes + r->fb->nbytes;
     o->fields = r->fb->fields;
-    o->nb = r->fb->nbytes;
-    o->nf = r->fb->nfields;
-    o->bcap = r->fb->bytescap;
-    o->fcap = r->fb->fieldscap;
-    o->cnf = r->cur.nf;
+    o->sp = o->fields + r->fb->nfields;
 }
 
 static inline void out_save(cw_csv *r, const struct out *o)
 {
-    r->fb->nbytes = o->nb;
-    r->fb->nfields = o->nf;
-    r->cur.nf = o->cnf;
+    size_t nf = (size_t)(o->sp - o->fields);
+
+    r->fb->nbytes = (size_t)(o->dp - o->bytes);
+    r->fb->nfields = nf;
+    r->cur.nf = nf - r->cur.f0;
+}
+
+/*
+** A plain field of 'len' bytes at 'p' + 'f', with nothing to check: what
+** add_field() would do.  Up to 32 bytes are copied in two moves when 'f'
+** is at most 'safe' (32 bytes may be read from there).
+*/
+static inline void put_plain(struct out *o, const unsigned char *p, size_t f,
+                             size_t len, ptrdiff_t safe)
+{
+    if (len <= 32 && (ptrdiff_t)f <= safe) {
+        memcpy(o->dp, p + f, 16);
+        memcpy(o->dp + 16, p + f + 16, 16);
+    } else {
+        copy_bytes((unsigned char *)o->dp, p + f, len);
+    }
+    o->dp[len] = '\0';
+    o->sp->off = (size_t)(o->dp - o->bytes);
+    o->sp->len = len;
+    o->sp++;
+    o->dp += len + 1;
+}
+
+/* The record being built starts with the field 'nf' of the batch, on
+** the line where the parser is (what add_field() does for the first
+** field of a record, done ahead for the fast path's plain fields). */
+static inline void start_record(cw_csv *r, size_t nf)
+{
+    r->cur.f0 = nf;
+    r->cur.line = r->line;
+    r->cur.nlines = 0;
 }
 
 /*
@@ -845,31 +876,50 @@ static const unsigned char *fast(cw_csv *r, const unsigned char *p,
     struct out o;
     cls c;
 
+    if (r->cur.nf == 0)
+        start_record(r, r->fb->nfields);
     out_load(r, &o);
     while (p < e) {
-        uint64_t carry = 0, plain; /* 'plain': all ones when the batch has
-                                      room and the cap allows */
+        uint64_t carry = 0, plain = 0; /* 'plain': all ones when the batch
+                                          has room and the cap allows */
+        ptrdiff_t safe;                /* the last field start with 32
+                                          bytes readable after it, or less */
+        batch *b = r->fb;
 
         n = (size_t)(e - p) < CLS_BYTES ? (size_t)(e - p) : CLS_BYTES;
         r->classify(p, n, delim, (unsigned char)r->o.quote, &c);
-        if (o.bcap - o.nb < n + c.nsep + 32 || o.fcap - o.nf < c.nsep) {
-            out_save(r, &o);
+        out_save(r, &o);
+        if (b->bytescap - b->nbytes < n + c.nsep + 32 ||
+            b->fieldscap - b->nfields < c.nsep) {
             room(r, n + c.nsep + 32, c.nsep);
             out_load(r, &o);
         }
-        plain = o.bcap - o.nb >= n + c.nsep + 32 && o.fcap - o.nf >= c.nsep &&
-                        r->o.max_field >= n
-                    ? ~(uint64_t)0
-                    : 0;
+        if (b->bytescap - b->nbytes >= n + c.nsep + 32 &&
+            b->fieldscap - b->nfields >= c.nsep && r->o.max_field >= n)
+            plain = ~(uint64_t)0;
+        safe = (e - p) - 32;
         for (size_t w = 0; w * 64 < n; w++) {
             uint64_t bits = c.sep[w], other = flagged(&c, w, &carry) | ~plain;
+            uint64_t stop = (other | c.lend[w]) & bits;
 
-            for (; bits != 0; bits &= bits - 1) {
-                size_t at = w * 64 + (size_t)__builtin_ctzll(bits);
-                size_t len = at - f;
-                unsigned char ch = p[at], *d;
+            while (bits != 0) {
+                /* The plain fields ended by a delimiter before the next
+                ** stop (a line end or a field that is not plain). */
+                uint64_t run = bits & ((stop & (0 - stop)) - 1);
+                size_t at, len;
 
-                if ((other & bits & (0 - bits)) != 0 || (len == 0 && row)) {
+                bits &= ~run;
+                for (; run != 0; run &= run - 1) {
+                    at = w * 64 + (size_t)__builtin_ctzll(run);
+                    put_plain(&o, p, f, at - f, safe);
+                    f = at + 1;
+                    row = 0;
+                }
+                if (bits == 0)
+                    break;
+                at = w * 64 + (size_t)__builtin_ctzll(bits);
+                len = at - f;
+                if (((other >> (at & 63)) & 1) != 0 || (len == 0 && row)) {
                     out_save(r, &o);
                     rc = other_field(r, p, f, at, row, &c, e);
                     out_load(r, &o);
@@ -879,39 +929,22 @@ static const unsigned char *fast(cw_csv *r, const unsigned char *p,
                         f = at + 1;
                         goto out;
                     }
-                    if (rc > 0) {
-                        f = at + 1;
-                        continue;
-                    }
-                } else { /* a plain field */
-                    if (o.cnf == 0) {
-                        r->cur.f0 = o.nf;
-                        r->cur.line = r->line;
-                        r->cur.nlines = 0;
-                    }
-                    d = (unsigned char *)o.bytes + o.nb;
-                    if (len <= 32 && e - (p + f) >= 32) {
-                        memcpy(d, p + f, 16);
-                        memcpy(d + 16, p + f + 16, 16);
-                    } else {
-                        copy_bytes(d, p + f, len);
-                    }
-                    d[len] = '\0';
-                    o.fields[o.nf].off = o.nb;
-                    o.fields[o.nf].len = len;
-                    o.nf++;
-                    o.nb += len + 1;
-                    o.cnf++;
+                } else {
+                    rc = 0;
+                    put_plain(&o, p, f, len, safe);
                 }
                 f = at + 1;
-                row = ch != delim;
-                if (row) {
+                bits &= bits - 1;
+                stop &= stop - 1;
+                row = p[at] != delim;
+                if (row && rc == 0) {
                     out_save(r, &o);
-                    on_record(r, ch);
-                    o.cnf = r->cur.nf;
+                    on_record(r, p[at]);
                     if (r->pend != P_NONE)
                         goto out;
                 }
+                if (row)
+                    start_record(r, (size_t)(o.sp - o.fields));
             }
         }
         if (p + n == e || f == 0)

@@ -2179,8 +2179,9 @@ static void test_csvread_fast_path_files(void **state)
 }
 
 /* Forcing a level: the previous one comes back, a reader parses with the
-** level asked for when the machine has it, and every machine has the
-** state machine alone and the portable classifier. */
+** level asked for when the machine has it (else the best it has below),
+** and every machine has the state machine alone and the portable
+** classifier. */
 static void test_csvread_fast_path_force(void **state)
 {
     static const char in[] = "a,b\n1,\"x\"\"y\"\n";
@@ -2195,8 +2196,11 @@ static void test_csvread_fast_path_force(void **state)
     assert_int_equal(cw__csvparse_force(SIMD_AUTO), SIMD_SCALAR);
     for (size_t l = 0; l < sizeof levels / sizeof *levels; l++) {
         text = report(in, sizeof in - 1, 1000, NULL, levels[l], &used);
-        assert_int_equal(used,
-                         cw__classify_has(levels[l]) ? levels[l] : SIMD_SSE2);
+        if (cw__classify_has(levels[l]))
+            assert_int_equal(used, levels[l]);
+        else /* AVX2 falls back to SSE2 on x86-64, both to portable C */
+            assert_int_equal(used, cw__classify_has(SIMD_SSE2) ? SIMD_SSE2
+                                                               : SIMD_SCALAR);
         assert_non_null(strstr(text, "header 0 : [a] [b]\n"));
         assert_non_null(strstr(text, "line 2 row 1 at 13: [1] [x\"y]\n"));
         free(text);

@@ -7,11 +7,12 @@
 ** One bit per byte, in 64-bit words.
 **
 ** Three ways that give the same bits: AVX2 (with PCLMUL for the prefix
-** XOR) and SSE2 on x86-64, picked at run time from what the CPU has, and
-** portable C that handles eight bytes at a time in a 64-bit word.  The
-** x86 ones are compiled with target attributes, so the binary runs on
-** any x86-64.  Tests and the fuzz target force each in turn
-** (cw__csvparse_force()) and require the same records and problems.
+** XOR and POPCNT to count separators) and SSE2 on x86-64, picked at run
+** time from what the CPU has, and portable C that handles eight bytes at
+** a time in a 64-bit word, for every other machine.  The x86 ones are
+** compiled with target attributes, so the binary runs on any x86-64.
+** Tests and the fuzz target force each in turn (cw__csvparse_force())
+** and require the same records and problems.
 */
 #include "csv/csvint.h"
 

@@ -51,9 +51,9 @@ typedef void classify_fn(const unsigned char *s, size_t n, unsigned char delim,
 
 /*
 ** The classifier for a new reader: the level cw__csvparse_force() last
-** asked for, when this machine has it, else the fastest it has (AVX2 and
-** PCLMUL, SSE2, then portable C); NULL for SIMD_OFF.  Its level goes to
-** '*level'.
+** asked for, when this machine has it, else the fastest it has (AVX2
+** with PCLMUL and POPCNT, SSE2, then portable C); NULL for SIMD_OFF.  Its
+** level goes to '*level'.
 */
 classify_fn *cw__classify_pick(int *level);
 

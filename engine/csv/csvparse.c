@@ -25,6 +25,16 @@
 **     always: nothing after it could be trusted.
 ** Only the slow path sees any of this: the bytes of a good record are
 ** parsed as before.
+**
+** The fast path (fast()) goes first wherever a record or field starts:
+** classify.c marks the quotes, the delimiters and line ends outside
+** quotes and the odd bytes of up to CLS_BYTES bytes at once, with SIMD
+** where the CPU has it, and the fields between separators that are well
+** formed are added from those bits, as the state machine would add them.
+** The first field that is not (a stray quote, text after a closing
+** quote, lenient quotes, too large, or cut by the end of the slice) is
+** left to the state machine, from its start; so are all fields when the
+** classifier is SIMD_OFF.  The tests and the fuzz target compare the two.
 */
 #include "csv/csvint.h"
 
@@ -752,31 +762,29 @@ static int other_field(cw_csv *r, const unsigned char *p, size_t f, size_t at,
 
 /*
 ** The fast path's copy of where the batch is filled, kept in registers
-** between calls: the next byte and the next field.  The record being
-** built has the fields from r->cur.f0 on (start_record()).
+** between calls.  The record being built has the fields from r->cur.f0
+** on (start_record()).
 */
 struct out {
     char *bytes;  /* r->fb->bytes */
-    char *dp;     /* r->fb->bytes + r->fb->nbytes */
     span *fields; /* r->fb->fields */
-    span *sp;     /* r->fb->fields + r->fb->nfields */
+    size_t nb;    /* r->fb->nbytes */
+    size_t nf;    /* r->fb->nfields */
 };
 
 static inline void out_load(const cw_csv *r, struct out *o)
 {
     o->bytes = r->fb->bytes;
-    o->dp = o->bytes + r->fb->nbytes;
     o->fields = r->fb->fields;
-    o->sp = o->fields + r->fb->nfields;
+    o->nb = r->fb->nbytes;
+    o->nf = r->fb->nfields;
 }
 
 static inline void out_save(cw_csv *r, const struct out *o)
 {
-    size_t nf = (size_t)(o->sp - o->fields);
-
-    r->fb->nbytes = (size_t)(o->dp - o->bytes);
-    r->fb->nfields = nf;
-    r->cur.nf = nf - r->cur.f0;
+    r->fb->nbytes = o->nb;
+    r->fb->nfields = o->nf;
+    r->cur.nf = o->nf - r->cur.f0;
 }
 
 /*
@@ -787,17 +795,19 @@ static inline void out_save(cw_csv *r, const struct out *o)
 static inline void put_plain(struct out *o, const unsigned char *p, size_t f,
                              size_t len, ptrdiff_t safe)
 {
+    unsigned char *d = (unsigned char *)o->bytes + o->nb;
+
     if (len <= 32 && (ptrdiff_t)f <= safe) {
-        memcpy(o->dp, p + f, 16);
-        memcpy(o->dp + 16, p + f + 16, 16);
+        memcpy(d, p + f, 16);
+        memcpy(d + 16, p + f + 16, 16);
     } else {
-        copy_bytes((unsigned char *)o->dp, p + f, len);
+        copy_bytes(d, p + f, len);
     }
-    o->dp[len] = '\0';
-    o->sp->off = (size_t)(o->dp - o->bytes);
-    o->sp->len = len;
-    o->sp++;
-    o->dp += len + 1;
+    d[len] = '\0';
+    o->fields[o->nf].off = o->nb;
+    o->fields[o->nf].len = len;
+    o->nf++;
+    o->nb += len + 1;
 }
 
 /* The record being built starts with the field 'nf' of the batch, on
@@ -944,7 +954,7 @@ static const unsigned char *fast(cw_csv *r, const unsigned char *p,
                         goto out;
                 }
                 if (row)
-                    start_record(r, (size_t)(o.sp - o.fields));
+                    start_record(r, o.nf);
             }
         }
         if (p + n == e || f == 0)

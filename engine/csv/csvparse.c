@@ -935,8 +935,9 @@ static const unsigned char *fast(cw_csv *r, const unsigned char *p,
                     out_load(r, &o);
                     if (rc < 0)
                         goto out;
-                    if (r->pend != P_NONE) {
+                    if (r->pend != P_NONE) { /* as end_at() leaves it */
                         f = at + 1;
+                        row = p[at] != delim;
                         goto out;
                     }
                 } else {

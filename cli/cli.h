@@ -83,8 +83,9 @@ int cw_cli_load(int argc, char **argv, const char *home);
 **
 ** 'argv' must be the arguments after the command's name as main() passes
 ** them: getopt_long() is given the name before them as its argv[0].
-** -h/--help prints 'usage' on stdout and -V/--version the version (when
-** the table has them: CW_OPTS_COMMON); a usage error is printed in the
+** -h/--help prints 'usage' on stdout and -V/--version the version, and
+** -q/-v set cw_cli_talk without being returned (when the table has them:
+** CW_OPTS_COMMON); a usage error is printed in the
 ** command's style ('full_usage': the whole usage after the message, as
 ** run, check, validate and convert do; else a pointer to --help), with
 ** the closest option when one was mistyped.

@@ -137,12 +137,6 @@ int cw_cli_convert(int argc, char **argv, const char *home)
         case OPT_TO:
             to = a.arg;
             break;
-        case 'q':
-            cw_cli_talk = CW_TALK_QUIET;
-            break;
-        case 'v':
-            cw_cli_talk = CW_TALK_VERBOSE;
-            break;
         default:
             if (cw_cli_dialect(cw_cli_dialect_option(c), a.arg, &dialect,
                                usage_convert) > 0)

@@ -349,9 +349,6 @@ int cw_cli_inspect(int argc, char **argv, const char *home)
         case OPT_JSON:
             json = 1;
             break;
-        case 'q':
-        case 'v':
-            break; /* it prints its findings and errors only */
         default:
             if (cw_cli_dialect(cw_cli_dialect_option(c), a.arg, &dialect,
                                usage_inspect) > 0)

@@ -183,12 +183,6 @@ int cw_cli_load(int argc, char **argv, const char *home)
         case OPT_STRICT:
             status = cw_load_strict(l, 1);
             break;
-        case 'q':
-            cw_cli_talk = CW_TALK_QUIET;
-            break;
-        case 'v':
-            cw_cli_talk = CW_TALK_VERBOSE;
-            break;
         case CW_OPT_PROGRESS:
             progress = 1;
             break;

@@ -233,6 +233,12 @@ int cw_cli_next(cw_cli_args *a)
         printf("crosswalk %s\n", cw_version());
         a->status = EXIT_CLEAN;
         return CW_OPT_EXIT;
+    case 'q': /* -q and -v set how much every command prints */
+        cw_cli_talk = CW_TALK_QUIET;
+        return cw_cli_next(a);
+    case 'v':
+        cw_cli_talk = CW_TALK_VERBOSE;
+        return cw_cli_next(a);
     case ':': {
         const struct option *o = option_of(a, optopt);
         const char *text = before < argc ? argv[before] : "";

@@ -607,12 +607,6 @@ static int parse(int argc, char **argv, int checkonly, cw_run *r, runargs *ra)
         case CW_OPT_NO_PROGRESS:
             ra->progress = 0;
             break;
-        case 'q':
-            cw_cli_talk = CW_TALK_QUIET;
-            break;
-        case 'v':
-            cw_cli_talk = CW_TALK_VERBOSE;
-            break;
         default: {
             cw_dialect d = {0, 0, NULL};
             char name[256];

@@ -142,12 +142,6 @@ int cw_cli_validate(int argc, char **argv, const char *home)
         case OPT_JSON:
             chk.json = 1;
             break;
-        case 'q':
-            cw_cli_talk = CW_TALK_QUIET;
-            break;
-        case 'v':
-            cw_cli_talk = CW_TALK_VERBOSE;
-            break;
         default:
             if (cw_cli_dialect(cw_cli_dialect_option(c), a.arg, &dialect,
                                usage_validate) > 0) {

@@ -16,6 +16,7 @@
 #include "csv/csvwrite.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -856,6 +857,105 @@ static void test_csvwrite_many_groups(void **state)
     rmscratch(dir);
 }
 
+/* ==== Queue of blocks ==== */
+
+/* What the consumer of test_blockq_order() saw. */
+struct seen {
+    pthread_t producer;   /* the test's thread */
+    uint32_t next;        /* the number expected next */
+    unsigned long mine;   /* blocks consumed on the queue's thread */
+    unsigned long theirs; /* blocks consumed on the producer's */
+    uint32_t fail_at;     /* fail the block that starts with this */
+    int bad;              /* 1 once a number came out of order */
+};
+
+/* A consumer: the block holds 4-byte numbers, which must follow on. */
+static int check_seq(void *ud, const char *p, size_t len)
+{
+    struct seen *s = ud;
+
+    if (pthread_equal(pthread_self(), s->producer))
+        s->theirs++;
+    else
+        s->mine++;
+    for (size_t i = 0; i + 4 <= len; i += 4) {
+        uint32_t v;
+
+        memcpy(&v, p + i, 4);
+        if (i == 0 && v == s->fail_at)
+            return CW_EIO;
+        if (v != s->next)
+            s->bad = 1;
+        s->next = v + 1;
+    }
+    if (len % 4 != 0)
+        s->bad = 1;
+    return CW_OK;
+}
+
+/*
+** The consumer gets every block in the order filled, whichever thread
+** runs it (the producer consumes the oldest block itself when all are
+** full and the queue's thread is not at work); a failure of the consumer
+** reaches the producer and nothing is consumed after it.
+*/
+static void test_blockq_order(void **state)
+{
+    struct seen s = {pthread_self(), 0, 0, 0, UINT32_MAX, 0};
+    cw_blockq *q;
+    uint32_t v;
+    char *at;
+    int rc = CW_OK;
+
+    (void)state;
+    assert_int_equal(cw__blockq_start(64, 1, check_seq, &s, &q), CW_EUSAGE);
+    assert_int_equal(cw__blockq_start(64, 2, check_seq, &s, &q), CW_OK);
+    for (v = 0; v < 200000; v++) {
+        /* 1 to 16 numbers a block: hand over at varying points */
+        size_t room = 4 * (1 + (v / 7) % 16);
+
+        assert_int_equal(cw__blockq_room(q, v % 7 == 0 ? room : 4, &at), CW_OK);
+        memcpy(at, &v, 4);
+        cw__blockq_add(q, 4);
+        if (v % 50000 == 0)
+            assert_int_equal(cw__blockq_sync(q), CW_OK);
+    }
+    assert_int_equal(cw__blockq_end(q, 0), CW_OK);
+    assert_false(s.bad);
+    assert_int_equal(s.next, 200000);
+    assert_true(s.mine + s.theirs >= 200000 / 16);
+
+    /* The consumer fails on the block that starts with 1000. */
+    s = (struct seen){pthread_self(), 0, 0, 0, 1000, 0};
+    assert_int_equal(cw__blockq_start(40, 3, check_seq, &s, &q), CW_OK);
+    for (v = 0; v < 100000 && rc == CW_OK; v++) {
+        rc = cw__blockq_room(q, 4, &at);
+        if (rc == CW_OK) {
+            memcpy(at, &v, 4);
+            cw__blockq_add(q, 4);
+        }
+    }
+    assert_int_equal(rc, CW_EIO);
+    assert_true(v < 1000 + 4 * 10 + 2); /* within the blocks queued */
+    assert_int_equal(cw__blockq_sync(q), CW_EIO);
+    assert_int_equal(cw__blockq_end(q, 0), CW_EIO);
+    assert_false(s.bad);
+    assert_int_equal(s.next, 1000); /* nothing after the failure */
+
+    /* Ending with 'discard' drops what is queued. */
+    s = (struct seen){pthread_self(), 0, 0, 0, UINT32_MAX, 0};
+    assert_int_equal(cw__blockq_start(40, 2, check_seq, &s, &q), CW_OK);
+    for (v = 0; v < 1000; v++) {
+        assert_int_equal(cw__blockq_room(q, 4, &at), CW_OK);
+        memcpy(at, &v, 4);
+        cw__blockq_add(q, 4);
+    }
+    assert_int_equal(cw__blockq_end(q, 1), CW_OK);
+    assert_false(s.bad);
+    assert_true(s.next < 1000);
+    assert_int_equal(cw__blockq_end(NULL, 0), CW_OK);
+}
+
 /* ==== Writer thread ==== */
 
 /* The long value of thread_row(): larger than a block between the
@@ -1423,6 +1523,7 @@ int main(void)
         cmocka_unit_test(test_csvwrite_split_distinct),
         cmocka_unit_test(test_csvwrite_split_both),
         cmocka_unit_test(test_csvwrite_many_groups),
+        cmocka_unit_test(test_blockq_order),
         cmocka_unit_test(test_csvwrite_thread_same_bytes),
         cmocka_unit_test(test_csvwrite_thread_read_back),
         cmocka_unit_test(test_csvwrite_thread_write_error),

@@ -1,10 +1,17 @@
 /*
 ** blockq.c -- a bounded queue of byte blocks drained by a thread of its
 ** own.  The producer fills one block at a time and hands it over; the
-** thread passes the blocks to the consumer function in the order they were
-** filled and gives each back once consumed.  A ring of 'nblocks' blocks:
-** the producer fills block 'wi', the consumer works on block 'ri', and
-** 'full' counts the blocks handed over and not yet given back.
+** blocks are passed to the consumer function in the order they were
+** filled and given back once consumed.  A ring of 'nblocks' blocks: the
+** producer fills block 'wi', the next to consume is 'ri', and 'full'
+** counts the blocks handed over and not yet given back.
+**
+** The consumer is whichever thread holds 'cmu': the queue's thread, or
+** the producer when every block is full and the queue's thread is not
+** at work (on a busy machine it may wait long for a core after being
+** woken).  Rather than sleep until then, the producer consumes the oldest
+** block itself; 'cmu' keeps the blocks in order and the consumer's state
+** to one thread at a time.
 */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "csv/blockq.h"
@@ -41,9 +48,35 @@ struct cw_blockq {
     int stop;           /* 1: stop now, dropping what is queued */
     int rc;             /* the consumer's failure, or CW_OK */
     char pad2[SEP];
-    /* The consumer's. */
-    size_t ri; /* next block to consume */
+    /* The consumer's, under 'cmu'. */
+    pthread_mutex_t cmu; /* held while a block is consumed */
+    size_t ri;           /* next block to consume */
 };
+
+/*
+** Consume the oldest block handed over, if any, unless the queue is
+** stopping or failed.  The caller holds 'cmu'.
+*/
+static void consume_one(cw_blockq *q)
+{
+    size_t i;
+    int rc;
+
+    pthread_mutex_lock(&q->mu);
+    if (q->full == 0 || q->stop || q->rc != CW_OK) {
+        pthread_mutex_unlock(&q->mu);
+        return;
+    }
+    i = q->ri;
+    pthread_mutex_unlock(&q->mu);
+    rc = q->fn(q->ud, q->blk[i], q->len[i]);
+    q->ri = (i + 1) % q->n;
+    pthread_mutex_lock(&q->mu);
+    q->full--;
+    q->rc = rc;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
 
 /* The thread: consume blocks in order until told to stop or a failure. */
 static void *consume(void *arg)
@@ -51,27 +84,18 @@ static void *consume(void *arg)
     cw_blockq *q = arg;
 
     for (;;) {
-        size_t i;
-        int rc;
+        int done;
 
         pthread_mutex_lock(&q->mu);
-        while (q->full == 0 && !q->end && !q->stop)
+        while (q->full == 0 && !q->end && !q->stop && q->rc == CW_OK)
             pthread_cond_wait(&q->cv, &q->mu);
-        if (q->stop || q->full == 0) {
-            pthread_mutex_unlock(&q->mu);
-            return NULL;
-        }
-        i = q->ri;
+        done = q->full == 0 || q->stop || q->rc != CW_OK;
         pthread_mutex_unlock(&q->mu);
-        rc = q->fn(q->ud, q->blk[i], q->len[i]);
-        q->ri = (i + 1) % q->n;
-        pthread_mutex_lock(&q->mu);
-        q->full--;
-        q->rc = rc;
-        pthread_cond_broadcast(&q->cv);
-        pthread_mutex_unlock(&q->mu);
-        if (rc != CW_OK)
+        if (done)
             return NULL;
+        pthread_mutex_lock(&q->cmu);
+        consume_one(q);
+        pthread_mutex_unlock(&q->cmu);
     }
 }
 
@@ -113,12 +137,19 @@ int cw__blockq_start(size_t size, size_t nblocks, cw_blockq_fn fn, void *ud,
         release(q);
         return CW_EIO;
     }
+    if (pthread_mutex_init(&q->cmu, NULL) != 0) {
+        pthread_cond_destroy(&q->cv);
+        pthread_mutex_destroy(&q->mu);
+        release(q);
+        return CW_EIO;
+    }
     /* Signals stay for the caller's threads (an interrupt, SIGPIPE). */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     rc = pthread_create(&q->tid, NULL, consume, q);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
+        pthread_mutex_destroy(&q->cmu);
         pthread_cond_destroy(&q->cv);
         pthread_mutex_destroy(&q->mu);
         release(q);
@@ -126,6 +157,25 @@ int cw__blockq_start(size_t size, size_t nblocks, cw_blockq_fn fn, void *ud,
     }
     *out = q;
     return CW_OK;
+}
+
+/*
+** Wait, holding 'mu', until at most 'most' blocks are handed over and not
+** consumed, or the consumer failed.  Rather than sleep while the queue's
+** thread is not at work, consume the oldest block here.
+*/
+static void wait_full(cw_blockq *q, size_t most)
+{
+    while (q->full > most && q->rc == CW_OK) {
+        if (pthread_mutex_trylock(&q->cmu) == 0) {
+            pthread_mutex_unlock(&q->mu);
+            consume_one(q);
+            pthread_mutex_unlock(&q->cmu);
+            pthread_mutex_lock(&q->mu);
+        } else {
+            pthread_cond_wait(&q->cv, &q->mu);
+        }
+    }
 }
 
 /*
@@ -141,8 +191,7 @@ static int hand_over(cw_blockq *q)
         q->len[q->wi] = q->fill;
         q->full++;
         pthread_cond_broadcast(&q->cv);
-        while (q->full == q->n && q->rc == CW_OK)
-            pthread_cond_wait(&q->cv, &q->mu);
+        wait_full(q, q->n - 1);
     }
     rc = q->rc;
     pthread_mutex_unlock(&q->mu);
@@ -173,8 +222,7 @@ int cw__blockq_sync(cw_blockq *q)
     if (q->fill > 0)
         rc = hand_over(q);
     pthread_mutex_lock(&q->mu);
-    while (q->full > 0 && q->rc == CW_OK)
-        pthread_cond_wait(&q->cv, &q->mu);
+    wait_full(q, 0);
     if (rc == CW_OK)
         rc = q->rc;
     pthread_mutex_unlock(&q->mu);
@@ -201,6 +249,7 @@ int cw__blockq_end(cw_blockq *q, int discard)
     pthread_mutex_unlock(&q->mu);
     pthread_join(q->tid, NULL);
     rc = q->rc;
+    pthread_mutex_destroy(&q->cmu);
     pthread_cond_destroy(&q->cv);
     pthread_mutex_destroy(&q->mu);
     release(q);

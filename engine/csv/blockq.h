@@ -2,7 +2,9 @@
 ** blockq.h -- a bounded queue of byte blocks between the caller's thread,
 ** which fills them, and a thread of the queue's own, which hands each one
 ** to a consumer function in order (blockq.c).  The CSV writer uses it to
-** encode and write its rows off the caller's thread.
+** encode and write its rows off the caller's thread.  When every block is
+** full and the queue's thread is not at work, the caller consumes the
+** oldest block itself rather than wait.
 */
 #ifndef CW_BLOCKQ_H
 #define CW_BLOCKQ_H
@@ -13,7 +15,8 @@
 ** The consumer: take the 'len' bytes at 'p' (one block, as filled) and
 ** return CW_OK, or an error status, after which it is not called again and
 ** the queue hands the status to the producer.  Called on the queue's
-** thread, with every signal blocked.
+** thread, with every signal blocked, or on the producer's, in
+** cw__blockq_room() or cw__blockq_sync(); never on two at once.
 */
 typedef int (*cw_blockq_fn)(void *ud, const char *p, size_t len);
 

@@ -977,7 +977,9 @@ static int write_row(cw_writer *w, const cw_field *f)
 ** thread has stopped: when the queue reports a failure, the caller joins
 ** the thread and returns the error as if it had written the row itself.
 ** A row larger than a block waits until the thread is idle and is written
-** by the caller's thread.  NDJSON is written without a thread: a value
+** by the caller's thread; so are whole blocks when all four are full and
+** the thread is not at work (blockq.c), rather than the caller waiting for
+** it to get a core.  NDJSON is written without a thread: a value
 ** that is not UTF-8 refuses its row, which the caller must know at once.
 */
 

@@ -30,7 +30,7 @@ fi
 [ -x "$BIN/psql" ] || die "no psql in $BIN (run bench/setup.sh)"
 command -v pgloader >/dev/null || die "pgloader missing (run bench/setup.sh)"
 DATA=$(ensure_data "$ROWS")
-BYTES=$(stat -c %s "$DATA")
+BYTES=$(stat -L -c %s "$DATA")
 
 PGDIR=$(mktemp -d /tmp/cw-bench-pg.XXXXXX)
 CLEANUPS+=("scripts/pg.sh stop '$PGDIR' >/dev/null 2>&1")

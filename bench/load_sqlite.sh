@@ -22,7 +22,7 @@ source "$(dirname "$0")/lib.sh"
 command -v sqlite3 >/dev/null || die "sqlite3 missing (run bench/setup.sh)"
 command -v sqlite-utils >/dev/null || die "sqlite-utils missing (run bench/setup.sh)"
 DATA=$(ensure_data "$ROWS")
-BYTES=$(stat -c %s "$DATA")
+BYTES=$(stat -L -c %s "$DATA")
 D=$TMP/db
 mkdir -p "$D"
 

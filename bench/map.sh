@@ -24,7 +24,7 @@ command -v taskset >/dev/null || die "taskset missing (run bench/setup.sh)"
     die "DuckDB's Node.js client missing (run bench/setup.sh)"
 
 DATA=$(ensure_data "$ROWS")
-BYTES=$(stat -c %s "$DATA")
+BYTES=$(stat -L -c %s "$DATA")
 
 # shellcheck disable=SC2016 # Miller's own $field syntax, not the shell's.
 MLR_PUT='v = tolower($opted_out);

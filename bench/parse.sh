@@ -18,7 +18,7 @@ LIB=$(dirname "$CW")/libcrosswalk.a
 [ -f "$LIB" ] || die "no $LIB beside $CW (a build tree is needed)"
 [ -f /usr/include/csv.h ] || die "libcsv-dev missing (run scripts/setup.sh)"
 DATA=$(ensure_data "$ROWS")
-BYTES=$(stat -c %s "$DATA")
+BYTES=$(stat -L -c %s "$DATA")
 
 PO=$TMP/parse_only
 cc -O2 -std=c11 -D_GNU_SOURCE -I engine -I engine/include \

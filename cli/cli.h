@@ -162,6 +162,17 @@ const char *cw_cli_closest(const char *typed, size_t n,
 ** cw_cli_dialect() takes them. */
 const char *cw_cli_dialect_option(int id);
 
+/* 'crosswalk ledger status|confirm|release' (cli/ledger.c), and what
+** 'crosswalk run' does with --ledger and --full: set them on the run (0,
+** or an exit code after printing why), print its lines after the summary's
+*counts,
+** and add its fields to the summary JSON object being written to 'f'
+** (nothing when the run used no ledger). */
+int cw_cli_ledger(int argc, char **argv, const char *home);
+int cw_cli_run_ledger(cw_run *r, const char *target, int full);
+void cw_cli_ledger_report(const cw_run *r, int dryrun);
+void cw_cli_ledger_json(FILE *f, const cw_run *r);
+
 /* ==== Shared by the commands (cli/print.c) ==== */
 
 /* How much a command says on stderr: -q (errors only), the default, -v

@@ -25,6 +25,7 @@ static const char usage_main[] =
     "  inspect FILE                 what is this file? dialect, schema\n"
     "  schemas                      list the known formats\n"
     "  schema show NAME             the columns of one format\n"
+    "  ledger status|confirm|release  what runs delivered (run --ledger)\n"
     "\n"
     "options:\n"
     "  -h, --help     show help (also 'crosswalk COMMAND --help')\n"
@@ -58,6 +59,7 @@ static const struct command {
     {"load", cw_cli_load},         {"inspect", cw_cli_inspect},
     {"schemas", cw_cli_schemas},   {"schema", cw_cli_schema},
     {"test", cw_cli_test},         {"recipe", cw_cli_recipe},
+    {"ledger", cw_cli_ledger},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -202,6 +202,17 @@ void cw_cli_counts(const cw_summary *s, int ok)
 {
     if (cw_cli_talk == CW_TALK_QUIET)
         return;
+    if (s->ledger) { /* a ledger adds a term: rows delivered before */
+        fprintf(stderr,
+                "read %llu = written %llu + rejected %llu + filtered %llu "
+                "+ merged %llu + sent_before %llu",
+                s->read, s->written, s->rejected, s->filtered, s->merged,
+                s->sent_before);
+        if (!ok)
+            fprintf(stderr, " + unprocessed %llu", s->unprocessed);
+        fputc('\n', stderr);
+        return;
+    }
     if (ok)
         fprintf(stderr,
                 "read %llu = written %llu + rejected %llu + filtered %llu "

@@ -16,6 +16,7 @@ static const char usage_run[] =
     "                     [--summary-json PATH] [--dry-run] [--strict]\n"
     "                     [--delimiter [NAME=]C] [--quote [NAME=]C]\n"
     "                     [--encoding [NAME=]ENC] [-q|-v] [--[no-]progress]\n"
+    "                     [--ledger TARGET [--full]]\n"
     "\n"
     "Run the recipe RECIPE: a Lua file returning one table, a recipe\n"
     "folder holding recipe.lua, or the name of a recipe in the home's\n"
@@ -25,12 +26,10 @@ static const char usage_run[] =
     "                       NAME, the main (streamed) input; '-' is stdin;\n"
     "                       PATH may also be sqlite:FILE#TABLE_OR_QUERY or\n"
     "                       postgres:CONNINFO#TABLE_OR_QUERY\n"
-    "  --out-dir DIR        write outputs here (created if missing); files\n"
-    "                       appear only when the run succeeds; '-' writes\n"
-    "                       the recipe's one file output to stdout once the\n"
-    "                       run has succeeded (rejects still go to a file:\n"
-    "                       --rejects, default ./rejects.csv; outputs to\n"
-    "                       tables need --db)\n"
+    "  --out-dir DIR        write outputs here (created if missing) when\n"
+    "                       the run succeeds; '-': the recipe's one file\n"
+    "                       output to stdout (rejects to --rejects, default\n"
+    "                       ./rejects.csv; table outputs need --db)\n"
     "  --set KEY=VALUE      recipe parameter, read as params.KEY\n"
     "  --rejects PATH       rejects CSV (default DIR/rejects.csv): the\n"
     "                       original columns plus _file, _line, _column,\n"
@@ -39,17 +38,20 @@ static const char usage_run[] =
     "                       stdout; docs/json.md)\n"
     "  --db TARGET          database for outputs declared with a 'table':\n"
     "                       sqlite:PATH or postgres:CONNINFO (default\n"
-    "                       sqlite:DIR/crosswalk.db); the connection may\n"
-    "                       also come from PGHOST, PGDATABASE, ... and\n"
-    "                       ~/.pgpass\n"
+    "                       sqlite:DIR/crosswalk.db); PG* variables and\n"
+    "                       ~/.pgpass apply\n"
+    "  --ledger TARGET      write no row an output delivered before:\n"
+    "                       sqlite:PATH or postgres:CONNINFO[#TABLE], over\n"
+    "                       the recipe's 'ledger' ('none': no ledger);\n"
+    "                       'crosswalk ledger --help'\n"
+    "  --full               with a ledger: read every row of the main input,\n"
+    "                       not only those past its watermark ('since')\n"
     "  --dry-run            process everything, commit nothing\n"
-    "  --strict             a malformed CSV record (E_QUOTE: a stray quote,\n"
-    "                       text after a closing quote) stops the run;\n"
-    "                       by default it goes to the rejects file\n"
-    "  --delimiter [NAME=]C the delimiter of the CSV input NAME, or without\n"
-    "                       NAME of every CSV input: one character, or tab,\n"
-    "                       comma, semicolon, pipe (default , or what the\n"
-    "                       recipe's input declares); repeatable\n"
+    "  --strict             a malformed CSV record (E_QUOTE) stops the run\n"
+    "                       instead of going to the rejects file\n"
+    "  --delimiter [NAME=]C the delimiter of input NAME (no NAME: of every\n"
+    "                       CSV input): a character, tab, comma, semicolon\n"
+    "                       or pipe (default: the recipe's, else ,)\n"
     "  --quote [NAME=]C     the same for the quote character (default \")\n"
     "  --encoding [NAME=]ENC\n"
     "                       the same for the encoding, any name iconv\n"
@@ -71,7 +73,9 @@ static const char usage_run[] =
     "\n"
     "The summary on stderr reads\n"
     "  read N = written W + rejected R + filtered F + merged M\n"
-    "(merged: records folded into a group).  A failed run adds\n"
+    "(merged: records folded into a group), with a ledger\n"
+    "+ sent_before S (records delivered before, or waiting in a file not\n"
+    "confirmed yet: not written again).  A failed run adds\n"
     "+ unprocessed U and says what was committed: nothing, unless the\n"
     "connection was lost during COMMIT or a rename failed after it.\n"
     "exit: 0 clean, 1 with rejects, 2 usage/recipe error, 3 aborted,\n"
@@ -106,7 +110,9 @@ enum {
     OPT_STRICT,
     OPT_MAXINSTR,
     OPT_MAXMEM,
-    OPT_MAXSEC
+    OPT_MAXSEC,
+    OPT_LEDGER,
+    OPT_FULL
 };
 
 /* The options of 'crosswalk check', then those only 'run' takes. */
@@ -134,6 +140,8 @@ static const struct option run_opts[] = {
     {"db", required_argument, NULL, OPT_DB},
     {"dry-run", no_argument, NULL, OPT_DRYRUN},
     {"strict", no_argument, NULL, OPT_STRICT},
+    {"ledger", required_argument, NULL, OPT_LEDGER},
+    {"full", no_argument, NULL, OPT_FULL},
     {NULL, 0, NULL, 0},
 };
 
@@ -203,6 +211,7 @@ static char *summary_json(const cw_run *r, int status, const report *rp,
     cw_cli_json_codes(f, &rp->view, ", ");
     fputs(", \"error\": ", f);
     cw_cli_json_str(f, status == CW_OK ? NULL : cw_run_errmsg(r));
+    cw_cli_ledger_json(f, r);
     fprintf(f, ", \"elapsed_seconds\": %.3f, \"input_bytes\": ", t);
     if (bytes > 0)
         fprintf(f, "%llu", bytes);
@@ -257,6 +266,7 @@ static void print_summary(const cw_run *r, int status, int dryrun,
         cw_cli_counts(&s, 1);
         if (cw_cli_talk == CW_TALK_QUIET)
             return;
+        cw_cli_ledger_report(r, dryrun);
         for (size_t i = 0; i < s.noutputs; i++) {
             unsigned long long rows;
             const char *p = shown_path(rp, cw_run_output(r, i, &rows));
@@ -517,12 +527,12 @@ static int send_stdout(const cw_run *r, int dryrun, const report *rp)
 
 /* The arguments of a run, as parsed. */
 typedef struct runargs {
-    const char *recipe, *outdir, *rejects, *summary, *db;
+    const char *recipe, *outdir, *rejects, *summary, *db, *ledger;
     const char **inputs;   /* --input values */
     int ninputs;           /* count of 'inputs' */
     dialect_opt *dialects; /* --delimiter, --quote, --encoding */
     size_t ndialects;      /* count of 'dialects' */
-    int dryrun, strict, progress;
+    int dryrun, strict, progress, full;
     unsigned long long maxinstr, maxmem;
 } runargs;
 
@@ -584,6 +594,12 @@ static int parse(int argc, char **argv, int checkonly, cw_run *r, runargs *ra)
             break;
         case OPT_STRICT:
             ra->strict = 1;
+            break;
+        case OPT_LEDGER:
+            ra->ledger = a.arg;
+            break;
+        case OPT_FULL:
+            ra->full = 1;
             break;
         case CW_OPT_PROGRESS:
             ra->progress = 1;
@@ -690,7 +706,8 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         goto out;
     }
     if ((code = bind_inputs(r, &ra)) != 0 ||
-        (code = set_dialects(r, ra.dialects, ra.ndialects, usage_run)) != 0)
+        (code = set_dialects(r, ra.dialects, ra.ndialects, usage_run)) != 0 ||
+        (code = cw_cli_run_ledger(r, ra.ledger, ra.full)) != 0)
         goto out;
     if (strcmp(ra.outdir, "-") == 0) {
         if ((code = bind_stdout(r, ra.recipe, ra.rejects, ra.db, ra.summary,

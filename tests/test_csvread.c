@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "csv/csvint.h"
 #include "csv/csvread.h"
 
 #include <dirent.h>
@@ -1976,6 +1977,240 @@ static void test_csvread_same_as_libcsv(void **state)
     }
 }
 
+/* ==== The parser's fast path ==== */
+
+/* The levels of the parser compared, the state machine alone first. */
+static const int levels[] = {SIMD_OFF, SIMD_SCALAR, SIMD_SSE2, SIMD_AVX2};
+
+/*
+** Everything the reader reports for the 'len' bytes at 's', handed out
+** 'step' bytes at a time, read with 'o' by the parser at 'level':
+** statuses, codes, positions, messages, lines, row numbers, offsets and
+** fields.  The level it parsed with goes to '*used'.
+*/
+static char *report(const char *s, size_t len, size_t step, const cw_csvopts *o,
+                    int level, int *used)
+{
+    struct text t = {NULL, 0, 0};
+    struct drip d;
+    cw_csv *r;
+    int rc;
+
+    cw__csvparse_force(level); /* picked when parsing starts */
+    r = open_mem(&d, s, len, step, o);
+    rc = cw__csv_header(r);
+    putf(&t, "header %d %s:", rc, cw__csv_errmsg(r));
+    for (size_t i = 0; i < cw__csv_ncols(r); i++)
+        putf(&t, " [%s]", cw__csv_colname(r, i));
+    put(&t, "\n", 1);
+    do {
+        rc = cw__csv_next(r);
+        putf(&t, "%d %s %lu:%lu <%s> line %lu row %llu at %llu:", rc,
+             cw__csv_code(r), cw__csv_errline(r), cw__csv_errcol(r),
+             cw__csv_errmsg(r), cw__csv_line(r), cw__csv_rownum(r),
+             cw__csv_offset(r));
+        for (size_t i = 0;
+             (rc == CW_ROW || rc == CW_EINVALID) && i < cw__csv_nfields(r);
+             i++) {
+            size_t flen;
+            const char *f = cw__csv_field(r, i, &flen);
+
+            put(&t, " [", 2);
+            put(&t, f, flen);
+            put(&t, "]", 1);
+        }
+        put(&t, "\n", 1);
+    } while (rc == CW_ROW || rc == CW_EINVALID);
+    cw__csvparse_force(SIMD_AUTO);
+    *used = cw__csvparse_level(r);
+    cw__csv_close(r);
+    return t.p;
+}
+
+/* The next number of the xorshift64 generator at 'seed'. */
+static uint64_t next_rand(uint64_t *seed)
+{
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    return *seed;
+}
+
+/*
+** The classifiers of the fast path (portable C, SSE2, AVX2, those this
+** machine has) make the reader report exactly what the state machine
+** alone reports, on 20,000 random inputs of up to 12 KB built from the
+** bytes that matter (every delimiter and quote, CR, LF, CRLF, doubled
+** quotes, quoted fields with delimiters and line ends, UTF-8, bad
+** bytes, NUL, runs longer than a 64-byte block), with random options:
+** delimiter, quote, lenient quotes, resync, header, a small field cap,
+** and chunk sizes on both sides of 64 bytes and of the 4 KB that are
+** classified at once.
+*/
+static void test_csvread_fast_path_same(void **state)
+{
+    static const char *const atoms[] = {
+        "a",
+        "bc",
+        "hello world",
+        ",",
+        ";",
+        "\t",
+        "|",
+        "\"",
+        "'",
+        "\"\"",
+        "''",
+        "\r",
+        "\n",
+        "\r\n",
+        " ",
+        "\xc3\xa9",
+        "\xf0\x9f\x91\x8d",
+        "\xff",
+        "\xc3",
+        "" /* a NUL byte */,
+        "\"x,y\"",
+        "'x;y'",
+        "\"a\"\"b\"",
+        "'a''b'",
+        "012345678901234567890123456789012345678901234567890123456789012345678"
+        "9",
+        "\"quoted, with a\nline end\"",
+        "'quoted; with a\r\nline end'",
+        "x\"y",
+        "\"z\"w",
+        "1,2,3\n",
+    };
+    static const size_t steps[] = {1, 2, 7, 63, 64, 65, 4095, 4097, 1 << 20};
+    static const char delims[] = {',', ';', '\t', '|'};
+    const size_t natoms_max = sizeof atoms / sizeof *atoms;
+    uint64_t seed = 0x2545F4914F6CDD1Dull;
+    struct text in = {NULL, 0, 0};
+    int compared[sizeof levels / sizeof *levels] = {0};
+
+    (void)state;
+    for (int n = 0; n < 20000; n++) {
+        uint64_t x = next_rand(&seed);
+        size_t count = x % 32 == 0 ? x % 3000 : x % 100, step;
+        cw_csvopts o;
+        char *want;
+        int used;
+
+        in.len = 0;
+        put(&in, "", 0);
+        for (size_t i = 0; i < count; i++) {
+            const char *a = atoms[next_rand(&seed) % natoms_max];
+
+            put(&in, a, a[0] == '\0' ? 1 : strlen(a));
+        }
+        cw__csvopts_default(&o);
+        x = next_rand(&seed);
+        o.delim = delims[x & 3];
+        o.quote = (x >> 2) & 1 ? '\'' : '"';
+        o.lenient_quotes = (x >> 3) & 1;
+        o.resync = (x >> 4) & 1;
+        o.header = (x >> 5) & 1;
+        if ((x >> 6) % 4 == 0)
+            o.max_field = 1 + (x >> 8) % 40;
+        step = steps[(x >> 16) % (sizeof steps / sizeof *steps)];
+        want = report(in.p, in.len, step, &o, SIMD_OFF, &used);
+        assert_int_equal(used, SIMD_OFF);
+        for (size_t l = 1; l < sizeof levels / sizeof *levels; l++) {
+            char *got;
+
+            if (!cw__classify_has(levels[l]))
+                continue;
+            got = report(in.p, in.len, step, &o, levels[l], &used);
+            assert_int_equal(used, levels[l]);
+            if (strcmp(want, got) != 0)
+                fail_msg("input %d (%zu bytes, delim %d, quote %c, lenient "
+                         "%d, resync %d, header %d, cap %zu, step %zu), "
+                         "level %d:\nstate machine:\n%s\nfast path:\n%s",
+                         n, in.len, o.delim, o.quote, o.lenient_quotes,
+                         o.resync, o.header, o.max_field, step, levels[l], want,
+                         got);
+            compared[l]++;
+            free(got);
+        }
+        free(want);
+    }
+    free(in.p);
+    /* The portable classifier always runs; the others where they can. */
+    assert_int_equal(compared[1], 20000);
+    for (size_t l = 2; l < sizeof levels / sizeof *levels; l++)
+        assert_int_equal(compared[l], cw__classify_has(levels[l]) ? 20000 : 0);
+}
+
+/*
+** Files of several batches (big_input(): a 600 KB quoted field, every
+** kind of line end, bad records), read in a second thread and in the
+** caller's, strict and with resync: every level of the parser reports
+** what the state machine alone reports.
+*/
+static void test_csvread_fast_path_files(void **state)
+{
+    (void)state;
+    for (int bad_end = 0; bad_end <= 1; bad_end++) {
+        size_t len;
+        char *in = big_input(bad_end, &len);
+        char *path = tempfile(in, len);
+
+        for (int mode = 0; mode < 4; mode++) {
+            size_t wlen, glen;
+            char *want, *got;
+
+            cw__csvparse_force(SIMD_OFF);
+            want = dump_file(path, mode & 1, mode >> 1, &wlen);
+            for (size_t l = 1; l < sizeof levels / sizeof *levels; l++) {
+                cw__csvparse_force(levels[l]);
+                got = dump_file(path, mode & 1, mode >> 1, &glen);
+                assert_int_equal(wlen, glen);
+                assert_memory_equal(want, got, wlen);
+                free(got);
+            }
+            cw__csvparse_force(SIMD_AUTO);
+            free(want);
+        }
+        unlink(path);
+        free(path);
+        free(in);
+    }
+}
+
+/* Forcing a level: the previous one comes back, a reader parses with the
+** level asked for when the machine has it (else the best it has below),
+** and every machine has the state machine alone and the portable
+** classifier. */
+static void test_csvread_fast_path_force(void **state)
+{
+    static const char in[] = "a,b\n1,\"x\"\"y\"\n";
+    int used;
+    char *text;
+
+    (void)state;
+    assert_true(cw__classify_has(SIMD_OFF));
+    assert_true(cw__classify_has(SIMD_SCALAR));
+    assert_false(cw__classify_has(99));
+    assert_int_equal(cw__csvparse_force(SIMD_SCALAR), SIMD_AUTO);
+    assert_int_equal(cw__csvparse_force(SIMD_AUTO), SIMD_SCALAR);
+    for (size_t l = 0; l < sizeof levels / sizeof *levels; l++) {
+        text = report(in, sizeof in - 1, 1000, NULL, levels[l], &used);
+        if (cw__classify_has(levels[l]))
+            assert_int_equal(used, levels[l]);
+        else /* AVX2 falls back to SSE2 on x86-64, both to portable C */
+            assert_int_equal(used, cw__classify_has(SIMD_SSE2) ? SIMD_SSE2
+                                                               : SIMD_SCALAR);
+        assert_non_null(strstr(text, "header 0 : [a] [b]\n"));
+        assert_non_null(strstr(text, "line 2 row 1 at 13: [1] [x\"y]\n"));
+        free(text);
+    }
+    text = report(in, sizeof in - 1, 1000, NULL, SIMD_AUTO, &used);
+    assert_true(used == SIMD_AVX2 || used == SIMD_SSE2 || used == SIMD_SCALAR);
+    assert_true(cw__classify_has(used));
+    free(text);
+}
+
 /* ==== Dialects and encodings ==== */
 
 /* Write the code unit 'u' of 'width' bytes at 'o', little-endian when
@@ -2609,6 +2844,9 @@ int main(void)
         cmocka_unit_test(test_csvread_ahead_resync),
         cmocka_unit_test(test_csvread_ahead_close_early),
         cmocka_unit_test(test_csvread_same_as_libcsv),
+        cmocka_unit_test(test_csvread_fast_path_same),
+        cmocka_unit_test(test_csvread_fast_path_files),
+        cmocka_unit_test(test_csvread_fast_path_force),
         cmocka_unit_test(test_csvread_delimiters),
         cmocka_unit_test(test_csvread_encodings_wide),
         cmocka_unit_test(test_csvread_encodings_latin),

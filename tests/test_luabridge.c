@@ -752,6 +752,118 @@ static void test_luabridge_call_value(void **state)
     cw__lua_close(x);
 }
 
+/* A field written reads back as stored (a number as text, nil as null),
+** and pairs() sees the writes. */
+static void test_luabridge_record_write_read(void **state)
+{
+    cw_lua *x = open_state(0, 0);
+    cw_node *tree = load_ok(x, "record.lua");
+    struct fixture f, g;
+
+    (void)state;
+    make_record(&f);
+    value_is(x, tree, "write_read", &f.rec, "Zed,42,string,nil,new");
+    make_record(&g);
+    value_is(x, tree, "write_pairs", &g.rec,
+             "first=Zed,email=ann@x.org,added=5");
+    free_record(&f);
+    free_record(&g);
+    cw__node_free(tree);
+    cw__lua_close(x);
+}
+
+/* Names: more of them than the name cache holds, names made at run time
+** that die between calls, fields of another layout with the same names
+** in other places, and keys that are not strings. */
+static void test_luabridge_record_names(void **state)
+{
+    cw_lua *x = open_state(0, 0);
+    cw_node *tree = load_ok(x, "record.lua");
+    cw_node *names = load_ok(x, "names.lua");
+    struct fixture f;
+    cw_layout *other;
+    cw_rec g;
+    int verdict;
+    cw_buf reason = {0};
+    cw_err err;
+
+    (void)state;
+    make_record(&f);
+    value_is(x, tree, "many_names", &f.rec, "5050:Ann:ann@x.org");
+    value_is(x, tree, "many_names", &f.rec, "5050:Ann:ann@x.org");
+    for (int i = 0; i < 200; i++)
+        value_is(x, names, "alternate", &f.rec, i % 2 == 0 ? "Ann" : "Lee");
+    value_is(x, tree, "get_first", &f.rec, "Ann");
+    value_is(x, tree, "get_table_key", &f.rec, "<null>");
+    assert_int_equal(cw__lua_call_rec(x, fnref(tree, "set_number_key"), &f.rec,
+                                      &verdict, &reason, &err),
+                     CW_ELUA);
+    assert_non_null(
+        strstr(err.msg, "record fields are named by strings, not by a number"));
+    assert_int_equal(cw__lua_call_rec(x, fnref(tree, "set_table_key"), &f.rec,
+                                      &verdict, &reason, &err),
+                     CW_ELUA);
+    assert_non_null(
+        strstr(err.msg, "record fields are named by strings, not by a table"));
+    free_record(&f);
+
+    /* Another layout (perhaps at the same address): "first" is elsewhere. */
+    assert_int_equal(cw__layout_new(&other), CW_OK);
+    cw__rec_init(&g, other);
+    assert_int_equal(cw__rec_setname(&g, "email", 5, "cy@x.org", 8), CW_OK);
+    assert_int_equal(cw__rec_setname(&g, "last", 4, "Ng", 2), CW_OK);
+    assert_int_equal(cw__rec_setname(&g, "first", 5, "Cy", 2), CW_OK);
+    value_is(x, tree, "get_first", &g, "Cy");
+    for (int i = 0; i < 4; i++)
+        value_is(x, names, "alternate", &g, i % 2 == 0 ? "Cy" : "Ng");
+    cw__rec_free(&g);
+    cw__layout_free(other);
+    cw__buf_free(&reason);
+    cw__node_free(names);
+    cw__node_free(tree);
+    cw__lua_close(x);
+}
+
+/* Records lent one after the other share the proxy machinery but no
+** values: a column one record was given is null on the next. */
+static void test_luabridge_record_no_leak(void **state)
+{
+    cw_lua *x = open_state(0, 0);
+    cw_node *tree = load_ok(x, "record.lua");
+    struct fixture f;
+    cw_rec g;
+
+    (void)state;
+    make_record(&f);
+    cw__rec_init(&g, f.layout);
+    assert_int_equal(cw__rec_setname(&g, "first", 5, "Cy", 2), CW_OK);
+    value_is(x, tree, "mark_seen", &f.rec, "<null>");
+    value_is(x, tree, "mark_seen", &f.rec, "yes Ann");
+    value_is(x, tree, "mark_seen", &g, "<null>");
+    value_is(x, tree, "mark_seen", &g, "yes Cy");
+    value_is(x, tree, "get_first", &f.rec, "Ann");
+    cw__rec_free(&g);
+    free_record(&f);
+    cw__node_free(tree);
+    cw__lua_close(x);
+}
+
+/* The state recycles small blocks: making and dropping far more than
+** its memory limit, in every size around the recycled ones, works call
+** after call, and the limit still stops growth. */
+static void test_luabridge_small_blocks(void **state)
+{
+    cw_lua *x = open_state(1ULL << 40, 4 << 20);
+    cw_node *tree = load_ok(x, "churn.lua");
+
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        value_is(x, tree, "churn", NULL, "3501");
+    cw__node_free(tree);
+    cw__lua_close(x);
+    limit_hit("grow", 0, 4 << 20, "memory limit of 4 MiB reached");
+}
+
 /* A runtime error arrives with its position and a traceback. */
 static void test_luabridge_runtime_error(void **state)
 {
@@ -932,6 +1044,10 @@ int main(void)
         cmocka_unit_test(test_luabridge_record_write),
         cmocka_unit_test(test_luabridge_record_verdicts),
         cmocka_unit_test(test_luabridge_call_value),
+        cmocka_unit_test(test_luabridge_record_write_read),
+        cmocka_unit_test(test_luabridge_record_names),
+        cmocka_unit_test(test_luabridge_record_no_leak),
+        cmocka_unit_test(test_luabridge_small_blocks),
         cmocka_unit_test(test_luabridge_runtime_error),
         cmocka_unit_test(test_luabridge_stale_proxy),
         cmocka_unit_test(test_luabridge_open_out_of_memory),

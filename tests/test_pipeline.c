@@ -374,7 +374,7 @@ static void test_pipeline_recipe_errors(void **state)
     assert_non_null(strstr(cw_run_errmsg(r),
                            "badkey.lua: recipe: unknown key 'output' (valid: "
                            "name, description, params, inputs, steps, "
-                           "outputs)"));
+                           "outputs, ledger)"));
     assert_int_equal(cw_run_load(r, recipe("simple.lua")), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "a run loads one recipe");
     cw_run_free(r);

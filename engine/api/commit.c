@@ -5,6 +5,7 @@
 ** or nothing.
 */
 #include "api/runint.h"
+#include "api/runledger.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -382,6 +383,10 @@ int cw__run_open_outputs(cw_run *r)
             cw__buf_free(&path);
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
         }
+        /* A ledger asks which part each row went to as it is written:
+        ** no writer thread then, which would write it later. */
+        if (cw__lrun_active(r))
+            o->opts.thread = -1;
         rc = cw__writer_open(path.p, (const char *const *)o->cols, o->ncols,
                              &o->opts, &o->out, &r->err);
         if (rc != CW_OK) {
@@ -470,7 +475,8 @@ static void drop_parts(cw_run *r, size_t j, size_t w)
     r->nparts = w;
 }
 
-int cw__run_commit(cw_run *r)
+/* Commit everything (cw__run_commit() without the ledger's last step). */
+static int commit_all(cw_run *r)
 {
     size_t failed = r->nout, first = r->nparts, j, w;
     int rc = CW_OK;
@@ -486,6 +492,10 @@ int cw__run_commit(cw_run *r)
     }
     if (r->rej != NULL && (rc = cw__writer_prepare(r->rej)) != CW_OK)
         return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(r->rej));
+    /* A ledger records the rows now, while nothing is committed (it may
+    ** also drop outputs that got no row: they have no writer then). */
+    if ((rc = cw__lrun_record(r)) != CW_OK)
+        return rc;
     /* Note every table, file and callback output now, while running out
     ** of memory still commits nothing; what then fails to commit is
     ** dropped from the list, so nothing needs memory once something is
@@ -501,7 +511,7 @@ int cw__run_commit(cw_run *r)
     }
     for (size_t k = 0; k < r->nout && rc == CW_OK; k++) {
         cw_writer *o = r->out[k].out;
-        size_t n = isfile(&r->out[k]) ? cw__writer_nparts(o) : 0;
+        size_t n = isfile(&r->out[k]) && o != NULL ? cw__writer_nparts(o) : 0;
 
         for (size_t i = 0; i < n && rc == CW_OK; i++) {
             unsigned long long rows;
@@ -554,7 +564,7 @@ int cw__run_commit(cw_run *r)
         cw_writer *o = r->out[k].out;
         size_t n, in;
 
-        if (!isfile(&r->out[k]))
+        if (!isfile(&r->out[k]) || o == NULL)
             continue;
         rc = r->dryrun ? CW_OK : cw__writer_commit(o);
         /* After a failed rename, the parts renamed before it are in. */
@@ -580,4 +590,13 @@ int cw__run_commit(cw_run *r)
     if (r->dryrun)
         cw__run_close_outputs(r); /* nothing is committed: the temp files go */
     return CW_OK;
+}
+
+int cw__run_commit(cw_run *r)
+{
+    int rc = commit_all(r);
+
+    /* The ledger's files: pending when renamed into place, else failed. */
+    cw__lrun_finish(r, rc == CW_OK);
+    return rc;
 }

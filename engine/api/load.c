@@ -59,6 +59,8 @@ struct table {
     unsigned long long rows;     /* rows written */
     unsigned long long rejected; /* rows rejected */
     int committed;               /* sink's committed(): 1, 0 or -1 */
+    int nocheck;                 /* no schema column: rows go to the
+                                    sink as read, once keys have values */
 };
 
 struct cw_load {
@@ -724,6 +726,10 @@ static int open_sinks(cw_load *l)
             sc[j] = (cw_sinkcol){t->cols[j],
                                  t->spec[j] ? t->spec[j]->type : CW_T_TEXT,
                                  t->key[j]};
+        t->nocheck = 1;
+        for (size_t j = 0; j < t->ncols; j++)
+            if (t->spec[j] != NULL)
+                t->nocheck = 0;
         rc = cw__table_open(l->target, t->name, sc, t->ncols, t->mode, &t->db,
                             &l->err);
         cw__free(sc);
@@ -810,12 +816,32 @@ static unsigned long filecol(const lfile *f, size_t j)
     return 0;
 }
 
-/* Check the row in t->orig against the schema and key; fill t->vals.
-** Returns 0, or -1 after rejecting it ('*rc' then set). */
+/* Reject the row of 'f' for its blank key column 'j'; -1. */
+static int nokey(cw_load *l, lfile *f, unsigned long line, size_t j, int *rc)
+{
+    table *t = f->t;
+    char msg[120];
+
+    snprintf(msg, sizeof msg, "column '%.60s': a key column needs a value",
+             t->cols[j]);
+    *rc = reject(l, f, line, filecol(f, j), t->cols[j], "E_REQUIRED", msg);
+    return -1;
+}
+
+/* Check the row in t->orig against the schema and key; fill t->vals (a
+** table without schema columns writes t->orig as it is).  Returns 0, or
+** -1 after rejecting it ('*rc' then set). */
 static int check(cw_load *l, lfile *f, unsigned long line, int *rc)
 {
     table *t = f->t;
 
+    if (t->nocheck) {
+        for (size_t j = 0; j < t->ncols; j++)
+            if (t->key[j] && (t->orig[j].p == NULL ||
+                              cw__blank(t->orig[j].p, t->orig[j].len)))
+                return nokey(l, f, line, j, rc);
+        return 0;
+    }
     for (size_t j = 0; j < t->ncols; j++) {
         const cw_colspec *c = t->spec[j];
         cw_field v = t->orig[j];
@@ -827,13 +853,8 @@ static int check(cw_load *l, lfile *f, unsigned long line, int *rc)
                 reject(l, f, line, filecol(f, j), t->cols[j], vd.code, vd.msg);
             return -1;
         }
-        if (t->key[j] && (v.p == NULL || cw__blank(v.p, v.len))) {
-            snprintf(vd.msg, sizeof vd.msg,
-                     "column '%.60s': a key column needs a value", t->cols[j]);
-            *rc = reject(l, f, line, filecol(f, j), t->cols[j], "E_REQUIRED",
-                         vd.msg);
-            return -1;
-        }
+        if (t->key[j] && (v.p == NULL || cw__blank(v.p, v.len)))
+            return nokey(l, f, line, j, rc);
         if (c != NULL && c->type == CW_T_INTEGER && v.p != NULL &&
             !cw__blank(v.p, v.len) && !fits64(v.p, v.len)) {
             snprintf(vd.msg, sizeof vd.msg,
@@ -910,7 +931,8 @@ static int load_file(cw_load *l, lfile *f)
                                                    : NULL,
                         st->code(f->in.s), msg);
         } else if (check(l, f, line, &rc) == 0) {
-            rc = t->db.type->write(t->db.s, t->vals, f->path, line);
+            rc = t->db.type->write(t->db.s, t->nocheck ? t->orig : t->vals,
+                                   f->path, line);
             if (rc != CW_OK)
                 return cw__fail(&l->err, rc, "%s", t->db.type->errmsg(t->db.s));
             t->rows++;

@@ -5,6 +5,7 @@
 #include "api/runint.h"
 
 #include "api/home.h"
+#include "api/runledger.h"
 
 #include "core/check.h"
 #include "csv/decode.h"
@@ -176,6 +177,7 @@ void cw_run_free(cw_run *r)
 {
     if (r == NULL)
         return;
+    cw__lrun_free(r);
     if (r->src_open)
         cw__input_close(&r->src);
     cw__writer_close(r->rej);
@@ -280,8 +282,9 @@ static int load_dialect(cw_run *r, input *in, const char *where,
 
 static int load_inputs(cw_run *r, const cw_node *ins)
 {
-    static const char *const keys[] = {"schema", "main",     "doc", "delimiter",
-                                       "quote",  "encoding", NULL};
+    static const char *const keys[] = {"schema",    "main",  "doc",
+                                       "delimiter", "quote", "encoding",
+                                       "since",     NULL};
     size_t nmain = 0;
 
     if (ins == NULL || ins->type != CW_NODE_TABLE || ins->nkeys == 0)
@@ -449,8 +452,9 @@ static int not_in_schema(cw_run *r, const output *o, const char *c)
 static int load_output(cw_run *r, output *o, const char *name, const cw_node *d)
 {
     static const char *const keys[] = {
-        "path",  "table",    "mode", "schema",    "columns", "format",
-        "split", "formulas", "doc",  "delimiter", NULL};
+        "path",   "table",   "mode",     "schema", "columns",
+        "format", "split",   "formulas", "doc",    "delimiter",
+        "key",    "changed", NULL};
     cw_dialect dl = {0};
     const char *path, *table, *sname, *fmt, *mode;
     const cw_node *cols, *split;
@@ -763,8 +767,9 @@ static int check_params(cw_run *r, const cw_node *decl)
 
 int cw_run_load(cw_run *r, const char *path)
 {
-    static const char *const keys[] = {
-        "name", "description", "params", "inputs", "steps", "outputs", NULL};
+    static const char *const keys[] = {"name",   "description", "params",
+                                       "inputs", "steps",       "outputs",
+                                       "ledger", NULL};
     cw_buf luadir = {0};
     cw_recipeloc loc;
     const cw_node *outs;
@@ -832,7 +837,8 @@ int cw_run_load(cw_run *r, const char *path)
         if (rc != CW_OK)
             return rc;
     }
-    if ((rc = cw__run_check_names(r, 0)) != CW_OK)
+    if ((rc = cw__run_check_names(r, 0)) != CW_OK ||
+        (rc = cw__lrun_decl(r)) != CW_OK)
         return rc;
     r->loaded = 1;
     return CW_OK;

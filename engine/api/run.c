@@ -3,6 +3,7 @@
 ** the outputs and the rejects file, and keeps the accounting.
 */
 #include "api/runint.h"
+#include "api/runledger.h"
 
 #include "core/check.h"
 
@@ -195,6 +196,7 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
 {
     cw_run *r = ud;
     cw_verdict v;
+    int lg;
 
     for (size_t k = 0; k < r->nout; k++) {
         output *o = &r->out[k];
@@ -223,10 +225,15 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
             o->vals[i].len = f.len;
         }
     }
+    /* A ledger: rows delivered before are not written again. */
+    if ((lg = cw__lrun_emit(r, rec, orig, reject_cb)) != CW_LRUN_WRITE)
+        return lg == CW_LRUN_DONE ? CW_OK : lg;
     for (size_t k = 0; k < r->nout; k++) {
         output *o = &r->out[k];
         int rc;
 
+        if (cw__lrun_skip(r, k))
+            continue;
         if (o->opts.split_col >= 0 &&
             (rc = effort_spelling(r, o, rec, o->vals[o->opts.split_col])) !=
                 CW_OK)
@@ -245,6 +252,8 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
         rc = cw__writer_write(o->out, o->vals);
         if (rc != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(o->out));
+        if ((rc = cw__lrun_written(r, k)) != CW_OK)
+            return rc;
     }
     r->sum.written++;
     return CW_OK;
@@ -551,7 +560,8 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
     if ((rc = cw__plan_bind(r->plan, inputpath, r, &r->err)) != CW_OK)
         return rc;
     if ((rc = open_main(r, hidx)) != CW_OK ||
-        (rc = resolve_header(r, *hidx)) != CW_OK)
+        (rc = resolve_header(r, *hidx)) != CW_OK ||
+        (rc = cw__lrun_start(r)) != CW_OK)
         return rc;
     cw__plan_setwidth(r->plan, r->norig);
     *spec = cw__alloc((r->norig ? r->norig : 1) * sizeof **spec);
@@ -630,6 +640,11 @@ int cw_run_exec(cw_run *r)
                 orig[i].len = 0;
             cw__rec_setview(&rec, hidx[i], orig[i].p, orig[i].len);
         }
+        /* A ledger's watermark: a CSV row read before is filtered. */
+        if (st == CW_ROW && cw__lrun_before(r, orig, r->norig)) {
+            r->sum.filtered++;
+            continue;
+        }
         if (st == CW_EINVALID) {
             unsigned long col = SRC(r, errcol);
             const char *msg = cw__input_errmsg(&r->src, r->norig, &r->msg);
@@ -663,7 +678,8 @@ int cw_run_exec(cw_run *r)
     if (rc == CW_OK) {
         cw_summary *s = &r->sum;
 
-        if (s->read != s->written + s->rejected + s->filtered + s->merged)
+        if (s->read !=
+            s->written + s->rejected + s->filtered + s->merged + s->sent_before)
             rc = cw__fail(&r->err, CW_EUSAGE,
                           "internal error: accounting does not add up");
     }
@@ -673,7 +689,7 @@ done:
     if (rc != CW_OK) {
         cw_summary *s = &r->sum;
         unsigned long long done =
-            s->written + s->rejected + s->filtered + s->merged;
+            s->written + s->rejected + s->filtered + s->merged + s->sent_before;
 
         s->unprocessed = s->read > done ? s->read - done : 0;
         if (r->src_open && !r->atheader)
@@ -694,6 +710,7 @@ void cw_run_summary(const cw_run *r, cw_summary *out)
     out->rejects = r->sum.rejected > 0 ? r->rejects : NULL;
     out->stopped_at = r->stopped_at[0] ? r->stopped_at : NULL;
     out->noutputs = r->nparts;
+    out->ledger = r->lg != NULL && cw__lrun_active(r);
 }
 
 const char *cw_run_output(const cw_run *r, size_t i, unsigned long long *rows)

@@ -123,6 +123,8 @@ struct cw_run {
     char **parts;                 /* committed (or planned) output files */
     unsigned long long *partrows; /* their rows */
     size_t nparts;                /* count of 'parts' */
+    struct cw_lrun *lg;           /* the ledger's side (runledger.c), or
+                                     NULL */
 };
 
 /* ==== Names (recipe.c) ==== */

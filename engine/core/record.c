@@ -5,6 +5,7 @@
 */
 #include "core/record.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 /* ==== Layout ==== */
@@ -16,7 +17,10 @@ struct cw_layout {
     size_t cap;    /* slots in 'names' and 'lens' */
     long *slots;   /* open-addressing hash: index or -1 */
     size_t nslots; /* power of two, at least 2 * n */
+    size_t id;     /* see cw__layout_id() */
 };
+
+static atomic_size_t lastid; /* the id of the last layout made */
 
 static size_t hash(const char *s, size_t len)
 {
@@ -35,6 +39,7 @@ int cw__layout_new(cw_layout **out)
     if (l == NULL)
         return CW_ENOMEM;
     *l = (cw_layout){0};
+    l->id = atomic_fetch_add(&lastid, 1) + 1;
     *out = l;
     return CW_OK;
 }
@@ -144,6 +149,11 @@ int cw__layout_intern(cw_layout *l, const char *name, size_t len, size_t *idx)
 size_t cw__layout_count(const cw_layout *l)
 {
     return l->n;
+}
+
+size_t cw__layout_id(const cw_layout *l)
+{
+    return l->id;
 }
 
 const char *cw__layout_name(const cw_layout *l, size_t i)

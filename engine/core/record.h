@@ -19,6 +19,9 @@ int cw__layout_intern(cw_layout *l, const char *name, size_t len, size_t *idx);
 /* Index of 'name', or -1 when absent. */
 long cw__layout_find(const cw_layout *l, const char *name, size_t len);
 size_t cw__layout_count(const cw_layout *l);
+/* A number no other layout made by this process has had: a cache keyed by
+** a layout's address could outlive it and see another made there. */
+size_t cw__layout_id(const cw_layout *l);
 /* Name of column 'i', NUL-terminated, owned by 'l'. */
 const char *cw__layout_name(const cw_layout *l, size_t i);
 

@@ -11,8 +11,66 @@
 #include "csv/decode.h"
 
 #include <pthread.h>
+#include <stdint.h>
 
 #define SEP 128 /* bytes kept between two threads' fields */
+
+/* ==== Classifying blocks of input (classify.c) ==== */
+
+#define CLS_BYTES 1024u            /* most bytes classified at once */
+#define CLS_WORDS (CLS_BYTES / 64) /* their words of bits */
+
+/*
+** What the parser's fast path classifies input with: SIMD_AUTO picks
+** the fastest this machine has; SIMD_OFF is the state machine alone (no
+** fast path, the reference the others are tested against).
+*/
+enum simd { SIMD_AUTO, SIMD_OFF, SIMD_SCALAR, SIMD_SSE2, SIMD_AVX2 };
+
+/*
+** The structural bytes of up to CLS_BYTES bytes of input, bit i of word
+** i / 64 for byte i: its quotes; its delimiters and line ends outside
+** quotes, by the parity of the quotes before them as if the first byte
+** were outside quotes (the fast path starts at the start of a field);
+** the line ends among those; its odd bytes (below 0x0E or above 0x7F);
+** and its quotes and odd bytes together (the bytes a plain field has
+** none of).  Bits past the end are 0.  'nsep' counts the bits of 'sep'.
+*/
+typedef struct cls {
+    uint64_t quote[CLS_WORDS];
+    uint64_t sep[CLS_WORDS];
+    uint64_t lend[CLS_WORDS];
+    uint64_t odd[CLS_WORDS];
+    uint64_t flag[CLS_WORDS];
+    size_t nsep;
+} cls;
+
+/* Classify the 'n' (1 to CLS_BYTES) bytes at 's' into 'out'. */
+typedef void classify_fn(const unsigned char *s, size_t n, unsigned char delim,
+                         unsigned char quote, cls *out);
+
+/*
+** The classifier for a new reader: the level cw__csvparse_force() last
+** asked for, when this machine has it, else the fastest it has (AVX2
+** with PCLMUL and POPCNT, SSE2, then portable C); NULL for SIMD_OFF.  Its
+** level goes to '*level'.
+*/
+classify_fn *cw__classify_pick(int *level);
+
+/* 1 when this machine can classify with the enum simd 'level'. */
+int cw__classify_has(int level);
+
+/*
+** Make the readers whose parsing starts from now on use the enum simd
+** 'level' (falling back as cw__classify_pick() says); return the level
+** asked for before.  For tests and fuzz targets, which compare the levels:
+** call it only while no reader is being opened or parsing starts.
+*/
+int cw__csvparse_force(int level);
+
+/* The enum simd level 'r' parses with: SIMD_AUTO until its parsing starts
+** (csvparse.c). */
+int cw__csvparse_level(const cw_csv *r);
 
 /* A field of the queued records: where its bytes are in 'bytes'. */
 typedef struct span {
@@ -110,6 +168,9 @@ struct cw_csv {
     ** caller reads 'pend', 'eof' and 'line' once it has ended). */
     enum state st;              /* where the parser is */
     unsigned char special[256]; /* 1 for delimiter, quote, CR and LF */
+    classify_fn *classify;      /* the fast path's classifier, or NULL */
+    int simd;                   /* its enum simd level; SIMD_AUTO: not yet
+                                   picked (at the first slice) */
     char *ent;                  /* saved bytes of the field being parsed */
     size_t elen;                /* bytes in 'ent' */
     size_t ecap;                /* bytes allocated for 'ent' */

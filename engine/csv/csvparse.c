@@ -25,9 +25,20 @@
 **     always: nothing after it could be trusted.
 ** Only the slow path sees any of this: the bytes of a good record are
 ** parsed as before.
+**
+** The fast path (fast()) goes first wherever a record or field starts:
+** classify.c marks the quotes, the delimiters and line ends outside
+** quotes and the odd bytes of up to CLS_BYTES bytes at once, with SIMD
+** where the CPU has it, and the fields between separators that are well
+** formed are added from those bits, as the state machine would add them.
+** The first field that is not (a stray quote, text after a closing
+** quote, lenient quotes, too large, or cut by the end of the slice) is
+** left to the state machine, from its start; so are all fields when the
+** classifier is SIMD_OFF.  The tests and the fuzz target compare the two.
 */
 #include "csv/csvint.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -195,16 +206,45 @@ static unsigned long scan(const unsigned char *s, size_t len, size_t *bad,
 }
 
 /*
-** A complete field: append the 'len' bytes at 's' to the record being
-** built, with their line ends and their first bad byte.
+** Copy the 'len' bytes at 's' to 'd': short ones in two overlapping
+** moves, which is quicker than a call to memcpy().
 */
-static void on_field(cw_csv *r, const char *s, size_t len)
+static void copy_bytes(unsigned char *d, const unsigned char *s, size_t len)
+{
+    uint64_t w, x;
+    uint32_t y, z;
+
+    if (len > 16) {
+        memcpy(d, s, len);
+    } else if (len >= 8) {
+        memcpy(&w, s, 8);
+        memcpy(&x, s + len - 8, 8);
+        memcpy(d, &w, 8);
+        memcpy(d + len - 8, &x, 8);
+    } else if (len >= 4) {
+        memcpy(&y, s, 4);
+        memcpy(&z, s + len - 4, 4);
+        memcpy(d, &y, 4);
+        memcpy(d + len - 4, &z, 4);
+    } else {
+        for (size_t i = 0; i < len; i++)
+            d[i] = s[i];
+    }
+}
+
+/*
+** A complete field: append the 'len' bytes at 's' to the record being
+** built, with their line ends and their first bad byte.  'odd' is 1 when
+** some of them may be odd (below 0x0E or above 0x7F), 0 when none is, or
+** -1 when that is not known yet.
+*/
+static void add_field(cw_csv *r, const char *s, size_t len, int odd)
 {
     batch *b = r->fb;
     rec *c = &r->cur;
     unsigned long fline;
     size_t bad;
-    int nul, odd;
+    int nul;
 
     if (r->pend != P_NONE)
         return;
@@ -233,7 +273,11 @@ static void on_field(cw_csv *r, const char *s, size_t len)
             goto nomem;
         b->fields = nf;
     }
-    odd = copy_odd((unsigned char *)b->bytes + b->nbytes,
+    if (odd < 0)
+        odd = copy_odd((unsigned char *)b->bytes + b->nbytes,
+                       (const unsigned char *)s, len);
+    else
+        copy_bytes((unsigned char *)b->bytes + b->nbytes,
                    (const unsigned char *)s, len);
     b->bytes[b->nbytes + len] = '\0';
     b->fields[b->nfields].off = b->nbytes;
@@ -256,12 +300,18 @@ nomem:
     pend(r, P_NOMEM, fline, 0);
 }
 
+/* The same, with its odd bytes not known yet. */
+static void on_field(cw_csv *r, const char *s, size_t len)
+{
+    add_field(r, s, len, -1);
+}
+
 /*
 ** A record ends with the CR or LF 'c', or -1 at the end of input: queue
 ** the record being built, or count the empty line; a LF right after a CR
 ** that ended a line is the second half of a CRLF.
 */
-static void on_record(cw_csv *r, int c)
+static inline void on_record(cw_csv *r, int c)
 {
     batch *b = r->fb;
 
@@ -500,6 +550,425 @@ static const unsigned char *after(cw_csv *r, const unsigned char *s, size_t len,
     return s + len;
 }
 
+/* ==== The fast path ==== */
+
+/* Bits 'a' to 'b' - 1 of the words 'm' (a < b, in one word), shifted
+** down to bit 0. */
+static inline uint64_t word_bits(const uint64_t *m, size_t a, size_t b)
+{
+    return (m[a >> 6] >> (a & 63)) & (~(uint64_t)0 >> (64 - (b - a)));
+}
+
+/* 1 when one of the bits 'a' to 'b' - 1 of the words 'm' is set. */
+static inline int any_bits(const uint64_t *m, size_t a, size_t b)
+{
+    size_t wa, wb;
+
+    if (a >= b)
+        return 0;
+    wa = a >> 6;
+    wb = (b - 1) >> 6;
+    if (wa == wb)
+        return word_bits(m, a, b) != 0;
+    if ((m[wa] & ~(uint64_t)0 << (a & 63)) != 0)
+        return 1;
+    for (size_t w = wa + 1; w < wb; w++)
+        if (m[w] != 0)
+            return 1;
+    return (m[wb] & ~(uint64_t)0 >> (63 - ((b - 1) & 63))) != 0;
+}
+
+/*
+** scan() for the 'len' bytes at 's' whose odd bytes are the bits 'from'
+** to 'from' + len - 1 of the words 'odd' (or more): only those bytes
+** are looked at, with the same results.
+*/
+static unsigned long scan_bits(const unsigned char *s, size_t len,
+                               const uint64_t *odd, size_t from, size_t *bad,
+                               int *nul)
+{
+    unsigned long lines = 0;
+    size_t next = 0, end = from + len; /* 'next': first byte not seen */
+
+    *bad = len;
+    *nul = 0;
+    for (size_t w = from >> 6; w * 64 < end; w++) {
+        uint64_t bits = odd[w];
+
+        if (w == from >> 6)
+            bits &= ~(uint64_t)0 << (from & 63);
+        if ((w + 1) * 64 > end)
+            bits &= ~(uint64_t)0 >> (64 - (end & 63));
+        for (; bits != 0; bits &= bits - 1) {
+            unsigned k = (unsigned)__builtin_ctzll(bits);
+            size_t i = w * 64 + k - from, n;
+            unsigned char c = s[i];
+
+            if (i < next)
+                continue; /* in a UTF-8 sequence from the word before */
+            if (c >= 0x80) {
+                n = *bad == len ? u8seq(s + i, len - i) : 1;
+                if (n == 0) {
+                    *bad = i;
+                    n = 1;
+                }
+                next = i + n;
+                if (k < 63) /* the rest of the sequence in this word */
+                    bits &= ~((((uint64_t)1 << (n - 1)) - 1) << (k + 1));
+            } else if (c == '\r' ||
+                       (c == '\n' && (i == 0 || s[i - 1] != '\r'))) {
+                lines++;
+            } else if (c == 0 && *bad == len) {
+                *bad = i;
+                *nul = 1;
+            }
+        }
+    }
+    return lines;
+}
+
+/*
+** add_field() for the fast path, inlined: the 'len' bytes at 's', which
+** are the bytes 'from' on of the chunk classified in 'c' ('odd': 1 when
+** some of them are odd), when they fit in the batch as it is; 'lim' is
+** the end of the input that may be read.  0 when they do not fit, and
+** then nothing was done.
+*/
+static inline int put_field(cw_csv *r, const unsigned char *s, size_t len,
+                            int odd, const cls *c, size_t from,
+                            const unsigned char *lim)
+{
+    batch *b = r->fb;
+    rec *cur = &r->cur;
+    size_t nb = b->nbytes, nf = b->nfields;
+    unsigned char *d;
+
+    if (nb + len + 33 > b->bytescap || nf == b->fieldscap)
+        return 0;
+    if (cur->nf == 0) {
+        cur->f0 = nf;
+        cur->line = r->line;
+        cur->nlines = 0;
+    }
+    d = (unsigned char *)b->bytes + nb;
+    if (len <= 32 && lim - s >= 32) { /* 32 bytes, fewer branches */
+        memcpy(d, s, 16);
+        memcpy(d + 16, s + 16, 16);
+    } else {
+        copy_bytes(d, s, len);
+    }
+    d[len] = '\0';
+    b->fields[nf].off = nb;
+    b->fields[nf].len = len;
+    b->nfields = nf + 1;
+    b->nbytes = nb + len + 1;
+    cur->nf++;
+    if (odd) {
+        unsigned long fline = cur->line + cur->nlines;
+        size_t bad;
+        int nul;
+
+        cur->nlines += scan_bits(s, len, c->odd, from, &bad, &nul);
+        if (bad < len && cur->badf == 0) {
+            cur->badf = cur->nf;
+            cur->badat = bad;
+            cur->badline = fline;
+            cur->bad = nul ? B_NUL : B_UTF8;
+        }
+    }
+    return 1;
+}
+
+/*
+** The value of a quoted field of 'len' bytes at 's' (between its quotes)
+** whose quotes must all be doubled: each pair becomes one quote, in
+** r->ent, and the field is added.  0, or -1 when a quote is not doubled
+** (the state machine's case) or memory ran out (then pending).
+*/
+static int unquote(cw_csv *r, const unsigned char *s, size_t len)
+{
+    unsigned char quote = (unsigned char)r->o.quote, *d;
+    size_t m = 0, i = 0;
+
+    if (len > r->ecap) {
+        char *e = cw__grow(r->ent, &r->ecap, len, 1);
+
+        if (e == NULL) {
+            pend(r, P_NOMEM, open_field_line(r), 0);
+            return -1;
+        }
+        r->ent = e;
+    }
+    d = (unsigned char *)r->ent;
+    while (i < len) {
+        const unsigned char *q = memchr(s + i, quote, len - i);
+        size_t k;
+
+        if (q == NULL) {
+            memcpy(d + m, s + i, len - i);
+            m += len - i;
+            break;
+        }
+        k = (size_t)(q - s);
+        if (k + 1 == len || s[k + 1] != quote)
+            return -1;
+        memcpy(d + m, s + i, k + 1 - i);
+        m += k + 1 - i;
+        i = k + 2;
+    }
+    on_field(r, r->ent, m);
+    return 0;
+}
+
+/*
+** One field of the fast path that is not plain, from byte 'f' to the
+** delimiter or line end at byte 'at' of the chunk at 'p' classified in
+** 'c' ('e': the end of the input that may be read), while at the start
+** of a record when 'row': an empty line (then 1, the record ended), a
+** field added as the state machine would add it (0), or -1 when it is
+** the state machine's to parse (a stray quote, text after a closing
+** quote, lenient quotes, too large).
+*/
+static int other_field(cw_csv *r, const unsigned char *p, size_t f, size_t at,
+                       int row, const cls *c, const unsigned char *e)
+{
+    unsigned char quote = (unsigned char)r->o.quote;
+    size_t len = at - f, cap = r->o.max_field;
+    int odd;
+
+    if (len == 0) {
+        if (row && p[at] != (unsigned char)r->o.delim) {
+            on_record(r, p[at]); /* an empty line */
+            return 1;
+        }
+        odd = 0;
+    } else if (p[f] != quote) {
+        if (len > cap || any_bits(c->quote, f, at))
+            return -1;
+        odd = any_bits(c->odd, f, at);
+    } else {
+        if (len < 2 || p[at - 1] != quote || len - 2 > cap)
+            return -1;
+        f++;
+        len -= 2;
+        if (any_bits(c->quote, f, at - 1))
+            return unquote(r, p + f, len);
+        odd = any_bits(c->odd, f, at - 1);
+    }
+    if (!put_field(r, p + f, len, odd, c, f, e))
+        add_field(r, (const char *)p + f, len, odd);
+    return 0;
+}
+
+/*
+** The fast path's copy of where the batch is filled, kept in registers
+** between calls.  The record being built has the fields from r->cur.f0
+** on (start_record()).
+*/
+struct out {
+    char *bytes;  /* r->fb->bytes */
+    span *fields; /* r->fb->fields */
+    size_t nb;    /* r->fb->nbytes */
+    size_t nf;    /* r->fb->nfields */
+};
+
+static inline void out_load(const cw_csv *r, struct out *o)
+{
+    o->bytes = r->fb->bytes;
+    o->fields = r->fb->fields;
+    o->nb = r->fb->nbytes;
+    o->nf = r->fb->nfields;
+}
+
+static inline void out_save(cw_csv *r, const struct out *o)
+{
+    r->fb->nbytes = o->nb;
+    r->fb->nfields = o->nf;
+    r->cur.nf = o->nf - r->cur.f0;
+}
+
+/*
+** A plain field of 'len' bytes at 'p' + 'f', with nothing to check: what
+** add_field() would do.  Up to 32 bytes are copied in two moves when 'f'
+** is at most 'safe' (32 bytes may be read from there).
+*/
+static inline void put_plain(struct out *o, const unsigned char *p, size_t f,
+                             size_t len, ptrdiff_t safe)
+{
+    unsigned char *d = (unsigned char *)o->bytes + o->nb;
+
+    if (len <= 32 && (ptrdiff_t)f <= safe) {
+        memcpy(d, p + f, 16);
+        memcpy(d + 16, p + f + 16, 16);
+    } else {
+        copy_bytes(d, p + f, len);
+    }
+    d[len] = '\0';
+    o->fields[o->nf].off = o->nb;
+    o->fields[o->nf].len = len;
+    o->nf++;
+    o->nb += len + 1;
+}
+
+/* The record being built starts with the field 'nf' of the batch, on
+** the line where the parser is (what add_field() does for the first
+** field of a record, done ahead for the fast path's plain fields). */
+static inline void start_record(cw_csv *r, size_t nf)
+{
+    r->cur.f0 = nf;
+    r->cur.line = r->line;
+    r->cur.nlines = 0;
+}
+
+/*
+** Make room in the batch for 'nb' more bytes and 'nf' more fields, the
+** most a chunk of the fast path can add, so that its plain fields need
+** not check.  When that fails, nothing is pending: the fields are added
+** one by one, as the state machine would.
+*/
+static void room(cw_csv *r, size_t nb, size_t nf)
+{
+    batch *b = r->fb;
+    char *bytes = cw__grow(b->bytes, &b->bytescap, b->nbytes + nb, 1);
+    span *fields;
+
+    if (bytes == NULL)
+        return;
+    b->bytes = bytes;
+    fields =
+        cw__grow(b->fields, &b->fieldscap, b->nfields + nf, sizeof *fields);
+    if (fields != NULL)
+        b->fields = fields;
+}
+
+/*
+** The separators of word 'w' of 'c' whose field (the bytes since the
+** separator before) holds a quote or an odd byte: adding each such
+** byte's bit to the bits that are not separators carries it up to the
+** next separator.  '*carry' is 1 when the field open at the end of the
+** word before holds one, and is updated for the next word.
+*/
+static inline uint64_t flagged(const cls *c, size_t w, uint64_t *carry)
+{
+    uint64_t sep = c->sep[w], x = c->flag[w] & ~sep, t = ~sep + x, u;
+    uint64_t out = t < x;
+
+    u = t + *carry;
+    out |= u < t;
+    *carry = out;
+    return u & sep;
+}
+
+/*
+** The fast path, from 'p' at the start of a record or a field (S_ROW or
+** S_FIELD, nothing saved) to at most 'e': classify up to CLS_BYTES bytes
+** at once (classify.c), then take the delimiters and line ends outside
+** quotes in turn.  A plain field before one (no quote, no odd byte, not
+** empty at the start of a record), when the batch has room for all the
+** chunk's fields and the cap is more than the chunk, is added right
+** here: the most common case.  Any other goes to other_field(), which
+** adds it as the state machine would when it is well formed: unquoted
+** without a quote, or quoted with its closing quote right before the
+** delimiter or line end and every quote inside doubled, and no larger
+** than the cap.  Anything else (a stray quote, text after a closing
+** quote, lenient quotes, a field too large, or cut by 'e') is left to
+** the state machine: return where it takes over, at the start of that
+** field, or after the field where a problem was left pending.  Each
+** field taken leaves the quotes before the next balanced, so the parity
+** of the next separator is right.
+*/
+static const unsigned char *fast(cw_csv *r, const unsigned char *p,
+                                 const unsigned char *e)
+{
+    unsigned char delim = (unsigned char)r->o.delim;
+    size_t n, f = 0; /* 'f': where the field starts */
+    int row = r->st == S_ROW, rc;
+    struct out o;
+    cls c;
+
+    if (r->cur.nf == 0)
+        start_record(r, r->fb->nfields);
+    out_load(r, &o);
+    while (p < e) {
+        uint64_t carry = 0, plain = 0; /* 'plain': all ones when the batch
+                                          has room and the cap allows */
+        ptrdiff_t safe;                /* the last field start with 32
+                                          bytes readable after it, or less */
+        batch *b = r->fb;
+
+        n = (size_t)(e - p) < CLS_BYTES ? (size_t)(e - p) : CLS_BYTES;
+        r->classify(p, n, delim, (unsigned char)r->o.quote, &c);
+        out_save(r, &o);
+        if (b->bytescap - b->nbytes < n + c.nsep + 32 ||
+            b->fieldscap - b->nfields < c.nsep) {
+            room(r, n + c.nsep + 32, c.nsep);
+            out_load(r, &o);
+        }
+        if (b->bytescap - b->nbytes >= n + c.nsep + 32 &&
+            b->fieldscap - b->nfields >= c.nsep && r->o.max_field >= n)
+            plain = ~(uint64_t)0;
+        safe = (e - p) - 32;
+        for (size_t w = 0; w * 64 < n; w++) {
+            uint64_t bits = c.sep[w], other = flagged(&c, w, &carry) | ~plain;
+            uint64_t stop = (other | c.lend[w]) & bits;
+
+            while (bits != 0) {
+                /* The plain fields ended by a delimiter before the next
+                ** stop (a line end or a field that is not plain). */
+                uint64_t run = bits & ((stop & (0 - stop)) - 1);
+                size_t at, len;
+
+                bits &= ~run;
+                for (; run != 0; run &= run - 1) {
+                    at = w * 64 + (size_t)__builtin_ctzll(run);
+                    put_plain(&o, p, f, at - f, safe);
+                    f = at + 1;
+                    row = 0;
+                }
+                if (bits == 0)
+                    break;
+                at = w * 64 + (size_t)__builtin_ctzll(bits);
+                len = at - f;
+                if (((other >> (at & 63)) & 1) != 0 || (len == 0 && row)) {
+                    out_save(r, &o);
+                    rc = other_field(r, p, f, at, row, &c, e);
+                    out_load(r, &o);
+                    if (rc < 0)
+                        goto out;
+                    if (r->pend != P_NONE) { /* as end_at() leaves it */
+                        f = at + 1;
+                        row = p[at] != delim;
+                        goto out;
+                    }
+                } else {
+                    rc = 0;
+                    put_plain(&o, p, f, len, safe);
+                }
+                f = at + 1;
+                bits &= bits - 1;
+                stop &= stop - 1;
+                row = p[at] != delim;
+                if (row && rc == 0) {
+                    out_save(r, &o);
+                    on_record(r, p[at]);
+                    if (r->pend != P_NONE)
+                        goto out;
+                }
+                if (row)
+                    start_record(r, o.nf);
+            }
+        }
+        if (p + n == e || f == 0)
+            break; /* the rest is one field */
+        p += f;
+        f = 0;
+    }
+out:
+    out_save(r, &o);
+    r->st = row ? S_ROW : S_FIELD;
+    return p + f;
+}
+
 /* ==== The state machine ==== */
 
 /*
@@ -525,8 +994,14 @@ static void feed(cw_csv *r, const char *s, size_t len)
     unsigned char quote = (unsigned char)r->o.quote;
     unsigned char delim = (unsigned char)r->o.delim;
     int lenient = r->o.lenient_quotes;
+    const unsigned char *slow = NULL; /* where the fast path gave up */
 
     while (p < e && r->pend == P_NONE) {
+        if ((r->st == S_ROW || r->st == S_FIELD) && r->classify != NULL &&
+            p != slow) {
+            slow = p = fast(r, p, e);
+            continue;
+        }
         switch (r->st) {
         case S_ROW: /* between records: a line end here is an empty line */
             if (*p == '\r' || *p == '\n') {
@@ -676,11 +1151,19 @@ static void finish(cw_csv *r)
     on_record(r, -1);
 }
 
+/* The enum simd level 'r' parses with (csvint.h). */
+int cw__csvparse_level(const cw_csv *r)
+{
+    return r->simd;
+}
+
 /* Parse one more slice of input (csvint.h). */
 void cw__csvparse_fill(cw_csv *r)
 {
     size_t n;
 
+    if (r->simd == SIMD_AUTO)
+        r->classify = cw__classify_pick(&r->simd);
     if (r->chunkpos == r->chunklen) {
         cw_err e = {CW_OK, ""};
         size_t len = 0;

@@ -25,7 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FILE_BUF (256u * 1024) /* size of one read(2) for files */
+/* One read(2) for files: small enough to be parsed while still in cache. */
+#define FILE_BUF (64u * 1024)
 #define MAX_FIELD (16ul << 20) /* default cap on one field, in bytes */
 #define NAME_SHOWN 64          /* most bytes of a column name in messages */
 #define BATCH (1024u * 1024)   /* field bytes in a batch of the parser's */

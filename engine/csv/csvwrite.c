@@ -1326,6 +1326,13 @@ const char *cw__writer_part(const cw_writer *w, size_t i,
     return w->nparts == 1 ? w->path : w->parts[i].name;
 }
 
+/* Temp path of part 'i', where it is until renamed (the ledger records
+** that file's identity); NULL when 'i' is out of range.  Owned by 'w'. */
+const char *cw__writer_tmp(const cw_writer *w, size_t i)
+{
+    return i < w->nparts ? w->parts[i].tmp : NULL;
+}
+
 /* The last error message on 'w', "" when none.  Owned by 'w'. */
 const char *cw__writer_errmsg(const cw_writer *w)
 {

@@ -74,6 +74,9 @@ size_t cw__writer_nrenamed(const cw_writer *w);
 const char *cw__writer_part(const cw_writer *w, size_t i,
                             unsigned long long *rows);
 
+/* Temp path of part 'i' until it is renamed; NULL when out of range. */
+const char *cw__writer_tmp(const cw_writer *w, size_t i);
+
 const char *cw__writer_errmsg(const cw_writer *w);
 
 /* 1 once a writer thread has taken over 'w' (for tests). */

@@ -1,9 +1,11 @@
 /*
 ** pgcopy.c -- the PostgreSQL sink's COPY data: each value converted for
-** its column's type and escaped for the COPY text format, and the
-** file:line of every row of the batch, packed in about a byte a row and
-** unpacked only for a message.  The per-value work stays in this file;
-** the sink calls it once per row.
+** its column's type, then escaped for the COPY text format or put in the
+** binary one; the sequence numbers added to a direct upsert batch that
+** must go through the staging table after all; and the file:line of
+** every row of the batch, packed in about a byte a row and unpacked only
+** for a message.  The per-value work stays in this file; the sink calls
+** it once per row.
 */
 #include "db/sinkpg.h"
 
@@ -230,29 +232,134 @@ static int addraw(cw_buf *b, const char *p, size_t len, char sep)
     return CW_OK;
 }
 
-/* Append value 'f' of column 'i', converted for its type, then 'sep'. */
-static int addvalue(cw_sink *s, size_t i, const cw_field *f, char sep,
-                    const char *file, unsigned long line)
+/* Room for 'n' more bytes in 'b'. */
+static int room(cw_buf *b, size_t n)
 {
-    cw_buf *b = &s->data;
+    if (b->cap - b->len < n) {
+        size_t cap = b->cap;
+        char *np = cw__grow(b->p, &cap, b->len + n, 1);
+
+        if (np == NULL)
+            return CW_ENOMEM;
+        b->p = np;
+        b->cap = cap;
+    }
+    return CW_OK;
+}
+
+/* Store 'v' at 'o' big-endian in 'n' bytes. */
+static void putbe(char *o, uint64_t v, int n)
+{
+    for (int k = n - 1; k >= 0; k--, v >>= 8)
+        o[k] = (char)(v & 0xFF);
+}
+
+/* Store the 32-bit 'v' at 'o' big-endian (a field's length); compilers
+** make one byte swap and store of it. */
+static void put32(char *o, uint32_t v)
+{
+    o[0] = (char)(v >> 24);
+    o[1] = (char)(v >> 16);
+    o[2] = (char)(v >> 8);
+    o[3] = (char)v;
+}
+
+/* Append one binary field: its length (-1: NULL), then its bytes. */
+static int addfield(cw_buf *b, const char *p, size_t len)
+{
+    if (p != NULL && len > INT32_MAX)
+        return CW_ESINK;
+    if (room(b, 4 + (p != NULL ? len : 0)) != CW_OK)
+        return CW_ENOMEM;
+    if (p == NULL) {
+        putbe(b->p + b->len, 0xFFFFFFFFu, 4);
+        b->len += 4;
+        return CW_OK;
+    }
+    putbe(b->p + b->len, len, 4);
+    memcpy(b->p + b->len + 4, p, len);
+    b->len += 4 + len;
+    return CW_OK;
+}
+
+/* Append a binary bigint field. */
+static int addint8(cw_buf *b, uint64_t v)
+{
+    if (room(b, 12) != CW_OK)
+        return CW_ENOMEM;
+    putbe(b->p + b->len, 8, 4);
+    putbe(b->p + b->len + 4, v, 8);
+    b->len += 12;
+    return CW_OK;
+}
+
+/* 1 for the bytes PostgreSQL's integer input skips around a number. */
+static int pgspace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+           c == '\f';
+}
+
+/* Parse an integer as PostgreSQL's bigint input does (spaces around, a
+** sign, decimal digits); 0 when it is not one or does not fit. */
+static int toint8(const char *p, size_t len, int64_t *out)
+{
+    uint64_t v = 0, lim = (uint64_t)INT64_MAX;
+    size_t i = 0, digits = 0;
+    int neg = 0;
+
+    while (i < len && pgspace(p[i]))
+        i++;
+    if (i < len && (p[i] == '-' || p[i] == '+'))
+        neg = p[i++] == '-';
+    for (; i < len && p[i] >= '0' && p[i] <= '9'; i++, digits++) {
+        if (v > (lim + (uint64_t)neg - (uint64_t)(p[i] - '0')) / 10)
+            return 0;
+        v = v * 10 + (uint64_t)(p[i] - '0');
+    }
+    while (i < len && pgspace(p[i]))
+        i++;
+    if (digits == 0 || i != len)
+        return 0;
+    *out = neg ? (v == lim + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    return 1;
+}
+
+/*
+** The value of column 'i' as the server is to get it, converted for its
+** type: '*p' NULL for SQL NULL, else '*len' bytes at '*p', '*plain' 1 when
+** they need no escaping in the text format.  CW_OK or CW_ESINK.
+*/
+static int convert(cw_sink *s, size_t i, const cw_field *f, const char **p,
+                   size_t *len, int *plain, const char *file,
+                   unsigned long line)
+{
     cw_verdict v;
 
+    *p = f->p;
+    *len = f->len;
+    *plain = 0;
     if (f->p == NULL)
-        return addraw(b, "\\N", 2, sep);
+        return CW_OK;
     switch (s->types[i]) {
     case CW_T_INTEGER:
     case CW_T_NUMBER:
         if (cw__blank(f->p, f->len))
-            return addraw(b, "\\N", 2, sep);
-        break; /* the server checks the number, naming the line */
+            *p = NULL;
+        return CW_OK; /* the server checks the number, naming the line */
     case CW_T_BOOLEAN: {
         int t;
 
-        if (cw__blank(f->p, f->len))
-            return addraw(b, "\\N", 2, sep);
+        if (cw__blank(f->p, f->len)) {
+            *p = NULL;
+            return CW_OK;
+        }
         if (cw__rule_bool(f->p, f->len, &t, &v) != 0)
             return badvalue(s, i, "not a boolean", f, file, line);
-        return t ? addraw(b, "true", 4, sep) : addraw(b, "false", 5, sep);
+        *p = t ? "true" : "false";
+        *len = t ? 4 : 5;
+        *plain = 1;
+        return CW_OK;
     }
     case CW_T_DATE:
     case CW_T_DATETIME: {
@@ -260,12 +367,16 @@ static int addvalue(cw_sink *s, size_t i, const cw_field *f, char sep,
         cw_datetime dt;
         size_t n;
 
-        if (cw__blank(f->p, f->len))
-            return addraw(b, "\\N", 2, sep);
+        if (cw__blank(f->p, f->len)) {
+            *p = NULL;
+            return CW_OK;
+        }
         if (cw__sink_isodate(f->p, f->len) &&
-            (date || !hasoffset(f->p, f->len)))
+            (date || !hasoffset(f->p, f->len))) {
             /* ISO already: the date alone, or the value as given. */
-            return addtext(b, f->p, date ? 10 : f->len, sep);
+            *len = date ? 10 : f->len;
+            return CW_OK;
+        }
         if (cw__rule_date_parse(f->p, f->len, &dt, &v) != 0)
             return badvalue(s, i, "not a date or time", f, file, line);
         if (!date && dt.has_offset &&
@@ -277,12 +388,82 @@ static int addvalue(cw_sink *s, size_t i, const cw_field *f, char sep,
         if (!date && dt.has_time && dt.usec > 0)
             n += (size_t)snprintf(s->conv + n, sizeof s->conv - n, ".%06ld",
                                   dt.usec);
-        return addraw(b, s->conv, n, sep);
+        *p = s->conv;
+        *len = n;
+        *plain = 1;
+        return CW_OK;
     }
     default:
-        break;
+        return CW_OK;
     }
-    return addtext(b, f->p, f->len, sep);
+}
+
+/* Append value 'f' of column 'i', converted for its type, to the COPY
+** data: in the text format followed by 'sep', or as a binary field. */
+static int addvalue(cw_sink *s, size_t i, const cw_field *f, char sep,
+                    const char *file, unsigned long line)
+{
+    cw_buf *b = &s->data;
+    const char *p;
+    size_t len;
+    int plain, rc;
+
+    /* Most values are text as given: straight to the encoder. */
+    if (s->types[i] == CW_T_TEXT || f->p == NULL) {
+        p = f->p;
+        len = f->len;
+        plain = 0;
+    } else if ((rc = convert(s, i, f, &p, &len, &plain, file, line)) != CW_OK) {
+        return rc;
+    }
+    if (!s->binary) {
+        if (p == NULL)
+            return addraw(b, "\\N", 2, sep);
+        return plain ? addraw(b, p, len, sep) : addtext(b, p, len, sep);
+    }
+    if (p == NULL)
+        return addfield(b, NULL, 0);
+    switch (s->kinds[i]) {
+    case K_BOOL:
+        return addfield(b, len == 4 ? "\1" : "\0", 1);
+    case K_INT8: {
+        int64_t n;
+
+        if (!toint8(p, len, &n))
+            return badvalue(s, i, "not a 64-bit integer", f, file, line);
+        return addint8(b, (uint64_t)n);
+    }
+    default:
+        rc = addfield(b, p, len);
+        return rc == CW_ESINK ? badvalue(s, i, "value too long", f, file, line)
+                              : rc;
+    }
+}
+
+/* Append the decimal digits of 'v', then 'sep', to 'b'. */
+static int addnum(cw_buf *b, unsigned long long v, char sep)
+{
+    char t[24];
+    size_t n = sizeof t;
+
+    t[--n] = sep;
+    do {
+        t[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    return cw__buf_add(b, t + n, sizeof t - n);
+}
+
+const char cw__pgsink_binhead[19] = "PGCOPY\n\377\r\n\0"
+                                    "\0\0\0\0"  /* flags */
+                                    "\0\0\0\0"; /* no header extension */
+const char cw__pgsink_bintail[2] = {'\377', '\377'};
+
+/* 1 when rows now carry the upsert's sequence number (they go to the
+** staging table). */
+static int seqcol(const cw_sink *s)
+{
+    return s->upsert && !s->direct;
 }
 
 /*
@@ -293,19 +474,101 @@ int cw__pgsink_addrow(cw_sink *s, const cw_field *f, const char *file,
                       unsigned long line)
 {
     size_t start = s->data.len;
-    int rc = CW_OK;
+    int seq = seqcol(s), rc = CW_OK;
 
-    for (size_t i = 0; rc == CW_OK && i < s->ncols; i++) {
-        char sep = i + 1 < s->ncols || s->upsert ? '\t' : '\n';
+    if (s->binary) {
+        /* Room for the row as given at once; text goes in without more
+        ** checks or calls (most rows are all text). */
+        size_t need = 2 + 12;
 
-        rc = addvalue(s, i, &f[i], sep, file, line);
+        for (size_t i = 0; i < s->ncols; i++)
+            need += 4 + (f[i].p != NULL ? f[i].len : 0);
+        if (room(&s->data, need) != CW_OK)
+            return CW_ENOMEM;
+        putbe(s->data.p + s->data.len, s->ncols + (size_t)seq, 2);
+        s->data.len += 2;
+        for (size_t i = 0; rc == CW_OK && i < s->ncols; i++) {
+            cw_buf *b = &s->data;
+
+            if (s->types[i] != CW_T_TEXT || f[i].len > INT32_MAX ||
+                b->cap - b->len < 4 + f[i].len) {
+                rc = addvalue(s, i, &f[i], 0, file, line);
+            } else if (f[i].p == NULL) {
+                put32(b->p + b->len, 0xFFFFFFFFu);
+                b->len += 4;
+            } else {
+                put32(b->p + b->len, (uint32_t)f[i].len);
+                memcpy(b->p + b->len + 4, f[i].p, f[i].len);
+                b->len += 4 + f[i].len;
+            }
+        }
+    } else {
+        for (size_t i = 0; rc == CW_OK && i < s->ncols; i++) {
+            char sep = i + 1 < s->ncols || seq ? '\t' : '\n';
+
+            rc = addvalue(s, i, &f[i], sep, file, line);
+        }
     }
-    if (rc == CW_OK && s->upsert &&
-        cw__buf_printf(&s->data, "%llu\n", ++s->seq) != CW_OK)
-        rc = CW_ENOMEM;
+    if (rc == CW_OK && seq) {
+        ++s->seq;
+        rc = s->binary ? addint8(&s->data, s->seq)
+                       : addnum(&s->data, s->seq, '\n');
+    }
     if (rc == CW_OK && addpos(s, file, line) != CW_OK)
         rc = CW_ENOMEM;
     if (rc != CW_OK)
         s->data.len = start;
     return rc;
+}
+
+/* Read a big-endian number of 'n' bytes at 'p'. */
+static uint64_t getbe(const char *p, int n)
+{
+    uint64_t v = 0;
+
+    for (int k = 0; k < n; k++)
+        v = v << 8 | (unsigned char)p[k];
+    return v;
+}
+
+/* Append the rows of a direct batch to 'out' with sequence numbers
+** (sinkpg.h). */
+int cw__pgsink_addseq(const cw_sink *s, size_t *off, unsigned long long *seq,
+                      cw_buf *out, size_t upto)
+{
+    const char *d = s->data.p;
+    size_t o = *off, end = s->data.len;
+
+    while (o < end && out->len < upto) {
+        size_t row = o;
+
+        if (s->binary) {
+            size_t n = (size_t)getbe(d + o, 2);
+
+            o += 2;
+            for (size_t k = 0; k < n; k++) {
+                uint32_t len = (uint32_t)getbe(d + o, 4);
+
+                o += 4 + (len == 0xFFFFFFFFu ? 0 : len);
+            }
+            if (room(out, o - row + 12) != CW_OK)
+                return CW_ENOMEM;
+            putbe(out->p + out->len, n + 1, 2);
+            memcpy(out->p + out->len + 2, d + row + 2, o - row - 2);
+            out->len += o - row;
+            addint8(out, ++*seq);
+        } else {
+            const char *nl = memchr(d + o, '\n', end - o);
+
+            o = nl != NULL ? (size_t)(nl - d) + 1 : end;
+            if (room(out, o - row + 24) != CW_OK)
+                return CW_ENOMEM;
+            memcpy(out->p + out->len, d + row, o - row - 1);
+            out->p[out->len + (o - row - 1)] = '\t';
+            out->len += o - row;
+            addnum(out, ++*seq, '\n');
+        }
+    }
+    *off = o;
+    return CW_OK;
 }

@@ -2,8 +2,10 @@
 ** pgtable.c -- the PostgreSQL sink's table, made ready at open: quoted
 ** names and column lists, whether the table exists, CREATE TABLE (the
 ** column types of sink_pgsql.c), the check of an existing table by
-** EXPLAIN, the upsert's staging table and merge statement, and the COPY
-** statement.  Nothing here runs per row.
+** EXPLAIN, the server's column types and so the COPY format, the
+** upsert's staging table and merge statement, whether an upsert starts
+** by copying straight into the table, and the COPY statements.  Nothing
+** here runs per row.
 */
 #include "db/sinkpg.h"
 
@@ -317,20 +319,105 @@ fail:
     return rc;
 }
 
-/* The COPY statement into the table or the staging table. */
-static int prepare_copy(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
+/* Type OIDs of the server's columns that a binary COPY may fill. */
+#define BOOLOID 16
+#define INT8OID 20
+#define TEXTOID 25
+#define VARCHAROID 1043
+
+/*
+** Choose the COPY format: binary when every column of the table is one
+** that the sink can encode exactly (text and varchar from any value,
+** boolean from boolean values, bigint from integer values), else text.
+** The server's own column types are read with an empty SELECT, as an
+** existing table may differ from the types of the output.
+*/
+static int choose_format(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
+{
+    PGresult *res;
+    int rc;
+
+    b->len = 0;
+    if (cw__buf_adds(b, "SELECT ") != CW_OK)
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    if ((rc = addcols(s, b, cols, 0, "")) != CW_OK)
+        return rc;
+    if (cw__buf_printf(b, " FROM %s LIMIT 0", s->qtable) != CW_OK)
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    res = PQexec(s->c->pg, b->p);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+        (size_t)PQnfields(res) != s->ncols) {
+        int lostconn = cw__pgsink_gone(s->c->pg, res);
+
+        PQclear(res);
+        if (lostconn)
+            s->c->broken = 1;
+        return cw__pgsink_fail(&s->err, lostconn ? CW_EIO : CW_ESINK, s->c->pg,
+                               cw__pgsink_dbname(s),
+                               "reading the column types");
+    }
+    if ((s->kinds = cw__alloc(s->ncols)) == NULL) {
+        PQclear(res);
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    }
+    s->binary = 1;
+    for (size_t i = 0; i < s->ncols; i++) {
+        Oid t = PQftype(res, (int)i);
+
+        if (t == TEXTOID || t == VARCHAROID)
+            s->kinds[i] = K_BYTES;
+        else if (t == BOOLOID && s->types[i] == CW_T_BOOLEAN)
+            s->kinds[i] = K_BOOL;
+        else if (t == INT8OID && s->types[i] == CW_T_INTEGER)
+            s->kinds[i] = K_INT8;
+        else
+            s->binary = 0;
+    }
+    PQclear(res);
+    return CW_OK;
+}
+
+/* 1 when the table holds no row (that this transaction sees), 0 when it
+** does, or an error status. */
+static int empty(cw_sink *s, cw_buf *b)
+{
+    PGresult *res;
+    int rc;
+
+    b->len = 0;
+    if (cw__buf_printf(b, "SELECT 1 FROM %s LIMIT 1", s->qtable) != CW_OK)
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    res = PQexec(s->c->pg, b->p);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        int lostconn = cw__pgsink_gone(s->c->pg, res);
+
+        PQclear(res);
+        if (lostconn)
+            s->c->broken = 1;
+        return cw__pgsink_fail(&s->err, lostconn ? CW_EIO : CW_ESINK, s->c->pg,
+                               cw__pgsink_dbname(s), "reading the table");
+    }
+    rc = PQntuples(res) == 0;
+    PQclear(res);
+    return rc;
+}
+
+/* The COPY statement into 'target' (with the staging table's sequence
+** column when 'seq') into a new string '*out'. */
+static int copy_sql(cw_sink *s, const cw_sinkcol *cols, const char *target,
+                    int seq, cw_buf *b, char **out)
 {
     int rc;
 
     b->len = 0;
-    if (cw__buf_printf(b, "COPY %s (", s->upsert ? s->stage : s->qtable) !=
-        CW_OK)
+    if (cw__buf_printf(b, "COPY %s (", target) != CW_OK)
         return cw__fail(&s->err, CW_ENOMEM, "out of memory");
     if ((rc = addcols(s, b, cols, 0, "")) != CW_OK)
         return rc;
-    if (cw__buf_adds(b, s->upsert ? ", cw_seq) FROM STDIN" : ") FROM STDIN") !=
+    if (cw__buf_adds(b, seq ? ", cw_seq) FROM STDIN" : ") FROM STDIN") !=
             CW_OK ||
-        (s->copysql = cw__strdup(b->p)) == NULL)
+        (s->binary && cw__buf_adds(b, " WITH (FORMAT binary)") != CW_OK) ||
+        (*out = cw__strdup(b->p)) == NULL)
         return cw__fail(&s->err, CW_ENOMEM, "out of memory");
     return CW_OK;
 }
@@ -367,9 +454,21 @@ int cw__pgsink_table(cw_sink *s, const cw_sinkcol *cols, size_t nkey,
         rc = ex ? check_columns(s, cols, b) : create(s, cols, nkey, b);
         break;
     }
+    if (rc == CW_OK)
+        rc = choose_format(s, cols, b);
     if (rc == CW_OK && s->upsert)
         rc = prepare_upsert(s, cols, b);
+    /* An upsert into an empty table first copies straight into it. */
+    if (rc == CW_OK && s->upsert) {
+        int e = ex ? empty(s, b) : 1;
+
+        if (e < 0)
+            return e;
+        s->direct = e;
+        rc = copy_sql(s, cols, s->qtable, 0, b, &s->directsql);
+    }
     if (rc == CW_OK)
-        rc = prepare_copy(s, cols, b);
+        rc = copy_sql(s, cols, s->upsert ? s->stage : s->qtable, s->upsert, b,
+                      &s->copysql);
     return rc;
 }

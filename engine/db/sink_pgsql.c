@@ -1,21 +1,25 @@
 /*
 ** sink_pgsql.c -- the PostgreSQL sink: rows go to the server through
-** COPY ... FROM STDIN (text format) inside one transaction, so a failed
-** run commits nothing.  Owns its connections (shared by every sink of the
-** process on the same connection string, like sink_sqlite.c) and copies
-** of the column list and table name.  libpq's own memory is its own.
+** COPY ... FROM STDIN inside one transaction, so a failed run commits
+** nothing.  Owns its connections (shared by every sink of the process on
+** the same connection string, like sink_sqlite.c) and copies of the
+** column list and table name.  libpq's own memory is its own.
 **
-** Choices (measured on bench/data/messages-1m.csv, bench/DB-PG.md):
+** Choices (measured on bench/data/messages-1m.csv, bench/DB-PG.md and
+** docs/decisions.md):
+** - COPY in binary format when every column of the table takes it
+**   exactly (text and varchar columns, boolean columns from boolean
+**   values, bigint columns from integer values: pgtable.c reads the
+**   server's own column types); else the text format.  Binary needs no
+**   escaping on our side and no line splitting or unescaping on the
+**   server's, which spent 8-12% less CPU on a 1M-row load.
 ** - Rows go in COPYs of COPY_ROWS rows (a million), all in one
 **   transaction.  The sink keeps the file:line of each row of the current
 **   COPY, packed in about a byte a row (memory stays flat), so that the
 **   "COPY t, line N" of a server error names the input row.  Each COPY
-**   costs the server a restart: in 50,000-row COPYs a 1M-row load took
-**   2.10-2.23 s, in one COPY 1.68-1.96 s (psql \copy: 2.09-2.15 s).
+**   costs a round trip in which the server waits for us.
 **   The price: the server reports a bad row when its COPY ends, up to
 **   a million rows later (the message still names the row).
-**   An upsert goes in batches of BATCH_ROWS rows or BATCH_BYTES bytes,
-**   each one COPY into the staging table and one merge.
 ** - Data is handed to libpq every SEND_BYTES (32 KiB), so that a new COPY
 **   gets its first rows at once and the server never waits for us.
 ** - Values travel as COPY data, never inside SQL text; table and column
@@ -27,12 +31,24 @@
 **   a value with an offset is stored as its UTC time), blank values of
 **   typed columns NULL, and a PRIMARY KEY on the key columns.  Text keeps
 **   empty strings as empty strings.
-** - Upsert: each batch is copied into a TEMP staging table (ON COMMIT
-**   DROP, the target's column types, key columns NOT NULL), then
+** - Upsert into a table that is empty when the run starts (or new): the
+**   rows are copied straight into it, DIRECT_BYTES (2 MiB) at a time, each
+**   such batch in a savepoint and kept in memory.  A key already there
+**   (given twice in the input, or written meanwhile by someone else)
+**   fails the COPY with a unique violation: the savepoint is rolled back
+**   and the batch, and every later one, goes the staging way below.  An
+**   upsert into an empty table so costs about what a plain load into a
+**   keyed table costs, not an INSERT ... ON CONFLICT per row.
+** - Upsert otherwise: each batch (BATCH_ROWS rows or BATCH_BYTES bytes)
+**   is copied into a TEMP staging table (ON COMMIT DROP, the target's
+**   column types, key columns NOT NULL), then
 **   INSERT ... SELECT DISTINCT ON (key) ... ORDER BY key, seq DESC
 **   ON CONFLICT (key) DO UPDATE ... WHERE the row differs (the last row of
 **   a key wins, as with row-by-row upserts; an unchanged row is not
 **   rewritten, so a re-run is cheap), then TRUNCATE of the staging table.
+**   MERGE (PostgreSQL 15) was measured and not kept: 10% less server CPU
+**   re-running 1M rows, and a key inserted by another session meanwhile
+**   fails it where ON CONFLICT updates.
 ** - The session uses client_encoding UTF8, DateStyle ISO, TimeZone UTC,
 **   lock_timeout 30 s (a table locked by someone else fails the run
 **   instead of waiting for ever), and temp_buffers and work_mem of 64 MB
@@ -69,6 +85,9 @@
 #endif
 #ifndef BATCH_BYTES
 #define BATCH_BYTES (8u << 20) /* or bytes, and most bytes kept back */
+#endif
+#ifndef DIRECT_BYTES
+#define DIRECT_BYTES (2u << 20) /* a direct upsert batch, kept to redo */
 #endif
 #ifndef SEND_BYTES
 #define SEND_BYTES (32u << 10) /* hand data to libpq in chunks this big */
@@ -463,12 +482,19 @@ static int batchfail(cw_sink *s, PGresult *res, const char *during)
     return rc;
 }
 
-/* Start a COPY of 's'. */
+static int copy_end(cw_sink *s);
+
+/* Start a COPY of 's': of a direct upsert batch into the table itself,
+** in a savepoint, or else into its target (table or staging table). */
 static int copy_start(cw_sink *s)
 {
-    PGresult *res = PQexec(s->c->pg, s->copysql);
+    PGresult *res;
     int rc = CW_OK;
 
+    if (s->direct &&
+        (rc = cw__pgsink_run(s, "SAVEPOINT cw_direct", "upserting")) != CW_OK)
+        return s->c->broken ? connlost(s, "the upsert") : abort_tx(s, rc);
+    res = PQexec(s->c->pg, s->direct ? s->directsql : s->copysql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         if (cw__pgsink_gone(s->c->pg, res)) {
             PQclear(res);
@@ -482,25 +508,86 @@ static int copy_start(cw_sink *s)
     }
     PQclear(res);
     s->c->copying = s;
+    if (s->binary && PQputCopyData(s->c->pg, cw__pgsink_binhead,
+                                   sizeof cw__pgsink_binhead) != 1)
+        return copy_end(s); /* the COPY has failed: why? */
     return CW_OK;
 }
 
-/* Hand the buffered data to libpq. */
+/* Hand 'n' bytes at 'p' to libpq; -1 when the COPY has failed. */
+static int put(cw_sink *s, const char *p, size_t n)
+{
+    while (n > 0) {
+        size_t k = n > (1u << 30) ? 1u << 30 : n;
+
+        if (PQputCopyData(s->c->pg, p, (int)k) != 1)
+            return -1; /* the COPY has failed: see copy_end() */
+        p += k;
+        n -= k;
+    }
+    return CW_OK;
+}
+
+/* Hand the buffered data to libpq.  A direct batch keeps its data. */
 static int copy_send(cw_sink *s)
 {
-    size_t off = 0;
-
-    while (off < s->data.len) {
-        size_t n = s->data.len - off;
-
-        if (n > (1u << 30))
-            n = 1u << 30;
-        if (PQputCopyData(s->c->pg, s->data.p + off, (int)n) != 1)
-            return -1; /* the COPY has failed: see copy_end() */
-        off += n;
+    if (put(s, s->data.p + s->sent, s->data.len - s->sent) != CW_OK)
+        return -1;
+    if (s->direct) {
+        s->sent = s->data.len;
+    } else {
+        s->data.len = 0;
+        s->sent = 0;
     }
-    s->data.len = 0;
     return CW_OK;
+}
+
+/* Forget the batch that has just gone in. */
+static void batch_done(cw_sink *s)
+{
+    s->npos = 0;
+    s->pos.len = 0;
+    s->lastfile = SIZE_MAX;
+    s->batchbytes = 0;
+    s->seq = 0;
+    s->data.len = 0;
+    s->sent = 0;
+}
+
+/*
+** A key of the direct batch of 's' was already in the table (the COPY
+** failed on a unique index): undo the batch, and send it again through
+** the staging table and its merge, as every later batch.
+*/
+static int redo(cw_sink *s)
+{
+    cw_buf out = {0};
+    unsigned long long seq = 0;
+    size_t off = 0;
+    int rc;
+
+    rc = cw__pgsink_run(s,
+                        "ROLLBACK TO SAVEPOINT cw_direct; "
+                        "RELEASE SAVEPOINT cw_direct",
+                        "upserting");
+    if (rc != CW_OK)
+        return s->c->broken ? connlost(s, "the upsert") : abort_tx(s, rc);
+    s->direct = 0;
+    if ((rc = copy_start(s)) != CW_OK)
+        return rc;
+    while (off < s->data.len) {
+        out.len = 0;
+        if (cw__pgsink_addseq(s, &off, &seq, &out, SEND_BYTES) != CW_OK) {
+            cw__buf_free(&out);
+            return abort_tx(s, cw__fail(&s->err, CW_ENOMEM, "out of memory"));
+        }
+        if (put(s, out.p, out.len) != CW_OK)
+            break; /* the COPY has failed: copy_end() says why */
+    }
+    cw__buf_free(&out);
+    s->data.len = 0;
+    s->sent = 0;
+    return copy_end(s);
 }
 
 /* End the batch of 's': send what is left, end the COPY, read the
@@ -509,12 +596,16 @@ static int copy_end(cw_sink *s)
 {
     PGconn *pg = s->c->pg;
     PGresult *res;
-    int rc = CW_OK, sent, lostconn = 0;
+    int rc = CW_OK, sent, lostconn = 0, conflict = 0;
 
-    sent = copy_send(s) == CW_OK && PQputCopyEnd(pg, NULL) == 1;
+    sent = copy_send(s) == CW_OK &&
+           (!s->binary ||
+            put(s, cw__pgsink_bintail, sizeof cw__pgsink_bintail) == CW_OK) &&
+           PQputCopyEnd(pg, NULL) == 1;
     s->c->copying = NULL;
     while ((res = PQgetResult(pg)) != NULL) {
         ExecStatusType st = PQresultStatus(res);
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
         if (st == PGRES_COPY_IN) {
             /* Still copying: sending failed on our side. */
@@ -525,7 +616,11 @@ static int copy_end(cw_sink *s)
         }
         if (st != PGRES_COMMAND_OK && cw__pgsink_gone(pg, res))
             lostconn = 1;
-        else if (rc == CW_OK && st != PGRES_COMMAND_OK)
+        else if (rc == CW_OK && !conflict && s->direct &&
+                 st != PGRES_COMMAND_OK && state != NULL &&
+                 strcmp(state, "23505") == 0)
+            conflict = 1; /* unique_violation: a key is already there */
+        else if (rc == CW_OK && !conflict && st != PGRES_COMMAND_OK)
             rc = batchfail(s, res, "COPY");
         PQclear(res);
         if (lostconn || PQstatus(pg) == CONNECTION_BAD)
@@ -533,6 +628,8 @@ static int copy_end(cw_sink *s)
     }
     if (lostconn || PQstatus(pg) == CONNECTION_BAD)
         return connlost(s, "COPY");
+    if (conflict)
+        return redo(s);
     if (rc == CW_OK && !sent) {
         char m[400];
 
@@ -543,7 +640,11 @@ static int copy_end(cw_sink *s)
     }
     if (rc != CW_OK)
         return abort_tx(s, rc);
-    if (s->upsert && s->npos > 0) {
+    if (s->direct) {
+        rc = cw__pgsink_run(s, "RELEASE SAVEPOINT cw_direct", "upserting");
+        if (rc != CW_OK)
+            return s->c->broken ? connlost(s, "the upsert") : abort_tx(s, rc);
+    } else if (s->upsert && s->npos > 0) {
         res = PQexec(pg, s->mergesql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             if (cw__pgsink_gone(pg, res)) {
@@ -558,12 +659,7 @@ static int copy_end(cw_sink *s)
         if (rc != CW_OK)
             return abort_tx(s, rc);
     }
-    s->npos = 0;
-    s->pos.len = 0;
-    s->lastfile = SIZE_MAX;
-    s->batchbytes = 0;
-    s->seq = 0;
-    s->data.len = 0;
+    batch_done(s);
     return CW_OK;
 }
 
@@ -580,6 +676,16 @@ static int take(cw_sink *s)
         return rc;
     }
     return copy_start(s);
+}
+
+/* 1 when the batch of 's' is complete. */
+static int full(const cw_sink *s)
+{
+    if (s->npos >= s->maxrows)
+        return 1;
+    if (s->direct)
+        return s->batchbytes >= DIRECT_BYTES;
+    return s->upsert && s->batchbytes >= BATCH_BYTES;
 }
 
 static int pg_write(cw_sink *s, const cw_field *f, const char *file,
@@ -603,15 +709,14 @@ static int pg_write(cw_sink *s, const cw_field *f, const char *file,
     if (s->c->copying == NULL && (rc = copy_start(s)) != CW_OK)
         return rc;
     if (s->c->copying == s) {
-        if (s->npos >= s->maxrows ||
-            (s->upsert && s->batchbytes >= BATCH_BYTES))
+        if (full(s))
             return copy_end(s);
-        if (s->data.len >= SEND_BYTES && copy_send(s) != CW_OK)
+        if (s->data.len - s->sent >= SEND_BYTES && copy_send(s) != CW_OK)
             return copy_end(s); /* the server failed the COPY: why? */
         return CW_OK;
     }
     /* Another sink's COPY is open: keep ours until our batch is full. */
-    if (s->npos >= s->maxrows || s->batchbytes >= BATCH_BYTES) {
+    if (full(s) || s->batchbytes >= BATCH_BYTES) {
         if ((rc = take(s)) != CW_OK)
             return rc;
         return copy_end(s);
@@ -717,7 +822,9 @@ static void pg_close(cw_sink *s)
     cw__free(s->qtable);
     cw__free(s->stage);
     cw__free(s->copysql);
+    cw__free(s->directsql);
     cw__free(s->mergesql);
+    cw__free(s->kinds);
     cw__free(s);
 }
 

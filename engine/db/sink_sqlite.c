@@ -1,15 +1,29 @@
 /*
-** sink_sqlite.c -- the SQLite sink: typed tables written through one
-** prepared INSERT inside one transaction.  Owns its connections (shared by
-** every sink of the process on the same path) and routes SQLite's memory
-** through cw__alloc; borrows the column list only during open().
+** sink_sqlite.c -- the SQLite sink: typed tables written through
+** prepared INSERTs inside one transaction.  Owns its connections (shared
+** by every sink of the process on the same path) and routes SQLite's
+** memory through cw__alloc; borrows the column list only during open().
 **
 ** Choices, measured on bench/data/messages-1m.csv (bench/DB-SQLITE.md):
 ** - The default rollback journal and synchronous=FULL are kept.  A load is
 **   one transaction, so durability costs a few fsyncs at COMMIT, not one
 **   per row; WAL would change the file's journal mode for every other
 **   user of it, and journal_mode=OFF or synchronous=OFF give up atomic
-**   rollback (reference/reliability.md 1.1).  Neither is set.
+**   rollback.  Neither is set.
+** - Rows go in groups of GROUP_ROWS (128) per INSERT ... VALUES (...),
+**   (...): each statement's fixed cost (step, reset, opening the table)
+**   is paid once a group (callgrind: 13% fewer instructions a row in the
+**   loading thread with 32 rows a statement than with one), and an
+**   upsert's statement journal (below) copies the pages it changes once a
+**   group (128 rows: 0.88x the CPU of 32).  A row's values are converted
+**   (and refused) at write(), and copied until the group goes in; a
+**   constraint error of a group sends its rows again one by one (SQLite
+**   undid the statement), so the message names the row, at the write()
+**   that completed the group or at commit().  An upsert's key given twice
+**   in one group keeps the last row, as SQLite applies the rows in order.
+** - A file the sink creates gets 16 KiB pages, its page cache is 1 MiB
+**   (memory stays under 16 MB), and statement journals stay in memory
+**   (temp_store): see the PRAGMAs below and docs/decisions.md.
 ** - busy_timeout is 5 s: another writer makes us wait, then fail cleanly.
 ** - Sinks of one thread on the same file share one connection and one
 **   transaction (two connections would lock each other out): it commits
@@ -35,6 +49,22 @@
 
 #define BUSY_MS 5000 /* how long to wait for another writer */
 #define CONVLEN 40   /* room for one converted date */
+/* SQLite's page cache: 1 MiB instead of its default 2 MB keeps a load
+** under 16 MB of memory, at no measured cost (the pages are written
+** once; the file system caches them for reading). */
+#define CACHE_PRAGMA "PRAGMA cache_size = -1024"
+/* A database file the sink creates gets 16 KiB pages instead of 4 KiB:
+** a quarter of the writes, page splits and system calls; a 1M-row load
+** took 0.88x the CPU (docs/decisions.md). */
+#define PAGE_PRAGMA "PRAGMA page_size = 16384"
+/* A statement of many rows keeps the pages it changes in a statement
+** journal, to undo itself if a row fails; held in memory, not spilled to
+** a temp file past 64 KiB (four pages of 16 KiB): an upsert wrote 180 MB
+** to one for 100,000 rows. */
+#define TEMP_PRAGMA "PRAGMA temp_store = MEMORY"
+#ifndef GROUP_ROWS
+#define GROUP_ROWS 128 /* rows per INSERT statement */
+#endif
 
 /* ==== SQLite's memory through cw__alloc ==== */
 
@@ -207,7 +237,7 @@ static int conn_get(const char *path, conn **out, cw_err *err)
 {
     struct stat st;
     conn *c;
-    int rc;
+    int rc, found, fresh;
 
     *out = NULL;
     if ((*out = (conn *)cw__reg_get(&conns, path, mine)) != NULL)
@@ -221,7 +251,9 @@ static int conn_get(const char *path, conn **out, cw_err *err)
     c->db = NULL;
     c->owner = pthread_self();
     c->tx = (cw_tx){0};
-    c->created = stat(path, &st) != 0 && errno == ENOENT;
+    found = stat(path, &st) == 0;
+    c->created = !found && errno == ENOENT;
+    fresh = c->created || (found && S_ISREG(st.st_mode) && st.st_size == 0);
     rc = sqlite3_open_v2(
         path, &c->db,
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -229,6 +261,13 @@ static int conn_get(const char *path, conn **out, cw_err *err)
         rc = sqlite3_extended_result_codes(c->db, 1);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(c->db, BUSY_MS);
+    /* The page size first: setting it resets the cache's size. */
+    if (rc == SQLITE_OK && fresh)
+        rc = sqlite3_exec(c->db, PAGE_PRAGMA, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(c->db, CACHE_PRAGMA, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(c->db, TEMP_PRAGMA, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         rc = cw__fail(err, status_of(rc), "sqlite:%s: %s", path,
                       c->db != NULL ? sqlite3_errmsg(c->db)
@@ -251,16 +290,34 @@ static void conn_put(conn *c)
 
 /* ==== The sink ==== */
 
+/* A value waiting to be bound: NULL, an integer, or text in the
+** arena. */
+typedef struct pval {
+    sqlite3_int64 n; /* V_INT: the integer */
+    size_t off, len; /* V_TEXT: where in the arena, how long */
+    int kind;        /* V_NULL, V_INT or V_TEXT */
+} pval;
+
+enum { V_NULL, V_INT, V_TEXT };
+
 struct cw_sink {
     conn *c;                 /* the shared connection */
     unsigned long gen;       /* the transaction it writes in */
     int committed;           /* commit() succeeded */
-    sqlite3_stmt *ins;       /* the one INSERT, reused */
+    sqlite3_stmt *ins;       /* the INSERT of one row, reused */
+    sqlite3_stmt *insn;      /* the INSERT of 'group' rows, or NULL */
+    size_t group;            /* rows per 'insn' (1 without one) */
+    pval *pend;              /* values of the rows waiting: group * ncols */
+    unsigned long *plines;   /* their input lines */
+    size_t npend;            /* rows waiting */
+    cw_buf arena;            /* their text */
+    cw_buf pfile;            /* their input file's name (a copy), */
+    const char *pkey;        /* and the pointer it was given as */
     char *table;             /* table name, for messages */
     size_t ncols;            /* columns */
     char **names;            /* their names */
     enum cw_coltype *types;  /* their types */
-    char (*conv)[CONVLEN];   /* per-column room for a converted value */
+    char conv[CONVLEN];      /* room for a converted value */
     unsigned long long rows; /* rows written */
     cw_err err;              /* last error */
 };
@@ -383,8 +440,10 @@ static int create(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
     return run(s, b->p, "creating the table");
 }
 
-/* Prepare the INSERT (with ON CONFLICT ... DO UPDATE for upserts). */
-static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
+/* Append the INSERT of 'rows' rows (with ON CONFLICT ... DO UPDATE for
+** upserts) to 'b'. */
+static int insert_sql(cw_sink *s, const cw_sinkcol *cols, int upsert,
+                      size_t rows, cw_buf *b)
 {
     size_t nset = 0;
     int rc;
@@ -398,11 +457,14 @@ static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
     if (rc == CW_OK)
         rc = addcols(b, cols, s->ncols, 0);
     if (rc == CW_OK)
-        rc = cw__buf_adds(b, ") VALUES (");
-    for (size_t i = 0; rc == CW_OK && i < s->ncols; i++)
-        rc = cw__buf_printf(b, "%s?%zu", i > 0 ? ", " : "", i + 1);
-    if (rc == CW_OK)
-        rc = cw__buf_addc(b, ')');
+        rc = cw__buf_adds(b, ") VALUES ");
+    for (size_t r = 0; rc == CW_OK && r < rows; r++) {
+        rc = cw__buf_adds(b, r > 0 ? ", (?" : "(?");
+        for (size_t i = 1; rc == CW_OK && i < s->ncols; i++)
+            rc = cw__buf_adds(b, ", ?");
+        if (rc == CW_OK)
+            rc = cw__buf_addc(b, ')');
+    }
     if (upsert) {
         if (rc == CW_OK)
             rc = cw__buf_adds(b, " ON CONFLICT (");
@@ -428,22 +490,50 @@ static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
             rc = cw__buf_adds(b, " DO NOTHING");
         }
     }
-    if (rc != CW_OK)
+    return rc;
+}
+
+/* Prepare the INSERTs: of one row, and of a group of rows at once (as
+** many as SQLite's limit on parameters allows, up to GROUP_ROWS). */
+static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
+{
+    int lim = sqlite3_limit(s->c->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    size_t group = lim > 0 ? (size_t)lim / s->ncols : 1;
+    int rc;
+
+    if (insert_sql(s, cols, upsert, 1, b) != CW_OK)
         return cw__fail(&s->err, CW_ENOMEM, "out of memory");
     rc = sqlite3_prepare_v3(s->c->db, b->p, -1, SQLITE_PREPARE_PERSISTENT,
                             &s->ins, NULL);
-    if (rc == SQLITE_OK)
-        return CW_OK;
-    rc = dberr(s, rc,
-               upsert ? "preparing the upsert (an existing table needs these "
-                        "columns and a PRIMARY KEY or UNIQUE index on the "
-                        "key columns)"
-                      : "preparing the insert (an existing table needs "
-                        "these columns)");
-    /* A mismatch with an existing table is the caller's to fix. */
-    if (rc == CW_ESINK)
-        rc = s->err.code = CW_EUSAGE;
-    return rc;
+    if (rc != SQLITE_OK) {
+        rc = dberr(s, rc,
+                   upsert
+                       ? "preparing the upsert (an existing table needs these "
+                         "columns and a PRIMARY KEY or UNIQUE index on the "
+                         "key columns)"
+                       : "preparing the insert (an existing table needs "
+                         "these columns)");
+        /* A mismatch with an existing table is the caller's to fix. */
+        if (rc == CW_ESINK)
+            rc = s->err.code = CW_EUSAGE;
+        return rc;
+    }
+    s->group = group > GROUP_ROWS ? GROUP_ROWS : group;
+    if (s->group < 2) {
+        s->group = 1;
+    } else {
+        if (insert_sql(s, cols, upsert, s->group, b) != CW_OK)
+            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        rc = sqlite3_prepare_v3(s->c->db, b->p, -1, SQLITE_PREPARE_PERSISTENT,
+                                &s->insn, NULL);
+        if (rc != SQLITE_OK)
+            return dberr(s, rc, "preparing the insert");
+    }
+    s->pend = cw__alloc(s->group * s->ncols * sizeof *s->pend);
+    s->plines = cw__alloc(s->group * sizeof *s->plines);
+    if (s->pend == NULL || s->plines == NULL)
+        return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    return CW_OK;
 }
 
 static void sq_close(cw_sink *s);
@@ -479,8 +569,7 @@ static int sq_open(const char *location, const char *table,
     memset(s, 0, sizeof *s);
     s->ncols = ncols;
     s->table = cw__strdup(table);
-    s->conv = cw__alloc(ncols * sizeof *s->conv);
-    if (s->table == NULL || s->conv == NULL ||
+    if (s->table == NULL ||
         cw__sink_copycols(cols, ncols, &s->names, &s->types) != CW_OK) {
         sq_close(s);
         return cw__fail(err, CW_ENOMEM, "out of memory");
@@ -605,29 +694,39 @@ static int badvalue(cw_sink *s, size_t i, const char *what, const cw_field *f,
                     s->names[i], what, shown, f->p, f->len > 60 ? "..." : "");
 }
 
-/* Bind value 'f' of column 'i' to the INSERT, converted to its type. */
-static int bind(cw_sink *s, size_t i, const cw_field *f, const char *file,
-                unsigned long line)
+/* Keep 'len' bytes at 'p' as the text value '*v'. */
+static int keeptext(cw_sink *s, const char *p, size_t len, pval *v)
 {
-    sqlite3_stmt *st = s->ins;
-    int col = (int)i + 1;
-    cw_verdict v;
+    if (len > INT32_MAX)
+        return -1;
+    v->kind = V_TEXT;
+    v->off = s->arena.len;
+    v->len = len;
+    return cw__buf_add(&s->arena, p, len);
+}
 
+/* Value 'f' of column 'i', converted to its type, into '*v' (its text
+** copied to the arena).  CW_OK, CW_ENOMEM, or CW_ESINK for a value its
+** type refuses (message in s->err). */
+static int convert(cw_sink *s, size_t i, const cw_field *f, pval *v,
+                   const char *file, unsigned long line)
+{
+    cw_verdict vd;
+
+    v->kind = V_NULL;
     if (f->p == NULL)
-        return sqlite3_bind_null(st, col);
+        return CW_OK;
     switch (s->types[i]) {
-    case CW_T_INTEGER: {
-        sqlite3_int64 n;
-
+    case CW_T_INTEGER:
         if (cw__blank(f->p, f->len))
-            return sqlite3_bind_null(st, col);
-        if (!toint(f->p, f->len, &n))
+            return CW_OK;
+        if (!toint(f->p, f->len, &v->n))
             return badvalue(s, i, "not a 64-bit integer", f, file, line);
-        return sqlite3_bind_int64(st, col, n);
-    }
+        v->kind = V_INT;
+        return CW_OK;
     case CW_T_NUMBER:
         if (cw__blank(f->p, f->len))
-            return sqlite3_bind_null(st, col);
+            return CW_OK;
         if (!isnum(f->p, f->len))
             return badvalue(s, i, "not a number", f, file, line);
         /* The column's REAL affinity converts the text exactly and
@@ -637,10 +736,12 @@ static int bind(cw_sink *s, size_t i, const cw_field *f, const char *file,
         int b;
 
         if (cw__blank(f->p, f->len))
-            return sqlite3_bind_null(st, col);
-        if (cw__rule_bool(f->p, f->len, &b, &v) != 0)
+            return CW_OK;
+        if (cw__rule_bool(f->p, f->len, &b, &vd) != 0)
             return badvalue(s, i, "not a boolean", f, file, line);
-        return sqlite3_bind_int(st, col, b);
+        v->kind = V_INT;
+        v->n = b;
+        return CW_OK;
     }
     case CW_T_DATE:
     case CW_T_DATETIME: {
@@ -648,22 +749,102 @@ static int bind(cw_sink *s, size_t i, const cw_field *f, const char *file,
         size_t n;
 
         if (cw__blank(f->p, f->len))
-            return sqlite3_bind_null(st, col);
+            return CW_OK;
         if (cw__sink_isodate(f->p, f->len))
             break; /* already ISO 8601: kept as given */
-        if (cw__rule_date_parse(f->p, f->len, &dt, &v) != 0)
+        if (cw__rule_date_parse(f->p, f->len, &dt, &vd) != 0)
             return badvalue(s, i, "not a date or time", f, file, line);
         n = cw__rule_date_format(
-            &dt, dt.has_time ? CW_DATEFMT_ISO_FULL : CW_DATEFMT_DATE,
-            s->conv[i]);
-        return sqlite3_bind_text(st, col, s->conv[i], (int)n, SQLITE_STATIC);
+            &dt, dt.has_time ? CW_DATEFMT_ISO_FULL : CW_DATEFMT_DATE, s->conv);
+        return keeptext(s, s->conv, n, v) == CW_OK ? CW_OK : CW_ENOMEM;
     }
     default:
         break;
     }
-    if (f->len > INT32_MAX)
+    switch (keeptext(s, f->p, f->len, v)) {
+    case CW_OK:
+        return CW_OK;
+    case -1:
         return badvalue(s, i, "value too long", f, file, line);
-    return sqlite3_bind_text(st, col, f->p, (int)f->len, SQLITE_STATIC);
+    default:
+        return CW_ENOMEM;
+    }
+}
+
+/* Bind the waiting row 'r' to the parameters of 'st' from 'first' on. */
+static int bindrow(cw_sink *s, sqlite3_stmt *st, size_t r, int first)
+{
+    const pval *v = &s->pend[r * s->ncols];
+    int rc = SQLITE_OK;
+
+    for (size_t i = 0; rc == SQLITE_OK && i < s->ncols; i++) {
+        int col = first + (int)i;
+
+        switch (v[i].kind) {
+        case V_TEXT:
+            rc = sqlite3_bind_text(st, col, s->arena.p + v[i].off,
+                                   (int)v[i].len, SQLITE_STATIC);
+            break;
+        case V_INT:
+            rc = sqlite3_bind_int64(st, col, v[i].n);
+            break;
+        default:
+            rc = sqlite3_bind_null(st, col);
+            break;
+        }
+    }
+    return rc;
+}
+
+/* The error of the waiting row 'r' ('rc' from SQLite). */
+static int rowerr(cw_sink *s, size_t r, int rc)
+{
+    return cw__fail(&s->err, status_of(rc),
+                    "%s:%lu: sqlite:%s: table \"%s\": %s",
+                    s->pfile.len > 0 ? s->pfile.p : "-", s->plines[r],
+                    s->c->sh.key, s->table, sqlite3_errmsg(s->c->db));
+}
+
+/*
+** Insert the waiting rows: a full group with one statement, else one by
+** one.  When the group's statement fails (and the transaction is still
+** open: SQLite undid the statement only), the rows go again one by one,
+** so that the error names the row that caused it.  A constraint error
+** fails the run: the caller closes without commit and nothing is kept;
+** SQLITE_FULL, IOERR and NOMEM may have rolled back everything.
+*/
+static int flush(cw_sink *s)
+{
+    size_t n = s->npend;
+    int rc;
+
+    s->npend = 0;
+    if (n == 0)
+        return CW_OK;
+    if (n == s->group && s->insn != NULL) {
+        rc = SQLITE_OK;
+        for (size_t r = 0; rc == SQLITE_OK && r < n; r++)
+            rc = bindrow(s, s->insn, r, (int)(r * s->ncols) + 1);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(s->insn);
+        sqlite3_reset(s->insn);
+        if (rc == SQLITE_DONE) {
+            s->arena.len = 0;
+            return CW_OK;
+        }
+        if (sqlite3_get_autocommit(s->c->db))
+            return rowerr(s, 0, rc); /* the transaction is gone */
+    }
+    for (size_t r = 0; r < n; r++) {
+        rc = bindrow(s, s->ins, r, 1);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(s->ins);
+        sqlite3_reset(s->ins);
+        if (rc != SQLITE_DONE)
+            return rowerr(s, r, rc);
+    }
+    s->arena.len = 0;
+    return CW_OK;
 }
 
 /* 1 when the transaction 's' wrote in was rolled back by another sink. */
@@ -675,6 +856,8 @@ static int lost(const cw_sink *s)
 static int sq_write(cw_sink *s, const cw_field *f, const char *file,
                     unsigned long line)
 {
+    size_t arena = s->arena.len, need;
+    pval *v;
     int rc;
 
     if (s->committed || lost(s))
@@ -682,27 +865,53 @@ static int sq_write(cw_sink *s, const cw_field *f, const char *file,
                         s->c->sh.key, s->table,
                         s->committed ? "write after commit"
                                      : "the transaction was rolled back");
-    for (size_t i = 0; i < s->ncols; i++) {
-        rc = bind(s, i, &f[i], file, line);
-        if (rc < 0) /* our own error, already recorded */
-            return rc;
-        if (rc != SQLITE_OK)
-            return cw__fail(&s->err, status_of(rc), "%s:%lu: sqlite:%s: %s",
-                            file ? file : "-", line, s->c->sh.key,
-                            sqlite3_errmsg(s->c->db));
+    if (file == NULL)
+        file = "-";
+    /* The rows of a group come from one file: its name is kept. */
+    if (s->npend > 0 && file != s->pkey && (rc = flush(s)) != CW_OK)
+        return rc;
+    if (s->npend == 0 && file != s->pkey) {
+        s->pfile.len = 0;
+        if (cw__buf_adds(&s->pfile, file) != CW_OK)
+            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        s->pkey = file;
     }
-    rc = sqlite3_step(s->ins);
-    sqlite3_reset(s->ins);
-    if (rc != SQLITE_DONE)
-        /* A constraint error rolls back this statement only, but the run
-        ** fails: the caller closes without commit and nothing is kept.
-        ** SQLITE_FULL, IOERR and NOMEM may have rolled back everything. */
-        return cw__fail(&s->err, status_of(rc),
-                        "%s:%lu: sqlite:%s: table \"%s\": %s",
-                        file ? file : "-", line, s->c->sh.key, s->table,
-                        sqlite3_errmsg(s->c->db));
+    v = &s->pend[s->npend * s->ncols];
+    /* Room for the row's text at once: values that stay as given (most)
+    ** are copied without another check. */
+    need = 0;
+    for (size_t i = 0; i < s->ncols; i++)
+        need += f[i].p != NULL ? f[i].len : 0;
+    if (s->arena.cap - s->arena.len < need) {
+        size_t cap = s->arena.cap;
+        char *np = cw__grow(s->arena.p, &cap, s->arena.len + need, 1);
+
+        if (np == NULL)
+            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        s->arena.p = np;
+        s->arena.cap = cap;
+    }
+    for (size_t i = 0; i < s->ncols; i++) {
+        if (s->types[i] == CW_T_TEXT && f[i].p != NULL &&
+            f[i].len <= INT32_MAX && s->arena.cap - s->arena.len >= f[i].len) {
+            v[i].kind = V_TEXT;
+            v[i].off = s->arena.len;
+            v[i].len = f[i].len;
+            memcpy(s->arena.p + s->arena.len, f[i].p, f[i].len);
+            s->arena.len += f[i].len;
+            continue;
+        }
+        rc = convert(s, i, &f[i], &v[i], file, line);
+        if (rc != CW_OK) {
+            s->arena.len = arena;
+            return rc == CW_ENOMEM
+                       ? cw__fail(&s->err, CW_ENOMEM, "out of memory")
+                       : rc;
+        }
+    }
+    s->plines[s->npend++] = line;
     s->rows++;
-    return CW_OK;
+    return s->npend == s->group ? flush(s) : CW_OK;
 }
 
 static int sq_commit(cw_sink *s)
@@ -716,6 +925,8 @@ static int sq_commit(cw_sink *s)
                         "sqlite:%s: table \"%s\": the transaction was rolled "
                         "back (another output on this database failed)",
                         s->c->sh.key, s->table);
+    if ((rc = flush(s)) != CW_OK)
+        return rc;
     s->committed = 1;
     if (!cw__tx_last(&s->c->tx))
         return CW_OK; /* the last sink of the transaction commits it */
@@ -751,6 +962,7 @@ static void sq_close(cw_sink *s)
     if (s == NULL)
         return;
     sqlite3_finalize(s->ins);
+    sqlite3_finalize(s->insn);
     if (s->c != NULL) {
         if (!s->committed && !lost(s)) {
             /* Roll back the transaction, with every sink sharing it. */
@@ -760,7 +972,10 @@ static void sq_close(cw_sink *s)
         conn_put(s->c);
     }
     cw__sink_freecols(s->names, s->types, s->ncols);
-    cw__free(s->conv);
+    cw__free(s->pend);
+    cw__free(s->plines);
+    cw__buf_free(&s->arena);
+    cw__buf_free(&s->pfile);
     cw__free(s->table);
     cw__free(s);
 }

@@ -14,6 +14,14 @@
 
 #define CONVLEN 48 /* room for one converted date */
 
+/* How a column's values travel in a binary COPY (pgtable.c picks them
+** from the server's column types; any other pair means text format). */
+enum pgkind {
+    K_BYTES, /* text or varchar: the value's bytes */
+    K_BOOL,  /* boolean column, boolean values: one byte */
+    K_INT8   /* bigint column, integer values: 8 bytes, big-endian */
+};
+
 /* One connection, shared by every sink on the same connection string. */
 typedef struct conn {
     cw_shared sh;            /* key: the connection string (never shown) */
@@ -29,17 +37,28 @@ struct cw_sink {
     conn *c;                 /* the shared connection */
     unsigned long gen;       /* the transaction it writes in */
     int committed;           /* commit() succeeded */
-    int upsert;              /* mode upsert: through the staging table */
+    int upsert;              /* mode upsert */
+    int direct;              /* upsert: batches go straight into the table
+                                (each in a savepoint) until a key is
+                                already there; see copy_end() */
+    int binary;              /* COPY in binary format (kinds[] below) */
+    unsigned char *kinds;    /* binary: enum pgkind of each column */
     char *table;             /* table name as given, for messages */
     char *qtable;            /* quoted (qualified) table name */
     char *stage;             /* upsert: quoted staging table name */
-    char *copysql;           /* COPY ... FROM STDIN */
+    char *copysql;           /* COPY ... FROM STDIN: the table, or the
+                                upsert's staging table */
+    char *directsql;         /* upsert: COPY into the table itself */
     char *mergesql;          /* upsert: INSERT ... SELECT; TRUNCATE */
     size_t ncols;            /* columns */
     char **names;            /* their names, for messages */
     enum cw_coltype *types;  /* their types */
     char conv[CONVLEN];      /* room for a converted value */
-    cw_buf data;             /* COPY data not yet given to libpq */
+    cw_buf data;             /* COPY data not yet given to libpq; a
+                                direct upsert batch keeps all of its own
+                                (from 0, 'sent' of them given), to send
+                                it again through the staging table */
+    size_t sent;             /* direct: bytes of 'data' given to libpq */
     cw_buf pos;              /* file:line of each row of the batch,
                                 packed: see addpos() in pgcopy.c */
     size_t npos;             /* rows in the batch */
@@ -94,15 +113,31 @@ int cw__pgsink_table(cw_sink *s, const cw_sinkcol *cols, size_t nkey,
 
 /* ==== pgcopy.c ==== */
 
+/* The 19 bytes that start a binary COPY's data, and the 2 that end it. */
+extern const char cw__pgsink_binhead[19];
+extern const char cw__pgsink_bintail[2];
+
 /*
 ** Append row 'f' (s->ncols values) from 'file':'line' to s->data as COPY
-** text, the upsert's sequence number after it, and note its position in
+** data (text or binary, s->binary), the upsert's sequence number after it
+** when the row goes to the staging table, and note its position in
 ** s->pos.  CW_OK; CW_ENOMEM (no message); or CW_ESINK for a value that
 ** its column's type refuses (message in s->err).  On failure s->data is
 ** left as it was.
 */
 int cw__pgsink_addrow(cw_sink *s, const cw_field *f, const char *file,
                       unsigned long line);
+
+/*
+** Append to 'out' the rows of s->data from byte '*off' on, each with its
+** sequence number (1 for the first row of the batch; '*seq' counts them)
+** added as for the staging table, until 'out' holds at least 'upto'
+** bytes or the rows end; move '*off' past the rows done.  The data is
+** rows without sequence numbers, as made by cw__pgsink_addrow() for a
+** direct batch.  CW_OK or CW_ENOMEM.
+*/
+int cw__pgsink_addseq(const cw_sink *s, size_t *off, unsigned long long *seq,
+                      cw_buf *out, size_t upto);
 
 /* Write the file:line of row 'i' of the batch ("-" when unknown) into
 ** 'out' of 'n' bytes (only ever for a message). */

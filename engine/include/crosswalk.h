@@ -504,7 +504,8 @@ int cw_run_exec(cw_run *r);
 void cw_run_interrupt(cw_run *r);
 
 /* The accounting of a run: read = written + rejected + filtered + merged
-** + unprocessed.  'unprocessed' is nonzero only for an aborted run. */
+** + sent_before + unprocessed.  'unprocessed' is nonzero only for an
+** aborted run, 'sent_before' only with a ledger (cw_run_ledger()). */
 typedef struct cw_summary {
     unsigned long long read;        /* records read from the main input */
     unsigned long long written;     /* records written to the outputs */
@@ -521,6 +522,15 @@ typedef struct cw_summary {
     int commit_unknown;             /* 1: a database connection was lost
                                        during COMMIT: whether those rows
                                        are in is unknown */
+    unsigned long long sent_before; /* with a ledger: records every output
+                                       had delivered before (the same
+                                       content under the same key), or
+                                       that wait in a file not yet
+                                       confirmed; written to no output */
+    int ledger;                     /* 1: the run used a ledger; then
+                                       read = written + rejected +
+                                       filtered + merged + sent_before
+                                       (+ unprocessed) */
 } cw_summary;
 
 /* Fill '*out' with the run's accounting (all 0 before cw_run_exec()).
@@ -537,6 +547,171 @@ const char *cw_run_errmsg(const cw_run *r);
 
 /* Free 'r' and everything it owns.  Passing NULL is a harmless no-op. */
 void cw_run_free(cw_run *r);
+
+/* ==== The delivery ledger (docs/recipe-format.md, "Ledger") ==== */
+
+/*
+** A ledger remembers what each output of a recipe delivered, so that a
+** run never writes again a row a file already took, and reads only what
+** is new.  An output is tracked when it is a file (not a table, nor bound
+** to cw_run_output_callback()) with a key: its own 'key' (column names),
+** else its schema's key.  For each row it writes, the ledger keeps the
+** key's text (a JSON array of the key's values), the row's content (a
+** JSON object of its columns and values, null written "" in a CSV file)
+** and the SHA-256 of that content, and the file it went into.  A file is
+** pending until confirmed (imported) or released (never to be imported:
+** its rows may be written again).  A later run
+**   - writes no row whose key was delivered with the same content
+**     (counted as 'sent_before'), nor one waiting in a pending file (the
+**     same; reported as a W_PENDING warning naming the file);
+**   - handles a key delivered with other content by the output's
+**     'changed' policy: "reject" (default: E_ALREADY_SENT, the message
+**     naming the key, the file and each value then and now), "warn"
+**     (written, with a W_ALREADY_SENT warning) or "send" (written);
+**   - with a main input declaring 'since' (a column), reads only its
+**     rows past the watermark, the greatest value of that column a run
+**     read, once that run's files and those it left out as pending are
+**     all confirmed.  A CSV input's rows at or before it are filtered
+**     (counted so); a database input's query gets the condition (the
+**     database returns the new rows only).
+** Tracked outputs that get no row write no file.  The ledger records a
+** run's rows before its files are renamed and marks them pending after,
+** so a failed run leaves it as it was, and a crash in between is
+** settled by the next run or command from the files in place.
+*/
+
+/*
+** The ledger of a run, replacing the one the recipe names ('ledger'):
+** "sqlite:PATH[#TABLE]" or a bare path (a SQLite file, created when
+** missing), "postgres:CONNINFO[#TABLE]" or a postgresql:// URI (its
+** tables created when missing), TABLE being "crosswalk_ledger" by
+** default; "none" (or NULL) for no ledger even when the recipe names
+** one.  Copied.  Before cw_run_exec(), before or after cw_run_load().
+** Returns CW_OK, CW_ENOMEM, or CW_EUSAGE for "" or after cw_run_exec()
+** began.  cw_run_exec() checks the target (messages show it with its
+** password as ***) and fails with CW_EUSAGE, nothing read, for a
+** malformed one, a ledger in use by another run or command, a recipe
+** with no output the ledger can track, or a 'since' column missing from
+** the header; and at the commit, nothing committed, when a file of the
+** run would replace one whose rows still wait to be imported.
+*/
+int cw_run_ledger(cw_run *r, const char *target);
+
+/*
+** When 'on', the run reads every row of its main input, ignoring the
+** watermark ('since'), as the first run did; rows delivered before are
+** still not written again.  A row rejected once (and so behind the
+** watermark) is read again this way, once what rejected it is fixed.
+** The watermark the run records is the greatest value it read.  Before
+** cw_run_exec().  Returns CW_OK, or CW_ENOMEM.
+*/
+int cw_run_ledger_full(cw_run *r, int on);
+
+/* What a run did with its ledger.  Strings are owned by the run. */
+typedef struct cw_ledgerrun {
+    const char *target;          /* the ledger as messages show it, or
+                                    NULL: the run used none */
+    unsigned long long run;      /* the run's number in it (0: a dry
+                                    run, which records nothing) */
+    unsigned long long recorded; /* rows recorded, pending until their
+                                    files are confirmed */
+    unsigned long long waiting;  /* rows left out because they wait in
+                                    pending files (the W_PENDING
+                                    warnings name them) */
+    const char *input;           /* the main input, when it has 'since' */
+    const char *since;           /* its watermark column, or NULL */
+    const char *from;            /* the watermark it read past, or NULL:
+                                    every row was read */
+    const char *to;              /* the watermark it recorded (used once
+                                    its files are confirmed), or NULL */
+    unsigned long long before;   /* rows of a CSV input at or before
+                                    'from', counted as filtered */
+    int pushed;                  /* 1: the condition went into the
+                                    database input's query */
+    int full;                    /* 1: cw_run_ledger_full(): every row
+                                    was read */
+} cw_ledgerrun;
+
+/* Fill '*out' (zeroed when the run used no ledger, or before
+** cw_run_exec()). */
+void cw_run_ledger_info(const cw_run *r, cw_ledgerrun *out);
+
+/* A ledger open for its commands ('crosswalk ledger'). */
+typedef struct cw_ledger cw_ledger;
+
+/*
+** Open the ledger 'target' (the forms of cw_run_ledger(); it must exist)
+** and take its lock until cw_ledger_free(); settle the runs a crash left
+** half recorded; read its files and watermarks.  Returns CW_OK, or with
+** NULL in '*out' and the reason in 'err': CW_EUSAGE (a malformed target,
+** no ledger there, one in use), CW_EIO, CW_ESINK, CW_ENOMEM.
+*/
+int cw_ledger_new(const char *target, cw_ledger **out, cw_err *err);
+
+/* One file of a ledger.  Strings owned by the ledger. */
+typedef struct cw_ledgerfile {
+    const char *path;        /* absolute, where the run wrote it */
+    const char *state;       /* "pending", "confirmed", "released",
+                                "failed" (never renamed into place),
+                                "writing" (a run is committing it) */
+    const char *output;      /* "RECIPE/OUTPUT" */
+    unsigned long long rows; /* rows it delivered */
+    unsigned long long run;  /* the run that wrote it */
+    const char *written;     /* when, UTC "YYYY-MM-DDTHH:MM:SSZ" */
+    const char *changed;     /* when its state last changed, or NULL */
+} cw_ledgerfile;
+
+/* The files (in the order written): count, and file 'i' in '*out'
+** (CW_OK, or CW_EUSAGE for 'i' out of range). */
+size_t cw_ledger_nfiles(const cw_ledger *l);
+int cw_ledger_file(const cw_ledger *l, size_t i, cw_ledgerfile *out);
+
+/*
+** Mark the file at 'path' imported (confirm) or never to be imported
+** (release: its rows may be written again), '*out' describing it after.
+** 'path' is the file a run wrote, by its path (relative to the current
+** directory) or, moved since, by the file itself.  Confirming a
+** confirmed file, or releasing a released one, changes nothing.  Returns
+** CW_OK, or CW_EUSAGE (no file of the ledger there; a file not pending;
+** a confirmed file cannot be released, its rows having gone out; a file
+** replaced or changed since its run wrote it cannot be confirmed, unless
+** cw_ledger_force()), CW_EIO, CW_ESINK, CW_ENOMEM.  Call
+** cw_ledger_errmsg() for why.
+*/
+int cw_ledger_confirm(cw_ledger *l, const char *path, cw_ledgerfile *out);
+int cw_ledger_release(cw_ledger *l, const char *path, cw_ledgerfile *out);
+
+/* When 'on', cw_ledger_confirm() confirms a file that changed since its
+** run wrote it (edited and saved, as a spreadsheet does): the ledger
+** records the rows the run wrote. */
+void cw_ledger_force(cw_ledger *l, int on);
+
+/* One watermark of a ledger.  Strings owned by the ledger. */
+typedef struct cw_ledgermark {
+    const char *input;      /* "RECIPE/INPUT" */
+    const char *column;     /* its 'since' column */
+    const char *value;      /* the greatest value the run read */
+    unsigned long long run; /* that run */
+    int usable;             /* 1: its files (and those it left out as
+                               pending) are all confirmed; the latest
+                               usable one is what the next run reads
+                               past */
+} cw_ledgermark;
+
+/* The watermarks of finished runs, by input, column and run: count, and
+** mark 'i' in '*out' (CW_OK, or CW_EUSAGE for 'i' out of range). */
+size_t cw_ledger_nmarks(const cw_ledger *l);
+int cw_ledger_mark(const cw_ledger *l, size_t i, cw_ledgermark *out);
+
+/* The ledger as messages show it (password as ***), and the message of
+** the last error ("" before any).  Owned by 'l'; never NULL. */
+const char *cw_ledger_target(const cw_ledger *l);
+const char *cw_ledger_errmsg(const cw_ledger *l);
+
+/* Release the lock and free 'l'.  NULL is a no-op. */
+void cw_ledger_free(cw_ledger *l);
+
+/* ==== End ledger ==== */
 
 /* ==== One-shot tools ==== */
 

@@ -42,6 +42,10 @@
 #define MAX_MOVE ((lua_Integer)1 << 24) /* elements table.* may shift */
 #define MAX_DEPTH 64                    /* nesting of a returned table */
 #define MAX_MISS 32                     /* names read that no record had */
+#define NAME_SLOTS 128                  /* slots of the name cache */
+#define POOL_MAX 128                    /* largest block recycled by state.c */
+#define POOL_GRAIN 16                   /* size step of its free lists */
+#define POOL_KEEP ((size_t)1 << 20)     /* bytes the free lists may hold */
 
 /* A column name a recipe function read that no record had then, and the
 ** step that read it (recproxy.c). */
@@ -49,6 +53,14 @@ typedef struct cw_miss {
     char *name;       /* owned */
     const char *step; /* a step's label, or NULL */
 } cw_miss;
+
+/* A column name as Lua handed it to a record proxy (the address of a
+** string kept alive in the anchors table) and its column in the layout
+** whose id is 'cw_lua.ncid' (recproxy.c). */
+typedef struct cw_name {
+    const void *p; /* the string (lua_topointer), or NULL: an empty slot */
+    size_t col;    /* its column */
+} cw_name;
 
 /* The life of a state (cw_lua.dead): alive, stopped for good by the
 ** instruction limit, the memory limit or the deadline, or being closed. */
@@ -66,6 +78,7 @@ struct cw_lua {
     long long budget;         /* instructions left in this load or call */
     double seconds;           /* deadline of a load or call, in seconds */
     long long deadline;       /* its end, CLOCK_MONOTONIC ns; none: max */
+    long tick;                /* coarse clock resolution, ns, or 0 */
     int fnref;                /* function being called, or LUA_NOREF */
     int refused;              /* a guard refused a call, this call */
     char refmsg[192];         /* "file:line: text" of that refusal */
@@ -79,6 +92,7 @@ struct cw_lua {
     int recnomem;             /* a record store ran out of memory */
     cw_rec *rec;              /* the record lent, NULL between calls */
     uintptr_t gen;            /* tag of the current proxy, 0 before any */
+    size_t recid;             /* id of the layout of the record lent */
     const char *ctx;          /* file name during a load, else NULL */
     char where[96];           /* "file:line" where a limit was hit */
     char limmsg[96];          /* text of the limit that stopped the state */
@@ -86,12 +100,27 @@ struct cw_lua {
     const char *step;         /* label of the step calling, or NULL */
     cw_miss miss[MAX_MISS];   /* names read that no record had */
     size_t nmiss;             /* count of 'miss' */
+
+    /* The record proxy's name cache (recproxy.c). */
+    size_t ncid;               /* id of the layout it is for */
+    cw_name names[NAME_SLOTS]; /* string address -> column */
+    size_t nnames;             /* names in it */
+    size_t slot;               /* where the name last missed would go */
+    int anchors;               /* registry ref: the cached strings */
+
+    /* Small blocks freed by Lua, for reuse (state.c). */
+    void *pool[POOL_MAX / POOL_GRAIN]; /* a free list per size class */
+    size_t pooled;                     /* bytes in them */
 };
 
 /* ---- state.c ---- */
 
-/* The cw_lua owning 'L': it is the allocator's user data. */
-cw_lua *cw__lua_getx(lua_State *L);
+/* The cw_lua owning 'L', kept in the extra space of every thread (a new
+** thread copies the main thread's). */
+static inline cw_lua *cw__lua_getx(lua_State *L)
+{
+    return *(cw_lua **)lua_getextraspace(L);
+}
 
 /* Charge 'steps' of unmetered C work (STEPS_PER_INSTRUCTION to an
 ** instruction) to the budget; when that spends it, the state dies and
@@ -132,7 +161,7 @@ int cw__lua_psetup(lua_State *L);
 /* ---- recproxy.c ---- */
 
 /* Register the record proxy type: the metatable of every light
-** userdata.  [-0, +0] */
+** userdata; make the anchors of the name cache.  [-0, +0] */
 void cw__lua_openrecord(lua_State *L);
 
 /* Push a proxy for 'rec', valid until 'x->rec' is cleared after the

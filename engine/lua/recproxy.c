@@ -23,8 +23,9 @@
 */
 static cw_rec *torec(lua_State *L, cw_lua *x)
 {
-    if (x->rec == NULL || lua_type(L, 1) != LUA_TLIGHTUSERDATA ||
-        (uintptr_t)lua_touserdata(L, 1) != x->gen)
+    /* Only a light userdata has a small number as its address: x->gen
+    ** counts calls. */
+    if (x->rec == NULL || (uintptr_t)lua_touserdata(L, 1) != x->gen)
         luaL_error(L, "record used after its callback returned");
     return x->rec;
 }
@@ -59,25 +60,83 @@ const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step)
     return x->miss[i].name;
 }
 
+/*
+** The column of the field named by the key at stack index 2 of a
+** metamethod, in the layout of the record lent, from the cache of names: Lua
+*keeps one copy of each short
+** string, so a recipe reading r.phone hands over the same string object
+** on every row, and its address (lua_topointer) leads to the column
+** without reading, hashing or comparing the name.  -1 when the key is
+** not cached.  Each cached string is kept alive in the anchors table
+** (slot for slot), so no other object can be at a cached address.  Only
+** found names are cached, in an open-addressing table at most half full
+** (emptied when it would be fuller, or for another layout, told apart by
+** its id); the columns of a layout never change, so entries stay right
+** while it grows.
+*/
+static long cached(cw_lua *x, const void *key)
+{
+    uint64_t h = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15u;
+    size_t slot = (size_t)(h >> 32) & (NAME_SLOTS - 1);
+
+    if (x->ncid != x->recid || x->nnames == NAME_SLOTS / 2) {
+        memset(x->names, 0, sizeof x->names);
+        x->nnames = 0;
+        x->ncid = x->recid;
+    }
+    for (; x->names[slot].p != NULL; slot = (slot + 1) & (NAME_SLOTS - 1))
+        if (x->names[slot].p == key)
+            return (long)x->names[slot].col;
+    x->slot = slot; /* where learn() puts it */
+    return -1;
+}
+
+/* After cached() missed: the column of 'name' (the string at stack index
+** 2, whose address is 'key'), or -1 when 'l' has none; a found name is
+** cached, in the slot cached() left.  The anchors table was made with all
+** its slots: storing into it never allocates. */
+static long learn(lua_State *L, cw_lua *x, const cw_layout *l, const void *key,
+                  const char *name, size_t len)
+{
+    long i = cw__layout_find(l, name, len);
+
+    if (i >= 0) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, x->anchors);
+        lua_pushvalue(L, 2);
+        lua_rawseti(L, -2, (lua_Integer)x->slot + 1);
+        lua_pop(L, 1);
+        x->names[x->slot] = (cw_name){key, (size_t)i};
+        x->nnames++;
+    }
+    return i;
+}
+
 /* rec.name: the field as a string, nil when null or no such column. */
 static int rec_index(lua_State *L)
 {
     cw_lua *x = cw__lua_getx(L);
     cw_rec *rec = torec(L, x);
-    size_t len;
-    const char *name;
-    long i;
+    const void *key = lua_topointer(L, 2);
+    long i = cached(x, key);
     cw_field f;
 
-    if (lua_type(L, 2) != LUA_TSTRING) {
-        lua_pushnil(L);
-        return 1;
+    if (i < 0) {
+        size_t len;
+        const char *name;
+
+        if (lua_type(L, 2) != LUA_TSTRING) {
+            lua_pushnil(L);
+            return 1;
+        }
+        name = lua_tolstring(L, 2, &len);
+        i = learn(L, x, rec->layout, key, name, len);
+        if (i < 0) {
+            missed(x, name, len);
+            lua_pushnil(L);
+            return 1;
+        }
     }
-    name = lua_tolstring(L, 2, &len);
-    i = cw__layout_find(rec->layout, name, len);
-    if (i < 0)
-        missed(x, name, len);
-    f = i >= 0 ? cw__rec_get(rec, (size_t)i) : (cw_field){NULL, 0};
+    f = (size_t)i < rec->cap ? rec->f[i] : (cw_field){NULL, 0};
     if (f.p == NULL)
         lua_pushnil(L);
     else
@@ -96,16 +155,21 @@ static int rec_newindex(lua_State *L)
 {
     cw_lua *x = cw__lua_getx(L);
     cw_rec *rec = torec(L, x);
-    size_t len, vlen = 0;
-    const char *name, *v = NULL;
-    long i;
+    const void *key = lua_topointer(L, 2);
+    long i = cached(x, key);
+    size_t len = 0, vlen = 0;
+    const char *name = NULL, *v = NULL;
     size_t cost;
     int rc;
 
-    if (lua_type(L, 2) != LUA_TSTRING)
-        return luaL_error(L, "record fields are named by strings, not by a %s",
-                          luaL_typename(L, 2));
-    name = lua_tolstring(L, 2, &len);
+    if (i < 0) {
+        if (lua_type(L, 2) != LUA_TSTRING)
+            return luaL_error(L,
+                              "record fields are named by strings, not by a %s",
+                              luaL_typename(L, 2));
+        name = lua_tolstring(L, 2, &len);
+        i = learn(L, x, rec->layout, key, name, len);
+    }
     switch (lua_type(L, 3)) {
     case LUA_TSTRING:
     case LUA_TNUMBER:
@@ -119,9 +183,8 @@ static int rec_newindex(lua_State *L)
         break;
     default:
         return luaL_error(L, "cannot store a %s in field '%s'",
-                          luaL_typename(L, 3), name);
+                          luaL_typename(L, 3), lua_tostring(L, 2));
     }
-    i = cw__layout_find(rec->layout, name, len);
     if (i < 0 && v == NULL)
         return 0;
     cost = vlen + (i < 0 ? len + 64 : 0);
@@ -134,7 +197,8 @@ static int rec_newindex(lua_State *L)
         rc = cw__rec_set(rec, (size_t)i, v, vlen);
     if (rc != CW_OK) {
         x->recnomem = 1;
-        return luaL_error(L, "out of memory storing field '%s'", name);
+        return luaL_error(L, "out of memory storing field '%s'",
+                          lua_tostring(L, 2));
     }
     return 0;
 }
@@ -198,10 +262,12 @@ static const luaL_Reg record_meta[] = {
     {NULL, NULL},
 };
 
-/* Register the record proxy type: the metatable of every light userdata.
-** [-0, +0] */
+/* Register the record proxy type: the metatable of every light userdata;
+** make the anchors of the name cache.  [-0, +0] */
 void cw__lua_openrecord(lua_State *L)
 {
+    lua_createtable(L, NAME_SLOTS, 0);
+    cw__lua_getx(L)->anchors = luaL_ref(L, LUA_REGISTRYINDEX);
     luaL_newmetatable(L, RECORD_MT);
     luaL_setfuncs(L, record_meta, 0);
     lua_pushboolean(L, 0);
@@ -218,6 +284,7 @@ void cw__lua_openrecord(lua_State *L)
 void cw__lua_lend(lua_State *L, cw_lua *x, cw_rec *rec)
 {
     x->rec = rec;
+    x->recid = rec != NULL ? cw__layout_id(rec->layout) : 0;
     x->gen++;
     lua_pushlightuserdata(L, (void *)x->gen);
 }

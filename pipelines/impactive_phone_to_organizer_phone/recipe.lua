@@ -159,7 +159,9 @@ return {
       .. "Dropped call (default Impactive dialer)",
   },
   inputs = {
-    outcomes = { schema = "impactive/customizations", main = true },
+    -- With a ledger (crosswalk run --ledger), a run reads only the
+    -- outcomes recorded after those of the last confirmed run.
+    outcomes = { schema = "impactive/customizations", main = true, since = "created_at" },
     calls = { schema = "impactive/voice_calls" },
     contacts = { schema = "impactive/contacts" },
     profiles = {},
@@ -206,6 +208,10 @@ return {
       schema = "organizer/phone_interactions",
       columns = { "Profile ID", "Effort Name", "Date/Time", "Phone Number Called",
                   "Call Result", "Service", "Caller" },
+      -- One interaction per pair; with a ledger a pair is delivered once,
+      -- and a pair sent before with other values is rejected.
+      key = { "Profile ID", "Effort Name" },
+      changed = "reject",
     },
   },
 }

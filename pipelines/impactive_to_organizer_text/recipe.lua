@@ -64,7 +64,9 @@ return {
       .. "TwilioMessage rows only",
   },
   inputs = {
-    messages = { schema = "impactive/messages", main = true },
+    -- With a ledger (crosswalk run --ledger), a run reads only the
+    -- messages created after those of the last confirmed run.
+    messages = { schema = "impactive/messages", main = true, since = "created_at" },
     contacts = { schema = "impactive/contacts" },
     taggings = { schema = "impactive/taggings" },
     profiles = {},
@@ -129,6 +131,10 @@ return {
       schema = "organizer/text_interactions",
       columns = { "Profile ID", "Effort Name", "Date/Time", "Service", "Replied",
                   "Opted Out", "Bounced", "Message", "Sender" },
+      -- One interaction per pair; with a ledger a pair is delivered once,
+      -- and a pair sent before with other values is rejected.
+      key = { "Profile ID", "Effort Name" },
+      changed = "reject",
     },
   },
 }

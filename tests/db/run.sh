@@ -33,7 +33,10 @@ RECIPES=$HERE/recipes
 SAMPLES=$SRC/pipelines/samples/impactive
 ALL_CASES=(same_answer upsert_twice create_twice append_duplicate
     check_violation two_tables roundtrip source_nulls_and_queries load_into
-    secrets kill_mid_copy sigint sqlite_sigint commit_lost upsert_repeated_key)
+    secrets kill_mid_copy sigint sqlite_sigint commit_lost upsert_repeated_key
+    upsert_direct upsert_direct_fails copy_formats two_upserts)
+# The delivery ledger's cases (they add themselves to ALL_CASES).
+. "$HERE/ledger_cases.sh"
 if [ "${1:-}" = --list ]; then
     printf '%s\n' "${ALL_CASES[@]}"
     exit 0
@@ -183,7 +186,7 @@ wait_copy() {
         if [ -e "$2.paused" ]; then
             n=$("$BIN/psql" -X -At "$1" -c "SELECT count(*) FROM
                 pg_stat_activity WHERE state = 'active' AND
-                query LIKE 'COPY %FROM STDIN'" 2>/dev/null || echo 0)
+                query LIKE 'COPY %FROM STDIN%'" 2>/dev/null || echo 0)
             [ "$n" = 1 ] && return 0
         fi
         sleep 0.1
@@ -691,6 +694,129 @@ case_upsert_repeated_key() {
     expect_rc 0 || return 1
     expect_eq "the repeated key, one batch" "k|second|3" \
         "$(q "SELECT id, name, n FROM repeated WHERE id = 'k'")"
+}
+
+# p. An upsert into an empty (here: new) table copies its rows straight
+# into it, batch by batch, each in a savepoint, until a key is already
+# there (row 140,000 repeats row 2's key): that batch and the rest go
+# through the staging table.  The table ends as an upsert through the
+# staging table all the way leaves it (a table that held a row when the
+# run started), and the repeated key keeps its last row.
+case_upsert_direct() {
+    awk 'BEGIN { print "id,name,n"
+        for (i = 1; i <= 150000; i++) {
+            if (i == 2 || i == 140000) printf "k,take %d,%d\n", i, i
+            else printf "%d,name %d,%d\n", i, i, i
+        } }' >"$WORK/p.csv"
+    cw load "$WORK/p.csv" --into "postgres:$DB#direct_a" --schema none --key id --mode upsert
+    expect_rc 0 || return 1
+    q "CREATE TABLE direct_b (id text PRIMARY KEY, name text, n text)" \
+        "INSERT INTO direct_b VALUES ('seed', 'kept', '0')" || {
+        WHY="creating the table"
+        return 1
+    }
+    cw load "$WORK/p.csv" --into "postgres:$DB#direct_b" --schema none --key id --mode upsert
+    expect_rc 0 || return 1
+    expect_eq "the repeated key" "k|take 140000|140000" \
+        "$(q "SELECT id, name, n FROM direct_a WHERE id = 'k'")" || return 1
+    expect_eq "rows" 149999 "$(q 'SELECT count(*) FROM direct_a')" || return 1
+    expect_eq "same rows both ways" "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id))
+        FROM direct_b t WHERE id <> 'seed'")" \
+        "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM direct_a t")" || return 1
+    # Rows copied straight in carry the ids of their savepoints (one per
+    # batch); rows merged from the staging table that of the transaction.
+    expect_eq "direct batches" t \
+        "$(q "SELECT count(DISTINCT xmin::text) >= 3 FROM direct_a")" || return 1
+    expect_eq "staging only" 1 \
+        "$(q "SELECT count(DISTINCT xmin::text) FROM direct_b WHERE id <> 'seed'")"
+}
+
+# q. An upsert into an empty table whose CHECK refuses a row: in a batch
+# copied straight in (the COPY names the line), and after a repeated key
+# sent the rows through the staging table (the merge names the batch).
+# Exit 3 both times, and the table stays empty.
+case_upsert_direct_fails() {
+    q "CREATE TABLE direct_c (id text PRIMARY KEY, name text CHECK (name <> 'bad'), n text)" || {
+        WHY="creating the table"
+        return 1
+    }
+    awk 'BEGIN { print "id,name,n"
+        for (i = 1; i <= 120000; i++)
+            printf "%d,%s,%d\n", i, i == 100000 ? "bad" : "name " i, i }' >"$WORK/q.csv"
+    cw load "$WORK/q.csv" --into "postgres:$DB#direct_c" --schema none --key id --mode upsert
+    expect_rc 3 || return 1
+    expect_err "$WORK/q.csv:100001: postgres:$DBNAME: table \"direct_c\": new row for relation \"direct_c\" violates check constraint" || return 1
+    expect_eq "rows after the failed load" 0 "$(q 'SELECT count(*) FROM direct_c')" || return 1
+    awk 'BEGIN { print "id,name,n"
+        for (i = 1; i <= 120000; i++)
+            printf "%s,%s,%d\n", i == 3 ? 1 : i, i == 100000 ? "bad" : "name " i, i }' >"$WORK/q2.csv"
+    cw load "$WORK/q2.csv" --into "postgres:$DB#direct_c" --schema none --key id --mode upsert
+    expect_rc 3 || return 1
+    expect_err "postgres:$DBNAME: table \"direct_c\": upserting of the rows from $WORK/q2.csv:" || return 1
+    expect_err "violates check constraint" || return 1
+    expect_eq "rows after the second failed load" 0 "$(q 'SELECT count(*) FROM direct_c')"
+}
+
+# r. Values reach the table the same way whichever COPY format the
+# columns allow: binary for a new table of text, boolean and bigint
+# columns (a schema's integer and boolean types), text for an existing
+# table with other column types (numeric, integer, varchar, date).
+case_copy_formats() {
+    printf 'id,joined,user_first_name,num_contacts\n1,yes,"tab\there",9223372036854775807\n2,no,"line\nbreak",-9223372036854775808\n3,,\\N,\n4,true,back\\slash \\\\N,42\n5,0,,0\n6,1,"caf\xc3\xa9 \xf0\x9f\x98\x80",-7\n' >"$WORK/r.csv"
+    local want
+    want=$(printf '%s\n' "1|t|'tab	here'|9223372036854775807" "2|f|'line" "break'|-9223372036854775808" \
+        "3||E'\\\\N'|" "4|t|E'back\\\\slash \\\\\\\\N'|42" "5|f|''|0" "6|t|'café 😀'|-7")
+    cw load "$WORK/r.csv" --into "postgres:$DB#formats_new" --schema impactive/user_campaigns --mode create
+    expect_rc 0 || return 1
+    expect_eq "column types" "text boolean text bigint" \
+        "$(q "SELECT string_agg(data_type, ' ' ORDER BY ordinal_position) FROM
+            information_schema.columns WHERE table_name = 'formats_new'")" || return 1
+    expect_eq "binary COPY" "$want" "$(q "SELECT id, joined, quote_nullable(user_first_name),
+        num_contacts FROM formats_new ORDER BY id")" || return 1
+    q "CREATE TABLE formats_old (id text PRIMARY KEY, joined boolean,
+        user_first_name varchar(40), num_contacts numeric)" || {
+        WHY="creating the table"
+        return 1
+    }
+    cw load "$WORK/r.csv" --into "postgres:$DB#formats_old" --schema impactive/user_campaigns --mode append
+    expect_rc 0 || return 1
+    expect_eq "text COPY" "$want" "$(q "SELECT id, joined, quote_nullable(user_first_name),
+        num_contacts FROM formats_old ORDER BY id")" || return 1
+    # Text values into a bigint and a date column: the server reads them.
+    q "CREATE TABLE formats_typed (id bigint, d date, t text)" || {
+        WHY="creating the table"
+        return 1
+    }
+    printf 'id,d,t\n 12 ,2024-10-28,x\n-3,2024-01-02,\n' >"$WORK/r2.csv"
+    cw load "$WORK/r2.csv" --into "postgres:$DB#formats_typed" --schema none --mode append
+    expect_rc 0 || return 1
+    expect_eq "text into typed columns" "$(printf '%s\n' "-3|2024-01-02|''" "12|2024-10-28|'x'")" \
+        "$(q "SELECT id, d, quote_nullable(t) FROM formats_typed ORDER BY id")"
+}
+
+# s. Two upserts into new tables on one connection (text COPY for the
+# one with a timestamp, binary for the other): their batches take turns,
+# a key repeated at row 150,000 sends both to their staging tables, and a
+# second run leaves the same rows.
+case_two_upserts() {
+    local i a b
+    awk 'BEGIN { print "id,campaign_id,tag_id,tag_name,tag_slug,taggable_type,taggable_id,value,phone,created_at"
+        for (i = 1; i <= 200000; i++)
+            printf "%d,77,1,Tag %d,tag,Contact,%d,%s,+12025550113,2024-10-28 21:07:15.4\n",
+                i == 150000 ? 5 : i, i, 7000000 + i, i % 2 ? "true" : "false" }' >"$WORK/s.csv"
+    for i in 1 2; do
+        cw run "$RECIPES/two_upserts.lua" --input "$WORK/s.csv" --out-dir "$WORK/s" --db "postgres:$DB"
+        expect_rc 0 || return 1
+        expect_eq "run $i: first table" "199999|5|77|Tag 150000|7150000|f|2024-10-28 21:07:15.4" \
+            "$(q "SELECT count(*) FROM tu_a" | tr '\n' '|')$(q "SELECT * FROM tu_a WHERE id = '5'")" || return 1
+        expect_eq "run $i: second table" "199999|5|Tag 150000|f" \
+            "$(q "SELECT count(*) FROM tu_b" | tr '\n' '|')$(q "SELECT * FROM tu_b WHERE id = '5'")" || return 1
+        a=$(q "SELECT md5(string_agg(id || name, ',' ORDER BY id)) FROM
+            (SELECT id, tag_name || value AS name FROM tu_a) t")
+        b=$(q "SELECT md5(string_agg(id || name, ',' ORDER BY id)) FROM
+            (SELECT id, tag_name || value AS name FROM tu_b) t")
+        expect_eq "run $i: both tables" "$a" "$b" || return 1
+    done
 }
 
 # ---- Run ----

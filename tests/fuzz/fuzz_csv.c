@@ -14,9 +14,13 @@
 ** csv/decode.c).
 ** regress/csv/too_large_* are two inputs where the chunks once decided
 ** whether a field over the cap or its later stray quote was reported.
+** The input in one chunk is also read by the parser's state machine
+** alone and by every classifier of its fast path this machine has
+** (portable C, SSE2, AVX2: csv/classify.c), which must report the same.
 */
 #include "fuzz.h"
 
+#include "csv/csvint.h"
 #include "csv/csvread.h"
 
 #include <stdio.h>
@@ -131,7 +135,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char delims[] = {',', ';', '\t', '|'};
     static const char *const encodings[] = {NULL, "latin1", "UTF-16",
                                             "windows-1252"};
-    struct src whole, chunked;
+    static const int levels[] = {SIMD_OFF, SIMD_SCALAR, SIMD_SSE2, SIMD_AVX2};
+    static const char *const names[] = {"state machine alone",
+                                        "portable classifier",
+                                        "SSE2 classifier", "AVX2 classifier"};
+    struct src whole, chunked, fresh;
     cw_csvopts o;
     unsigned long long a, b;
 
@@ -156,12 +164,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* 1 to 64 bytes, or 255 for one large chunk */
         chunked.sizes[i] = data[1 + i] == 255 ? 4096 : 1 + data[1 + i] % 64;
     }
+    fresh = whole;
     a = readall(&whole, &o);
     b = readall(&chunked, &o);
     if (a != b) {
         fprintf(stderr, "fuzz_csv: the reader reported differently when "
                         "the input came in chunks\n");
         abort();
+    }
+    for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
+        struct src again = fresh;
+
+        if (!cw__classify_has(levels[i]))
+            continue;
+        cw__csvparse_force(levels[i]);
+        b = readall(&again, &o);
+        cw__csvparse_force(SIMD_AUTO);
+        if (a != b) {
+            fprintf(stderr,
+                    "fuzz_csv: the reader reported differently with "
+                    "the parser's %s\n",
+                    names[i]);
+            abort();
+        }
     }
     return 0;
 }

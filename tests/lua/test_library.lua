@@ -11,35 +11,8 @@ local zip = require("crosswalk.zip")
 local phone = require("crosswalk.phone")
 local P = require("crosswalk.params")
 
-local passed, failed = 0, 0
-
-local function test(name, fn)
-  local ok, err = pcall(fn)
-  if ok then
-    passed = passed + 1
-    print("PASS " .. name)
-  else
-    failed = failed + 1
-    print("FAIL " .. name .. "\n  " .. tostring(err))
-  end
-end
-
-local function show(v)
-  return type(v) == "string" and ("%q"):format(v) or tostring(v)
-end
-
-local function eq(got, want, what)
-  if got ~= want then
-    error(("%s: got %s, want %s"):format(what, show(got), show(want)), 2)
-  end
-end
-
-local function eqlist(got, want, what)
-  eq(type(got), "table", what)
-  for i = 1, math.max(#got, #want) do
-    eq(got[i], want[i], ("%s[%d]"):format(what, i))
-  end
-end
+local H = dofile((arg[0]:match("^(.*/)") or "./") .. "harness.lua")
+local test, show, eq, eqlist = H.test, H.show, H.eq, H.eqlist
 
 -- 'fn' raises an error whose message holds 'part'.
 local function raises(fn, part, what)
@@ -254,5 +227,4 @@ test("params.choice, flag, list", function()
   params = nil
 end)
 
-print(("lua library: %d passed, %d failed"):format(passed, failed))
-os.exit(failed == 0 and 0 or 1)
+H.done("lua library")

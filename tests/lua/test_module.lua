@@ -10,36 +10,8 @@ local SRC = assert(os.getenv("CW_SOURCE_DIR"), "CW_SOURCE_DIR not set")
 local TMP = assert(os.getenv("CW_TMP"), "CW_TMP not set")
 local SAMPLES = SRC .. "/pipelines/samples/impactive/"
 local CASES = SRC .. "/tests/e2e/cases/"
-local passed, failed = 0, 0
-
-local function test(name, fn)
-  local ok, err = pcall(fn)
-  if ok then
-    passed = passed + 1
-    print("PASS " .. name)
-  else
-    failed = failed + 1
-    print("FAIL " .. name .. "\n  " .. tostring(err))
-  end
-end
-
-local function show(v)
-  return type(v) == "string" and ("%q"):format(v) or tostring(v)
-end
-
-local function eq(got, want, what)
-  if got ~= want then
-    error(("%s: got %s, want %s"):format(what, show(got), show(want)), 2)
-  end
-end
-
--- The list 'got' holds exactly the values of 'want', in order.
-local function eqlist(got, want, what)
-  eq(type(got), "table", what)
-  for i = 1, math.max(#got, #want) do
-    eq(got[i], want[i], ("%s[%d]"):format(what, i))
-  end
-end
+local H = dofile((arg[0]:match("^(.*/)") or "./") .. "harness.lua")
+local test, show, eq, eqlist = H.test, H.show, H.eq, H.eqlist
 
 -- Calling fn() raises an error whose message is exactly 'want' after the
 -- position of the call in this file ("test_module.lua:LINE: ").
@@ -427,5 +399,4 @@ test("inspect: failures and argument errors", function()
     function() crosswalk.inspect("a.csv", 1) end)
 end)
 
-print(("lua: %d passed, %d failed"):format(passed, failed))
-os.exit(failed == 0)
+H.done("lua")

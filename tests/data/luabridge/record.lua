@@ -54,4 +54,37 @@ return {
     r.full = a .. " " .. b
     r.seen = "1"
   end,
+  -- A field reads back as it was stored: text, nil for null.
+  write_read = function(r)
+    r.first = "Zed"
+    r.count = 42
+    r.last = nil
+    r.added = "new"
+    return table.concat({ r.first, r.count, type(r.count), tostring(r.last),
+      r.added }, ",")
+  end,
+  write_pairs = function(r)
+    r.first = "Zed"
+    r.last = nil
+    r.added = 5
+    local out = {}
+    for k, v in pairs(r) do out[#out + 1] = k .. "=" .. v end
+    return table.concat(out, ",")
+  end,
+  -- More names than the proxy's name cache holds, made at run time.
+  many_names = function(r)
+    for i = 1, 100 do r["c" .. i] = i end
+    local sum = 0
+    for i = 1, 100 do sum = sum + tonumber(r["c" .. i]) end
+    return sum .. ":" .. r.first .. ":" .. r.email
+  end,
+  -- What an earlier record was given is not this one's.
+  mark_seen = function(r)
+    local was = r.seen
+    r.seen = "yes " .. r.first
+    return was
+  end,
+  set_number_key = function(r) r[1] = "x" end,
+  set_table_key = function(r) r[{}] = "x" end,
+  get_table_key = function(r) return r[{}] end,
 }

@@ -1,0 +1,9 @@
+-- people.lua: a table of people -> people.csv keyed by id, read past
+-- the watermark of 'updated' (tests/e2e ledger_sqlite_source).
+return {
+  inputs = { people = { since = "updated" } },
+  steps = {},
+  outputs = {
+    out = { path = "people.csv", columns = { "id", "name", "updated" }, key = { "id" } },
+  },
+}

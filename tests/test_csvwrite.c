@@ -11,10 +11,12 @@
 
 #include "testutil.h"
 
+#include "csv/blockq.h"
 #include "csv/csvread.h"
 #include "csv/csvwrite.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -855,6 +857,384 @@ static void test_csvwrite_many_groups(void **state)
     rmscratch(dir);
 }
 
+/* ==== Queue of blocks ==== */
+
+/* What the consumer of test_blockq_order() saw. */
+struct seen {
+    pthread_t producer;   /* the test's thread */
+    uint32_t next;        /* the number expected next */
+    unsigned long mine;   /* blocks consumed on the queue's thread */
+    unsigned long theirs; /* blocks consumed on the producer's */
+    uint32_t fail_at;     /* fail the block that starts with this */
+    int bad;              /* 1 once a number came out of order */
+};
+
+/* A consumer: the block holds 4-byte numbers, which must follow on. */
+static int check_seq(void *ud, const char *p, size_t len)
+{
+    struct seen *s = ud;
+
+    if (pthread_equal(pthread_self(), s->producer))
+        s->theirs++;
+    else
+        s->mine++;
+    for (size_t i = 0; i + 4 <= len; i += 4) {
+        uint32_t v;
+
+        memcpy(&v, p + i, 4);
+        if (i == 0 && v == s->fail_at)
+            return CW_EIO;
+        if (v != s->next)
+            s->bad = 1;
+        s->next = v + 1;
+    }
+    if (len % 4 != 0)
+        s->bad = 1;
+    return CW_OK;
+}
+
+/*
+** The consumer gets every block in the order filled, whichever thread
+** runs it (the producer consumes the oldest block itself when all are
+** full and the queue's thread is not at work); a failure of the consumer
+** reaches the producer and nothing is consumed after it.
+*/
+static void test_blockq_order(void **state)
+{
+    struct seen s = {pthread_self(), 0, 0, 0, UINT32_MAX, 0};
+    cw_blockq *q;
+    uint32_t v;
+    char *at;
+    int rc = CW_OK;
+
+    (void)state;
+    assert_int_equal(cw__blockq_start(64, 1, check_seq, &s, &q), CW_EUSAGE);
+    assert_int_equal(cw__blockq_start(64, 2, check_seq, &s, &q), CW_OK);
+    for (v = 0; v < 200000; v++) {
+        /* 1 to 16 numbers a block: hand over at varying points */
+        size_t room = 4 * (1 + (v / 7) % 16);
+
+        assert_int_equal(cw__blockq_room(q, v % 7 == 0 ? room : 4, &at), CW_OK);
+        memcpy(at, &v, 4);
+        cw__blockq_add(q, 4);
+        if (v % 50000 == 0)
+            assert_int_equal(cw__blockq_sync(q), CW_OK);
+    }
+    assert_int_equal(cw__blockq_end(q, 0), CW_OK);
+    assert_false(s.bad);
+    assert_int_equal(s.next, 200000);
+    assert_true(s.mine + s.theirs >= 200000 / 16);
+
+    /* The consumer fails on the block that starts with 1000. */
+    s = (struct seen){pthread_self(), 0, 0, 0, 1000, 0};
+    assert_int_equal(cw__blockq_start(40, 3, check_seq, &s, &q), CW_OK);
+    for (v = 0; v < 100000 && rc == CW_OK; v++) {
+        rc = cw__blockq_room(q, 4, &at);
+        if (rc == CW_OK) {
+            memcpy(at, &v, 4);
+            cw__blockq_add(q, 4);
+        }
+    }
+    assert_int_equal(rc, CW_EIO);
+    assert_true(v < 1000 + 4 * 10 + 2); /* within the blocks queued */
+    assert_int_equal(cw__blockq_sync(q), CW_EIO);
+    assert_int_equal(cw__blockq_end(q, 0), CW_EIO);
+    assert_false(s.bad);
+    assert_int_equal(s.next, 1000); /* nothing after the failure */
+
+    /* Ending with 'discard' drops what is queued. */
+    s = (struct seen){pthread_self(), 0, 0, 0, UINT32_MAX, 0};
+    assert_int_equal(cw__blockq_start(40, 2, check_seq, &s, &q), CW_OK);
+    for (v = 0; v < 1000; v++) {
+        assert_int_equal(cw__blockq_room(q, 4, &at), CW_OK);
+        memcpy(at, &v, 4);
+        cw__blockq_add(q, 4);
+    }
+    assert_int_equal(cw__blockq_end(q, 1), CW_OK);
+    assert_false(s.bad);
+    assert_true(s.next < 1000);
+    assert_int_equal(cw__blockq_end(NULL, 0), CW_OK);
+}
+
+/* ==== Writer thread ==== */
+
+/* The long value of thread_row(): larger than a block between the
+** threads (256 KB), so that such a row is written by the caller's
+** thread. */
+static char *long_value(void)
+{
+    static char *v;
+
+    if (v == NULL) {
+        v = malloc(300001);
+        assert_non_null(v);
+        for (size_t i = 0; i < 300000; i++)
+            v[i] = (char)('a' + i % 26);
+        v[1000] = '"';
+        v[300000] = '\0';
+    }
+    return v;
+}
+
+/*
+** Row 'i' of the data the writer thread is tested with: an id, one of
+** seven campaigns (for splitting by value), a text of every kind the
+** encoder must tell apart (plain, quotes, delimiters, CR and LF, empty,
+** null, lengths around 8 and 16 bytes, a delimiter in the last bytes of
+** a long field), and now and then a field too long for a block.  'buf'
+** holds the text.
+*/
+static void thread_row(size_t i, char *buf, size_t cap, cw_field *f)
+{
+    static const char *const texts[] = {"plain text with spaces",
+                                        "say \"hi\"",
+                                        "a,b",
+                                        "two\r\nlines",
+                                        "lf\nonly",
+                                        "",
+                                        "  padded  ",
+                                        "tab\tinside",
+                                        "exactly 16 bytes",
+                                        "15 bytes long..",
+                                        "1234567",
+                                        "12345678",
+                                        "0123456789abcdef,",
+                                        "\"",
+                                        "=formula"};
+    size_t ntexts = sizeof texts / sizeof texts[0];
+    int n = snprintf(buf, cap, "%zu", i);
+
+    f[0] = (cw_field){buf, (size_t)n};
+    snprintf(buf + 32, cap - 32, "campaign %zu", i % 7);
+    f[1] = (cw_field){buf + 32, strlen(buf + 32)};
+    if (i % 23 == 0) {
+        f[2] = (cw_field){NULL, 0};
+    } else {
+        const char *t = texts[i % ntexts];
+        size_t pad = i % 40; /* move the special bytes across 16 */
+
+        memset(buf + 64, 'x', pad);
+        strcpy(buf + 64 + pad, t);
+        f[2] = (cw_field){buf + 64, pad + strlen(t)};
+    }
+    f[3] = i % 9000 == 4500 ? (cw_field){long_value(), 300000}
+                            : (cw_field){"last", 4};
+}
+
+/*
+** Write 'nrows' rows of thread_row() to 'dir'/out.csv with options 'o'
+** and 'thread', then commit; return the writer (the caller closes it).
+*/
+static cw_writer *write_rows(const char *dir, cw_writeopts o, int thread,
+                             size_t nrows)
+{
+    static const char *const cols[] = {"id", "campaign", "text", "tail"};
+    char buf[256];
+    cw_field f[4];
+    cw_writer *w;
+
+    o.thread = thread;
+    assert_int_equal(
+        cw__writer_open(pathof(dir, "out.csv", 0), cols, 4, &o, &w, NULL),
+        CW_OK);
+    for (size_t i = 0; i < nrows; i++) {
+        thread_row(i, buf, sizeof buf, f);
+        assert_int_equal(cw__writer_write(w, f), CW_OK);
+    }
+    assert_int_equal(cw__writer_commit(w), CW_OK);
+    assert_int_equal(cw__writer_threaded(w), thread > 0);
+    return w;
+}
+
+/*
+** Rows written by the writer thread make the same bytes as rows written
+** without it, split or not: the same parts, with the same names, rows
+** and bytes (each part then read back with the reader).
+*/
+static void test_csvwrite_thread_same_bytes(void **state)
+{
+    cw_writeopts o[3];
+
+    (void)state;
+    for (int k = 0; k < 3; k++)
+        cw__writeopts_default(&o[k]);
+    o[1].max_bytes = 1000000;
+    o[2].split_col = 1;
+    o[2].max_distinct = 3;
+    o[2].max_bytes = 700000;
+    for (int k = 0; k < 3; k++) {
+        const char *da = mkscratch();
+        char a[64];
+        const char *db;
+        cw_writer *wa, *wb;
+
+        snprintf(a, sizeof a, "%s", da);
+        db = mkscratch();
+        wa = write_rows(a, o[k], -1, 40000);
+        wb = write_rows(db, o[k], 1, 40000);
+        assert_int_equal(cw__writer_nparts(wa), cw__writer_nparts(wb));
+        assert_true(cw__writer_nparts(wa) >= (k == 0 ? 1u : 4u));
+        for (size_t i = 0; i < cw__writer_nparts(wa); i++) {
+            unsigned long long ra, rb;
+            const char *pa = cw__writer_part(wa, i, &ra);
+            const char *pb = cw__writer_part(wb, i, &rb);
+            size_t la, lb;
+            char *ba = slurp(pa, &la), *bb = slurp(pb, &lb);
+
+            assert_string_equal(strrchr(pa, '/'), strrchr(pb, '/'));
+            assert_int_equal(ra, rb);
+            assert_int_equal(la, lb);
+            assert_memory_equal(ba, bb, la);
+            free(ba);
+            free(bb);
+        }
+        cw__writer_close(wa);
+        cw__writer_close(wb);
+        rmscratch(a);
+        rmscratch(db);
+    }
+}
+
+/* The rows of thread_row() read back as written through the thread. */
+static void test_csvwrite_thread_read_back(void **state)
+{
+    const char *dir = mkscratch();
+    cw_writeopts o;
+    cw_writer *w;
+    cw_csv *r;
+    char buf[256];
+    cw_field want[4];
+    size_t n = 0;
+    int st;
+
+    (void)state;
+    cw__writeopts_default(&o);
+    w = write_rows(dir, o, 1, 20000);
+    assert_int_equal(
+        cw__csv_openfile(pathof(dir, "out.csv", 1), NULL, &r, NULL), CW_OK);
+    while ((st = cw__csv_next(r)) == CW_ROW) {
+        thread_row(n, buf, sizeof buf, want);
+        assert_int_equal(cw__csv_nfields(r), 4);
+        for (size_t i = 0; i < 4; i++) {
+            size_t len;
+            const char *p = cw__csv_field(r, i, &len);
+
+            assert_int_equal(len, want[i].p != NULL ? want[i].len : 0);
+            if (len > 0)
+                assert_memory_equal(p, want[i].p, len);
+        }
+        n++;
+    }
+    assert_int_equal(st, CW_DONE);
+    assert_int_equal(n, 20000);
+    cw__csv_close(r);
+    cw__writer_close(w);
+    rmscratch(dir);
+}
+
+/*
+** A write that fails in the writer thread (the file size limit, standing
+** in for a full disk) reaches the caller as it does without the thread:
+** CW_EIO "path: reason" from a later write, at most a few blocks after
+** the limit, or from the commit; it sticks, and nothing is left behind.
+*/
+static void test_csvwrite_thread_write_error(void **state)
+{
+    char big[1000];
+    struct rlimit old, lim;
+    void (*oldsig)(int);
+    cw_writeopts o;
+
+    (void)state;
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cw__writeopts_default(&o);
+    o.thread = 1;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    oldsig = signal(SIGXFSZ, SIG_IGN);
+    /* 'rows' rows of 1 KB against a limit of 200 KB: 5000 (5 MB) fail
+    ** in a write; 300 fill one block and part of the next, which the
+    ** thread only gets at the commit. */
+    for (int k = 0; k < 2; k++) {
+        const char *dir = mkscratch(), *path = pathof(dir, "full.csv", 0);
+        int rows = k == 0 ? 5000 : 300, rc = CW_OK, i;
+        cw_writer *w;
+
+        lim = old;
+        lim.rlim_cur = 200000;
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        assert_int_equal(cw__writer_open(path, cols2, 2, &o, &w, NULL), CW_OK);
+        for (i = 0; i < rows && rc == CW_OK; i++)
+            rc = put2(w, "1", big);
+        if (rows == 5000) {
+            assert_int_equal(rc, CW_EIO);
+            /* Seen within the blocks queued between the threads. */
+            assert_true(i < 200 + 5 * 256 + 128);
+        }
+        if (rc == CW_OK)
+            rc = cw__writer_commit(w);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+        assert_int_equal(rc, CW_EIO);
+        assert_true(cw__writer_threaded(w));
+        assert_non_null(strstr(cw__writer_errmsg(w), dir));
+        assert_non_null(strstr(cw__writer_errmsg(w), "File too large"));
+        assert_int_equal(put2(w, "2", "b"), CW_EIO);
+        assert_int_equal(cw__writer_commit(w), CW_EIO);
+        cw__writer_close(w);
+        assert_int_equal(count_entries(dir, NULL, 0), 0);
+        rmscratch(dir);
+    }
+    signal(SIGXFSZ, oldsig);
+}
+
+/*
+** Closing a writer whose thread is busy (a run interrupted or failed)
+** stops the thread, drops the rows still queued and removes the temp
+** file; a commit after rows as long as a block waits for them.
+*/
+static void test_csvwrite_thread_close(void **state)
+{
+    const char *dir = mkscratch();
+    char buf[256];
+    cw_field f[4];
+    cw_writeopts o;
+    cw_writer *w;
+    static const char *const cols[] = {"id", "campaign", "text", "tail"};
+
+    (void)state;
+    cw__writeopts_default(&o);
+    o.thread = 1;
+    assert_int_equal(
+        cw__writer_open(pathof(dir, "out.csv", 0), cols, 4, &o, &w, NULL),
+        CW_OK);
+    for (size_t i = 0; i < 30000; i++) {
+        thread_row(i, buf, sizeof buf, f);
+        assert_int_equal(cw__writer_write(w, f), CW_OK);
+    }
+    assert_true(cw__writer_threaded(w));
+    assert_int_equal(count_entries(dir, NULL, 0), 1); /* the temp file */
+    cw__writer_close(w);
+    assert_int_equal(count_entries(dir, NULL, 0), 0);
+
+    /* Past a megabyte, the default starts the thread on more than one
+    ** core, and never with -1. */
+    for (int thread = 0; thread >= -1; thread--) {
+        o.thread = thread;
+        assert_int_equal(
+            cw__writer_open(pathof(dir, "out.csv", 0), cols, 4, &o, &w, NULL),
+            CW_OK);
+        for (size_t i = 0; i < 30000; i++) {
+            thread_row(i, buf, sizeof buf, f);
+            assert_int_equal(cw__writer_write(w, f), CW_OK);
+        }
+        assert_int_equal(cw__writer_threaded(w),
+                         thread == 0 && cw__blockq_cores() > 1);
+        cw__writer_close(w);
+        assert_int_equal(count_entries(dir, NULL, 0), 0);
+    }
+    rmscratch(dir);
+}
+
 /* ==== Out of memory ==== */
 
 /* Fail the 1st, 2nd, ... allocation of cw__writer_open(): each failure is a
@@ -1143,6 +1523,11 @@ int main(void)
         cmocka_unit_test(test_csvwrite_split_distinct),
         cmocka_unit_test(test_csvwrite_split_both),
         cmocka_unit_test(test_csvwrite_many_groups),
+        cmocka_unit_test(test_blockq_order),
+        cmocka_unit_test(test_csvwrite_thread_same_bytes),
+        cmocka_unit_test(test_csvwrite_thread_read_back),
+        cmocka_unit_test(test_csvwrite_thread_write_error),
+        cmocka_unit_test(test_csvwrite_thread_close),
         cmocka_unit_test(test_csvwrite_open_out_of_memory),
         cmocka_unit_test(test_csvwrite_write_out_of_memory),
         cmocka_unit_test(test_csvwrite_convert_round_trip),

@@ -616,6 +616,40 @@ static void test_api(void **state)
     assert_int_equal(info.recorded, 1);
 }
 
+/* A ledger over an output large enough for a writer thread (more than a
+** megabyte): every row is recorded with the file it went to. */
+static void test_api_large(void **state)
+{
+    char path[256];
+    cw_summary sum;
+    cw_ledgerrun info;
+    cw_ledger *l;
+    cw_ledgerfile f;
+    FILE *fp;
+
+    (void)state;
+    put("people.lua",
+        "return { inputs = { people = {} }, steps = {},\n"
+        "  outputs = { out = { path = 'p.csv', columns = { 'id', 'text' },\n"
+        "                      key = { 'id' } } } }\n",
+        path, sizeof path);
+    snprintf(path, sizeof path, "%s/in.csv", dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("id,text\n", fp);
+    for (int i = 0; i < 40000; i++)
+        fprintf(fp, "%d,\"row %d, long enough to pass a megabyte\"\n", i, i);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(api_run("big", &sum, &info), CW_OK);
+    assert_int_equal(sum.written, 40000);
+    assert_int_equal(info.recorded, 40000);
+    assert_int_equal(cw_ledger_new(db, &l, NULL), CW_OK);
+    assert_int_equal(cw_ledger_nfiles(l), 1);
+    assert_int_equal(cw_ledger_file(l, 0, &f), CW_OK);
+    assert_int_equal(f.rows, 40000);
+    cw_ledger_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -629,6 +663,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_targets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_large, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -786,6 +786,66 @@ static void test_pipeline_interrupt(void **state)
     rmdir_all(dir);
 }
 
+/* A progress callback that interrupts its run once 'rows' are read. */
+struct stopper {
+    cw_run *r;
+    unsigned long long rows;
+};
+
+static void stop_at(void *ud, const cw_progress *p)
+{
+    struct stopper *s = ud;
+
+    if (p->rows >= s->rows)
+        cw_run_interrupt(s->r);
+}
+
+/* An interrupt in the middle of a large output, which a writer thread
+** is writing: CW_EINTR, and neither the output nor its temp file is
+** left. */
+static void test_pipeline_interrupt_writing(void **state)
+{
+    static const char recipe_text[] =
+        "return { name = 'big', inputs = { rows = { main = true } },\n"
+        "  steps = { { map = { { 'id', from = 'id' }, { 'text', from = "
+        "'text' } } } },\n"
+        "  outputs = { out = { path = 'out.csv', columns = { 'id', 'text' } "
+        "} } }\n";
+    char dir[200], out[256], in[256], rec[256];
+    cw_run *r = newrun();
+    struct stopper stop = {r, 40000};
+    cw_summary s;
+    FILE *fp;
+
+    (void)state;
+    newdir("interrupt_writing", dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    writefile(dir, "big.lua", recipe_text, rec, sizeof rec);
+    snprintf(in, sizeof in, "%s/rows.csv", dir);
+    fp = fopen(in, "w");
+    assert_non_null(fp);
+    fputs("id,text\n", fp);
+    for (int i = 0; i < 60000; i++) /* 4 MB of output */
+        fprintf(fp,
+                "%d,\"row %d, which is written, \"\"quoted\"\" and "
+                "all\"\n",
+                i, i);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(cw_run_load(r, rec), CW_OK);
+    assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
+    assert_int_equal(cw_run_outdir(r, out), CW_OK);
+    cw_run_on_progress(r, stop_at, &stop);
+    assert_int_equal(cw_run_exec(r), CW_EINTR);
+    assert_string_equal(cw_run_errmsg(r), "interrupted");
+    cw_run_summary(r, &s);
+    assert_true(s.read >= 40000 && s.read < 60000);
+    assert_int_equal(s.noutputs, 0);
+    assert_string_equal(listing(out), "");
+    cw_run_free(r);
+    rmdir_all(out);
+    rmdir_all(dir);
+}
+
 /* Load the recipe 'text', written to 'dir'/clash.lua, into a new run;
 ** return the run and the status of cw_run_load() in '*rc'. */
 static cw_run *load_text(const char *dir, const char *text, int *rc)
@@ -2272,6 +2332,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_dry_run),
         cmocka_unit_test(test_pipeline_instruction_limit),
         cmocka_unit_test(test_pipeline_interrupt),
+        cmocka_unit_test(test_pipeline_interrupt_writing),
         cmocka_unit_test(test_pipeline_output_names),
         cmocka_unit_test(test_pipeline_stale_temp),
         cmocka_unit_test(test_pipeline_new_out_of_memory),

@@ -383,6 +383,10 @@ int cw__run_open_outputs(cw_run *r)
             cw__buf_free(&path);
             return cw__fail(&r->err, CW_ENOMEM, "out of memory");
         }
+        /* A ledger asks which part each row went to as it is written:
+        ** no writer thread then, which would write it later. */
+        if (cw__lrun_active(r))
+            o->opts.thread = -1;
         rc = cw__writer_open(path.p, (const char *const *)o->cols, o->ncols,
                              &o->opts, &o->out, &r->err);
         if (rc != CW_OK) {

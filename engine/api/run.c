@@ -220,7 +220,9 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
                 if (rc != CW_OK || rejected)
                     return rc;
             }
-            o->vals[i] = f;
+            o->vals[i].p = f.p; /* member by member: a 16-byte copy of
+                                 ** f, just stored in two halves, stalls */
+            o->vals[i].len = f.len;
         }
     }
     /* A ledger: rows delivered before are not written again. */

@@ -1,10 +1,13 @@
 /*
-** csvwrite.c -- RFC 4180 CSV and NDJSON writers with atomic commit.  Each
-** row is encoded once into a scratch buffer and appended to a large
-** per-part write buffer; parts live in temp files (mode 0600) beside the
-** final path until cw__writer_commit() fsyncs them and renames them.
+** csvwrite.c -- RFC 4180 CSV and NDJSON writers with atomic commit.  A CSV
+** row is encoded in one pass straight into the write buffer of its part
+** (an NDJSON row through a scratch buffer); parts live in temp files
+** beside the final path until cw__writer_commit() fsyncs them and renames
+** them.  A large CSV output is encoded and written by a thread of its own.
 */
+#define _GNU_SOURCE /* sync_file_range */
 #include "csv/csvwrite.h"
+#include "csv/blockq.h"
 #include "csv/tempfile.h"
 
 #include <dirent.h>
@@ -19,8 +22,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BUF_SIZE (128u * 1024u) /* write buffer of one open part */
-#define MAX_OPEN 64             /* parts holding a descriptor at once */
+#define BUF_SIZE (128u * 1024u)        /* write buffer of one open part */
+#define MAX_OPEN 64                    /* parts holding a descriptor at once */
+#define WRITEBACK (8u * 1024u * 1024u) /* see writeback() */
+
+/* The writer thread (see "Writer thread" below). */
+#define BLOCK_SIZE (256u * 1024u)      /* bytes of rows per block */
+#define NBLOCKS 4                      /* blocks between the threads */
+#define THREAD_AFTER (1024ull * 1024u) /* bytes written before it starts */
 
 /*
 ** A part is one output file.  It is open (a descriptor and a buffer), or
@@ -28,14 +37,15 @@
 ** on demand), or full (its group moved on to a newer part).
 */
 typedef struct part {
-    char *tmp;                /* temp path, owned; created by mkstemp */
-    char *name;               /* final path when there are several parts */
-    int fd;                   /* descriptor, -1 when parked or sealed */
-    char *buf;                /* write buffer while open, else NULL */
-    size_t len;               /* bytes pending in 'buf' */
-    unsigned long long bytes; /* size of the part, pending bytes included */
-    unsigned long long rows;  /* data rows written to it */
-    int renamed;              /* 1 once moved to its final name */
+    char *tmp;                 /* temp path, owned; created by mkstemp */
+    char *name;                /* final path when there are several parts */
+    int fd;                    /* descriptor, -1 when parked or sealed */
+    char *buf;                 /* write buffer while open, else NULL */
+    size_t len;                /* bytes pending in 'buf' */
+    unsigned long long bytes;  /* size of the part, pending bytes included */
+    unsigned long long rows;   /* data rows written to it */
+    unsigned long long synced; /* bytes handed to writeback() */
+    int renamed;               /* 1 once moved to its final name */
 } part;
 
 /* Rows with the values of one group go to the group's current part. */
@@ -52,7 +62,16 @@ typedef struct entry {
     size_t grp;  /* the group it belongs to */
 } entry;
 
+/*
+** With a writer thread, the caller's thread reads the fields up to 'pad'
+** and the writer thread owns those after it (the caller touches them only
+** once the thread is idle or joined); 'pad' keeps them on other cache
+** lines.
+*/
 struct cw_writer {
+    cw_blockq *q;               /* the writer thread's queue, or NULL */
+    int threadable;             /* 1: a writer thread may take over */
+    int threaded;               /* 1: one did */
     cw_writeopts o;             /* options, defaults filled in */
     char *path;                 /* final path of a single part */
     char *dir;                  /* directory of 'path', for its fsync */
@@ -61,26 +80,29 @@ struct cw_writer {
     char *hdr;                  /* CSV: encoded header row; NDJSON: keys */
     size_t hdrlen;              /* CSV: bytes in the header row */
     size_t *koff;               /* NDJSON: key 'i' is hdr[koff[i]..[i+1]] */
-    part *parts;                /* parts, in the order they were started */
-    size_t nparts;              /* parts used */
-    size_t partcap;             /* parts allocated */
-    size_t cur;                 /* current part when not splitting by value */
-    size_t nopen;               /* parts holding a descriptor */
-    size_t hand;                /* where the next eviction search starts */
-    group *groups;              /* value groups, oldest first */
-    size_t ngroups;             /* groups used */
-    size_t groupcap;            /* groups allocated */
-    entry *map;                 /* distinct values -> group */
-    size_t mapn;                /* values in 'map' */
-    size_t mapcap;              /* slots in 'map', 0 or a power of two */
-    char *row;                  /* scratch: the row being encoded */
-    size_t rowcap;              /* bytes allocated for 'row' */
-    unsigned long long nrows;   /* rows written in all parts */
     unsigned char special[256]; /* CSV: 1 for bytes that force quotes */
-    int failed;                 /* 1 after an error that spoils the output */
-    int prepared;               /* 1 once every part is on disk */
-    int committed;              /* 1 once every part was renamed */
-    cw_err err;                 /* last error, see cw__writer_errmsg() */
+    char pad[64];
+    cw_field *uf;              /* the writer thread's fields of a row */
+    part *parts;               /* parts, in the order they were started */
+    size_t nparts;             /* parts used */
+    size_t partcap;            /* parts allocated */
+    size_t cur;                /* current part when not splitting by value */
+    size_t nopen;              /* parts holding a descriptor */
+    size_t hand;               /* where the next eviction search starts */
+    group *groups;             /* value groups, oldest first */
+    size_t ngroups;            /* groups used */
+    size_t groupcap;           /* groups allocated */
+    entry *map;                /* distinct values -> group */
+    size_t mapn;               /* values in 'map' */
+    size_t mapcap;             /* slots in 'map', 0 or a power of two */
+    char *row;                 /* scratch: the row being encoded */
+    size_t rowcap;             /* bytes allocated for 'row' */
+    unsigned long long nrows;  /* rows written in all parts */
+    unsigned long long nbytes; /* bytes of those rows, encoded */
+    int failed;                /* 1 after an error that spoils the output */
+    int prepared;              /* 1 once every part is on disk */
+    int committed;             /* 1 once every part was renamed */
+    cw_err err;                /* last error, see cw__writer_errmsg() */
 };
 
 /* Fill 'o' with the defaults: CSV, ',', LF, no splitting. */
@@ -91,7 +113,8 @@ void cw__writeopts_default(cw_writeopts *o)
                         .crlf = 0,
                         .max_bytes = 0,
                         .split_col = -1,
-                        .max_distinct = 0};
+                        .max_distinct = 0,
+                        .thread = 0};
 }
 
 /* ==== Errors ==== */
@@ -126,53 +149,111 @@ static int werr_nomem(cw_writer *w)
 /* ==== Encoding ==== */
 
 /*
-** 1 when the CSV field 's' of 'len' bytes must be quoted: it holds the
-** delimiter, a quote, CR or LF (minimal quoting, as RFC 4180 and Python's
-** csv.QUOTE_MINIMAL; spaces and tabs are data and need no quotes).  One
-** pass over the bytes with a lookup table.  'bom' is 1 for the first
-** field of the header, the first bytes of the file: there a field that
-** begins with U+FEFF is quoted too, or readers would take it for a byte
-** order mark and drop it.
+** A CSV field is quoted only when it holds the delimiter, a quote, CR or
+** LF (minimal quoting, as RFC 4180 and Python's csv.QUOTE_MINIMAL; spaces
+** and tabs are data and need no quotes).  Most fields hold none of these,
+** so they are copied as they are while being checked, in one pass: 16
+** bytes at a time with SSE2 (every x86-64 has it), 8 at a time otherwise,
+** and the last few with the lookup table w->special.
 */
-static int csv_needs_quotes(const cw_writer *w, const char *s, size_t len,
-                            int bom)
-{
-    const unsigned char *p = (const unsigned char *)s, *e = p + len;
+#if defined(__SSE2__) && !defined(CW_NO_SIMD)
+#include <emmintrin.h>
+#define CSV_SSE2 1
+#endif
 
-    if (bom && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        return 1;
-    while (e - p >= 4) {
-        if (w->special[p[0]] | w->special[p[1]] | w->special[p[2]] |
-            w->special[p[3]])
-            return 1;
-        p += 4;
-    }
-    for (; p < e; p++)
-        if (w->special[*p])
-            return 1;
-    return 0;
+/* 1 when the 8 bytes 'v' hold the byte of which 'pat' is 8 copies. */
+#define HAS_BYTE(v, pat)                                                       \
+    ((((v) ^ (pat)) - 0x0101010101010101u) & ~((v) ^ (pat)) &                  \
+     0x8080808080808080u)
+
+/* The bytes that force quotes, as vectors, for csv_raw(). */
+typedef struct csv_special {
+#ifdef CSV_SSE2
+    __m128i delim, quote, cr, lf;
+#endif
+    uint64_t delim8;              /* the delimiter, 8 times */
+    const unsigned char *special; /* w->special */
+} csv_special;
+
+static void csv_special_init(const cw_writer *w, csv_special *sp)
+{
+#ifdef CSV_SSE2
+    sp->delim = _mm_set1_epi8(w->o.delim);
+    sp->quote = _mm_set1_epi8('"');
+    sp->cr = _mm_set1_epi8('\r');
+    sp->lf = _mm_set1_epi8('\n');
+#endif
+    sp->delim8 = 0x0101010101010101u * (unsigned char)w->o.delim;
+    sp->special = w->special;
+}
+
+#ifdef CSV_SSE2
+/* Nonzero when the 16 bytes at 's' hold a byte that forces quotes. */
+static inline int special16(const csv_special *sp, const char *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i m = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, sp->delim),
+                     _mm_cmpeq_epi8(v, sp->quote)),
+        _mm_or_si128(_mm_cmpeq_epi8(v, sp->cr), _mm_cmpeq_epi8(v, sp->lf)));
+
+    return _mm_movemask_epi8(m);
+}
+#endif
+
+/* Nonzero when the 8 bytes at 's' hold a byte that forces quotes. */
+static inline uint64_t special8(const csv_special *sp, const char *s)
+{
+    uint64_t v;
+
+    memcpy(&v, s, 8);
+    return HAS_BYTE(v, sp->delim8) | HAS_BYTE(v, 0x2222222222222222u) |
+           HAS_BYTE(v, 0x0d0d0d0d0d0d0d0du) | HAS_BYTE(v, 0x0a0a0a0a0a0a0a0au);
 }
 
 /*
-** Encode the CSV field 's' of 'len' bytes at 'd', which has room for
-** 2 * len + 2 bytes, and return the end.  'lone' is 1 when the field is
-** the only one of its row: an empty lone field is written as "" so that
-** the row does not read back as a blank line, which readers skip (Python's
-** csv writer does the same).  'bom': see csv_needs_quotes().
+** Copy the field 's' of 'len' bytes (1 or more) to 'd' as it is and return
+** the end, or return NULL when it must be quoted (what was copied is then
+** left for csv_quoted() to overwrite).
 */
-static char *csv_field(const cw_writer *w, char *d, const char *s, size_t len,
-                       int lone, int bom)
+static inline char *csv_raw(const csv_special *sp, char *d, const char *s,
+                            size_t len)
 {
-    if (!csv_needs_quotes(w, s, len, bom)) {
-        if (len == 0 && lone) {
-            *d++ = '"';
-            *d++ = '"';
-        } else if (len > 0) {
-            memcpy(d, s, len);
-            d += len;
+    size_t i = 0;
+
+#ifdef CSV_SSE2
+    if (len >= 16) {
+        for (; i + 16 <= len; i += 16) {
+            if (special16(sp, s + i))
+                return NULL;
+            _mm_storeu_si128(
+                (__m128i *)(void *)(d + i),
+                _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
         }
-        return d;
+        if (i < len) { /* the last 16 bytes, overlapping the loop's */
+            if (special16(sp, s + len - 16))
+                return NULL;
+            _mm_storeu_si128(
+                (__m128i *)(void *)(d + len - 16),
+                _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16)));
+        }
+        return d + len;
     }
+#endif
+    for (; i + 8 <= len; i += 8)
+        if (special8(sp, s + i))
+            return NULL;
+    for (; i < len; i++)
+        if (sp->special[(unsigned char)s[i]])
+            return NULL;
+    memcpy(d, s, len);
+    return d + len;
+}
+
+/* Encode 's' of 'len' bytes at 'd' as a quoted field, each quote doubled,
+** and return the end.  'd' has room for 2 * len + 2 bytes. */
+static char *csv_quoted(char *d, const char *s, size_t len)
+{
     *d++ = '"';
     while (len > 0) {
         const char *q = memchr(s, '"', len);
@@ -186,6 +267,45 @@ static char *csv_field(const cw_writer *w, char *d, const char *s, size_t len,
         len -= n;
     }
     *d++ = '"';
+    return d;
+}
+
+/*
+** Encode the CSV row 'f' at 'd', which has room for row_bound() bytes,
+** and return the end.  A null field is written as an empty one.  A row of
+** one empty field is written as "" so that it does not read back as a
+** blank line, which readers skip (Python's csv writer does the same).
+** 'header' is 1 for the header row, the first bytes of the file: there a
+** first name that begins with U+FEFF is quoted too, or readers would take
+** it for a byte order mark and drop it.
+*/
+static char *csv_row(const cw_writer *w, char *d, const cw_field *f, int header)
+{
+    csv_special sp;
+
+    csv_special_init(w, &sp);
+    for (size_t i = 0; i < w->ncols; i++) {
+        const char *s = f[i].p;
+        size_t len = s != NULL ? f[i].len : 0;
+        char *e;
+
+        if (i > 0)
+            *d++ = w->o.delim;
+        if (len == 0) {
+            if (w->ncols == 1) {
+                *d++ = '"';
+                *d++ = '"';
+            }
+            continue;
+        }
+        e = header && i == 0 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0
+                ? NULL
+                : csv_raw(&sp, d, s, len);
+        d = e != NULL ? e : csv_quoted(d, s, len);
+    }
+    if (w->o.crlf)
+        *d++ = '\r';
+    *d++ = '\n';
     return d;
 }
 
@@ -283,6 +403,28 @@ static int row_room(cw_writer *w, size_t need)
 }
 
 /*
+** Store in '*bound' the most bytes row 'f' can take encoded: CSV doubles
+** every byte at worst (quotes), JSON turns one into six (\u0001).
+** CW_ENOMEM when that does not fit in a size_t.
+*/
+static int row_bound(cw_writer *w, const cw_field *f, size_t *bound)
+{
+    size_t grow = w->o.format == CW_FMT_CSV ? 2 : 6, b = 2;
+
+    for (size_t i = 0; i < w->ncols; i++) {
+        size_t len = f[i].p != NULL ? f[i].len : 0;
+
+        if (len > (SIZE_MAX / 2 - b) / 8)
+            return werr_nomem(w);
+        b += grow * len + 4;
+    }
+    if (w->o.format == CW_FMT_NDJSON)
+        b += w->hdrlen; /* every key */
+    *bound = b;
+    return CW_OK;
+}
+
+/*
 ** Encode row 'f' into w->row and store its size in '*n'; 'header' is 1
 ** for the CSV header row.  Returns CW_OK, CW_ENOMEM, or CW_EINVALID
 ** (NDJSON: a value is not valid UTF-8; the output is not spoilt and later
@@ -290,36 +432,22 @@ static int row_room(cw_writer *w, size_t need)
 */
 static int encode(cw_writer *w, const cw_field *f, int header, size_t *n)
 {
-    /* Worst cases: CSV doubles every byte, JSON turns one into six. */
-    size_t grow = w->o.format == CW_FMT_CSV ? 2 : 6, bound = 2, i;
+    size_t bound = 0, i;
     char *d;
     int rc;
 
-    for (i = 0; i < w->ncols; i++) {
-        size_t len = f[i].p != NULL ? f[i].len : 0;
-
-        if (len > (SIZE_MAX / 2 - bound) / 8)
-            return werr_nomem(w);
-        bound += grow * len + 4;
-    }
-    if (w->o.format == CW_FMT_NDJSON)
-        bound += w->hdrlen; /* every key */
-    rc = row_room(w, bound);
-    if (rc != CW_OK)
+    if ((rc = row_bound(w, f, &bound)) != CW_OK ||
+        (rc = row_room(w, bound)) != CW_OK)
         return rc;
+    if (w->o.format == CW_FMT_CSV) {
+        *n = (size_t)(csv_row(w, w->row, f, header) - w->row);
+        return CW_OK;
+    }
     d = w->row;
     for (i = 0; i < w->ncols; i++) {
         const char *s = f[i].p;
         size_t len = s != NULL ? f[i].len : 0, bad;
 
-        if (w->o.format == CW_FMT_CSV) {
-            if (i > 0)
-                *d++ = w->o.delim;
-            if (s != NULL || w->ncols == 1)
-                d = csv_field(w, d, s != NULL ? s : "", len, w->ncols == 1,
-                              header && i == 0);
-            continue;
-        }
         memcpy(d, w->hdr + w->koff[i], w->koff[i + 1] - w->koff[i]);
         d += w->koff[i + 1] - w->koff[i];
         if (s == NULL) {
@@ -336,10 +464,7 @@ static int encode(cw_writer *w, const cw_field *f, int header, size_t *n)
             return CW_EINVALID;
         }
     }
-    if (w->o.format == CW_FMT_NDJSON)
-        *d++ = '}';
-    else if (w->o.crlf)
-        *d++ = '\r';
+    *d++ = '}';
     *d++ = '\n';
     *n = (size_t)(d - w->row);
     return CW_OK;
@@ -415,6 +540,27 @@ static int write_all(cw_writer *w, size_t i, const char *p, size_t n)
     return CW_OK;
 }
 
+/*
+** Start writing the part 'p' out to the disk, without waiting, every
+** WRITEBACK bytes (Linux: sync_file_range(2)), so that the fsync of the
+** commit finds little left to write: the disk works while the rows are
+** made rather than after.  Only a hint: the fsync is what makes the part
+** durable and what reports a failure.
+*/
+static void writeback(part *p)
+{
+#if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
+    if (p->bytes - p->synced >= WRITEBACK) {
+        (void)sync_file_range(p->fd, (off_t)p->synced,
+                              (off_t)(p->bytes - p->synced),
+                              SYNC_FILE_RANGE_WRITE);
+        p->synced = p->bytes;
+    }
+#else
+    (void)p;
+#endif
+}
+
 /* Write out the pending bytes of the open part 'i'. */
 static int flush(cw_writer *w, size_t i)
 {
@@ -424,6 +570,8 @@ static int flush(cw_writer *w, size_t i)
     if (p->len > 0)
         rc = write_all(w, i, p->buf, p->len);
     p->len = 0;
+    if (rc == CW_OK)
+        writeback(p);
     return rc;
 }
 
@@ -714,6 +862,252 @@ static int find_group(cw_writer *w, const cw_field *v, size_t *g)
     return CW_OK;
 }
 
+/* ==== Rows ==== */
+
+/* Store in '*cur' the part of row 'f': its value's group's current part
+** when splitting by value, else the current part. */
+static int row_part(cw_writer *w, const cw_field *f, size_t **cur)
+{
+    size_t g = 0;
+    int rc;
+
+    if (w->o.max_distinct == 0) {
+        *cur = &w->cur;
+        return CW_OK;
+    }
+    rc = find_group(w, &f[w->o.split_col], &g);
+    if (rc != CW_OK)
+        return rc;
+    *cur = &w->groups[g].part;
+    return CW_OK;
+}
+
+/*
+** Put the encoded row of 'n' bytes at 's' in the part '*cur', starting a
+** new part when this row would push it past max_bytes.  A part always
+** takes its first row, so a row larger than max_bytes on its own (with the
+** header) goes alone into a part that exceeds the limit: it cannot be
+** split.
+*/
+static int place(cw_writer *w, size_t *cur, const char *s, size_t n)
+{
+    part *p = &w->parts[*cur];
+    int rc;
+
+    if (w->o.max_bytes > 0 && p->rows > 0 && p->bytes + n > w->o.max_bytes)
+        rc = rollover(w, cur);
+    else
+        rc = reopen(w, *cur);
+    if (rc == CW_OK)
+        rc = append(w, *cur, s, n);
+    if (rc != CW_OK)
+        return rc;
+    w->parts[*cur].rows++;
+    w->nrows++;
+    w->nbytes += n;
+    return CW_OK;
+}
+
+/*
+** Write the CSV row 'f' in one pass: encoded straight into its part's
+** write buffer, which is flushed first when the row might not fit.  Only
+** a row larger than the buffer, or one that starts a new part, goes
+** through the scratch row w->row.
+*/
+static int write_csv(cw_writer *w, const cw_field *f)
+{
+    size_t bound = 0, n, *cur;
+    part *p;
+    char *d;
+    int rc;
+
+    if ((rc = row_bound(w, f, &bound)) != CW_OK ||
+        (rc = row_part(w, f, &cur)) != CW_OK || (rc = reopen(w, *cur)) != CW_OK)
+        return rc;
+    p = &w->parts[*cur];
+    if (bound > BUF_SIZE - p->len && (rc = flush(w, *cur)) != CW_OK)
+        return rc;
+    if (bound > BUF_SIZE) {
+        if ((rc = row_room(w, bound)) != CW_OK)
+            return rc;
+        n = (size_t)(csv_row(w, w->row, f, 0) - w->row);
+        return place(w, cur, w->row, n);
+    }
+    d = p->buf + p->len;
+    n = (size_t)(csv_row(w, d, f, 0) - d);
+    if (w->o.max_bytes > 0 && p->rows > 0 && p->bytes + n > w->o.max_bytes) {
+        if ((rc = row_room(w, n)) != CW_OK)
+            return rc;
+        memcpy(w->row, d, n); /* out of the buffer that rollover() frees */
+        return place(w, cur, w->row, n);
+    }
+    p->len += n;
+    p->bytes += n;
+    p->rows++;
+    w->nrows++;
+    w->nbytes += n;
+    return CW_OK;
+}
+
+/* Write row 'f' on this thread: CSV in one pass, NDJSON through w->row. */
+static int write_row(cw_writer *w, const cw_field *f)
+{
+    size_t n, *cur;
+    int rc;
+
+    if (w->o.format == CW_FMT_CSV)
+        return write_csv(w, f);
+    if ((rc = encode(w, f, 0, &n)) != CW_OK ||
+        (rc = row_part(w, f, &cur)) != CW_OK)
+        return rc;
+    return place(w, cur, w->row, n);
+}
+
+/* ==== Writer thread ==== */
+
+/*
+** Past THREAD_AFTER bytes of rows, a CSV output is encoded and written in
+** a thread of its own (csv/blockq.c), so that the caller's thread only
+** transforms records.  The caller packs each row into a block of the
+** queue: the length of every field (4 bytes each, a null as empty, which
+** CSV writes the same), then their bytes.  The writer thread unpacks the
+** blocks in order and writes each row with write_csv(), as the caller's
+** thread did before it started, so that the output is the same bytes.
+** Errors are the writer thread's (werr()), seen by the caller once the
+** thread has stopped: when the queue reports a failure, the caller joins
+** the thread and returns the error as if it had written the row itself.
+** A row larger than a block waits until the thread is idle and is written
+** by the caller's thread; so are whole blocks when all four are full and
+** the thread is not at work (blockq.c), rather than the caller waiting for
+** it to get a core.  NDJSON is written without a thread: a value
+** that is not UTF-8 refuses its row, which the caller must know at once.
+*/
+
+/* The writer thread: write the rows packed in the block 'p' of 'len'. */
+static int consume(void *ud, const char *p, size_t len)
+{
+    cw_writer *w = ud;
+    const char *e = p + len;
+
+    while (p < e) {
+        const char *b = p + 4 * w->ncols;
+        int rc;
+
+        for (size_t i = 0; i < w->ncols; i++) {
+            uint32_t n;
+
+            memcpy(&n, p + 4 * i, 4);
+            w->uf[i] = (cw_field){b, n};
+            b += n;
+        }
+        if ((rc = write_csv(w, w->uf)) != CW_OK)
+            return rc;
+        p = b;
+    }
+    return CW_OK;
+}
+
+/* Start the writer thread; when it cannot start, stay on this thread. */
+static void start_thread(cw_writer *w)
+{
+    w->threadable = 0; /* one try */
+    w->uf = cw__alloc(w->ncols * sizeof *w->uf);
+    if (w->uf == NULL ||
+        cw__blockq_start(BLOCK_SIZE, NBLOCKS, consume, w, &w->q) != CW_OK) {
+        cw__free(w->uf);
+        w->uf = NULL;
+        return;
+    }
+    w->threaded = 1;
+}
+
+/*
+** Stop the writer thread: after it has written every row handed to it
+** ('discard' 0), or now, dropping them (1).  Its error, if any, is then
+** in w->err.
+*/
+static int stop_thread(cw_writer *w, int discard)
+{
+    int rc = cw__blockq_end(w->q, discard);
+
+    w->q = NULL;
+    return rc != CW_OK ? w->err.code : CW_OK;
+}
+
+/*
+** Copy the 'n' bytes at 's' to 'd' inline: most fields are short, and a
+** call to memcpy() for each cost more than the copy.  Never reads or
+** writes past the 'n' bytes.
+*/
+static inline void copy_field(char *d, const char *s, size_t n)
+{
+    if (n >= 16) {
+#ifdef CSV_SSE2
+        size_t i;
+
+        for (i = 0; i + 16 <= n; i += 16)
+            _mm_storeu_si128(
+                (__m128i *)(void *)(d + i),
+                _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+        if (i < n)
+            _mm_storeu_si128(
+                (__m128i *)(void *)(d + n - 16),
+                _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)));
+#else
+        memcpy(d, s, n);
+#endif
+    } else if (n >= 8) { /* two 8-byte words, overlapping */
+        uint64_t a, b;
+
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else if (n > 0) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
+/* Hand row 'f' to the writer thread. */
+static int queue_row(cw_writer *w, const cw_field *f)
+{
+    size_t need = 4 * w->ncols, i;
+    char *d, *b;
+    int rc;
+
+    for (i = 0; i < w->ncols && need <= BLOCK_SIZE; i++)
+        if (f[i].p != NULL)
+            need += f[i].len <= BLOCK_SIZE ? f[i].len : BLOCK_SIZE;
+    if (need > BLOCK_SIZE) { /* write it here, once the thread is idle */
+        if (cw__blockq_sync(w->q) != CW_OK)
+            return stop_thread(w, 1);
+        if ((rc = write_csv(w, f)) != CW_OK)
+            stop_thread(w, 1);
+        return rc;
+    }
+    if (cw__blockq_room(w->q, need, &d) != CW_OK)
+        return stop_thread(w, 1);
+    b = d + 4 * w->ncols;
+    for (i = 0; i < w->ncols; i++) {
+        uint32_t n = f[i].p != NULL ? (uint32_t)f[i].len : 0;
+
+        memcpy(d + 4 * i, &n, 4);
+        copy_field(b, f[i].p, n);
+        b += n;
+    }
+    cw__blockq_add(w->q, need);
+    return CW_OK;
+}
+
 /* ==== API ==== */
 
 /* Check the options and the arguments of cw__writer_open(). */
@@ -774,6 +1168,11 @@ int cw__writer_open(const char *path, const char *const *cols, size_t ncols,
         w->o.split_col = -1;
         w->o.max_distinct = 0;
     }
+    /* Not with an allocator of the caller's, which is called from the
+    ** caller's thread only (crosswalk.h). */
+    w->threadable = o->format == CW_FMT_CSV && o->thread >= 0 &&
+                    !cw__alloc_custom() &&
+                    (o->thread > 0 || cw__blockq_cores() > 1);
     w->path = cw__strdup(path);
     if (w->path == NULL) {
         cw__free(w);
@@ -809,49 +1208,25 @@ fail:
 }
 
 /*
-** Write row 'f': encode it, find its part (its value's group, or the
-** current part), start a new part if the size limit requires it, and
-** append it.  Every error but CW_EINVALID spoils the output for good.
+** Write row 'f': on this thread, or through the writer thread once it has
+** started.  Every error but CW_EINVALID (NDJSON) spoils the output for
+** good.
 */
 int cw__writer_write(cw_writer *w, const cw_field *f)
 {
-    size_t n, g = 0, *cur;
-    part *p;
     int rc;
 
+    if (w->q != NULL)
+        return queue_row(w, f);
     if (w->failed)
         return w->err.code;
     if (w->committed)
         return cw__fail(&w->err, CW_EUSAGE, "%s: write after commit", w->path);
-    rc = encode(w, f, 0, &n);
-    if (rc != CW_OK)
-        return rc;
-    if (w->o.max_distinct > 0) {
-        rc = find_group(w, &f[w->o.split_col], &g);
-        if (rc != CW_OK)
-            return rc;
-        cur = &w->groups[g].part;
-    } else {
-        cur = &w->cur;
-    }
-    /*
-     * Start a new part when this row would push the current one past
-     * max_bytes.  A part always takes its first row, so a row larger
-     * than max_bytes on its own (with the header) goes alone into a part
-     * that exceeds the limit: it cannot be split.
-     */
-    p = &w->parts[*cur];
-    if (w->o.max_bytes > 0 && p->rows > 0 && p->bytes + n > w->o.max_bytes)
-        rc = rollover(w, cur);
-    else
-        rc = reopen(w, *cur);
-    if (rc == CW_OK)
-        rc = append(w, *cur, w->row, n);
-    if (rc != CW_OK)
-        return rc;
-    w->parts[*cur].rows++;
-    w->nrows++;
-    return CW_OK;
+    rc = write_row(w, f);
+    if (rc == CW_OK && w->threadable &&
+        (w->o.thread > 0 || w->nbytes >= THREAD_AFTER))
+        start_thread(w);
+    return rc;
 }
 
 /* Fsync the directory of the output. */
@@ -873,6 +1248,8 @@ int cw__writer_prepare(cw_writer *w)
     struct stat st;
     int rc;
 
+    if (w->q != NULL && (rc = stop_thread(w, 0)) != CW_OK)
+        return rc;
     if (w->failed)
         return w->err.code;
     if (w->prepared)
@@ -899,6 +1276,8 @@ int cw__writer_commit(cw_writer *w)
     size_t i;
     int rc;
 
+    if (w->q != NULL && (rc = stop_thread(w, 0)) != CW_OK)
+        return rc;
     if (w->failed)
         return w->err.code;
     if (w->committed)
@@ -960,6 +1339,11 @@ const char *cw__writer_errmsg(const cw_writer *w)
     return w->err.msg;
 }
 
+int cw__writer_threaded(const cw_writer *w)
+{
+    return w->threaded;
+}
+
 /* Close every descriptor, unlink every temp file not renamed, free 'w'. */
 void cw__writer_close(cw_writer *w)
 {
@@ -967,6 +1351,8 @@ void cw__writer_close(cw_writer *w)
 
     if (w == NULL)
         return;
+    if (w->q != NULL)
+        stop_thread(w, 1);
     for (i = 0; i < w->nparts; i++) {
         part *p = &w->parts[i];
 
@@ -984,6 +1370,7 @@ void cw__writer_close(cw_writer *w)
     cw__free(w->groups);
     cw__free(w->parts);
     cw__free(w->row);
+    cw__free(w->uf);
     cw__free(w->koff);
     cw__free(w->hdr);
     cw__free(w->dir);

@@ -21,6 +21,12 @@ typedef struct cw_writeopts {
     long split_col;               /* column index whose distinct values are
                                      capped per part; -1 = none */
     size_t max_distinct;          /* that cap; 0 = none */
+    int thread;                   /* CSV: 0 (default) encode and write in
+                                     a thread of the writer's own once the
+                                     output passes a megabyte, when the
+                                     process may use more than one core;
+                                     1 from the first row, whatever the
+                                     cores (tests); -1 never */
 } cw_writeopts;
 
 void cw__writeopts_default(cw_writeopts *o);
@@ -37,8 +43,14 @@ typedef struct cw_writer cw_writer; /* one file being written (opaque) */
 int cw__writer_open(const char *path, const char *const *cols, size_t ncols,
                     const cw_writeopts *o, cw_writer **out, cw_err *err);
 
-/* Write one row of 'ncols' fields (a NULL 'p' is written as an empty CSV
-** field or a JSON null). */
+/*
+** Write one row of 'ncols' fields (a NULL 'p' is written as an empty CSV
+** field or a JSON null).  With a writer thread the row is copied and
+** encoded and written there, and an error it meets (a full disk) is
+** returned by a later call: one of the next rows' (the queue between the
+** threads holds about a megabyte) or cw__writer_prepare().  Either way
+** the output is spoilt and the error sticks.
+*/
 int cw__writer_write(cw_writer *w, const cw_field *f);
 
 /*
@@ -55,7 +67,8 @@ int cw__writer_prepare(cw_writer *w);
 ** leaves the parts cw__writer_nrenamed() counts. */
 int cw__writer_commit(cw_writer *w);
 
-/* Parts written: count, and each part's final path and row count. */
+/* Parts written: count, and each part's final path and row count; with
+** a writer thread, only right after cw__writer_prepare(). */
 size_t cw__writer_nparts(const cw_writer *w);
 size_t cw__writer_nrenamed(const cw_writer *w);
 const char *cw__writer_part(const cw_writer *w, size_t i,
@@ -65,6 +78,9 @@ const char *cw__writer_part(const cw_writer *w, size_t i,
 const char *cw__writer_tmp(const cw_writer *w, size_t i);
 
 const char *cw__writer_errmsg(const cw_writer *w);
+
+/* 1 once a writer thread has taken over 'w' (for tests). */
+int cw__writer_threaded(const cw_writer *w);
 
 /* Remove uncommitted temp files and free 'w'.  NULL is a no-op. */
 void cw__writer_close(cw_writer *w);

@@ -18,9 +18,13 @@
 ** Threads: a handle is used by one thread at a time.  While a run reads a
 ** regular CSV file, the engine parses it one batch ahead in a thread of
 ** its own, with every signal blocked, joined before the call that reads
-** the end returns or the handle is freed; with an allocator set by
-** cw_set_allocator() it does not, so the allocator is only ever called
-** from the caller's thread.
+** the end returns or the handle is freed.  A CSV output (of a run, a
+** conversion, a load's rejects) that passes a megabyte is encoded and
+** written by a thread of its own when the process may use more than one
+** core, every signal blocked too, joined before the commit or when the
+** handle is freed.  With an allocator set by cw_set_allocator() neither
+** thread is started, so the allocator is only ever called from the
+** caller's thread.
 */
 #ifndef CW_H
 #define CW_H

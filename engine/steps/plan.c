@@ -1307,7 +1307,8 @@ static int run_map(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
             *stopped = 1;
             return cb->reject(cb->ud, rec, orig, a->outname, vd.code, p->msg);
         }
-        a->val = v;
+        a->val.p = v.p;     /* member by member: a 16-byte copy of v, just */
+        a->val.len = v.len; /* stored in two halves, stalls */
     }
     for (size_t i = 0; i < st->nas; i++)
         if (cw__rec_setview(rec, st->as[i].out, st->as[i].val.p,

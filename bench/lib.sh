@@ -92,12 +92,24 @@ build_type() {
     fi
 }
 
+# busy: the other processes that used at least 5% of a core over one
+# second (top's second sample), "none" when there were none.
+busy() {
+    local b
+    b=$(top -b -n 2 -d 1 -w 200 2>/dev/null | awk '
+        /^top -/ { f++ }
+        f == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 && $12 != "top" {
+            printf "%s%s %s%%", sep, $12, $9; sep = ", " }')
+    echo "${b:-none}"
+}
+
 # machine: one paragraph on the machine, its load and the crosswalk build.
 machine() {
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ); $(nproc) cores" \
         "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'));" \
         "$(awk '/MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo);" \
-        "load average (1, 5, 15 min) at start: $(load_now)."
+        "load average (1, 5, 15 min) at start: $(load_now);" \
+        "other processes busy at start (CPU over 1 s): $(busy)."
     echo "crosswalk: \`$CW\`, $("$CW" --version 2>&1 | head -n 1)," \
         "$(build_type) build, commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')" \
         "$(git -C "$SRC" diff --quiet HEAD 2>/dev/null || echo '(with uncommitted changes)')."

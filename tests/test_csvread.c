@@ -2260,7 +2260,7 @@ static char *wide(const char *s, size_t n, int width, int le, int bom,
 static cw_csvopts dialect_opts(char delim, char quote, const char *encoding)
 {
     cw_csvopts o;
-    cw_dialect d = {delim, quote, encoding};
+    cw_dialect d = {delim, quote, encoding, 0};
 
     cw__csvopts_default(&o);
     cw__csvopts_dialect(&o, &d);
@@ -2656,25 +2656,29 @@ static void test_csvread_dialect_check(void **state)
         cw_dialect d;     /* the dialect */
         const char *part; /* NULL: accepted; else in the message */
     } cases[] = {
-        {{0, 0, NULL}, NULL},
-        {{';', 0, NULL}, NULL},
-        {{'\t', '\'', "latin1"}, NULL},
-        {{'|', 0, "UTF-16"}, NULL},
-        {{0, 0, "utf8"}, NULL},
-        {{0, 0, "windows-1252"}, NULL},
-        {{'"', 0, NULL}, "the delimiter '\"' is also the quote character"},
-        {{0, ',', NULL}, "the delimiter ',' is also the quote character"},
-        {{'\n', 0, NULL}, "the delimiter '\\x0A' cannot be used"},
-        {{'\r', 0, NULL}, "the delimiter '\\x0D' cannot be used"},
-        {{(char)0xE9, 0, NULL},
+        {{0, 0, NULL, 0}, NULL},
+        {{';', 0, NULL, 0}, NULL},
+        {{'\t', '\'', "latin1", 0}, NULL},
+        {{'|', 0, "UTF-16", 0}, NULL},
+        {{0, 0, "utf8", 0}, NULL},
+        {{0, 0, "windows-1252", 0}, NULL},
+        {{'"', 0, NULL, 0}, "the delimiter '\"' is also the quote character"},
+        {{0, ',', NULL, 0}, "the delimiter ',' is also the quote character"},
+        {{'\n', 0, NULL, 0}, "the delimiter '\\x0A' cannot be used"},
+        {{'\r', 0, NULL, 0}, "the delimiter '\\x0D' cannot be used"},
+        {{(char)0xE9, 0, NULL, 0},
          "the delimiter '\\xE9' cannot be used: it "
          "must be one ASCII character"},
-        {{0, '\n', NULL}, "the quote '\\x0A' cannot be used"},
-        {{';', ';', NULL}, "the delimiter ';' is also the quote character"},
-        {{0, 0, "klingon"},
+        {{0, '\n', NULL, 0}, "the quote '\\x0A' cannot be used"},
+        {{';', ';', NULL, 0}, "the delimiter ';' is also the quote character"},
+        {{0, 0, "klingon", 0},
          "unknown encoding 'klingon': give a name iconv "
          "knows, such as latin1, windows-1252 or UTF-16"},
-        {{0, 0, "latin1//IGNORE"}, "unknown encoding 'latin1//IGNORE'"},
+        {{0, 0, "latin1//IGNORE", 0}, "unknown encoding 'latin1//IGNORE'"},
+        {{0, 0, NULL, CW_STRAY_KEEP}, NULL},
+        {{';', 0, NULL, CW_STRAY_REJECT}, NULL},
+        {{0, 0, NULL, 3},
+         "stray quotes cannot be 3: they are kept (\"keep\") or rejected"},
     };
     cw_err err;
 

@@ -975,7 +975,8 @@ out:
 ** Parse the 'len' bytes at 's' as RFC 4180 CSV with the options'
 ** delimiter and quote: a quoted field may hold delimiters, line ends and
 ** doubled quotes; a quote elsewhere is an error unless quotes are lenient
-** (then it is data, and so is text after a closing quote): a malformed
+** (then it is data, and with lenient_quotes 1 so is text after a closing
+** quote): a malformed
 ** record (malformed(), after(), S_RAW).  Complete
 ** fields and records go to on_field() and on_record(); the bytes of a
 ** field still open at the end are saved.  The first problem is left
@@ -1063,7 +1064,7 @@ static void feed(cw_csv *r, const char *s, size_t len)
                 p++;
                 continue;
             }
-            if (*p != quote && !lenient) {
+            if (*p != quote && lenient != 1) {
                 p = after(r, s0, len, p, &run);
                 continue;
             }

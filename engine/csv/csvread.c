@@ -390,7 +390,8 @@ void cw__csvopts_default(cw_csvopts *o)
     o->decoded = NULL;
 }
 
-/* Take the delimiter, quote and encoding of 'd' that are set. */
+/* Take the delimiter, quote, stray quotes and encoding of 'd' that are
+** set. */
 void cw__csvopts_dialect(cw_csvopts *o, const cw_dialect *d)
 {
     if (d == NULL)
@@ -399,6 +400,8 @@ void cw__csvopts_dialect(cw_csvopts *o, const cw_dialect *d)
         o->delim = d->delimiter;
     if (d->quote != 0)
         o->quote = d->quote;
+    if (d->stray_quotes != 0)
+        o->lenient_quotes = d->stray_quotes == CW_STRAY_KEEP ? 2 : 0;
     if (d->encoding != NULL && d->encoding[0] != '\0')
         o->encoding = d->encoding;
 }

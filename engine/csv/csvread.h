@@ -15,7 +15,13 @@ typedef struct cw_csvopts {
     char delim;           /* field delimiter, default ',' */
     char quote;           /* quote character, default '"' */
     size_t max_field;     /* largest field in bytes, default 16 MiB */
-    int lenient_quotes;   /* 1: a bare quote inside an unquoted field is data */
+    int lenient_quotes;   /* 0 (default): a quote inside an unquoted field
+                             or text after a closing quote makes the record
+                             malformed (E_QUOTE); 1: both are data (as in
+                             libcsv without CSV_STRICT); 2: a quote inside
+                             an unquoted field is data, text after a
+                             closing quote stays malformed (the dialect's
+                             stray quotes kept, CW_STRAY_KEEP) */
     int resync;           /* 1: a malformed record (E_QUOTE: a stray quote, or
                              text after a closing quote) is handed out as
                              CW_EINVALID and reading goes on at the next line
@@ -36,9 +42,10 @@ typedef struct cw_csvopts {
 /* Fill 'o' with the defaults above. */
 void cw__csvopts_default(cw_csvopts *o);
 
-/* Set the delimiter, quote and encoding of 'o' from the dialect 'd' (its
-** zero fields leaving those of 'o'); NULL leaves 'o' as it is.  The
-** encoding stays borrowed from 'd'. */
+/* Set the delimiter, quote, lenient_quotes (from stray_quotes: 2 to keep,
+** 0 to reject) and encoding of 'o' from the dialect 'd' (its zero fields
+** leaving those of 'o'); NULL leaves 'o' as it is.  The encoding stays
+** borrowed from 'd'. */
 void cw__csvopts_dialect(cw_csvopts *o, const cw_dialect *d);
 
 typedef struct cw_csv cw_csv; /* the reader (opaque) */

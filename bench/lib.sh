@@ -26,7 +26,7 @@ case $CW in
 /*) ;;
 *) CW=$SRC/$CW ;;
 esac
-GEN_VERSION=2
+GEN_VERSION=3
 OUT=$SRC/bench/out
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cw-bench.XXXXXX")
 CLEANUPS=()
@@ -49,21 +49,30 @@ die() {
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (run bench/setup.sh)"
 [ -x "$CW" ] || die "$CW is not built; see bench/README.md (CROSSWALK=...)"
 
-# data_path ROWS: the generated file for ROWS rows, named after the
-# generator's version so that a file made by an older gen.py is not used.
+# data_path ROWS [nobare]: the generated file for ROWS rows, named after
+# the generator's version so that a file made by an older gen.py is not
+# used; with "nobare", the variant without bare quotes (gen.py
+# --no-bare-quotes: the same values, every field holding a quote quoted),
+# for readers that take a quote anywhere as opening a quoted section
+# (PostgreSQL's COPY).
 data_path() {
     local n=$1 tag=$1
     [ "$n" = 1000000 ] && tag=1m
-    echo "$SRC/bench/data/messages-v$GEN_VERSION-$tag.csv"
+    echo "$SRC/bench/data/messages-v$GEN_VERSION-$tag${2:+-$2}.csv"
 }
 
-# ensure_data ROWS: generate the file when it is missing; print its path.
+# ensure_data ROWS [nobare]: generate the file when it is missing; print
+# its path.
 ensure_data() {
     local f
-    f=$(data_path "$1")
+    f=$(data_path "$1" "${2:-}")
     if [ ! -f "$f" ]; then
-        echo "bench: generating $f ($1 rows)" >&2
-        python3 "$SRC/bench/gen.py" "$1" "$f"
+        echo "bench: generating $f ($1 rows${2:+, $2})" >&2
+        if [ "${2:-}" = nobare ]; then
+            python3 "$SRC/bench/gen.py" --no-bare-quotes "$1" "$f"
+        else
+            python3 "$SRC/bench/gen.py" "$1" "$f"
+        fi
     fi
     echo "$f"
 }

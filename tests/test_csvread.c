@@ -2143,6 +2143,57 @@ static void test_csvread_fast_path_same(void **state)
 }
 
 /*
+** Quoted fields with doubled quotes, which the fast path unquotes from
+** the classifier's bits, holding a bad byte, a NUL, UTF-8 or a line end
+** after, between and before the pairs, with the pairs and those bytes on
+** both sides of each 64-byte block boundary: every level reports what
+** the state machine alone reports (the byte of a problem counts the
+** value's bytes, each pair one quote).
+*/
+static void test_csvread_fast_path_doubled(void **state)
+{
+    static const char *const odd[] = {"\xff", "", "\xc3\xa9", "\r\n", "\xc3"};
+    struct text in = {NULL, 0, 0};
+
+    (void)state;
+    for (size_t pad = 0; pad < 70; pad++) {
+        for (size_t k = 0; k < 5; k++) {
+            for (size_t at = 0; at < 4; at++) {
+                char *want, *got;
+                int used;
+
+                in.len = 0;
+                put(&in, "h,v\nx,\"", 7);
+                for (size_t i = 0; i < pad; i++)
+                    put(&in, "a", 1);
+                if (at == 0) /* before the pairs */
+                    put(&in, odd[k], k == 1 ? 1 : strlen(odd[k]));
+                put(&in, "\"\"b", 3);
+                if (at == 1) /* between them */
+                    put(&in, odd[k], k == 1 ? 1 : strlen(odd[k]));
+                put(&in, "\"\"\"\"c", 5);
+                if (at == 2) /* after them */
+                    put(&in, odd[k], k == 1 ? 1 : strlen(odd[k]));
+                put(&in, "d\"\nz,\"e\"\"\"\n", 11);
+                want = report(in.p, in.len, 1 << 20, NULL, SIMD_OFF, &used);
+                for (size_t l = 1; l < sizeof levels / sizeof *levels; l++) {
+                    if (!cw__classify_has(levels[l]))
+                        continue;
+                    got = report(in.p, in.len, 1 << 20, NULL, levels[l], &used);
+                    if (strcmp(want, got) != 0)
+                        fail_msg("pad %zu, byte %zu, place %zu, level %d:\n"
+                                 "state machine:\n%s\nfast path:\n%s",
+                                 pad, k, at, levels[l], want, got);
+                    free(got);
+                }
+                free(want);
+            }
+        }
+    }
+    free(in.p);
+}
+
+/*
 ** Files of several batches (big_input(): a 600 KB quoted field, every
 ** kind of line end, bad records), read in a second thread and in the
 ** caller's, strict and with resync: every level of the parser reports
@@ -2845,6 +2896,7 @@ int main(void)
         cmocka_unit_test(test_csvread_ahead_close_early),
         cmocka_unit_test(test_csvread_same_as_libcsv),
         cmocka_unit_test(test_csvread_fast_path_same),
+        cmocka_unit_test(test_csvread_fast_path_doubled),
         cmocka_unit_test(test_csvread_fast_path_files),
         cmocka_unit_test(test_csvread_fast_path_force),
         cmocka_unit_test(test_csvread_delimiters),

@@ -72,11 +72,9 @@ int cw__csvparse_force(int level);
 ** (csvparse.c). */
 int cw__csvparse_level(const cw_csv *r);
 
-/* A field of the queued records: where its bytes are in 'bytes'. */
-typedef struct span {
-    size_t off; /* offset of its first byte in cw_csv.bytes */
-    size_t len; /* its length; a NUL byte follows it */
-} span;
+/* A field of the queued records: where its bytes are in the batch's
+** 'bytes' (csvread.h). */
+typedef cw_csvspan span;
 
 /* One complete record waiting in the queue, or the one being built. */
 typedef struct rec {
@@ -150,6 +148,10 @@ enum pending {
 ** not write to the same cache lines.
 */
 struct cw_csv {
+    /* The caller's: the current record, for cw__csv_field() (csvread.h);
+    ** first, and apart from what the parser thread reads. */
+    cw_csvnow view;
+    char padv[SEP];
     /* Set up once, then read by both threads. */
     char *name;      /* input name for messages, owned */
     cw_read_fn read; /* byte source ... */

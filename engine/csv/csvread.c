@@ -347,6 +347,7 @@ static void trade(cw_csv *r)
 static int pull(cw_csv *r)
 {
     r->now.nf = 0;
+    r->view.nf = 0;
     if (r->fatal != CW_OK)
         return r->fatal;
     for (;;) {
@@ -354,6 +355,9 @@ static int pull(cw_csv *r)
 
         if (r->qhead < b->nrecs) {
             r->now = b->recs[r->qhead++];
+            r->view.bytes = b->bytes;
+            r->view.fields = b->fields + r->now.f0;
+            r->view.nf = r->now.nf;
             return CW_ROW;
         }
         if (r->running) {
@@ -821,31 +825,6 @@ int cw__csv_next(cw_csv *r)
     if (x->badf != 0)
         return bad_bytes(r, x);
     return CW_ROW;
-}
-
-/* Number of fields of the current record; 0 when there is none. */
-size_t cw__csv_nfields(const cw_csv *r)
-{
-    return r->now.nf;
-}
-
-/*
-** Field 'i' of the current record, NUL-terminated (it may hold NULs), its
-** length in '*len' when 'len' is not NULL; NULL and 0 past the last one.
-*/
-const char *cw__csv_field(const cw_csv *r, size_t i, size_t *len)
-{
-    const span *f;
-
-    if (i >= r->now.nf) {
-        if (len != NULL)
-            *len = 0;
-        return NULL;
-    }
-    f = &r->rb->fields[r->now.f0 + i];
-    if (len != NULL)
-        *len = f->len;
-    return r->rb->bytes + f->off;
 }
 
 /* Physical line where the current record starts; 0 before the first. */

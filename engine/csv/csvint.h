@@ -201,6 +201,7 @@ struct cw_csv {
     batch *spare;       /* an empty batch for the parser, or NULL */
     int stop;           /* 1: the caller closes; the parser must end */
     char pad2[SEP];
+    batch side; /* the parser's: the record being built, between batches */
     batch b[2]; /* the two batches, padded apart */
     /* The caller's. */
     batch *rb;                 /* the batch records are handed out from */
@@ -233,5 +234,13 @@ void cw__csvparse_fill(cw_csv *r);
 ** pending).
 */
 int cw__csvparse_carry(cw_csv *r, batch *to);
+
+/*
+** Move the fields of the record being built from the end of r->fb to
+** 'side', leaving r->fb with its complete records only, so that the
+** parser thread can hand r->fb over before it has the next batch to
+** carry them to (csvparse.c).  CW_OK, or CW_ENOMEM (then pending).
+*/
+int cw__csvparse_stash(cw_csv *r, batch *side);
 
 #endif /* CW_CSVINT_H */

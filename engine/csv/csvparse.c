@@ -1318,3 +1318,20 @@ nomem:
     pend(r, P_NOMEM, open_field_line(r), 0);
     return CW_ENOMEM;
 }
+
+/*
+** Move the fields of the record being built to 'side', out of r->fb
+** (csvint.h).  CW_OK, or CW_ENOMEM (then pending).
+*/
+int cw__csvparse_stash(cw_csv *r, batch *side)
+{
+    batch *from = r->fb;
+    size_t nf = r->cur.nf, f0 = r->cur.f0;
+    size_t off0 = nf > 0 ? from->fields[f0].off : from->nbytes;
+
+    if (cw__csvparse_carry(r, side) != CW_OK)
+        return CW_ENOMEM;
+    from->nfields -= nf;
+    from->nbytes = off0;
+    return CW_OK;
+}

@@ -32,9 +32,11 @@ enum simd { SIMD_AUTO, SIMD_OFF, SIMD_SCALAR, SIMD_SSE2, SIMD_AVX2 };
 ** i / 64 for byte i: its quotes; its delimiters and line ends outside
 ** quotes, by the parity of the quotes before them as if the first byte
 ** were outside quotes (the fast path starts at the start of a field);
-** the line ends among those; its odd bytes (below 0x0E or above 0x7F);
-** and its quotes and odd bytes together (the bytes a plain field has
-** none of).  Bits past the end are 0.  'nsep' counts the bits of 'sep'.
+** the line ends among those; its odd bytes (below 0x0E or above 0x7F,
+** but only below 0x0E when the classifier checked that the bytes above
+** 0x7F are all valid UTF-8, as the AVX2 one does); and its quotes and
+** odd bytes together (the bytes a plain field has none of).  Bits past the end
+*are 0.  'nsep' counts the bits of 'sep'.
 */
 typedef struct cls {
     uint64_t quote[CLS_WORDS];

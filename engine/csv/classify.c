@@ -315,10 +315,9 @@ static const unsigned char u8_high[16] = {
     U8_SHORT,
 };
 
-/* The tables in both lanes, and the bytes that end a vector with a
-** sequence still open (the last three: F0, E0 and C0 and up). */
+/* The tables, in both lanes. */
 struct u8tab {
-    __m256i prev_high, prev_low, high, open;
+    __m256i prev_high, prev_low, high;
 };
 
 AVX2 static __m256i u8_table(const unsigned char t[16])
@@ -351,14 +350,10 @@ AVX2 static __m256i u8_errors(__m256i x, __m256i prev, const struct u8tab *t)
         _mm256_and_si256(must, _mm256_set1_epi8((char)0x80)), e);
 }
 
-/*
-** Classify the 64 bytes at 's' into word 'w' of 'out'; their bytes above
-** 0x7F go to '*high', and their UTF-8 errors to '*err', '*prev' being the
-** 32 bytes before them (updated).
-*/
+/* Classify the 64 bytes at 's' into word 'w' of 'out'; their bytes above
+** 0x7F go to '*high'. */
 AVX2 static void block_avx2(const unsigned char *s, __m256i d, __m256i qv,
                             cls *out, size_t w, uint64_t *carry, uint64_t valid,
-                            const struct u8tab *t, __m256i *prev, __m256i *err,
                             uint64_t *high)
 {
     __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)s);
@@ -371,13 +366,6 @@ AVX2 static void block_avx2(const unsigned char *s, __m256i d, __m256i qv,
     half_avx2(x1, d, qv, hi);
     *high = (uint64_t)(uint32_t)_mm256_movemask_epi8(x1) << 32 |
             (uint32_t)_mm256_movemask_epi8(x0);
-    if (*high != 0) {
-        *err = _mm256_or_si256(*err, u8_errors(x0, *prev, t));
-        *err = _mm256_or_si256(*err, u8_errors(x1, x0, t));
-    } else { /* ASCII: only a sequence left open before is an error */
-        *err = _mm256_or_si256(*err, _mm256_subs_epu8(*prev, t->open));
-    }
-    *prev = x1;
     q = (uint64_t)hi[0] << 32 | lo[0];
     in = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)q),
                               _mm_set1_epi8((char)0xFF), 0);
@@ -386,14 +374,39 @@ AVX2 static void block_avx2(const unsigned char *s, __m256i d, __m256i qv,
                  (uint64_t)_mm_cvtsi128_si64(in), carry, valid);
 }
 
+/* 1 when the 'n' bytes at 's' (a multiple of 64), then the 64 at 'last'
+** unless it is NULL, are UTF-8, but for a sequence cut by their end. */
+AVX2 static int utf8_avx2(const unsigned char *s, size_t n,
+                          const unsigned char *last)
+{
+    struct u8tab t;
+    __m256i prev = _mm256_setzero_si256(), err = _mm256_setzero_si256(), x;
+
+    t.prev_high = u8_table(u8_prev_high);
+    t.prev_low = u8_table(u8_prev_low);
+    t.high = u8_table(u8_high);
+    for (size_t i = 0; i < n; i += 32) {
+        x = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        err = _mm256_or_si256(err, u8_errors(x, prev, &t));
+        prev = x;
+    }
+    for (size_t i = 0; last != NULL && i < 64; i += 32) {
+        x = _mm256_loadu_si256((const __m256i *)(const void *)(last + i));
+        err = _mm256_or_si256(err, u8_errors(x, prev, &t));
+        prev = x;
+    }
+    return _mm256_testz_si256(err, err);
+}
+
 /*
-** The AVX2 classifier also checks UTF-8: when every byte above 0x7F is
-** part of a valid sequence, those bytes are no longer odd, so the
-** fields that hold them are plain.  A sequence cut by the end of the
-** bytes is not an error here: the field it is in is not complete, and
-** the fast path takes only complete fields (the padding of a partial
-** last block may count as one, which is merely slower).  The bytes
-** start where a field starts, so nothing before them is open.
+** The AVX2 classifier also checks UTF-8, once the bytes are classified
+** and only when some are above 0x7F: when every such byte is part of a
+** valid sequence, those bytes are no longer odd, so the fields that hold
+** them are plain.  A sequence cut by the end of the bytes is not an
+** error here: the field it is in is not complete, and the fast path
+** takes only complete fields (the zeros after a partial last block may
+** make it one, which is merely slower).  The bytes start where a field
+** starts, so nothing before them is open.
 */
 AVX2 static void classify_avx2(const unsigned char *s, size_t n,
                                unsigned char delim, unsigned char quote,
@@ -401,33 +414,23 @@ AVX2 static void classify_avx2(const unsigned char *s, size_t n,
 {
     __m256i d = _mm256_set1_epi8((char)delim);
     __m256i qv = _mm256_set1_epi8((char)quote);
-    __m256i prev = _mm256_setzero_si256(), err = _mm256_setzero_si256();
-    struct u8tab t;
+    const unsigned char *s0 = s;
     uint64_t high[CLS_WORDS];
     unsigned char tail[64];
     uint64_t carry = 0, any = 0;
-    size_t w = 0, size = n;
+    size_t w = 0, size = n, whole = n & ~(size_t)63;
 
-    t.prev_high = u8_table(u8_prev_high);
-    t.prev_low = u8_table(u8_prev_low);
-    t.high = u8_table(u8_high);
-    t.open = _mm256_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                              -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                              -1, -1, -1, -1, -1, (char)(0xF0 - 1),
-                              (char)(0xE0 - 1), (char)(0xC0 - 1));
     for (; n >= 64; n -= 64, s += 64) {
-        block_avx2(s, d, qv, out, w, &carry, ~(uint64_t)0, &t, &prev, &err,
-                   &high[w]);
+        block_avx2(s, d, qv, out, w, &carry, ~(uint64_t)0, &high[w]);
         any |= high[w++];
     }
     if (n > 0) {
         memcpy(tail, s, n);
         memset(tail + n, 0, 64 - n);
-        block_avx2(tail, d, qv, out, w, &carry, low_bits(n), &t, &prev, &err,
-                   &high[w]);
+        block_avx2(tail, d, qv, out, w, &carry, low_bits(n), &high[w]);
         any |= high[w];
     }
-    if (any != 0 && _mm256_testz_si256(err, err))
+    if (any != 0 && utf8_avx2(s0, whole, n > 0 ? tail : NULL))
         for (w = 0; w * 64 < size; w++) {
             out->odd[w] &= ~high[w];
             out->flag[w] = out->quote[w] | out->odd[w];

@@ -325,6 +325,7 @@ struct cw_sink {
     size_t ncols;            /* columns */
     char **names;            /* their names */
     enum cw_coltype *types;  /* their types */
+    unsigned char *asis;     /* per column: values are kept as given */
     char conv[CONVLEN];      /* room for a converted value */
     unsigned long long rows; /* rows written */
     cw_err err;              /* last error */
@@ -593,6 +594,21 @@ static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
 
 static void sq_close(cw_sink *s);
 
+/* 1 when values of type 't' go in as given, as text (see convert()). */
+static int asis(enum cw_coltype t)
+{
+    switch (t) {
+    case CW_T_INTEGER:
+    case CW_T_NUMBER:
+    case CW_T_BOOLEAN:
+    case CW_T_DATE:
+    case CW_T_DATETIME:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
 static int sq_open(const char *location, const char *table,
                    const cw_sinkcol *cols, size_t ncols, enum cw_sinkmode mode,
                    cw_sink **out, cw_err *err)
@@ -625,10 +641,13 @@ static int sq_open(const char *location, const char *table,
     s->ncols = ncols;
     s->table = cw__strdup(table);
     if (s->table == NULL ||
-        cw__sink_copycols(cols, ncols, &s->names, &s->types) != CW_OK) {
+        cw__sink_copycols(cols, ncols, &s->names, &s->types) != CW_OK ||
+        (s->asis = cw__alloc(ncols)) == NULL) {
         sq_close(s);
         return cw__fail(err, CW_ENOMEM, "out of memory");
     }
+    for (size_t i = 0; i < ncols; i++)
+        s->asis[i] = asis(cols[i].type);
     if ((rc = conn_get(location, &s->c, err)) != CW_OK) {
         sq_close(s);
         return rc;
@@ -757,7 +776,12 @@ static int keeptext(cw_sink *s, const char *p, size_t len, pval *v)
     v->kind = V_TEXT;
     v->off = s->arena.len;
     v->len = len;
-    return cw__buf_add(&s->arena, p, len);
+    if (s->arena.cap - s->arena.len < len)
+        return cw__buf_add(&s->arena, p, len);
+    if (len > 0) /* room kept by write() */
+        memcpy(s->arena.p + s->arena.len, p, len);
+    s->arena.len += len;
+    return CW_OK;
 }
 
 /* Value 'f' of column 'i', converted to its type, into '*v' (its text
@@ -951,8 +975,8 @@ static int sq_write(cw_sink *s, const cw_field *f, const char *file,
         s->arena.cap = cap;
     }
     for (size_t i = 0; i < s->ncols; i++) {
-        if (s->types[i] == CW_T_TEXT && f[i].p != NULL &&
-            f[i].len <= INT32_MAX && s->arena.cap - s->arena.len >= f[i].len) {
+        if (s->asis[i] && f[i].p != NULL && f[i].len <= INT32_MAX &&
+            s->arena.cap - s->arena.len >= f[i].len) {
             v[i].kind = V_TEXT;
             v[i].off = s->arena.len;
             v[i].len = f[i].len;
@@ -1031,6 +1055,7 @@ static void sq_close(cw_sink *s)
         conn_put(s->c);
     }
     cw__sink_freecols(s->names, s->types, s->ncols);
+    cw__free(s->asis);
     cw__free(s->pend);
     cw__free(s->plines);
     cw__buf_free(&s->arena);

@@ -373,6 +373,10 @@ static int choose_format(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
         else
             s->binary = 0;
     }
+    s->alltext = s->binary;
+    for (size_t i = 0; i < s->ncols; i++)
+        if (s->types[i] != CW_T_TEXT)
+            s->alltext = 0;
     PQclear(res);
     return CW_OK;
 }

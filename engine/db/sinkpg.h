@@ -45,6 +45,8 @@ struct cw_sink {
                                 (each in a savepoint) until a key is
                                 already there; see copy_end() */
     int binary;              /* COPY in binary format (kinds[] below) */
+    int alltext;             /* binary, and every column text as given:
+                                rows are lengths and bytes (addrow) */
     unsigned char *kinds;    /* binary: enum pgkind of each column */
     char *table;             /* table name as given, for messages */
     char *qtable;            /* quoted (qualified) table name */

@@ -43,6 +43,15 @@ static int addpos(cw_sink *s, const char *file, unsigned long line)
 
     if (file == NULL)
         file = "-";
+    /* Most rows: the next lines of the last row's file, one byte. */
+    if (s->lastfile < s->nfiles && s->filekeys[s->lastfile] == file &&
+        line >= s->lastline && line - s->lastline < 0x7F &&
+        s->pos.len < s->pos.cap) {
+        s->pos.p[s->pos.len++] = (char)(line - s->lastline + 1);
+        s->lastline = line;
+        s->npos++;
+        return CW_OK;
+    }
     /* The last file is almost always the same one: compare pointers
     ** first, then names. */
     for (f = s->nfiles; f > 0; f--)

@@ -14,6 +14,12 @@
 
 #define RECORD_MT "cw.record" /* registry name of the proxy type */
 
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /*
 ** A proxy is a light userdata whose value is the tag of the call it was
 ** lent to; all light userdata share the "cw.record" metatable.  Nothing
@@ -124,6 +130,26 @@ static long learn(lua_State *L, cw_lua *x, const cw_layout *l, const void *key,
     return i;
 }
 
+/* After cached() missed in rec_index: the column of the key at stack
+** index 2 (address 'key'), or -1 when it is not a string or no column of
+** the record's (noted as missed).  Out of line: rec_index() then needs
+** few registers. */
+NOINLINE static long indexmiss(lua_State *L, cw_lua *x, const cw_rec *rec,
+                               const void *key)
+{
+    size_t len;
+    const char *name;
+    long i;
+
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return -1;
+    name = lua_tolstring(L, 2, &len);
+    i = learn(L, x, rec->layout, key, name, len);
+    if (i < 0)
+        missed(x, name, len);
+    return i;
+}
+
 /* rec.name: the field as a string, nil when null or no such column. */
 static int rec_index(lua_State *L)
 {
@@ -133,21 +159,9 @@ static int rec_index(lua_State *L)
     long i = cached(x, key);
     cw_field f;
 
-    if (i < 0) {
-        size_t len;
-        const char *name;
-
-        if (lua_type(L, 2) != LUA_TSTRING) {
-            lua_pushnil(L);
-            return 1;
-        }
-        name = lua_tolstring(L, 2, &len);
-        i = learn(L, x, rec->layout, key, name, len);
-        if (i < 0) {
-            missed(x, name, len);
-            lua_pushnil(L);
-            return 1;
-        }
+    if (i < 0 && (i = indexmiss(L, x, rec, key)) < 0) {
+        lua_pushnil(L);
+        return 1;
     }
     f = (size_t)i < rec->cap ? rec->f[i] : (cw_field){NULL, 0};
     if (f.p == NULL)

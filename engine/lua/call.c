@@ -11,8 +11,9 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-/* Call function 'ref' on a proxy of 'rec' with 'nres' results, the
-** message handler at base + 1 and the results from base + 2. */
+/* Call function 'ref' on a proxy of 'rec' with 'nres' results
+** (LUA_MULTRET: all), the message handler at base + 1 and the results from
+** base + 2. */
 static int callfn(cw_lua *x, int ref, cw_rec *rec, int nres, int base,
                   cw_err *err)
 {
@@ -49,7 +50,7 @@ int cw__lua_call_rec(cw_lua *x, int ref, cw_rec *rec, int *verdict,
                      cw_buf *reason, cw_err *err)
 {
     lua_State *L = x->L;
-    int base = lua_gettop(L), rc, t1, t2;
+    int base = lua_gettop(L), rc, n, t1, t2;
     char got[48];
 
     *verdict = CW_FN_KEEP;
@@ -59,11 +60,13 @@ int cw__lua_call_rec(cw_lua *x, int ref, cw_rec *rec, int *verdict,
     rc = cw__lua_begin(x, err);
     if (rc != CW_OK)
         return rc;
-    rc = callfn(x, ref, rec, 2, base, err);
-    if (rc != CW_OK)
+    /* All its results: a function that returns none (the usual case) is
+    ** told by the top of the stack alone. */
+    rc = callfn(x, ref, rec, LUA_MULTRET, base, err);
+    if (rc != CW_OK || (n = lua_gettop(L) - base - 1) == 0)
         goto done;
     t1 = lua_type(L, base + 2);
-    t2 = lua_type(L, base + 3);
+    t2 = n >= 2 ? lua_type(L, base + 3) : LUA_TNIL;
     if (t1 == LUA_TBOOLEAN) {
         *verdict = lua_toboolean(L, base + 2) ? CW_FN_KEEP : CW_FN_DROP;
     } else if (t1 == LUA_TNIL && t2 == LUA_TSTRING) {

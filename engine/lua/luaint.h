@@ -92,7 +92,6 @@ struct cw_lua {
     int recnomem;             /* a record store ran out of memory */
     cw_rec *rec;              /* the record lent, NULL between calls */
     uintptr_t gen;            /* tag of the current proxy, 0 before any */
-    size_t recid;             /* id of the layout of the record lent */
     const char *ctx;          /* file name during a load, else NULL */
     char where[96];           /* "file:line" where a limit was hit */
     char limmsg[96];          /* text of the limit that stopped the state */

@@ -14,6 +14,12 @@
 
 #define RECORD_MT "cw.record" /* registry name of the proxy type */
 
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /*
 ** A proxy is a light userdata whose value is the tag of the call it was
 ** lent to; all light userdata share the "cw.record" metatable.  Nothing
@@ -62,28 +68,29 @@ const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step)
 
 /*
 ** The column of the field named by the key at stack index 2 of a
-** metamethod, in the layout of the record lent, from the cache of names: Lua
-*keeps one copy of each short
-** string, so a recipe reading r.phone hands over the same string object
-** on every row, and its address (lua_topointer) leads to the column
-** without reading, hashing or comparing the name.  -1 when the key is
-** not cached.  Each cached string is kept alive in the anchors table
-** (slot for slot), so no other object can be at a cached address.  Only
-** found names are cached, in an open-addressing table at most half full
-** (emptied when it would be fuller, or for another layout, told apart by
-** its id); the columns of a layout never change, so entries stay right
-** while it grows.
+** metamethod, in the layout of the record lent, from the cache of names:
+** Lua keeps one copy of each short string, so a recipe reading r.phone
+** hands over the same string object on every row, and its address
+** (lua_topointer) leads to the column without reading, hashing or
+** comparing the name.  -1 when the key is not cached.  Each cached string
+** is kept alive in the anchors table (slot for slot), so no other object
+** can be at a cached address.  Only found names are cached, in an
+** open-addressing table at most half full (emptied when it would be
+** fuller, and by cw__lua_lend() for a record of another layout, told
+** apart by its id); the columns of a layout never change, so entries stay
+** right while it grows.
 */
-static long cached(cw_lua *x, const void *key)
+static size_t homeslot(const void *key)
 {
     uint64_t h = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15u;
-    size_t slot = (size_t)(h >> 32) & (NAME_SLOTS - 1);
 
-    if (x->ncid != x->recid || x->nnames == NAME_SLOTS / 2) {
-        memset(x->names, 0, sizeof x->names);
-        x->nnames = 0;
-        x->ncid = x->recid;
-    }
+    return (size_t)(h >> 32) & (NAME_SLOTS - 1);
+}
+
+static long cached(cw_lua *x, const void *key)
+{
+    size_t slot = homeslot(key);
+
     for (; x->names[slot].p != NULL; slot = (slot + 1) & (NAME_SLOTS - 1))
         if (x->names[slot].p == key)
             return (long)x->names[slot].col;
@@ -91,16 +98,28 @@ static long cached(cw_lua *x, const void *key)
     return -1;
 }
 
+/* Empty the cache of names. */
+static void forget(cw_lua *x)
+{
+    memset(x->names, 0, sizeof x->names);
+    x->nnames = 0;
+}
+
 /* After cached() missed: the column of 'name' (the string at stack index
 ** 2, whose address is 'key'), or -1 when 'l' has none; a found name is
-** cached, in the slot cached() left.  The anchors table was made with all
-** its slots: storing into it never allocates. */
+** cached, in the slot cached() left (or, when the cache is half full, in
+** the emptied cache).  The anchors table was made with all its slots:
+** storing into it never allocates. */
 static long learn(lua_State *L, cw_lua *x, const cw_layout *l, const void *key,
                   const char *name, size_t len)
 {
     long i = cw__layout_find(l, name, len);
 
     if (i >= 0) {
+        if (x->nnames == NAME_SLOTS / 2) {
+            forget(x);
+            x->slot = homeslot(key);
+        }
         lua_rawgeti(L, LUA_REGISTRYINDEX, x->anchors);
         lua_pushvalue(L, 2);
         lua_rawseti(L, -2, (lua_Integer)x->slot + 1);
@@ -108,6 +127,26 @@ static long learn(lua_State *L, cw_lua *x, const cw_layout *l, const void *key,
         x->names[x->slot] = (cw_name){key, (size_t)i};
         x->nnames++;
     }
+    return i;
+}
+
+/* After cached() missed in rec_index: the column of the key at stack
+** index 2 (address 'key'), or -1 when it is not a string or no column of
+** the record's (noted as missed).  Out of line: rec_index() then needs
+** few registers. */
+NOINLINE static long indexmiss(lua_State *L, cw_lua *x, const cw_rec *rec,
+                               const void *key)
+{
+    size_t len;
+    const char *name;
+    long i;
+
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return -1;
+    name = lua_tolstring(L, 2, &len);
+    i = learn(L, x, rec->layout, key, name, len);
+    if (i < 0)
+        missed(x, name, len);
     return i;
 }
 
@@ -120,21 +159,9 @@ static int rec_index(lua_State *L)
     long i = cached(x, key);
     cw_field f;
 
-    if (i < 0) {
-        size_t len;
-        const char *name;
-
-        if (lua_type(L, 2) != LUA_TSTRING) {
-            lua_pushnil(L);
-            return 1;
-        }
-        name = lua_tolstring(L, 2, &len);
-        i = learn(L, x, rec->layout, key, name, len);
-        if (i < 0) {
-            missed(x, name, len);
-            lua_pushnil(L);
-            return 1;
-        }
+    if (i < 0 && (i = indexmiss(L, x, rec, key)) < 0) {
+        lua_pushnil(L);
+        return 1;
     }
     f = (size_t)i < rec->cap ? rec->f[i] : (cw_field){NULL, 0};
     if (f.p == NULL)
@@ -170,20 +197,20 @@ static int rec_newindex(lua_State *L)
         name = lua_tolstring(L, 2, &len);
         i = learn(L, x, rec->layout, key, name, len);
     }
-    switch (lua_type(L, 3)) {
-    case LUA_TSTRING:
-    case LUA_TNUMBER:
-        v = lua_tolstring(L, 3, &vlen);
-        break;
-    case LUA_TBOOLEAN:
-        v = lua_toboolean(L, 3) ? "true" : "false";
-        vlen = strlen(v);
-        break;
-    case LUA_TNIL:
-        break;
-    default:
-        return luaL_error(L, "cannot store a %s in field '%s'",
-                          luaL_typename(L, 3), lua_tostring(L, 2));
+    /* A string or a number (as tostring writes it); NULL for others. */
+    v = lua_tolstring(L, 3, &vlen);
+    if (v == NULL) {
+        switch (lua_type(L, 3)) {
+        case LUA_TBOOLEAN:
+            v = lua_toboolean(L, 3) ? "true" : "false";
+            vlen = strlen(v);
+            break;
+        case LUA_TNIL:
+            break;
+        default:
+            return luaL_error(L, "cannot store a %s in field '%s'",
+                              luaL_typename(L, 3), lua_tostring(L, 2));
+        }
     }
     if (i < 0 && v == NULL)
         return 0;
@@ -284,7 +311,10 @@ void cw__lua_openrecord(lua_State *L)
 void cw__lua_lend(lua_State *L, cw_lua *x, cw_rec *rec)
 {
     x->rec = rec;
-    x->recid = rec != NULL ? cw__layout_id(rec->layout) : 0;
+    if (rec != NULL && cw__layout_id(rec->layout) != x->ncid) {
+        forget(x);
+        x->ncid = cw__layout_id(rec->layout);
+    }
     x->gen++;
     lua_pushlightuserdata(L, (void *)x->gen);
 }

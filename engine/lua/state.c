@@ -39,6 +39,13 @@
 #define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
+/* Kept out of line: capalloc()'s fast paths then need few registers. */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /* The size class of 'n' bytes (1 to POOL_MAX): 1, 2, ... */
 static size_t sizeclass(size_t n)
 {
@@ -119,22 +126,21 @@ static void refuse(cw_lua *x, const void *block, size_t nsize, int kind)
 }
 
 /*
-** The state's lua_Alloc.  'nsize' 0 frees; a shrink always succeeds (the
-** old block is kept if mem.c cannot shrink it); when 'ptr' is NULL,
-** 'osize' is a type tag and counts as 0.  Growth past the cap is refused.
-** Lua answers a refusal with an emergency collection and one retry of the
-** same request: a retry that succeeds cancels the refusal it follows, one
-** that fails kills the state.  Every byte of growth is charged to the
-** instruction budget (C functions such as string.upper do work in
-** proportion to what they allocate), and spending it there kills the
-** state too; so does a growth of CLOCK_GROWTH bytes or more past the
-** deadline.  A killed state gets no more memory, so C functions stop at
-** their next allocation and the hook raises within HOOK_EVERY
-** instructions.
+** The state's lua_Alloc, past the fast paths of capalloc().  'nsize' 0
+** frees; a shrink always succeeds (the old block is kept if mem.c cannot
+** shrink it); when 'ptr' is NULL, 'osize' is a type tag and counts as 0.
+** Growth past the cap is refused.  Lua answers a refusal with an
+** emergency collection and one retry of the same request: a retry that
+** succeeds cancels the refusal it follows, one that fails kills the
+** state.  Every byte of growth is charged to the instruction budget (C
+** functions such as string.upper do work in proportion to what they
+** allocate), and spending it there kills the state too; so does a growth
+** of CLOCK_GROWTH bytes or more past the deadline.  A killed state gets
+** no more memory, so C functions stop at their next allocation and the
+** hook raises within HOOK_EVERY instructions.
 */
-static void *capalloc(void *ud, void *ptr, size_t osize, size_t nsize)
+NOINLINE static void *capslow(cw_lua *x, void *ptr, size_t osize, size_t nsize)
 {
-    cw_lua *x = ud;
     int retry, kind;
     void *p;
 
@@ -176,6 +182,40 @@ static void *capalloc(void *ud, void *ptr, size_t osize, size_t nsize)
     else if (retry)
         x->nsysfail--;
     return p;
+}
+
+/*
+** The state's lua_Alloc.  Lua makes and frees a small block for most
+** strings it makes, so a new small block taken from a free list and a
+** freed one are handled here, with the same accounting as capslow()
+** (which takes everything else: a state that is not alive, a refusal
+** pending, the cap or the budget about to be reached, an empty list).
+*/
+static void *capalloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    cw_lua *x = ud;
+
+    if (ptr == NULL) {
+        size_t c = sizeclass(nsize);
+        void *p;
+
+        if (nsize - 1 < POOL_MAX && (p = x->pool[c - 1]) != NULL &&
+            x->dead == ALIVE && x->pendkind == 0 && nsize <= x->cap - x->used &&
+            (long long)(nsize / BYTES_PER_INSTRUCTION) < x->budget &&
+            !cw__alloc_custom()) {
+            UNPOISON(p, c * POOL_GRAIN);
+            x->pool[c - 1] = *(void **)p;
+            x->pooled -= c * POOL_GRAIN;
+            x->used += nsize;
+            x->budget -= (long long)(nsize / BYTES_PER_INSTRUCTION);
+            return p;
+        }
+    } else if (nsize == 0) {
+        blkfree(x, ptr, osize);
+        x->used -= osize;
+        return NULL;
+    }
+    return capslow(x, ptr, osize, nsize);
 }
 
 /* ==== Limits ==== */

@@ -188,10 +188,9 @@ static void csv_special_init(const cw_writer *w, csv_special *sp)
 }
 
 #ifdef CSV_SSE2
-/* Nonzero when the 16 bytes at 's' hold a byte that forces quotes. */
-static inline int special16(const csv_special *sp, const char *s)
+/* A bit for each of the 16 bytes 'v' that forces quotes. */
+static inline int special_mask(const csv_special *sp, __m128i v)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i m = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(v, sp->delim),
                      _mm_cmpeq_epi8(v, sp->quote)),
@@ -199,7 +198,23 @@ static inline int special16(const csv_special *sp, const char *s)
 
     return _mm_movemask_epi8(m);
 }
+
+/* Nonzero when the 16 bytes at 's' hold a byte that forces quotes. */
+static inline int special16(const csv_special *sp, const char *s)
+{
+    return special_mask(sp, _mm_loadu_si128((const __m128i *)(const void *)s));
+}
 #endif
+
+/*
+** SLACK bytes may be read past the end of each field of a row that the
+** writer thread unpacks from a block (they are the next fields' bytes,
+** or the room csv/blockq.c's blocks keep after the last row), and written
+** past the end of the row's room in the write buffer (row_bound() counts
+** them): a field shorter than 16 bytes is then checked and copied with
+** one 16-byte load and store rather than byte by byte.
+*/
+#define SLACK 16
 
 /* Nonzero when the 8 bytes at 's' hold a byte that forces quotes. */
 static inline uint64_t special8(const csv_special *sp, const char *s)
@@ -217,11 +232,20 @@ static inline uint64_t special8(const csv_special *sp, const char *s)
 ** left for csv_quoted() to overwrite).
 */
 static inline char *csv_raw(const csv_special *sp, char *d, const char *s,
-                            size_t len)
+                            size_t len, int slack)
 {
     size_t i = 0;
 
+    (void)slack; /* without SSE2, fields are copied in 8 bytes at most */
 #ifdef CSV_SSE2
+    if (slack && len < 16) { /* see SLACK */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+
+        if (special_mask(sp, v) & ((1 << len) - 1))
+            return NULL;
+        _mm_storeu_si128((__m128i *)(void *)d, v);
+        return d + len;
+    }
     if (len >= 16) {
         for (; i + 16 <= len; i += 16) {
             if (special16(sp, s + i))
@@ -277,9 +301,11 @@ static char *csv_quoted(char *d, const char *s, size_t len)
 ** blank line, which readers skip (Python's csv writer does the same).
 ** 'header' is 1 for the header row, the first bytes of the file: there a
 ** first name that begins with U+FEFF is quoted too, or readers would take
-** it for a byte order mark and drop it.
+** it for a byte order mark and drop it.  'slack' is 1 when SLACK bytes
+** may be read past each field and written past the row's room.
 */
-static char *csv_row(const cw_writer *w, char *d, const cw_field *f, int header)
+static char *csv_row(const cw_writer *w, char *d, const cw_field *f, int header,
+                     int slack)
 {
     csv_special sp;
 
@@ -300,7 +326,7 @@ static char *csv_row(const cw_writer *w, char *d, const cw_field *f, int header)
         }
         e = header && i == 0 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0
                 ? NULL
-                : csv_raw(&sp, d, s, len);
+                : csv_raw(&sp, d, s, len, slack);
         d = e != NULL ? e : csv_quoted(d, s, len);
     }
     if (w->o.crlf)
@@ -409,7 +435,7 @@ static int row_room(cw_writer *w, size_t need)
 */
 static int row_bound(cw_writer *w, const cw_field *f, size_t *bound)
 {
-    size_t grow = w->o.format == CW_FMT_CSV ? 2 : 6, b = 2;
+    size_t grow = w->o.format == CW_FMT_CSV ? 2 : 6, b = 2 + SLACK;
 
     for (size_t i = 0; i < w->ncols; i++) {
         size_t len = f[i].p != NULL ? f[i].len : 0;
@@ -440,7 +466,7 @@ static int encode(cw_writer *w, const cw_field *f, int header, size_t *n)
         (rc = row_room(w, bound)) != CW_OK)
         return rc;
     if (w->o.format == CW_FMT_CSV) {
-        *n = (size_t)(csv_row(w, w->row, f, header) - w->row);
+        *n = (size_t)(csv_row(w, w->row, f, header, 0) - w->row);
         return CW_OK;
     }
     d = w->row;
@@ -912,9 +938,10 @@ static int place(cw_writer *w, size_t *cur, const char *s, size_t n)
 ** Write the CSV row 'f' in one pass: encoded straight into its part's
 ** write buffer, which is flushed first when the row might not fit.  Only
 ** a row larger than the buffer, or one that starts a new part, goes
-** through the scratch row w->row.
+** through the scratch row w->row.  'slack' 1: SLACK bytes may be read
+** past the end of each field.
 */
-static int write_csv(cw_writer *w, const cw_field *f)
+static int write_csv(cw_writer *w, const cw_field *f, int slack)
 {
     size_t bound = 0, n, *cur;
     part *p;
@@ -930,11 +957,11 @@ static int write_csv(cw_writer *w, const cw_field *f)
     if (bound > BUF_SIZE) {
         if ((rc = row_room(w, bound)) != CW_OK)
             return rc;
-        n = (size_t)(csv_row(w, w->row, f, 0) - w->row);
+        n = (size_t)(csv_row(w, w->row, f, 0, slack) - w->row);
         return place(w, cur, w->row, n);
     }
     d = p->buf + p->len;
-    n = (size_t)(csv_row(w, d, f, 0) - d);
+    n = (size_t)(csv_row(w, d, f, 0, slack) - d);
     if (w->o.max_bytes > 0 && p->rows > 0 && p->bytes + n > w->o.max_bytes) {
         if ((rc = row_room(w, n)) != CW_OK)
             return rc;
@@ -956,7 +983,7 @@ static int write_row(cw_writer *w, const cw_field *f)
     int rc;
 
     if (w->o.format == CW_FMT_CSV)
-        return write_csv(w, f);
+        return write_csv(w, f, 0);
     if ((rc = encode(w, f, 0, &n)) != CW_OK ||
         (rc = row_part(w, f, &cur)) != CW_OK)
         return rc;
@@ -1000,7 +1027,7 @@ static int consume(void *ud, const char *p, size_t len)
             w->uf[i] = (cw_field){b, n};
             b += n;
         }
-        if ((rc = write_csv(w, w->uf)) != CW_OK)
+        if ((rc = write_csv(w, w->uf, 1)) != CW_OK)
             return rc;
         p = b;
     }
@@ -1084,17 +1111,18 @@ static int queue_row(cw_writer *w, const cw_field *f)
     char *d, *b;
     int rc;
 
-    for (i = 0; i < w->ncols && need <= BLOCK_SIZE; i++)
+    for (i = 0; i < w->ncols && need <= BLOCK_SIZE - SLACK; i++)
         if (f[i].p != NULL)
             need += f[i].len <= BLOCK_SIZE ? f[i].len : BLOCK_SIZE;
-    if (need > BLOCK_SIZE) { /* write it here, once the thread is idle */
+    if (need > BLOCK_SIZE - SLACK) { /* write it here, once idle */
         if (cw__blockq_sync(w->q) != CW_OK)
             return stop_thread(w, 1);
-        if ((rc = write_csv(w, f)) != CW_OK)
+        if ((rc = write_csv(w, f, 0)) != CW_OK)
             stop_thread(w, 1);
         return rc;
     }
-    if (cw__blockq_room(w->q, need, &d) != CW_OK)
+    /* SLACK bytes of the block are left after the row (see SLACK). */
+    if (cw__blockq_room(w->q, need + SLACK, &d) != CW_OK)
         return stop_thread(w, 1);
     b = d + 4 * w->ncols;
     for (i = 0; i < w->ncols; i++) {

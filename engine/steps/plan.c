@@ -46,6 +46,7 @@ typedef struct fromcol {
     size_t src;    /* source column */
     size_t out;    /* target column */
     cw_rule *rule; /* conversion, or NULL */
+    size_t as;     /* the assignment, in the step's 'as' */
 } fromcol;
 
 enum { MISS_REJECT, MISS_NULL, MISS_FILTER };
@@ -58,6 +59,10 @@ typedef struct step {
     size_t nas;     /* count of 'as' */
     fromcol *from;  /* when every one is 'from' without a default: the
                        same, for the fast path; else NULL */
+    size_t nfrom;   /* count of 'from': those that are not a column
+                       assigned to itself with no rule (no-ops) */
+    int onepass;    /* 1: no assignment reads a column an earlier one
+                       sets, so each can set its column at once */
     cw_field *vals; /* the fast path's values, one per assignment */
     /* filter: a predicate or a function; fn: a function */
     cw_pred pred; /* declarative predicate (pred.column non-NULL) */
@@ -347,8 +352,23 @@ static int compile_map(cctx *c, const cw_node *n)
     st->vals = cw__alloc(st->nas * sizeof *st->vals);
     if (st->from == NULL || st->vals == NULL)
         return cw__fail(c->err, CW_ENOMEM, "out of memory");
-    for (size_t i = 0; i < st->nas; i++)
-        st->from[i] = (fromcol){st->as[i].src, st->as[i].out, st->as[i].rule};
+    /* A column assigned to itself without a rule keeps its value: left
+    ** out, unless another assignment sets the same column (then which
+    ** comes last matters). */
+    st->onepass = 1;
+    for (size_t i = 0; i < st->nas; i++) {
+        const assign *a = &st->as[i];
+        int alone = 1;
+
+        for (size_t j = 0; j < st->nas; j++) {
+            if (j != i && st->as[j].out == a->out)
+                alone = 0;
+            if (j > i && st->as[j].src == a->out)
+                st->onepass = 0;
+        }
+        if (a->src != a->out || a->rule != NULL || !alone)
+            st->from[st->nfrom++] = (fromcol){a->src, a->out, a->rule, i};
+    }
     return CW_OK;
 }
 
@@ -1301,31 +1321,37 @@ static int run_map_from(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
 {
     const fromcol *fc = st->from;
     cw_field *val = st->vals;
-    size_t n = st->nas;
+    size_t n = st->nfrom;
 
     for (size_t i = 0; i < n; i++) {
-        const cw_field *f = rec->f;
         const char *vp = NULL;
-        size_t vlen = 0;
+        size_t vlen = 0, o;
         cw_verdict vd;
 
         if (fc[i].src < rec->cap) {
-            vp = f[fc[i].src].p;
-            vlen = f[fc[i].src].len;
+            vp = rec->f[fc[i].src].p;
+            vlen = rec->f[fc[i].src].len;
         }
         if (fc[i].rule != NULL &&
-            cw__rule_apply(fc[i].rule, vp, vlen, &st->as[i].scratch, &vp, &vlen,
-                           &vd) != 0) {
-            snprintf(p->msg, sizeof p->msg, "column '%s': %s",
-                     st->as[i].outname, vd.msg);
+            cw__rule_apply(fc[i].rule, vp, vlen, &st->as[fc[i].as].scratch, &vp,
+                           &vlen, &vd) != 0) {
+            const char *name = st->as[fc[i].as].outname;
+
+            snprintf(p->msg, sizeof p->msg, "column '%s': %s", name, vd.msg);
             *stopped = 1;
-            return cb->reject(cb->ud, rec, orig, st->as[i].outname, vd.code,
-                              p->msg);
+            return cb->reject(cb->ud, rec, orig, name, vd.code, p->msg);
         }
-        val[i].p = vp;
-        val[i].len = vlen;
+        if (!st->onepass) {
+            val[i].p = vp;
+            val[i].len = vlen;
+        } else if ((o = fc[i].out) < rec->cap) {
+            rec->f[o].p = vp;
+            rec->f[o].len = vlen;
+        } else if (cw__rec_setview(rec, o, vp, vlen) != CW_OK) {
+            return cw__fail(err, CW_ENOMEM, "out of memory");
+        }
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; !st->onepass && i < n; i++) {
         size_t o = fc[i].out;
 
         if (o < rec->cap) {

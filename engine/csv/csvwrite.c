@@ -1104,35 +1104,55 @@ static inline void copy_field(char *d, const char *s, size_t n)
     }
 }
 
+/*
+** Pack row 'f' at 'd', where 'room' bytes are free, leaving SLACK of them
+** after it: the lengths, then the bytes.  Return the bytes it took, or 0
+** when it does not fit.  One pass: the fields are copied as they are
+** counted.
+*/
+static size_t pack_row(const cw_writer *w, const cw_field *f, char *d,
+                       size_t room)
+{
+    size_t ncols = w->ncols;
+    char *b = d + 4 * ncols, *end;
+
+    if (room < 4 * ncols + SLACK)
+        return 0;
+    end = d + room - SLACK;
+    for (size_t i = 0; i < ncols; i++) {
+        size_t len = f[i].p != NULL ? f[i].len : 0;
+        uint32_t n = (uint32_t)len;
+
+        if (len > (size_t)(end - b))
+            return 0;
+        memcpy(d + 4 * i, &n, 4);
+        copy_field(b, f[i].p, len);
+        b += len;
+    }
+    return (size_t)(b - d);
+}
+
 /* Hand row 'f' to the writer thread. */
 static int queue_row(cw_writer *w, const cw_field *f)
 {
-    size_t need = 4 * w->ncols, i;
-    char *d, *b;
+    char *d;
+    size_t room = cw__blockq_free(w->q, &d);
+    size_t used = pack_row(w, f, d, room);
     int rc;
 
-    for (i = 0; i < w->ncols && need <= BLOCK_SIZE - SLACK; i++)
-        if (f[i].p != NULL)
-            need += f[i].len <= BLOCK_SIZE ? f[i].len : BLOCK_SIZE;
-    if (need > BLOCK_SIZE - SLACK) { /* write it here, once idle */
+    if (used == 0 && room < BLOCK_SIZE) { /* in the next block, then */
+        if (cw__blockq_room(w->q, BLOCK_SIZE, &d) != CW_OK)
+            return stop_thread(w, 1);
+        used = pack_row(w, f, d, BLOCK_SIZE);
+    }
+    if (used == 0) { /* larger than a block: write it here, once idle */
         if (cw__blockq_sync(w->q) != CW_OK)
             return stop_thread(w, 1);
         if ((rc = write_csv(w, f, 0)) != CW_OK)
             stop_thread(w, 1);
         return rc;
     }
-    /* SLACK bytes of the block are left after the row (see SLACK). */
-    if (cw__blockq_room(w->q, need + SLACK, &d) != CW_OK)
-        return stop_thread(w, 1);
-    b = d + 4 * w->ncols;
-    for (i = 0; i < w->ncols; i++) {
-        uint32_t n = f[i].p != NULL ? (uint32_t)f[i].len : 0;
-
-        memcpy(d + 4 * i, &n, 4);
-        copy_field(b, f[i].p, n);
-        b += n;
-    }
-    cw__blockq_add(w->q, need);
+    cw__blockq_add(w->q, used);
     return CW_OK;
 }
 

@@ -655,9 +655,14 @@ int cw_run_exec(cw_run *r)
         rec.line = SRC(r, line);
         rec.rownum = r->sum.read;
         if (r->src.type->fields != NULL) {
-            r->src.type->fields(r->src.s, orig, r->norig);
-            for (size_t i = 0; i < r->norig; i++)
-                cw__rec_setview(&rec, hidx[i], orig[i].p, orig[i].len);
+            cw_field *f = rec.f; /* read once: stores to fields could */
+            size_t n = r->norig; /* alias it */
+
+            r->src.type->fields(r->src.s, orig, n);
+            for (size_t i = 0; i < n; i++) { /* rec fits the layout */
+                f[hidx[i]].p = orig[i].p;
+                f[hidx[i]].len = orig[i].len;
+            }
         } else {
             nf = SRC(r, nfields);
             for (size_t i = 0; i < r->norig; i++) {

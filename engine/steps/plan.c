@@ -1320,17 +1320,17 @@ static int run_map_from(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
                         const cw_plan_cb *cb, cw_err *err, int *stopped)
 {
     const fromcol *fc = st->from;
-    cw_field *val = st->vals;
-    size_t n = st->nfrom;
+    cw_field *val = st->vals, *f = rec->f; /* read once: the stores to */
+    size_t n = st->nfrom, cap = rec->cap;  /* fields could alias them */
 
     for (size_t i = 0; i < n; i++) {
         const char *vp = NULL;
         size_t vlen = 0, o;
         cw_verdict vd;
 
-        if (fc[i].src < rec->cap) {
-            vp = rec->f[fc[i].src].p;
-            vlen = rec->f[fc[i].src].len;
+        if (fc[i].src < cap) {
+            vp = f[fc[i].src].p;
+            vlen = f[fc[i].src].len;
         }
         if (fc[i].rule != NULL &&
             cw__rule_apply(fc[i].rule, vp, vlen, &st->as[fc[i].as].scratch, &vp,
@@ -1344,11 +1344,14 @@ static int run_map_from(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
         if (!st->onepass) {
             val[i].p = vp;
             val[i].len = vlen;
-        } else if ((o = fc[i].out) < rec->cap) {
-            rec->f[o].p = vp;
-            rec->f[o].len = vlen;
+        } else if ((o = fc[i].out) < cap) {
+            f[o].p = vp;
+            f[o].len = vlen;
         } else if (cw__rec_setview(rec, o, vp, vlen) != CW_OK) {
             return cw__fail(err, CW_ENOMEM, "out of memory");
+        } else { /* the record grew */
+            f = rec->f;
+            cap = rec->cap;
         }
     }
     for (size_t i = 0; !st->onepass && i < n; i++) {

@@ -938,17 +938,18 @@ static int place(cw_writer *w, size_t *cur, const char *s, size_t n)
 ** Write the CSV row 'f' in one pass: encoded straight into its part's
 ** write buffer, which is flushed first when the row might not fit.  Only
 ** a row larger than the buffer, or one that starts a new part, goes
-** through the scratch row w->row.  'slack' 1: SLACK bytes may be read
-** past the end of each field.
+** through the scratch row w->row.  'slack' 1: the row was unpacked from
+** a block of the writer thread, SLACK bytes may be read past the end of
+** each field, and its fields hold 'bytes' bytes in all (else 0).
 */
-static int write_csv(cw_writer *w, const cw_field *f, int slack)
+static int write_csv(cw_writer *w, const cw_field *f, int slack, size_t bytes)
 {
-    size_t bound = 0, n, *cur;
+    size_t bound = 2 + SLACK + 2 * bytes + 4 * w->ncols, n, *cur;
     part *p;
     char *d;
     int rc;
 
-    if ((rc = row_bound(w, f, &bound)) != CW_OK ||
+    if ((!slack && (rc = row_bound(w, f, &bound)) != CW_OK) ||
         (rc = row_part(w, f, &cur)) != CW_OK || (rc = reopen(w, *cur)) != CW_OK)
         return rc;
     p = &w->parts[*cur];
@@ -983,7 +984,7 @@ static int write_row(cw_writer *w, const cw_field *f)
     int rc;
 
     if (w->o.format == CW_FMT_CSV)
-        return write_csv(w, f, 0);
+        return write_csv(w, f, 0, 0);
     if ((rc = encode(w, f, 0, &n)) != CW_OK ||
         (rc = row_part(w, f, &cur)) != CW_OK)
         return rc;
@@ -1017,7 +1018,7 @@ static int consume(void *ud, const char *p, size_t len)
     const char *e = p + len;
 
     while (p < e) {
-        const char *b = p + 4 * w->ncols;
+        const char *b0 = p + 4 * w->ncols, *b = b0;
         int rc;
 
         for (size_t i = 0; i < w->ncols; i++) {
@@ -1027,7 +1028,7 @@ static int consume(void *ud, const char *p, size_t len)
             w->uf[i] = (cw_field){b, n};
             b += n;
         }
-        if ((rc = write_csv(w, w->uf, 1)) != CW_OK)
+        if ((rc = write_csv(w, w->uf, 1, (size_t)(b - b0))) != CW_OK)
             return rc;
         p = b;
     }
@@ -1148,7 +1149,7 @@ static int queue_row(cw_writer *w, const cw_field *f)
     if (used == 0) { /* larger than a block: write it here, once idle */
         if (cw__blockq_sync(w->q) != CW_OK)
             return stop_thread(w, 1);
-        if ((rc = write_csv(w, f, 0)) != CW_OK)
+        if ((rc = write_csv(w, f, 0, 0)) != CW_OK)
             stop_thread(w, 1);
         return rc;
     }

@@ -307,18 +307,20 @@ static char *csv_quoted(char *d, const char *s, size_t len)
 static char *csv_row(const cw_writer *w, char *d, const cw_field *f, int header,
                      int slack)
 {
+    size_t ncols = w->ncols; /* read once: the stores through 'd' */
+    char delim = w->o.delim; /* could alias them */
     csv_special sp;
 
     csv_special_init(w, &sp);
-    for (size_t i = 0; i < w->ncols; i++) {
+    for (size_t i = 0; i < ncols; i++) {
         const char *s = f[i].p;
         size_t len = s != NULL ? f[i].len : 0;
         char *e;
 
         if (i > 0)
-            *d++ = w->o.delim;
+            *d++ = delim;
         if (len == 0) {
-            if (w->ncols == 1) {
+            if (ncols == 1) {
                 *d++ = '"';
                 *d++ = '"';
             }

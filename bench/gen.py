@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate a synthetic Impactive messages export joined with contacts.
 
-Usage: python3 bench/gen.py ROWS OUT.csv [--seed N]
+Usage: python3 bench/gen.py ROWS OUT.csv [--seed N] [--no-bare-quotes]
+       python3 bench/gen.py --self-test
 
 The output is deterministic: the same ROWS, seed and Python 3 version give
 a byte-identical file (only random.Random with an integer seed is used, and
@@ -21,22 +22,38 @@ What a CSV writer has to get right, and how often (of data rows):
 - quotes inside fields: titles like 'Survey: "Rent Too High?"' and
   'Tablet Raffle (10" screen)', bodies quoting a reply or ending in a
   quoted word, replies that are a quoted word ('"ok"'); the writer quotes
-  each such field and doubles its quotes, so no quote ever stands in an
-  unquoted field;
+  each such field and doubles its quotes;
+- bare quotes: quotes inside unquoted fields, written raw, as many
+  exports write them (not through the csv writer's quoting): the titles
+  of about 1 activity in 40 (so about 1 row in 40), such as
+  Tablet Raffle (10" screen), and about 1% of bodies, such as
+  he said "ok" then left, or ending in a quote (my tablet is 10").  Such
+  a field never starts with a quote and holds no comma, CR or LF, so
+  Python's csv reader (and DuckDB, Miller with --lazy-quotes, crosswalk
+  with --stray-quotes keep) reads it as the text; PostgreSQL's COPY does
+  not (a quote anywhere opens a quoted section).  --no-bare-quotes writes
+  the same values through the csv writer's quoting instead: the variant
+  for such readers;
 - leading or trailing spaces, unquoted: about 2% of sender names, 3% of
   bodies, 1 title in 30, and about 0.05% of sender names that are only
   spaces; a trailing TAB in about 0.3% of bodies;
 - long bodies: about 0.1% are 2-8 KB, paragraphs joined by newlines;
 - empty fields: script_type of every inbound message.
 
-Version 2 (this one) added the spaces, the quoted words, the CRLFs, the
-tabs and the long bodies; the bench scripts name the data file after the
-version (bench/data/messages-v2-ROWS.csv) so that an older file is never
-reused.
+Version 2 added the spaces, the quoted words, the CRLFs, the tabs and
+the long bodies; version 3 (this one) the bare quotes.  The bench scripts
+name the data file after the version (bench/data/messages-v3-ROWS.csv,
+and messages-v3-ROWS-nobare.csv for --no-bare-quotes) so that an older
+file is never reused.
+
+--self-test generates a few thousand rows both ways and checks that
+Python's csv reader reads back exactly the values generated from each,
+bare quotes included.
 """
 
 import argparse
 import csv
+import io
 import os
 import random
 import sys
@@ -112,6 +129,21 @@ REPLIES = [
     "lol ok", "Thank you, I appreciate the reminder", "wrong number",
     '"ok"', '"STOP"', 'he said "maybe"', '5"', "it's a 5' walk, \"ish\"",
 ]
+# Titles and bodies written with bare quotes: no comma, CR or LF, and not
+# starting with a quote or a space.
+BARE_TITLES = [
+    'Tablet Raffle (10" screen)', 'Canvass "Day of Action" {w}',
+    '{p} "Get Out the Vote" Week {w}', 'Survey: "Rent Too High?" {p}',
+]
+BARE_BODIES = [
+    'he said "ok" then left', 'my tablet is 10"',
+    'she wrote "STOP" but meant "not now"', "it's a 5' walk \"ish\"",
+    'Reply "YES" if you can make it.', 'The sign says "Vote Here" {p}',
+    'ok "{f}" see you there',
+]
+# Stands for a bare quote until the row is written: csv.writer sees no
+# quote in the field, so leaves it unquoted; BareOut puts the quote back.
+BARE = "\ue000"
 EMOJI = ["🙂", "🗳️", "👍", "🎉", "❤️", "🙏", "📣", "✅"]
 TRUE_WORDS = ["true", "TRUE", "True", "t", "T", "yes", "Yes", "YES", "y",
               "Y", "1"]
@@ -160,7 +192,11 @@ def fmt_phone(rng, area, line):
 
 
 def make_body(rng, first, sender, org, inbound):
-    """Build a message body of 40-160 characters."""
+    """Build a message body of 40-160 characters (about 1% with bare
+    quotes, marked with BARE)."""
+    if rng.random() < 0.01:
+        text = pick(rng, BARE_BODIES).format(f=first, p=pick(rng, PLACES))
+        return text.replace('"', BARE)
     target = 40 + int(rng.random() * 121)
     if inbound:
         parts = [pick(rng, REPLIES)]
@@ -221,6 +257,10 @@ def build_world(rng):
         title = pick(rng, EFFORTS).format(
             y=2024, m=9 + int(rng.random() * 3), w=1 + int(rng.random() * 6),
             p=pick(rng, PLACES))
+        if i % 40 == 20:  # 7 of the 300: about 1 row in 40
+            title = pick(rng, BARE_TITLES).format(
+                w=1 + int(rng.random() * 6),
+                p=pick(rng, PLACES)).replace('"', BARE)
         if rng.random() < 0.033:
             title += " "
         activities.append((str(campaign), str(5000 + i * 7), title))
@@ -236,11 +276,27 @@ def build_world(rng):
     return activities, users
 
 
-def generate(rows, out, seed):
-    """Write the header and `rows` data rows to the open text file `out`."""
+class BareOut:
+    """A file for csv.writer that writes each BARE as a raw quote."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, s):
+        return self.out.write(s.replace(BARE, '"'))
+
+
+def generate(rows, out, seed, bare=True, values=None):
+    """Write the header and `rows` data rows to the open text file `out`:
+    fields with bare quotes written raw when `bare`, else quoted as any
+    other; append each row (BARE standing for its bare quotes) to the list
+    `values` when given."""
     rng = random.Random(seed)
     activities, users = build_world(rng)
-    w = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    if not bare:
+        activities = [(c, a, t.replace(BARE, '"')) for c, a, t in activities]
+    w = csv.writer(BareOut(out) if bare else out, quoting=csv.QUOTE_MINIMAL,
+                   lineterminator="\n")
     w.writerow(HEADER)
     rnd = rng.random
     for i in range(rows):
@@ -284,32 +340,83 @@ def generate(rows, out, seed):
             offset = -7
         org = ORGS[int(activity) % len(ORGS)]
         body = make_body(rng, first, user.split()[0], org, inbound)
-        w.writerow((str(90000001 + i), campaign, activity, title, mtype,
-                    stype, rtype, sname, phone, pid, opted,
-                    fmt_time(epoch, offset), script, body))
+        if not bare:
+            body = body.replace(BARE, '"')
+        row = (str(90000001 + i), campaign, activity, title, mtype, stype,
+               rtype, sname, phone, pid, opted, fmt_time(epoch, offset),
+               script, body)
+        w.writerow(row)
+        if values is not None:
+            values.append(row)
+
+
+def self_test():
+    """Check that Python's csv reader reads back the generated values, with
+    bare quotes and without, and that the variants differ only in quoting."""
+    rows = 5000
+    got = {}
+    for bare in (True, False):
+        buf = io.StringIO(newline="")
+        raw = []
+        generate(rows, buf, DEFAULT_SEED, bare, raw)
+        text = buf.getvalue()
+        values = [[f.replace(BARE, '"') for f in row] for row in raw]
+        read = list(csv.reader(io.StringIO(text, newline="")))
+        assert read[0] == HEADER, "header"
+        assert read[1:] == values, "values read back differ (bare=%s)" % bare
+        assert BARE not in text, "a placeholder was left"
+        got[bare] = (text, values, raw)
+    assert got[True][1] == got[False][1], "values differ between variants"
+    raw = got[True][2]
+    titles = sum(1 for row in raw if BARE in row[3])
+    bodies = sum(1 for row in raw if BARE in row[13])
+    for row in raw:
+        for f in row:
+            if BARE in f:
+                assert not f.startswith((BARE, " ")), f
+                assert not any(c in f for c in ',\r\n"'), f
+                line = ",%s," % f.replace(BARE, '"')
+                assert line in got[True][0] or f is row[13], f
+    assert rows // 60 < titles < rows // 25, "bare titles: %d" % titles
+    assert rows // 200 < bodies < rows // 50, "bare bodies: %d" % bodies
+    print("gen.py self-test: %d rows, %d bare-quoted titles, %d bodies; "
+          "Python's csv reader reads back every value, with and without "
+          "--no-bare-quotes" % (rows, titles, bodies))
+    return 0
 
 
 def main(argv):
     """Parse arguments and write the file; return the exit status."""
     ap = argparse.ArgumentParser(
         description="Deterministic Impactive messages export generator.")
-    ap.add_argument("rows", type=int, help="number of data rows")
-    ap.add_argument("out", help="output CSV path ('-' for stdout)")
+    ap.add_argument("rows", type=int, nargs="?", help="number of data rows")
+    ap.add_argument("out", nargs="?", help="output CSV path ('-' for stdout)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED,
                     help="random seed (default %(default)s)")
+    ap.add_argument("--no-bare-quotes", action="store_true",
+                    help="quote the fields that hold bare quotes, as any "
+                    "other field holding a quote (for PostgreSQL's COPY)")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check that Python's csv reader reads back the "
+                    "generated values, and exit")
     args = ap.parse_args(argv)
+    if args.self_test:
+        return self_test()
+    if args.rows is None or args.out is None:
+        ap.error("ROWS and OUT are needed")
     if args.rows < 0:
         ap.error("ROWS must be >= 0")
+    bare = not args.no_bare_quotes
     if args.out == "-":
         out = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="",
                    buffering=1 << 20, closefd=False)
-        generate(args.rows, out, args.seed)
+        generate(args.rows, out, args.seed, bare)
         out.flush()
         return 0
     tmp = args.out + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="",
               buffering=1 << 20) as out:
-        generate(args.rows, out, args.seed)
+        generate(args.rows, out, args.seed, bare)
     os.replace(tmp, args.out)
     return 0
 

@@ -26,7 +26,7 @@ case $CW in
 /*) ;;
 *) CW=$SRC/$CW ;;
 esac
-GEN_VERSION=2
+GEN_VERSION=3
 OUT=$SRC/bench/out
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cw-bench.XXXXXX")
 CLEANUPS=()
@@ -49,21 +49,30 @@ die() {
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (run bench/setup.sh)"
 [ -x "$CW" ] || die "$CW is not built; see bench/README.md (CROSSWALK=...)"
 
-# data_path ROWS: the generated file for ROWS rows, named after the
-# generator's version so that a file made by an older gen.py is not used.
+# data_path ROWS [nobare]: the generated file for ROWS rows, named after
+# the generator's version so that a file made by an older gen.py is not
+# used; with "nobare", the variant without bare quotes (gen.py
+# --no-bare-quotes: the same values, every field holding a quote quoted),
+# for readers that take a quote anywhere as opening a quoted section
+# (PostgreSQL's COPY).
 data_path() {
     local n=$1 tag=$1
     [ "$n" = 1000000 ] && tag=1m
-    echo "$SRC/bench/data/messages-v$GEN_VERSION-$tag.csv"
+    echo "$SRC/bench/data/messages-v$GEN_VERSION-$tag${2:+-$2}.csv"
 }
 
-# ensure_data ROWS: generate the file when it is missing; print its path.
+# ensure_data ROWS [nobare]: generate the file when it is missing; print
+# its path.
 ensure_data() {
     local f
-    f=$(data_path "$1")
+    f=$(data_path "$1" "${2:-}")
     if [ ! -f "$f" ]; then
-        echo "bench: generating $f ($1 rows)" >&2
-        python3 "$SRC/bench/gen.py" "$1" "$f"
+        echo "bench: generating $f ($1 rows${2:+, $2})" >&2
+        if [ "${2:-}" = nobare ]; then
+            python3 "$SRC/bench/gen.py" --no-bare-quotes "$1" "$f"
+        else
+            python3 "$SRC/bench/gen.py" "$1" "$f"
+        fi
     fi
     echo "$f"
 }
@@ -92,12 +101,24 @@ build_type() {
     fi
 }
 
+# busy: the other processes that used at least 5% of a core over one
+# second (top's second sample), "none" when there were none.
+busy() {
+    local b
+    b=$(top -b -n 2 -d 1 -w 200 2>/dev/null | awk '
+        /^top -/ { f++ }
+        f == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 && $12 != "top" {
+            printf "%s%s %s%%", sep, $12, $9; sep = ", " }')
+    echo "${b:-none}"
+}
+
 # machine: one paragraph on the machine, its load and the crosswalk build.
 machine() {
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ); $(nproc) cores" \
         "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'));" \
         "$(awk '/MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo);" \
-        "load average (1, 5, 15 min) at start: $(load_now)."
+        "load average (1, 5, 15 min) at start: $(load_now);" \
+        "other processes busy at start (CPU over 1 s): $(busy)."
     echo "crosswalk: \`$CW\`, $("$CW" --version 2>&1 | head -n 1)," \
         "$(build_type) build, commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')" \
         "$(git -C "$SRC" diff --quiet HEAD 2>/dev/null || echo '(with uncommitted changes)')."

@@ -6,7 +6,10 @@
 #
 # Every tool does the same mapping of the generated messages export
 # (bench/gen.py): five renames, opted_out to lowercase true/false, the
-# other columns as they are.  Before any timing, each tool's output is
+# other columns as they are.  The data holds bare quotes (quotes inside
+# unquoted fields, bench/gen.py): every tool reads them as data, Python
+# and DuckDB by default, Miller with --lazy-quotes, crosswalk because the
+# recipes' input declares stray_quotes = "keep".  Before any timing, each tool's output is
 # compared with Python's csv writer's (bench/peer_python.py) byte for
 # byte; the script fails when a crosswalk output differs, and reports a
 # peer that differs.  Then BENCH_PASSES interleaved passes, each running,
@@ -43,7 +46,7 @@ CW_LUA=("$CW" run bench/recipes/luafn.lua --input "$DATA" --out-dir "$W/lua")
 CW_DECL1=(taskset -c 0 "$CW" run bench/recipes/declarative.lua --input "$DATA" --out-dir "$W/decl1")
 DUCK2=(node bench/peer_duckdb.mjs "$DATA" "$W/duck2.csv" 2)
 DUCK1=(taskset -c 0 node bench/peer_duckdb.mjs "$DATA" "$W/duck1.csv" 1)
-MILLER=(mlr --icsv --ocsv rename "$MLR_RENAMES" "then" put "$MLR_PUT" "$DATA")
+MILLER=(mlr --icsv --ocsv --lazy-quotes rename "$MLR_RENAMES" "then" put "$MLR_PUT" "$DATA")
 PYTHON=(python3 bench/peer_python.py "$DATA" "$W/python.csv")
 
 echo "bench: warming the page cache; checking outputs against Python's" >&2

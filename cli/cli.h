@@ -100,6 +100,7 @@ enum {
     CW_OPT_DELIMITER,      /* --delimiter CHAR */
     CW_OPT_QUOTE,          /* --quote CHAR */
     CW_OPT_ENCODING,       /* --encoding NAME */
+    CW_OPT_STRAY_QUOTES,   /* --stray-quotes keep|reject */
     CW_OPT_OWN = 300       /* a command's own long-only options from here */
 };
 
@@ -118,8 +119,9 @@ enum {
 #define CW_OPTS_DIALECT                                                        \
     {"delimiter", required_argument, NULL, CW_OPT_DELIMITER},                  \
         {"quote", required_argument, NULL, CW_OPT_QUOTE},                      \
+        {"encoding", required_argument, NULL, CW_OPT_ENCODING},                \
     {                                                                          \
-        "encoding", required_argument, NULL, CW_OPT_ENCODING                   \
+        "stray-quotes", required_argument, NULL, CW_OPT_STRAY_QUOTES           \
     }
 
 /* The parsing of one command's arguments: set by cw_cli_args_start(). */
@@ -158,9 +160,9 @@ size_t cw_cli_distance(const char *a, size_t na, const char *b, size_t nb);
 const char *cw_cli_closest(const char *typed, size_t n,
                            const char *const *names, size_t count);
 
-/* "--delimiter", "--quote" or "--encoding" for the option id
-** CW_OPT_DELIMITER, CW_OPT_QUOTE or CW_OPT_ENCODING, "" for another, as
-** cw_cli_dialect() takes them. */
+/* "--delimiter", "--quote", "--encoding" or "--stray-quotes" for the
+** option id CW_OPT_DELIMITER, CW_OPT_QUOTE, CW_OPT_ENCODING or
+** CW_OPT_STRAY_QUOTES, "" for another, as cw_cli_dialect() takes them. */
 const char *cw_cli_dialect_option(int id);
 
 /* 'crosswalk ledger status|confirm|release' (cli/ledger.c), and what
@@ -200,11 +202,12 @@ int cw_cli_misuse(const char *cmd, const char *what, const char *arg);
 
 /*
 ** The dialect options of run, validate, inspect, load and convert: when
-** 'opt' is --delimiter, --quote or --encoding, set that field of 'd' from
-** 'val' and return 0, or print a usage error with 'usage' and return
-** EXIT_USAGE ('val' NULL, or not a character); return -1 for any other
-** option.  A delimiter or quote is one character or a name: tab (or \t),
-** comma, semicolon, pipe, space.  'val' stays borrowed.
+** 'opt' is --delimiter, --quote, --encoding or --stray-quotes, set that
+** field of 'd' from 'val' and return 0, or print a usage error with
+** 'usage' and return EXIT_USAGE ('val' NULL, not a character, or not keep
+** or reject); return -1 for any other option.  A delimiter or quote is
+** one character or a name: tab (or \t), comma, semicolon, pipe, space.
+** 'val' stays borrowed.
 */
 int cw_cli_dialect(const char *opt, const char *val, cw_dialect *d,
                    const char *usage);

@@ -9,7 +9,8 @@
 
 static const char usage_convert[] =
     "usage: crosswalk convert [--to csv|ndjson] [--delimiter C] [--quote C]\n"
-    "                         [--encoding NAME] [-q|-v] IN OUT\n"
+    "                         [--encoding NAME] [--stray-quotes keep|reject]\n"
+    "                         [-q|-v] IN OUT\n"
     "\n"
     "Convert between CSV (.csv) and NDJSON (.ndjson, .jsonl), chosen by\n"
     "the file extensions, or load a CSV into a table: OUT may be\n"
@@ -28,6 +29,11 @@ static const char usage_convert[] =
     "  --quote C         its quote character (default \")\n"
     "  --encoding NAME   its encoding, any name iconv knows (latin1,\n"
     "                    windows-1252, UTF-16, ...; default UTF-8)\n"
+    "  --stray-quotes keep|reject\n"
+    "                    keep: a quote inside an unquoted field\n"
+    "                    (1,Tablet (10\" screen),x) is data, as in Python's\n"
+    "                    csv module; reject (default): the input is\n"
+    "                    malformed (E_QUOTE)\n"
     "  -q, --quiet       no 'converted N records' line on stderr\n"
     "  -v, --verbose     (accepted; says nothing more)\n"
     "  -h, --help        this help\n"
@@ -113,7 +119,7 @@ static int to_stdout(const char *in, const char *ext, const cw_dialect *d,
 int cw_cli_convert(int argc, char **argv, const char *home)
 {
     cw_cli_args a;
-    cw_dialect dialect = {0, 0, NULL};
+    cw_dialect dialect = {0};
     const char *operand[2] = {NULL, NULL}, *to = NULL, *ext;
     unsigned long long rows;
     char shown[CW_MSG_MAX + 1];

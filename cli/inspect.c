@@ -10,7 +10,8 @@
 
 static const char usage_inspect[] =
     "usage: crosswalk inspect [--json] [--delimiter C] [--quote C]\n"
-    "                         [--encoding NAME] FILE\n"
+    "                         [--encoding NAME] [--stray-quotes keep|reject]\n"
+    "                         FILE\n"
     "\n"
     "Tell what FILE is before writing anything: its delimiter (sniffed\n"
     "among , ; TAB |) and quote character, its encoding (UTF-8, with or\n"
@@ -38,6 +39,11 @@ static const char usage_inspect[] =
     "  --quote C         the same for the quote character\n"
     "  --encoding NAME   read FILE in this encoding, any name iconv knows\n"
     "                    (latin1, windows-1252, UTF-16, ...; default UTF-8)\n"
+    "  --stray-quotes keep|reject\n"
+    "                    keep: a quote inside an unquoted field\n"
+    "                    (1,Tablet (10\" screen),x) is data, as in Python's\n"
+    "                    csv module; reject (default): the file is\n"
+    "                    malformed there, and the error says to try keep\n"
     "  -h, --help        this help\n"
     "  -V, --version     the version\n"
     "\n"
@@ -327,7 +333,7 @@ static const struct option inspect_opts[] = {
 int cw_cli_inspect(int argc, char **argv, const char *home)
 {
     cw_cli_args a;
-    cw_dialect dialect = {0, 0, NULL};
+    cw_dialect dialect = {0};
     const char *file = NULL;
     int json = 0, rc, c;
     cw_inspection *x;

@@ -11,7 +11,8 @@ static const char usage_load[] =
     "usage: crosswalk load FILE... --into TARGET [--schema NAME|none]\n"
     "                      [--table NAME] [--mode MODE] [--key COLUMN]...\n"
     "                      [--rejects PATH] [--strict] [--delimiter C]\n"
-    "                      [--quote C] [--encoding NAME] [-q|-v]\n"
+    "                      [--quote C] [--encoding NAME]\n"
+    "                      [--stray-quotes keep|reject] [-q|-v]\n"
     "                      [--[no-]progress]\n"
     "\n"
     "Load CSV files into typed database tables, all in one transaction per\n"
@@ -41,6 +42,10 @@ static const char usage_load[] =
     "  --encoding NAME   their encoding, any name iconv knows (latin1,\n"
     "                    windows-1252, UTF-16, ...; default UTF-8); text is\n"
     "                    stored as UTF-8\n"
+    "  --stray-quotes keep|reject\n"
+    "                    keep: a quote inside an unquoted field\n"
+    "                    (1,Tablet (10\" screen),x) is data, as in Python's\n"
+    "                    csv module; reject (default): E_QUOTE\n"
     "  --progress        draw the progress line on stderr even when it is\n"
     "                    not a terminal; --no-progress: never (default:\n"
     "                    on a terminal, unless -q)\n"
@@ -139,7 +144,7 @@ static void print_summary(const cw_load *l, int status)
 int cw_cli_load(int argc, char **argv, const char *home)
 {
     cw_cli_args a;
-    cw_dialect dialect = {0, 0, NULL};
+    cw_dialect dialect = {0};
     int nfiles = 0, into = 0, progress = -1, code, status = CW_OK, c;
     cw_cli_view v;
     cw_summary s;

@@ -276,6 +276,8 @@ const char *cw_cli_dialect_option(int id)
         return "--quote";
     case CW_OPT_ENCODING:
         return "--encoding";
+    case CW_OPT_STRAY_QUOTES:
+        return "--stray-quotes";
     default:
         return "";
     }

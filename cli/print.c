@@ -68,10 +68,23 @@ int cw_cli_dialect(const char *opt, const char *val, cw_dialect *d,
     char *c = quote ? &d->quote : &d->delimiter;
 
     if (!quote && strcmp(opt, "--delimiter") != 0 &&
-        strcmp(opt, "--encoding") != 0)
+        strcmp(opt, "--encoding") != 0 && strcmp(opt, "--stray-quotes") != 0)
         return -1;
     if (val == NULL)
         return cw_cli_usage(usage, "%s needs a value", opt);
+    if (strcmp(opt, "--stray-quotes") == 0) {
+        if (strcmp(val, "keep") == 0)
+            d->stray_quotes = CW_STRAY_KEEP;
+        else if (strcmp(val, "reject") == 0)
+            d->stray_quotes = CW_STRAY_REJECT;
+        else
+            return cw_cli_usage(usage,
+                                "--stray-quotes needs keep (a quote inside "
+                                "an unquoted field is data) or reject; got "
+                                "'%s'",
+                                val);
+        return 0;
+    }
     if (strcmp(opt, "--encoding") == 0) {
         d->encoding = val;
         return 0;

@@ -10,12 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_run[] =
+static const char usage_run_start[] =
     "usage: crosswalk run RECIPE --input [NAME=]PATH... --out-dir DIR\n"
     "                     [--set KEY=VALUE]... [--rejects PATH]\n"
     "                     [--summary-json PATH] [--dry-run] [--strict]\n"
     "                     [--delimiter [NAME=]C] [--quote [NAME=]C]\n"
     "                     [--encoding [NAME=]ENC] [-q|-v] [--[no-]progress]\n"
+    "                     [--stray-quotes [NAME=]keep|reject]\n"
     "                     [--ledger TARGET [--full]]\n"
     "\n"
     "Run the recipe RECIPE: a Lua file returning one table, a recipe\n"
@@ -57,6 +58,12 @@ static const char usage_run[] =
     "                       the same for the encoding, any name iconv\n"
     "                       knows (latin1, windows-1252, UTF-16, ...;\n"
     "                       default UTF-8); outputs are always UTF-8\n"
+    "  --stray-quotes [NAME=]keep|reject\n"
+    "                       the same for a quote inside an unquoted field\n"
+    "                       (1,Tablet (10\" screen),x): keep it as data (as\n"
+    "                       Python's csv module does), or reject the record\n"
+    "                       as malformed, E_QUOTE (default: the recipe's\n"
+    "                       stray_quotes, else reject)\n"
     "  --max-instructions N Lua instructions per recipe call (default 50M)\n"
     "  --max-memory MB      Lua memory for the recipe (default 64)\n"
     "  --max-seconds N      deadline of each call into recipe code: loading\n"
@@ -70,7 +77,11 @@ static const char usage_run[] =
     "                       and the time taken\n"
     "  -h, --help           this help\n"
     "  -V, --version        the version\n"
-    "\n"
+    "\n";
+
+/* The rest of the help of 'run' (two literals: one would pass the 4095
+** bytes a C compiler must take). */
+static const char usage_run_end[] =
     "The summary on stderr reads\n"
     "  read N = written W + rejected R + filtered F + merged M\n"
     "(merged: records folded into a group), with a ledger\n"
@@ -81,6 +92,19 @@ static const char usage_run[] =
     "exit: 0 clean, 1 with rejects, 2 usage/recipe error, 3 aborted,\n"
     "4 sandbox limit, 130 interrupted (SIGINT; 143 SIGTERM, 129 SIGHUP),\n"
     "141 stdout closed before the end.\n";
+
+/* The help of 'run': usage_run_start and usage_run_end. */
+static const char *usage_run(void)
+{
+    static char text[sizeof usage_run_start + sizeof usage_run_end - 1];
+
+    if (text[0] == '\0') {
+        memcpy(text, usage_run_start, sizeof usage_run_start - 1);
+        memcpy(text + sizeof usage_run_start - 1, usage_run_end,
+               sizeof usage_run_end);
+    }
+    return text;
+}
 
 static const char usage_check[] =
     "usage: crosswalk check RECIPE [--set KEY=VALUE]...\n"
@@ -421,7 +445,7 @@ static int set_dialects(cw_run *r, const dialect_opt *v, size_t n,
                         const char *usage)
 {
     for (size_t i = 0; i < n; i++) {
-        cw_dialect d = {0, 0, NULL};
+        cw_dialect d = {0};
         char name[256];
         const char *val = dialect_value(v[i].val, name, sizeof name);
         int k = cw_cli_dialect(cw_cli_dialect_option(v[i].opt), val, &d, usage);
@@ -541,7 +565,7 @@ typedef struct runargs {
 ** the exit code to return (0 after --help or --version). */
 static int parse(int argc, char **argv, int checkonly, cw_run *r, runargs *ra)
 {
-    const char *usage = checkonly ? usage_check : usage_run;
+    const char *usage = checkonly ? usage_check : usage_run();
     cw_cli_args a;
     int c, code;
 
@@ -608,7 +632,7 @@ static int parse(int argc, char **argv, int checkonly, cw_run *r, runargs *ra)
             ra->progress = 0;
             break;
         default: {
-            cw_dialect d = {0, 0, NULL};
+            cw_dialect d = {0};
             char name[256];
 
             /* checked now, set once the recipe is loaded (set_dialects) */
@@ -700,7 +724,7 @@ static int run_or_check(int argc, char **argv, const char *home, int checkonly)
         goto out;
     }
     if ((code = bind_inputs(r, &ra)) != 0 ||
-        (code = set_dialects(r, ra.dialects, ra.ndialects, usage_run)) != 0 ||
+        (code = set_dialects(r, ra.dialects, ra.ndialects, usage_run())) != 0 ||
         (code = cw_cli_run_ledger(r, ra.ledger, ra.full)) != 0)
         goto out;
     if (strcmp(ra.outdir, "-") == 0) {

@@ -12,7 +12,7 @@
 static const char usage_validate[] =
     "usage: crosswalk validate --schema TOOL/FORMAT [--strict] [--json]\n"
     "                          [--delimiter C] [--quote C] [--encoding NAME]\n"
-    "                          [-q|-v] FILE...\n"
+    "                          [--stray-quotes keep|reject] [-q|-v] FILE...\n"
     "\n"
     "Check every FILE against the schema (e.g. organizer/text_interactions)\n"
     "and print every problem on stdout, one per line:\n"
@@ -40,6 +40,10 @@ static const char usage_validate[] =
     "  --quote C         their quote character (default \")\n"
     "  --encoding NAME   their encoding, any name iconv knows (latin1,\n"
     "                    windows-1252, UTF-16, ...; default UTF-8)\n"
+    "  --stray-quotes keep|reject\n"
+    "                    keep: a quote inside an unquoted field\n"
+    "                    (1,Tablet (10\" screen),x) is data, as in Python's\n"
+    "                    csv module; reject (default): E_QUOTE\n"
     "  -q, --quiet       no 'FILE: valid' lines on stderr\n"
     "  -v, --verbose     count the warnings on those lines too\n"
     "  -h, --help        this help\n"
@@ -113,7 +117,7 @@ int cw_cli_validate(int argc, char **argv, const char *home)
     const char *schema = NULL, *error = NULL;
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     checked *done = calloc((size_t)argc + 1, sizeof *done);
-    cw_dialect dialect = {0, 0, NULL};
+    cw_dialect dialect = {0};
     int nfiles = 0, ndone = 0, code = EXIT_CLEAN, flags = 0, c;
     unsigned long errors = 0, warnings = 0;
     checking chk = {0, 0, 0};

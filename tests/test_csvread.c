@@ -2143,6 +2143,121 @@ static void test_csvread_fast_path_same(void **state)
 }
 
 /*
+** Quoted fields with doubled quotes, which the fast path unquotes from
+** the classifier's bits, holding a bad byte, a NUL, UTF-8 or a line end
+** after, between and before the pairs, with the pairs and those bytes on
+** both sides of each 64-byte block boundary: every level reports what
+** the state machine alone reports (the byte of a problem counts the
+** value's bytes, each pair one quote).
+*/
+static void test_csvread_fast_path_doubled(void **state)
+{
+    static const char *const odd[] = {"\xff", "", "\xc3\xa9", "\r\n", "\xc3"};
+    struct text in = {NULL, 0, 0};
+
+    (void)state;
+    for (size_t pad = 0; pad < 70; pad++) {
+        for (size_t k = 0; k < 5; k++) {
+            for (size_t at = 0; at < 4; at++) {
+                char *want, *got;
+                int used;
+
+                in.len = 0;
+                put(&in, "h,v\nx,\"", 7);
+                for (size_t i = 0; i < pad; i++)
+                    put(&in, "a", 1);
+                if (at == 0) /* before the pairs */
+                    put(&in, odd[k], k == 1 ? 1 : strlen(odd[k]));
+                put(&in, "\"\"b", 3);
+                if (at == 1) /* between them */
+                    put(&in, odd[k], k == 1 ? 1 : strlen(odd[k]));
+                put(&in, "\"\"\"\"c", 5);
+                if (at == 2) /* after them */
+                    put(&in, odd[k], k == 1 ? 1 : strlen(odd[k]));
+                put(&in, "d\"\nz,\"e\"\"\"\n", 11);
+                want = report(in.p, in.len, 1 << 20, NULL, SIMD_OFF, &used);
+                for (size_t l = 1; l < sizeof levels / sizeof *levels; l++) {
+                    if (!cw__classify_has(levels[l]))
+                        continue;
+                    got = report(in.p, in.len, 1 << 20, NULL, levels[l], &used);
+                    if (strcmp(want, got) != 0)
+                        fail_msg("pad %zu, byte %zu, place %zu, level %d:\n"
+                                 "state machine:\n%s\nfast path:\n%s",
+                                 pad, k, at, levels[l], want, got);
+                    free(got);
+                }
+                free(want);
+            }
+        }
+    }
+    free(in.p);
+}
+
+/*
+** The AVX2 classifier checks UTF-8 itself (the bytes above 0x7F of a
+** block that is all valid UTF-8 are not looked at again): every lead
+** byte followed by second, third and fourth bytes at the edges of each
+** range that matters (ASCII, 80, 8F, 90, 9F, A0, BF, C0, FF), across a
+** 32-byte lane, a 64-byte block and a 1 KB chunk (the fast path
+** classifies from the start of the second record), in a field of a file
+** that holds other UTF-8: every level reports what the state machine
+** alone reports, so nothing invalid passes (an overlong form, a
+** surrogate, above U+10FFFF, a missing or stray continuation byte).
+*/
+static void test_csvread_fast_path_utf8(void **state)
+{
+    static const unsigned char second[] = {0x41, 0x7F, 0x80, 0x8F, 0x90,
+                                           0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+    static const unsigned char third[] = {0x80, 0xBF, 0x41};
+    static const unsigned char fourth[] = {0x80, 0x41};
+    static const size_t pads[] = {3, 28, 29, 60, 61, 1019, 1021};
+    struct text in = {NULL, 0, 0};
+    size_t compared = 0;
+
+    (void)state;
+    for (unsigned lead = 0x80; lead <= 0xFF; lead++)
+        for (size_t b = 0; b < sizeof second; b++)
+            for (size_t c = 0; c < sizeof third; c++)
+                for (size_t k = 0; k < sizeof fourth; k++)
+                    for (size_t i = 0; i < sizeof pads / sizeof *pads; i++) {
+                        unsigned char seq[4] = {(unsigned char)lead, second[b],
+                                                third[c], fourth[k]};
+                        char *want, *got;
+                        int used;
+
+                        in.len = 0;
+                        put(&in, "h\nx\n", 4); /* the first 4 bytes
+                                                   go alone (the BOM) */
+                        for (size_t j = 0; j < pads[i]; j++)
+                            put(&in, j % 16 == 5 ? "\xc3\xa9" : "a",
+                                j % 16 == 5 ? 2 : 1);
+                        put(&in, (const char *)seq, 4);
+                        put(&in, "z\n\xe2\x82\xac\n", 6);
+                        want = report(in.p, in.len, 1 << 20, NULL, SIMD_OFF,
+                                      &used);
+                        for (size_t l = 1; l < sizeof levels / sizeof *levels;
+                             l++) {
+                            if (!cw__classify_has(levels[l]))
+                                continue;
+                            got = report(in.p, in.len, 1 << 20, NULL, levels[l],
+                                         &used);
+                            if (strcmp(want, got) != 0)
+                                fail_msg("%02X %02X %02X %02X after %zu "
+                                         "bytes, level %d:\nstate machine:"
+                                         "\n%s\nfast path:\n%s",
+                                         seq[0], seq[1], seq[2], seq[3],
+                                         pads[i], levels[l], want, got);
+                            compared++;
+                            free(got);
+                        }
+                        free(want);
+                    }
+    free(in.p);
+    assert_true(compared >= 128 * sizeof second * sizeof third * sizeof fourth *
+                                (sizeof pads / sizeof *pads));
+}
+
+/*
 ** Files of several batches (big_input(): a 600 KB quoted field, every
 ** kind of line end, bad records), read in a second thread and in the
 ** caller's, strict and with resync: every level of the parser reports
@@ -2260,7 +2375,7 @@ static char *wide(const char *s, size_t n, int width, int le, int bom,
 static cw_csvopts dialect_opts(char delim, char quote, const char *encoding)
 {
     cw_csvopts o;
-    cw_dialect d = {delim, quote, encoding};
+    cw_dialect d = {delim, quote, encoding, 0};
 
     cw__csvopts_default(&o);
     cw__csvopts_dialect(&o, &d);
@@ -2656,25 +2771,29 @@ static void test_csvread_dialect_check(void **state)
         cw_dialect d;     /* the dialect */
         const char *part; /* NULL: accepted; else in the message */
     } cases[] = {
-        {{0, 0, NULL}, NULL},
-        {{';', 0, NULL}, NULL},
-        {{'\t', '\'', "latin1"}, NULL},
-        {{'|', 0, "UTF-16"}, NULL},
-        {{0, 0, "utf8"}, NULL},
-        {{0, 0, "windows-1252"}, NULL},
-        {{'"', 0, NULL}, "the delimiter '\"' is also the quote character"},
-        {{0, ',', NULL}, "the delimiter ',' is also the quote character"},
-        {{'\n', 0, NULL}, "the delimiter '\\x0A' cannot be used"},
-        {{'\r', 0, NULL}, "the delimiter '\\x0D' cannot be used"},
-        {{(char)0xE9, 0, NULL},
+        {{0, 0, NULL, 0}, NULL},
+        {{';', 0, NULL, 0}, NULL},
+        {{'\t', '\'', "latin1", 0}, NULL},
+        {{'|', 0, "UTF-16", 0}, NULL},
+        {{0, 0, "utf8", 0}, NULL},
+        {{0, 0, "windows-1252", 0}, NULL},
+        {{'"', 0, NULL, 0}, "the delimiter '\"' is also the quote character"},
+        {{0, ',', NULL, 0}, "the delimiter ',' is also the quote character"},
+        {{'\n', 0, NULL, 0}, "the delimiter '\\x0A' cannot be used"},
+        {{'\r', 0, NULL, 0}, "the delimiter '\\x0D' cannot be used"},
+        {{(char)0xE9, 0, NULL, 0},
          "the delimiter '\\xE9' cannot be used: it "
          "must be one ASCII character"},
-        {{0, '\n', NULL}, "the quote '\\x0A' cannot be used"},
-        {{';', ';', NULL}, "the delimiter ';' is also the quote character"},
-        {{0, 0, "klingon"},
+        {{0, '\n', NULL, 0}, "the quote '\\x0A' cannot be used"},
+        {{';', ';', NULL, 0}, "the delimiter ';' is also the quote character"},
+        {{0, 0, "klingon", 0},
          "unknown encoding 'klingon': give a name iconv "
          "knows, such as latin1, windows-1252 or UTF-16"},
-        {{0, 0, "latin1//IGNORE"}, "unknown encoding 'latin1//IGNORE'"},
+        {{0, 0, "latin1//IGNORE", 0}, "unknown encoding 'latin1//IGNORE'"},
+        {{0, 0, NULL, CW_STRAY_KEEP}, NULL},
+        {{';', 0, NULL, CW_STRAY_REJECT}, NULL},
+        {{0, 0, NULL, 3},
+         "stray quotes cannot be 3: they are kept (\"keep\") or rejected"},
     };
     cw_err err;
 
@@ -2845,6 +2964,8 @@ int main(void)
         cmocka_unit_test(test_csvread_ahead_close_early),
         cmocka_unit_test(test_csvread_same_as_libcsv),
         cmocka_unit_test(test_csvread_fast_path_same),
+        cmocka_unit_test(test_csvread_fast_path_doubled),
+        cmocka_unit_test(test_csvread_fast_path_utf8),
         cmocka_unit_test(test_csvread_fast_path_files),
         cmocka_unit_test(test_csvread_fast_path_force),
         cmocka_unit_test(test_csvread_delimiters),

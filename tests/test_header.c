@@ -128,9 +128,9 @@ static void test_header_load_returns_before_exec(void **state)
     assert_int_equal(cw_load_key(l, "id"), CW_OK);
     assert_int_equal(cw_load_rejects(l, "r.csv"), CW_OK);
     assert_int_equal(cw_load_strict(l, 5), CW_OK);
-    assert_int_equal(cw_load_dialect(l, &(cw_dialect){'\n', 0, NULL}),
+    assert_int_equal(cw_load_dialect(l, &(cw_dialect){'\n', 0, NULL, 0}),
                      CW_EUSAGE);
-    assert_int_equal(cw_load_dialect(l, &(cw_dialect){';', 0, "latin1"}),
+    assert_int_equal(cw_load_dialect(l, &(cw_dialect){';', 0, "latin1", 0}),
                      CW_OK);
     assert_int_equal(cw_load_dialect(l, NULL), CW_OK);
     cw_load_on_problem(l, NULL, NULL);
@@ -168,7 +168,7 @@ static void test_header_tool_returns(void **state)
                      CW_EUSAGE);
     assert_int_equal(rows, 0);
     assert_int_equal(cw_dialect_check(NULL, NULL), CW_OK);
-    assert_int_equal(cw_dialect_check(&(cw_dialect){0, 0, "nope"}, NULL),
+    assert_int_equal(cw_dialect_check(&(cw_dialect){0, 0, "nope", 0}, NULL),
                      CW_EUSAGE);
     assert_int_equal(cw_write_file("/nonexistent/dir/f", "x", 1, &err), CW_EIO);
 }

@@ -770,12 +770,12 @@ static void test_inspect_dialect_given(void **state)
 
     (void)state;
     path = putstr("semi.csv", "email;id;full_name\na@x;1;Ana\n");
-    x = inspect_d(path, (cw_dialect){0, 0, NULL}, &in);
+    x = inspect_d(path, (cw_dialect){0, 0, NULL, 0}, &in);
     assert_int_equal(in.delimiter, ';');
     assert_string_equal(in.schema, "demo/people");
     assert_null(cw_inspect_hint(x));
     cw_inspect_free(x);
-    x = inspect_d(path, (cw_dialect){',', '\'', NULL}, &in);
+    x = inspect_d(path, (cw_dialect){',', '\'', NULL, 0}, &in);
     assert_int_equal(in.delimiter, ',');
     assert_int_equal(in.quote, '\'');
     assert_int_equal(in.ncolumns, 1);
@@ -786,7 +786,7 @@ static void test_inspect_dialect_given(void **state)
     cw_inspect_free(x);
 
     path = put("u16.csv", u16le, sizeof u16le - 1);
-    x = inspect_d(path, (cw_dialect){0, 0, "UTF-16"}, &in);
+    x = inspect_d(path, (cw_dialect){0, 0, "UTF-16", 0}, &in);
     assert_string_equal(in.encoding, "UTF-16LE with BOM");
     assert_int_equal(in.bom, 1);
     assert_int_equal(in.bad_utf8_line, 0);
@@ -799,13 +799,13 @@ static void test_inspect_dialect_given(void **state)
     cw_inspect_free(x);
 
     path = putstr("latin.csv", "email,id,full_name\na@x,1,Zo\xEB\n");
-    x = inspect_d(path, (cw_dialect){0, 0, "latin1"}, &in);
+    x = inspect_d(path, (cw_dialect){0, 0, "latin1", 0}, &in);
     assert_string_equal(in.encoding, "latin1");
     assert_int_equal(in.bom, 0);
     assert_int_equal(in.bad_rows, 0);
     assert_null(cw_inspect_hint(x));
     cw_inspect_free(x);
-    x = inspect_d(path, (cw_dialect){0, 0, NULL}, &in);
+    x = inspect_d(path, (cw_dialect){0, 0, NULL, 0}, &in);
     assert_string_equal(in.encoding, "invalid UTF-8");
     assert_int_equal(in.bad_utf8_line, 2);
     assert_string_equal(cw_inspect_hint(x),
@@ -815,7 +815,7 @@ static void test_inspect_dialect_given(void **state)
     cw_inspect_free(x);
 
     path = putstr("cp.csv", "email,id,full_name\na@x,1,\x80\nb@x,2,\x81\n");
-    x = inspect_d(path, (cw_dialect){0, 0, "windows-1252"}, &in);
+    x = inspect_d(path, (cw_dialect){0, 0, "windows-1252", 0}, &in);
     assert_string_equal(in.encoding, "invalid windows-1252");
     assert_int_equal(in.bad_utf8_line, 3);
     assert_int_equal(in.rows, 2);
@@ -828,7 +828,7 @@ static void test_inspect_dialect_given(void **state)
     /* Refused: an Excel workbook (in any encoding), a bad dialect. */
     path = put("book.xlsx", "PK\x03\x04\x14\0\x06\0", 8);
     for (int enc = 0; enc <= 1; enc++) {
-        cw_dialect d = {0, 0, enc ? "UTF-16" : NULL};
+        cw_dialect d = {0, 0, enc ? "UTF-16" : NULL, 0};
 
         x = (cw_inspection *)&err;
         assert_int_equal(
@@ -839,13 +839,13 @@ static void test_inspect_dialect_given(void **state)
                                         "as CSV UTF-8"));
     }
     assert_int_equal(cw_inspect_new_dialect(demo_home(), path,
-                                            &(cw_dialect){0, 0, "nope"}, &x,
+                                            &(cw_dialect){0, 0, "nope", 0}, &x,
                                             &err),
                      CW_EUSAGE);
     assert_null(x);
     assert_non_null(strstr(err.msg, "unknown encoding 'nope'"));
     assert_int_equal(cw_inspect_new_dialect(demo_home(), path,
-                                            &(cw_dialect){'"', 0, NULL}, &x,
+                                            &(cw_dialect){'"', 0, NULL, 0}, &x,
                                             &err),
                      CW_EUSAGE);
 }
@@ -860,7 +860,7 @@ static void test_inspect_dialect_oom(void **state)
     (void)state;
     for (n = 0;; n++) {
         struct budget b = {n, 0};
-        cw_dialect d = {0, 0, "latin1"};
+        cw_dialect d = {0, 0, "latin1", 0};
         cw_inspection *x = NULL;
         cw_inspectinfo in;
         cw_err err;

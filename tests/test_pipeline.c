@@ -1885,10 +1885,10 @@ static void test_pipeline_dialects(void **state)
     writefile(dir, "people.tsv", "id|name\n1|Zo\xC3\xAB\n", people,
               sizeof people);
     r = load_text(dir, dialect_recipe, &rc);
-    assert_int_equal(cw_run_input_dialect(r, NULL, &(cw_dialect){',', 0, NULL}),
-                     CW_OK);
     assert_int_equal(
-        cw_run_input_dialect(r, "people", &(cw_dialect){'|', 0, "UTF-8"}),
+        cw_run_input_dialect(r, NULL, &(cw_dialect){',', 0, NULL, 0}), CW_OK);
+    assert_int_equal(
+        cw_run_input_dialect(r, "people", &(cw_dialect){'|', 0, "UTF-8", 0}),
         CW_OK);
     assert_int_equal(cw_run_input_dialect(r, "people", NULL), CW_OK);
     assert_int_equal(cw_run_input(r, "people", people), CW_OK);
@@ -1902,24 +1902,25 @@ static void test_pipeline_dialects(void **state)
 
     /* Mistakes. */
     r = newrun();
-    assert_int_equal(cw_run_input_dialect(r, NULL, &(cw_dialect){0, 0, NULL}),
-                     CW_EUSAGE);
+    assert_int_equal(
+        cw_run_input_dialect(r, NULL, &(cw_dialect){0, 0, NULL, 0}), CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "load the recipe first");
     cw_run_free(r);
     r = load_text(dir, dialect_recipe, &rc);
     assert_int_equal(
-        cw_run_input_dialect(r, "nope", &(cw_dialect){';', 0, NULL}),
+        cw_run_input_dialect(r, "nope", &(cw_dialect){';', 0, NULL, 0}),
         CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r), "the recipe has no input 'nope' (its "
                                           "inputs: people, rows)");
     assert_int_equal(
-        cw_run_input_dialect(r, "rows", &(cw_dialect){0, ';', NULL}),
+        cw_run_input_dialect(r, "rows", &(cw_dialect){0, ';', NULL, 0}),
         CW_EUSAGE);
     assert_string_equal(cw_run_errmsg(r),
                         "input 'rows': the delimiter ';' is also the quote "
                         "character ';': they must differ");
-    assert_int_equal(cw_run_input_dialect(r, NULL, &(cw_dialect){0, 0, "x-y"}),
-                     CW_EUSAGE);
+    assert_int_equal(
+        cw_run_input_dialect(r, NULL, &(cw_dialect){0, 0, "x-y", 0}),
+        CW_EUSAGE);
     ends_with(cw_run_errmsg(r), "('iconv -l' lists them)");
     /* Nothing changed: the recipe's dialects still read the files. */
     writefile(dir, "rows.csv", "id;note\n1;n\n", rows, sizeof rows);
@@ -1943,7 +1944,7 @@ static void test_pipeline_dialects(void **state)
         assert_int_equal(cw_run_input(r, "people", db), CW_OK);
         assert_int_equal(cw_run_input(r, NULL, rows), CW_OK);
         assert_int_equal(cw_run_input_dialect(r, named == 1 ? "people" : NULL,
-                                              &(cw_dialect){';', 0, NULL}),
+                                              &(cw_dialect){';', 0, NULL, 0}),
                          CW_OK);
         assert_int_equal(cw_run_outdir(r, out), CW_OK);
         rc = cw_run_exec(r);
@@ -2091,7 +2092,7 @@ static void test_pipeline_dialect_hints(void **state)
         assert_int_equal(cw_run_input(r, NULL, in), CW_OK);
         if (given)
             assert_int_equal(
-                cw_run_input_dialect(r, "m", &(cw_dialect){';', 0, NULL}),
+                cw_run_input_dialect(r, "m", &(cw_dialect){';', 0, NULL, 0}),
                 CW_OK);
         assert_int_equal(cw_run_outdir(r, out), CW_OK);
         rc = cw_run_exec(r);
@@ -2121,12 +2122,12 @@ static void test_pipeline_dialect_hints(void **state)
                         "organizer/text_interactions)");
     pr = (probs){0};
     assert_int_equal(cw_validate_dialect(home(), "organizer/text_interactions",
-                                         in, 0, &(cw_dialect){';', 0, NULL},
+                                         in, 0, &(cw_dialect){';', 0, NULL, 0},
                                          on_problem, &pr, &nerr, &err),
                      CW_OK);
     assert_int_equal(nerr, 0);
     assert_int_equal(cw_validate_dialect(home(), "organizer/text_interactions",
-                                         in, 0, &(cw_dialect){'\r', 0, NULL},
+                                         in, 0, &(cw_dialect){'\r', 0, NULL, 0},
                                          NULL, NULL, &nerr, &err),
                      CW_EUSAGE);
     assert_non_null(strstr(err.msg, "the delimiter '\\x0D' cannot be used"));
@@ -2146,7 +2147,7 @@ static void test_pipeline_dialect_hints(void **state)
         if (schemas[how] != NULL)
             assert_int_equal(cw_load_schema(l, schemas[how]), CW_OK);
         if (how == 1)
-            assert_int_equal(cw_load_dialect(l, &(cw_dialect){';', 0, NULL}),
+            assert_int_equal(cw_load_dialect(l, &(cw_dialect){';', 0, NULL, 0}),
                              CW_OK);
         rc = cw_load_exec(l);
         if (how == 0) {
@@ -2167,7 +2168,7 @@ static void test_pipeline_dialect_hints(void **state)
         cw_load_free(l);
     }
     assert_int_equal(cw_load_new(&l, &err), CW_OK);
-    assert_int_equal(cw_load_dialect(l, &(cw_dialect){0, 0, "klingon"}),
+    assert_int_equal(cw_load_dialect(l, &(cw_dialect){0, 0, "klingon", 0}),
                      CW_EUSAGE);
     ends_with(cw_load_errmsg(l), "('iconv -l' lists them)");
     assert_int_equal(cw_load_dialect(l, NULL), CW_OK);
@@ -2188,8 +2189,8 @@ static void test_pipeline_dialect_convert(void **state)
     writefile(dir, "in.csv", "id;name\n1;Zo\xEB\n2;\"a;b\"\n", in, sizeof in);
     snprintf(outp, sizeof outp, "%s/out.ndjson", dir);
     assert_int_equal(cw_convert_dialect(in, outp,
-                                        &(cw_dialect){';', 0, "latin1"}, &rows,
-                                        &err),
+                                        &(cw_dialect){';', 0, "latin1", 0},
+                                        &rows, &err),
                      CW_OK);
     assert_int_equal(rows, 2);
     file_is(dir, "out.ndjson",
@@ -2197,16 +2198,17 @@ static void test_pipeline_dialect_convert(void **state)
             "{\"id\":\"2\",\"name\":\"a;b\"}\n");
     writefile(dir, "in.ndjson", "{\"a\":\"1\"}\n", nd, sizeof nd);
     snprintf(outp, sizeof outp, "%s/out.csv", dir);
-    assert_int_equal(cw_convert_dialect(nd, outp, &(cw_dialect){0, 0, "latin1"},
-                                        &rows, &err),
+    assert_int_equal(cw_convert_dialect(nd, outp,
+                                        &(cw_dialect){0, 0, "latin1", 0}, &rows,
+                                        &err),
                      CW_EUSAGE);
     assert_non_null(strstr(err.msg, "NDJSON is read as UTF-8"));
     assert_int_equal(
-        cw_convert_dialect(nd, outp, &(cw_dialect){0, 0, NULL}, &rows, &err),
+        cw_convert_dialect(nd, outp, &(cw_dialect){0, 0, NULL, 0}, &rows, &err),
         CW_OK);
-    assert_int_equal(
-        cw_convert_dialect(in, outp, &(cw_dialect){'"', 0, NULL}, &rows, &err),
-        CW_EUSAGE);
+    assert_int_equal(cw_convert_dialect(
+                         in, outp, &(cw_dialect){'"', 0, NULL, 0}, &rows, &err),
+                     CW_EUSAGE);
     rmdir_all(dir);
 }
 

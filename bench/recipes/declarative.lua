@@ -3,9 +3,11 @@
 -- Renames five fields, normalises opted_out with the boolean rule (lowercase
 -- true/false) and keeps the other columns as they are, in input order. The
 -- output must be byte-identical to bench/peer_python.py and the Miller peer.
+-- The input keeps quotes inside unquoted fields as data (stray_quotes), as
+-- the peers read them.
 return {
   name = "bench_declarative",
-  inputs = { messages = { main = true } },
+  inputs = { messages = { main = true, stray_quotes = "keep" } },
   steps = {
     {
       map = {

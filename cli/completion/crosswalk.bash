@@ -43,6 +43,10 @@ _crosswalk()
         COMPREPLY=($(compgen -W "create append replace upsert" -- "$cur"))
         return 0
         ;;
+    --stray-quotes)
+        COMPREPLY=($(compgen -W "keep reject" -- "$cur"))
+        return 0
+        ;;
     --out-dir)
         COMPREPLY=($(compgen -d -- "$cur"))
         return 0

@@ -851,6 +851,11 @@ int cw_convert_dialect(const char *in, const char *out, const cw_dialect *d,
                         "%s: a delimiter, quote or encoding is for a CSV "
                         "input; NDJSON is read as UTF-8",
                         in);
+    if (from == K_NDJSON && d != NULL && d->stray_quotes != 0)
+        return cw__fail(err, CW_EUSAGE,
+                        "%s: stray quotes (keep or reject) are for a CSV "
+                        "input, not NDJSON",
+                        in);
     if (is_target(out) && from == K_CSV) {
         rc = csv_to_table(in, d, out, &n, err);
         if (rc == CW_OK && rows != NULL)

@@ -601,17 +601,19 @@ void cw_inspect_free(cw_inspection *x)
 }
 
 /*
-** Read the file of 's' with the sniffed dialect: the header into x->cols,
-** the records counted (bad ones too, the first one's message kept).
-** Returns CW_OK, or the parser's error with its message in 'err'.
+** Read the file of 's' with the sniffed dialect and the stray quotes of
+** 'd': the header into x->cols, the records counted (bad ones too, the
+** first one's message kept).  Returns CW_OK, or the parser's error with
+** its message in 'err'.
 */
-static int parse(cw_inspection *x, src *s, cw_err *err)
+static int parse(cw_inspection *x, src *s, const cw_dialect *d, cw_err *err)
 {
     cw_csvopts o;
     cw_csv *r;
     int rc;
 
     cw__csvopts_default(&o);
+    cw__csvopts_dialect(&o, &(cw_dialect){.stray_quotes = d->stray_quotes});
     o.delim = x->delim;
     o.quote = x->quote;
     o.decoded = s->dec != NULL ? cw__dec_name(s->dec) : NULL;
@@ -647,10 +649,17 @@ static int parse(cw_inspection *x, src *s, cw_err *err)
                 rc = cw__fail(err, CW_ENOMEM, "%s: out of memory", x->file);
             continue;
         }
-        /* A wrong delimiter given makes quotes stray: say so. */
-        rc = cw__fail(err, st, "%s%s%s", cw__csv_errmsg(r),
-                      x->hint != NULL ? "; " : "",
-                      x->hint != NULL ? x->hint : "");
+        /* A wrong delimiter given makes quotes stray: say so; else a
+        ** stray quote may be data (1,Tablet (10" screen),x). */
+        rc = cw__fail(
+            err, st, "%s%s%s", cw__csv_errmsg(r), x->hint != NULL ? "; " : "",
+            x->hint != NULL ? x->hint
+            : o.lenient_quotes == 0 &&
+                    strcmp(cw__csv_code(r), "E_QUOTE") == 0 &&
+                    strstr(cw__csv_errmsg(r), ": stray quote ") != NULL
+                ? " (if quotes inside unquoted fields are data, "
+                  "read it with --stray-quotes keep)"
+                : "");
     }
     cw__csv_close(r);
     return rc;
@@ -819,7 +828,7 @@ int cw_inspect_new_dialect(const char *home, const char *path,
                                                s.whole, x->quote);
     s.scan.quote = (unsigned char)x->quote;
     scan_bytes(&s.scan, s.buf + skip, s.nhead - skip);
-    if ((rc = parse(x, &s, err)) != CW_OK)
+    if ((rc = parse(x, &s, d, err)) != CW_OK)
         goto done;
     scan_end(&s.scan);
     x->badline = s.scan.badline;

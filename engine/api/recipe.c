@@ -253,7 +253,32 @@ static int load_char(cw_run *r, const cw_node *d, const char *key,
     return CW_OK;
 }
 
-/* The dialect of input 'in' declared in 'd' (delimiter, quote, encoding). */
+/* The 'stray_quotes' of 'd' ("keep" or "reject") in '*v' (0 when absent). */
+static int load_stray(cw_run *r, const cw_node *d, const char *where, char *v)
+{
+    const cw_node *n = cw__node_get(d, "stray_quotes");
+
+    *v = 0;
+    if (n == NULL)
+        return CW_OK;
+    if (n->type == CW_NODE_STR && strcmp(n->str, "keep") == 0)
+        *v = CW_STRAY_KEEP;
+    else if (n->type == CW_NODE_STR && strcmp(n->str, "reject") == 0)
+        *v = CW_STRAY_REJECT;
+    else
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "%s: %s: 'stray_quotes' must be \"keep\" (a quote "
+                        "inside an unquoted field is data) or \"reject\" (the "
+                        "default: E_QUOTE)%s%s%s",
+                        r->recipe, where,
+                        n->type == CW_NODE_STR ? ", not \"" : "",
+                        n->type == CW_NODE_STR ? n->str : "",
+                        n->type == CW_NODE_STR ? "\"" : "");
+    return CW_OK;
+}
+
+/* The dialect of input 'in' declared in 'd' (delimiter, quote, encoding,
+** stray_quotes). */
 static int load_dialect(cw_run *r, input *in, const char *where,
                         const cw_node *d)
 {
@@ -263,7 +288,8 @@ static int load_dialect(cw_run *r, input *in, const char *where,
 
     if ((rc = load_char(r, d, "delimiter", where, &in->decl.delimiter)) !=
             CW_OK ||
-        (rc = load_char(r, d, "quote", where, &in->decl.quote)) != CW_OK)
+        (rc = load_char(r, d, "quote", where, &in->decl.quote)) != CW_OK ||
+        (rc = load_stray(r, d, where, &in->decl.stray_quotes)) != CW_OK)
         return rc;
     if (cw__node_get(d, "encoding") != NULL && enc == NULL)
         return cw__fail(&r->err, CW_EUSAGE,
@@ -282,9 +308,9 @@ static int load_dialect(cw_run *r, input *in, const char *where,
 
 static int load_inputs(cw_run *r, const cw_node *ins)
 {
-    static const char *const keys[] = {"schema",    "main",  "doc",
-                                       "delimiter", "quote", "encoding",
-                                       "since",     NULL};
+    static const char *const keys[] = {"schema",       "main",  "doc",
+                                       "delimiter",    "quote", "encoding",
+                                       "stray_quotes", "since", NULL};
     size_t nmain = 0;
 
     if (ins == NULL || ins->type != CW_NODE_TABLE || ins->nkeys == 0)
@@ -924,6 +950,8 @@ static void overlay(cw_dialect *to, const cw_dialect *from)
         to->quote = from->quote;
     if (from->encoding != NULL)
         to->encoding = from->encoding;
+    if (from->stray_quotes != 0)
+        to->stray_quotes = from->stray_quotes;
 }
 
 /*

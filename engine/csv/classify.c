@@ -4,7 +4,8 @@
 ** which delimiters and line ends are outside quotes (the parity of the
 ** quotes before them, a prefix XOR), and which bytes need a closer look
 ** (below 0x0E or above 0x7F: line ends, NUL, other controls, non-ASCII).
-** One bit per byte, in 64-bit words.
+** One bit per byte, in 64-bit words.  The AVX2 classifier also checks
+** UTF-8 on the way, so that valid non-ASCII bytes need no closer look.
 **
 ** Three ways that give the same bits: AVX2 (with PCLMUL for the prefix
 ** XOR and POPCNT to count separators) and SSE2 on x86-64, picked at run
@@ -222,14 +223,12 @@ static void classify_sse2(const unsigned char *s, size_t n, unsigned char delim,
 
 #define AVX2 __attribute__((target("avx2,pclmul,popcnt")))
 
-/* The 32 bytes at 's' as 32-bit masks: which are the quote 'qv', the
+/* The 32 bytes 'x' as 32-bit masks: which are the quote 'qv', the
 ** delimiter 'd', CR or LF, and odd. */
-AVX2 static void half_avx2(const unsigned char *s, __m256i d, __m256i qv,
-                           uint32_t m[4])
+AVX2 static void half_avx2(__m256i x, __m256i d, __m256i qv, uint32_t m[4])
 {
     const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
     const __m256i lim = _mm256_set1_epi8(0x0E);
-    __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)s);
     __m256i hl =
         _mm256_or_si256(_mm256_cmpeq_epi8(x, cr), _mm256_cmpeq_epi8(x, lf));
 
@@ -239,15 +238,134 @@ AVX2 static void half_avx2(const unsigned char *s, __m256i d, __m256i qv,
     m[3] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(lim, x));
 }
 
-AVX2 static void block_avx2(const unsigned char *s, __m256i d, __m256i qv,
-                            cls *out, size_t w, uint64_t *carry, uint64_t valid)
+/*
+** UTF-8 checked 32 bytes at a time, by Keiser and Lemire's lookup (as
+** simdjson does it): three 16-entry tables, indexed by the high and low
+** half of the byte before and the high half of each byte, give the
+** errors each pair of bytes may make; a byte that must be the second or
+** third continuation byte of a sequence is checked apart.  The rules are
+** those of u8seq() in csvparse.c: no overlong forms, no surrogates,
+** nothing above U+10FFFF, no stray or missing continuation bytes.
+*/
+#define U8_SHORT 0x01     /* a lead byte without its continuation */
+#define U8_LONG 0x02      /* a continuation byte after ASCII */
+#define U8_OVER3 0x04     /* E0 80-9F */
+#define U8_LARGE 0x08     /* F4 90-BF, F5-FF */
+#define U8_SURR 0x10      /* ED A0-BF */
+#define U8_OVER2 0x20     /* C0, C1 */
+#define U8_LARGE1000 0x40 /* F5-FF 80-8F */
+#define U8_OVER4 0x40     /* F0 80-8F */
+#define U8_TWOCONT 0x80   /* a continuation byte after one */
+#define U8_CARRY (U8_SHORT | U8_LONG | U8_TWOCONT)
+
+/* The errors by the high half of the byte before, its low half, and
+** the high half of the byte. */
+static const unsigned char u8_prev_high[16] = {
+    U8_LONG,
+    U8_LONG,
+    U8_LONG,
+    U8_LONG,
+    U8_LONG,
+    U8_LONG,
+    U8_LONG,
+    U8_LONG,
+    U8_TWOCONT,
+    U8_TWOCONT,
+    U8_TWOCONT,
+    U8_TWOCONT,
+    U8_SHORT | U8_OVER2,
+    U8_SHORT,
+    U8_SHORT | U8_OVER3 | U8_SURR,
+    U8_SHORT | U8_LARGE | U8_LARGE1000 | U8_OVER4,
+};
+static const unsigned char u8_prev_low[16] = {
+    U8_CARRY | U8_OVER3 | U8_OVER2 | U8_OVER4,
+    U8_CARRY | U8_OVER2,
+    U8_CARRY,
+    U8_CARRY,
+    U8_CARRY | U8_LARGE,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+    U8_CARRY | U8_LARGE | U8_LARGE1000 | U8_SURR,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+    U8_CARRY | U8_LARGE | U8_LARGE1000,
+};
+static const unsigned char u8_high[16] = {
+    U8_SHORT,
+    U8_SHORT,
+    U8_SHORT,
+    U8_SHORT,
+    U8_SHORT,
+    U8_SHORT,
+    U8_SHORT,
+    U8_SHORT,
+    U8_LONG | U8_OVER2 | U8_TWOCONT | U8_OVER3 | U8_LARGE1000 | U8_OVER4,
+    U8_LONG | U8_OVER2 | U8_TWOCONT | U8_OVER3 | U8_LARGE,
+    U8_LONG | U8_OVER2 | U8_TWOCONT | U8_SURR | U8_LARGE,
+    U8_LONG | U8_OVER2 | U8_TWOCONT | U8_SURR | U8_LARGE,
+    U8_SHORT,
+    U8_SHORT,
+    U8_SHORT,
+    U8_SHORT,
+};
+
+/* The tables, in both lanes. */
+struct u8tab {
+    __m256i prev_high, prev_low, high;
+};
+
+AVX2 static __m256i u8_table(const unsigned char t[16])
 {
+    return _mm256_broadcastsi128_si256(
+        _mm_loadu_si128((const __m128i *)(const void *)t));
+}
+
+/* Nonzero bytes where the 32 bytes 'x', after the 32 bytes 'prev', are
+** not UTF-8. */
+AVX2 static __m256i u8_errors(__m256i x, __m256i prev, const struct u8tab *t)
+{
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256i before = _mm256_permute2x128_si256(prev, x, 0x21);
+    __m256i p1 = _mm256_alignr_epi8(x, before, 15);
+    __m256i p2 = _mm256_alignr_epi8(x, before, 14);
+    __m256i p3 = _mm256_alignr_epi8(x, before, 13);
+    __m256i e = _mm256_and_si256(
+        _mm256_and_si256(
+            _mm256_shuffle_epi8(
+                t->prev_high, _mm256_and_si256(_mm256_srli_epi16(p1, 4), low4)),
+            _mm256_shuffle_epi8(t->prev_low, _mm256_and_si256(p1, low4))),
+        _mm256_shuffle_epi8(t->high,
+                            _mm256_and_si256(_mm256_srli_epi16(x, 4), low4)));
+    __m256i must =
+        _mm256_or_si256(_mm256_subs_epu8(p2, _mm256_set1_epi8(0x60)),
+                        _mm256_subs_epu8(p3, _mm256_set1_epi8(0x70)));
+
+    return _mm256_xor_si256(
+        _mm256_and_si256(must, _mm256_set1_epi8((char)0x80)), e);
+}
+
+/* Classify the 64 bytes at 's' into word 'w' of 'out'; their bytes above
+** 0x7F go to '*high'. */
+AVX2 static void block_avx2(const unsigned char *s, __m256i d, __m256i qv,
+                            cls *out, size_t w, uint64_t *carry, uint64_t valid,
+                            uint64_t *high)
+{
+    __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)s);
+    __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
     uint32_t lo[4], hi[4];
     uint64_t q;
     __m128i in;
 
-    half_avx2(s, d, qv, lo);
-    half_avx2(s + 32, d, qv, hi);
+    half_avx2(x0, d, qv, lo);
+    half_avx2(x1, d, qv, hi);
+    *high = (uint64_t)(uint32_t)_mm256_movemask_epi8(x1) << 32 |
+            (uint32_t)_mm256_movemask_epi8(x0);
     q = (uint64_t)hi[0] << 32 | lo[0];
     in = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)q),
                               _mm_set1_epi8((char)0xFF), 0);
@@ -256,23 +374,67 @@ AVX2 static void block_avx2(const unsigned char *s, __m256i d, __m256i qv,
                  (uint64_t)_mm_cvtsi128_si64(in), carry, valid);
 }
 
+/* 1 when the 'n' bytes at 's' (a multiple of 64), then the 64 at 'last'
+** unless it is NULL, are UTF-8, but for a sequence cut by their end. */
+AVX2 static int utf8_avx2(const unsigned char *s, size_t n,
+                          const unsigned char *last)
+{
+    struct u8tab t;
+    __m256i prev = _mm256_setzero_si256(), err = _mm256_setzero_si256(), x;
+
+    t.prev_high = u8_table(u8_prev_high);
+    t.prev_low = u8_table(u8_prev_low);
+    t.high = u8_table(u8_high);
+    for (size_t i = 0; i < n; i += 32) {
+        x = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        err = _mm256_or_si256(err, u8_errors(x, prev, &t));
+        prev = x;
+    }
+    for (size_t i = 0; last != NULL && i < 64; i += 32) {
+        x = _mm256_loadu_si256((const __m256i *)(const void *)(last + i));
+        err = _mm256_or_si256(err, u8_errors(x, prev, &t));
+        prev = x;
+    }
+    return _mm256_testz_si256(err, err);
+}
+
+/*
+** The AVX2 classifier also checks UTF-8, once the bytes are classified
+** and only when some are above 0x7F: when every such byte is part of a
+** valid sequence, those bytes are no longer odd, so the fields that hold
+** them are plain.  A sequence cut by the end of the bytes is not an
+** error here: the field it is in is not complete, and the fast path
+** takes only complete fields (the zeros after a partial last block may
+** make it one, which is merely slower).  The bytes start where a field
+** starts, so nothing before them is open.
+*/
 AVX2 static void classify_avx2(const unsigned char *s, size_t n,
                                unsigned char delim, unsigned char quote,
                                cls *out)
 {
     __m256i d = _mm256_set1_epi8((char)delim);
     __m256i qv = _mm256_set1_epi8((char)quote);
+    const unsigned char *s0 = s;
+    uint64_t high[CLS_WORDS];
     unsigned char tail[64];
-    uint64_t carry = 0;
-    size_t w = 0, size = n;
+    uint64_t carry = 0, any = 0;
+    size_t w = 0, size = n, whole = n & ~(size_t)63;
 
-    for (; n >= 64; n -= 64, s += 64)
-        block_avx2(s, d, qv, out, w++, &carry, ~(uint64_t)0);
+    for (; n >= 64; n -= 64, s += 64) {
+        block_avx2(s, d, qv, out, w, &carry, ~(uint64_t)0, &high[w]);
+        any |= high[w++];
+    }
     if (n > 0) {
         memcpy(tail, s, n);
         memset(tail + n, 0, 64 - n);
-        block_avx2(tail, d, qv, out, w, &carry, low_bits(n));
+        block_avx2(tail, d, qv, out, w, &carry, low_bits(n), &high[w]);
+        any |= high[w];
     }
+    if (any != 0 && utf8_avx2(s0, whole, n > 0 ? tail : NULL))
+        for (w = 0; w * 64 < size; w++) {
+            out->odd[w] &= ~high[w];
+            out->flag[w] = out->quote[w] | out->odd[w];
+        }
     out->nsep = 0;
     for (w = 0; w * 64 < size; w++)
         out->nsep += (size_t)_mm_popcnt_u64(out->sep[w]);

@@ -32,9 +32,11 @@ enum simd { SIMD_AUTO, SIMD_OFF, SIMD_SCALAR, SIMD_SSE2, SIMD_AVX2 };
 ** i / 64 for byte i: its quotes; its delimiters and line ends outside
 ** quotes, by the parity of the quotes before them as if the first byte
 ** were outside quotes (the fast path starts at the start of a field);
-** the line ends among those; its odd bytes (below 0x0E or above 0x7F);
-** and its quotes and odd bytes together (the bytes a plain field has
-** none of).  Bits past the end are 0.  'nsep' counts the bits of 'sep'.
+** the line ends among those; its odd bytes (below 0x0E or above 0x7F,
+** but only below 0x0E when the classifier checked that the bytes above
+** 0x7F are all valid UTF-8, as the AVX2 one does); and its quotes and
+** odd bytes together (the bytes a plain field has none of).  Bits past the end
+*are 0.  'nsep' counts the bits of 'sep'.
 */
 typedef struct cls {
     uint64_t quote[CLS_WORDS];
@@ -72,11 +74,9 @@ int cw__csvparse_force(int level);
 ** (csvparse.c). */
 int cw__csvparse_level(const cw_csv *r);
 
-/* A field of the queued records: where its bytes are in 'bytes'. */
-typedef struct span {
-    size_t off; /* offset of its first byte in cw_csv.bytes */
-    size_t len; /* its length; a NUL byte follows it */
-} span;
+/* A field of the queued records: where its bytes are in the batch's
+** 'bytes' (csvread.h). */
+typedef cw_csvspan span;
 
 /* One complete record waiting in the queue, or the one being built. */
 typedef struct rec {
@@ -150,6 +150,10 @@ enum pending {
 ** not write to the same cache lines.
 */
 struct cw_csv {
+    /* The caller's: the current record, for cw__csv_field() (csvread.h);
+    ** first, and apart from what the parser thread reads. */
+    cw_csvnow view;
+    char padv[SEP];
     /* Set up once, then read by both threads. */
     char *name;      /* input name for messages, owned */
     cw_read_fn read; /* byte source ... */
@@ -199,6 +203,7 @@ struct cw_csv {
     batch *spare;       /* an empty batch for the parser, or NULL */
     int stop;           /* 1: the caller closes; the parser must end */
     char pad2[SEP];
+    batch side; /* the parser's: the record being built, between batches */
     batch b[2]; /* the two batches, padded apart */
     /* The caller's. */
     batch *rb;                 /* the batch records are handed out from */
@@ -231,5 +236,13 @@ void cw__csvparse_fill(cw_csv *r);
 ** pending).
 */
 int cw__csvparse_carry(cw_csv *r, batch *to);
+
+/*
+** Move the fields of the record being built from the end of r->fb to
+** 'side', leaving r->fb with its complete records only, so that the
+** parser thread can hand r->fb over before it has the next batch to
+** carry them to (csvparse.c).  CW_OK, or CW_ENOMEM (then pending).
+*/
+int cw__csvparse_stash(cw_csv *r, batch *side);
 
 #endif /* CW_CSVINT_H */

@@ -721,6 +721,78 @@ static int unquote(cw_csv *r, const unsigned char *s, size_t len)
 }
 
 /*
+** unquote() from the bits: the value of a quoted field of 'len' bytes at
+** 'p' + 'f' (between its quotes) of the chunk classified in 'c', whose
+** quotes are the bits of c->quote, goes straight into the batch with
+** each doubled quote made one.  Its line ends and bad bytes are those of
+** the bytes as written (the quote left of each pair keeps the other bytes
+** apart as before), so only its odd bytes are looked at; when one is bad,
+** the value itself is scanned again for the offset.  0; -1 when a quote
+** is not doubled; 1 when the batch has no room (nothing done then).
+*/
+static int unquote_bits(cw_csv *r, const unsigned char *p, size_t f, size_t len,
+                        const cls *c)
+{
+    batch *b = r->fb;
+    rec *cur = &r->cur;
+    size_t nb = b->nbytes, nf = b->nfields, end = f + len, seg = f, m = 0;
+    size_t pair = SIZE_MAX; /* where the second quote of the last pair is */
+    unsigned char *d = (unsigned char *)b->bytes + nb;
+
+    if (nb + len + 33 > b->bytescap || nf == b->fieldscap)
+        return 1;
+    for (size_t w = f >> 6; w * 64 < end; w++) {
+        uint64_t bits = c->quote[w];
+
+        if (w == f >> 6)
+            bits &= ~(uint64_t)0 << (f & 63);
+        if ((w + 1) * 64 > end)
+            bits &= ~(uint64_t)0 >> (64 - (end & 63));
+        for (; bits != 0; bits &= bits - 1) {
+            size_t k = w * 64 + (size_t)__builtin_ctzll(bits);
+
+            if (k == pair)
+                continue; /* the second quote of a pair */
+            if (k + 1 == end ||
+                ((c->quote[(k + 1) >> 6] >> ((k + 1) & 63)) & 1) == 0)
+                return -1; /* not doubled: the state machine's */
+            copy_bytes(d + m, p + seg, k + 1 - seg);
+            m += k + 1 - seg;
+            seg = k + 2;
+            pair = k + 1;
+        }
+    }
+    copy_bytes(d + m, p + seg, end - seg);
+    m += end - seg;
+    d[m] = '\0';
+    if (cur->nf == 0) {
+        cur->f0 = nf;
+        cur->line = r->line;
+        cur->nlines = 0;
+    }
+    b->fields[nf].off = nb;
+    b->fields[nf].len = m;
+    b->nfields = nf + 1;
+    b->nbytes = nb + m + 1;
+    cur->nf++;
+    if (any_bits(c->odd, f, end)) {
+        unsigned long fline = cur->line + cur->nlines;
+        size_t bad;
+        int nul;
+
+        cur->nlines += scan_bits(p + f, len, c->odd, f, &bad, &nul);
+        if (bad < len && cur->badf == 0) {
+            (void)scan(d, m, &bad, &nul);
+            cur->badf = cur->nf;
+            cur->badat = bad;
+            cur->badline = fline;
+            cur->bad = nul ? B_NUL : B_UTF8;
+        }
+    }
+    return 0;
+}
+
+/*
 ** One field of the fast path that is not plain, from byte 'f' to the
 ** delimiter or line end at byte 'at' of the chunk at 'p' classified in
 ** 'c' ('e': the end of the input that may be read), while at the start
@@ -751,8 +823,11 @@ static int other_field(cw_csv *r, const unsigned char *p, size_t f, size_t at,
             return -1;
         f++;
         len -= 2;
-        if (any_bits(c->quote, f, at - 1))
-            return unquote(r, p + f, len);
+        if (any_bits(c->quote, f, at - 1)) {
+            int rc = unquote_bits(r, p, f, len, c);
+
+            return rc <= 0 ? rc : unquote(r, p + f, len);
+        }
         odd = any_bits(c->odd, f, at - 1);
     }
     if (!put_field(r, p + f, len, odd, c, f, e))
@@ -975,7 +1050,8 @@ out:
 ** Parse the 'len' bytes at 's' as RFC 4180 CSV with the options'
 ** delimiter and quote: a quoted field may hold delimiters, line ends and
 ** doubled quotes; a quote elsewhere is an error unless quotes are lenient
-** (then it is data, and so is text after a closing quote): a malformed
+** (then it is data, and with lenient_quotes 1 so is text after a closing
+** quote): a malformed
 ** record (malformed(), after(), S_RAW).  Complete
 ** fields and records go to on_field() and on_record(); the bytes of a
 ** field still open at the end are saved.  The first problem is left
@@ -1063,7 +1139,7 @@ static void feed(cw_csv *r, const char *s, size_t len)
                 p++;
                 continue;
             }
-            if (*p != quote && !lenient) {
+            if (*p != quote && lenient != 1) {
                 p = after(r, s0, len, p, &run);
                 continue;
             }
@@ -1242,4 +1318,21 @@ int cw__csvparse_carry(cw_csv *r, batch *to)
 nomem:
     pend(r, P_NOMEM, open_field_line(r), 0);
     return CW_ENOMEM;
+}
+
+/*
+** Move the fields of the record being built to 'side', out of r->fb
+** (csvint.h).  CW_OK, or CW_ENOMEM (then pending).
+*/
+int cw__csvparse_stash(cw_csv *r, batch *side)
+{
+    batch *from = r->fb;
+    size_t nf = r->cur.nf, f0 = r->cur.f0;
+    size_t off0 = nf > 0 ? from->fields[f0].off : from->nbytes;
+
+    if (cw__csvparse_carry(r, side) != CW_OK)
+        return CW_ENOMEM;
+    from->nfields -= nf;
+    from->nbytes = off0;
+    return CW_OK;
 }

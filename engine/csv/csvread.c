@@ -239,11 +239,14 @@ static int report(cw_csv *r)
 
 /*
 ** The parser thread: fill r->fb with at least BATCH bytes of records (or
-** up to the end of input or the first problem), then trade it for the
-** batch the caller has finished with, carrying over the record being
-** built.  Only this thread touches the parsing state ('st', 'ent', 'cur',
-** 'line', 'pend', 'eof', the byte source) until it ends; the mutex makes
-** what it wrote visible to the caller with each batch.
+** up to the end of input or the first problem), move the record being
+** built aside, hand the batch over, and go on in the batch the caller
+** gives back once it has finished with it, starting it with that record.
+** The caller never waits for a batch the parser has filled: it is handed
+** over before the parser waits for the other one.  Only this thread
+** touches the parsing state ('st', 'ent', 'cur', 'side', 'line', 'pend',
+** 'eof', the byte source) until it ends; the mutex makes what it wrote
+** visible to the caller with each batch.
 */
 static void *parser_main(void *ud)
 {
@@ -255,25 +258,30 @@ static void *parser_main(void *ud)
 
         while (r->fb->nbytes < BATCH && r->pend == P_NONE && !r->eof)
             cw__csvparse_fill(r);
-        pthread_mutex_lock(&r->mu);
-        while (r->spare == NULL && !r->stop)
-            pthread_cond_wait(&r->cv, &r->mu);
-        next = r->spare;
-        r->spare = NULL;
-        pthread_mutex_unlock(&r->mu);
-        if (next == NULL)
-            return NULL; /* the caller is closing the reader */
         last = r->pend != P_NONE || r->eof;
-        if (!last && cw__csvparse_carry(r, next) != CW_OK)
+        if (!last && cw__csvparse_stash(r, &r->side) != CW_OK)
             last = 1;
         r->fb->last = last;
         r->fb->offset = r->dec != NULL ? cw__dec_consumed(r->dec) : r->offset;
         pthread_mutex_lock(&r->mu);
+        while (r->ready != NULL && !r->stop) /* the one before, not taken */
+            pthread_cond_wait(&r->cv, &r->mu);
         r->ready = r->fb;
         pthread_cond_broadcast(&r->cv);
+        while (!last && r->spare == NULL && !r->stop)
+            pthread_cond_wait(&r->cv, &r->mu);
+        next = r->stop ? NULL : r->spare;
+        r->spare = NULL;
         pthread_mutex_unlock(&r->mu);
-        if (last)
-            return NULL;
+        if (last || next == NULL)
+            return NULL; /* the end, or the caller is closing the reader */
+        r->fb = &r->side;
+        if (cw__csvparse_carry(r, next) != CW_OK) {
+            /* out of memory (pending): an empty last batch reports it */
+            next->nrecs = next->nfields = next->nbytes = 0;
+            r->fb = next;
+            continue;
+        }
         r->fb = next;
     }
 }
@@ -336,6 +344,7 @@ static void trade(cw_csv *r)
     r->rb = r->ready;
     r->ready = NULL;
     r->qhead = 0;
+    pthread_cond_broadcast(&r->cv); /* the parser may wait to hand over */
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -347,6 +356,7 @@ static void trade(cw_csv *r)
 static int pull(cw_csv *r)
 {
     r->now.nf = 0;
+    r->view.nf = 0;
     if (r->fatal != CW_OK)
         return r->fatal;
     for (;;) {
@@ -354,6 +364,9 @@ static int pull(cw_csv *r)
 
         if (r->qhead < b->nrecs) {
             r->now = b->recs[r->qhead++];
+            r->view.bytes = b->bytes;
+            r->view.fields = b->fields + r->now.f0;
+            r->view.nf = r->now.nf;
             return CW_ROW;
         }
         if (r->running) {
@@ -390,7 +403,8 @@ void cw__csvopts_default(cw_csvopts *o)
     o->decoded = NULL;
 }
 
-/* Take the delimiter, quote and encoding of 'd' that are set. */
+/* Take the delimiter, quote, stray quotes and encoding of 'd' that are
+** set. */
 void cw__csvopts_dialect(cw_csvopts *o, const cw_dialect *d)
 {
     if (d == NULL)
@@ -399,6 +413,8 @@ void cw__csvopts_dialect(cw_csvopts *o, const cw_dialect *d)
         o->delim = d->delimiter;
     if (d->quote != 0)
         o->quote = d->quote;
+    if (d->stray_quotes != 0)
+        o->lenient_quotes = d->stray_quotes == CW_STRAY_KEEP ? 2 : 0;
     if (d->encoding != NULL && d->encoding[0] != '\0')
         o->encoding = d->encoding;
 }
@@ -569,6 +585,8 @@ void cw__csv_close(cw_csv *r)
         cw__free(r->b[i].fields);
         cw__free(r->b[i].recs);
     }
+    cw__free(r->side.bytes);
+    cw__free(r->side.fields);
     cw__free(r->cols);
     cw__free(r->colbytes);
     cw__free(r->name);
@@ -821,31 +839,6 @@ int cw__csv_next(cw_csv *r)
     if (x->badf != 0)
         return bad_bytes(r, x);
     return CW_ROW;
-}
-
-/* Number of fields of the current record; 0 when there is none. */
-size_t cw__csv_nfields(const cw_csv *r)
-{
-    return r->now.nf;
-}
-
-/*
-** Field 'i' of the current record, NUL-terminated (it may hold NULs), its
-** length in '*len' when 'len' is not NULL; NULL and 0 past the last one.
-*/
-const char *cw__csv_field(const cw_csv *r, size_t i, size_t *len)
-{
-    const span *f;
-
-    if (i >= r->now.nf) {
-        if (len != NULL)
-            *len = 0;
-        return NULL;
-    }
-    f = &r->rb->fields[r->now.f0 + i];
-    if (len != NULL)
-        *len = f->len;
-    return r->rb->bytes + f->off;
 }
 
 /* Physical line where the current record starts; 0 before the first. */

@@ -130,6 +130,12 @@ int cw__dialect_check(const cw_dialect *d, cw_err *err)
                         "the delimiter %s is also the quote character %s: "
                         "they must differ",
                         showc(delim, a), showc(quote, b));
+    if (d->stray_quotes != 0 && d->stray_quotes != CW_STRAY_REJECT &&
+        d->stray_quotes != CW_STRAY_KEEP)
+        return cw__fail(err, CW_EUSAGE,
+                        "stray quotes cannot be %d: they are kept (\"keep\") "
+                        "or rejected (\"reject\")",
+                        d->stray_quotes);
     if (cw__dec_isutf8(d->encoding))
         return CW_OK;
     if ((rc = open_iconv(d->encoding, &cd, err)) != CW_OK)

@@ -43,6 +43,15 @@ static int addpos(cw_sink *s, const char *file, unsigned long line)
 
     if (file == NULL)
         file = "-";
+    /* Most rows: the next lines of the last row's file, one byte. */
+    if (s->lastfile < s->nfiles && s->filekeys[s->lastfile] == file &&
+        line >= s->lastline && line - s->lastline < 0x7F &&
+        s->pos.len < s->pos.cap) {
+        s->pos.p[s->pos.len++] = (char)(line - s->lastline + 1);
+        s->lastline = line;
+        s->npos++;
+        return CW_OK;
+    }
     /* The last file is almost always the same one: compare pointers
     ** first, then names. */
     for (f = s->nfiles; f > 0; f--)
@@ -470,16 +479,56 @@ static int seqcol(const cw_sink *s)
 ** Append the row 'f' from 'file':'line' to the COPY data and note where it
 ** came from (sinkpg.h).  On failure the data is left as it was.
 */
+/*
+** Append row 'f' of an all-text binary COPY (s->alltext): the field
+** count, then each value's length and bytes, written through a local
+** pointer once the row's room is there.  CW_OK, CW_ENOMEM, or 1 when a
+** value is too long for the format (nothing written: the general way
+** then names it).
+*/
+static int addtextrow(cw_sink *s, const cw_field *f, int seq)
+{
+    size_t need = 2 + 12, n = s->ncols;
+    char *o;
+
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].len > INT32_MAX)
+            return 1;
+        need += 4 + (f[i].p != NULL ? f[i].len : 0);
+    }
+    if (room(&s->data, need) != CW_OK)
+        return CW_ENOMEM;
+    o = s->data.p + s->data.len;
+    putbe(o, n + (size_t)seq, 2);
+    o += 2;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].p == NULL) {
+            put32(o, 0xFFFFFFFFu);
+            o += 4;
+        } else {
+            put32(o, (uint32_t)f[i].len);
+            memcpy(o + 4, f[i].p, f[i].len);
+            o += 4 + f[i].len;
+        }
+    }
+    s->data.len = (size_t)(o - s->data.p);
+    return CW_OK;
+}
+
 int cw__pgsink_addrow(cw_sink *s, const cw_field *f, const char *file,
                       unsigned long line)
 {
     size_t start = s->data.len;
     int seq = seqcol(s), rc = CW_OK;
 
-    if (s->binary) {
+    if (s->alltext && (rc = addtextrow(s, f, seq)) <= 0) {
+        /* Done (or out of memory). */
+    } else if (s->binary) {
         /* Room for the row as given at once; text goes in without more
         ** checks or calls (most rows are all text). */
         size_t need = 2 + 12;
+
+        rc = CW_OK;
 
         for (size_t i = 0; i < s->ncols; i++)
             need += 4 + (f[i].p != NULL ? f[i].len : 0);

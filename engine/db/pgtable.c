@@ -373,6 +373,10 @@ static int choose_format(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
         else
             s->binary = 0;
     }
+    s->alltext = s->binary;
+    for (size_t i = 0; i < s->ncols; i++)
+        if (s->types[i] != CW_T_TEXT)
+            s->alltext = 0;
     PQclear(res);
     return CW_OK;
 }
@@ -403,14 +407,15 @@ static int empty(cw_sink *s, cw_buf *b)
 }
 
 /* The COPY statement into 'target' (with the staging table's sequence
-** column when 'seq') into a new string '*out'. */
+** column when 'seq'), after the statements 'before', into a new string
+** '*out'. */
 static int copy_sql(cw_sink *s, const cw_sinkcol *cols, const char *target,
-                    int seq, cw_buf *b, char **out)
+                    int seq, const char *before, cw_buf *b, char **out)
 {
     int rc;
 
     b->len = 0;
-    if (cw__buf_printf(b, "COPY %s (", target) != CW_OK)
+    if (cw__buf_printf(b, "%sCOPY %s (", before, target) != CW_OK)
         return cw__fail(&s->err, CW_ENOMEM, "out of memory");
     if ((rc = addcols(s, b, cols, 0, "")) != CW_OK)
         return rc;
@@ -465,10 +470,13 @@ int cw__pgsink_table(cw_sink *s, const cw_sinkcol *cols, size_t nkey,
         if (e < 0)
             return e;
         s->direct = e;
-        rc = copy_sql(s, cols, s->qtable, 0, b, &s->directsql);
+        /* Each direct batch in a savepoint: one round trip releases the
+        ** last batch's, opens the next one and starts its COPY. */
+        rc = copy_sql(s, cols, s->qtable, 0,
+                      DIRECT_RELEASE "SAVEPOINT cw_direct; ", b, &s->directsql);
     }
     if (rc == CW_OK)
-        rc = copy_sql(s, cols, s->upsert ? s->stage : s->qtable, s->upsert, b,
-                      &s->copysql);
+        rc = copy_sql(s, cols, s->upsert ? s->stage : s->qtable, s->upsert, "",
+                      b, &s->copysql);
     return rc;
 }

@@ -21,6 +21,14 @@
 **   undid the statement), so the message names the row, at the write()
 **   that completed the group or at commit().  An upsert's key given twice
 **   in one group keeps the last row, as SQLite applies the rows in order.
+** - A statement of many rows into a table with constraints keeps a
+**   statement journal, to undo itself: a copy of every page it changes
+**   that an earlier statement of the transaction wrote, so an upsert
+**   appending to a new table copied the last pages of the table and its
+**   key's index at every group.  An upsert into a table whose CREATE
+**   TABLE is ours and that has no trigger is an INSERT OR FAIL, which
+**   needs none (its only other constraint, the key's NOT NULL, is checked
+**   before a row is written; see flush() for what a failure leaves).
 ** - A file the sink creates gets 16 KiB pages, its page cache is 1 MiB
 **   (memory stays under 16 MB), and statement journals stay in memory
 **   (temp_store): see the PRAGMAs below and docs/decisions.md.
@@ -317,6 +325,7 @@ struct cw_sink {
     size_t ncols;            /* columns */
     char **names;            /* their names */
     enum cw_coltype *types;  /* their types */
+    unsigned char *asis;     /* per column: values are kept as given */
     char conv[CONVLEN];      /* room for a converted value */
     unsigned long long rows; /* rows written */
     cw_err err;              /* last error */
@@ -401,9 +410,8 @@ static int exists(cw_sink *s)
     return -1;
 }
 
-/* CREATE TABLE for 's' with 'cols' ('b' is scratch).  It does not exist:
-** the write lock taken by BEGIN IMMEDIATE keeps it so since exists(). */
-static int create(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
+/* Put the CREATE TABLE statement for 's' with 'cols' in 'b'. */
+static int create_sql(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
 {
     size_t nkey = 0;
     int rc;
@@ -433,23 +441,65 @@ static int create(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
         if (rc == CW_OK)
             rc = cw__buf_addc(b, ')');
     }
-    if (rc == CW_OK)
-        rc = cw__buf_addc(b, ')');
-    if (rc != CW_OK)
+    return rc == CW_OK ? cw__buf_addc(b, ')') : rc;
+}
+
+/* CREATE TABLE for 's' with 'cols' ('b' is scratch).  It does not exist:
+** the write lock taken by BEGIN IMMEDIATE keeps it so since exists(). */
+static int create(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
+{
+    if (create_sql(s, cols, b) != CW_OK)
         return cw__fail(&s->err, CW_ENOMEM, "out of memory");
     return run(s, b->p, "creating the table");
 }
 
+/*
+** 1 when the table of 's' is one this sink would create for 'cols' (its
+** CREATE TABLE is ours, word for word) and no trigger fires on it: then
+** the only constraints a row can break are the key's NOT NULL and PRIMARY
+** KEY, checked before the row is written; 0 otherwise, -1 on error.
+** 'b' is scratch.
+*/
+static int ours(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
+{
+    static const char sql[] =
+        "SELECT (SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+        "name = ?1), EXISTS (SELECT 1 FROM sqlite_master WHERE type = "
+        "'trigger' AND tbl_name = ?1 COLLATE NOCASE)";
+    sqlite3_stmt *st = NULL;
+    const unsigned char *have;
+    int rc, same = 0;
+
+    if (create_sql(s, cols, b) != CW_OK) {
+        cw__fail(&s->err, CW_ENOMEM, "out of memory");
+        return -1;
+    }
+    rc = sqlite3_prepare_v2(s->c->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(st, 1, s->table, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        have = sqlite3_column_text(st, 0);
+        same = have != NULL && strcmp((const char *)have, b->p) == 0 &&
+               sqlite3_column_int(st, 1) == 0;
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return same;
+    dberr(s, rc, "reading the schema");
+    return -1;
+}
+
 /* Append the INSERT of 'rows' rows (with ON CONFLICT ... DO UPDATE for
-** upserts) to 'b'. */
+** upserts; with 'orfail', INSERT OR FAIL) to 'b'. */
 static int insert_sql(cw_sink *s, const cw_sinkcol *cols, int upsert,
-                      size_t rows, cw_buf *b)
+                      int orfail, size_t rows, cw_buf *b)
 {
     size_t nset = 0;
     int rc;
 
     b->len = 0;
-    rc = cw__buf_adds(b, "INSERT INTO ");
+    rc = cw__buf_adds(b, orfail ? "INSERT OR FAIL INTO " : "INSERT INTO ");
     if (rc == CW_OK)
         rc = addident(b, s->table);
     if (rc == CW_OK)
@@ -501,7 +551,7 @@ static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
     size_t group = lim > 0 ? (size_t)lim / s->ncols : 1;
     int rc;
 
-    if (insert_sql(s, cols, upsert, 1, b) != CW_OK)
+    if (insert_sql(s, cols, upsert, 0, 1, b) != CW_OK)
         return cw__fail(&s->err, CW_ENOMEM, "out of memory");
     rc = sqlite3_prepare_v3(s->c->db, b->p, -1, SQLITE_PREPARE_PERSISTENT,
                             &s->ins, NULL);
@@ -522,7 +572,13 @@ static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
     if (s->group < 2) {
         s->group = 1;
     } else {
-        if (insert_sql(s, cols, upsert, s->group, b) != CW_OK)
+        /* An upsert into a table of ours goes in as INSERT OR FAIL: no
+        ** statement journal (see flush()). */
+        int orfail = upsert ? ours(s, cols, b) : 0;
+
+        if (orfail < 0)
+            return s->err.code;
+        if (insert_sql(s, cols, upsert, orfail, s->group, b) != CW_OK)
             return cw__fail(&s->err, CW_ENOMEM, "out of memory");
         rc = sqlite3_prepare_v3(s->c->db, b->p, -1, SQLITE_PREPARE_PERSISTENT,
                                 &s->insn, NULL);
@@ -537,6 +593,21 @@ static int prepare(cw_sink *s, const cw_sinkcol *cols, int upsert, cw_buf *b)
 }
 
 static void sq_close(cw_sink *s);
+
+/* 1 when values of type 't' go in as given, as text (see convert()). */
+static int asis(enum cw_coltype t)
+{
+    switch (t) {
+    case CW_T_INTEGER:
+    case CW_T_NUMBER:
+    case CW_T_BOOLEAN:
+    case CW_T_DATE:
+    case CW_T_DATETIME:
+        return 0;
+    default:
+        return 1;
+    }
+}
 
 static int sq_open(const char *location, const char *table,
                    const cw_sinkcol *cols, size_t ncols, enum cw_sinkmode mode,
@@ -570,10 +641,13 @@ static int sq_open(const char *location, const char *table,
     s->ncols = ncols;
     s->table = cw__strdup(table);
     if (s->table == NULL ||
-        cw__sink_copycols(cols, ncols, &s->names, &s->types) != CW_OK) {
+        cw__sink_copycols(cols, ncols, &s->names, &s->types) != CW_OK ||
+        (s->asis = cw__alloc(ncols)) == NULL) {
         sq_close(s);
         return cw__fail(err, CW_ENOMEM, "out of memory");
     }
+    for (size_t i = 0; i < ncols; i++)
+        s->asis[i] = asis(cols[i].type);
     if ((rc = conn_get(location, &s->c, err)) != CW_OK) {
         sq_close(s);
         return rc;
@@ -702,7 +776,12 @@ static int keeptext(cw_sink *s, const char *p, size_t len, pval *v)
     v->kind = V_TEXT;
     v->off = s->arena.len;
     v->len = len;
-    return cw__buf_add(&s->arena, p, len);
+    if (s->arena.cap - s->arena.len < len)
+        return cw__buf_add(&s->arena, p, len);
+    if (len > 0) /* room kept by write() */
+        memcpy(s->arena.p + s->arena.len, p, len);
+    s->arena.len += len;
+    return CW_OK;
 }
 
 /* Value 'f' of column 'i', converted to its type, into '*v' (its text
@@ -808,10 +887,14 @@ static int rowerr(cw_sink *s, size_t r, int rc)
 /*
 ** Insert the waiting rows: a full group with one statement, else one by
 ** one.  When the group's statement fails (and the transaction is still
-** open: SQLite undid the statement only), the rows go again one by one,
-** so that the error names the row that caused it.  A constraint error
-** fails the run: the caller closes without commit and nothing is kept;
-** SQLITE_FULL, IOERR and NOMEM may have rolled back everything.
+** open), the rows go again one by one, so that the error names the row
+** that caused it.  A plain INSERT was undone by SQLite; an INSERT OR FAIL
+** (an upsert into a table of ours, see ours()) kept the rows before the
+** failing one, and upserting them again leaves them as they are: the
+** same rows end in the table, and the same row fails, as after an undo.
+** A constraint error fails the run: the caller closes without commit and
+** nothing is kept; SQLITE_FULL, IOERR and NOMEM may have rolled back
+** everything.
 */
 static int flush(cw_sink *s)
 {
@@ -892,8 +975,8 @@ static int sq_write(cw_sink *s, const cw_field *f, const char *file,
         s->arena.cap = cap;
     }
     for (size_t i = 0; i < s->ncols; i++) {
-        if (s->types[i] == CW_T_TEXT && f[i].p != NULL &&
-            f[i].len <= INT32_MAX && s->arena.cap - s->arena.len >= f[i].len) {
+        if (s->asis[i] && f[i].p != NULL && f[i].len <= INT32_MAX &&
+            s->arena.cap - s->arena.len >= f[i].len) {
             v[i].kind = V_TEXT;
             v[i].off = s->arena.len;
             v[i].len = f[i].len;
@@ -972,6 +1055,7 @@ static void sq_close(cw_sink *s)
         conn_put(s->c);
     }
     cw__sink_freecols(s->names, s->types, s->ncols);
+    cw__free(s->asis);
     cw__free(s->pend);
     cw__free(s->plines);
     cw__buf_free(&s->arena);

@@ -30,6 +30,9 @@ typedef struct conn {
     int broken;              /* the connection was lost */
     unsigned long nstage;    /* staging tables made, for their names */
     struct cw_sink *copying; /* the sink whose COPY is open, or NULL */
+    int direct_sp;           /* the savepoint of a direct upsert batch
+                                that went in is still open: the next
+                                direct batch releases it as it starts */
 } conn;
 
 /* A sink: one table, written through COPYs on a shared connection. */
@@ -42,13 +45,17 @@ struct cw_sink {
                                 (each in a savepoint) until a key is
                                 already there; see copy_end() */
     int binary;              /* COPY in binary format (kinds[] below) */
+    int alltext;             /* binary, and every column text as given:
+                                rows are lengths and bytes (addrow) */
     unsigned char *kinds;    /* binary: enum pgkind of each column */
     char *table;             /* table name as given, for messages */
     char *qtable;            /* quoted (qualified) table name */
     char *stage;             /* upsert: quoted staging table name */
     char *copysql;           /* COPY ... FROM STDIN: the table, or the
                                 upsert's staging table */
-    char *directsql;         /* upsert: COPY into the table itself */
+    char *directsql;         /* upsert: RELEASE SAVEPOINT (DIRECT_RELEASE,
+                                skipped when none is open); SAVEPOINT;
+                                COPY into the table itself */
     char *mergesql;          /* upsert: INSERT ... SELECT; TRUNCATE */
     size_t ncols;            /* columns */
     char **names;            /* their names, for messages */
@@ -73,6 +80,10 @@ struct cw_sink {
     unsigned long long rows; /* rows written */
     cw_err err;              /* last error */
 };
+
+/* The start of s->directsql that releases the last direct batch's
+** savepoint; the rest opens the next one and starts its COPY. */
+#define DIRECT_RELEASE "RELEASE SAVEPOINT cw_direct; "
 
 /* ==== sink_pgsql.c ==== */
 

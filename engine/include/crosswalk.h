@@ -170,6 +170,18 @@ typedef void (*cw_problem_fn)(void *ud, const cw_problem *p);
 **              ("latin1", "ISO-8859-1", "windows-1252", "UTF-16",
 **              "UTF-16LE", "UTF-16BE", "UTF-32", ...); NULL, "" or "UTF-8"
 **              = UTF-8.  Borrowed: the functions taking a dialect copy it.
+**   stray_quotes: what a quote inside an unquoted field is (a,5'11",b or
+**              1,Tablet (10" screen),x): CW_STRAY_REJECT (or 0, not set)
+**              makes the record malformed (E_QUOTE: rejected, or ending
+**              reading when strict, as a record is with text after a
+**              closing quote); CW_STRAY_KEEP keeps the quote as data, as
+**              Python's csv module, DuckDB and Miller's --lazy-quotes do.
+**              Either way a quote that starts a field opens a quoted
+**              field, text after its closing quote (a,"b"c,d) is
+**              malformed, and a quoted field still open at the end of the
+**              input fails reading.  0 means "not set", so that a dialect
+**              laid over another (cw_run_input_dialect()) keeps the
+**              other's setting.
 ** Another encoding is converted to UTF-8 as the input is read, in bounded
 ** memory; lines and fields are counted in the converted text, which has
 ** the same line ends, so positions in messages are those of the file.  A
@@ -194,11 +206,19 @@ typedef struct cw_dialect {
     char delimiter;       /* 0: ',' */
     char quote;           /* 0: '"' */
     const char *encoding; /* NULL: UTF-8 */
+    char stray_quotes;    /* 0: not set (reject), CW_STRAY_REJECT,
+                             CW_STRAY_KEEP */
 } cw_dialect;
+
+/* The values of cw_dialect.stray_quotes (0: not set, which rejects). */
+#define CW_STRAY_REJECT 1 /* a quote inside an unquoted field: E_QUOTE */
+#define CW_STRAY_KEEP 2   /* a quote inside an unquoted field is data */
 
 /* Check a dialect, NULL being the default one.  Returns CW_OK, or
 ** CW_EUSAGE with a message in 'err' saying what is wrong (a delimiter or
-** quote not allowed above, or an encoding iconv does not know). */
+** quote not allowed above, a stray_quotes that is none of 0,
+** CW_STRAY_REJECT and CW_STRAY_KEEP, or an encoding iconv does not
+** know). */
 int cw_dialect_check(const cw_dialect *d, cw_err *err);
 
 /* ==== Runs: load a recipe, bind inputs and outputs, execute ==== */
@@ -329,7 +349,8 @@ void cw_run_on_problem(cw_run *r, cw_problem_fn fn, void *ud);
 ** 'name' is NULL, of every CSV input (NULL here means every input, not
 ** the main one; a database input keeps the default).  The fields of 'd'
 ** that are set replace those of an earlier call and those the recipe
-** declares for the input ('delimiter', 'quote', 'encoding'); those a call
+** declares for the input ('delimiter', 'quote', 'encoding',
+** 'stray_quotes'); those a call
 ** for 'name' sets win over those of a call for every input.  'd' is
 ** copied; NULL changes nothing.  After cw_run_load() and before
 ** cw_run_exec(), before or after the input is bound.  Returns CW_OK;
@@ -938,8 +959,11 @@ int cw_inspect_new(const char *home, const char *path, cw_inspection **out,
 ** as cw_inspect_new() does): a delimiter or quote set in 'd' is used
 ** instead of the sniffed one, and an encoding set is converted from (the
 ** findings then name it, "UTF-16LE" or "windows-1252"; see
-** cw_inspectinfo.encoding).  Returns as cw_inspect_new() does, and
-** CW_EUSAGE for a dialect that cannot work (see cw_dialect_check()).
+** cw_inspectinfo.encoding); with stray_quotes CW_STRAY_KEEP a quote
+** inside an unquoted field is data (else it fails the call, CW_EPARSE,
+** and the message says to try --stray-quotes keep).  Returns as
+** cw_inspect_new() does, and CW_EUSAGE for a dialect that cannot work
+** (see cw_dialect_check()).
 */
 int cw_inspect_new_dialect(const char *home, const char *path,
                            const cw_dialect *d, cw_inspection **out,

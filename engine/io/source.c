@@ -187,7 +187,7 @@ int cw__input_iscsv(const char *spec)
     return kind_of(spec, &location) == &cw_source_csv;
 }
 
-/* 1 when 'd' is the default dialect. */
+/* 1 when 'd' sets no delimiter, quote or encoding (other than UTF-8). */
 static int plain_dialect(const cw_dialect *d)
 {
     return d == NULL ||
@@ -205,6 +205,11 @@ static int open_named(const char *spec, int flags, const cw_dialect *d,
     if (in->type != &cw_source_csv && !plain_dialect(d))
         return cw__fail(err, CW_EUSAGE,
                         "a delimiter, quote or encoding is for CSV files; "
+                        "this input is a %s database",
+                        in->type->name);
+    if (in->type != &cw_source_csv && d != NULL && d->stray_quotes != 0)
+        return cw__fail(err, CW_EUSAGE,
+                        "stray quotes (keep or reject) are for CSV files; "
                         "this input is a %s database",
                         in->type->name);
     if (in->type != &cw_source_csv)

@@ -310,6 +310,7 @@ completion() {
         offers "$sh" organizer/text_interactions \
             crosswalk validate --schema organizer/t &&
         offers "$sh" ndjson crosswalk convert a.csv - --to n &&
+        offers "$sh" keep crosswalk load a.csv --stray-quotes k &&
         offers "$sh" show crosswalk schema "" &&
         offers "$sh" info crosswalk recipe "")
 }

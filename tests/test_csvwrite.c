@@ -1305,6 +1305,56 @@ static void test_csvwrite_thread_close(void **state)
     rmscratch(dir);
 }
 
+/*
+** A writer thread over an output that exists already (its cached pages
+** are dropped while the rows are written): closed without a commit, the
+** old file is as it was; committed, it is the new one.
+*/
+static void test_csvwrite_thread_replaces(void **state)
+{
+    const char *dir = mkscratch();
+    static const char *const cols[] = {"id", "campaign", "text", "tail"};
+    const char *old = "id,campaign,text,tail\n1,old,file,here\n";
+    char *path = strdup(pathof(dir, "out.csv", 0)), buf[256], *got;
+    cw_field f[4];
+    cw_writeopts o;
+    cw_writer *w;
+    size_t len;
+    FILE *fp;
+
+    (void)state;
+    assert_non_null(path);
+    fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fputs(old, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+    cw__writeopts_default(&o);
+    o.thread = 1;
+    for (int commit = 0; commit <= 1; commit++) {
+        assert_int_equal(cw__writer_open(path, cols, 4, &o, &w, NULL), CW_OK);
+        for (size_t i = 0; i < 3000; i++) {
+            thread_row(i, buf, sizeof buf, f);
+            assert_int_equal(cw__writer_write(w, f), CW_OK);
+        }
+        assert_true(cw__writer_threaded(w));
+        if (commit)
+            assert_int_equal(cw__writer_commit(w), CW_OK);
+        cw__writer_close(w);
+        got = slurp(path, &len);
+        if (commit) {
+            assert_true(len > strlen(old));
+            assert_memory_equal(got, "id,campaign,text,tail\n0,campaign 0,",
+                                35);
+        } else {
+            assert_int_equal(len, strlen(old));
+            assert_memory_equal(got, old, len);
+        }
+        free(got);
+    }
+    free(path);
+    rmscratch(dir);
+}
+
 /* ==== Out of memory ==== */
 
 /* Fail the 1st, 2nd, ... allocation of cw__writer_open(): each failure is a
@@ -1599,6 +1649,7 @@ int main(void)
         cmocka_unit_test(test_csvwrite_thread_short_fields),
         cmocka_unit_test(test_csvwrite_thread_write_error),
         cmocka_unit_test(test_csvwrite_thread_close),
+        cmocka_unit_test(test_csvwrite_thread_replaces),
         cmocka_unit_test(test_csvwrite_open_out_of_memory),
         cmocka_unit_test(test_csvwrite_write_out_of_memory),
         cmocka_unit_test(test_csvwrite_convert_round_trip),

@@ -83,6 +83,7 @@ struct cw_writer {
     unsigned char special[256]; /* CSV: 1 for bytes that force quotes */
     char pad[64];
     cw_field *uf;              /* the writer thread's fields of a row */
+    int dropold;               /* 1: drop_old() is still to be done */
     part *parts;               /* parts, in the order they were started */
     size_t nparts;             /* parts used */
     size_t partcap;            /* parts allocated */
@@ -1013,11 +1014,42 @@ static int write_row(cw_writer *w, const cw_field *f)
 ** that is not UTF-8 refuses its row, which the caller must know at once.
 */
 
+/*
+** Drop from the page cache the file that the commit will replace (the
+** final path of a single part, when a file stands there).  Renaming over
+** a file frees its cached pages in the rename, which the commit waits
+** for (0.15 s for the benchmark's 250 MB output run twice); the writer
+** thread does it here instead, while the rows are still coming.  Only a
+** hint: the file is untouched, and read again from the disk if anyone
+** reads it before the commit.  A symbolic link is left alone (the rename
+** replaces the link, not its target).
+*/
+static void drop_old(const cw_writer *w)
+{
+#if defined(POSIX_FADV_DONTNEED) && defined(O_NOFOLLOW)
+    int fd = open(w->path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(fd);
+#else
+    (void)w;
+#endif
+}
+
 /* The writer thread: write the rows packed in the block 'p' of 'len'. */
 static int consume(void *ud, const char *p, size_t len)
 {
     cw_writer *w = ud;
     const char *e = p + len;
+
+    if (w->dropold) {
+        w->dropold = 0;
+        drop_old(w);
+    }
 
     while (p < e) {
         const char *b0 = p + 4 * w->ncols, *b = b0;
@@ -1042,6 +1074,7 @@ static void start_thread(cw_writer *w)
 {
     w->threadable = 0; /* one try */
     w->uf = cw__alloc(w->ncols * sizeof *w->uf);
+    w->dropold = 1; /* before the thread starts: it reads it */
     if (w->uf == NULL ||
         cw__blockq_start(BLOCK_SIZE, NBLOCKS, consume, w, &w->q) != CW_OK) {
         cw__free(w->uf);

@@ -1095,6 +1095,76 @@ static void test_csvwrite_thread_same_bytes(void **state)
     }
 }
 
+/*
+** Write 'nrows' rows of short fields (see short_row()) to 'dir'/out.csv
+** with 'thread' and commit; return the bytes written (to free()).
+*/
+static char *write_short(const char *dir, int thread, size_t nrows, size_t *n)
+{
+    static const char *const cols[] = {"a", "b", "c"};
+    static const char starts[] = {',', '"', '\r', '\n', 'x'};
+    char a[16], b[16];
+    cw_writeopts o;
+    cw_writer *w;
+    char *bytes;
+
+    cw__writeopts_default(&o);
+    o.thread = thread;
+    assert_int_equal(
+        cw__writer_open(pathof(dir, "out.csv", 0), cols, 3, &o, &w, NULL),
+        CW_OK);
+    for (size_t i = 0; i < nrows; i++) {
+        size_t la = i % 16, lb = 1 + (i / 16) % 15;
+        cw_field f[3];
+
+        memset(a, 'a', sizeof a);
+        memset(b, 'b', sizeof b);
+        b[0] = starts[(i / 256) % sizeof starts];
+        if (i % 7 == 0 && la > 0)
+            a[la - 1] = '"'; /* a special byte last */
+        f[0] = (cw_field){a, la};
+        f[1] = (cw_field){b, lb};
+        f[2] = (cw_field){",", 1};
+        assert_int_equal(cw__writer_write(w, f), CW_OK);
+    }
+    assert_int_equal(cw__writer_commit(w), CW_OK);
+    assert_int_equal(cw__writer_threaded(w), thread > 0);
+    bytes = slurp(cw__writer_part(w, 0, NULL), n);
+    cw__writer_close(w);
+    return bytes;
+}
+
+/*
+** Fields shorter than 16 bytes are checked 16 bytes at a time by the
+** writer thread, past their end (where the next field of the row starts,
+** here with a byte that forces quotes): only their own bytes count, so
+** the output is the same bytes as without the thread.
+*/
+static void test_csvwrite_thread_short_fields(void **state)
+{
+    const char *da = mkscratch();
+    char a[64];
+    const char *db;
+    size_t la, lb;
+    char *ba, *bb;
+
+    (void)state;
+    snprintf(a, sizeof a, "%s", da);
+    db = mkscratch();
+    ba = write_short(a, -1, 5 * 256, &la);
+    bb = write_short(db, 1, 5 * 256, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ba, bb, la);
+    /* And it is what the rows are: a quoted second field for each that
+    ** begins with a special byte. */
+    assert_non_null(strstr(ba, "\naaaa,\",bbbb\",\",\"\n"));
+    assert_non_null(strstr(ba, "\n,xbbbb,\",\"\n"));
+    free(ba);
+    free(bb);
+    rmscratch(a);
+    rmscratch(db);
+}
+
 /* The rows of thread_row() read back as written through the thread. */
 static void test_csvwrite_thread_read_back(void **state)
 {
@@ -1232,6 +1302,56 @@ static void test_csvwrite_thread_close(void **state)
         cw__writer_close(w);
         assert_int_equal(count_entries(dir, NULL, 0), 0);
     }
+    rmscratch(dir);
+}
+
+/*
+** A writer thread over an output that exists already (its cached pages
+** are dropped while the rows are written): closed without a commit, the
+** old file is as it was; committed, it is the new one.
+*/
+static void test_csvwrite_thread_replaces(void **state)
+{
+    const char *dir = mkscratch();
+    static const char *const cols[] = {"id", "campaign", "text", "tail"};
+    const char *old = "id,campaign,text,tail\n1,old,file,here\n";
+    char *path = strdup(pathof(dir, "out.csv", 0)), buf[256], *got;
+    cw_field f[4];
+    cw_writeopts o;
+    cw_writer *w;
+    size_t len;
+    FILE *fp;
+
+    (void)state;
+    assert_non_null(path);
+    fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fputs(old, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+    cw__writeopts_default(&o);
+    o.thread = 1;
+    for (int commit = 0; commit <= 1; commit++) {
+        assert_int_equal(cw__writer_open(path, cols, 4, &o, &w, NULL), CW_OK);
+        for (size_t i = 0; i < 3000; i++) {
+            thread_row(i, buf, sizeof buf, f);
+            assert_int_equal(cw__writer_write(w, f), CW_OK);
+        }
+        assert_true(cw__writer_threaded(w));
+        if (commit)
+            assert_int_equal(cw__writer_commit(w), CW_OK);
+        cw__writer_close(w);
+        got = slurp(path, &len);
+        if (commit) {
+            assert_true(len > strlen(old));
+            assert_memory_equal(got, "id,campaign,text,tail\n0,campaign 0,",
+                                35);
+        } else {
+            assert_int_equal(len, strlen(old));
+            assert_memory_equal(got, old, len);
+        }
+        free(got);
+    }
+    free(path);
     rmscratch(dir);
 }
 
@@ -1526,8 +1646,10 @@ int main(void)
         cmocka_unit_test(test_blockq_order),
         cmocka_unit_test(test_csvwrite_thread_same_bytes),
         cmocka_unit_test(test_csvwrite_thread_read_back),
+        cmocka_unit_test(test_csvwrite_thread_short_fields),
         cmocka_unit_test(test_csvwrite_thread_write_error),
         cmocka_unit_test(test_csvwrite_thread_close),
+        cmocka_unit_test(test_csvwrite_thread_replaces),
         cmocka_unit_test(test_csvwrite_open_out_of_memory),
         cmocka_unit_test(test_csvwrite_write_out_of_memory),
         cmocka_unit_test(test_csvwrite_convert_round_trip),

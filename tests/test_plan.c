@@ -1546,6 +1546,32 @@ static void test_plan_declarative_chain(void **state)
     pteardown(f);
 }
 
+/* Maps of 'from' entries only: the values of the row before each step,
+** whatever the order of the entries; the last entry of a column wins;
+** a rule that refuses a value rejects the record. */
+static void test_plan_renames(void **state)
+{
+    static const char *const cols[] = {"id", "x", "y", "k", "a", "flag", NULL};
+    static const char *const show[] = {"x", "y", "k", "n", "a", "b", "c"};
+    static const char *const rows[][6] = {
+        {"1", "X", "Y", "K", "A", "yes"},
+        {"2", "X2", NUL, "K2", "A2", "maybe"}, /* bad boolean */
+        {"3", NUL, "Y3", NUL, NUL, "0"},
+    };
+    pfix *f;
+
+    (void)state;
+    f = psetup("renames.lua", cols, show, N(show));
+    for (size_t i = 0; i < N(rows); i++)
+        assert_int_equal(ppush(f, i + 2, rows[i]), CW_OK);
+    assert_int_equal(f->s.nout, 2);
+    assert_string_equal(f->s.out[0], "Y|X|K|Y|A|true|1");
+    assert_string_equal(f->s.out[1], "Y3|~|~|Y3|~|false|3");
+    assert_int_equal(f->s.nrej, 1);
+    assert_non_null(strstr(f->s.rej[0], "2|b|E_BOOLEAN|column 'b': "));
+    pteardown(f);
+}
+
 /* Lookup policies: missing = null / filter, multiple = first, exists. */
 static void test_plan_lookup_policies(void **state)
 {
@@ -1954,6 +1980,7 @@ int main(void)
         cmocka_unit_test(test_plan_filter_false_flags),
         cmocka_unit_test(test_plan_filter_boolean),
         cmocka_unit_test(test_plan_declarative_chain),
+        cmocka_unit_test(test_plan_renames),
         cmocka_unit_test(test_plan_lookup_policies),
         cmocka_unit_test(test_plan_functions),
         cmocka_unit_test(test_plan_function_errors),

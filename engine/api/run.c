@@ -201,6 +201,18 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
     for (size_t k = 0; k < r->nout; k++) {
         output *o = &r->out[k];
 
+        if (o->plain) { /* nothing to check: pick the values */
+            const size_t *idx = o->idx;
+            cw_field *vals = o->vals;
+
+            for (size_t i = 0; i < o->ncols; i++) {
+                cw_field f = cw__rec_get(rec, idx[i]);
+
+                vals[i].p = f.p;
+                vals[i].len = f.len;
+            }
+            continue;
+        }
         for (size_t i = 0; i < o->ncols; i++) {
             cw_field f = cw__rec_get(rec, o->idx[i]);
             const cw_colspec *c = o->spec[i];
@@ -225,14 +237,16 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
             o->vals[i].len = f.len;
         }
     }
-    /* A ledger: rows delivered before are not written again. */
-    if ((lg = cw__lrun_emit(r, rec, orig, reject_cb)) != CW_LRUN_WRITE)
+    /* A ledger: rows delivered before are not written again.  (Without
+    ** one, the ledger's calls are skipped here: this runs for every row.) */
+    if (r->ledger &&
+        (lg = cw__lrun_emit(r, rec, orig, reject_cb)) != CW_LRUN_WRITE)
         return lg == CW_LRUN_DONE ? CW_OK : lg;
     for (size_t k = 0; k < r->nout; k++) {
         output *o = &r->out[k];
         int rc;
 
-        if (cw__lrun_skip(r, k))
+        if (r->ledger && cw__lrun_skip(r, k))
             continue;
         if (o->opts.split_col >= 0 &&
             (rc = effort_spelling(r, o, rec, o->vals[o->opts.split_col])) !=
@@ -252,7 +266,7 @@ static int emit_cb(void *ud, cw_rec *rec, const cw_field *orig)
         rc = cw__writer_write(o->out, o->vals);
         if (rc != CW_OK)
             return cw__fail(&r->err, rc, "%s", cw__writer_errmsg(o->out));
-        if ((rc = cw__lrun_written(r, k)) != CW_OK)
+        if (r->ledger && (rc = cw__lrun_written(r, k)) != CW_OK)
             return rc;
     }
     r->sum.written++;
@@ -597,6 +611,14 @@ int cw_run_exec(cw_run *r)
     rc = prepare(r, &hidx, &spec);
     if (rc != CW_OK)
         goto done;
+    r->ledger = cw__lrun_active(r);
+    for (size_t k = 0; k < r->nout; k++) {
+        output *o = &r->out[k];
+
+        o->plain = o->formulas == CW_FORMULAS_OFF;
+        for (size_t i = 0; i < o->ncols; i++)
+            o->plain = o->plain && o->spec[i] == NULL;
+    }
     orig = cw__alloc((r->norig ? r->norig : 1) * sizeof *orig);
     if (orig == NULL) {
         rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
@@ -632,16 +654,28 @@ int cw_run_exec(cw_run *r)
         rec.file = r->mainname;
         rec.line = SRC(r, line);
         rec.rownum = r->sum.read;
-        nf = SRC(r, nfields);
-        for (size_t i = 0; i < r->norig; i++) {
-            orig[i].p =
-                i < nf ? r->src.type->field(r->src.s, i, &orig[i].len) : NULL;
-            if (i >= nf)
-                orig[i].len = 0;
-            cw__rec_setview(&rec, hidx[i], orig[i].p, orig[i].len);
+        if (r->src.type->fields != NULL) {
+            cw_field *f = rec.f; /* read once: stores to fields could */
+            size_t n = r->norig; /* alias it */
+
+            r->src.type->fields(r->src.s, orig, n);
+            for (size_t i = 0; i < n; i++) { /* rec fits the layout */
+                f[hidx[i]].p = orig[i].p;
+                f[hidx[i]].len = orig[i].len;
+            }
+        } else {
+            nf = SRC(r, nfields);
+            for (size_t i = 0; i < r->norig; i++) {
+                orig[i].p = i < nf
+                                ? r->src.type->field(r->src.s, i, &orig[i].len)
+                                : NULL;
+                if (i >= nf)
+                    orig[i].len = 0;
+                cw__rec_setview(&rec, hidx[i], orig[i].p, orig[i].len);
+            }
         }
         /* A ledger's watermark: a CSV row read before is filtered. */
-        if (st == CW_ROW && cw__lrun_before(r, orig, r->norig)) {
+        if (st == CW_ROW && r->ledger && cw__lrun_before(r, orig, r->norig)) {
             r->sum.filtered++;
             continue;
         }

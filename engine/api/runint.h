@@ -66,6 +66,8 @@ typedef struct output {
     const char **rowvals;    /* the row being delivered: its values */
     size_t *rowlens;         /* and their lengths */
     cw_buf rowbuf;           /* those values, each NUL-terminated */
+    int plain;               /* 1: no column has a schema and formulas are
+                                off: emit_cb() only picks the values */
 } output;
 
 struct cw_run {
@@ -125,6 +127,8 @@ struct cw_run {
     size_t nparts;                /* count of 'parts' */
     struct cw_lrun *lg;           /* the ledger's side (runledger.c), or
                                      NULL */
+    int ledger;                   /* 1 while the run has an active
+                                     ledger (cw__lrun_active()) */
 };
 
 /* ==== Names (recipe.c) ==== */

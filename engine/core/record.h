@@ -51,10 +51,27 @@ void cw__rec_free(cw_rec *r);
 void cw__rec_clear(cw_rec *r);
 /* Make sure 'r' has a view for every column of its layout. */
 int cw__rec_fit(cw_rec *r);
-/* Field 'i', or a null field when 'i' is past the record's width. */
-cw_field cw__rec_get(const cw_rec *r, size_t i);
+/* Field 'i', or a null field when 'i' is past the record's width.
+** Inline, as cw__rec_setview(): every step reads and sets fields of every
+** row, and a call for each cost more than the access. */
+static inline cw_field cw__rec_get(const cw_rec *r, size_t i)
+{
+    if (i < r->cap)
+        return r->f[i];
+    return (cw_field){NULL, 0};
+}
+/* cw__rec_setview() past the record's width: grow it first. */
+int cw__rec_setview_grow(cw_rec *r, size_t i, const char *p, size_t len);
 /* Borrowing set: the bytes must outlive the record's current use. */
-int cw__rec_setview(cw_rec *r, size_t i, const char *p, size_t len);
+static inline int cw__rec_setview(cw_rec *r, size_t i, const char *p,
+                                  size_t len)
+{
+    if (i >= r->cap)
+        return cw__rec_setview_grow(r, i, p, len);
+    r->f[i].p = p; /* member by member, as the fields are read */
+    r->f[i].len = len;
+    return CW_OK;
+}
 /* Copying set: the bytes are copied into the record's arena.  'p' NULL
 ** stores null. */
 int cw__rec_set(cw_rec *r, size_t i, const char *p, size_t len);

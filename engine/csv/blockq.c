@@ -210,6 +210,12 @@ int cw__blockq_room(cw_blockq *q, size_t need, char **at)
     return CW_OK;
 }
 
+size_t cw__blockq_free(cw_blockq *q, char **at)
+{
+    *at = q->blk[q->wi] + q->fill;
+    return q->size - q->fill;
+}
+
 void cw__blockq_add(cw_blockq *q, size_t n)
 {
     q->fill += n;

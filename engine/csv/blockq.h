@@ -40,7 +40,16 @@ int cw__blockq_start(size_t size, size_t nblocks, cw_blockq_fn fn, void *ud,
 */
 int cw__blockq_room(cw_blockq *q, size_t need, char **at);
 
-/* The 'n' bytes written at the last cw__blockq_room() belong to the block. */
+/*
+** The bytes free at the end of the block being filled, from '*at' on
+** (the whole block when it is empty): a producer that fills them in one
+** pass and calls cw__blockq_room() for the next block only when they are
+** too few need not know beforehand how many it will take.
+*/
+size_t cw__blockq_free(cw_blockq *q, char **at);
+
+/* The 'n' bytes written at the last cw__blockq_room() or
+** cw__blockq_free() belong to the block. */
 void cw__blockq_add(cw_blockq *q, size_t n);
 
 /*

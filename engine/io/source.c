@@ -89,6 +89,14 @@ static const char *csv_field(const cw_source *s, size_t i, size_t *len)
     return cw__csv_field(csv(s), i, len);
 }
 
+static void csv_fields(const cw_source *s, cw_field *out, size_t n)
+{
+    const cw_csv *r = csv(s);
+
+    for (size_t i = 0; i < n; i++)
+        out[i].p = cw__csv_field(r, i, &out[i].len);
+}
+
 static unsigned long csv_line(const cw_source *s)
 {
     return cw__csv_line(csv(s));
@@ -134,6 +142,7 @@ const struct cw_source_type cw_source_csv = {
     .next = csv_next,
     .nfields = csv_nfields,
     .field = csv_field,
+    .fields = csv_fields,
     .line = csv_line,
     .code = csv_code,
     .errcol = csv_errcol,

@@ -15,6 +15,7 @@
 #define CW_SOURCE_H
 
 #include "core/cw.h"
+#include "core/record.h"
 
 typedef struct cw_source cw_source; /* a kind's private handle */
 
@@ -45,6 +46,10 @@ struct cw_source_type {
     ** and in '*size' the input's size in bytes when it is known (a
     ** regular file), else 0.  For progress reports. */
     unsigned long long (*bytes)(const cw_source *s, unsigned long long *size);
+    /* Optional (may be NULL): fields 0 to 'n' - 1 of the current row at
+    ** once into 'out', as 'field' gives them (NULL past the row's last),
+    ** for the read loop, which takes every field of every row. */
+    void (*fields)(const cw_source *s, cw_field *out, size_t n);
 };
 
 /* An open source of any kind. */

@@ -40,14 +40,30 @@ typedef struct assign {
     cw_field val;        /* value computed in the first phase */
 } assign;
 
+/* An assignment 'from' a column without a default, as run_map() reads it
+** on its fast path: the few members it needs, side by side. */
+typedef struct fromcol {
+    size_t src;    /* source column */
+    size_t out;    /* target column */
+    cw_rule *rule; /* conversion, or NULL */
+    size_t as;     /* the assignment, in the step's 'as' */
+} fromcol;
+
 enum { MISS_REJECT, MISS_NULL, MISS_FILTER };
 
 typedef struct step {
     enum stepkind kind; /* what the step does */
     char label[48];     /* "steps[3] (map)" */
     /* map */
-    assign *as; /* assignments */
-    size_t nas; /* count of 'as' */
+    assign *as;     /* assignments */
+    size_t nas;     /* count of 'as' */
+    fromcol *from;  /* when every one is 'from' without a default: the
+                       same, for the fast path; else NULL */
+    size_t nfrom;   /* count of 'from': those that are not a column
+                       assigned to itself with no rule (no-ops) */
+    int onepass;    /* 1: no assignment reads a column an earlier one
+                       sets, so each can set its column at once */
+    cw_field *vals; /* the fast path's values, one per assignment */
     /* filter: a predicate or a function; fn: a function */
     cw_pred pred; /* declarative predicate (pred.column non-NULL) */
     int ref;      /* Lua function, or -1 */
@@ -127,6 +143,8 @@ static void step_free(step *st)
         cw__buf_free(&st->as[i].fnbuf);
     }
     cw__free(st->as);
+    cw__free(st->from);
+    cw__free(st->vals);
     cw__pred_clear(&st->pred);
     for (size_t i = 0; i < st->nwhere; i++)
         cw__pred_clear(&st->where[i]);
@@ -326,6 +344,30 @@ static int compile_map(cctx *c, const cw_node *n)
         rc = compile_assign(c, n->arr[i], &st->as[i]);
         if (rc != CW_OK)
             return rc;
+    }
+    for (size_t i = 0; i < st->nas; i++)
+        if (st->as[i].kind != A_FROM || st->as[i].def != NULL)
+            return CW_OK;
+    st->from = cw__alloc(st->nas * sizeof *st->from);
+    st->vals = cw__alloc(st->nas * sizeof *st->vals);
+    if (st->from == NULL || st->vals == NULL)
+        return cw__fail(c->err, CW_ENOMEM, "out of memory");
+    /* A column assigned to itself without a rule keeps its value: left
+    ** out, unless another assignment sets the same column (then which
+    ** comes last matters). */
+    st->onepass = 1;
+    for (size_t i = 0; i < st->nas; i++) {
+        const assign *a = &st->as[i];
+        int alone = 1;
+
+        for (size_t j = 0; j < st->nas; j++) {
+            if (j != i && st->as[j].out == a->out)
+                alone = 0;
+            if (j > i && st->as[j].src == a->out)
+                st->onepass = 0;
+        }
+        if (a->src != a->out || a->rule != NULL || !alone)
+            st->from[st->nfrom++] = (fromcol){a->src, a->out, a->rule, i};
     }
     return CW_OK;
 }
@@ -1268,9 +1310,68 @@ static void watch(cw_plan *p, size_t d0, size_t nd, const cw_rec *rec)
 /* Outcome of one step for one record. */
 enum { GO_ON, STOPPED };
 
+/*
+** run_map() for a map whose every assignment is 'from' a column without a
+** default (most are: renames, some with a rule): the same steps, over a
+** compact copy of the assignments and without the cases that cannot
+** happen.  It runs for every field of every row.
+*/
+static int run_map_from(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
+                        const cw_plan_cb *cb, cw_err *err, int *stopped)
+{
+    const fromcol *fc = st->from;
+    cw_field *val = st->vals, *f = rec->f; /* read once: the stores to */
+    size_t n = st->nfrom, cap = rec->cap;  /* fields could alias them */
+
+    for (size_t i = 0; i < n; i++) {
+        const char *vp = NULL;
+        size_t vlen = 0, o;
+        cw_verdict vd;
+
+        if (fc[i].src < cap) {
+            vp = f[fc[i].src].p;
+            vlen = f[fc[i].src].len;
+        }
+        if (fc[i].rule != NULL &&
+            cw__rule_apply(fc[i].rule, vp, vlen, &st->as[fc[i].as].scratch, &vp,
+                           &vlen, &vd) != 0) {
+            const char *name = st->as[fc[i].as].outname;
+
+            snprintf(p->msg, sizeof p->msg, "column '%s': %s", name, vd.msg);
+            *stopped = 1;
+            return cb->reject(cb->ud, rec, orig, name, vd.code, p->msg);
+        }
+        if (!st->onepass) {
+            val[i].p = vp;
+            val[i].len = vlen;
+        } else if ((o = fc[i].out) < cap) {
+            f[o].p = vp;
+            f[o].len = vlen;
+        } else if (cw__rec_setview(rec, o, vp, vlen) != CW_OK) {
+            return cw__fail(err, CW_ENOMEM, "out of memory");
+        } else { /* the record grew */
+            f = rec->f;
+            cap = rec->cap;
+        }
+    }
+    for (size_t i = 0; !st->onepass && i < n; i++) {
+        size_t o = fc[i].out;
+
+        if (o < rec->cap) {
+            rec->f[o].p = val[i].p;
+            rec->f[o].len = val[i].len;
+        } else if (cw__rec_setview(rec, o, val[i].p, val[i].len) != CW_OK) {
+            return cw__fail(err, CW_ENOMEM, "out of memory");
+        }
+    }
+    return CW_OK;
+}
+
 static int run_map(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
                    const cw_plan_cb *cb, cw_err *err, int *stopped)
 {
+    if (st->from != NULL)
+        return run_map_from(p, st, rec, orig, cb, err, stopped);
     /* First compute every value, then assign, so that swaps work. */
     for (size_t i = 0; i < st->nas; i++) {
         assign *a = &st->as[i];

@@ -22,8 +22,8 @@ static const struct {
 static int lookup(const char *s, size_t n, int organizer, int *out)
 {
     for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++) {
-        if (organizer && !spellings[i].organizer)
-            continue;
+        if (spellings[i].len != n || (organizer && !spellings[i].organizer))
+            continue; /* the length first: this runs for every value */
         if (cw__eqi(s, n, spellings[i].s, spellings[i].len)) {
             *out = spellings[i].val;
             return 0;

@@ -3,16 +3,23 @@
 # write bench/RESULTS.md from their reports: a table of every goal with
 # its figure and verdict, then each script's report as it printed it.
 #
-# Usage: bench/all.sh [SCRIPT...]   (after bench/setup.sh; environment:
-#                                    bench/lib.sh)
+# Usage: bench/all.sh [--report-only] [SCRIPT...]
+#                         (after bench/setup.sh; environment: bench/lib.sh)
 #
 # SCRIPT is a name among map, parse, load_sqlite, load_pg and memory
 # (default: all five, in that order).  A script that fails stops the run
-# and leaves RESULTS.md as it was.  Run it on a machine doing nothing
-# else: each report names the other processes busy when it started.
+# and leaves RESULTS.md as it was.  With --report-only, nothing runs:
+# RESULTS.md is written from the reports the scripts last wrote in
+# bench/out/.  Run it on a machine doing nothing else: each report names
+# the other processes busy when it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+RUN=1
+if [ "${1:-}" = --report-only ]; then
+    RUN=0
+    shift
+fi
 SCRIPTS=("$@")
 [ "${#SCRIPTS[@]}" -gt 0 ] || SCRIPTS=(map parse load_sqlite load_pg memory)
 for s in "${SCRIPTS[@]}"; do
@@ -22,19 +29,29 @@ for s in "${SCRIPTS[@]}"; do
     }
 done
 
-START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# report SCRIPT: the report SCRIPT writes (load_pg.sh: load-pg.md).
+report() {
+    echo "bench/out/${1//_/-}.md"
+}
+
 for s in "${SCRIPTS[@]}"; do
-    echo "bench/all.sh: bench/$s.sh" >&2
-    "bench/$s.sh" >/dev/null
+    if [ "$RUN" = 1 ]; then
+        echo "bench/all.sh: bench/$s.sh" >&2
+        "bench/$s.sh" >/dev/null
+    fi
+    [ -f "$(report "$s")" ] || {
+        echo "bench/all.sh: no report $(report "$s"); run bench/$s.sh" >&2
+        exit 1
+    }
 done
-END=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 TMP=$(mktemp "${TMPDIR:-/tmp}/cw-results.XXXXXX")
 trap 'rm -f "$TMP"' EXIT
 {
     echo "# Measured results"
     echo
-    echo "Written by \`bench/all.sh\` from one run of each script, $START to $END."
+    echo "Written by \`bench/all.sh\` from one run of each script (each report"
+    echo "gives the time it started)."
     echo "Every figure is the **median and range (lowest-highest) of paired"
     echo "ratios** over interleaved passes: in each pass every command runs"
     echo "once, crosswalk and its peers alternating, and a ratio compares two"
@@ -49,17 +66,17 @@ trap 'rm -f "$TMP"' EXIT
     echo "| --- | --- | ---: | --- |"
     for s in "${SCRIPTS[@]}"; do
         # A row with a goal ends with ">= N: verdict |" or "<= N: verdict |".
-        grep -E '^\| .* \| [<>]= [0-9.]+: .* \|$' "bench/out/$s.md" |
+        grep -E '^\| .* \| [<>]= [0-9.]+: .* \|$' "$(report "$s")" |
             sed "s/^| /| $s | /" || true
-        grep -E '\(goal [0-9]+ MB: ' "bench/out/$s.md" |
+        grep -E '\(goal [0-9]+ MB: ' "$(report "$s")" |
             sed -E "s/^(.*)\(goal ([0-9]+) MB: ([^)]*)\)\.?$/| $s | \1| | <= \2 MB: \3 |/" || true
         # map.sh stops before timing when a crosswalk output differs.
-        grep -q '^Outputs against Python' "bench/out/$s.md" &&
+        grep -q '^Outputs against Python' "$(report "$s")" &&
             echo "| $s | outputs byte-identical to Python's csv writer (\`cmp\`), declarative and Lua function | identical | identical: met |"
     done
     for s in "${SCRIPTS[@]}"; do
         echo
-        cat "bench/out/$s.md"
+        cat "$(report "$s")"
     done
 } >"$TMP"
 cp "$TMP" bench/RESULTS.md

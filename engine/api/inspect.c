@@ -649,17 +649,11 @@ static int parse(cw_inspection *x, src *s, const cw_dialect *d, cw_err *err)
                 rc = cw__fail(err, CW_ENOMEM, "%s: out of memory", x->file);
             continue;
         }
-        /* A wrong delimiter given makes quotes stray: say so; else a
-        ** stray quote may be data (1,Tablet (10" screen),x). */
-        rc = cw__fail(
-            err, st, "%s%s%s", cw__csv_errmsg(r), x->hint != NULL ? "; " : "",
-            x->hint != NULL ? x->hint
-            : o.lenient_quotes == 0 &&
-                    strcmp(cw__csv_code(r), "E_QUOTE") == 0 &&
-                    strstr(cw__csv_errmsg(r), ": stray quote ") != NULL
-                ? " (if quotes inside unquoted fields are data, "
-                  "read it with --stray-quotes keep)"
-                : "");
+        /* A wrong delimiter given makes quotes stray: say so (the reader
+        ** says when a stray quote may be data instead). */
+        rc = cw__fail(err, st, "%s%s%s", cw__csv_errmsg(r),
+                      x->hint != NULL ? "; " : "",
+                      x->hint != NULL ? x->hint : "");
     }
     cw__csv_close(r);
     return rc;

@@ -211,6 +211,7 @@ struct cw_csv {
     rec now;                   /* the record handed out last */
     int fatal;                 /* sticky status once reading cannot go on */
     int hinted;                /* 1 once an E_UTF8 named --encoding */
+    int stray_hinted;          /* 1 once an E_QUOTE named --stray-quotes */
     int hdrdone;               /* 1 once the header question is settled */
     int hdrrc;                 /* what cw__csv_header() returned then */
     char **cols;               /* header names, NUL-terminated, 'ncols' */

@@ -131,6 +131,20 @@ static const char *utf8_hint(cw_csv *r, const char *f, size_t len, size_t at)
            "--encoding windows-1252)";
 }
 
+/* The hint for a stray quote: an input may keep them as data; given once
+** per reader, and not when the header says the delimiter is wrong (which
+** is what makes quotes stray then: cw__csv_hint()).  "" when none. */
+static const char *stray_hint(cw_csv *r)
+{
+    char buf[160];
+
+    if (r->stray_hinted || cw__csv_hint(r, buf, sizeof buf)[0] != '\0')
+        return "";
+    r->stray_hinted = 1;
+    return " (if quotes inside unquoted fields are data, read the input "
+           "with stray_quotes = \"keep\" or --stray-quotes keep)";
+}
+
 /* The hint for a NUL byte in the header: the NUL bytes of ASCII text in
 ** UTF-16, by the first two bytes of the input.  "" when none. */
 static const char *nul_hint(const cw_csv *r)
@@ -168,7 +182,8 @@ static int quote_problem(cw_csv *r, int status, const rec *x)
     colnote(r, col, note, sizeof note);
     if (x->bad == B_STRAY)
         return problem(r, status, "E_QUOTE", line, col,
-                       "stray quote in unquoted field %lu%s", col, note);
+                       "stray quote in unquoted field %lu%s%s", col, note,
+                       stray_hint(r));
     if (x->bad == B_AFTER)
         return problem(r, status, "E_QUOTE", line, col,
                        "text after the closing quote of field %lu%s", col,
@@ -196,7 +211,8 @@ static int report(cw_csv *r)
         break;
     case P_STRAY:
         rc = problem(r, CW_EPARSE, "E_QUOTE", line, col,
-                     "stray quote in unquoted field %lu%s", col, note);
+                     "stray quote in unquoted field %lu%s%s", col, note,
+                     stray_hint(r));
         break;
     case P_AFTER:
         rc = problem(r, CW_EPARSE, "E_QUOTE", line, col,

@@ -13,7 +13,7 @@
 # load' with the schema it recognises (impactive/messages: typed,
 # checked, keyed).  After the first pass the tables of the first four are
 # compared row for row (EXCEPT both ways) and the script fails when they
-# differ (sqlite-utils' table apart from its CRLFs, see below).  Set
+# differ (sqlite-utils' table apart from its CRLFs, see below).
 # The data holds bare quotes (quotes inside unquoted fields, see
 # bench/gen.py): .import and sqlite-utils read them as data, and
 # crosswalk with --stray-quotes keep.  Set

@@ -1807,6 +1807,42 @@ static void test_csvread_ahead_close_early(void **state)
     free(in);
 }
 
+/*
+** A record whose complete fields hold more than a batch while it is still
+** being built (three fields of 700 KB: the batch passes its size after the
+** second, with the third still open) is read whole by the parser thread,
+** as inline.  The parser thread once stopped filling a batch at its size
+** whatever it held, so it handed over empty batches and moved that record
+** from batch to batch for ever.
+*/
+static void test_csvread_ahead_big_record(void **state)
+{
+    struct text t = {NULL, 0, 0};
+    size_t l1, l2;
+    char *path, *threaded, *inline_;
+
+    (void)state;
+    putf(&t, "a,b,c\n1,2,3\n");
+    for (int f = 0; f < 3; f++) {
+        for (int k = 0; k < 700 * 1024 / 8; k++)
+            put(&t, f == 0 ? "xxxxxxxx" : f == 1 ? "yyyyyyyy" : "zzzzzzzz", 8);
+        put(&t, f < 2 ? "," : "\n", 1);
+    }
+    putf(&t, "4,5,6\n");
+    path = tempfile(t.p, t.len);
+    threaded = dump_file(path, 1, 0, &l1);
+    inline_ = dump_file(path, 0, 0, &l2);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(threaded, inline_, l1);
+    assert_non_null(strstr(threaded, "\n1 line 3 row 2: [xxxxxxxx"));
+    assert_non_null(strstr(threaded, "\n1 line 4 row 3: [4] [5] [6]\nend 2"));
+    unlink(path);
+    free(path);
+    free(t.p);
+    free(threaded);
+    free(inline_);
+}
+
 /* ==== libcsv, the reference ==== */
 
 /* What libcsv (strict, every line end reported, no space trimming, which
@@ -2962,6 +2998,7 @@ int main(void)
         cmocka_unit_test(test_csvread_ahead_same),
         cmocka_unit_test(test_csvread_ahead_resync),
         cmocka_unit_test(test_csvread_ahead_close_early),
+        cmocka_unit_test(test_csvread_ahead_big_record),
         cmocka_unit_test(test_csvread_same_as_libcsv),
         cmocka_unit_test(test_csvread_fast_path_same),
         cmocka_unit_test(test_csvread_fast_path_doubled),

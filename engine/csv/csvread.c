@@ -254,10 +254,11 @@ static int report(cw_csv *r)
 /* ==== The parser thread ==== */
 
 /*
-** The parser thread: fill r->fb with at least BATCH bytes of records (or
-** up to the end of input or the first problem), move the record being
-** built aside, hand the batch over, and go on in the batch the caller
-** gives back once it has finished with it, starting it with that record.
+** The parser thread: fill r->fb with at least BATCH bytes and one
+** complete record (or up to the end of input or the first problem), move
+** the record being built aside, hand the batch over, and go on in the
+** batch the caller gives back once it has finished with it, starting it
+** with that record.
 ** The caller never waits for a batch the parser has filled: it is handed
 ** over before the parser waits for the other one.  Only this thread
 ** touches the parsing state ('st', 'ent', 'cur', 'side', 'line', 'pend',
@@ -272,7 +273,11 @@ static void *parser_main(void *ud)
         batch *next;
         int last;
 
-        while (r->fb->nbytes < BATCH && r->pend == P_NONE && !r->eof)
+        /* At least one complete record: the bytes of the record being
+        ** built alone may pass BATCH (its fields done, its last open),
+        ** and that record is carried to the next batch whole. */
+        while ((r->fb->nbytes < BATCH || r->fb->nrecs == 0) &&
+               r->pend == P_NONE && !r->eof)
             cw__csvparse_fill(r);
         last = r->pend != P_NONE || r->eof;
         if (!last && cw__csvparse_stash(r, &r->side) != CW_OK)

@@ -577,6 +577,49 @@ static void test_sqlite_upsert_group_error(void **state)
     rmscratch(dir);
 }
 
+/*
+** A table of ours with a UNIQUE index added on another column: the rows
+** of a group that fails go in again one by one from where they were
+** before the group, so the error names the row that failed in it.  Here
+** line 2 moves id 1 to name u7, line 3 to u8, line 4 gives u7 to id 2,
+** and line 102 has no id.  Had the group kept lines 2 to 101 (INSERT OR
+** FAIL), line 2 going again would clash with id 2's u7 and be named
+** instead, for a UNIQUE constraint it did not break.
+*/
+static void test_sqlite_upsert_group_unique_index(void **state)
+{
+    const char *dir = mkscratch(), *db = pathof(dir, "t.db", 0);
+    cw_table o;
+    cw_err err;
+    int rc = CW_OK;
+
+    (void)state;
+    seed(db, 2);
+    exec(db, "CREATE UNIQUE INDEX people_name ON people (name)");
+    assert_int_equal(sink(db, "people", people, 3, CW_MODE_UPSERT, &o, &err),
+                     CW_OK);
+    for (int i = 0; rc == CW_OK && i < 128; i++) {
+        char id[16], nm[16];
+        const char *v[3] = {i == 100 ? NULL : id, nm, "1"};
+
+        snprintf(id, sizeof id, "%d", i < 2 ? 1 : i == 2 ? 2 : 1000 + i);
+        snprintf(nm, sizeof nm, "%s", i == 0 || i == 2 ? "u7" : "u8");
+        if (i > 2)
+            snprintf(nm, sizeof nm, "q%d", i);
+        rc = put(&o, (unsigned long)i + 2, 3, v);
+    }
+    if (rc == CW_OK)
+        rc = o.type->commit(o.s);
+    assert_int_equal(rc, CW_ESINK);
+    if (strstr(o.type->errmsg(o.s), "in.csv:102: ") == NULL ||
+        strstr(o.type->errmsg(o.s), "NOT NULL constraint failed") == NULL)
+        fail_msg("%s", o.type->errmsg(o.s));
+    cw__table_close(&o);
+    assert_string_equal(dump(db, "SELECT id, name FROM people ORDER BY id", 0),
+                        "1|p1\n2|p2\n");
+    rmscratch(dir);
+}
+
 /* close() without commit rolls back: same row count and contents, and a
 ** database file the sink created is removed again. */
 static void test_sqlite_close_rolls_back(void **state)
@@ -1476,6 +1519,7 @@ int main(void)
         cmocka_unit_test(test_sqlite_upsert_groups),
         cmocka_unit_test(test_sqlite_constraint_error),
         cmocka_unit_test(test_sqlite_upsert_group_error),
+        cmocka_unit_test(test_sqlite_upsert_group_unique_index),
         cmocka_unit_test(test_sqlite_close_rolls_back),
         cmocka_unit_test(test_sqlite_identifiers),
         cmocka_unit_test(test_sqlite_shared_transaction),

@@ -26,9 +26,10 @@
 **   that an earlier statement of the transaction wrote, so an upsert
 **   appending to a new table copied the last pages of the table and its
 **   key's index at every group.  An upsert into a table whose CREATE
-**   TABLE is ours and that has no trigger is an INSERT OR FAIL, which
-**   needs none (its only other constraint, the key's NOT NULL, is checked
-**   before a row is written; see flush() for what a failure leaves).
+**   TABLE is ours and that has no trigger and no other UNIQUE index is
+**   an INSERT OR FAIL, which needs none (its only other constraint, the
+**   key's NOT NULL, is checked before a row is written; see flush() for
+**   what a failure leaves).
 ** - A file the sink creates gets 16 KiB pages, its page cache is 1 MiB
 **   (memory stays under 16 MB), and statement journals stay in memory
 **   (temp_store): see the PRAGMAs below and docs/decisions.md.
@@ -455,9 +456,12 @@ static int create(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
 
 /*
 ** 1 when the table of 's' is one this sink would create for 'cols' (its
-** CREATE TABLE is ours, word for word) and no trigger fires on it: then
-** the only constraints a row can break are the key's NOT NULL and PRIMARY
-** KEY, checked before the row is written; 0 otherwise, -1 on error.
+** CREATE TABLE is ours, word for word), no trigger fires on it and no
+** UNIQUE index was added to it: then the only constraints a row can break
+** are the key's NOT NULL and PRIMARY KEY, checked before the row is
+** written; 0 otherwise, -1 on error.  (Another UNIQUE index would let a
+** row kept from a failed INSERT OR FAIL clash with an earlier row going
+** again, which would then be named in place of the row that failed.)
 ** 'b' is scratch.
 */
 static int ours(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
@@ -465,7 +469,8 @@ static int ours(cw_sink *s, const cw_sinkcol *cols, cw_buf *b)
     static const char sql[] =
         "SELECT (SELECT sql FROM sqlite_master WHERE type = 'table' AND "
         "name = ?1), EXISTS (SELECT 1 FROM sqlite_master WHERE type = "
-        "'trigger' AND tbl_name = ?1 COLLATE NOCASE)";
+        "'trigger' AND tbl_name = ?1 COLLATE NOCASE) OR EXISTS (SELECT 1 "
+        "FROM pragma_index_list(?1) WHERE \"unique\" AND origin <> 'pk')";
     sqlite3_stmt *st = NULL;
     const unsigned char *have;
     int rc, same = 0;

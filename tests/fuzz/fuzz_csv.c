@@ -12,6 +12,9 @@
 ** read in: UTF-8, latin1, UTF-16 (a byte order mark or the first
 ** character picks the byte order) or windows-1252 (through the decoder,
 ** csv/decode.c).
+** With lenient quotes, bit 6 of the third byte keeps only stray quotes
+** as data (an input's stray_quotes = "keep") instead of libcsv's
+** lenient mode.
 ** regress/csv/too_large_* are two inputs where the chunks once decided
 ** whether a field over the cap or its later stray quote was reported.
 ** The input in one chunk is also read by the parser's state machine
@@ -146,7 +149,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1 + NSIZES)
         return 0;
     cw__csvopts_default(&o);
-    o.lenient_quotes = data[0] & 1;
+    /* Lenient: libcsv's (1), or only stray quotes kept (2, stray_quotes
+    ** = "keep") when bit 6 of the third byte is set (a chunk size takes
+    ** its low six bits). */
+    o.lenient_quotes = data[0] & 1 ? 1 + ((data[2] >> 6) & 1) : 0;
     o.header = (data[0] >> 1) & 1;
     o.delim = delims[(data[0] >> 2) & 3];
     o.quote = (data[0] >> 4) & 1 ? '\'' : '"';

@@ -845,8 +845,7 @@ int cw_convert_dialect(const char *in, const char *out, const cw_dialect *d,
     if ((rc = cw__dialect_check(d, err)) != CW_OK)
         return rc;
     from = strcmp(in, "-") == 0 ? K_CSV : kind_of(in);
-    if (from == K_NDJSON && d != NULL &&
-        (d->delimiter != 0 || d->quote != 0 || !cw__dec_isutf8(d->encoding)))
+    if (from == K_NDJSON && !cw__dialect_plain(d))
         return cw__fail(err, CW_EUSAGE,
                         "%s: a delimiter, quote or encoding is for a CSV "
                         "input; NDJSON is read as UTF-8",

@@ -95,6 +95,12 @@ static const char *showc(char c, char *buf)
     return buf;
 }
 
+int cw__dialect_plain(const cw_dialect *d)
+{
+    return d == NULL ||
+           (d->delimiter == 0 && d->quote == 0 && cw__dec_isutf8(d->encoding));
+}
+
 /* 1 when 'c' may be a delimiter or a quote: ASCII, not NUL, CR or LF. */
 static int dialect_char(char c)
 {

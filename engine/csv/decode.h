@@ -28,6 +28,10 @@ int cw__dec_isutf8(const char *enc);
 */
 int cw__dialect_check(const cw_dialect *d, cw_err *err);
 
+/* 1 when 'd' is NULL or sets no delimiter, quote or encoding (other than
+** UTF-8): what a database or NDJSON input can be read with. */
+int cw__dialect_plain(const cw_dialect *d);
+
 /* "xlsx" or "xls" when the 'n' first bytes of a file at 'h' are those of
 ** an Excel workbook (a ZIP archive, an OLE2 compound file), else NULL;
 ** the message for one, with that name for its %s. */

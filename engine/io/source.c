@@ -187,13 +187,6 @@ int cw__input_iscsv(const char *spec)
     return kind_of(spec, &location) == &cw_source_csv;
 }
 
-/* 1 when 'd' sets no delimiter, quote or encoding (other than UTF-8). */
-static int plain_dialect(const cw_dialect *d)
-{
-    return d == NULL ||
-           (d->delimiter == 0 && d->quote == 0 && cw__dec_isutf8(d->encoding));
-}
-
 /* cw__input_openf() in the dialect 'd' (NULL: the default). */
 static int open_named(const char *spec, int flags, const cw_dialect *d,
                       cw_input *in, cw_err *err)
@@ -202,7 +195,7 @@ static int open_named(const char *spec, int flags, const cw_dialect *d,
     int rc;
 
     *in = (cw_input){kind_of(spec, &location), NULL};
-    if (in->type != &cw_source_csv && !plain_dialect(d))
+    if (in->type != &cw_source_csv && !cw__dialect_plain(d))
         return cw__fail(err, CW_EUSAGE,
                         "a delimiter, quote or encoding is for CSV files; "
                         "this input is a %s database",

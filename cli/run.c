@@ -17,7 +17,7 @@ static const char usage_run_start[] =
     "                     [--delimiter [NAME=]C] [--quote [NAME=]C]\n"
     "                     [--encoding [NAME=]ENC] [-q|-v] [--[no-]progress]\n"
     "                     [--stray-quotes [NAME=]keep|reject]\n"
-    "                     [--ledger TARGET [--full]]\n"
+    "                     [--ledger TARGET [--full]] [--workers N]\n"
     "\n"
     "Run the recipe RECIPE: a Lua file returning one table, a recipe\n"
     "folder holding recipe.lua, or the name of a recipe in the home's\n"
@@ -68,6 +68,13 @@ static const char usage_run_start[] =
     "  --max-memory MB      Lua memory for the recipe (default 64)\n"
     "  --max-seconds N      deadline of each call into recipe code: loading\n"
     "                       it, each fn, predicate and map (default 5)\n"
+    "  --workers N          Lua states that run the fn steps marked parallel\n"
+    "                       at once, 1 to 64 (default: one per core, at\n"
+    "                       most 8)\n";
+
+/* The rest of the help of 'run' (two literals: one would pass the 4095
+** bytes a C compiler must take). */
+static const char usage_run_end[] =
     "  --progress           draw the progress line on stderr even when it\n"
     "                       is not a terminal; --no-progress: never\n"
     "                       (default: on a terminal, unless -q)\n"
@@ -77,11 +84,7 @@ static const char usage_run_start[] =
     "                       and the time taken\n"
     "  -h, --help           this help\n"
     "  -V, --version        the version\n"
-    "\n";
-
-/* The rest of the help of 'run' (two literals: one would pass the 4095
-** bytes a C compiler must take). */
-static const char usage_run_end[] =
+    "\n"
     "The summary on stderr reads\n"
     "  read N = written W + rejected R + filtered F + merged M\n"
     "(merged: records folded into a group), with a ledger\n"
@@ -136,7 +139,8 @@ enum {
     OPT_MAXMEM,
     OPT_MAXSEC,
     OPT_LEDGER,
-    OPT_FULL
+    OPT_FULL,
+    OPT_WORKERS
 };
 
 /* The options of 'crosswalk check', then those only 'run' takes. */
@@ -166,6 +170,7 @@ static const struct option run_opts[] = {
     {"strict", no_argument, NULL, OPT_STRICT},
     {"ledger", required_argument, NULL, OPT_LEDGER},
     {"full", no_argument, NULL, OPT_FULL},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {NULL, 0, NULL, 0},
 };
 
@@ -613,6 +618,17 @@ static int parse(int argc, char **argv, int checkonly, cw_run *r, runargs *ra)
             if ((code = set_max_seconds(r, a.arg, usage)) != 0)
                 return code;
             break;
+        case OPT_WORKERS: {
+            unsigned long long n;
+
+            if ((code = whole_number("--workers", a.arg, &n, usage)) != 0)
+                return code;
+            if (n < 1 || n > 64)
+                return cw_cli_usage(usage, "--workers takes 1 to 64, got %s",
+                                    a.arg);
+            cw_run_workers(r, (unsigned)n);
+            break;
+        }
         case OPT_DRYRUN:
             ra->dryrun = 1;
             break;

@@ -61,7 +61,7 @@ _crosswalk()
         return 0
         ;;
     --set | --key | --table | --max-instructions | --max-memory | \
-        --max-seconds | --delimiter | --quote | --encoding)
+        --max-seconds | --workers | --delimiter | --quote | --encoding)
         return 0
         ;;
     esac

@@ -81,6 +81,15 @@ int cw_run_limits(cw_run *r, unsigned long long instructions, size_t memory)
     return CW_OK;
 }
 
+int cw_run_workers(cw_run *r, unsigned workers)
+{
+    if (workers > 64)
+        return cw__fail(&r->err, CW_EUSAGE,
+                        "workers must be between 1 and 64 (0: one per core)");
+    r->workers = workers;
+    return CW_OK;
+}
+
 int cw_run_max_seconds(cw_run *r, double seconds)
 {
     if (!(seconds >= 0) || seconds > 1e9)
@@ -791,12 +800,45 @@ static int check_params(cw_run *r, const cw_node *decl)
     return CW_OK;
 }
 
+/*
+** A sandboxed state for the run's recipe, and the tree of what the
+** recipe returns, loaded in it with the run's limits and parameters
+** ('shown' names the recipe folder in messages).  '*x' is set even on
+** failure (NULL when no state was made): the caller closes it.
+*/
+static int loadstate(cw_run *r, const char *shown, cw_lua **x, cw_node **tree,
+                     cw_err *err)
+{
+    cw_buf luadir = {0};
+    int rc = CW_OK;
+
+    *x = NULL;
+    *tree = NULL;
+    if (cw__buf_printf(&luadir, "%s/lua", r->home) != CW_OK)
+        rc = cw__fail(err, CW_ENOMEM, "out of memory");
+    if (rc == CW_OK)
+        rc = cw__lua_open(&r->limits, luadir.p, x, err);
+    if (rc == CW_OK && r->recipedir != NULL)
+        rc = cw__lua_recipedir(*x, r->recipedir, shown, err);
+    cw__buf_free(&luadir);
+    if (rc == CW_OK)
+        rc = cw__lua_loadfile(*x, r->recipefile, (const char *const *)r->params,
+                              r->nparams / 2, tree, err);
+    return rc;
+}
+
+int cw__run_workerstate(void *ud, cw_lua **x, cw_node **tree, cw_err *err)
+{
+    cw_run *r = ud;
+
+    return loadstate(r, cw__lua_recipeshown(r->lua), x, tree, err);
+}
+
 int cw_run_load(cw_run *r, const char *path)
 {
     static const char *const keys[] = {"name",   "description", "params",
                                        "inputs", "steps",       "outputs",
                                        "ledger", NULL};
-    cw_buf luadir = {0};
     cw_recipeloc loc;
     const cw_node *outs;
     int rc;
@@ -813,18 +855,9 @@ int cw_run_load(cw_run *r, const char *path)
         rc = setstr(r, &r->recipefile, loc.file.p);
     if (rc == CW_OK && loc.folder.p != NULL)
         rc = setstr(r, &r->recipedir, loc.folder.p);
-    if (rc == CW_OK && cw__buf_printf(&luadir, "%s/lua", r->home) != CW_OK)
-        rc = cw__fail(&r->err, CW_ENOMEM, "out of memory");
     if (rc == CW_OK)
-        rc = cw__lua_open(&r->limits, luadir.p, &r->lua, &r->err);
-    if (rc == CW_OK && r->recipedir != NULL)
-        rc = cw__lua_recipedir(r->lua, r->recipedir, loc.shown.p, &r->err);
-    cw__buf_free(&luadir);
+        rc = loadstate(r, loc.shown.p, &r->lua, &r->tree, &r->err);
     cw__recipeloc_free(&loc);
-    if (rc != CW_OK)
-        return rc;
-    rc = cw__lua_loadfile(r->lua, r->recipefile, (const char *const *)r->params,
-                          r->nparams / 2, &r->tree, &r->err);
     if (rc != CW_OK)
         return rc;
     if ((rc = onlykeys(r, r->tree, "recipe", keys)) != CW_OK ||

@@ -6,6 +6,7 @@
 #include "api/runledger.h"
 
 #include "core/check.h"
+#include "csv/blockq.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 /* Call the main source's function 'fn' on its handle. */
 #define SRC(r, fn) ((r)->src.type->fn((r)->src.s))
+#define MAX_WORKERS 8 /* default workers of a parallel section, at most */
 
 static void problem(cw_run *r, const char *file, unsigned long line,
                     unsigned long col, const char *column, const char *code,
@@ -588,7 +590,19 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
                          ? -1
                          : cw__schema_find(r->main->schema, name, strlen(name));
     }
-    return cw__run_open_outputs(r);
+    if ((rc = cw__run_open_outputs(r)) != CW_OK)
+        return rc;
+    if (cw__plan_parallel(r->plan)) {
+        long n = cw__blockq_cores();
+
+        n = r->workers > 0    ? (long)r->workers
+            : n < MAX_WORKERS ? n
+                              : MAX_WORKERS;
+        /* The run's own thread is one of them, in the recipe's state. */
+        rc = cw__plan_workers(r->plan, (size_t)n - 1, cw__run_workerstate, r,
+                              &r->err);
+    }
+    return rc;
 }
 
 int cw_run_exec(cw_run *r)
@@ -728,7 +742,9 @@ done:
         s->unprocessed = s->read > done ? s->read - done : 0;
         if (r->src_open && !r->atheader)
             snprintf(r->stopped_at, sizeof r->stopped_at, "%s:%lu", r->mainname,
-                     stopline ? stopline : SRC(r, line));
+                     stopline                     ? stopline
+                     : cw__plan_failline(r->plan) ? cw__plan_failline(r->plan)
+                                                  : SRC(r, line));
         cw__run_close_outputs(r); /* roll back what was not committed */
     }
     cw__rec_free(&rec);

@@ -76,6 +76,8 @@ struct cw_run {
     size_t nparams;             /* pairs * 2 */
     char *home;                 /* directory with schemas/ and lua/ */
     cw_lua_limits limits;       /* sandbox limits */
+    size_t workers;             /* Lua states of a parallel section; 0:
+                                   one per core, at most 8 */
     char *recipe;               /* recipe path, as given */
     char *recipefile;           /* the file loaded (home.c, recipe_find) */
     char *recipedir;            /* its recipe folder, or NULL */
@@ -161,6 +163,9 @@ int cw__run_open_rejects(cw_run *r);
 
 /* Commit every output and the rejects file, listing what is committed. */
 int cw__run_commit(cw_run *r);
+/* A cw_plan_loader: the recipe loaded again in a state of its own, for
+** a worker of the parallel section (recipe.c). */
+int cw__run_workerstate(void *ud, cw_lua **x, cw_node **tree, cw_err *err);
 
 /* Close every output and the rejects file, rolling back what was not
 ** committed. */

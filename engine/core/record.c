@@ -18,6 +18,7 @@ struct cw_layout {
     long *slots;   /* open-addressing hash: index or -1 */
     size_t nslots; /* power of two, at least 2 * n */
     size_t id;     /* see cw__layout_id() */
+    int sealed;    /* 1: no name is added (cw__layout_seal) */
 };
 
 static atomic_size_t lastid; /* the id of the last layout made */
@@ -110,6 +111,8 @@ int cw__layout_intern(cw_layout *l, const char *name, size_t len, size_t *idx)
         *idx = (size_t)found;
         return CW_OK;
     }
+    if (l->sealed)
+        return CW_EUSAGE;
     names = cw__grow(l->names, &cap, l->n + 1, sizeof *names);
     if (names == NULL)
         return CW_ENOMEM;
@@ -151,6 +154,16 @@ size_t cw__layout_count(const cw_layout *l)
     return l->n;
 }
 
+void cw__layout_seal(cw_layout *l)
+{
+    l->sealed = 1;
+}
+
+int cw__layout_sealed(const cw_layout *l)
+{
+    return l->sealed;
+}
+
 size_t cw__layout_id(const cw_layout *l)
 {
     return l->id;
@@ -164,6 +177,7 @@ const char *cw__layout_name(const cw_layout *l, size_t i)
 /* ==== Record ==== */
 
 #define BLOCK 16384 /* arena block payload, larger values get their own */
+#define RBLOCK(r) ((r)->block > 0 ? (r)->block : BLOCK) /* that of 'r' */
 
 struct cw_arena_block {
     cw_arena_block *next; /* older block */
@@ -204,7 +218,7 @@ void cw__rec_clear(cw_rec *r)
         cw__free(b);
         b = next;
     }
-    if (b != NULL && b->size != BLOCK) {
+    if (b != NULL && b->size != RBLOCK(r)) {
         cw__free(b);
         b = NULL;
     }
@@ -251,14 +265,14 @@ char *cw__rec_scratch(cw_rec *r, size_t len)
     if (len == 0)
         len = 1;
     if (b == NULL || b->size - b->used < len) {
-        size_t size = len > BLOCK ? len : BLOCK;
+        size_t size = len > RBLOCK(r) ? len : RBLOCK(r);
         cw_arena_block *nb = cw__alloc(sizeof *nb + size);
 
         if (nb == NULL)
             return NULL;
         nb->size = size;
         nb->used = 0;
-        if (b != NULL && size != BLOCK) {
+        if (b != NULL && size != RBLOCK(r)) {
             /* Keep the standard block at the head for later small
             ** requests; a big block goes second. */
             nb->next = b->next;

@@ -19,6 +19,10 @@ int cw__layout_intern(cw_layout *l, const char *name, size_t len, size_t *idx);
 /* Index of 'name', or -1 when absent. */
 long cw__layout_find(const cw_layout *l, const char *name, size_t len);
 size_t cw__layout_count(const cw_layout *l);
+/* Seal 'l': cw__layout_intern() then adds no name (CW_EUSAGE), so that
+** threads can read it at once.  cw__layout_sealed() tells. */
+void cw__layout_seal(cw_layout *l);
+int cw__layout_sealed(const cw_layout *l);
 /* A number no other layout made by this process has had: a cache keyed by
 ** a layout's address could outlive it and see another made there. */
 size_t cw__layout_id(const cw_layout *l);
@@ -38,6 +42,7 @@ typedef struct cw_rec {
     cw_field *f;               /* one view per column of 'layout' */
     size_t cap;                /* views allocated in 'f' */
     cw_arena_block *arena;     /* bytes made for this record (stable) */
+    size_t block;              /* payload of its arena's blocks; 0: 16 KB */
     const char *file;          /* input path the record came from */
     unsigned long line;        /* physical line where the record starts */
     unsigned long long rownum; /* 1-based record number in its input */

@@ -93,5 +93,7 @@ void cw__lua_step(cw_lua *x, const char *label);
 ** last.  The first 32 distinct names are kept.
 */
 const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step);
+/* Add the names 'from' noted (a worker's state) to those of 'x'. */
+void cw__lua_takemissed(cw_lua *x, const cw_lua *from);
 
 #endif /* CW_LUABRIDGE_H */

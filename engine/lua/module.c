@@ -22,7 +22,7 @@ int luaopen_crosswalk(lua_State *L);
 /* The keys crosswalk.run accepts, in the order its errors list them. */
 static const char *const run_keys[] = {
     "recipe", "inputs",  "out_dir", "params",      "rejects", "db",
-    "home",   "dry_run", "strict",  "max_seconds", NULL};
+    "home",   "dry_run", "strict",  "max_seconds", "workers", NULL};
 
 /* "EUSAGE" for CW_EUSAGE, from the one status list of crosswalk.h. */
 static const char *status_name(int status)
@@ -181,6 +181,7 @@ static void checkargs(lua_State *L)
     checkfield(L, "dry_run", LUA_TBOOLEAN);
     checkfield(L, "strict", LUA_TBOOLEAN);
     checkfield(L, "max_seconds", LUA_TNUMBER);
+    checkfield(L, "workers", LUA_TNUMBER);
     checkfield(L, "inputs", LUA_TTABLE);
     checkfield(L, "params", LUA_TTABLE);
 
@@ -304,7 +305,8 @@ static int bindparams(lua_State *L, cw_run *r)
 /*
 ** crosswalk.run{ recipe = PATH, inputs = { MAIN, NAME = PATH, ... },
 ** out_dir = DIR, params = { K = V }, rejects = PATH, db = TARGET,
-** home = DIR, dry_run = BOOL, strict = BOOL, max_seconds = N }: the
+** home = DIR, dry_run = BOOL, strict = BOOL, max_seconds = N,
+** workers = N }: the
 ** summary table, or nil, message, status name, status number and, when
 ** the run itself failed, the summary of what it did.
 */
@@ -325,6 +327,17 @@ static int l_run(lua_State *L)
         rc = cw_run_home(*box, s);
     if (rc == CW_OK && lua_getfield(L, 1, "max_seconds") == LUA_TNUMBER)
         rc = cw_run_max_seconds(*box, lua_tonumber(L, -1));
+    lua_settop(L, 2);
+    if (rc == CW_OK && lua_getfield(L, 1, "workers") == LUA_TNUMBER) {
+        lua_Integer n = lua_tointeger(L, -1);
+
+        rc = n >= 1 && n <= 64 && lua_isinteger(L, -1)
+                 ? cw_run_workers(*box, (unsigned)n)
+                 : CW_EUSAGE;
+        if (rc != CW_OK)
+            return fail(L, "workers must be a whole number from 1 to 64",
+                        CW_EUSAGE);
+    }
     lua_settop(L, 2);
     if (rc == CW_OK)
         rc = cw_run_load(*box, strfield(L, "recipe"));

@@ -53,6 +53,17 @@ static void missed(cw_lua *x, const char *name, size_t len)
     x->miss[x->nmiss++] = (cw_miss){copy, x->step};
 }
 
+void cw__lua_takemissed(cw_lua *x, const cw_lua *from)
+{
+    const char *step = x->step;
+
+    for (size_t i = 0; i < from->nmiss; i++) {
+        x->step = from->miss[i].step;
+        missed(x, from->miss[i].name, strlen(from->miss[i].name));
+    }
+    x->step = step;
+}
+
 void cw__lua_step(cw_lua *x, const char *label)
 {
     x->step = label;
@@ -214,6 +225,12 @@ static int rec_newindex(lua_State *L)
     }
     if (i < 0 && v == NULL)
         return 0;
+    if (i < 0 && cw__layout_sealed(rec->layout))
+        return luaL_error(L,
+                          "cannot add column '%s' here: in a recipe with "
+                          "parallel steps, a function adds only the columns "
+                          "its step lists in 'sets'",
+                          lua_tostring(L, 2));
     cost = vlen + (i < 0 ? len + 64 : 0);
     if (cost > x->cap - x->recbytes)
         return cw__lua_raiselimit(L, x, DEAD_MEM);

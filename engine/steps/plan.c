@@ -9,6 +9,7 @@
 
 #include "steps/group.h"
 #include "steps/lookup.h"
+#include "steps/pool.h"
 #include "values/rules.h"
 #include "values/schema.h"
 
@@ -98,6 +99,7 @@ typedef struct step {
     size_t *sets; /* their layout indexes */
     size_t nsets; /* count of 'sets' */
     int hassets;  /* 1 when it has 'sets' (even empty) */
+    int par;      /* 1: parallel = true */
     /* names read here that only an fn step without 'sets' may set */
     size_t d0; /* first in the plan's 'defer' */
     size_t nd; /* count */
@@ -129,6 +131,18 @@ struct cw_plan {
     size_t ndefer;      /* count of 'defer' */
     size_t capdefer;    /* room in 'defer' */
     size_t fd0, fnd;    /* those the outputs read */
+    /* The parallel section: steps pa .. pb - 1, the first run of adjacent
+    ** fn steps with parallel = true (pb 0: none), run by 'pool' with a
+    ** Lua state per worker once cw__plan_workers() started it. */
+    size_t pa, pb;
+    size_t norig;           /* width of original rows */
+    cw_pool *pool;          /* the workers, or NULL */
+    cw_lua **wlua;          /* a state per worker */
+    int *wref;              /* worker w's function of step pa + i:
+                               wref[w * (pb - pa) + i] */
+    size_t nw;              /* count of 'wlua' */
+    const cw_plan_cb *cb;   /* where records taken back go */
+    unsigned long failline; /* the line of the record a worker failed on */
 };
 
 /* ==== Compile ==== */
@@ -173,6 +187,11 @@ void cw__plan_free(cw_plan *p)
 {
     if (p == NULL)
         return;
+    cw__pool_free(p->pool); /* the workers stop before their states go */
+    for (size_t w = 0; w < p->nw; w++)
+        cw__lua_close(p->wlua[w]);
+    cw__free(p->wlua);
+    cw__free(p->wref);
     for (size_t i = 0; i < p->n; i++)
         step_free(&p->s[i]);
     cw__free(p->s);
@@ -706,7 +725,7 @@ static int compile_sets(cctx *c, const cw_node *n)
 static int compile_step(cctx *c, const cw_node *n, size_t norig)
 {
     step *st = c->st;
-    const cw_node *body = NULL;
+    const cw_node *body = NULL, *par;
     int found = 0;
 
     for (int k = 0; k <= S_GROUP; k++) {
@@ -719,8 +738,9 @@ static int compile_step(cctx *c, const cw_node *n, size_t norig)
         }
     }
     for (size_t i = 0; n->type == CW_NODE_TABLE && i < n->nkeys; i++) {
-        int known =
-            strcmp(n->keys[i], "doc") == 0 || strcmp(n->keys[i], "sets") == 0;
+        int known = strcmp(n->keys[i], "doc") == 0 ||
+                    strcmp(n->keys[i], "sets") == 0 ||
+                    strcmp(n->keys[i], "parallel") == 0;
 
         for (int k = 0; k <= S_GROUP; k++)
             known |= strcmp(n->keys[i], kindnames[k]) == 0;
@@ -728,7 +748,7 @@ static int compile_step(cctx *c, const cw_node *n, size_t norig)
             return bad(c,
                        "unknown key '%s' (a step has one of map, filter, fn, "
                        "validate, lookup, group, and may have a doc; an fn "
-                       "step may have sets)",
+                       "step may have sets and parallel)",
                        n->keys[i]);
     }
     if (n->type != CW_NODE_TABLE || found != 1)
@@ -740,6 +760,8 @@ static int compile_step(cctx *c, const cw_node *n, size_t norig)
     if (st->kind != S_FN && cw__node_get(n, "sets") != NULL)
         return bad(c, "only an fn step has 'sets' (the columns its function "
                       "sets)");
+    if (st->kind != S_FN && cw__node_get(n, "parallel") != NULL)
+        return bad(c, "only an fn step has 'parallel'");
     switch (st->kind) {
     case S_MAP:
         return compile_map(c, body);
@@ -753,6 +775,10 @@ static int compile_step(cctx *c, const cw_node *n, size_t norig)
         if (body->type != CW_NODE_FUNC)
             return bad(c, "'fn' must be a function");
         st->ref = body->ref;
+        if ((par = cw__node_get(n, "parallel")) != NULL &&
+            par->type != CW_NODE_BOOL)
+            return bad(c, "'parallel' must be true or false");
+        st->par = par != NULL && par->b;
         return compile_sets(c, cw__node_get(n, "sets"));
     case S_VALIDATE: {
         static const char *const keys[] = {"column", "rule", "args", NULL};
@@ -818,6 +844,12 @@ int cw__plan_compile(const cw_node *steps, const char *where, cw_layout *layout,
             cw__plan_free(p);
             return rc;
         }
+        /* The first run of adjacent parallel steps; later ones run in
+        ** the recipe's own state. */
+        if (st->par && (p->pb == 0 || p->pb == i)) {
+            p->pa = p->pb == 0 ? i : p->pa;
+            p->pb = i + 1;
+        }
     }
     *out = p;
     return CW_OK;
@@ -842,6 +874,7 @@ const char *cw__plan_input(const cw_plan *p, size_t i)
 
 void cw__plan_setwidth(cw_plan *p, size_t norig)
 {
+    p->norig = norig;
     for (size_t i = 0; i < p->n; i++)
         if (p->s[i].kind == S_GROUP)
             cw__group_setwidth(p->s[i].group, norig);
@@ -1477,6 +1510,9 @@ static int run_lookup(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
     return CW_OK;
 }
 
+static int park(cw_plan *p, const cw_rec *rec, const cw_field *orig,
+                const cw_plan_cb *cb, cw_err *err);
+
 /* Push 'rec' through steps 'from' onwards. */
 static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
                 const cw_plan_cb *cb, cw_err *err)
@@ -1517,6 +1553,8 @@ static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
         case S_FN: {
             int verdict;
 
+            if (i == p->pa && p->pool != NULL) /* to the workers */
+                return park(p, rec, orig, cb, err);
             cw__lua_step(p->lua, st->label);
             rc = cw__lua_call_rec(p->lua, st->ref, rec, &verdict, &p->reason,
                                   err);
@@ -1570,6 +1608,153 @@ static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
     return cb->emit(cb->ud, rec, orig);
 }
 
+/* ==== The parallel section ==== */
+
+/* The workers' job: the section's functions on one record, in worker
+** 'w''s state, until one drops or rejects it.  Worker 'nw' is the
+** caller's thread, which runs them in the recipe's own state. */
+static int section(void *ud, size_t w, cw_slot *s)
+{
+    cw_plan *p = ud;
+    cw_lua *x = w < p->nw ? p->wlua[w] : p->lua;
+    const int *ref = w < p->nw ? &p->wref[w * (p->pb - p->pa)] : NULL;
+
+    for (size_t i = p->pa; i < p->pb; i++) {
+        int rc;
+
+        cw__lua_step(x, p->s[i].label);
+        rc = cw__lua_call_rec(x, ref != NULL ? ref[i - p->pa] : p->s[i].ref,
+                              &s->rec, &s->verdict, &s->reason, &s->err);
+        if (rc != CW_OK || s->verdict != CW_FN_KEEP)
+            return rc;
+        if (cw__rec_fit(&s->rec) != CW_OK)
+            return cw__fail(&s->err, CW_ENOMEM, "out of memory");
+    }
+    return CW_OK;
+}
+
+/* Take back the oldest batch out (waiting for it when 'wait' is 1), and
+** push its records on from the step after the section in order; 0 when
+** there was none to take. */
+static int takeback(cw_plan *p, int wait, int *took, cw_err *err)
+{
+    const cw_plan_cb *cb = p->cb;
+    size_t n = cw__pool_take(p->pool, wait);
+    int rc = CW_OK;
+
+    *took = n > 0;
+    for (size_t k = 0; k < n && rc == CW_OK; k++) {
+        cw_slot *s = cw__pool_slot(p->pool, k);
+
+        if (s->rc != CW_OK) {
+            *err = s->err;
+            rc = s->rc;
+        } else if (s->verdict == CW_FN_DROP) {
+            cb->filtered(cb->ud);
+        } else if (s->verdict == CW_FN_REJECT) {
+            rc = cb->reject(cb->ud, &s->rec, s->orig, NULL, "E_RECIPE",
+                            s->reason.p ? s->reason.p : "rejected");
+        } else {
+            rc = push(p, p->pb, &s->rec, s->orig, cb, err);
+        }
+        if (rc != CW_OK)
+            p->failline = s->rec.line;
+    }
+    if (n > 0)
+        cw__pool_done(p->pool);
+    return rc;
+}
+
+/* Every record given to the workers, pushed on. */
+static int drain(cw_plan *p, cw_err *err)
+{
+    int rc = CW_OK, took = 1;
+
+    if (p->pool == NULL)
+        return CW_OK;
+    cw__pool_flush(p->pool);
+    while (rc == CW_OK && took)
+        rc = takeback(p, 1, &took, err);
+    return rc;
+}
+
+/* Give 'rec' to the workers, first pushing on the records they are done
+** with (and waiting for the oldest when no batch is free). */
+static int park(cw_plan *p, const cw_rec *rec, const cw_field *orig,
+                const cw_plan_cb *cb, cw_err *err)
+{
+    int rc = CW_OK, took = 1;
+
+    p->cb = cb;
+    while (rc == CW_OK && took)
+        rc = takeback(p, 0, &took, err);
+    while (rc == CW_OK && !cw__pool_room(p->pool))
+        rc = takeback(p, 1, &took, err);
+    if (rc == CW_OK && cw__pool_put(p->pool, rec, orig, p->norig) != CW_OK)
+        rc = cw__fail(err, CW_ENOMEM, "out of memory");
+    return rc;
+}
+
+int cw__plan_parallel(const cw_plan *p)
+{
+    return p->pb > 0;
+}
+
+int cw__plan_workers(cw_plan *p, size_t n, cw_plan_loader load, void *ud,
+                     cw_err *err)
+{
+    size_t ns = p->pb - p->pa;
+    int rc = CW_OK;
+
+    if (p->pb == 0 || p->pool != NULL)
+        return CW_OK;
+    /* Workers read the layout while the run goes: no column is added
+    ** (nor without them, so that a recipe runs alike on any machine). */
+    cw__layout_seal(p->layout);
+    if (n == 0)
+        return CW_OK;
+    p->wlua = cw__alloc(n * sizeof *p->wlua);
+    p->wref = cw__alloc(n * ns * sizeof *p->wref);
+    if (p->wlua == NULL || p->wref == NULL)
+        return cw__fail(err, CW_ENOMEM, "out of memory");
+    for (size_t w = 0; w < n && rc == CW_OK; w++) {
+        cw_node *tree = NULL;
+        const cw_node *steps;
+
+        rc = load(ud, &p->wlua[w], &tree, err);
+        if (p->wlua[w] != NULL)
+            p->nw = w + 1;
+        steps = rc == CW_OK ? cw__node_get(tree, "steps") : NULL;
+        for (size_t i = p->pa; rc == CW_OK && i < p->pb; i++) {
+            const cw_node *fn =
+                steps != NULL && steps->type == CW_NODE_TABLE && i < steps->narr
+                    ? cw__node_get(steps->arr[i], "fn")
+                    : NULL;
+
+            if (fn == NULL || fn->type != CW_NODE_FUNC)
+                rc = cw__fail(err, CW_EUSAGE,
+                              "%s: %s: loaded again for a worker, the recipe "
+                              "has no function there (a parallel step's "
+                              "recipe must return the same steps each time)",
+                              p->where, p->s[i].label);
+            else
+                p->wref[w * ns + i - p->pa] = fn->ref;
+        }
+        cw__node_free(tree);
+    }
+    if (rc != CW_OK)
+        return rc;
+    rc = cw__pool_new(n, section, p, &p->pool);
+    if (rc != CW_OK)
+        return cw__fail(err, rc, "cannot start %zu worker threads", n);
+    return CW_OK;
+}
+
+unsigned long cw__plan_failline(const cw_plan *p)
+{
+    return p->failline;
+}
+
 int cw__plan_push(cw_plan *p, cw_rec *rec, const cw_field *orig,
                   const cw_plan_cb *cb, cw_err *err)
 {
@@ -1578,6 +1763,10 @@ int cw__plan_push(cw_plan *p, cw_rec *rec, const cw_field *orig,
 
 int cw__plan_finish(cw_plan *p, cw_rec *rec, const cw_plan_cb *cb, cw_err *err)
 {
+    int rc = drain(p, err);
+
+    if (rc != CW_OK)
+        return rc;
     for (size_t i = 0; i < p->n; i++) {
         step *st = &p->s[i];
 
@@ -1585,7 +1774,6 @@ int cw__plan_finish(cw_plan *p, cw_rec *rec, const cw_plan_cb *cb, cw_err *err)
             continue;
         for (size_t g = 0; g < cw__group_count(st->group); g++) {
             const cw_field *orig;
-            int rc;
 
             if (cw__group_emit(st->group, g, rec, &orig) != CW_OK)
                 return cw__fail(err, CW_ENOMEM, "out of memory");
@@ -1593,6 +1781,10 @@ int cw__plan_finish(cw_plan *p, cw_rec *rec, const cw_plan_cb *cb, cw_err *err)
             if (rc != CW_OK)
                 return rc;
         }
+        if ((rc = drain(p, err)) != CW_OK)
+            return rc;
     }
+    for (size_t w = 0; w < p->nw; w++) /* the workers are idle */
+        cw__lua_takemissed(p->lua, p->wlua[w]);
     return CW_OK;
 }

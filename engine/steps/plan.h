@@ -63,6 +63,31 @@ int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err);
 int cw__plan_push(cw_plan *p, cw_rec *rec, const cw_field *orig,
                   const cw_plan_cb *cb, cw_err *err);
 
+/*
+** Parallel fn steps.  The first run of adjacent fn steps with parallel =
+** true is the plan's parallel section (later such steps run as others
+** do).  cw__plan_parallel() is 1 when the plan has one.
+** cw__plan_workers() seals the layout (no column can be added from
+** then on: workers read it while the run goes) and starts 'n' worker
+** threads (0: none; the section then runs in the caller's thread), each
+** with a Lua state of its own that 'load' makes by loading the recipe
+** again (setting '*lua', which the plan closes even when 'load' fails,
+** and '*tree', which it frees).  From then on cw__plan_push() hands records
+** reaching the section to the workers and pushes on those they are done
+** with, in the order they came; cw__plan_finish() waits for the rest.
+** CW_OK (also with no section, or 'n' 0), CW_EUSAGE when a state's
+** recipe has no function where the section's are, what 'load' returned,
+** CW_ENOMEM, CW_EIO when a thread cannot start.
+*/
+typedef int (*cw_plan_loader)(void *ud, cw_lua **lua, cw_node **tree,
+                              cw_err *err);
+int cw__plan_parallel(const cw_plan *p);
+int cw__plan_workers(cw_plan *p, size_t n, cw_plan_loader load, void *ud,
+                     cw_err *err);
+/* After a push or finish failed in a worker: the line of the record it
+** failed on (0 when none did). */
+unsigned long cw__plan_failline(const cw_plan *p);
+
 /* Flush the groups in step order, pushing their records on through the
 ** following steps; 'rec' is scratch space on the same layout. */
 int cw__plan_finish(cw_plan *p, cw_rec *rec, const cw_plan_cb *cb, cw_err *err);

@@ -73,7 +73,7 @@ end)
 
 test("run: argument errors are Lua errors", function()
   local keys = "recipe, inputs, out_dir, params, rejects, db, home, " ..
-      "dry_run, strict, max_seconds"
+      "dry_run, strict, max_seconds, workers"
   raises("bad argument #1 to 'run' (table expected, got no value)",
     function() crosswalk.run() end)
   raises("bad argument #1 to 'run' (table expected, got string)",
@@ -99,6 +99,8 @@ test("run: argument errors are Lua errors", function()
     function() crosswalk.run({ recipe = "r.lua", strict = 1 }) end)
   raises("crosswalk.run: 'max_seconds' must be a number (got string)",
     function() crosswalk.run({ recipe = "r.lua", max_seconds = "5" }) end)
+  raises("crosswalk.run: 'workers' must be a number (got string)",
+    function() crosswalk.run({ recipe = "r.lua", workers = "2" }) end)
   raises("crosswalk.run: 'inputs' must be a table (got string)",
     function() crosswalk.run({ recipe = "r.lua", inputs = "in.csv" }) end)
   raises("crosswalk.run: 'params' must be a table (got string)",
@@ -240,6 +242,35 @@ test("run: a recipe's error aborts the run, with the summary of it",
     eq(s.commit_unknown, false, "commit_unknown")
     eq(#s.outputs, 0, "#outputs")
     eq(exists(TMP .. "/oops/people.csv"), false, "output written")
+  end)
+
+test("run: parallel fn steps in 3 Lua states, the same as in one",
+  function()
+    local case = CASES .. "run_parallel_same/"
+    local function run(out, par, workers)
+      return crosswalk.run {
+        recipe = case .. "par.lua",
+        inputs = { case .. "people.csv" },
+        params = { par = par },
+        out_dir = TMP .. "/" .. out,
+        workers = workers,
+        home = SRC,
+      }
+    end
+    local a = assert(run("par3", "1", 3))
+    local b = assert(run("seq", "0", nil))
+    eq(a.read, 600, "read")
+    eq(a.written, b.written, "written")
+    eq(a.rejected, b.rejected, "rejected")
+    eq(a.filtered, b.filtered, "filtered")
+    eq(readfile(TMP .. "/par3/out.csv"), readfile(TMP .. "/seq/out.csv"),
+      "out.csv")
+    eq(readfile(TMP .. "/par3/rejects.csv"),
+      readfile(TMP .. "/seq/rejects.csv"), "rejects.csv")
+    local r, msg, name = run("par0", "1", 0)
+    eq(r, nil, "workers = 0")
+    eq(msg, "workers must be a whole number from 1 to 64", "message")
+    eq(name, "EUSAGE", "status name")
   end)
 
 test("run: the recipe's Lua is not the caller's", function()

@@ -1,0 +1,357 @@
+/*
+** pool.c -- worker threads running a job on batches of records, taken
+** back in order.  A ring of NBATCH batches per worker: the caller fills
+** batch 'fill' (or none is being filled: -1), hands it over, and takes
+** batches back from 'head' on; each batch keeps its sequence number, and
+** an idle worker takes the queued batch with the lowest.  Workers share
+** one mutex: they take it twice a batch, and a batch holds up to
+** BATCH_RECORDS records.
+*/
+#include "steps/pool.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+
+#define BATCH_RECORDS 64         /* records of one batch, at most */
+#define BATCH_BYTES (256u << 10) /* bytes copied into one, at most */
+#define NBATCH 3                 /* batches per thread in the ring */
+#define SLOT_BLOCK 1024          /* arena block of a slot's record */
+#define MAX_WORKERS 64           /* workers of one pool, at most */
+
+enum { B_FREE, B_QUEUED, B_RUNNING, B_DONE };
+
+typedef struct batch {
+    cw_slot slot[BATCH_RECORDS]; /* its records */
+    size_t n;                    /* slots filled */
+    size_t bytes;                /* bytes copied into them */
+    int state;                   /* a B_ value, under 'mu' */
+    unsigned long long seq;      /* order of hand-over */
+} batch;
+
+struct cw_pool {
+    cw_pool_job job;            /* the job ... */
+    void *ud;                   /* ... and its argument */
+    size_t nw;                  /* workers */
+    pthread_t tid[MAX_WORKERS]; /* their threads */
+    size_t started;             /* threads started */
+    batch *b;                   /* the ring */
+    size_t nb;                  /* its batches */
+    /* The caller's. */
+    long fill;              /* batch being filled, or -1 */
+    size_t head;            /* oldest batch out (to take back next) */
+    size_t out;             /* batches handed over, not given back */
+    unsigned long long seq; /* sequence number of the next hand-over */
+    /* Shared, under 'mu'. */
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a batch was queued, or 'stop' set */
+    pthread_cond_t done; /* a batch is done */
+    int stop;            /* 1: workers end */
+};
+
+/* The queued batch with the lowest sequence number, or NULL.  Under
+** 'mu'. */
+static batch *next_queued(cw_pool *p)
+{
+    batch *best = NULL;
+
+    for (size_t i = 0; i < p->nb; i++)
+        if (p->b[i].state == B_QUEUED &&
+            (best == NULL || p->b[i].seq < best->seq))
+            best = &p->b[i];
+    return best;
+}
+
+/* Run the job on batch 'b' as worker 'w'.  Called and returns under
+** 'mu', which it releases meanwhile. */
+static void runbatch(cw_pool *p, batch *b, size_t w)
+{
+    b->state = B_RUNNING;
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < b->n; i++) {
+        cw_slot *s = &b->slot[i];
+
+        s->rc = p->job(p->ud, w, s);
+        if (s->rc != CW_OK)
+            break;
+    }
+    pthread_mutex_lock(&p->mu);
+    b->state = B_DONE;
+}
+
+static void *worker(void *arg)
+{
+    cw_pool *p = arg;
+    size_t w;
+
+    pthread_mutex_lock(&p->mu);
+    w = p->started++;
+    for (;;) {
+        batch *b;
+
+        while (!p->stop && (b = next_queued(p)) == NULL)
+            pthread_cond_wait(&p->work, &p->mu);
+        if (p->stop)
+            break;
+        runbatch(p, b, w);
+        pthread_cond_signal(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void freeslots(cw_pool *p)
+{
+    for (size_t i = 0; i < p->nb; i++)
+        for (size_t k = 0; k < BATCH_RECORDS; k++) {
+            cw_slot *s = &p->b[i].slot[k];
+
+            cw__rec_free(&s->rec);
+            cw__free(s->orig);
+            cw__buf_free(&s->reason);
+        }
+    cw__free(p->b);
+}
+
+int cw__pool_new(size_t nworkers, cw_pool_job job, void *ud, cw_pool **out)
+{
+    sigset_t all, old;
+    cw_pool *p;
+
+    *out = NULL;
+    if (nworkers > MAX_WORKERS)
+        return CW_EUSAGE;
+    p = cw__alloc(sizeof *p);
+    if (p == NULL)
+        return CW_ENOMEM;
+    *p = (cw_pool){.job = job, .ud = ud, .nw = nworkers, .fill = -1};
+    p->nb = NBATCH * (nworkers + 1);
+    p->b = cw__alloc(p->nb * sizeof *p->b);
+    if (p->b == NULL) {
+        cw__free(p);
+        return CW_ENOMEM;
+    }
+    memset(p->b, 0, p->nb * sizeof *p->b);
+    if (pthread_mutex_init(&p->mu, NULL) != 0) {
+        freeslots(p);
+        cw__free(p);
+        return CW_EIO;
+    }
+    if (pthread_cond_init(&p->work, NULL) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        freeslots(p);
+        cw__free(p);
+        return CW_EIO;
+    }
+    if (pthread_cond_init(&p->done, NULL) != 0) {
+        pthread_cond_destroy(&p->work);
+        pthread_mutex_destroy(&p->mu);
+        freeslots(p);
+        cw__free(p);
+        return CW_EIO;
+    }
+    /* Signals stay for the caller's threads (an interrupt, SIGPIPE). */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    for (size_t i = 0; i < nworkers; i++)
+        if (pthread_create(&p->tid[i], NULL, worker, p) != 0) {
+            p->nw = i;
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            cw__pool_free(p);
+            return CW_EIO;
+        }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    *out = p;
+    return CW_OK;
+}
+
+void cw__pool_free(cw_pool *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < p->nw; i++)
+        pthread_join(p->tid[i], NULL);
+    pthread_cond_destroy(&p->done);
+    pthread_cond_destroy(&p->work);
+    pthread_mutex_destroy(&p->mu);
+    freeslots(p);
+    cw__free(p);
+}
+
+int cw__pool_room(const cw_pool *p)
+{
+    return p->fill >= 0 || p->out < p->nb;
+}
+
+/* Hand batch 'fill' to the workers. */
+static void handover(cw_pool *p)
+{
+    batch *b = &p->b[p->fill];
+
+    p->fill = -1;
+    p->out++;
+    pthread_mutex_lock(&p->mu);
+    b->seq = p->seq++;
+    b->state = B_QUEUED;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/*
+** Copy the fields of 'rec' and 'orig' into the arena of slot 's'.  A
+** reader hands over a row's original fields as views in order into one
+** span of its buffer: that span is copied in one piece, and every field
+** viewing it is moved onto the copy; other fields (made by steps, or
+** unquoted elsewhere) are copied one by one.
+*/
+static int copyrow(cw_slot *s, const cw_rec *rec, const cw_field *orig,
+                   size_t norig)
+{
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    size_t total = 0, own = 0;
+    char *to, *base;
+
+    for (size_t i = 0; i < norig; i++)
+        if (orig[i].p != NULL) {
+            uintptr_t a = (uintptr_t)orig[i].p;
+
+            lo = a < lo ? a : lo;
+            hi = a + orig[i].len > hi ? a + orig[i].len : hi;
+            own += orig[i].len;
+        }
+    if (lo > hi || hi - lo > 2 * own + 64) /* none, or not one span */
+        lo = hi = 0;
+    total = hi - lo;
+    for (size_t i = 0; i < norig; i++)
+        if (orig[i].p != NULL && hi == 0)
+            total += orig[i].len;
+    for (size_t i = 0; i < rec->cap; i++) {
+        uintptr_t a = (uintptr_t)rec->f[i].p;
+
+        if (rec->f[i].p != NULL && (a < lo || a + rec->f[i].len > hi))
+            total += rec->f[i].len;
+    }
+    if ((to = base = cw__rec_scratch(&s->rec, total)) == NULL)
+        return CW_ENOMEM;
+    s->bytes = total;
+    if (hi > 0) {
+        memcpy(to, (const void *)lo, hi - lo);
+        to += hi - lo;
+    }
+    for (size_t i = 0; i < norig; i++) {
+        const char *p = orig[i].p;
+
+        if (p != NULL && hi > 0) {
+            p = base + ((uintptr_t)p - lo);
+        } else if (p != NULL) {
+            memcpy(to, p, orig[i].len);
+            p = to;
+            to += orig[i].len;
+        }
+        s->orig[i] = (cw_field){p, orig[i].len};
+    }
+    for (size_t i = 0; i < rec->cap; i++) {
+        uintptr_t a = (uintptr_t)rec->f[i].p;
+        const char *p = rec->f[i].p;
+
+        if (p != NULL && a >= lo && a + rec->f[i].len <= hi) {
+            p = base + ((uintptr_t)p - lo);
+        } else if (p != NULL) {
+            memcpy(to, p, rec->f[i].len);
+            p = to;
+            to += rec->f[i].len;
+        }
+        s->rec.f[i] = (cw_field){p, rec->f[i].len};
+    }
+    return CW_OK;
+}
+
+int cw__pool_put(cw_pool *p, const cw_rec *rec, const cw_field *orig,
+                 size_t norig)
+{
+    batch *b;
+    cw_slot *s;
+
+    if (p->fill < 0) { /* the batch after the newest one out is free */
+        p->fill = (long)((p->head + p->out) % p->nb);
+        b = &p->b[p->fill];
+        b->n = 0;
+        b->bytes = 0; /* its state stays B_DONE (or B_FREE) */
+    }
+    b = &p->b[p->fill];
+    s = &b->slot[b->n];
+    if (s->rec.layout != rec->layout) {
+        cw__rec_free(&s->rec);
+        cw__rec_init(&s->rec, rec->layout);
+        s->rec.block = SLOT_BLOCK;
+    }
+    cw__rec_clear(&s->rec); /* frees a big record's block */
+    if (norig > s->capo) {
+        cw_field *o = cw__alloc(norig * sizeof *o);
+
+        if (o == NULL)
+            return CW_ENOMEM;
+        cw__free(s->orig);
+        s->orig = o;
+        s->capo = norig;
+    }
+    if (cw__rec_fit(&s->rec) != CW_OK || s->rec.cap < rec->cap ||
+        copyrow(s, rec, orig, norig) != CW_OK)
+        return CW_ENOMEM;
+    s->norig = norig;
+    s->rec.file = rec->file;
+    s->rec.line = rec->line;
+    s->rec.rownum = rec->rownum;
+    s->rc = CW_OK;
+    b->n++;
+    b->bytes += s->bytes;
+    if (b->n == BATCH_RECORDS || b->bytes >= BATCH_BYTES)
+        handover(p);
+    return CW_OK;
+}
+
+void cw__pool_flush(cw_pool *p)
+{
+    if (p->fill >= 0)
+        handover(p);
+}
+
+size_t cw__pool_take(cw_pool *p, int wait)
+{
+    batch *b = &p->b[p->head];
+    int state;
+
+    if (p->out == 0)
+        return 0;
+    pthread_mutex_lock(&p->mu);
+    while (wait && b->state != B_DONE) {
+        batch *q = next_queued(p);
+
+        /* Rather than sleep, the caller runs a queued batch itself. */
+        if (q != NULL)
+            runbatch(p, q, p->nw);
+        else
+            pthread_cond_wait(&p->done, &p->mu);
+    }
+    state = b->state;
+    pthread_mutex_unlock(&p->mu);
+    return state == B_DONE ? b->n : 0;
+}
+
+cw_slot *cw__pool_slot(cw_pool *p, size_t i)
+{
+    return &p->b[p->head].slot[i];
+}
+
+void cw__pool_done(cw_pool *p)
+{
+    /* The batch stays B_DONE, which no worker looks at, until it is
+    ** handed over again. */
+    p->head = (p->head + 1) % p->nb;
+    p->out--;
+}

@@ -62,6 +62,7 @@ for n in $SIZES; do
         rm -rf "$W"
         run "$n map, declarative" "$CW" run bench/recipes/declarative.lua --input "$DATA" --out-dir "$W/d"
         run "$n map, Lua function" "$CW" run bench/recipes/luafn.lua --input "$DATA" --out-dir "$W/l"
+        run "$n map, Lua function, parallel" "$CW" run bench/recipes/luafn_parallel.lua --input "$DATA" --out-dir "$W/p"
         rm -rf "$W"
         mkdir -p "$W"
         run "$n load, SQLite" "$CW" load "$DATA" --into "sqlite:$W/x.db#messages" --schema none --mode create --stray-quotes keep
@@ -87,7 +88,8 @@ done
     for n in $SIZES; do printf ' ---: |'; done
     echo
     worst=0
-    for path in "map, declarative" "map, Lua function" "load, SQLite" \
+    for path in "map, declarative" "map, Lua function" \
+        "map, Lua function, parallel" "load, SQLite" \
         "load, PostgreSQL" "upsert, PostgreSQL"; do
         printf '| %s |' "$path"
         for n in $SIZES; do

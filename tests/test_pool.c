@@ -3,7 +3,7 @@
 ** fn steps: records come back in the order they were put in, each run
 ** once, whichever thread ran it (the caller's too); the copies own their
 ** bytes; a failing job stops its batch; a pool freed with batches out
-** stops cleanly.
+** stops cleanly, and at once.
 */
 #include <setjmp.h> /* cmocka.h needs these four first */
 #include <stdarg.h>
@@ -288,6 +288,41 @@ static void test_pool_free_busy(void **state)
     cw__layout_free(l);
 }
 
+/* The job of test_pool_free_slow: 10 ms a record. */
+static int slow(void *ud, size_t w, cw_slot *s)
+{
+    struct timespec ts = {0, 10000000};
+
+    (void)w;
+    (void)s;
+    __atomic_fetch_add((unsigned long *)ud, 1, __ATOMIC_RELAXED);
+    nanosleep(&ts, NULL);
+    return CW_OK;
+}
+
+/* Freed while a worker is at a batch of slow jobs: it stops at the
+** record it is at rather than run the batch to its end (an interrupted
+** or failed run must not wait for a whole batch of them). */
+static void test_pool_free_slow(void **state)
+{
+    cw_layout *l = twocols();
+    unsigned long runs = 0;
+    struct timespec ts = {0, 30000000};
+    cw_pool *p = NULL;
+    cw_rec rec;
+
+    (void)state;
+    cw__rec_init(&rec, l);
+    assert_int_equal(cw__pool_new(1, slow, &runs, &p), CW_OK);
+    for (unsigned long long n = 1; n <= 64; n++) /* one full batch */
+        put(p, &rec, n);
+    nanosleep(&ts, NULL); /* the worker is at it */
+    cw__pool_free(p);
+    assert_true(__atomic_load_n(&runs, __ATOMIC_RELAXED) < 32);
+    cw__rec_free(&rec);
+    cw__layout_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_pool_copy),
         cmocka_unit_test(test_pool_error),
         cmocka_unit_test(test_pool_free_busy),
+        cmocka_unit_test(test_pool_free_slow),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -600,7 +600,7 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
                               : MAX_WORKERS;
         /* The run's own thread is one of them, in the recipe's state. */
         rc = cw__plan_workers(r->plan, (size_t)n - 1, cw__run_workerstate, r,
-                              &r->err);
+                              &r->stop, &r->err);
     }
     return rc;
 }

@@ -18,6 +18,7 @@
 #include "values/schema.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 
 /* An input the recipe declares. */
 typedef struct input {
@@ -71,43 +72,45 @@ typedef struct output {
 } output;
 
 struct cw_run {
-    cw_err err;                 /* last error */
-    char **params;              /* k0, v0, k1, v1, ... */
-    size_t nparams;             /* pairs * 2 */
-    char *home;                 /* directory with schemas/ and lua/ */
-    cw_lua_limits limits;       /* sandbox limits */
-    size_t workers;             /* Lua states of a parallel section; 0:
-                                   one per core, at most 8 */
-    char *recipe;               /* recipe path, as given */
-    char *recipefile;           /* the file loaded (home.c, recipe_find) */
-    char *recipedir;            /* its recipe folder, or NULL */
-    cw_lua *lua;                /* recipe's state */
-    cw_node *tree;              /* the recipe table */
-    cw_layout *layout;          /* column names of the run */
-    cw_plan *plan;              /* compiled steps */
-    input *in;                  /* declared inputs */
-    size_t nin;                 /* count of 'in' */
-    output *out;                /* declared outputs */
-    size_t nout;                /* count of 'out' */
-    char *outdir;               /* output directory */
-    char *database;             /* target of table outputs */
-    char *rejects;              /* rejects path (explicit or default) */
-    int dryrun;                 /* commit nothing */
-    int strict;                 /* a malformed record stops the run */
-    cw_dialect dialect_all;     /* cw_run_input_dialect() for every CSV
-                                   input ('enc_all') */
-    char *enc_all;              /* its owned encoding */
-    char **reserved;            /* path0, what0, ...: cw_run_reserve() */
-    size_t nreserved;           /* pairs * 2 */
-    cw_problem_fn onproblem;    /* problem callback */
-    void *onproblem_ud;         /* its argument */
-    cw_progress_fn onprogress;  /* progress callback, or NULL */
-    void *onprogress_ud;        /* its argument */
-    volatile sig_atomic_t stop; /* set by cw_run_interrupt() */
-    int loaded;                 /* cw_run_load() succeeded */
-    int atheader;               /* the main input's header failed a check:
-                                   no record was read */
-    int executed;               /* cw_run_exec() was called */
+    cw_err err;                /* last error */
+    char **params;             /* k0, v0, k1, v1, ... */
+    size_t nparams;            /* pairs * 2 */
+    char *home;                /* directory with schemas/ and lua/ */
+    cw_lua_limits limits;      /* sandbox limits */
+    size_t workers;            /* Lua states of a parallel section; 0:
+                                  one per core, at most 8 */
+    char *recipe;              /* recipe path, as given */
+    char *recipefile;          /* the file loaded (home.c, recipe_find) */
+    char *recipedir;           /* its recipe folder, or NULL */
+    cw_lua *lua;               /* recipe's state */
+    cw_node *tree;             /* the recipe table */
+    cw_layout *layout;         /* column names of the run */
+    cw_plan *plan;             /* compiled steps */
+    input *in;                 /* declared inputs */
+    size_t nin;                /* count of 'in' */
+    output *out;               /* declared outputs */
+    size_t nout;               /* count of 'out' */
+    char *outdir;              /* output directory */
+    char *database;            /* target of table outputs */
+    char *rejects;             /* rejects path (explicit or default) */
+    int dryrun;                /* commit nothing */
+    int strict;                /* a malformed record stops the run */
+    cw_dialect dialect_all;    /* cw_run_input_dialect() for every CSV
+                                  input ('enc_all') */
+    char *enc_all;             /* its owned encoding */
+    char **reserved;           /* path0, what0, ...: cw_run_reserve() */
+    size_t nreserved;          /* pairs * 2 */
+    cw_problem_fn onproblem;   /* problem callback */
+    void *onproblem_ud;        /* its argument */
+    cw_progress_fn onprogress; /* progress callback, or NULL */
+    void *onprogress_ud;       /* its argument */
+    /* Set by cw_run_interrupt(): lock-free, so a signal handler may set
+    ** it, and the workers of a parallel section read it. */
+    atomic_int stop;
+    int loaded;   /* cw_run_load() succeeded */
+    int atheader; /* the main input's header failed a check:
+                     no record was read */
+    int executed; /* cw_run_exec() was called */
     /* during exec */
     input *main;      /* the streamed input */
     cw_input src;     /* its source */

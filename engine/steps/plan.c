@@ -143,6 +143,7 @@ struct cw_plan {
     size_t nw;              /* count of 'wlua' */
     const cw_plan_cb *cb;   /* where records taken back go */
     unsigned long failline; /* the line of the record a worker failed on */
+    const atomic_int *stop; /* nonzero: the run is interrupted */
 };
 
 /* ==== Compile ==== */
@@ -1619,6 +1620,10 @@ static int section(void *ud, size_t w, cw_slot *s)
     cw_lua *x = w < p->nw ? p->wlua[w] : p->lua;
     const int *ref = w < p->nw ? &p->wref[w * (p->pb - p->pa)] : NULL;
 
+    /* The run's thread may be waiting for this batch: it sees the
+    ** interruption only once the batch is done. */
+    if (p->stop != NULL && atomic_load(p->stop))
+        return cw__fail(&s->err, CW_EINTR, "interrupted");
     for (size_t i = p->pa; i < p->pb; i++) {
         int rc;
 
@@ -1701,13 +1706,14 @@ int cw__plan_parallel(const cw_plan *p)
 }
 
 int cw__plan_workers(cw_plan *p, size_t n, cw_plan_loader load, void *ud,
-                     cw_err *err)
+                     const atomic_int *stop, cw_err *err)
 {
     size_t ns = p->pb - p->pa;
     int rc = CW_OK;
 
     if (p->pb == 0 || p->pool != NULL)
         return CW_OK;
+    p->stop = stop;
     /* Workers read the layout while the run goes: no column is added
     ** (nor without them, so that a recipe runs alike on any machine). */
     cw__layout_seal(p->layout);

@@ -12,6 +12,8 @@
 #include "core/record.h"
 #include "lua/luabridge.h"
 
+#include <stdatomic.h>
+
 /* Where the records leaving the plan go. */
 typedef struct cw_plan_cb {
     void *ud; /* passed to each callback */
@@ -75,6 +77,9 @@ int cw__plan_push(cw_plan *p, cw_rec *rec, const cw_field *orig,
 ** and '*tree', which it frees).  From then on cw__plan_push() hands records
 ** reaching the section to the workers and pushes on those they are done
 ** with, in the order they came; cw__plan_finish() waits for the rest.
+** Once '*stop' is nonzero, the section's jobs fail with CW_EINTR
+** ("interrupted") rather than run, so that a run interrupted while it
+** waits for the workers ends after the records they are at.
 ** CW_OK (also with no section, or 'n' 0), CW_EUSAGE when a state's
 ** recipe has no function where the section's are, what 'load' returned,
 ** CW_ENOMEM, CW_EIO when a thread cannot start.
@@ -83,7 +88,7 @@ typedef int (*cw_plan_loader)(void *ud, cw_lua **lua, cw_node **tree,
                               cw_err *err);
 int cw__plan_parallel(const cw_plan *p);
 int cw__plan_workers(cw_plan *p, size_t n, cw_plan_loader load, void *ud,
-                     cw_err *err);
+                     const atomic_int *stop, cw_err *err);
 /* After a push or finish failed in a worker: the line of the record it
 ** failed on (0 when none did). */
 unsigned long cw__plan_failline(const cw_plan *p);

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -47,7 +48,8 @@ struct cw_pool {
     pthread_mutex_t mu;
     pthread_cond_t work; /* a batch was queued, or 'stop' set */
     pthread_cond_t done; /* a batch is done */
-    int stop;            /* 1: workers end */
+    atomic_int stop;     /* 1: workers end, leaving a batch at work
+                            unfinished (read without 'mu' there) */
 };
 
 /* The queued batch with the lowest sequence number, or NULL.  Under
@@ -69,7 +71,9 @@ static void runbatch(cw_pool *p, batch *b, size_t w)
 {
     b->state = B_RUNNING;
     pthread_mutex_unlock(&p->mu);
-    for (size_t i = 0; i < b->n; i++) {
+    /* A pool being freed stops between records: a slow job must not
+    ** hold up the end of a failed or interrupted run by a whole batch. */
+    for (size_t i = 0; i < b->n && !atomic_load(&p->stop); i++) {
         cw_slot *s = &b->slot[i];
 
         s->rc = p->job(p->ud, w, s);
@@ -88,7 +92,7 @@ static void *worker(void *arg)
     pthread_mutex_lock(&p->mu);
     w = p->started++;
     for (;;) {
-        batch *b;
+        batch *b = NULL;
 
         while (!p->stop && (b = next_queued(p)) == NULL)
             pthread_cond_wait(&p->work, &p->mu);

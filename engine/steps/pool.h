@@ -38,8 +38,9 @@ typedef struct cw_pool cw_pool;
 /* Start 'nworkers' threads (0 to 64) running 'job'.  CW_OK, CW_ENOMEM,
 ** or CW_EIO when a thread cannot be started. */
 int cw__pool_new(size_t nworkers, cw_pool_job job, void *ud, cw_pool **out);
-/* Stop the workers (a batch at work is finished first), drop what is
-** queued and free everything.  NULL is a no-op. */
+/* Stop the workers (a batch at work is left after the record its job
+** is running on), drop what is queued and free everything.  NULL is a
+** no-op. */
 void cw__pool_free(cw_pool *p);
 
 /* 1 when a record can be put without taking a batch back first. */

@@ -84,7 +84,7 @@ int cw__lua_call_value(cw_lua *x, int ref, cw_rec *rec, cw_buf *out,
 
 /* Name the step whose functions the calls that follow run ("steps[3]
 ** (fn)"; the string must outlive them), for cw__lua_missed(). */
-void cw__lua_step(cw_lua *x, const char *label);
+void cw__lua_step(cw_lua *x, const char *label, size_t stepno);
 
 /*
 ** Name 'i' of those a recipe function read from a record that had no
@@ -93,7 +93,9 @@ void cw__lua_step(cw_lua *x, const char *label);
 ** last.  The first 32 distinct names are kept.
 */
 const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step);
-/* Add the names 'from' noted (a worker's state) to those of 'x'. */
+/* Add the names 'from' noted (a worker's state) to those of 'x', in the
+** order a single state would have met them (by record, step, then the
+** order within the call), keeping the first 32. */
 void cw__lua_takemissed(cw_lua *x, const cw_lua *from);
 
 #endif /* CW_LUABRIDGE_H */

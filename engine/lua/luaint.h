@@ -50,8 +50,11 @@
 /* A column name a recipe function read that no record had then, and the
 ** step that read it (recproxy.c). */
 typedef struct cw_miss {
-    char *name;       /* owned */
-    const char *step; /* a step's label, or NULL */
+    char *name;             /* owned */
+    const char *step;       /* a step's label, or NULL */
+    unsigned long long row; /* record number where it was read first */
+    size_t stepno;          /* the step's index */
+    unsigned long long seq; /* the state's count of misses then */
 } cw_miss;
 
 /* A column name as Lua handed it to a record proxy (the address of a
@@ -97,6 +100,8 @@ struct cw_lua {
     char limmsg[96];          /* text of the limit that stopped the state */
     cw_err limerr;            /* what every call returns once dead */
     const char *step;         /* label of the step calling, or NULL */
+    size_t stepno;            /* its index */
+    unsigned long long nseq;  /* misses noted, for cw_miss.seq */
     cw_miss miss[MAX_MISS];   /* names read that no record had */
     size_t nmiss;             /* count of 'miss' */
 

@@ -37,7 +37,9 @@ static cw_rec *torec(lua_State *L, cw_lua *x)
 }
 
 /* Note that a recipe function read 'name', a column no record has had
-** (W_NEVER_SET when none gets it by the end of the run). */
+** (W_NEVER_SET when none gets it by the end of the run), with where:
+** the record, the step and how many such reads came before in the
+** state. */
 static void missed(cw_lua *x, const char *name, size_t len)
 {
     char *copy;
@@ -50,23 +52,76 @@ static void missed(cw_lua *x, const char *name, size_t len)
             return;
     if ((copy = cw__strndup(name, len)) == NULL)
         return; /* only a warning is lost */
-    x->miss[x->nmiss++] = (cw_miss){copy, x->step};
+    x->miss[x->nmiss++] =
+        (cw_miss){copy, x->step, x->rec != NULL ? x->rec->rownum : 0, x->stepno,
+                  x->nseq++};
 }
 
+/* 1 when 'a' was met before 'b' in a run by one state: an earlier
+** record, an earlier step of the same record, or earlier in one call
+** (one record's steps run in one state). */
+static int before(const cw_miss *a, const cw_miss *b)
+{
+    if (a->row != b->row)
+        return a->row < b->row;
+    if (a->stepno != b->stepno)
+        return a->stepno < b->stepno;
+    return a->seq < b->seq;
+}
+
+/*
+** A worker's names join those of 'x' in the order one state would have
+** met them, and only the first MAX_MISS are kept: one state keeps the
+** first it meets, and each worker meets its records in order, so a
+** name among the run's first MAX_MISS is among its worker's too.
+*/
 void cw__lua_takemissed(cw_lua *x, const cw_lua *from)
 {
-    const char *step = x->step;
-
     for (size_t i = 0; i < from->nmiss; i++) {
-        x->step = from->miss[i].step;
-        missed(x, from->miss[i].name, strlen(from->miss[i].name));
+        const cw_miss *m = &from->miss[i];
+        size_t k;
+
+        for (k = 0; k < x->nmiss && strcmp(x->miss[k].name, m->name) != 0; k++)
+            ;
+        if (k < x->nmiss) { /* known: keep where it was met first */
+            if (before(m, &x->miss[k])) {
+                x->miss[k].step = m->step;
+                x->miss[k].row = m->row;
+                x->miss[k].stepno = m->stepno;
+                x->miss[k].seq = m->seq;
+            }
+            continue;
+        }
+        if (x->nmiss == MAX_MISS) { /* full: replace the last met */
+            size_t last = 0;
+
+            for (k = 1; k < x->nmiss; k++)
+                if (before(&x->miss[last], &x->miss[k]))
+                    last = k;
+            if (!before(m, &x->miss[last]))
+                continue;
+            cw__free(x->miss[last].name);
+            x->miss[last] = x->miss[--x->nmiss];
+        }
+        x->miss[x->nmiss] = *m;
+        if ((x->miss[x->nmiss].name = cw__strdup(m->name)) != NULL)
+            x->nmiss++;
     }
-    x->step = step;
+    /* In order (insertion sort: 32 names at most). */
+    for (size_t i = 1; i < x->nmiss; i++) {
+        cw_miss m = x->miss[i];
+        size_t k = i;
+
+        for (; k > 0 && before(&m, &x->miss[k - 1]); k--)
+            x->miss[k] = x->miss[k - 1];
+        x->miss[k] = m;
+    }
 }
 
-void cw__lua_step(cw_lua *x, const char *label)
+void cw__lua_step(cw_lua *x, const char *label, size_t stepno)
 {
     x->step = label;
+    x->stepno = stepno;
 }
 
 const char *cw__lua_missed(const cw_lua *x, size_t i, const char **step)

@@ -1423,7 +1423,7 @@ static int run_map(cw_plan *p, step *st, cw_rec *rec, const cw_field *orig,
         case A_FN: {
             int isnull;
 
-            cw__lua_step(p->lua, st->label);
+            cw__lua_step(p->lua, st->label, (size_t)(st - p->s));
             rc = cw__lua_call_value(p->lua, a->ref, rec, &a->fnbuf, &isnull,
                                     err);
             if (rc != CW_OK)
@@ -1534,7 +1534,7 @@ static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
             if (st->ref >= 0) {
                 int verdict;
 
-                cw__lua_step(p->lua, st->label);
+                cw__lua_step(p->lua, st->label, (size_t)(st - p->s));
                 rc = cw__lua_call_rec(p->lua, st->ref, rec, &verdict,
                                       &p->reason, err);
                 if (rc == CW_OK && verdict == CW_FN_REJECT) {
@@ -1556,7 +1556,7 @@ static int push(cw_plan *p, size_t from, cw_rec *rec, const cw_field *orig,
 
             if (i == p->pa && p->pool != NULL) /* to the workers */
                 return park(p, rec, orig, cb, err);
-            cw__lua_step(p->lua, st->label);
+            cw__lua_step(p->lua, st->label, (size_t)(st - p->s));
             rc = cw__lua_call_rec(p->lua, st->ref, rec, &verdict, &p->reason,
                                   err);
             if (rc == CW_OK && verdict == CW_FN_DROP) {
@@ -1627,7 +1627,7 @@ static int section(void *ud, size_t w, cw_slot *s)
     for (size_t i = p->pa; i < p->pb; i++) {
         int rc;
 
-        cw__lua_step(x, p->s[i].label);
+        cw__lua_step(x, p->s[i].label, i);
         rc = cw__lua_call_rec(x, ref != NULL ? ref[i - p->pa] : p->s[i].ref,
                               &s->rec, &s->verdict, &s->reason, &s->err);
         if (rc != CW_OK || s->verdict != CW_FN_KEEP)

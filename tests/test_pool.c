@@ -95,7 +95,7 @@ static void put(cw_pool *p, cw_rec *rec, unsigned long long n)
     assert_int_equal(cw__rec_setview(rec, 0, buf, (size_t)len), CW_OK);
     rec->rownum = n;
     rec->line = n + 1;
-    assert_int_equal(cw__pool_put(p, rec, &orig, 1), CW_OK);
+    assert_int_equal(cw__pool_put(p, rec, &orig, 1, n % 2), CW_OK);
     memset(buf, 'x', sizeof buf); /* the copy must not see this */
 }
 
@@ -195,7 +195,7 @@ static void test_pool_copy(void **state)
     cw__rec_setview(&rec, 1, made, 4);
     rec.rownum = 7;
     assert_int_equal(cw__pool_new(2, double_it, &j, &p), CW_OK);
-    assert_int_equal(cw__pool_put(p, &rec, orig, 2), CW_OK);
+    assert_int_equal(cw__pool_put(p, &rec, orig, 2, 1), CW_OK);
     memset(row, 'x', big + 8);
     memcpy(made, "gone", 4);
     cw__pool_flush(p);

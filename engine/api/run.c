@@ -579,7 +579,7 @@ static int prepare(cw_run *r, size_t **hidx, long **spec)
         (rc = resolve_header(r, *hidx)) != CW_OK ||
         (rc = cw__lrun_start(r)) != CW_OK)
         return rc;
-    cw__plan_setwidth(r->plan, r->norig);
+    cw__plan_setwidth(r->plan, r->norig, r->src.type->fields != NULL);
     *spec = cw__alloc((r->norig ? r->norig : 1) * sizeof **spec);
     if (*spec == NULL)
         return cw__fail(&r->err, CW_ENOMEM, "out of memory");

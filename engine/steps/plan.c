@@ -136,6 +136,8 @@ struct cw_plan {
     ** Lua state per worker once cw__plan_workers() started it. */
     size_t pa, pb;
     size_t norig;           /* width of original rows */
+    int onebuf;             /* 1: pushed rows' original fields are views
+                               into one buffer (cw__plan_setwidth) */
     cw_pool *pool;          /* the workers, or NULL */
     cw_lua **wlua;          /* a state per worker */
     int *wref;              /* worker w's function of step pa + i:
@@ -873,9 +875,10 @@ const char *cw__plan_input(const cw_plan *p, size_t i)
     return NULL;
 }
 
-void cw__plan_setwidth(cw_plan *p, size_t norig)
+void cw__plan_setwidth(cw_plan *p, size_t norig, int onebuf)
 {
     p->norig = norig;
+    p->onebuf = onebuf;
     for (size_t i = 0; i < p->n; i++)
         if (p->s[i].kind == S_GROUP)
             cw__group_setwidth(p->s[i].group, norig);
@@ -1695,7 +1698,8 @@ static int park(cw_plan *p, const cw_rec *rec, const cw_field *orig,
         rc = takeback(p, 0, &took, err);
     while (rc == CW_OK && !cw__pool_room(p->pool))
         rc = takeback(p, 1, &took, err);
-    if (rc == CW_OK && cw__pool_put(p->pool, rec, orig, p->norig) != CW_OK)
+    if (rc == CW_OK &&
+        cw__pool_put(p->pool, rec, orig, p->norig, p->onebuf) != CW_OK)
         rc = cw__fail(err, CW_ENOMEM, "out of memory");
     return rc;
 }
@@ -1771,6 +1775,7 @@ int cw__plan_finish(cw_plan *p, cw_rec *rec, const cw_plan_cb *cb, cw_err *err)
 {
     int rc = drain(p, err);
 
+    p->onebuf = 0; /* what groups hold back is kept apart */
     if (rc != CW_OK)
         return rc;
     for (size_t i = 0; i < p->n; i++) {

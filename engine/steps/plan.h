@@ -49,8 +49,11 @@ size_t cw__plan_ninputs(const cw_plan *p);
 const char *cw__plan_input(const cw_plan *p, size_t i);
 
 /* Set the width of original rows (the main input's column count) kept
-** by group steps for the rejects file; call before the first push. */
-void cw__plan_setwidth(cw_plan *p, size_t norig);
+** by group steps for the rejects file; call before the first push.
+** 'onebuf' 1: the original fields of the rows pushed are views into one
+** buffer, in order (a CSV reader's batch), which lets the parallel
+** section copy a row in one piece. */
+void cw__plan_setwidth(cw_plan *p, size_t norig, int onebuf);
 
 /* Load every lookup table, finding inputs through 'paths'. */
 int cw__plan_bind(cw_plan *p, cw_input_fn paths, void *ud, cw_err *err);

@@ -207,76 +207,96 @@ static void handover(cw_pool *p)
 }
 
 /*
-** Copy the fields of 'rec' and 'orig' into the arena of slot 's'.  A
-** reader hands over a row's original fields as views in order into one
-** span of its buffer: that span is copied in one piece, and every field
-** viewing it is moved onto the copy; other fields (made by steps, or
-** unquoted elsewhere) are copied one by one.
+** The span of memory holding the original fields when they are views
+** into one buffer, in order, at most 3 bytes apart (a delimiter and two
+** quotes): '*lo' and '*hi', or both 0.  Only a caller that knows them to
+** be in one buffer (a CSV reader's batch) asks; the order and the gaps
+** are checked all the same, so that a field unquoted elsewhere only
+** costs a copy of its own.  Empty fields are left out.
+*/
+static void span(const cw_field *orig, size_t norig, uintptr_t *lo,
+                 uintptr_t *hi)
+{
+    uintptr_t start = 0, end = 0;
+
+    for (size_t i = 0; i < norig; i++) {
+        uintptr_t a = (uintptr_t)orig[i].p;
+
+        if (orig[i].p == NULL || orig[i].len == 0)
+            continue;
+        if (start == 0) {
+            start = a;
+        } else if (a < end || a - end > 3) {
+            *lo = *hi = 0;
+            return;
+        }
+        end = a + orig[i].len;
+    }
+    *lo = start;
+    *hi = end;
+}
+
+/* 'f' moved onto the copy at 'base' of the span [lo, hi) when it lies in
+** it, else copied to '*to' (advanced past it).  An empty field views
+** 'base'. */
+static cw_field moved(cw_field f, uintptr_t lo, uintptr_t hi, char *base,
+                      char **to)
+{
+    uintptr_t a = (uintptr_t)f.p;
+
+    if (f.p == NULL)
+        return f;
+    if (f.len == 0)
+        return (cw_field){base, 0};
+    if (a >= lo && a + f.len <= hi)
+        return (cw_field){base + (a - lo), f.len};
+    memcpy(*to, f.p, f.len);
+    *to += f.len;
+    return (cw_field){*to - f.len, f.len};
+}
+
+/*
+** Copy the fields of 'rec' and 'orig' into the arena of slot 's': the
+** span of the original fields in one piece when 'onebuf' says they are
+** in one buffer (every field viewing it is moved onto the copy), and the
+** others (made by steps, or from a source whose fields are apart) one
+** by one.
 */
 static int copyrow(cw_slot *s, const cw_rec *rec, const cw_field *orig,
-                   size_t norig)
+                   size_t norig, int onebuf)
 {
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
-    size_t total = 0, own = 0;
+    uintptr_t lo = 0, hi = 0;
+    size_t total, ncap = rec->cap;
     char *to, *base;
 
-    for (size_t i = 0; i < norig; i++)
-        if (orig[i].p != NULL) {
-            uintptr_t a = (uintptr_t)orig[i].p;
-
-            lo = a < lo ? a : lo;
-            hi = a + orig[i].len > hi ? a + orig[i].len : hi;
-            own += orig[i].len;
-        }
-    if (lo > hi || hi - lo > 2 * own + 64) /* none, or not one span */
-        lo = hi = 0;
+    if (onebuf)
+        span(orig, norig, &lo, &hi);
     total = hi - lo;
     for (size_t i = 0; i < norig; i++)
-        if (orig[i].p != NULL && hi == 0)
+        if (orig[i].p != NULL && ((uintptr_t)orig[i].p < lo ||
+                                  (uintptr_t)orig[i].p + orig[i].len > hi))
             total += orig[i].len;
-    for (size_t i = 0; i < rec->cap; i++) {
-        uintptr_t a = (uintptr_t)rec->f[i].p;
-
-        if (rec->f[i].p != NULL && (a < lo || a + rec->f[i].len > hi))
+    for (size_t i = 0; i < ncap; i++)
+        if (rec->f[i].p != NULL &&
+            ((uintptr_t)rec->f[i].p < lo ||
+             (uintptr_t)rec->f[i].p + rec->f[i].len > hi))
             total += rec->f[i].len;
-    }
     if ((to = base = cw__rec_scratch(&s->rec, total)) == NULL)
         return CW_ENOMEM;
     s->bytes = total;
-    if (hi > 0) {
+    if (hi > lo) {
         memcpy(to, (const void *)lo, hi - lo);
         to += hi - lo;
     }
-    for (size_t i = 0; i < norig; i++) {
-        const char *p = orig[i].p;
-
-        if (p != NULL && hi > 0) {
-            p = base + ((uintptr_t)p - lo);
-        } else if (p != NULL) {
-            memcpy(to, p, orig[i].len);
-            p = to;
-            to += orig[i].len;
-        }
-        s->orig[i] = (cw_field){p, orig[i].len};
-    }
-    for (size_t i = 0; i < rec->cap; i++) {
-        uintptr_t a = (uintptr_t)rec->f[i].p;
-        const char *p = rec->f[i].p;
-
-        if (p != NULL && a >= lo && a + rec->f[i].len <= hi) {
-            p = base + ((uintptr_t)p - lo);
-        } else if (p != NULL) {
-            memcpy(to, p, rec->f[i].len);
-            p = to;
-            to += rec->f[i].len;
-        }
-        s->rec.f[i] = (cw_field){p, rec->f[i].len};
-    }
+    for (size_t i = 0; i < norig; i++)
+        s->orig[i] = moved(orig[i], lo, hi, base, &to);
+    for (size_t i = 0; i < ncap; i++)
+        s->rec.f[i] = moved(rec->f[i], lo, hi, base, &to);
     return CW_OK;
 }
 
 int cw__pool_put(cw_pool *p, const cw_rec *rec, const cw_field *orig,
-                 size_t norig)
+                 size_t norig, int onebuf)
 {
     batch *b;
     cw_slot *s;
@@ -305,7 +325,7 @@ int cw__pool_put(cw_pool *p, const cw_rec *rec, const cw_field *orig,
         s->capo = norig;
     }
     if (cw__rec_fit(&s->rec) != CW_OK || s->rec.cap < rec->cap ||
-        copyrow(s, rec, orig, norig) != CW_OK)
+        copyrow(s, rec, orig, norig, onebuf) != CW_OK)
         return CW_ENOMEM;
     s->norig = norig;
     s->rec.file = rec->file;

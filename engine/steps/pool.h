@@ -46,10 +46,11 @@ void cw__pool_free(cw_pool *p);
 /* 1 when a record can be put without taking a batch back first. */
 int cw__pool_room(const cw_pool *p);
 /* Copy 'rec' and its 'norig' original fields into the batch being
-** filled, handing the batch to the workers once it is full.  Needs
-** cw__pool_room().  CW_OK or CW_ENOMEM. */
+** filled, handing the batch to the workers once it is full.  'onebuf' 1:
+** the original fields are views into one buffer (a CSV reader's), which
+** is copied in one piece.  Needs cw__pool_room().  CW_OK or CW_ENOMEM. */
 int cw__pool_put(cw_pool *p, const cw_rec *rec, const cw_field *orig,
-                 size_t norig);
+                 size_t norig, int onebuf);
 /* Hand the batch being filled (if any) to the workers now. */
 void cw__pool_flush(cw_pool *p);
 /* The oldest batch handed over, once its job has run on all of it

@@ -323,6 +323,43 @@ static void test_pool_free_slow(void **state)
     cw__layout_free(l);
 }
 
+/* A first put into a new batch that runs out of memory leaves no empty
+** batch out: the next record still comes back.  No thread (the caller
+** runs the jobs): the budget allocator is for one thread. */
+static void test_pool_put_nomem(void **state)
+{
+    cw_layout *l = twocols();
+    job j = {.nw = 0};
+    cw_pool *p = NULL;
+    cw_rec rec;
+    struct budget b = {0, 0};
+    char buf[8] = "5";
+    cw_field orig = {buf, 1};
+    int rc;
+
+    (void)state;
+    cw__rec_init(&rec, l);
+    assert_int_equal(cw__rec_fit(&rec), CW_OK);
+    cw__rec_setview(&rec, 0, buf, 1);
+    rec.rownum = 5;
+    assert_int_equal(cw__pool_new(0, double_it, &j, &p), CW_OK);
+    cw_set_allocator(budget_alloc, &b);
+    rc = cw__pool_put(p, &rec, &orig, 1, 1);
+    cw_set_allocator(NULL, NULL);
+    assert_int_equal(rc, CW_ENOMEM);
+    assert_true(b.calls > 0);
+    cw__pool_flush(p);
+    assert_int_equal(cw__pool_take(p, 1), 0); /* nothing out */
+    assert_int_equal(cw__pool_put(p, &rec, &orig, 1, 1), CW_OK);
+    cw__pool_flush(p);
+    assert_int_equal(cw__pool_take(p, 1), 1);
+    assert_memory_equal(cw__rec_get(&cw__pool_slot(p, 0)->rec, 1).p, "10", 2);
+    cw__pool_done(p);
+    cw__pool_free(p);
+    cw__rec_free(&rec);
+    cw__layout_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_pool_error),
         cmocka_unit_test(test_pool_free_busy),
         cmocka_unit_test(test_pool_free_slow),
+        cmocka_unit_test(test_pool_put_nomem),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

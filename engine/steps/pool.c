@@ -198,6 +198,8 @@ static void handover(cw_pool *p)
     batch *b = &p->b[p->fill];
 
     p->fill = -1;
+    if (b->n == 0) /* a first put that ran out of memory: nothing to do */
+        return;
     p->out++;
     pthread_mutex_lock(&p->mu);
     b->seq = p->seq++;

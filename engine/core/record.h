@@ -45,7 +45,8 @@ typedef struct cw_rec {
     size_t block;              /* payload of its arena's blocks; 0: 16 KB */
     const char *file;          /* input path the record came from */
     unsigned long line;        /* physical line where the record starts */
-    unsigned long long rownum; /* 1-based record number in its input */
+    unsigned long long rownum; /* 1-based record number in its input (a
+                                  group's: numbered on after the last) */
 } cw_rec;
 
 /* Initialise 'r' on 'layout'.  Nothing is allocated yet. */

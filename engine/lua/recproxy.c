@@ -36,27 +36,6 @@ static cw_rec *torec(lua_State *L, cw_lua *x)
     return x->rec;
 }
 
-/* Note that a recipe function read 'name', a column no record has had
-** (W_NEVER_SET when none gets it by the end of the run), with where:
-** the record, the step and how many such reads came before in the
-** state. */
-static void missed(cw_lua *x, const char *name, size_t len)
-{
-    char *copy;
-
-    if (x->nmiss == MAX_MISS || len > 200 || memchr(name, '\0', len))
-        return;
-    for (size_t i = 0; i < x->nmiss; i++)
-        if (strlen(x->miss[i].name) == len &&
-            memcmp(x->miss[i].name, name, len) == 0)
-            return;
-    if ((copy = cw__strndup(name, len)) == NULL)
-        return; /* only a warning is lost */
-    x->miss[x->nmiss++] =
-        (cw_miss){copy, x->step, x->rec != NULL ? x->rec->rownum : 0, x->stepno,
-                  x->nseq++};
-}
-
 /* 1 when 'a' was met before 'b' in a run by one state: an earlier
 ** record, an earlier step of the same record, or earlier in one call
 ** (one record's steps run in one state). */
@@ -67,6 +46,45 @@ static int before(const cw_miss *a, const cw_miss *b)
     if (a->stepno != b->stepno)
         return a->stepno < b->stepno;
     return a->seq < b->seq;
+}
+
+/*
+** Note that a recipe function read 'name', a column no record has had
+** (W_NEVER_SET when none gets it by the end of the run), with where: the
+** record, the step and how many such reads came before in the state.
+** The first MAX_MISS names met are kept.  A state that helps the workers
+** of a parallel section does not meet its records in order: a name met
+** at an earlier record takes the place of the one met latest.
+*/
+static void missed(cw_lua *x, const char *name, size_t len)
+{
+    cw_miss m = {NULL, x->step, x->rec != NULL ? x->rec->rownum : 0, x->stepno,
+                 x->nseq++};
+    size_t k, last = 0;
+
+    if (len > 200 || memchr(name, '\0', len))
+        return;
+    for (k = 0; k < x->nmiss; k++)
+        if (strlen(x->miss[k].name) == len &&
+            memcmp(x->miss[k].name, name, len) == 0) {
+            if (before(&m, &x->miss[k])) { /* met earlier after all */
+                m.name = x->miss[k].name;
+                x->miss[k] = m;
+            }
+            return;
+        }
+    if (x->nmiss == MAX_MISS) {
+        for (k = 1; k < x->nmiss; k++)
+            if (before(&x->miss[last], &x->miss[k]))
+                last = k;
+        if (!before(&m, &x->miss[last]))
+            return;
+        cw__free(x->miss[last].name);
+        x->miss[last] = x->miss[--x->nmiss];
+    }
+    if ((m.name = cw__strndup(name, len)) == NULL)
+        return; /* only a warning is lost */
+    x->miss[x->nmiss++] = m;
 }
 
 /*

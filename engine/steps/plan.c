@@ -1774,6 +1774,10 @@ int cw__plan_push(cw_plan *p, cw_rec *rec, const cw_field *orig,
 int cw__plan_finish(cw_plan *p, cw_rec *rec, const cw_plan_cb *cb, cw_err *err)
 {
     int rc = drain(p, err);
+    /* What groups emit is numbered on from the last row read, in the
+    ** order it reaches the later steps (recproxy.c orders the names no
+    ** record had by it). */
+    unsigned long long n = rec->rownum;
 
     p->onebuf = 0; /* what groups hold back is kept apart */
     if (rc != CW_OK)
@@ -1788,6 +1792,7 @@ int cw__plan_finish(cw_plan *p, cw_rec *rec, const cw_plan_cb *cb, cw_err *err)
 
             if (cw__group_emit(st->group, g, rec, &orig) != CW_OK)
                 return cw__fail(err, CW_ENOMEM, "out of memory");
+            rec->rownum = ++n;
             rc = push(p, i + 1, rec, orig, cb, err);
             if (rc != CW_OK)
                 return rc;

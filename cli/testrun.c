@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "testcase.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -23,8 +24,10 @@ static const char usage_test[] =
     "Run recipes' test cases and compare what each run writes with the\n"
     "case's expected files.  TARGET is a recipe file NAME.lua (its cases\n"
     "in NAME/cases/), a recipe folder NAME/ holding recipe.lua (its cases\n"
-    "in NAME/cases/), one case (NAME/cases/CASE), or a folder of recipes:\n"
-    "every NAME.lua and NAME/recipe.lua in it (default: pipelines).\n"
+    "in NAME/cases/), one case (NAME/cases/CASE), a folder of recipes:\n"
+    "every NAME.lua and NAME/recipe.lua in it (default: pipelines), or,\n"
+    "when no file or folder here has that name, the name of a recipe in\n"
+    "the home's pipelines/ (as 'crosswalk run NAME' finds it).\n"
     "\n"
     "A case is a folder holding one CSV per recipe input, named after the\n"
     "input (INPUT.csv), an optional 'params' file of KEY=VALUE lines (as\n"
@@ -298,6 +301,46 @@ static int test_dir(struct tally *t, const char *dir)
     return n == 0 ? EXIT_USAGE : 0;
 }
 
+/*
+** 'name' is a bare NAME (letters, digits, '_', '-') that is no file or
+** folder here: test the recipe of that name in the home, found as
+** 'crosswalk run NAME' finds it (pipelines/NAME/recipe.lua, else
+** pipelines/NAME.lua).  0 when it was tested; -1 when 'name' is not
+** bare; EXIT_USAGE after saying why no recipe of that name loads (the
+** library's message names where it looked).
+*/
+static int test_named(struct tally *t, const char *name)
+{
+    char folder[PATH_MAX], file[PATH_MAX];
+    cw_run *r = NULL;
+    int rc;
+
+    for (const char *c = name; *c != '\0'; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
+            return -1;
+    if (name[0] == '\0' || cw_run_new(&r, NULL) != CW_OK)
+        return -1;
+    folder[0] = file[0] = '\0';
+    rc = t->home != NULL ? cw_run_home(r, t->home) : CW_OK;
+    if (rc == CW_OK)
+        rc = cw_run_load(r, name);
+    if (rc != CW_OK) { /* none of that name, or it does not load */
+        fprintf(stderr, "crosswalk test: %s\n", cw_run_errmsg(r));
+        cw_run_free(r);
+        return EXIT_USAGE;
+    }
+    if (cw_run_recipe_folder(r) != NULL)
+        pathf(folder, sizeof folder, "%s", cw_run_recipe_folder(r));
+    else
+        pathf(file, sizeof file, "%s", cw_run_recipe_file(r));
+    cw_run_free(r);
+    if (folder[0] != '\0')
+        test_folder(t, folder, NULL, 1);
+    else
+        test_file(t, file, NULL, 1);
+    return 0;
+}
+
 /* Test what 'target' names (see usage_test): 0, or EXIT_USAGE after
 ** saying why it names nothing to test. */
 static int test_target(struct tally *t, const char *target)
@@ -322,8 +365,11 @@ static int test_target(struct tally *t, const char *target)
         return 0;
     }
     if (!is(path, 1)) {
-        fprintf(stderr, "crosswalk test: %s: %s\n", target,
-                strerror(errno ? errno : ENOENT));
+        int err = errno ? errno : ENOENT, rc;
+
+        if (err == ENOENT && (rc = test_named(t, target)) >= 0)
+            return rc;
+        fprintf(stderr, "crosswalk test: %s: %s\n", target, strerror(err));
         return EXIT_USAGE;
     }
     pathf(real, sizeof real, "%s/recipe.lua", path);

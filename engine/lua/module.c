@@ -21,8 +21,8 @@ int luaopen_crosswalk(lua_State *L);
 
 /* The keys crosswalk.run accepts, in the order its errors list them. */
 static const char *const run_keys[] = {
-    "recipe", "inputs",  "out_dir", "params",      "rejects", "db",
-    "home",   "dry_run", "strict",  "max_seconds", "workers", NULL};
+    "recipe",  "inputs", "out_dir",     "params",  "rejects", "db",   "home",
+    "dry_run", "strict", "max_seconds", "workers", "ledger",  "full", NULL};
 
 /* "EUSAGE" for CW_EUSAGE, from the one status list of crosswalk.h. */
 static const char *status_name(int status)
@@ -182,6 +182,8 @@ static void checkargs(lua_State *L)
     checkfield(L, "strict", LUA_TBOOLEAN);
     checkfield(L, "max_seconds", LUA_TNUMBER);
     checkfield(L, "workers", LUA_TNUMBER);
+    checkfield(L, "ledger", LUA_TSTRING);
+    checkfield(L, "full", LUA_TBOOLEAN);
     checkfield(L, "inputs", LUA_TTABLE);
     checkfield(L, "params", LUA_TTABLE);
 
@@ -248,6 +250,8 @@ static void pushsummary(lua_State *L, const cw_run *r, int ok)
     setcount(L, "merged", s.merged);
     setcount(L, "unprocessed", s.unprocessed);
     setcount(L, "warnings", s.warnings);
+    if (s.ledger)
+        setcount(L, "sent_before", s.sent_before);
     setstring(L, "rejects", s.rejects);
     if (!ok) {
         setstring(L, "stopped_at", s.stopped_at);
@@ -306,7 +310,7 @@ static int bindparams(lua_State *L, cw_run *r)
 ** crosswalk.run{ recipe = PATH, inputs = { MAIN, NAME = PATH, ... },
 ** out_dir = DIR, params = { K = V }, rejects = PATH, db = TARGET,
 ** home = DIR, dry_run = BOOL, strict = BOOL, max_seconds = N,
-** workers = N }: the
+** workers = N, ledger = TARGET, full = BOOL }: the
 ** summary table, or nil, message, status name, status number and, when
 ** the run itself failed, the summary of what it did.
 */
@@ -349,6 +353,13 @@ static int l_run(lua_State *L)
         rc = cw_run_rejects(*box, s);
     if (rc == CW_OK && (s = strfield(L, "db")) != NULL)
         rc = cw_run_database(*box, s);
+    if (rc == CW_OK && (s = strfield(L, "ledger")) != NULL)
+        rc = cw_run_ledger(*box, s);
+    if (rc == CW_OK) {
+        lua_getfield(L, 1, "full");
+        rc = cw_run_ledger_full(*box, lua_toboolean(L, -1));
+        lua_settop(L, 2);
+    }
     if (rc == CW_OK) {
         lua_getfield(L, 1, "dry_run");
         lua_getfield(L, 1, "strict");

@@ -73,7 +73,7 @@ end)
 
 test("run: argument errors are Lua errors", function()
   local keys = "recipe, inputs, out_dir, params, rejects, db, home, " ..
-      "dry_run, strict, max_seconds, workers"
+      "dry_run, strict, max_seconds, workers, ledger, full"
   raises("bad argument #1 to 'run' (table expected, got no value)",
     function() crosswalk.run() end)
   raises("bad argument #1 to 'run' (table expected, got string)",
@@ -99,6 +99,10 @@ test("run: argument errors are Lua errors", function()
     function() crosswalk.run({ recipe = "r.lua", strict = 1 }) end)
   raises("crosswalk.run: 'max_seconds' must be a number (got string)",
     function() crosswalk.run({ recipe = "r.lua", max_seconds = "5" }) end)
+  raises("crosswalk.run: 'ledger' must be a string (got boolean)",
+    function() crosswalk.run({ recipe = "r.lua", ledger = true }) end)
+  raises("crosswalk.run: 'full' must be a boolean (got string)",
+    function() crosswalk.run({ recipe = "r.lua", full = "yes" }) end)
   raises("crosswalk.run: 'workers' must be a number (got string)",
     function() crosswalk.run({ recipe = "r.lua", workers = "2" }) end)
   raises("crosswalk.run: 'inputs' must be a table (got string)",
@@ -271,6 +275,36 @@ test("run: parallel fn steps in 3 Lua states, the same as in one",
     eq(r, nil, "workers = 0")
     eq(msg, "workers must be a whole number from 1 to 64", "message")
     eq(name, "EUSAGE", "status name")
+  end)
+
+test("run: a ledger, as --ledger: a second run sends nothing again",
+  function()
+    local case = CASES .. "ledger_rerun_clean/"
+    local function run(out, extra)
+      local args = {
+        recipe = case .. "people.lua",
+        inputs = { case .. "people.csv" },
+        out_dir = TMP .. "/" .. out,
+        ledger = "sqlite:" .. TMP .. "/ledger.db",
+        home = SRC,
+      }
+      for k, v in pairs(extra or {}) do args[k] = v end
+      return crosswalk.run(args)
+    end
+    local first = assert(run("l1"))
+    eq(first.sent_before, 0, "first run: sent_before")
+    eq(first.written > 0, true, "first run: written")
+    local second = assert(run("l2"))
+    eq(second.written, 0, "second run: written")
+    eq(second.sent_before, first.written, "second run: sent_before")
+    local third = assert(run("l3", { full = true }))
+    eq(third.written, 0, "full run: written")
+    eq(third.read, first.read, "full run: read")
+    local plain = assert(crosswalk.run {
+      recipe = case .. "people.lua", inputs = { case .. "people.csv" },
+      out_dir = TMP .. "/l4", home = SRC,
+    })
+    eq(plain.sent_before, nil, "no ledger: no sent_before")
   end)
 
 test("run: the recipe's Lua is not the caller's", function()

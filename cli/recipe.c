@@ -14,11 +14,13 @@ static const char usage_recipe[] =
     "\n"
     "Describe RECIPE (a recipe file, a recipe folder, or the name of a\n"
     "recipe in the home's pipelines/, as for 'crosswalk run'): its name\n"
-    "and description, its file and folder, its inputs with their schemas,\n"
-    "its outputs, its parameters with the descriptions of its 'params'\n"
-    "table, and the first paragraph of the folder's README.md.  The recipe\n"
-    "is loaded as 'crosswalk check' loads it; --set gives parameters that\n"
-    "change its inputs or outputs (or that it needs to load).\n"
+    "and description, its file and folder, its inputs with their schemas\n"
+    "(and the main input's 'since' column), its outputs (with their 'key'),\n"
+    "its 'ledger' (a password shown as ***), its parameters with the\n"
+    "descriptions of its 'params' table, and the first paragraph of the\n"
+    "folder's README.md.  The recipe is loaded as 'crosswalk check' loads\n"
+    "it; --set gives parameters that change its inputs or outputs (or\n"
+    "that it needs to load).\n"
     "exit: 0 described, 2 usage error or a recipe that does not load,\n"
     "4 it hit a sandbox limit while loading.\n";
 
@@ -141,7 +143,7 @@ static void describe(const cw_run *r, const char *given)
     const char *name = cw_run_recipe_name(r);
     const char *desc = cw_run_recipe_description(r);
     const char *folder = cw_run_recipe_folder(r);
-    const char *k, *doc, *path, *table, *schema;
+    const char *k, *doc, *path, *table, *schema, *since, *ledger;
     char text[600];
     int w;
 
@@ -164,9 +166,11 @@ static void describe(const cw_run *r, const char *given)
 
         (void)cw_run_input_name(r, i, &ismain);
         schema = cw_run_input_schema(r, i);
-        snprintf(text, sizeof text, "%s%s%s", ismain ? "(main) " : "",
+        since = cw_run_input_since(r, i);
+        snprintf(text, sizeof text, "%s%s%s%s%s", ismain ? "(main) " : "",
                  schema != NULL ? "schema " : "any header",
-                 schema != NULL ? schema : "");
+                 schema != NULL ? schema : "", since != NULL ? ", since " : "",
+                 since != NULL ? since : "");
         row(k, text, w);
     }
 
@@ -174,11 +178,21 @@ static void describe(const cw_run *r, const char *given)
     w = keywidth(r, output_key);
     for (size_t i = 0;
          (k = cw_run_output_decl(r, i, &path, &table, &schema)) != NULL; i++) {
-        snprintf(text, sizeof text, "%s %s%s%s",
-                 path != NULL ? "file" : "table", path != NULL ? path : table,
-                 schema != NULL ? ", schema " : "",
-                 schema != NULL ? schema : "");
+        const char *const *key;
+        size_t nkey = cw_run_output_key(r, i, &key);
+        int n = snprintf(
+            text, sizeof text, "%s %s%s%s", path != NULL ? "file" : "table",
+            path != NULL ? path : table, schema != NULL ? ", schema " : "",
+            schema != NULL ? schema : "");
+
+        for (size_t j = 0; j < nkey && n > 0 && (size_t)n < sizeof text; j++)
+            n += snprintf(text + n, sizeof text - (size_t)n, "%s%s",
+                          j == 0 ? ", key " : " ", key[j]);
         row(k, text, w);
+    }
+    if ((ledger = cw_run_recipe_ledger(r)) != NULL) {
+        cw_redact(text, sizeof text, ledger);
+        printf("ledger: %s (--ledger replaces it)\n", text);
     }
 
     if (cw_run_param_decl(r, 0, NULL) == NULL) {

@@ -1384,3 +1384,29 @@ void cw_run_ledger_info(const cw_run *r, cw_ledgerrun *out)
     out->pushed = l->pushed;
     out->full = l->full;
 }
+
+const char *cw_run_recipe_ledger(const cw_run *r)
+{
+    return r->loaded && r->lg != NULL ? r->lg->decl : NULL;
+}
+
+const char *cw_run_input_since(const cw_run *r, size_t i)
+{
+    if (!r->loaded || r->lg == NULL || i >= r->nin || !r->in[i].main)
+        return NULL;
+    return r->lg->since;
+}
+
+size_t cw_run_output_key(const cw_run *r, size_t i, const char *const **names)
+{
+    const lout *lo;
+
+    if (!r->loaded || r->lg == NULL || i >= r->lg->n || i >= r->nout)
+        return 0;
+    lo = &r->lg->o[i];
+    if (lo->decl != 1)
+        return 0;
+    if (names != NULL)
+        *names = (const char *const *)lo->keynames;
+    return lo->nkeynames;
+}

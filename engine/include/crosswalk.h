@@ -308,6 +308,12 @@ const char *cw_run_input_name(const cw_run *r, size_t i, int *ismain);
 **                   '*path' (its file name) or '*table' (its table) set
 **                   and the other NULL, and '*schema' its schema or NULL;
 **                   each pointer may be NULL.
+**   cw_run_recipe_ledger: its 'ledger' target as written (it may hold a
+**                   password: show it through cw_redact()), or NULL.
+**   cw_run_input_since: the 'since' column of input 'i', or NULL.
+**   cw_run_output_key: the count of the columns output 'i' declares as
+**                   its 'key', their names in '*names' (when not NULL);
+**                   0 when it declares none (or key = false).
 */
 const char *cw_run_recipe_name(const cw_run *r);
 const char *cw_run_recipe_description(const cw_run *r);
@@ -317,6 +323,9 @@ const char *cw_run_param_decl(const cw_run *r, size_t i, const char **doc);
 const char *cw_run_input_schema(const cw_run *r, size_t i);
 const char *cw_run_output_decl(const cw_run *r, size_t i, const char **path,
                                const char **table, const char **schema);
+const char *cw_run_recipe_ledger(const cw_run *r);
+const char *cw_run_input_since(const cw_run *r, size_t i);
+size_t cw_run_output_key(const cw_run *r, size_t i, const char *const **names);
 
 /*
 ** Bind inputs and outputs, after cw_run_load() and before cw_run_exec().

@@ -49,21 +49,15 @@ static int before(const cw_miss *a, const cw_miss *b)
 }
 
 /*
-** Note that a recipe function read 'name', a column no record has had
-** (W_NEVER_SET when none gets it by the end of the run), with where: the
-** record, the step and how many such reads came before in the state.
-** The first MAX_MISS names met are kept.  A state that helps the workers
-** of a parallel section does not meet its records in order: a name met
-** at an earlier record takes the place of the one met latest.
+** Keep 'm', a name met where it says, named by the 'len' bytes at 'name':
+** the first MAX_MISS names met are kept.  A name met again earlier (by
+** the order of before()) moves there; when the list is full, a name met
+** before the last one kept takes its place.
 */
-static void missed(cw_lua *x, const char *name, size_t len)
+static void keep(cw_lua *x, cw_miss m, const char *name, size_t len)
 {
-    cw_miss m = {NULL, x->step, x->rec != NULL ? x->rec->rownum : 0, x->stepno,
-                 x->nseq++};
     size_t k, last = 0;
 
-    if (len > 200 || memchr(name, '\0', len))
-        return;
     for (k = 0; k < x->nmiss; k++)
         if (strlen(x->miss[k].name) == len &&
             memcmp(x->miss[k].name, name, len) == 0) {
@@ -88,44 +82,32 @@ static void missed(cw_lua *x, const char *name, size_t len)
 }
 
 /*
+** Note that a recipe function read 'name', a column no record has had
+** (W_NEVER_SET when none gets it by the end of the run), with where: the
+** record, the step and how many such reads came before in the state.  A
+** state that helps the workers of a parallel section does not meet its
+** records in order: keep() orders them.
+*/
+static void missed(cw_lua *x, const char *name, size_t len)
+{
+    cw_miss m = {NULL, x->step, x->rec != NULL ? x->rec->rownum : 0, x->stepno,
+                 x->nseq++};
+
+    if (len <= 200 && memchr(name, '\0', len) == NULL)
+        keep(x, m, name, len);
+}
+
+/*
 ** A worker's names join those of 'x' in the order one state would have
-** met them, and only the first MAX_MISS are kept: one state keeps the
-** first it meets, and each worker meets its records in order, so a
-** name among the run's first MAX_MISS is among its worker's too.
+** met them, and only the first MAX_MISS are kept: each state keeps the
+** first it meets by record order, so a name among the run's first
+** MAX_MISS is among its state's too.
 */
 void cw__lua_takemissed(cw_lua *x, const cw_lua *from)
 {
-    for (size_t i = 0; i < from->nmiss; i++) {
-        const cw_miss *m = &from->miss[i];
-        size_t k;
-
-        for (k = 0; k < x->nmiss && strcmp(x->miss[k].name, m->name) != 0; k++)
-            ;
-        if (k < x->nmiss) { /* known: keep where it was met first */
-            if (before(m, &x->miss[k])) {
-                x->miss[k].step = m->step;
-                x->miss[k].row = m->row;
-                x->miss[k].stepno = m->stepno;
-                x->miss[k].seq = m->seq;
-            }
-            continue;
-        }
-        if (x->nmiss == MAX_MISS) { /* full: replace the last met */
-            size_t last = 0;
-
-            for (k = 1; k < x->nmiss; k++)
-                if (before(&x->miss[last], &x->miss[k]))
-                    last = k;
-            if (!before(m, &x->miss[last]))
-                continue;
-            cw__free(x->miss[last].name);
-            x->miss[last] = x->miss[--x->nmiss];
-        }
-        x->miss[x->nmiss] = *m;
-        if ((x->miss[x->nmiss].name = cw__strdup(m->name)) != NULL)
-            x->nmiss++;
-    }
-    /* In order (insertion sort: 32 names at most). */
+    for (size_t i = 0; i < from->nmiss; i++)
+        keep(x, from->miss[i], from->miss[i].name, strlen(from->miss[i].name));
+    /* In order (insertion sort: MAX_MISS names at most). */
     for (size_t i = 1; i < x->nmiss; i++) {
         cw_miss m = x->miss[i];
         size_t k = i;

@@ -740,11 +740,13 @@ done:
             s->written + s->rejected + s->filtered + s->merged + s->sent_before;
 
         s->unprocessed = s->read > done ? s->read - done : 0;
+        /* A read error's line, else the line of a record a worker of the
+        ** parallel section failed on, else the record being read. */
+        if (stopline == 0)
+            stopline = cw__plan_failline(r->plan);
         if (r->src_open && !r->atheader)
             snprintf(r->stopped_at, sizeof r->stopped_at, "%s:%lu", r->mainname,
-                     stopline                     ? stopline
-                     : cw__plan_failline(r->plan) ? cw__plan_failline(r->plan)
-                                                  : SRC(r, line));
+                     stopline ? stopline : SRC(r, line));
         cw__run_close_outputs(r); /* roll back what was not committed */
     }
     cw__rec_free(&rec);

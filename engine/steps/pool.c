@@ -137,24 +137,12 @@ int cw__pool_new(size_t nworkers, cw_pool_job job, void *ud, cw_pool **out)
         return CW_ENOMEM;
     }
     memset(p->b, 0, p->nb * sizeof *p->b);
-    if (pthread_mutex_init(&p->mu, NULL) != 0) {
-        freeslots(p);
-        cw__free(p);
-        return CW_EIO;
-    }
-    if (pthread_cond_init(&p->work, NULL) != 0) {
-        pthread_mutex_destroy(&p->mu);
-        freeslots(p);
-        cw__free(p);
-        return CW_EIO;
-    }
-    if (pthread_cond_init(&p->done, NULL) != 0) {
-        pthread_cond_destroy(&p->work);
-        pthread_mutex_destroy(&p->mu);
-        freeslots(p);
-        cw__free(p);
-        return CW_EIO;
-    }
+    if (pthread_mutex_init(&p->mu, NULL) != 0)
+        goto nomutex;
+    if (pthread_cond_init(&p->work, NULL) != 0)
+        goto nowork;
+    if (pthread_cond_init(&p->done, NULL) != 0)
+        goto nodone;
     /* Signals stay for the caller's threads (an interrupt, SIGPIPE). */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -168,6 +156,15 @@ int cw__pool_new(size_t nworkers, cw_pool_job job, void *ud, cw_pool **out)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     *out = p;
     return CW_OK;
+
+nodone:
+    pthread_cond_destroy(&p->work);
+nowork:
+    pthread_mutex_destroy(&p->mu);
+nomutex:
+    freeslots(p);
+    cw__free(p);
+    return CW_EIO;
 }
 
 void cw__pool_free(cw_pool *p)

@@ -47,7 +47,10 @@ static const char usage_main[] =
     "\n"
     "environment: CROSSWALK_HOME names the directory holding schemas/ and\n"
     "lua/ (default: the build tree's source, or PREFIX/share/crosswalk of\n"
-    "the install this program is in, wherever it was moved).\n";
+    "the install this program is in, wherever it was moved).  TMPDIR\n"
+    "(default /tmp) holds standard output until a command succeeds, and\n"
+    "the batches an upsert into an empty PostgreSQL table keeps to send\n"
+    "again (up to 32 MiB, in an unlinked file).\n";
 
 /* The commands, by name. */
 static const struct command {

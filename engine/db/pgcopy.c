@@ -580,38 +580,60 @@ static uint64_t getbe(const char *p, int n)
     return v;
 }
 
+/* The end of the whole row at 'o' of the 'end' bytes at 'd', or 0 when
+** 'end' cuts it short. */
+static size_t rowend(const cw_sink *s, const char *d, size_t o, size_t end)
+{
+    if (s->binary) {
+        size_t n;
+
+        if (end - o < 2)
+            return 0;
+        n = (size_t)getbe(d + o, 2);
+        o += 2;
+        for (size_t k = 0; k < n; k++) {
+            uint32_t len;
+
+            if (end - o < 4)
+                return 0;
+            len = (uint32_t)getbe(d + o, 4);
+            o += 4;
+            if (len != 0xFFFFFFFFu) {
+                if (end - o < len)
+                    return 0;
+                o += len;
+            }
+        }
+        return o;
+    } else {
+        const char *nl = memchr(d + o, '\n', end - o);
+
+        return nl != NULL ? (size_t)(nl - d) + 1 : 0;
+    }
+}
+
 /* Append the rows of a direct batch to 'out' with sequence numbers
 ** (sinkpg.h). */
-int cw__pgsink_addseq(const cw_sink *s, size_t *off, unsigned long long *seq,
-                      cw_buf *out, size_t upto)
+int cw__pgsink_addseq(const cw_sink *s, const char *d, size_t len, size_t *off,
+                      unsigned long long *seq, cw_buf *out, size_t upto)
 {
-    const char *d = s->data.p;
-    size_t o = *off, end = s->data.len;
+    size_t o = *off;
 
-    while (o < end && out->len < upto) {
+    while (o < len && out->len < upto) {
         size_t row = o;
 
+        if ((o = rowend(s, d, row, len)) == 0) {
+            o = row;
+            break;
+        }
+        if (room(out, o - row + 24) != CW_OK)
+            return CW_ENOMEM;
         if (s->binary) {
-            size_t n = (size_t)getbe(d + o, 2);
-
-            o += 2;
-            for (size_t k = 0; k < n; k++) {
-                uint32_t len = (uint32_t)getbe(d + o, 4);
-
-                o += 4 + (len == 0xFFFFFFFFu ? 0 : len);
-            }
-            if (room(out, o - row + 12) != CW_OK)
-                return CW_ENOMEM;
-            putbe(out->p + out->len, n + 1, 2);
+            putbe(out->p + out->len, (size_t)getbe(d + row, 2) + 1, 2);
             memcpy(out->p + out->len + 2, d + row + 2, o - row - 2);
             out->len += o - row;
             addint8(out, ++*seq);
         } else {
-            const char *nl = memchr(d + o, '\n', end - o);
-
-            o = nl != NULL ? (size_t)(nl - d) + 1 : end;
-            if (room(out, o - row + 24) != CW_OK)
-                return CW_ENOMEM;
             memcpy(out->p + out->len, d + row, o - row - 1);
             out->p[out->len + (o - row - 1)] = '\t';
             out->len += o - row;

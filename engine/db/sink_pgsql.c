@@ -32,16 +32,22 @@
 **   typed columns NULL, and a PRIMARY KEY on the key columns.  Text keeps
 **   empty strings as empty strings.
 ** - Upsert into a table that is empty when the run starts (or new): the
-**   rows are copied straight into it, DIRECT_BYTES (2 MiB) at a time, each
-**   such batch in a savepoint and kept in memory.  A key already there
-**   (given twice in the input, or written meanwhile by someone else)
-**   fails the COPY with a unique violation: the savepoint is rolled back
-**   and the batch, and every later one, goes the staging way below.  An
-**   upsert into an empty table so costs about what a plain load into a
-**   keyed table costs, not an INSERT ... ON CONFLICT per row.  One query
-**   starts each batch: it releases the last batch's savepoint, opens
-**   this one's and starts the COPY (one round trip, not three: on a
-**   busy machine each is a wait for a core, on both sides).
+**   rows are copied straight into it in batches, each in a savepoint and
+**   kept to be sent again: its first DIRECT_KEEP (1 MiB) in memory, the
+**   rest in a spill file (unlinked, under $TMPDIR or /tmp).  The first
+**   batch is DIRECT_KEEP, and each next one twice the last, up to
+**   DIRECT_BYTES (32 MiB): a key given twice early costs little to send
+**   again, and a long load has few batch ends, where the server waits
+**   for us and we for it.  Where no spill file can be made or written,
+**   batches stay at DIRECT_KEEP, in memory.  A key already there (given
+**   twice in the input, or written meanwhile by someone else) fails the
+**   COPY with a unique violation: the savepoint is rolled back and the
+**   batch, and every later one, goes the staging way below.  An upsert
+**   into an empty table so costs about what a plain load into a keyed
+**   table costs, not an INSERT ... ON CONFLICT per row.  One query starts
+**   each batch: it releases the last batch's savepoint, opens this one's
+**   and starts the COPY (one round trip, not three: on a busy machine
+**   each is a wait for a core, on both sides).
 ** - Upsert otherwise: each batch (BATCH_ROWS rows or BATCH_BYTES bytes)
 **   is copied into a TEMP staging table (ON COMMIT DROP, the target's
 **   column types, key columns NOT NULL), then
@@ -73,10 +79,14 @@
 */
 #include "db/sinkpg.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -89,13 +99,17 @@
 #ifndef BATCH_BYTES
 #define BATCH_BYTES (8u << 20) /* or bytes, and most bytes kept back */
 #endif
+#ifndef DIRECT_KEEP
+#define DIRECT_KEEP (1u << 20) /* a direct batch's bytes kept in memory */
+#endif
 #ifndef DIRECT_BYTES
-#define DIRECT_BYTES (2u << 20) /* a direct upsert batch, kept to redo */
+#define DIRECT_BYTES (32u << 20) /* the largest direct upsert batch */
 #endif
 #ifndef SEND_BYTES
 #define SEND_BYTES (32u << 10) /* hand data to libpq in chunks this big */
 #endif
-#define MAXIDENT 63 /* NAMEDATALEN - 1 */
+#define MAXIDENT 63   /* NAMEDATALEN - 1 */
+#define COPY_FAILED 1 /* resend(): the COPY has failed, copy_end() says why */
 
 /* ==== Shared connections ==== */
 
@@ -316,6 +330,8 @@ static int pg_open(const char *location, const char *table,
     memset(s, 0, sizeof *s);
     s->upsert = mode == CW_MODE_UPSERT;
     s->maxrows = s->upsert ? BATCH_ROWS : COPY_ROWS;
+    s->directmax = DIRECT_KEEP;
+    s->spill = -1;
     s->lastfile = SIZE_MAX;
     s->ncols = ncols;
     s->table = cw__strdup(table);
@@ -344,6 +360,8 @@ static int pg_open(const char *location, const char *table,
     s->gen = cw__tx_join(&s->c->tx);
     if ((rc = cw__pgsink_table(s, cols, nkey, mode, &b)) != CW_OK)
         goto fail;
+    if (s->direct)
+        s->maxrows = COPY_ROWS; /* a direct batch ends by its bytes */
     cw__buf_free(&b);
     *out = s;
     return CW_OK;
@@ -540,6 +558,57 @@ static int put(cw_sink *s, const char *p, size_t n)
     return CW_OK;
 }
 
+/* A new spill file, unlinked, under $TMPDIR or /tmp: its descriptor, or
+** -1. */
+static int spill_make(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    int fd;
+
+    if (dir == NULL || dir[0] == '\0')
+        dir = "/tmp";
+    if (snprintf(path, sizeof path, "%s/crosswalk-upsert.XXXXXX", dir) >=
+        (int)sizeof path)
+        return -1;
+    if ((fd = mkstemp(path)) < 0)
+        return -1;
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    unlink(path);
+    return fd;
+}
+
+/* Move the data a direct batch has sent to its spill file, once it holds
+** DIRECT_KEEP bytes.  Where that cannot be done, the data stays and the
+** batches stay at DIRECT_KEEP: full() then ends this one. */
+static void spill_out(cw_sink *s)
+{
+    size_t done = 0;
+
+    if (s->data.len < DIRECT_KEEP || s->nospill)
+        return;
+    if (s->spill < 0 && (s->spill = spill_make()) < 0)
+        s->nospill = 1;
+    while (!s->nospill && done < s->data.len) {
+        ssize_t n = pwrite(s->spill, s->data.p + done, s->data.len - done,
+                           (off_t)(s->spilled + done));
+
+        if (n > 0)
+            done += (size_t)n;
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else
+            s->nospill = 1; /* ENOSPC, EIO: what went out is not counted */
+    }
+    if (s->nospill) {
+        s->directmax = DIRECT_KEEP;
+        return;
+    }
+    s->spilled += s->data.len;
+    s->data.len = 0;
+    s->sent = 0;
+}
+
 /* Hand the buffered data to libpq.  A direct batch keeps its data. */
 static int copy_send(cw_sink *s)
 {
@@ -547,6 +616,7 @@ static int copy_send(cw_sink *s)
         return -1;
     if (s->direct) {
         s->sent = s->data.len;
+        spill_out(s);
     } else {
         s->data.len = 0;
         s->sent = 0;
@@ -564,6 +634,80 @@ static void batch_done(cw_sink *s)
     s->seq = 0;
     s->data.len = 0;
     s->sent = 0;
+    if (s->spilled > 0 && ftruncate(s->spill, 0) != 0)
+        s->nospill = 1; /* its pages would stay: stop using it */
+    s->spilled = 0;
+}
+
+/* Send the 'len' bytes of direct batch rows at 'd' into the staging
+** table with their sequence numbers; '*used' is set to the bytes of the
+** whole rows sent (a row cut short at the end is left).  CW_OK,
+** COPY_FAILED or CW_ENOMEM. */
+static int resend(cw_sink *s, const char *d, size_t len, size_t *used,
+                  cw_buf *out)
+{
+    size_t off = 0;
+
+    for (;;) {
+        out->len = 0;
+        if (cw__pgsink_addseq(s, d, len, &off, &s->seq, out, SEND_BYTES) !=
+            CW_OK)
+            return CW_ENOMEM;
+        if (out->len == 0)
+            break;
+        if (put(s, out->p, out->len) != CW_OK)
+            return COPY_FAILED;
+    }
+    *used = off;
+    return CW_OK;
+}
+
+/* Send the rows of the direct batch of 's' in its spill file into the
+** staging table: CW_OK, COPY_FAILED, CW_ENOMEM, or CW_EIO when the file
+** cannot be read back. */
+static int resend_spilled(cw_sink *s, cw_buf *out)
+{
+    cw_buf in = {0};
+    size_t have = 0, used;
+    off_t at = 0;
+    int rc = CW_OK;
+
+    while (rc == CW_OK && (size_t)at < s->spilled) {
+        size_t want = s->spilled - (size_t)at;
+        ssize_t n;
+
+        /* Room for a chunk, or for a row longer than the last one. */
+        if (in.cap - have < DIRECT_KEEP / 4) {
+            size_t cap = in.cap;
+            char *np = cw__grow(in.p, &cap, have + DIRECT_KEEP, 1);
+
+            if (np == NULL) {
+                rc = CW_ENOMEM;
+                break;
+            }
+            in.p = np;
+            in.cap = cap;
+        }
+        if (want > in.cap - have)
+            want = in.cap - have;
+        n = pread(s->spill, in.p + have, want, at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = CW_EIO;
+            break;
+        }
+        at += n;
+        have += (size_t)n;
+        if ((rc = resend(s, in.p, have, &used, out)) == CW_OK) {
+            memmove(in.p, in.p + used, have - used);
+            have -= used;
+        }
+    }
+    if (rc == CW_OK && have > 0)
+        rc = CW_EIO; /* the file ends inside a row */
+    cw__buf_free(&in);
+    return rc;
 }
 
 /*
@@ -574,8 +718,7 @@ static void batch_done(cw_sink *s)
 static int redo(cw_sink *s)
 {
     cw_buf out = {0};
-    unsigned long long seq = 0;
-    size_t off = 0;
+    size_t used;
     int rc;
 
     rc = cw__pgsink_run(s,
@@ -585,18 +728,22 @@ static int redo(cw_sink *s)
     if (rc != CW_OK)
         return s->c->broken ? connlost(s, "the upsert") : abort_tx(s, rc);
     s->direct = 0;
+    s->maxrows = BATCH_ROWS;
     if ((rc = copy_start(s)) != CW_OK)
         return rc;
-    while (off < s->data.len) {
-        out.len = 0;
-        if (cw__pgsink_addseq(s, &off, &seq, &out, SEND_BYTES) != CW_OK) {
-            cw__buf_free(&out);
-            return abort_tx(s, cw__fail(&s->err, CW_ENOMEM, "out of memory"));
-        }
-        if (put(s, out.p, out.len) != CW_OK)
-            break; /* the COPY has failed: copy_end() says why */
-    }
+    s->seq = 0;
+    rc = resend_spilled(s, &out);
+    if (rc == CW_OK)
+        rc = resend(s, s->data.p, s->data.len, &used, &out);
     cw__buf_free(&out);
+    if (rc == CW_ENOMEM)
+        return abort_tx(s, cw__fail(&s->err, CW_ENOMEM, "out of memory"));
+    if (rc == CW_EIO)
+        return abort_tx(s, cw__fail(&s->err, CW_EIO,
+                                    "postgres:%s: table \"%s\": could not "
+                                    "read back a batch from its temp file",
+                                    cw__pgsink_dbname(s), s->table));
+    /* CW_OK, or COPY_FAILED: copy_end() says why. */
     s->data.len = 0;
     s->sent = 0;
     return copy_end(s);
@@ -654,8 +801,11 @@ static int copy_end(cw_sink *s)
         return abort_tx(s, rc);
     if (s->direct) {
         /* In: its savepoint is released as the next direct batch starts
-        ** (or by COMMIT). */
+        ** (or by COMMIT).  The next batch may be twice as long. */
         s->c->direct_sp = 1;
+        if (!s->nospill)
+            s->directmax = s->directmax >= DIRECT_BYTES / 2 ? DIRECT_BYTES
+                                                            : s->directmax * 2;
     } else if (s->upsert && s->npos > 0) {
         res = PQexec(pg, s->mergesql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -696,7 +846,7 @@ static int full(const cw_sink *s)
     if (s->npos >= s->maxrows)
         return 1;
     if (s->direct)
-        return s->batchbytes >= DIRECT_BYTES;
+        return s->batchbytes >= s->directmax;
     return s->upsert && s->batchbytes >= BATCH_BYTES;
 }
 
@@ -727,8 +877,9 @@ static int pg_write(cw_sink *s, const cw_field *f, const char *file,
             return copy_end(s); /* the server failed the COPY: why? */
         return CW_OK;
     }
-    /* Another sink's COPY is open: keep ours until our batch is full. */
-    if (full(s) || s->batchbytes >= BATCH_BYTES) {
+    /* Another sink's COPY is open: keep ours until our batch is full (a
+    ** direct batch: until it holds what it may keep in memory). */
+    if (full(s) || s->batchbytes >= (s->direct ? DIRECT_KEEP : BATCH_BYTES)) {
         if ((rc = take(s)) != CW_OK)
             return rc;
         return copy_end(s);
@@ -829,6 +980,8 @@ static void pg_close(cw_sink *s)
     cw__free(s->filekeys);
     cw__buf_free(&s->pos);
     cw__buf_free(&s->data);
+    if (s->spill >= 0)
+        close(s->spill);
     cw__sink_freecols(s->names, s->types, s->ncols);
     cw__free(s->table);
     cw__free(s->qtable);

@@ -63,9 +63,18 @@ struct cw_sink {
     char conv[CONVLEN];      /* room for a converted value */
     cw_buf data;             /* COPY data not yet given to libpq; a
                                 direct upsert batch keeps all of its own
-                                (from 0, 'sent' of them given), to send
-                                it again through the staging table */
+                                (from 0, 'sent' of them given) that is
+                                not in 'spill', to send it again through
+                                the staging table */
     size_t sent;             /* direct: bytes of 'data' given to libpq */
+    size_t directmax;        /* direct: the bytes that make this batch
+                                full (DIRECT_KEEP, then twice the last) */
+    int spill;               /* direct: the batch's spill file, unlinked
+                                (-1: none yet) */
+    int nospill;             /* no spill file could be made or written:
+                                batches stay at DIRECT_KEEP, in memory */
+    size_t spilled;          /* direct: bytes of the batch in 'spill',
+                                sent, from offset 0; then 'data' */
     cw_buf pos;              /* file:line of each row of the batch,
                                 packed: see addpos() in pgcopy.c */
     size_t npos;             /* rows in the batch */
@@ -140,15 +149,16 @@ int cw__pgsink_addrow(cw_sink *s, const cw_field *f, const char *file,
                       unsigned long line);
 
 /*
-** Append to 'out' the rows of s->data from byte '*off' on, each with its
-** sequence number (1 for the first row of the batch; '*seq' counts them)
-** added as for the staging table, until 'out' holds at least 'upto'
-** bytes or the rows end; move '*off' past the rows done.  The data is
-** rows without sequence numbers, as made by cw__pgsink_addrow() for a
-** direct batch.  CW_OK or CW_ENOMEM.
+** Append to 'out' the rows of the 'len' bytes at 'd' from byte '*off' on,
+** each with its sequence number (1 for the first row of the batch;
+** '*seq' counts them) added as for the staging table of 's', until 'out'
+** holds at least 'upto' bytes or the whole rows end (a row cut short by
+** 'len' is left); move '*off' past the rows done.  The data is rows
+** without sequence numbers, as made by cw__pgsink_addrow() for a direct
+** batch.  CW_OK or CW_ENOMEM.
 */
-int cw__pgsink_addseq(const cw_sink *s, size_t *off, unsigned long long *seq,
-                      cw_buf *out, size_t upto);
+int cw__pgsink_addseq(const cw_sink *s, const char *d, size_t len, size_t *off,
+                      unsigned long long *seq, cw_buf *out, size_t upto);
 
 /* Write the file:line of row 'i' of the batch ("-" when unknown) into
 ** 'out' of 'n' bytes (only ever for a message). */

@@ -34,7 +34,7 @@ SAMPLES=$SRC/pipelines/samples/impactive
 ALL_CASES=(same_answer upsert_twice create_twice append_duplicate
     check_violation two_tables roundtrip source_nulls_and_queries load_into
     secrets kill_mid_copy sigint sqlite_sigint commit_lost upsert_repeated_key
-    upsert_direct upsert_direct_fails copy_formats two_upserts)
+    upsert_direct upsert_direct_long upsert_direct_fails copy_formats two_upserts)
 # The delivery ledger's cases (they add themselves to ALL_CASES).
 . "$HERE/ledger_cases.sh"
 if [ "${1:-}" = --list ]; then
@@ -701,15 +701,32 @@ case_upsert_repeated_key() {
 # there (row 140,000 repeats row 2's key): that batch and the rest go
 # through the staging table.  The table ends as an upsert through the
 # staging table all the way leaves it (a table that held a row when the
-# run started), and the repeated key keeps its last row.
+# run started), and the repeated key keeps its last row.  Batches start
+# at 1 MiB and double (1, 2, then 4 MiB holding row 140,000), what a
+# batch holds past 1 MiB going to an unlinked spill file under $TMPDIR:
+# the batch sent again is read back from it, and the file is gone after
+# the run.  With no spill file (TMPDIR a missing directory), batches
+# stay at 1 MiB, more of them, and the table ends the same.
 case_upsert_direct() {
+    local spill="$WORK/spill" direct_a direct_e
     awk 'BEGIN { print "id,name,n"
         for (i = 1; i <= 150000; i++) {
             if (i == 2 || i == 140000) printf "k,take %d,%d\n", i, i
             else printf "%d,name %d,%d\n", i, i, i
         } }' >"$WORK/p.csv"
-    cw load "$WORK/p.csv" --into "postgres:$DB#direct_a" --schema none --key id --mode upsert
+    mkdir -p "$spill"
+    TMPDIR=$spill cw load "$WORK/p.csv" --into "postgres:$DB#direct_a" --schema none --key id --mode upsert
     expect_rc 0 || return 1
+    expect_eq "files left in TMPDIR" "" "$(ls -A "$spill")" || return 1
+    TMPDIR=$WORK/missing cw load "$WORK/p.csv" --into "postgres:$DB#direct_e" --schema none --key id --mode upsert
+    expect_rc 0 || return 1
+    direct_a=$(q "SELECT count(DISTINCT xmin::text) FROM direct_a")
+    direct_e=$(q "SELECT count(DISTINCT xmin::text) FROM direct_e")
+    expect_eq "batches, spilling" 3 "$direct_a" || return 1
+    expect_eq "more batches without a spill file" t "$(q "SELECT $direct_e > $direct_a + 1")" || return 1
+    expect_eq "same rows without a spill file" "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id))
+        FROM direct_e t")" \
+        "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM direct_a t")" || return 1
     q "CREATE TABLE direct_b (id text PRIMARY KEY, name text, n text)" \
         "INSERT INTO direct_b VALUES ('seed', 'kept', '0')" || {
         WHY="creating the table"
@@ -729,6 +746,34 @@ case_upsert_direct() {
         "$(q "SELECT count(DISTINCT xmin::text) >= 3 FROM direct_a")" || return 1
     expect_eq "staging only" 1 \
         "$(q "SELECT count(DISTINCT xmin::text) FROM direct_b WHERE id <> 'seed'")"
+}
+
+# p2. Rows longer than what a direct batch keeps in memory (1.2 MB each,
+# the 1 MiB kept): batches of one row and more, then row 25 repeats row
+# 2's key in a batch mostly in its spill file, read back for the staging
+# table row by row.  The table ends as the staging way leaves it.
+case_upsert_direct_long() {
+    awk 'BEGIN { print "id,big,n"
+        for (i = 1; i <= 30; i++) {
+            v = sprintf("%07d", i); while (length(v) < 1200000) v = v v
+            printf "%s,%s,%d\n", (i == 2 || i == 25) ? "k" : i, substr(v, 1, 1200000), i
+        } }' >"$WORK/long.csv"
+    q "CREATE TABLE direct_long_b (id text PRIMARY KEY, big text, n text)" \
+        "INSERT INTO direct_long_b VALUES ('seed', 'kept', '0')" || {
+        WHY="creating the table"
+        return 1
+    }
+    cw load "$WORK/long.csv" --into "postgres:$DB#direct_long_a" --schema none --key id --mode upsert
+    expect_rc 0 || return 1
+    cw load "$WORK/long.csv" --into "postgres:$DB#direct_long_b" --schema none --key id --mode upsert
+    expect_rc 0 || return 1
+    expect_eq "the repeated key" 25 "$(q "SELECT n FROM direct_long_a WHERE id = 'k'")" || return 1
+    expect_eq "rows" 29 "$(q 'SELECT count(*) FROM direct_long_a')" || return 1
+    expect_eq "direct batches, then the staging table" t \
+        "$(q "SELECT count(DISTINCT xmin::text) >= 4 FROM direct_long_a")" || return 1
+    expect_eq "same rows both ways" "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id))
+        FROM direct_long_b t WHERE id <> 'seed'")" \
+        "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM direct_long_a t")"
 }
 
 # q. An upsert into an empty table whose CHECK refuses a row: in a batch

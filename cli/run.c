@@ -623,9 +623,9 @@ static int parse(int argc, char **argv, int checkonly, cw_run *r, runargs *ra)
 
             if ((code = whole_number("--workers", a.arg, &n, usage)) != 0)
                 return code;
-            if (n < 1 || n > 64)
-                return cw_cli_usage(usage, "--workers takes 1 to 64, got %s",
-                                    a.arg);
+            if (n < 1 || n > CW_WORKERS_MAX)
+                return cw_cli_usage(usage, "--workers takes 1 to %d, got %s",
+                                    CW_WORKERS_MAX, a.arg);
             cw_run_workers(r, (unsigned)n);
             break;
         }

@@ -83,9 +83,10 @@ int cw_run_limits(cw_run *r, unsigned long long instructions, size_t memory)
 
 int cw_run_workers(cw_run *r, unsigned workers)
 {
-    if (workers > 64)
+    if (workers > CW_WORKERS_MAX)
         return cw__fail(&r->err, CW_EUSAGE,
-                        "workers must be between 1 and 64 (0: one per core)");
+                        "workers must be between 1 and %d (0: one per core)",
+                        CW_WORKERS_MAX);
     r->workers = workers;
     return CW_OK;
 }

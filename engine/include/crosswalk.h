@@ -250,8 +250,8 @@ int cw_run_new(cw_run **out, cw_err *err);
 **   cw_run_workers:   the threads that run the recipe's parallel fn steps
 **                     (parallel = true), each with a Lua state of its own
 **                     that loads the recipe again: 0 = default, one per
-**                     core the process may use, at most 8; 1 to 64.
-**                     CW_EUSAGE above 64.
+**                     core the process may use, at most 8; 1 to
+**                     CW_WORKERS_MAX (64).  CW_EUSAGE above it.
 ** A second call replaces the value (cw_run_param: of the same KEY).
 ** Returns: cw_run_param CW_OK, CW_ENOMEM, or CW_EUSAGE after
 ** cw_run_load(); cw_run_home CW_OK or CW_ENOMEM; cw_run_limits always
@@ -263,6 +263,7 @@ int cw_run_home(cw_run *r, const char *dir);
 int cw_run_limits(cw_run *r, unsigned long long instructions, size_t memory);
 int cw_run_max_seconds(cw_run *r, double seconds);
 int cw_run_workers(cw_run *r, unsigned workers);
+#define CW_WORKERS_MAX 64 /* cw_run_workers(): the most */
 
 /*
 ** Load and compile the recipe 'path' names with the parameters given.  No

@@ -335,12 +335,14 @@ static int l_run(lua_State *L)
     if (rc == CW_OK && lua_getfield(L, 1, "workers") == LUA_TNUMBER) {
         lua_Integer n = lua_tointeger(L, -1);
 
-        rc = n >= 1 && n <= 64 && lua_isinteger(L, -1)
+        rc = n >= 1 && n <= CW_WORKERS_MAX && lua_isinteger(L, -1)
                  ? cw_run_workers(*box, (unsigned)n)
                  : CW_EUSAGE;
-        if (rc != CW_OK)
-            return fail(L, "workers must be a whole number from 1 to 64",
-                        CW_EUSAGE);
+        if (rc != CW_OK) {
+            lua_pushfstring(L, "workers must be a whole number from 1 to %d",
+                            CW_WORKERS_MAX);
+            return fail(L, lua_tostring(L, -1), CW_EUSAGE);
+        }
     }
     lua_settop(L, 2);
     if (rc == CW_OK)

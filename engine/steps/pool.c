@@ -15,11 +15,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#define BATCH_RECORDS 64         /* records of one batch, at most */
-#define BATCH_BYTES (256u << 10) /* bytes copied into one, at most */
-#define NBATCH 3                 /* batches per thread in the ring */
-#define SLOT_BLOCK 1024          /* arena block of a slot's record */
-#define MAX_WORKERS 64           /* workers of one pool, at most */
+#define BATCH_RECORDS 64           /* records of one batch, at most */
+#define BATCH_BYTES (256u << 10)   /* bytes copied into one, at most */
+#define NBATCH 3                   /* batches per thread in the ring */
+#define SLOT_BLOCK 1024            /* arena block of a slot's record */
+#define MAX_WORKERS CW_WORKERS_MAX /* workers of one pool, at most */
 
 enum { B_FREE, B_QUEUED, B_RUNNING, B_DONE };
 

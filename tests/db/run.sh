@@ -128,6 +128,12 @@ q() {
     "$BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$DB" "${args[@]}"
 }
 
+# rows_md5 TABLE [CONDITION]: an md5 of the rows of TABLE (those meeting
+# CONDITION) in the order of their column id.
+rows_md5() {
+    q "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM $1 t ${2:+WHERE $2}"
+}
+
 # state TABLE: "rows|md5 of every row in order": what a table holds.
 state() {
     q "SELECT count(*) || '|' || coalesce(md5(string_agg(t::text, E'\\n'
@@ -724,9 +730,7 @@ case_upsert_direct() {
     direct_e=$(q "SELECT count(DISTINCT xmin::text) FROM direct_e")
     expect_eq "batches, spilling" 3 "$direct_a" || return 1
     expect_eq "more batches without a spill file" t "$(q "SELECT $direct_e > $direct_a + 1")" || return 1
-    expect_eq "same rows without a spill file" "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id))
-        FROM direct_e t")" \
-        "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM direct_a t")" || return 1
+    expect_eq "same rows without a spill file" "$(rows_md5 direct_e)" "$(rows_md5 direct_a)" || return 1
     q "CREATE TABLE direct_b (id text PRIMARY KEY, name text, n text)" \
         "INSERT INTO direct_b VALUES ('seed', 'kept', '0')" || {
         WHY="creating the table"
@@ -737,9 +741,7 @@ case_upsert_direct() {
     expect_eq "the repeated key" "k|take 140000|140000" \
         "$(q "SELECT id, name, n FROM direct_a WHERE id = 'k'")" || return 1
     expect_eq "rows" 149999 "$(q 'SELECT count(*) FROM direct_a')" || return 1
-    expect_eq "same rows both ways" "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id))
-        FROM direct_b t WHERE id <> 'seed'")" \
-        "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM direct_a t")" || return 1
+    expect_eq "same rows both ways" "$(rows_md5 direct_b "id <> 'seed'")" "$(rows_md5 direct_a)" || return 1
     # Rows copied straight in carry the ids of their savepoints (one per
     # batch); rows merged from the staging table that of the transaction.
     expect_eq "direct batches" t \
@@ -771,9 +773,7 @@ case_upsert_direct_long() {
     expect_eq "rows" 29 "$(q 'SELECT count(*) FROM direct_long_a')" || return 1
     expect_eq "direct batches, then the staging table" t \
         "$(q "SELECT count(DISTINCT xmin::text) >= 4 FROM direct_long_a")" || return 1
-    expect_eq "same rows both ways" "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id))
-        FROM direct_long_b t WHERE id <> 'seed'")" \
-        "$(q "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM direct_long_a t")"
+    expect_eq "same rows both ways" "$(rows_md5 direct_long_b "id <> 'seed'")" "$(rows_md5 direct_long_a)"
 }
 
 # q. An upsert into an empty table whose CHECK refuses a row: in a batch

@@ -580,7 +580,8 @@ static int spill_make(void)
 
 /* Move the data a direct batch has sent to its spill file, once it holds
 ** DIRECT_KEEP bytes.  Where that cannot be done, the data stays and the
-** batches stay at DIRECT_KEEP: full() then ends this one. */
+** batches stay at DIRECT_KEEP: full() then ends this one, and
+** batch_done() closes the file (freeing what a write cut short left). */
 static void spill_out(cw_sink *s)
 {
     size_t done = 0;
@@ -609,14 +610,14 @@ static void spill_out(cw_sink *s)
     s->sent = 0;
 }
 
-/* Hand the buffered data to libpq.  A direct batch keeps its data. */
+/* Hand the buffered data to libpq.  A direct batch keeps its data (and
+** pg_write() moves it to the spill file). */
 static int copy_send(cw_sink *s)
 {
     if (put(s, s->data.p + s->sent, s->data.len - s->sent) != CW_OK)
         return -1;
     if (s->direct) {
         s->sent = s->data.len;
-        spill_out(s);
     } else {
         s->data.len = 0;
         s->sent = 0;
@@ -634,8 +635,14 @@ static void batch_done(cw_sink *s)
     s->seq = 0;
     s->data.len = 0;
     s->sent = 0;
-    if (s->spilled > 0 && ftruncate(s->spill, 0) != 0)
-        s->nospill = 1; /* its pages would stay: stop using it */
+    /* Emptied, its pages are dropped unwritten.  A file that cannot be
+    ** emptied, or that is no longer used, is closed: that frees it (the
+    ** next spill makes another). */
+    if (s->spill >= 0 &&
+        (s->nospill || (s->spilled > 0 && ftruncate(s->spill, 0) != 0))) {
+        close(s->spill);
+        s->spill = -1;
+    }
     s->spilled = 0;
 }
 
@@ -664,8 +671,8 @@ static int resend(cw_sink *s, const char *d, size_t len, size_t *used,
 
 /* Send the rows of the direct batch of 's' in its spill file into the
 ** staging table: CW_OK, COPY_FAILED, CW_ENOMEM, or CW_EIO when the file
-** cannot be read back. */
-static int resend_spilled(cw_sink *s, cw_buf *out)
+** cannot be read back, with the errno in '*why' (0: it ended early). */
+static int resend_spilled(cw_sink *s, cw_buf *out, int *why)
 {
     cw_buf in = {0};
     size_t have = 0, used;
@@ -694,6 +701,7 @@ static int resend_spilled(cw_sink *s, cw_buf *out)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
+            *why = n < 0 ? errno : 0;
             rc = CW_EIO;
             break;
         }
@@ -704,8 +712,10 @@ static int resend_spilled(cw_sink *s, cw_buf *out)
             have -= used;
         }
     }
-    if (rc == CW_OK && have > 0)
-        rc = CW_EIO; /* the file ends inside a row */
+    if (rc == CW_OK && have > 0) {
+        *why = 0; /* the file ends inside a row */
+        rc = CW_EIO;
+    }
     cw__buf_free(&in);
     return rc;
 }
@@ -719,7 +729,7 @@ static int redo(cw_sink *s)
 {
     cw_buf out = {0};
     size_t used;
-    int rc;
+    int rc, why = 0;
 
     rc = cw__pgsink_run(s,
                         "ROLLBACK TO SAVEPOINT cw_direct; "
@@ -732,17 +742,25 @@ static int redo(cw_sink *s)
     if ((rc = copy_start(s)) != CW_OK)
         return rc;
     s->seq = 0;
-    rc = resend_spilled(s, &out);
+    rc = resend_spilled(s, &out, &why);
     if (rc == CW_OK)
         rc = resend(s, s->data.p, s->data.len, &used, &out);
     cw__buf_free(&out);
     if (rc == CW_ENOMEM)
         return abort_tx(s, cw__fail(&s->err, CW_ENOMEM, "out of memory"));
-    if (rc == CW_EIO)
+    if (rc == CW_EIO) {
+        char first[300], last[300];
+
+        cw__pgsink_rowwhere(s, 0, first, sizeof first);
+        cw__pgsink_rowwhere(s, s->npos - 1, last, sizeof last);
         return abort_tx(s, cw__fail(&s->err, CW_EIO,
                                     "postgres:%s: table \"%s\": could not "
-                                    "read back a batch from its temp file",
-                                    cw__pgsink_dbname(s), s->table));
+                                    "read the rows from %s to %s back from "
+                                    "their temp file (%s); nothing of this "
+                                    "run was committed",
+                                    cw__pgsink_dbname(s), s->table, first, last,
+                                    why ? strerror(why) : "it ended early"));
+    }
     /* CW_OK, or COPY_FAILED: copy_end() says why. */
     s->data.len = 0;
     s->sent = 0;
@@ -873,8 +891,12 @@ static int pg_write(cw_sink *s, const cw_field *f, const char *file,
     if (s->c->copying == s) {
         if (full(s))
             return copy_end(s);
-        if (s->data.len - s->sent >= SEND_BYTES && copy_send(s) != CW_OK)
-            return copy_end(s); /* the server failed the COPY: why? */
+        if (s->data.len - s->sent >= SEND_BYTES) {
+            if (copy_send(s) != CW_OK)
+                return copy_end(s); /* the server failed the COPY: why? */
+            if (s->direct)
+                spill_out(s);
+        }
         return CW_OK;
     }
     /* Another sink's COPY is open: keep ours until our batch is full (a

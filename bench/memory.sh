@@ -7,6 +7,11 @@
 # Usage: bench/memory.sh    (environment: bench/lib.sh; BENCH_SIZES,
 #                            default "100000 1000000 4000000")
 #
+# Narrow records too, where the parser's batches hold the most fields
+# and records per byte: 3,000,000 records of one short number, and
+# 3,000,000 of ten empty fields, converted to NDJSON and loaded into
+# SQLite.
+#
 # A size above 1,000,000 rows is the 1M-row file's records repeated (ids
 # repeat too, which no path here minds except the upsert, which is left
 # out at those sizes).  The data holds bare quotes (bench/gen.py), so the
@@ -54,6 +59,18 @@ data_for() {
 
 MACHINE=$(machine)
 W=$TMP/w
+NARROW=("one column:$TMP/narrow-one.csv" "ten empty fields:$TMP/narrow-ten.csv")
+awk 'BEGIN { print "n"; for (i = 1; i <= 3000000; i++) print i }' >"$TMP/narrow-one.csv"
+awk 'BEGIN { print "a,b,c,d,e,f,g,h,i,j"; for (i = 1; i <= 3000000; i++) print ",,,,,,,,," }' >"$TMP/narrow-ten.csv"
+for ((p = 1; p <= PASSES; p++)); do
+    echo "bench: narrow records, pass $p of $PASSES (load $(load_now))" >&2
+    for nf in "${NARROW[@]}"; do
+        rm -rf "$W"
+        mkdir -p "$W"
+        run "narrow ${nf%%:*}, convert" "$CW" convert "${nf#*:}" "$W/x.ndjson"
+        run "narrow ${nf%%:*}, load, SQLite" "$CW" load "${nf#*:}" --into "sqlite:$W/x.db#narrow" --schema none --mode create
+    done
+done
 for n in $SIZES; do
     DATA=$(data_for "$n")
     cat "$DATA" >/dev/null
@@ -100,6 +117,20 @@ done
             else
                 printf ' n/a |'
             fi
+        done
+        echo
+    done
+    echo
+    echo "Narrow records, 3,000,000 of them:"
+    echo
+    echo "| records | convert to NDJSON | load, SQLite |"
+    echo "| --- | ---: | ---: |"
+    for nf in "${NARROW[@]}"; do
+        printf '| %s |' "${nf%%:*}"
+        for what in convert "load, SQLite"; do
+            m=$(max_rss_mb "narrow ${nf%%:*}, $what")
+            worst=$(printf '%s\n%s\n' "$worst" "$m" | sort -g | tail -n 1)
+            printf ' %s |' "$m"
         done
         echo
     done

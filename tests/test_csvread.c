@@ -1715,6 +1715,62 @@ static void test_csvread_ahead_same(void **state)
     }
 }
 
+/* Bytes of the fields and records batch 'b' has room for. */
+static size_t batch_room(const batch *b)
+{
+    return b->fieldscap * sizeof(span) + b->recscap * sizeof(rec);
+}
+
+/*
+** Narrow records hold many fields and records per byte: the parser
+** thread's batches end by the room their fields and records take too,
+** not only by their bytes.  Records of ten empty fields and of one short
+** number, 300,000 each: every record comes out (the same as parsing in
+** the caller's thread), and no batch grew room for more than 4 MiB of
+** fields and records (BATCH_META is 1.5 MiB; growth doubles).  By bytes
+** alone a batch took 1 MiB of NULs of empty fields: 16 MiB of fields.
+*/
+static void test_csvread_ahead_narrow(void **state)
+{
+    (void)state;
+    for (int ten = 0; ten <= 1; ten++) {
+        struct text t = {NULL, 0, 0};
+        size_t l1, l2;
+        char *path, *threaded, *inline_;
+        cw_csvopts o;
+        cw_csv *r;
+
+        putf(&t, ten ? "a,b,c,d,e,f,g,h,i,j\n" : "n\n");
+        for (int i = 1; i <= 300000; i++)
+            if (ten)
+                put(&t, ",,,,,,,,,\n", 10);
+            else
+                putf(&t, "%d\n", i);
+        path = tempfile(t.p, t.len);
+        cw__csvopts_default(&o);
+        o.ahead = 1;
+        assert_int_equal(cw__csv_openfile(path, &o, &r, NULL), CW_OK);
+        threaded = dump(r, &l1);
+        assert_int_equal(cw__csv_threaded(r), 1);
+        assert_true(batch_room(&r->b[0]) <= 4u << 20);
+        assert_true(batch_room(&r->b[1]) <= 4u << 20);
+        assert_true(batch_room(&r->side) <= 4u << 20);
+        cw__csv_close(r);
+        inline_ = dump_file(path, 0, 0, &l2);
+        assert_int_equal(l1, l2);
+        assert_memory_equal(threaded, inline_, l1);
+        assert_non_null(strstr(threaded, ten ? "\n1 line 300001 row 300000: "
+                                               "[] [] [] [] [] [] [] [] [] []\n"
+                                             : "\n1 line 300001 row 300000: "
+                                               "[300000]\n"));
+        unlink(path);
+        free(path);
+        free(t.p);
+        free(threaded);
+        free(inline_);
+    }
+}
+
 /*
 ** With resync too: malformed records every so often, and a quoted field
 ** that opens on line 15001 and, 600 KB and 50,000 lines later, is followed
@@ -2996,6 +3052,7 @@ int main(void)
         cmocka_unit_test(test_csvread_openfile),
         cmocka_unit_test(test_csvread_stdin),
         cmocka_unit_test(test_csvread_ahead_same),
+        cmocka_unit_test(test_csvread_ahead_narrow),
         cmocka_unit_test(test_csvread_ahead_resync),
         cmocka_unit_test(test_csvread_ahead_close_early),
         cmocka_unit_test(test_csvread_ahead_big_record),

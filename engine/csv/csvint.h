@@ -224,11 +224,14 @@ struct cw_csv {
     cw_err err;                /* message of the last problem */
 };
 
+#define SLICE (64u * 1024) /* most bytes parsed at once */
+
 /*
-** Parse one more slice of input, reading a chunk first when the current
-** one is used up (csvparse.c).  Problems are left pending.
+** Parse one more slice of input, of at most 'most' bytes (1 to SLICE),
+** reading a chunk first when the current one is used up (csvparse.c).
+** Problems are left pending.
 */
-void cw__csvparse_fill(cw_csv *r);
+void cw__csvparse_fill(cw_csv *r, size_t most);
 
 /*
 ** Start batch 'to' (which may be r->fb itself) with nothing but the fields

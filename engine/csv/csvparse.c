@@ -43,8 +43,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SLICE (64u * 1024) /* most bytes parsed at once */
-
 /* ==== Problems ==== */
 
 /*
@@ -1234,7 +1232,7 @@ int cw__csvparse_level(const cw_csv *r)
 }
 
 /* Parse one more slice of input (csvint.h). */
-void cw__csvparse_fill(cw_csv *r)
+void cw__csvparse_fill(cw_csv *r, size_t most)
 {
     size_t n;
 
@@ -1269,8 +1267,8 @@ void cw__csvparse_fill(cw_csv *r)
         return;
     }
     n = r->chunklen - r->chunkpos;
-    if (n > SLICE)
-        n = SLICE;
+    if (n > most)
+        n = most;
     feed(r, r->chunk + r->chunkpos, n);
     r->chunkpos += n;
 }

@@ -27,9 +27,11 @@
 
 /* One read(2) for files: small enough to be parsed while still in cache. */
 #define FILE_BUF (64u * 1024)
-#define MAX_FIELD (16ul << 20) /* default cap on one field, in bytes */
-#define NAME_SHOWN 64          /* most bytes of a column name in messages */
-#define BATCH (1024u * 1024)   /* field bytes in a batch of the parser's */
+#define MAX_FIELD (16ul << 20)    /* default cap on one field, in bytes */
+#define NAME_SHOWN 64             /* most bytes of a column name in messages */
+#define BATCH (1024u * 1024)      /* field bytes in a batch of the parser's */
+#define BATCH_META (1536u * 1024) /* and bytes of its fields and records */
+#define MIN_SLICE 1024u           /* fewest bytes parsed at once */
 
 /* ==== Problems ==== */
 
@@ -253,8 +255,32 @@ static int report(cw_csv *r)
 
 /* ==== The parser thread ==== */
 
+/* Bytes of the fields and records of batch 'b'. */
+static size_t batchmeta(const batch *b)
+{
+    return b->nfields * sizeof(span) + b->nrecs * sizeof(rec);
+}
+
 /*
-** The parser thread: fill r->fb with at least BATCH bytes and one
+** The most bytes of input to parse into batch 'b' at once: as many as
+** cannot take its fields and records past BATCH_META (an input byte
+** adds at most a field and a record), at least MIN_SLICE.  Narrow
+** records (one short column, a line of commas) then fill a batch with as
+** many bytes of fields and records as wide ones, not 40 times as many.
+*/
+static size_t sliceroom(const batch *b)
+{
+    size_t meta = batchmeta(b);
+    size_t room = meta < BATCH_META
+                      ? (BATCH_META - meta) / (sizeof(span) + sizeof(rec))
+                      : 0;
+
+    return room < MIN_SLICE ? MIN_SLICE : room > SLICE ? SLICE : room;
+}
+
+/*
+** The parser thread: fill r->fb with at least BATCH bytes of fields, or
+** BATCH_META bytes of fields and records, and one
 ** complete record (or up to the end of input or the first problem), move
 ** the record being built aside, hand the batch over, and go on in the
 ** batch the caller gives back once it has finished with it, starting it
@@ -276,9 +302,10 @@ static void *parser_main(void *ud)
         /* At least one complete record: the bytes of the record being
         ** built alone may pass BATCH (its fields done, its last open),
         ** and that record is carried to the next batch whole. */
-        while ((r->fb->nbytes < BATCH || r->fb->nrecs == 0) &&
+        while ((r->fb->nrecs == 0 ||
+                (r->fb->nbytes < BATCH && batchmeta(r->fb) < BATCH_META)) &&
                r->pend == P_NONE && !r->eof)
-            cw__csvparse_fill(r);
+            cw__csvparse_fill(r, sliceroom(r->fb));
         last = r->pend != P_NONE || r->eof;
         if (!last && cw__csvparse_stash(r, &r->side) != CW_OK)
             last = 1;
@@ -404,7 +431,7 @@ static int pull(cw_csv *r)
         r->qhead = 0;
         if (cw__csvparse_carry(r, r->fb) != CW_OK)
             continue;
-        cw__csvparse_fill(r);
+        cw__csvparse_fill(r, sliceroom(r->fb));
     }
 }
 

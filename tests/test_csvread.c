@@ -1772,6 +1772,132 @@ static void test_csvread_ahead_narrow(void **state)
 }
 
 /*
+** With resync, a quoted field that runs over many lines and then turns
+** out malformed (text after its closing quote) has its lines after the
+** first parsed again as records, from a copy: 300,000 lines of one
+** short number, then small runaway fields close behind it (some fall in
+** the copy, across its slices), then good records.  The copy is parsed
+** a slice at a time, like the input: no batch grew room for more than 4
+** MiB of fields and records (all its records at once took 24 MiB), with
+** the parser thread or without; the records are the same either way and
+** read from memory 7 bytes at a time.
+*/
+static void test_csvread_ahead_runaway(void **state)
+{
+    struct text t = {NULL, 0, 0};
+    char *path, *dumps[3];
+    size_t lens[3];
+    cw_csvopts o;
+    cw_csv *r;
+
+    (void)state;
+    putf(&t, "n\n0\n\"x\n");
+    for (int i = 1; i <= 300000; i++)
+        putf(&t, "%d\n", i);
+    putf(&t, "1\"y\n");
+    for (int k = 0; k < 20; k++) {
+        putf(&t, "\"r%d\n", k);
+        for (int i = 0; i < 100 * k; i++)
+            putf(&t, "%d\n", i);
+        putf(&t, "e\"z%d\n", k);
+    }
+    for (int i = 1; i <= 1000; i++)
+        putf(&t, "g%d\n", i);
+    path = tempfile(t.p, t.len);
+    cw__csvopts_default(&o);
+    o.resync = 1;
+    for (int ahead = 0; ahead <= 1; ahead++) {
+        o.ahead = ahead;
+        assert_int_equal(cw__csv_openfile(path, &o, &r, NULL), CW_OK);
+        dumps[ahead] = dump(r, &lens[ahead]);
+        assert_int_equal(cw__csv_threaded(r), ahead);
+        assert_true(batch_room(&r->b[0]) <= 4u << 20);
+        assert_true(batch_room(&r->b[1]) <= 4u << 20);
+        assert_true(batch_room(&r->side) <= 4u << 20);
+        cw__csv_close(r);
+    }
+    o.ahead = 0;
+    dumps[2] = dump_mem(t.p, t.len, 7, &o, &lens[2]);
+    assert_int_equal(lens[0], lens[1]);
+    assert_memory_equal(dumps[0], dumps[1], lens[0]);
+    assert_int_equal(lens[0], lens[2]);
+    assert_memory_equal(dumps[0], dumps[2], lens[0]);
+    assert_non_null(strstr(dumps[0], "\n-4 line 3 row 2 E_QUOTE 3:1: [\"x]\n"
+                                     "1 line 4 row 3: [1]\n"));
+    assert_non_null(strstr(dumps[0], "\n1 line 300003 row 300002: [300000]\n"
+                                     "-4 line 300004 row 300003 E_QUOTE "
+                                     "300004:1: [1\"y]\n"));
+    assert_non_null(strstr(dumps[0], "\n-4 line 300005 row 300004 E_QUOTE "
+                                     "300005:1: [\"r0]\n-4 line 300006 row "
+                                     "300005 E_QUOTE 300006:1: [e\"z0]\n"));
+    assert_non_null(strstr(dumps[0], ": [1899]\n-4 line 319044 row 319043 "
+                                     "E_QUOTE 319044:1: [e\"z19]\n"));
+    assert_non_null(strstr(dumps[0], ": [g1000]\nend 2 E_QUOTE "));
+    unlink(path);
+    free(path);
+    free(t.p);
+    for (int i = 0; i < 3; i++)
+        free(dumps[i]);
+    /* A runaway field whose last line is empty: parsed again, its closing
+    ** quote opens a field that runs over the lines after it (those that
+    ** followed in the same slice of input), one more runaway, found while
+    ** parsing the copy: its lines and the rest of the copy are parsed
+    ** again in turn.  Read in one chunk, without the parser thread,
+    ** slices start at 4 + 19660 k (BATCH_META / 80, after the 4 bytes of
+    ** the BOM check); the first field's first line (5 KB) is not parsed
+    ** again, so the second runaway opens in the first slice of the copy
+    ** and closes in its second, the last.  With the parser thread the
+    ** slices shrink as a batch fills: after 106,000 lines, the second
+    ** runaway spans two slices of the copy and closes 2,910 bytes before
+    ** its end. */
+    for (int big = 0; big <= 1; big++) {
+        t.p = NULL;
+        t.len = t.cap = 0;
+        putf(&t, "n\n\"");
+        for (int i = 0; i < (big ? 1 : 5000); i++)
+            put(&t, "x", 1);
+        put(&t, "\n", 1);
+        for (int i = 0; i < (big ? 106000 : 2450); i++)
+            putf(&t, big ? "%d\n" : "%05d\n", i);
+        assert_true(big || t.len == 19704);
+        putf(&t, "\"y\n");
+        for (int i = 0; i < 1500; i++)
+            putf(&t, "a%d\n", i);
+        putf(&t, "b\"c\n");
+        for (int i = 0; i < 5000; i++)
+            putf(&t, "g%d\n", i);
+        path = tempfile(t.p, t.len);
+        o.ahead = 1;
+        assert_int_equal(cw__csv_openfile(path, &o, &r, NULL), CW_OK);
+        dumps[0] = dump(r, &lens[0]);
+        cw__csv_close(r);
+        o.ahead = 0;
+        dumps[1] = dump_mem(t.p, t.len, t.len, &o, &lens[1]);
+        dumps[2] = dump_mem(t.p, t.len, 7, &o, &lens[2]);
+        assert_int_equal(lens[0], lens[1]);
+        assert_memory_equal(dumps[0], dumps[1], lens[0]);
+        assert_int_equal(lens[0], lens[2]);
+        assert_memory_equal(dumps[0], dumps[2], lens[0]);
+        assert_non_null(
+            strstr(dumps[0], big ? ": [105999]\n-4 line 106003 row "
+                                   "106002 E_QUOTE 106003:1: "
+                                   "[\"y]\n1 line 106004 row 106003: "
+                                   "[a0]\n"
+                                 : ": [02449]\n-4 line 2453 row 2452 "
+                                   "E_QUOTE 2453:1: [\"y]\n1 line "
+                                   "2454 row 2453: [a0]\n"));
+        assert_non_null(strstr(dumps[0], ": [a1499]\n-4 line "));
+        assert_non_null(strstr(dumps[0], "1: [b\"c]\n1 line "));
+        assert_non_null(strstr(dumps[0], ": [g4999]\nend 2 E_QUOTE "));
+        unlink(path);
+        free(path);
+        free(t.p);
+        for (int i = 0; i < 3; i++)
+            free(dumps[i]);
+    }
+}
+
+/*
 ** With resync too: malformed records every so often, and a quoted field
 ** that opens on line 15001 and, 600 KB and 50,000 lines later, is followed
 ** by text after its closing quote, so that the lines in it are read again
@@ -3054,6 +3180,7 @@ int main(void)
         cmocka_unit_test(test_csvread_ahead_same),
         cmocka_unit_test(test_csvread_ahead_narrow),
         cmocka_unit_test(test_csvread_ahead_resync),
+        cmocka_unit_test(test_csvread_ahead_runaway),
         cmocka_unit_test(test_csvread_ahead_close_early),
         cmocka_unit_test(test_csvread_ahead_big_record),
         cmocka_unit_test(test_csvread_same_as_libcsv),

@@ -181,6 +181,10 @@ struct cw_csv {
     const char *chunk;          /* current input chunk, borrowed from 'read' */
     size_t chunklen;            /* its size */
     size_t chunkpos;            /* bytes of it already parsed */
+    char *again;                /* bytes to parse again before the chunk's
+                                   rest (after(), csvparse.c), or NULL */
+    size_t againlen;            /* their size */
+    size_t againpos;            /* bytes of them already parsed */
     unsigned char head[4];      /* first bytes of input, kept to spot a BOM */
     size_t nhead;               /* bytes in 'head' */
     int sniffed;                /* 1 once the BOM question is settled */
@@ -227,9 +231,10 @@ struct cw_csv {
 #define SLICE (64u * 1024) /* most bytes parsed at once */
 
 /*
-** Parse one more slice of input, of at most 'most' bytes (1 to SLICE),
-** reading a chunk first when the current one is used up (csvparse.c).
-** Problems are left pending.
+** Parse one more slice of input, of at most 'most' bytes (1 to SLICE):
+** of the bytes to parse again while there are any, else of the current
+** chunk, reading one first when it is used up (csvparse.c).  Problems
+** are left pending.
 */
 void cw__csvparse_fill(cw_csv *r, size_t most);
 

@@ -471,9 +471,11 @@ static void feed(cw_csv *r, const char *s, size_t len);
 ** field as written saved; or, when the field spans lines, the start of
 ** the line after the one where it opens, in S_ROW, the record ended
 ** there.  When that line is no longer in 's', the field's lines after it
-** and the rest of 's' are parsed from a copy, and the end of 's' is
-** returned.  Without resync, or when out of memory, the problem is left
-** pending.
+** and the rest of 's' (and of the bytes to parse again, when 's' is some
+** of them) become the bytes to parse again, a slice at a time like the
+** input (cw__csvparse_fill()), so that their records go into batches of
+** the usual size; the end of 's' is returned.  Without resync, or when
+** out of memory, the problem is left pending.
 */
 static const unsigned char *after(cw_csv *r, const unsigned char *s, size_t len,
                                   const unsigned char *p,
@@ -481,7 +483,7 @@ static const unsigned char *after(cw_csv *r, const unsigned char *s, size_t len,
 {
     unsigned char quote = (unsigned char)r->o.quote;
     unsigned long line = open_field_line(r), lines = 0;
-    size_t k, rest, nq = 0;
+    size_t k, rest, nq = 0, n = 0;
     char *copy = NULL;
     int c;
 
@@ -508,8 +510,9 @@ static const unsigned char *after(cw_csv *r, const unsigned char *s, size_t len,
     rest = r->elen - k - 1 + nq + 1; /* the field after its first line end */
     if ((size_t)(p - s) < rest) {
         size_t tail = len - (size_t)(p - s), at = 0;
+        size_t more = r->again != NULL ? r->againlen - r->againpos : 0;
 
-        copy = cw__alloc(rest + tail);
+        copy = cw__alloc(rest + tail + more);
         if (copy == NULL) {
             pend(r, P_NOMEM, line, 0);
             return p;
@@ -521,6 +524,9 @@ static const unsigned char *after(cw_csv *r, const unsigned char *s, size_t len,
         }
         copy[at++] = (char)quote;
         memcpy(copy + at, p, tail);
+        if (more > 0) /* 's' is some of them: they follow it */
+            memcpy(copy + at + tail, r->again + r->againpos, more);
+        n = at + tail + more;
     }
     c = (unsigned char)r->ent[k];
     r->cur.badf = r->cur.nf + 1;
@@ -535,15 +541,15 @@ static const unsigned char *after(cw_csv *r, const unsigned char *s, size_t len,
     r->st = S_ROW;
     if (copy == NULL)
         return p - rest;
-    {
-        unsigned long long offset = r->offset;
-        size_t n = rest + len - (size_t)(p - s);
-
-        if (r->pend == P_NONE)
-            feed(r, copy, n);
-        r->offset = offset;
+    if (r->pend == P_NONE) {
+        /* the bytes to parse again before, when 's' is some of them,
+        ** are freed by cw__csvparse_fill() once 's' is parsed */
+        r->again = copy;
+        r->againlen = n;
+        r->againpos = 0;
+    } else {
+        cw__free(copy);
     }
-    cw__free(copy);
     *run = s + len;
     return s + len;
 }
@@ -1238,6 +1244,24 @@ void cw__csvparse_fill(cw_csv *r, size_t most)
 
     if (r->simd == SIMD_AUTO)
         r->classify = cw__classify_pick(&r->simd);
+    if (r->again != NULL) { /* input already counted in 'offset' */
+        char *again = r->again;
+        unsigned long long offset = r->offset;
+
+        n = r->againlen - r->againpos;
+        if (n > most)
+            n = most;
+        r->againpos += n;
+        feed(r, again + r->againpos - n, n);
+        r->offset = offset;
+        if (r->again != again || r->againpos == r->againlen) {
+            /* parsed, or its rest copied into new bytes to parse again */
+            if (r->again == again)
+                r->again = NULL;
+            cw__free(again);
+        }
+        return;
+    }
     if (r->chunkpos == r->chunklen) {
         cw_err e = {CW_OK, ""};
         size_t len = 0;

@@ -625,6 +625,7 @@ void cw__csv_close(cw_csv *r)
     join_parser(r);
     cw__dec_free(r->dec);
     cw__free(r->ent);
+    cw__free(r->again);
     if (r->ownfd && r->fd >= 0)
         close(r->fd);
     cw__free(r->fbuf);

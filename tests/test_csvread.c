@@ -1898,6 +1898,57 @@ static void test_csvread_ahead_runaway(void **state)
 }
 
 /*
+** A record of more fields than max_fields stops reading with
+** E_TOO_MANY_FIELDS at its line, the field past the cap as its column,
+** the records before it read: one within a slice (a cap of 5, in memory
+** chunks of 1 and 64 KiB bytes), and one of 200,000 fields under the
+** default cap of 65,536, parsed in a thread, whose fields did not take
+** room past a slice beyond the cap (4 MiB at most, as for any batch).
+*/
+static void test_csvread_too_many_fields(void **state)
+{
+    static const char in[] = "a,b\n1,2\n3,4,5,6,7,8\n9,10\n";
+    struct text t = {NULL, 0, 0};
+    size_t len, l1;
+    char *text, *path;
+    cw_csvopts o;
+    cw_csv *r;
+
+    (void)state;
+    cw__csvopts_default(&o);
+    assert_int_equal(o.max_fields, 65536);
+    o.max_fields = 5;
+    for (size_t step = 1; step <= 65536; step *= 65536) {
+        text = dump_mem(in, sizeof in - 1, step, &o, &len);
+        assert_string_equal(text, "header 0 line 1: [a] [b]\n"
+                                  "1 line 2 row 1: [1] [2]\n"
+                                  "end -3 E_TOO_MANY_FIELDS 3:6\n");
+        free(text);
+    }
+    putf(&t, "a,b\n1,2\n");
+    for (int i = 0; i < 200000; i++)
+        put(&t, ",", 1);
+    putf(&t, "\n3,4\n");
+    path = tempfile(t.p, t.len);
+    cw__csvopts_default(&o);
+    assert_int_equal(cw__csv_openfile(path, &o, &r, NULL), CW_OK);
+    text = dump(r, &l1);
+    assert_int_equal(cw__csv_threaded(r), 1);
+    assert_non_null(strstr(text, "\nend -3 E_TOO_MANY_FIELDS 3:65537\n"));
+    assert_non_null(strstr(cw__csv_errmsg(r),
+                           ":3:65537: the record starting here has more "
+                           "than 65536 fields"));
+    assert_true(batch_room(&r->b[0]) <= 4u << 20);
+    assert_true(batch_room(&r->b[1]) <= 4u << 20);
+    assert_true(batch_room(&r->side) <= 4u << 20);
+    cw__csv_close(r);
+    unlink(path);
+    free(path);
+    free(t.p);
+    free(text);
+}
+
+/*
 ** With resync too: malformed records every so often, and a quoted field
 ** that opens on line 15001 and, 600 KB and 50,000 lines later, is followed
 ** by text after its closing quote, so that the lines in it are read again
@@ -3179,6 +3230,7 @@ int main(void)
         cmocka_unit_test(test_csvread_stdin),
         cmocka_unit_test(test_csvread_ahead_same),
         cmocka_unit_test(test_csvread_ahead_narrow),
+        cmocka_unit_test(test_csvread_too_many_fields),
         cmocka_unit_test(test_csvread_ahead_resync),
         cmocka_unit_test(test_csvread_ahead_runaway),
         cmocka_unit_test(test_csvread_ahead_close_early),

@@ -139,6 +139,7 @@ enum pending {
     P_UNTERM,   /* a quoted field still open at the end of input */
     P_TOOBIG,   /* a field larger than max_field */
     P_TOOBIGQ,  /* the same, in a quoted field still open */
+    P_TOOMANY,  /* a record of more than max_fields fields */
     P_ENCODING, /* a UTF-16/32 byte order mark: name in 'pend_enc' */
     P_EXCEL,    /* an Excel workbook: "xlsx" or "xls" in 'pend_enc' */
 };

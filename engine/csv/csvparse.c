@@ -330,6 +330,10 @@ static inline void on_record(cw_csv *r, int c)
         }
         b->recs = nr;
     }
+    if (r->cur.nf > r->o.max_fields) {
+        pend(r, P_TOOMANY, r->cur.line, r->o.max_fields + 1);
+        return;
+    }
     b->recs[b->nrecs++] = r->cur;
     r->line = r->cur.line + r->cur.nlines + (c >= 0 ? 1 : 0);
     r->lastcr = c == '\r';
@@ -1244,6 +1248,12 @@ void cw__csvparse_fill(cw_csv *r, size_t most)
 
     if (r->simd == SIMD_AUTO)
         r->classify = cw__classify_pick(&r->simd);
+    /* A record still being built stops growing one slice past the cap
+    ** (on_record() checks those that end within a slice). */
+    if (r->cur.nf > r->o.max_fields) {
+        pend(r, P_TOOMANY, r->cur.line, r->o.max_fields + 1);
+        return;
+    }
     if (r->again != NULL) { /* input already counted in 'offset' */
         char *again = r->again;
         unsigned long long offset = r->offset;

@@ -28,6 +28,7 @@
 /* One read(2) for files: small enough to be parsed while still in cache. */
 #define FILE_BUF (64u * 1024)
 #define MAX_FIELD (16ul << 20)    /* default cap on one field, in bytes */
+#define MAX_FIELDS 65536ul        /* default cap on the fields of a record */
 #define NAME_SHOWN 64             /* most bytes of a column name in messages */
 #define BATCH (1024u * 1024)      /* field bytes in a batch of the parser's */
 #define BATCH_META (1536u * 1024) /* and bytes of its fields and records */
@@ -232,6 +233,11 @@ static int report(cw_csv *r)
             r, CW_EPARSE, "E_FIELD_TOO_LARGE", line, col,
             "field %lu%s is larger than %zu bytes%s", col, note, r->o.max_field,
             r->pend == P_TOOBIGQ ? " (is a closing quote missing?)" : "");
+        break;
+    case P_TOOMANY:
+        rc = problem(r, CW_EPARSE, "E_TOO_MANY_FIELDS", line, col,
+                     "the record starting here has more than %zu fields",
+                     r->o.max_fields);
         break;
     case P_ENCODING:
         rc = problem(r, CW_EPARSE, "E_ENCODING", 1, 0,
@@ -443,6 +449,7 @@ void cw__csvopts_default(cw_csvopts *o)
     o->delim = ',';
     o->quote = '"';
     o->max_field = MAX_FIELD;
+    o->max_fields = MAX_FIELDS;
     o->lenient_quotes = 0;
     o->resync = 0;
     o->header = 1;
@@ -522,10 +529,11 @@ static int open_reader(const char *name, cw_read_fn read, void *ud,
         goto nomem;
     if (r->o.delim == r->o.quote || r->o.delim == '\r' || r->o.delim == '\n' ||
         r->o.quote == '\r' || r->o.quote == '\n' || r->o.max_field == 0 ||
-        r->o.max_field > SIZE_MAX / 2) {
+        r->o.max_field > SIZE_MAX / 2 || r->o.max_fields == 0) {
         cw__fail(err, CW_EUSAGE,
                  "%s: bad CSV options (delimiter and quote must differ "
-                 "and be neither CR nor LF; max_field must be positive)",
+                 "and be neither CR nor LF; max_field and max_fields must "
+                 "be positive)",
                  name);
         cw__csv_close(r);
         return CW_EUSAGE;

@@ -15,6 +15,7 @@ typedef struct cw_csvopts {
     char delim;           /* field delimiter, default ',' */
     char quote;           /* quote character, default '"' */
     size_t max_field;     /* largest field in bytes, default 16 MiB */
+    size_t max_fields;    /* most fields in one record, default 65,536 */
     int lenient_quotes;   /* 0 (default): a quote inside an unquoted field
                              or text after a closing quote makes the record
                              malformed (E_QUOTE); 1: both are data (as in
@@ -128,8 +129,8 @@ const char *cw__csv_encoding(const cw_csv *r, int *bom);
 **               reading may continue;
 **   CW_EPARSE   the input is broken beyond this point (E_QUOTE: an
 **               unterminated quote, or without resync a stray quote or
-**               text after a closing quote; E_FIELD_TOO_LARGE); stop
-**               reading;
+**               text after a closing quote; E_FIELD_TOO_LARGE;
+**               E_TOO_MANY_FIELDS); stop reading;
 **   CW_EIO, CW_ENOMEM.
 ** Blank lines are skipped (but counted as lines).
 */

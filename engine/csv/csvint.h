@@ -229,10 +229,8 @@ struct cw_csv {
     cw_err err;                /* message of the last problem */
 };
 
-#define SLICE (64u * 1024) /* most bytes parsed at once */
-
 /*
-** Parse one more slice of input, of at most 'most' bytes (1 to SLICE):
+** Parse one more slice of input, of at most 'most' bytes (at least 1):
 ** of the bytes to parse again while there are any, else of the current
 ** chunk, reading one first when it is used up (csvparse.c).  Problems
 ** are left pending.

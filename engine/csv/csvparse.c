@@ -321,6 +321,10 @@ static inline void on_record(cw_csv *r, int c)
         r->lastcr = c == '\r';
         return;
     }
+    if (r->cur.nf > r->o.max_fields) {
+        pend(r, P_TOOMANY, r->cur.line, r->o.max_fields + 1);
+        return;
+    }
     if (b->nrecs == b->recscap) {
         rec *nr = cw__grow(b->recs, &b->recscap, b->nrecs + 1, sizeof *nr);
 
@@ -329,10 +333,6 @@ static inline void on_record(cw_csv *r, int c)
             return;
         }
         b->recs = nr;
-    }
-    if (r->cur.nf > r->o.max_fields) {
-        pend(r, P_TOOMANY, r->cur.line, r->o.max_fields + 1);
-        return;
     }
     b->recs[b->nrecs++] = r->cur;
     r->line = r->cur.line + r->cur.nlines + (c >= 0 ? 1 : 0);

@@ -270,7 +270,8 @@ static size_t batchmeta(const batch *b)
 /*
 ** The most bytes of input to parse into batch 'b' at once: as many as
 ** cannot take its fields and records past BATCH_META (an input byte
-** adds at most a field and a record), at least MIN_SLICE.  Narrow
+** adds at most a field and a record), at least MIN_SLICE; at most
+** BATCH_META / 80, 19,660 bytes, so no other cap is needed.  Narrow
 ** records (one short column, a line of commas) then fill a batch with as
 ** many bytes of fields and records as wide ones, not 40 times as many.
 */
@@ -281,7 +282,7 @@ static size_t sliceroom(const batch *b)
                       ? (BATCH_META - meta) / (sizeof(span) + sizeof(rec))
                       : 0;
 
-    return room < MIN_SLICE ? MIN_SLICE : room > SLICE ? SLICE : room;
+    return room < MIN_SLICE ? MIN_SLICE : room;
 }
 
 /*

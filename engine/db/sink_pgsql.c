@@ -33,12 +33,13 @@
 **   empty strings as empty strings.
 ** - Upsert into a table that is empty when the run starts (or new): the
 **   rows are copied straight into it in batches, each in a savepoint and
-**   kept to be sent again: its first DIRECT_KEEP (1 MiB) in memory, the
-**   rest in a spill file (unlinked, under $TMPDIR or /tmp).  The first
-**   batch is DIRECT_KEEP, and each next one twice the last, up to
-**   DIRECT_BYTES (32 MiB): a key given twice early costs little to send
-**   again, and a long load has few batch ends, where the server waits
-**   for us and we for it.  Where no spill file can be made or written,
+**   kept to be sent again: at most DIRECT_KEEP (1 MiB) of it in memory,
+**   what was sent before that in a spill file (unlinked, under $TMPDIR
+**   or /tmp).  The first batch is DIRECT_KEEP, and each next one twice
+**   the last, up to DIRECT_BYTES (32 MiB): a key given twice early costs
+**   little to send again, and a long load has few batch ends, where the
+**   server waits for us and we for it.  Where no spill file can be made
+**   or written, and while another sink's COPY holds the connection,
 **   batches stay at DIRECT_KEEP, in memory.  A key already there (given
 **   twice in the input, or written meanwhile by someone else) fails the
 **   COPY with a unique violation: the savepoint is rolled back and the
@@ -77,10 +78,10 @@
 ** The table's SQL, made at open, is in pgtable.c; the COPY data of each
 ** row and the packed row positions are in pgcopy.c.
 */
+#include "csv/tempfile.h"
 #include "db/sinkpg.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -563,25 +564,25 @@ static int put(cw_sink *s, const char *p, size_t n)
 static int spill_make(void)
 {
     const char *dir = getenv("TMPDIR");
-    char path[4096];
+    char path[4096], *tmp;
     int fd;
 
     if (dir == NULL || dir[0] == '\0')
         dir = "/tmp";
-    if (snprintf(path, sizeof path, "%s/crosswalk-upsert.XXXXXX", dir) >=
-        (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/crosswalk-upsert", dir) >=
+            (int)sizeof path ||
+        (fd = cw__temp_make(path, &tmp)) < 0)
         return -1;
-    if ((fd = mkstemp(path)) < 0)
-        return -1;
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    unlink(path);
+    unlink(tmp);
+    cw__free(tmp);
     return fd;
 }
 
 /* Move the data a direct batch has sent to its spill file, once it holds
 ** DIRECT_KEEP bytes.  Where that cannot be done, the data stays and the
-** batches stay at DIRECT_KEEP: full() then ends this one, and
-** batch_done() closes the file (freeing what a write cut short left). */
+** batches stay at DIRECT_KEEP ('nospill': full() then ends this one),
+** and batch_done() closes the file (freeing what a write cut short
+** left). */
 static void spill_out(cw_sink *s)
 {
     size_t done = 0;
@@ -601,10 +602,8 @@ static void spill_out(cw_sink *s)
         else
             s->nospill = 1; /* ENOSPC, EIO: what went out is not counted */
     }
-    if (s->nospill) {
-        s->directmax = DIRECT_KEEP;
+    if (s->nospill)
         return;
-    }
     s->spilled += s->data.len;
     s->data.len = 0;
     s->sent = 0;
@@ -821,9 +820,8 @@ static int copy_end(cw_sink *s)
         /* In: its savepoint is released as the next direct batch starts
         ** (or by COMMIT).  The next batch may be twice as long. */
         s->c->direct_sp = 1;
-        if (!s->nospill)
-            s->directmax = s->directmax >= DIRECT_BYTES / 2 ? DIRECT_BYTES
-                                                            : s->directmax * 2;
+        s->directmax =
+            s->directmax >= DIRECT_BYTES / 2 ? DIRECT_BYTES : s->directmax * 2;
     } else if (s->upsert && s->npos > 0) {
         res = PQexec(pg, s->mergesql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -864,7 +862,7 @@ static int full(const cw_sink *s)
     if (s->npos >= s->maxrows)
         return 1;
     if (s->direct)
-        return s->batchbytes >= s->directmax;
+        return s->batchbytes >= (s->nospill ? DIRECT_KEEP : s->directmax);
     return s->upsert && s->batchbytes >= BATCH_BYTES;
 }
 

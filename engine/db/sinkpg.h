@@ -68,7 +68,8 @@ struct cw_sink {
                                 the staging table */
     size_t sent;             /* direct: bytes of 'data' given to libpq */
     size_t directmax;        /* direct: the bytes that make this batch
-                                full (DIRECT_KEEP, then twice the last) */
+                                full (DIRECT_KEEP, then twice the last;
+                                DIRECT_KEEP with 'nospill') */
     int spill;               /* direct: the batch's spill file, unlinked
                                 (-1: none yet) */
     int nospill;             /* no spill file could be made or written:

@@ -235,20 +235,24 @@ static void span(const cw_field *orig, size_t norig, uintptr_t *lo,
     *hi = end;
 }
 
+/* 1 when the field 'f' (not null) lies in the span [lo, hi). */
+static int inspan(cw_field f, uintptr_t lo, uintptr_t hi)
+{
+    return (uintptr_t)f.p >= lo && (uintptr_t)f.p + f.len <= hi;
+}
+
 /* 'f' moved onto the copy at 'base' of the span [lo, hi) when it lies in
 ** it, else copied to '*to' (advanced past it).  An empty field views
 ** 'base'. */
 static cw_field moved(cw_field f, uintptr_t lo, uintptr_t hi, char *base,
                       char **to)
 {
-    uintptr_t a = (uintptr_t)f.p;
-
     if (f.p == NULL)
         return f;
     if (f.len == 0)
         return (cw_field){base, 0};
-    if (a >= lo && a + f.len <= hi)
-        return (cw_field){base + (a - lo), f.len};
+    if (inspan(f, lo, hi))
+        return (cw_field){base + ((uintptr_t)f.p - lo), f.len};
     memcpy(*to, f.p, f.len);
     *to += f.len;
     return (cw_field){*to - f.len, f.len};
@@ -272,13 +276,10 @@ static int copyrow(cw_slot *s, const cw_rec *rec, const cw_field *orig,
         span(orig, norig, &lo, &hi);
     total = hi - lo;
     for (size_t i = 0; i < norig; i++)
-        if (orig[i].p != NULL && ((uintptr_t)orig[i].p < lo ||
-                                  (uintptr_t)orig[i].p + orig[i].len > hi))
+        if (orig[i].p != NULL && !inspan(orig[i], lo, hi))
             total += orig[i].len;
     for (size_t i = 0; i < ncap; i++)
-        if (rec->f[i].p != NULL &&
-            ((uintptr_t)rec->f[i].p < lo ||
-             (uintptr_t)rec->f[i].p + rec->f[i].len > hi))
+        if (rec->f[i].p != NULL && !inspan(rec->f[i], lo, hi))
             total += rec->f[i].len;
     if ((to = base = cw__rec_scratch(&s->rec, total)) == NULL)
         return CW_ENOMEM;

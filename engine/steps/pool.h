@@ -35,9 +35,8 @@ typedef int (*cw_pool_job)(void *ud, size_t w, cw_slot *s);
 
 typedef struct cw_pool cw_pool;
 
-/* Start 'nworkers' threads (0 to CW_WORKERS_MAX) running 'job'.  CW_OK,
-*CW_ENOMEM,
-** or CW_EIO when a thread cannot be started. */
+/* Start 'nworkers' threads (0 to CW_WORKERS_MAX) running 'job'.
+** CW_OK, CW_ENOMEM, or CW_EIO when a thread cannot be started. */
 int cw__pool_new(size_t nworkers, cw_pool_job job, void *ud, cw_pool **out);
 /* Stop the workers (a batch at work is left after the record its job
 ** is running on), drop what is queued and free everything.  NULL is a
